@@ -1,0 +1,165 @@
+// The contract between the branch client's UI (renderer/) and its local services (main/): one entry per channel,
+// `area:action`, with the zod schema of its argument and the TypeScript type of its result. main/ registers IPC
+// handlers from it, preload/ builds window.api from it, the browser shell serves it over HTTP, the renderer
+// imports its types. Every handler validates its argument with the schema here; results travel as
+// { ok: true, value } | { ok: false, error } rather than thrown across the boundary.
+import { z } from 'zod';
+import {
+  appointmentChange,
+  assign,
+  isoDate,
+  orderCreate,
+  orderPatch,
+  statusChange,
+  unassign,
+  uuid,
+} from './order-schemas.js';
+import type { OrderStatus } from './order-status.js';
+import type { Role } from './roles.js';
+
+export interface ApiError {
+  code: string; // e.g. VALIDATION, CONFLICT, OFFLINE, FORBIDDEN, NOT_FOUND, LOCKED, UNAUTHORIZED
+  message: string;
+  field?: string;
+  details?: unknown;
+}
+export type Result<T> = { ok: true; value: T } | { ok: false; error: ApiError };
+
+export interface SessionUser {
+  id: string;
+  username: string;
+  fullName: string;
+  role: Role;
+  branchId: string | null;
+  partnerId: string | null;
+  locale: 'ko' | 'en';
+}
+
+export interface Session {
+  user: SessionUser;
+  serverUrl: string;
+  /** true when this login was checked against the locally kept verifier because the head office was unreachable */
+  offline: boolean;
+}
+
+/** A row of the local orders mirror as the grid shows it. */
+export interface OrderRow {
+  id: string;
+  orderNo: string;
+  customerName: string;
+  customerPhone: string | null;
+  address: { line1: string; line2?: string; city: string; postal?: string };
+  vendor: string | null;
+  branchId: string;
+  partnerId: string | null;
+  installerId: string | null;
+  installerName: string | null;
+  status: OrderStatus;
+  appointmentDate: string | null;
+  appointmentTimeWindow: { start: string; end: string } | null;
+  promisedDate: string | null;
+  remarks: string | null;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+  /** local edits not yet confirmed by the head office */
+  pendingOps: number;
+  /** item summary, e.g. "에어컨 AC-1234 ×1" */
+  items: string;
+}
+
+export interface SyncState {
+  status: 'online' | 'offline' | 'syncing';
+  offlineSince: string | null;
+  pending: number;
+  conflicts: number;
+  failed: number;
+  lastSyncAt: string | null;
+  lastError: string | null;
+}
+
+export interface ConflictField {
+  field: string;
+  mine: unknown;
+  theirs: unknown;
+}
+export interface Conflict {
+  id: string;
+  opId: string;
+  entity: string;
+  entityId: string;
+  kind: string;
+  fields: ConflictField[];
+  createdAt: string;
+}
+export interface FailedOp {
+  opId: string;
+  entity: string;
+  entityId: string;
+  kind: string;
+  error: ApiError;
+  createdAt: string;
+}
+
+const loginArgs = z
+  .object({
+    serverUrl: z.url(),
+    username: z.string().trim().min(1).max(64),
+    password: z.string().min(1).max(200),
+  })
+  .strict();
+
+const orderFilter = z
+  .object({
+    statuses: z.array(statusChange.shape.status).optional(),
+    appointmentDate: isoDate.optional(),
+    installerId: uuid.nullable().optional(),
+    text: z.string().max(100).optional(),
+  })
+  .strict();
+
+/** The channels. Each: argument schema → result type (phantom, via `result<T>()`). */
+function result<T>() {
+  return undefined as unknown as T;
+}
+
+export const clientApi = {
+  'auth:login': { args: loginArgs, result: result<Session>() },
+  'auth:logout': { args: z.object({}).strict(), result: result<null>() },
+  'auth:session': { args: z.object({}).strict(), result: result<Session | null>() },
+
+  'orders:list': { args: orderFilter, result: result<OrderRow[]>() },
+  'orders:create': { args: orderCreate, result: result<OrderRow>() },
+  'orders:update': { args: z.object({ id: uuid, patch: orderPatch }).strict(), result: result<OrderRow>() },
+  'orders:status': { args: z.object({ id: uuid, change: statusChange }).strict(), result: result<OrderRow>() },
+  'orders:appointment': {
+    args: z.object({ id: uuid, change: appointmentChange }).strict(),
+    result: result<OrderRow>(),
+  },
+  'orders:assign': { args: z.object({ id: uuid, assign }).strict(), result: result<OrderRow>() },
+  'orders:unassign': { args: z.object({ id: uuid, unassign }).strict(), result: result<OrderRow>() },
+
+  'sync:state': { args: z.object({}).strict(), result: result<SyncState>() },
+  'sync:now': { args: z.object({}).strict(), result: result<SyncState>() },
+  'sync:conflicts': { args: z.object({}).strict(), result: result<Conflict[]>() },
+  'sync:resolve': {
+    args: z.object({ conflictId: uuid, choices: z.record(z.string(), z.enum(['mine', 'theirs'])) }).strict(),
+    result: result<null>(),
+  },
+  'sync:failed': { args: z.object({}).strict(), result: result<FailedOp[]>() },
+  'sync:discardFailed': { args: z.object({ opId: uuid }).strict(), result: result<null>() },
+} as const;
+
+export type ClientApi = typeof clientApi;
+export type Channel = keyof ClientApi;
+export type ArgsOf<C extends Channel> = z.input<ClientApi[C]['args']>;
+export type ResultOf<C extends Channel> = ClientApi[C]['result'];
+
+/** What main/ implements: one async function per channel, given validated arguments. */
+export type ClientApiHandlers = { [C in Channel]: (args: z.output<ClientApi[C]['args']>) => Promise<ResultOf<C>> };
+
+/** What the renderer calls: window.api.<area>.<action>(args) → Result. */
+export type WindowApi = { [C in Channel]: (args: ArgsOf<C>) => Promise<Result<ResultOf<C>>> };
+
+/** Events pushed from main to the UI. */
+export type ClientEvent = { type: 'sync-state'; state: SyncState } | { type: 'orders-changed'; ids: string[] };
