@@ -52,6 +52,7 @@ function report(r: GenerateResult) {
 
 const opts = parse(process.argv.slice(2));
 const db = await startDatabase();
+let exitCode = 0;
 try {
   if (opts.demo) {
     const out = await seedDemo(db.url, { log: console.log });
@@ -78,8 +79,10 @@ try {
 } catch (e) {
   if (e instanceof DatabaseNotEmptyError) {
     console.error(`db:seed: ${e.message}`);
-    process.exitCode = 3;
+    exitCode = 3;
   } else throw e;
 } finally {
   await db.stop();
 }
+// tsx does not pass process.exitCode on, so exit explicitly.
+process.exit(exitCode);
