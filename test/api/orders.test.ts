@@ -319,7 +319,10 @@ describe('PATCH /api/orders/:id', () => {
   it('a stale version is a 409 carrying the current row', async () => {
     const o = await createOrder(db.owner, { branchId: a.branch.id });
     await db.owner.query(`UPDATE orders SET remarks = '먼저' WHERE id = $1`, [o.id]);
-    const r = await api.request('PATCH', `/api/orders/${o.id}`, { token: t.manager, body: { version: 1, remarks: 'x' } });
+    const r = await api.request('PATCH', `/api/orders/${o.id}`, {
+      token: t.manager,
+      body: { version: 1, remarks: 'x' },
+    });
     expect(r.status).toBe(409);
     expect(r.body.error.code).toBe('CONFLICT');
     expect(r.body.error.details.current).toMatchObject({ id: o.id, version: 2, remarks: '먼저' });
@@ -344,9 +347,15 @@ describe('PATCH /api/orders/:id', () => {
 
   it('a coordinator may not edit (403); another branch’s order is a 404', async () => {
     const o = await createOrder(db.owner, { branchId: a.branch.id, partnerId: a.partner.id });
-    const c = await api.request('PATCH', `/api/orders/${o.id}`, { token: t.coordinator, body: { version: 1, remarks: 'x' } });
+    const c = await api.request('PATCH', `/api/orders/${o.id}`, {
+      token: t.coordinator,
+      body: { version: 1, remarks: 'x' },
+    });
     expect(c.status).toBe(403);
-    const r = await api.request('PATCH', `/api/orders/${o.id}`, { token: t.otherManager, body: { version: 1, remarks: 'x' } });
+    const r = await api.request('PATCH', `/api/orders/${o.id}`, {
+      token: t.otherManager,
+      body: { version: 1, remarks: 'x' },
+    });
     expect(r.status).toBe(404);
   });
 
