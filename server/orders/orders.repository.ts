@@ -275,7 +275,7 @@ export async function updateOrder(
   const { rows } = await tx.query<OrderRow>(
     prepared(
       `UPDATE orders AS o SET ${sets.join(', ')}
-        WHERE o.id = $1 AND o.version = $2 AND o.deleted_at IS NULL
+        WHERE o.id = $1 AND o.version = $2::bigint AND o.deleted_at IS NULL
         RETURNING ${ORDER_COLUMNS}`,
       params,
     ),
