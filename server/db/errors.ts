@@ -78,8 +78,14 @@ function lockedWeek(detail: string | undefined): LockedWeek | undefined {
   return undefined;
 }
 
-/** The database cannot be reached or is shutting down: the client should retry later (503). */
+/**
+ * The database cannot be reached, is shutting down, or refuses the server's login (a deployment fault the
+ * client cannot fix either): the client should retry later (503).
+ */
 const UNAVAILABLE = new Set([
+  '3D000', // invalid_catalog_name: the database does not exist
+  '28000',
+  '28P01', // the application role's login is refused
   'ECONNREFUSED',
   'ECONNRESET',
   'ETIMEDOUT',
