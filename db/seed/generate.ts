@@ -143,6 +143,7 @@ export async function generate(url: string, opts: GenerateOptions): Promise<Gene
         nextReport += Math.max(100_000, Math.ceil(opts.orders / 10));
       }
     }
+    gen.settlementNotices();
     await Promise.all(sinks.map((s) => s.finish()));
     for (const s of sinks) rows[s.table] = s.rows;
     // Everything is stored; commit all transactions together (a failure before this point leaves nothing).
