@@ -238,6 +238,22 @@ describe('db:seed --orders N', () => {
     expect(await one(db, 'SELECT count(*)::int FROM orders')).toBe(before);
   });
 
+  it('a load that fails part way leaves nothing behind and names the table', async () => {
+    const other = await createTestDatabase();
+    try {
+      // a rule the generated data breaks somewhere in the middle of the order lines
+      await other.owner.query('ALTER TABLE order_lines ADD CONSTRAINT chk_test_small CHECK (quantity < 3)');
+      const err = await generate(other.ownerUrl, { orders: 3_000, branches: 2, seed: 3 }).catch((e: Error) => e);
+      expect(err).toBeInstanceOf(Error);
+      expect((err as Error).message).toMatch(/COPY order_lines: .*chk_test_small/);
+      for (const t of ['orders', 'order_numbers', 'order_lines', 'order_status_history', 'users', 'branches']) {
+        expect(await one(other, `SELECT count(*)::int FROM ${t}`), t).toBe(0);
+      }
+    } finally {
+      await other.drop();
+    }
+  });
+
   it('the command line names a bad argument and refuses a non-empty database with exit code 3', async () => {
     const env = { ...process.env, DATABASE_URL: db.ownerUrl };
     const bad = await run('npx', ['tsx', 'db/cli/seed.ts', '--orders', 'many'], { env }).catch((e) => e);
