@@ -9,6 +9,7 @@ import { AccessTokens } from './auth/tokens.js';
 import type { ServerConfig } from './config.js';
 import { errorHandler, notFoundRoute } from './http/error-handler.js';
 import type { Logger } from './logger.js';
+import { syncRoutes } from './sync/sync.routes.js';
 
 export interface AppDeps {
   /** connected as dispatch_app: every query obeys row-level security */
@@ -48,6 +49,7 @@ export function createApp(deps: AppDeps): Express {
     res.json({ ok: true });
   });
   app.use('/api', authRoutes(routeDeps));
+  app.use('/api', syncRoutes({ ...routeDeps, logger, opHandlers: {} }));
 
   app.use('/api', notFoundRoute());
   app.use(errorHandler(logger));
