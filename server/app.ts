@@ -3,13 +3,20 @@ import helmet from 'helmet';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { pinoHttp } from 'pino-http';
+import { assignmentRoutes } from './assignment/assignment.routes.js';
 import { authRoutes } from './auth/auth.routes.js';
 import { createLoginThrottle } from './auth/throttle.js';
 import { AccessTokens } from './auth/tokens.js';
 import type { ServerConfig } from './config.js';
+import { customersRoutes } from './customers/customers.routes.js';
+import { dashboardRoutes } from './dashboard/dashboard.routes.js';
 import { errorHandler, notFoundRoute } from './http/error-handler.js';
 import type { Logger } from './logger.js';
+import { ordersRoutes } from './orders/orders.routes.js';
+import { settlementsRoutes } from './settlements/settlements.routes.js';
+import { orderOpHandlers } from './sync/sync.op-handlers.js';
 import { syncRoutes } from './sync/sync.routes.js';
+import { workflowRoutes } from './workflow/workflow.routes.js';
 
 export interface AppDeps {
   /** connected as dispatch_app: every query obeys row-level security */
@@ -49,7 +56,13 @@ export function createApp(deps: AppDeps): Express {
     res.json({ ok: true });
   });
   app.use('/api', authRoutes(routeDeps));
-  app.use('/api', syncRoutes({ ...routeDeps, logger, opHandlers: {} }));
+  app.use('/api', ordersRoutes(routeDeps));
+  app.use('/api', workflowRoutes(routeDeps));
+  app.use('/api', assignmentRoutes(routeDeps));
+  app.use('/api', customersRoutes(routeDeps));
+  app.use('/api', dashboardRoutes(routeDeps));
+  app.use('/api', settlementsRoutes(routeDeps));
+  app.use('/api', syncRoutes({ ...routeDeps, logger, opHandlers: orderOpHandlers }));
 
   app.use('/api', notFoundRoute());
   app.use(errorHandler(logger));

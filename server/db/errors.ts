@@ -46,9 +46,24 @@ function keyColumn(detail: string | undefined): string | undefined {
   return m[1].split(',').pop()?.trim();
 }
 
+/**
+ * The column of a constraint named by PostgreSQL's defaults: <table>_<column>_fkey, <table>_pkey (id).
+ * Needed because PostgreSQL leaves out the "Key (…)=" detail on tables under row-level security.
+ */
+function defaultNamedColumn(e: PgError): string | undefined {
+  if (!e.constraint || !e.table) return undefined;
+  const table = e.table.replace(/_(\d{4}_\d{2}|default)$/, ''); // a partition of orders reports its own name
+  if (e.constraint === `${table}_pkey` || e.constraint === `${e.table}_pkey`) return 'id';
+  for (const t of [e.table, table]) {
+    const m = e.constraint.match(new RegExp(`^${t}_(.+)_fkey$`));
+    if (m?.[1]) return m[1];
+  }
+  return undefined;
+}
+
 function fieldOf(e: PgError): string | undefined {
   if (e.constraint && CONSTRAINT_FIELDS[e.constraint]) return CONSTRAINT_FIELDS[e.constraint];
-  const col = e.column ?? keyColumn(e.detail);
+  const col = e.column ?? keyColumn(e.detail) ?? defaultNamedColumn(e);
   return col ? camelCase(col) : undefined;
 }
 
@@ -63,9 +78,32 @@ function lockedWeek(detail: string | undefined): LockedWeek | undefined {
   return undefined;
 }
 
+/**
+ * The database cannot be reached, is shutting down, or refuses the server's login (a deployment fault the
+ * client cannot fix either): the client should retry later (503).
+ */
+const UNAVAILABLE = new Set([
+  '3D000', // invalid_catalog_name: the database does not exist
+  '28000',
+  '28P01', // the application role's login is refused
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+]);
+
 /** The AppError for a database error, or the error itself when it is not one we can explain to a client. */
 export function toAppError(err: unknown): unknown {
-  if (err instanceof AppError || !isPgError(err)) return err;
+  if (err instanceof AppError) return err;
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && (UNAVAILABLE.has(code) || code.startsWith('08'))) {
+    return new AppError(503, { code: 'UNAVAILABLE', messageKey: 'errors.unavailable', cause: err });
+  }
+  if (!isPgError(err)) return err;
   const field = fieldOf(err);
   switch (err.code) {
     case 'DL423':

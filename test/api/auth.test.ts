@@ -178,6 +178,14 @@ describe('tokens', () => {
     ).toBe(200);
   });
 
+  it('refresh and logout name a missing token field', async () => {
+    for (const path of ['/api/auth/refresh', '/api/auth/logout']) {
+      const r = await api.request('POST', path, { body: {} });
+      expect(r.status, path).toBe(400);
+      expect(r.body.error.field, path).toBe('refreshToken');
+    }
+  });
+
   it('refresh tokens are stored hashed', async () => {
     const pair = await api.login(w.hq.username);
     const { rows } = await db.owner.query('SELECT count(*)::int AS n FROM refresh_tokens WHERE token_hash = $1', [
@@ -282,6 +290,27 @@ describe('password change', () => {
 });
 
 describe('errors', () => {
+  it('an unreachable database is a 503 the client may retry, not a 500', async () => {
+    const down = await startTestServer({ ...db, appUrl: 'postgres://dispatch_app:x@127.0.0.1:1/nowhere' });
+    try {
+      const token = await new SignJWT({ usr: w.hq.username, role: 'HQ_ADMIN', br: null, pt: null, loc: 'en' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(w.hq.id)
+        .setIssuer('branch-dispatch')
+        .setAudience('dispatch-api')
+        .setExpirationTime('5m')
+        .sign(new TextEncoder().encode(down.jwtSecret));
+      const r = await down.request('GET', '/api/me', { token });
+      expect(r.status).toBe(503);
+      expect(r.body.error).toMatchObject({
+        code: 'UNAVAILABLE',
+        message: 'The database cannot be reached. Please try again shortly.',
+      });
+    } finally {
+      await down.stop();
+    }
+  });
+
   it('an unknown /api address is a JSON 404', async () => {
     const res = await api.request('GET', '/api/nothing-here');
     expect(res.status).toBe(404);
