@@ -106,8 +106,9 @@ export function applyOrderOp(kind: OpKind, payload: Payload, row: SyncRow | null
         next.appointment_time_window = formatTimeWindow(payload.timeWindow as { start: string; end: string } | null);
       return next;
     case 'order.assign':
+      // the head office also moves the order to the installer's partner; its answer brings that
       next.installer_id = payload.installerId;
-      if (row.status === '미배정' || row.status === '연기') next.status = '배정';
+      next.status = '배정';
       return next;
     case 'order.unassign':
       next.installer_id = null;

@@ -218,7 +218,7 @@ export async function recordOp(tx: Tx, r: OpRecord): Promise<boolean> {
   const { rowCount } = await tx.query(
     `INSERT INTO offline_sync_queue(op_id, client_id, user_id, branch_id, operation_type, op_kind, entity_type,
                                     entity_id, payload, expected_version, status, last_error, result, synced_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, CASE WHEN $11 = 'SYNCED' THEN now() END)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::varchar, $12, $13, CASE WHEN $11::varchar = 'SYNCED' THEN now() END)
      ON CONFLICT (op_id) DO NOTHING`,
     [
       r.opId,
