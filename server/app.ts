@@ -3,12 +3,19 @@ import helmet from 'helmet';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { pinoHttp } from 'pino-http';
+import { adminRoutes } from './admin/admin.routes.js';
+import { auditRoutes } from './audit/audit.routes.js';
 import { authRoutes } from './auth/auth.routes.js';
 import { createLoginThrottle } from './auth/throttle.js';
 import { AccessTokens } from './auth/tokens.js';
+import { type Cache, createCache } from './cache/index.js';
 import type { ServerConfig } from './config.js';
+import { setCommitListener } from './db/transaction.js';
 import { errorHandler, notFoundRoute } from './http/error-handler.js';
 import type { Logger } from './logger.js';
+import { serialsRoutes } from './serials/serials.routes.js';
+import { splitRoutes } from './splits/split.routes.js';
+import { wasteRoutes } from './waste/waste.routes.js';
 
 export interface AppDeps {
   /** connected as dispatch_app: every query obeys row-level security */
@@ -17,6 +24,8 @@ export interface AppDeps {
   logger: Logger;
   /** shared store of the login throttle when REDIS_URL is set */
   redis?: Redis;
+  /** default: Redis when `redis` is given, else in-process (server/cache) */
+  cache?: Cache;
 }
 
 /** The head-office HTTP API, without listen(): tests and scripts mount it on their own server. */
@@ -24,9 +33,13 @@ export function createApp(deps: AppDeps): Express {
   const { pool, config, logger } = deps;
   const tokens = AccessTokens.fromConfig(config);
   const throttle = createLoginThrottle(config.throttle, deps.redis);
-  const routeDeps = { pool, config, tokens, throttle };
+  const cache = deps.cache ?? createCache({ redis: deps.redis, keyPrefix: config.cacheKeyPrefix, logger });
+  // Every committed transaction of this pool bumps the cache generations its writes touched (migration 0021).
+  setCommitListener(pool, (touched) => cache.invalidate(touched));
+  const routeDeps = { pool, config, tokens, throttle, cache };
 
   const app = express();
+  app.locals.cache = cache;
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.use(helmet());
@@ -48,6 +61,12 @@ export function createApp(deps: AppDeps): Express {
     res.json({ ok: true });
   });
   app.use('/api', authRoutes(routeDeps));
+  // issue 4, first half: split orders, serials, waste pick-ups and ECOAS, admin, audit
+  app.use('/api', splitRoutes(routeDeps));
+  app.use('/api', serialsRoutes(routeDeps));
+  app.use('/api', wasteRoutes(routeDeps));
+  app.use('/api', adminRoutes(routeDeps));
+  app.use('/api', auditRoutes(routeDeps));
 
   app.use('/api', notFoundRoute());
   app.use(errorHandler(logger));

@@ -216,9 +216,10 @@ export async function createOrder(
   const order = { ...rows[0]!, lineIds: [] as string[] };
   for (const l of o.lines ?? [{ itemCode: 'GEN-100', itemName: '소형 가전', quantity: 1 }]) {
     const line = await db.query<{ id: string }>(
+      // created_at from the row itself: a JS Date drops its microseconds and would miss the foreign key
       `INSERT INTO order_lines(order_id, order_created_at, item_code, item_name, quantity)
-       VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-      [order.id, order.createdAt, l.itemCode, l.itemName, l.quantity],
+       SELECT id, created_at, $2, $3, $4 FROM orders WHERE id = $1 RETURNING id`,
+      [order.id, l.itemCode, l.itemName, l.quantity],
     );
     order.lineIds.push(line.rows[0]!.id);
   }
