@@ -4,18 +4,24 @@ import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { pinoHttp } from 'pino-http';
 import { adminRoutes } from './admin/admin.routes.js';
+import { assignmentRoutes } from './assignment/assignment.routes.js';
 import { auditRoutes } from './audit/audit.routes.js';
 import { authRoutes } from './auth/auth.routes.js';
 import { createLoginThrottle } from './auth/throttle.js';
 import { AccessTokens } from './auth/tokens.js';
 import { type Cache, createCache } from './cache/index.js';
 import type { ServerConfig } from './config.js';
+import { customersRoutes } from './customers/customers.routes.js';
+import { dashboardRoutes } from './dashboard/dashboard.routes.js';
 import { setCommitListener } from './db/transaction.js';
 import { errorHandler, notFoundRoute } from './http/error-handler.js';
 import type { Logger } from './logger.js';
+import { ordersRoutes } from './orders/orders.routes.js';
 import { serialsRoutes } from './serials/serials.routes.js';
+import { settlementsRoutes } from './settlements/settlements.routes.js';
 import { splitRoutes } from './splits/split.routes.js';
 import { wasteRoutes } from './waste/waste.routes.js';
+import { workflowRoutes } from './workflow/workflow.routes.js';
 
 export interface AppDeps {
   /** connected as dispatch_app: every query obeys row-level security */
@@ -61,6 +67,12 @@ export function createApp(deps: AppDeps): Express {
     res.json({ ok: true });
   });
   app.use('/api', authRoutes(routeDeps));
+  app.use('/api', ordersRoutes(routeDeps));
+  app.use('/api', workflowRoutes(routeDeps));
+  app.use('/api', assignmentRoutes(routeDeps));
+  app.use('/api', customersRoutes(routeDeps));
+  app.use('/api', dashboardRoutes(routeDeps));
+  app.use('/api', settlementsRoutes(routeDeps));
   // issue 4, first half: split orders, serials, waste pick-ups and ECOAS, admin, audit
   app.use('/api', splitRoutes(routeDeps));
   app.use('/api', serialsRoutes(routeDeps));
