@@ -1,6 +1,7 @@
 // Validation of order writes, shared by the REST API (server), sync ops (server) and the client (before a write
 // enters the outbox). Unknown fields are rejected everywhere (.strict()).
 import { z } from 'zod';
+import { splitLines } from './order-parts.js';
 import { ORDER_STATUSES } from './order-status.js';
 
 export const uuid = z.uuid();
@@ -94,6 +95,8 @@ export const statusChange = z
     /** 연기 needs the new appointment date. */
     appointmentDate: isoDate.optional(),
     appointmentTimeWindow: timeWindow.optional(),
+    /** 부분인수 needs the lines (or parts) not delivered: they are split off into a new order. */
+    undelivered: splitLines.optional(),
   })
   .strict();
 export type StatusChange = z.infer<typeof statusChange>;

@@ -2,7 +2,8 @@
 // another order, of any branch, is a 409 naming that order's number and nothing else about it). 인수 needs a
 // serial for every unit of the lines whose item requires one (requireSerialsForDelivery).
 import { z } from 'zod';
-import { uuid, version } from '../../domain/order-schemas.js';
+import { serialsAdd } from '../../domain/order-parts.js';
+import { version } from '../../domain/order-schemas.js';
 import { authorize } from '../auth/authorize.js';
 import type { Tx } from '../db/transaction.js';
 import type { Actor } from '../http/context.js';
@@ -11,31 +12,7 @@ import { parse, parseId } from '../http/validate.js';
 import { type OrderRef, requireNotCancelled, requireNotLocked, requireOrderRef } from '../shared/order-ref.js';
 import * as repo from './serials.repository.js';
 
-/** A serial as printed on the label: letters, digits and - _ / . ; stored upper-case so A1 and a1 are one serial. */
-export const serialValue = z
-  .string()
-  .trim()
-  .min(1)
-  .max(40)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9\-_/.]*$/)
-  .transform((s) => s.toUpperCase());
-
-export const serialsBody = z
-  .object({
-    lineId: uuid,
-    serials: z
-      .array(serialValue)
-      .min(1)
-      .max(500)
-      .superRefine((list, ctx) => {
-        const seen = new Set<string>();
-        list.forEach((s, i) => {
-          if (seen.has(s)) ctx.addIssue({ code: 'custom', message: 'serial listed twice', path: [i] });
-          seen.add(s);
-        });
-      }),
-  })
-  .strict();
+export const serialsBody = serialsAdd;
 
 export const serialDeleteQuery = z.object({ version: z.coerce.number().pipe(version) }).strict();
 

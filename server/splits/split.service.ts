@@ -2,8 +2,7 @@
 // (<root order_no>-S1, -S2 …), whole lines or part of a line's quantity, recorded in split_orders — one
 // transaction. POST /api/orders/:id/split uses it directly; a 부분인수 status change uses splitOffLines() for the
 // undelivered remainder inside its own transaction.
-import { z } from 'zod';
-import { uuid, version } from '../../domain/order-schemas.js';
+import { type SplitLineInput, splitOrderBody } from '../../domain/order-parts.js';
 import { type OrderStatus, TERMINAL_STATUSES } from '../../domain/order-status.js';
 import { authorize } from '../auth/authorize.js';
 import type { Tx } from '../db/transaction.js';
@@ -23,28 +22,7 @@ import * as repo from './split.repository.js';
 /** The longest order number a split may produce (orders.order_no is varchar(40), migration 0020). */
 export const ORDER_NO_MAX = 40;
 
-export const splitLineInput = z
-  .object({
-    lineId: uuid,
-    quantity: z.number().int().positive().max(9999),
-  })
-  .strict();
-export type SplitLineInput = z.infer<typeof splitLineInput>;
-
-/** Lines to split off: each line at most once. Also the `undelivered` list of a 부분인수 status change. */
-export const splitLines = z
-  .array(splitLineInput)
-  .min(1)
-  .max(200)
-  .superRefine((lines, ctx) => {
-    const seen = new Set<string>();
-    lines.forEach((l, i) => {
-      if (seen.has(l.lineId)) ctx.addIssue({ code: 'custom', message: 'line listed twice', path: [i, 'lineId'] });
-      seen.add(l.lineId);
-    });
-  });
-
-export const splitBody = z.object({ version, lines: splitLines }).strict();
+export const splitBody = splitOrderBody;
 
 /** Statuses an order can be split in: not closed, and not delivered (인수: its goods are with the customer). */
 export function splittable(status: OrderStatus): boolean {

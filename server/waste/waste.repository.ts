@@ -1,7 +1,5 @@
+import type { WasteStatus } from '../../domain/order-parts.js';
 import type { Tx } from '../db/transaction.js';
-
-export const WASTE_STATUSES = ['PLANNED', 'COLLECTED', 'REPORTED'] as const;
-export type WasteStatus = (typeof WASTE_STATUSES)[number];
 
 export interface WasteRow {
   id: string;

@@ -1,6 +1,7 @@
 // 폐가전 (waste appliances) taken back at delivery: one row per waste code per order, the code from the ECOAS
 // category table (waste_codes); FR-07 totals; the codes list (cached 1 h).
 import { z } from 'zod';
+import { WASTE_STATUSES, wasteAdd, wastePatch } from '../../domain/order-parts.js';
 import { isoDate, uuid, version } from '../../domain/order-schemas.js';
 import { authorize } from '../auth/authorize.js';
 import { branchInScope } from '../branches/branch-scope.js';
@@ -12,35 +13,9 @@ import { parse, parseId } from '../http/validate.js';
 import { type OrderRef, requireNotCancelled, requireNotLocked, requireOrderRef } from '../shared/order-ref.js';
 import * as repo from './waste.repository.js';
 
-export const wasteCode = z
-  .string()
-  .trim()
-  .transform((s) => s.toUpperCase())
-  .pipe(z.string().regex(/^[A-Z][0-9]{2,3}$/));
-const quantity = z.number().int().positive().max(999);
-const wasteStatus = z.enum(repo.WASTE_STATUSES);
-
-export const wasteAddBody = z
-  .object({
-    code: wasteCode,
-    quantity,
-    status: wasteStatus.default('COLLECTED'),
-    /** the installer who took it; default the order's installer */
-    collectedBy: uuid.nullable().optional(),
-    collectedAt: z.iso.datetime({ offset: true }).optional(),
-  })
-  .strict();
-
-export const wastePatchBody = z
-  .object({
-    version,
-    code: wasteCode.optional(),
-    quantity: quantity.optional(),
-    status: wasteStatus.optional(),
-    collectedBy: uuid.nullable().optional(),
-    collectedAt: z.iso.datetime({ offset: true }).nullable().optional(),
-  })
-  .strict();
+export const wasteAddBody = wasteAdd;
+export const wastePatchBody = wastePatch;
+const wasteStatus = z.enum(WASTE_STATUSES);
 
 export const versionQuery = z.object({ version: z.coerce.number().pipe(version) }).strict();
 
@@ -148,7 +123,7 @@ export const MAX_SUMMARY_DAYS = 366;
 
 const manyStatuses = z.preprocess(
   (v) => (typeof v === 'string' ? v.split(',') : v),
-  z.array(wasteStatus).min(1).max(repo.WASTE_STATUSES.length),
+  z.array(wasteStatus).min(1).max(WASTE_STATUSES.length),
 );
 
 export const summaryQuery = z
