@@ -1,10 +1,9 @@
 import { Router } from 'express';
-import type { Cache } from '../cache/index.js';
 import { guarded, type RouteDeps } from '../http/handler.js';
 import { ecoasReport } from './ecoas.js';
 import { addWaste, editWaste, listOrderWaste, removeWaste, wasteCodes, wasteSummary } from './waste.service.js';
 
-export function wasteRoutes(deps: RouteDeps & { cache: Cache }): Router {
+export function wasteRoutes(deps: RouteDeps): Router {
   const r = Router();
   r.get(
     '/orders/:id/waste',

@@ -5,7 +5,7 @@ import { WASTE_STATUSES, wasteAdd, wastePatch } from '../../domain/order-parts.j
 import { isoDate, uuid, version } from '../../domain/order-schemas.js';
 import { authorize } from '../auth/authorize.js';
 import { branchInScope } from '../branches/branch-scope.js';
-import { CACHE_TTL, type Cache, scopes } from '../cache/index.js';
+import { CACHE_TTL, type Cache, cached, scopes } from '../cache/index.js';
 import type { Tx } from '../db/transaction.js';
 import type { Actor } from '../http/context.js';
 import { AppError, NotFoundError, RuleError, ValidationError, VersionConflictError } from '../http/errors.js';
@@ -179,11 +179,11 @@ export async function wasteSummary(tx: Tx, actor: Actor, query: unknown) {
 export const codesQuery = z.object({ active: z.enum(['true', 'false']).default('true') }).strict();
 
 /** GET /api/waste/codes[?active=false]: the ECOAS categories (cached 1 h; any admin change invalidates it). */
-export async function wasteCodes(tx: Tx, actor: Actor, query: unknown, cache: Cache) {
+export async function wasteCodes(tx: Tx, actor: Actor, query: unknown, cache?: Cache) {
   authorize(actor, 'orders.read');
   const q = parse(codesQuery, query);
   const activeOnly = q.active === 'true';
-  const items = await cache.get({
+  const items = await cached(cache, {
     namespace: 'waste-codes',
     key: [activeOnly],
     scopes: [scopes.reference],
