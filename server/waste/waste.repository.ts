@@ -95,8 +95,8 @@ export async function insertPickup(tx: Tx, p: NewPickup): Promise<{ id: string }
   // branch_id / partner_id are filled from the order by trigger (waste_pickups_fill_scope)
   const { rows } = await tx.query<{ id: string }>(
     `INSERT INTO waste_pickups(order_id, order_created_at, code, quantity, status, collected_by, collected_at, branch_id)
-     SELECT o.id, o.created_at, $2, $3, $4, $5,
-            CASE WHEN $4 = 'PLANNED' THEN $6::timestamptz ELSE coalesce($6::timestamptz, now()) END, o.branch_id
+     SELECT o.id, o.created_at, $2, $3, $4::text, $5::uuid,
+            CASE WHEN $4::text = 'PLANNED' THEN $6::timestamptz ELSE coalesce($6::timestamptz, now()) END, o.branch_id
        FROM orders o WHERE o.id = $1
      RETURNING id`,
     [p.orderId, p.code, p.quantity, p.status, p.collectedBy, p.collectedAt],
