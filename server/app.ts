@@ -20,6 +20,8 @@ import { ordersRoutes } from './orders/orders.routes.js';
 import { serialsRoutes } from './serials/serials.routes.js';
 import { settlementsRoutes } from './settlements/settlements.routes.js';
 import { splitRoutes } from './splits/split.routes.js';
+import { orderOpHandlers } from './sync/sync.op-handlers.js';
+import { syncRoutes } from './sync/sync.routes.js';
 import { wasteRoutes } from './waste/waste.routes.js';
 import { workflowRoutes } from './workflow/workflow.routes.js';
 
@@ -73,6 +75,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/api', customersRoutes(routeDeps));
   app.use('/api', dashboardRoutes(routeDeps));
   app.use('/api', settlementsRoutes(routeDeps));
+  app.use('/api', syncRoutes({ ...routeDeps, logger, opHandlers: orderOpHandlers }));
   // issue 4, first half: split orders, serials, waste pick-ups and ECOAS, admin, audit
   app.use('/api', splitRoutes(routeDeps));
   app.use('/api', serialsRoutes(routeDeps));
