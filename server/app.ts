@@ -9,6 +9,13 @@ import { AccessTokens } from './auth/tokens.js';
 import type { ServerConfig } from './config.js';
 import { errorHandler, notFoundRoute } from './http/error-handler.js';
 import type { Logger } from './logger.js';
+import { notificationsRoutes } from './notifications/notifications.routes.js';
+import { apiRouteDocs } from './openapi/api-routes.js';
+import { openApiRoutes } from './openapi/openapi.routes.js';
+import { Metrics } from './ops/metrics.js';
+import { opsRoutes } from './ops/ops.routes.js';
+import { redactUrl, requestId } from './ops/request-log.js';
+import type { Runtime } from './ops/runtime.js';
 
 export interface AppDeps {
   /** connected as dispatch_app: every query obeys row-level security */
@@ -17,6 +24,8 @@ export interface AppDeps {
   logger: Logger;
   /** shared store of the login throttle when REDIS_URL is set */
   redis?: Redis;
+  /** job queue, notification hub, storage (server/ops/runtime.ts) */
+  runtime: Runtime;
 }
 
 /** The head-office HTTP API, without listen(): tests and scripts mount it on their own server. */
@@ -25,6 +34,8 @@ export function createApp(deps: AppDeps): Express {
   const tokens = AccessTokens.fromConfig(config);
   const throttle = createLoginThrottle(config.throttle, deps.redis);
   const routeDeps = { pool, config, tokens, throttle };
+  const { runtime } = deps;
+  const metrics = new Metrics({ pool, routes: apiRouteDocs(), jobs: runtime.jobs, hub: runtime.hub });
 
   const app = express();
   app.disable('x-powered-by');
@@ -33,21 +44,26 @@ export function createApp(deps: AppDeps): Express {
   app.use(
     pinoHttp({
       logger,
+      genReqId: requestId,
       autoLogging: { ignore: (req) => req.url === '/api/health' },
       // one line per request: what was asked and how it ended (headers may carry tokens)
       serializers: {
-        req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }),
+        req: (req: { id: unknown; method: string; url: string }) => ({
+          id: req.id,
+          method: req.method,
+          url: redactUrl(req.url),
+        }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
     }),
   );
+  app.use(metrics.middleware());
   app.use(express.json({ limit: config.bodyLimit, strict: true }));
 
-  app.get('/api/health', async (_req, res) => {
-    await pool.query('SELECT 1');
-    res.json({ ok: true });
-  });
+  app.use(opsRoutes({ pool, redis: deps.redis, bus: runtime.bus, metrics, metricsToken: config.metricsToken }));
+  app.use(openApiRoutes(apiRouteDocs));
   app.use('/api', authRoutes(routeDeps));
+  app.use('/api', notificationsRoutes({ ...routeDeps, hub: runtime.hub }));
 
   app.use('/api', notFoundRoute());
   app.use(errorHandler(logger));

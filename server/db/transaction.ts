@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { Role } from '../../domain/roles.js';
+import { runAfterCommit, takeAfterCommit } from './after-commit.js';
 import { toAppError } from './errors.js';
 
 /** An open transaction: repositories take one of these. */
@@ -25,8 +26,10 @@ async function inTransaction<T>(
     if (setup) await setup(client);
     const result = await fn(client);
     await client.query('COMMIT');
+    await runAfterCommit(takeAfterCommit(client));
     return result;
   } catch (err) {
+    takeAfterCommit(client);
     try {
       await client.query('ROLLBACK');
     } catch (rollbackErr) {
@@ -60,6 +63,14 @@ export function withRequestTransaction<T>(pool: pg.Pool, ctx: RequestContext, fn
 /** A transaction without a caller (login, token refresh): row-level security shows it nothing. */
 export function withAnonymousTransaction<T>(pool: pg.Pool, fn: (tx: Tx) => Promise<T>): Promise<T> {
   return inTransaction(pool, null, fn);
+}
+
+/**
+ * A transaction of a background job acting for no user (the e-mail fallback, the export-file sweep): app.role is
+ * 'SYSTEM', which the policies of migration 0025 let reach notifications and exports only — never orders.
+ */
+export function withSystemTransaction<T>(pool: pg.Pool, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return inTransaction(pool, (tx) => tx.query(`SELECT set_config('app.role', 'SYSTEM', true)`), fn);
 }
 
 /** The transaction-local settings the triggers read besides the caller's context. */
