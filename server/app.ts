@@ -3,10 +3,13 @@ import helmet from 'helmet';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { pinoHttp } from 'pino-http';
+import { assignmentRoutes } from './assignment/assignment.routes.js';
 import { authRoutes } from './auth/auth.routes.js';
 import { createLoginThrottle } from './auth/throttle.js';
 import { AccessTokens } from './auth/tokens.js';
 import type { ServerConfig } from './config.js';
+import { customersRoutes } from './customers/customers.routes.js';
+import { dashboardRoutes } from './dashboard/dashboard.routes.js';
 import { errorHandler, notFoundRoute } from './http/error-handler.js';
 import type { Logger } from './logger.js';
 import { notificationsRoutes } from './notifications/notifications.routes.js';
@@ -16,6 +19,9 @@ import { Metrics } from './ops/metrics.js';
 import { opsRoutes } from './ops/ops.routes.js';
 import { redactUrl, requestId } from './ops/request-log.js';
 import type { Runtime } from './ops/runtime.js';
+import { ordersRoutes } from './orders/orders.routes.js';
+import { settlementsRoutes } from './settlements/settlements.routes.js';
+import { workflowRoutes } from './workflow/workflow.routes.js';
 
 export interface AppDeps {
   /** connected as dispatch_app: every query obeys row-level security */
@@ -63,6 +69,12 @@ export function createApp(deps: AppDeps): Express {
   app.use(opsRoutes({ pool, redis: deps.redis, bus: runtime.bus, metrics, metricsToken: config.metricsToken }));
   app.use(openApiRoutes(apiRouteDocs));
   app.use('/api', authRoutes(routeDeps));
+  app.use('/api', ordersRoutes(routeDeps));
+  app.use('/api', workflowRoutes(routeDeps));
+  app.use('/api', assignmentRoutes(routeDeps));
+  app.use('/api', customersRoutes(routeDeps));
+  app.use('/api', dashboardRoutes(routeDeps));
+  app.use('/api', settlementsRoutes(routeDeps));
   app.use('/api', notificationsRoutes({ ...routeDeps, hub: runtime.hub }));
 
   app.use('/api', notFoundRoute());
