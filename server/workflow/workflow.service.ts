@@ -16,6 +16,7 @@ import { type Tx, withTriggerNotes } from '../db/transaction.js';
 import type { Actor } from '../http/context.js';
 import { ForbiddenError, RuleError, ValidationError } from '../http/errors.js';
 import { parse, parseId } from '../http/validate.js';
+import { notifyOrderAssigned, notifyOrderStatusChanged } from '../notifications/notifications.service.js';
 import type { Order, OrderChanges } from '../orders/orders.repository.js';
 import { applyOrderChanges, requireOrder, requireVersion } from '../orders/orders.service.js';
 import { findReasonCode } from './workflow.repository.js';
@@ -90,7 +91,7 @@ export async function changeStatus(tx: Tx, actor: Actor, id: unknown, body: unkn
   // TODO(serials issue): 인수 must also require a serial per unit of the lines whose item_skill_rules say
   // requires_serial; the serials capability adds that check here.
 
-  return withTriggerNotes(
+  const changed = await withTriggerNotes(
     tx,
     {
       reasonCode: input.reasonCode ?? null,
@@ -99,6 +100,10 @@ export async function changeStatus(tx: Tx, actor: Actor, id: unknown, body: unkn
     },
     () => applyOrderChanges(tx, order.id, input.version, changes),
   );
+  // FR-11: 부재/연기/취소 tell the branch managers; back to 배정 (from 연기) tells the installer again
+  await notifyOrderStatusChanged(tx, changed, { from, reasonCode: input.reasonCode });
+  if (to === '배정') await notifyOrderAssigned(tx, changed);
+  return changed;
 }
 
 /**
