@@ -1,4 +1,5 @@
 import { CAPACITY_STATUSES } from '../../domain/order-status.js';
+import { prepared } from '../db/prepared.js';
 import type { Tx } from '../db/transaction.js';
 
 export interface InstallerRecord {
@@ -17,10 +18,12 @@ export interface InstallerRecord {
  */
 export async function lockInstaller(tx: Tx, id: string): Promise<InstallerRecord | undefined> {
   const { rows } = await tx.query<InstallerRecord>(
-    `SELECT id, name, branch_id AS "branchId", partner_id AS "partnerId", skill_tags AS "skillTags",
+    prepared(
+      `SELECT id, name, branch_id AS "branchId", partner_id AS "partnerId", skill_tags AS "skillTags",
             capacity_per_day AS "capacityPerDay", is_active AS "isActive"
        FROM installers WHERE id = $1 FOR NO KEY UPDATE`,
-    [id],
+      [id],
+    ),
   );
   return rows[0];
 }
@@ -28,7 +31,8 @@ export async function lockInstaller(tx: Tx, id: string): Promise<InstallerRecord
 /** Skill tags the order's items need: per line, the rule with the longest matching item-code prefix. */
 export async function requiredSkills(tx: Tx, orderId: string): Promise<string[]> {
   const { rows } = await tx.query<{ skill: string }>(
-    `SELECT DISTINCT r.skill_tag AS skill
+    prepared(
+      `SELECT DISTINCT r.skill_tag AS skill
        FROM order_lines l
        CROSS JOIN LATERAL (
          SELECT skill_tag FROM item_skill_rules
@@ -36,7 +40,8 @@ export async function requiredSkills(tx: Tx, orderId: string): Promise<string[]>
           ORDER BY length(item_prefix) DESC LIMIT 1) r
       WHERE l.order_id = $1
       ORDER BY 1`,
-    [orderId],
+      [orderId],
+    ),
   );
   return rows.map((r) => r.skill);
 }
@@ -44,10 +49,12 @@ export async function requiredSkills(tx: Tx, orderId: string): Promise<string[]>
 /** Orders of the installer on `date` that take a slot of its daily capacity, other than `exceptOrderId`. */
 export async function dayLoad(tx: Tx, installerId: string, date: string, exceptOrderId?: string): Promise<number> {
   const { rows } = await tx.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM orders
+    prepared(
+      `SELECT count(*)::int AS n FROM orders
       WHERE installer_id = $1 AND appointment_date = $2 AND status = ANY($3::text[]) AND deleted_at IS NULL
         AND id IS DISTINCT FROM $4::uuid`,
-    [installerId, date, CAPACITY_STATUSES, exceptOrderId ?? null],
+      [installerId, date, CAPACITY_STATUSES, exceptOrderId ?? null],
+    ),
   );
   return rows[0]!.n;
 }

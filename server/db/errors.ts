@@ -46,9 +46,24 @@ function keyColumn(detail: string | undefined): string | undefined {
   return m[1].split(',').pop()?.trim();
 }
 
+/**
+ * The column of a constraint named by PostgreSQL's defaults: <table>_<column>_fkey, <table>_pkey (id).
+ * Needed because PostgreSQL leaves out the "Key (…)=" detail on tables under row-level security.
+ */
+function defaultNamedColumn(e: PgError): string | undefined {
+  if (!e.constraint || !e.table) return undefined;
+  const table = e.table.replace(/_(\d{4}_\d{2}|default)$/, ''); // a partition of orders reports its own name
+  if (e.constraint === `${table}_pkey` || e.constraint === `${e.table}_pkey`) return 'id';
+  for (const t of [e.table, table]) {
+    const m = e.constraint.match(new RegExp(`^${t}_(.+)_fkey$`));
+    if (m?.[1]) return m[1];
+  }
+  return undefined;
+}
+
 function fieldOf(e: PgError): string | undefined {
   if (e.constraint && CONSTRAINT_FIELDS[e.constraint]) return CONSTRAINT_FIELDS[e.constraint];
-  const col = e.column ?? keyColumn(e.detail);
+  const col = e.column ?? keyColumn(e.detail) ?? defaultNamedColumn(e);
   return col ? camelCase(col) : undefined;
 }
 

@@ -20,6 +20,8 @@ export function createPool(connectionString: string, opts: { max?: number; logge
     max: opts.max ?? Number(process.env.PG_POOL_MAX ?? 20),
     types,
     application_name: 'dispatch-server',
+    // named statements (db/prepared.ts) keep one generic plan per connection instead of planning every call
+    options: '-c plan_cache_mode=force_generic_plan',
   });
   // An idle client losing its connection must not crash the process.
   pool.on('error', (err) => opts.logger?.error({ err }, 'idle database client failed'));

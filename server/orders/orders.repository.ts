@@ -1,5 +1,6 @@
 import type { Address, OrderLineInput, TimeWindow } from '../../domain/order-schemas.js';
 import type { OrderStatus } from '../../domain/order-status.js';
+import { prepared } from '../db/prepared.js';
 import type { Tx } from '../db/transaction.js';
 
 /** Days of the company (created-at ranges, "today") are Korean days, like the monthly partitions. */
@@ -62,8 +63,10 @@ function toOrder<T extends OrderRow>(
 /** A live (not soft-deleted) order the caller may see; `lock` takes its row lock for the rest of the transaction. */
 export async function findOrder(tx: Tx, id: string, opts: { lock?: boolean } = {}): Promise<Order | undefined> {
   const { rows } = await tx.query<OrderRow>(
-    `SELECT ${ORDER_COLUMNS} FROM orders o WHERE o.id = $1 AND o.deleted_at IS NULL ${opts.lock ? 'FOR UPDATE OF o' : ''}`,
-    [id],
+    prepared(
+      `SELECT ${ORDER_COLUMNS} FROM orders o WHERE o.id = $1 AND o.deleted_at IS NULL ${opts.lock ? 'FOR UPDATE OF o' : ''}`,
+      [id],
+    ),
   );
   return rows[0] && toOrder(rows[0]);
 }
@@ -195,26 +198,16 @@ export async function insertOrder(tx: Tx, o: NewOrder): Promise<Order> {
   return toOrder(rows[0]!);
 }
 
-export async function insertLines(tx: Tx, order: Pick<Order, 'id' | 'createdAt'>, lines: OrderLineInput[]) {
+export async function insertLines(tx: Tx, order: Pick<Order, 'id'>, lines: OrderLineInput[]) {
+  // Lines are shown in created_at order: one microsecond apart keeps the order they were given in.
   await tx.query(
-    `INSERT INTO order_lines(id, order_id, order_created_at, item_code, item_name, quantity, weight)
-     SELECT coalesce(x.id, gen_random_uuid()), $1, $2, x.item_code, x.item_name, x.quantity, x.weight
-       FROM jsonb_to_recordset($3::jsonb) WITH ORDINALITY
-            AS x(id uuid, item_code text, item_name text, quantity int, weight numeric, n bigint)
-      ORDER BY n`,
-    [
-      order.id,
-      order.createdAt,
-      JSON.stringify(
-        lines.map((l) => ({
-          id: l.id ?? null,
-          item_code: l.itemCode,
-          item_name: l.itemName,
-          quantity: l.quantity,
-          weight: l.weight ?? null,
-        })),
-      ),
-    ],
+    `INSERT INTO order_lines(id, order_id, order_created_at, item_code, item_name, quantity, weight, created_at)
+     SELECT coalesce(nullif(e.v ->> 'id', '')::uuid, gen_random_uuid()), o.id, o.created_at, e.v ->> 'itemCode',
+            e.v ->> 'itemName', (e.v ->> 'quantity')::int, (e.v ->> 'weight')::numeric,
+            now() + (e.n - 1) * interval '1 microsecond'
+       FROM orders o, jsonb_array_elements($2::jsonb) WITH ORDINALITY AS e(v, n)
+      WHERE o.id = $1`,
+    [order.id, JSON.stringify(lines)],
   );
 }
 
@@ -278,11 +271,14 @@ export async function updateOrder(
   }
   if (changes.deleted) sets.push('deleted_at = now()');
   if (sets.length === 0) throw new Error('updateOrder without changes');
+  // one statement text per combination of changed fields: few enough to keep each prepared
   const { rows } = await tx.query<OrderRow>(
-    `UPDATE orders AS o SET ${sets.join(', ')}
-      WHERE o.id = $1 AND o.version = $2 AND o.deleted_at IS NULL
-      RETURNING ${ORDER_COLUMNS}`,
-    params,
+    prepared(
+      `UPDATE orders AS o SET ${sets.join(', ')}
+        WHERE o.id = $1 AND o.version = $2::bigint AND o.deleted_at IS NULL
+        RETURNING ${ORDER_COLUMNS}`,
+      params,
+    ),
   );
   return rows[0] && toOrder(rows[0]);
 }
@@ -291,24 +287,28 @@ export async function updateOrder(
 
 export async function orderLines(tx: Tx, orderId: string) {
   const { rows } = await tx.query(
-    `SELECT id, item_code AS "itemCode", item_name AS "itemName", quantity, weight::float8 AS weight, version,
+    prepared(
+      `SELECT id, item_code AS "itemCode", item_name AS "itemName", quantity, weight::float8 AS weight, version,
             created_at AS "createdAt", updated_at AS "updatedAt"
        FROM order_lines WHERE order_id = $1 ORDER BY created_at, id`,
-    [orderId],
+      [orderId],
+    ),
   );
   return rows;
 }
 
 export async function statusHistory(tx: Tx, orderId: string) {
   const { rows } = await tx.query(
-    `SELECT h.id, h.previous_status AS "previousStatus", h.new_status AS "newStatus", h.changed_by AS "changedBy",
+    prepared(
+      `SELECT h.id, h.previous_status AS "previousStatus", h.new_status AS "newStatus", h.changed_by AS "changedBy",
             u.full_name AS "changedByName", h.changed_at AS "changedAt", h.reason_code AS "reasonCode",
             r.description_ko AS "reasonKo", r.description_en AS "reasonEn", h.notes
        FROM order_status_history h
        LEFT JOIN users u ON u.id = h.changed_by
        LEFT JOIN reason_codes r ON r.code = h.reason_code
       WHERE h.order_id = $1 ORDER BY h.changed_at, h.id`,
-    [orderId],
+      [orderId],
+    ),
   );
   return rows;
 }
@@ -320,13 +320,15 @@ export async function appointmentLog(tx: Tx, orderId: string) {
     newWindowStart: Date | null;
     newWindowEnd: Date | null;
   }>(
-    `SELECT a.id, a.old_date AS "oldDate", a.new_date AS "newDate",
+    prepared(
+      `SELECT a.id, a.old_date AS "oldDate", a.new_date AS "newDate",
             lower(a.old_time_window) AS "oldWindowStart", upper(a.old_time_window) AS "oldWindowEnd",
             lower(a.new_time_window) AS "newWindowStart", upper(a.new_time_window) AS "newWindowEnd",
             a.changed_by AS "changedBy", u.full_name AS "changedByName", a.reason, a.changed_at AS "changedAt"
        FROM appointments a LEFT JOIN users u ON u.id = a.changed_by
       WHERE a.order_id = $1 ORDER BY a.changed_at, a.id`,
-    [orderId],
+      [orderId],
+    ),
   );
   const win = (s: Date | null, e: Date | null) => (s && e ? { start: s.toISOString(), end: e.toISOString() } : null);
   return rows.map(({ oldWindowStart, oldWindowEnd, newWindowStart, newWindowEnd, ...r }) => ({
@@ -338,30 +340,36 @@ export async function appointmentLog(tx: Tx, orderId: string) {
 
 export async function serials(tx: Tx, orderId: string) {
   const { rows } = await tx.query(
-    `SELECT id, order_line_id AS "orderLineId", serial, recorded_by AS "recordedBy", recorded_at AS "recordedAt", version
+    prepared(
+      `SELECT id, order_line_id AS "orderLineId", serial, recorded_by AS "recordedBy", recorded_at AS "recordedAt", version
        FROM serial_numbers WHERE order_id = $1 ORDER BY recorded_at, id`,
-    [orderId],
+      [orderId],
+    ),
   );
   return rows;
 }
 
 export async function wastePickups(tx: Tx, orderId: string) {
   const { rows } = await tx.query(
-    `SELECT w.id, w.code, c.name_ko AS "nameKo", c.name_en AS "nameEn", w.quantity, w.status,
+    prepared(
+      `SELECT w.id, w.code, c.name_ko AS "nameKo", c.name_en AS "nameEn", w.quantity, w.status,
             w.collected_by AS "collectedBy", w.collected_at AS "collectedAt", w.version
        FROM waste_pickups w JOIN waste_codes c ON c.code = w.code
       WHERE w.order_id = $1 ORDER BY w.code`,
-    [orderId],
+      [orderId],
+    ),
   );
   return rows;
 }
 
 export async function attachments(tx: Tx, orderId: string) {
   const { rows } = await tx.query(
-    `SELECT id, file_name AS "fileName", file_type AS "fileType", file_size AS "fileSize",
+    prepared(
+      `SELECT id, file_name AS "fileName", file_type AS "fileType", file_size AS "fileSize",
             uploaded_by AS "uploadedBy", uploaded_at AS "uploadedAt"
        FROM attachments WHERE order_id = $1 ORDER BY uploaded_at, id`,
-    [orderId],
+      [orderId],
+    ),
   );
   return rows;
 }
@@ -381,17 +389,21 @@ export interface SplitFamily {
 
 export async function splitFamily(tx: Tx, orderId: string): Promise<SplitFamily> {
   const parent = await tx.query<{ orderId: string; orderNo: string | null }>(
-    `SELECT s.parent_order_id AS "orderId", p.order_no AS "orderNo"
+    prepared(
+      `SELECT s.parent_order_id AS "orderId", p.order_no AS "orderNo"
        FROM split_orders s LEFT JOIN orders p ON p.id = s.parent_order_id
       WHERE s.child_order_id = $1 LIMIT 1`,
-    [orderId],
+      [orderId],
+    ),
   );
   const children = await tx.query<SplitFamily['children'][number]>(
-    `SELECT s.id, s.child_order_id AS "orderId", c.order_no AS "orderNo", c.status, s.line_id AS "lineId",
+    prepared(
+      `SELECT s.id, s.child_order_id AS "orderId", c.order_no AS "orderNo", c.status, s.line_id AS "lineId",
             s.quantity, s.created_at AS "createdAt"
        FROM split_orders s LEFT JOIN orders c ON c.id = s.child_order_id
       WHERE s.parent_order_id = $1 ORDER BY s.created_at, s.id`,
-    [orderId],
+      [orderId],
+    ),
   );
   return { parent: parent.rows[0] ?? null, children: children.rows };
 }

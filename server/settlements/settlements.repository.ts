@@ -54,7 +54,7 @@ export async function lockPeriodRow(tx: Tx, id: string): Promise<SettlementPerio
 export async function setLocked(tx: Tx, id: string, version: number, userId: string) {
   const { rows } = await tx.query<SettlementPeriod>(
     `UPDATE settlement_periods SET status = 'LOCKED', locked_by = $3, locked_at = now()
-      WHERE id = $1 AND version = $2 RETURNING ${COLUMNS}`,
+      WHERE id = $1 AND version = $2::bigint RETURNING ${COLUMNS}`,
     [id, version, userId],
   );
   return rows[0];
@@ -64,7 +64,7 @@ export async function setLocked(tx: Tx, id: string, version: number, userId: str
 export async function setUnlocked(tx: Tx, id: string, version: number, userId: string) {
   const { rows } = await tx.query<SettlementPeriod>(
     `UPDATE settlement_periods SET status = 'OPEN', unlocked_by = $3, unlocked_at = now()
-      WHERE id = $1 AND version = $2 RETURNING ${COLUMNS}`,
+      WHERE id = $1 AND version = $2::bigint RETURNING ${COLUMNS}`,
     [id, version, userId],
   );
   return rows[0];

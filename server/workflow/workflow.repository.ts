@@ -1,4 +1,5 @@
 import type { ReasonType } from '../../domain/order-status.js';
+import { prepared } from '../db/prepared.js';
 import type { Tx } from '../db/transaction.js';
 
 export interface ReasonCode {
@@ -11,9 +12,11 @@ export interface ReasonCode {
 
 export async function findReasonCode(tx: Tx, code: string): Promise<ReasonCode | undefined> {
   const { rows } = await tx.query<ReasonCode>(
-    `SELECT code, type, description_ko AS "descriptionKo", description_en AS "descriptionEn", is_active AS "isActive"
+    prepared(
+      `SELECT code, type, description_ko AS "descriptionKo", description_en AS "descriptionEn", is_active AS "isActive"
        FROM reason_codes WHERE code = $1`,
-    [code],
+      [code],
+    ),
   );
   return rows[0];
 }

@@ -178,6 +178,14 @@ describe('tokens', () => {
     ).toBe(200);
   });
 
+  it('refresh and logout name a missing token field', async () => {
+    for (const path of ['/api/auth/refresh', '/api/auth/logout']) {
+      const r = await api.request('POST', path, { body: {} });
+      expect(r.status, path).toBe(400);
+      expect(r.body.error.field, path).toBe('refreshToken');
+    }
+  });
+
   it('refresh tokens are stored hashed', async () => {
     const pair = await api.login(w.hq.username);
     const { rows } = await db.owner.query('SELECT count(*)::int AS n FROM refresh_tokens WHERE token_hash = $1', [

@@ -169,7 +169,10 @@ export interface LineInput {
 export interface OrderFixture {
   id: string;
   orderNo: string;
+  /** millisecond precision (a JS Date): do not use it as a foreign key */
   createdAt: Date;
+  /** created_at exactly (microseconds), for the (order_id, order_created_at) foreign keys of child rows */
+  createdAtExact: string;
   version: number;
   status: OrderStatus;
   branchId: string;
@@ -198,7 +201,8 @@ export async function createOrder(
     `INSERT INTO orders(order_no, customer_name, customer_phone, address, vendor, branch_id, partner_id, installer_id,
                         status, appointment_date, created_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, coalesce($11, now()))
-     RETURNING id, order_no AS "orderNo", created_at AS "createdAt", version, status, branch_id AS "branchId"`,
+     RETURNING id, order_no AS "orderNo", created_at AS "createdAt", created_at::text AS "createdAtExact", version,
+               status, branch_id AS "branchId"`,
     [
       orderNo,
       o.customerName ?? '홍길동',
@@ -218,7 +222,7 @@ export async function createOrder(
     const line = await db.query<{ id: string }>(
       `INSERT INTO order_lines(order_id, order_created_at, item_code, item_name, quantity)
        VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-      [order.id, order.createdAt, l.itemCode, l.itemName, l.quantity],
+      [order.id, order.createdAtExact, l.itemCode, l.itemName, l.quantity],
     );
     order.lineIds.push(line.rows[0]!.id);
   }
