@@ -5,6 +5,7 @@ import type pg from 'pg';
 import type { TokenPair } from '../../server/auth/auth.service.js';
 import type { ConfigOverrides } from '../../server/config.js';
 import { createLogger } from '../../server/logger.js';
+import type { Runtime } from '../../server/ops/runtime.js';
 import { startServer } from '../../server/start.js';
 import type { TestDatabase } from './db.js';
 
@@ -31,6 +32,8 @@ export interface TestServer {
   pool: pg.Pool;
   /** the JWT secret, to forge tokens in tests (e.g. an expired one) */
   jwtSecret: string;
+  /** job queue, notification hub, storage: e.g. runtime.jobs.runNow(…) runs a scheduled job now */
+  runtime: Runtime;
   // biome-ignore lint/suspicious/noExplicitAny: tests read response bodies loosely
   request<T = any>(method: string, path: string, opts?: RequestOptions): Promise<ApiResponse<T>>;
   /** POST /api/auth/login; throws unless 200 */
@@ -83,6 +86,7 @@ export async function startTestServer(
     app: running.app,
     pool: running.pool,
     jwtSecret,
+    runtime: running.runtime,
     request,
     async login(username, password = 'correct horse battery') {
       const res = await request<TokenPair>('POST', '/api/auth/login', { body: { username, password } });
