@@ -10,6 +10,7 @@ import { AccessTokens } from './auth/tokens.js';
 import type { ServerConfig } from './config.js';
 import { customersRoutes } from './customers/customers.routes.js';
 import { dashboardRoutes } from './dashboard/dashboard.routes.js';
+import { exportsRoutes } from './exports/exports.routes.js';
 import { errorHandler, notFoundRoute } from './http/error-handler.js';
 import type { Logger } from './logger.js';
 import { notificationsRoutes } from './notifications/notifications.routes.js';
@@ -76,6 +77,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/api', dashboardRoutes(routeDeps));
   app.use('/api', settlementsRoutes(routeDeps));
   app.use('/api', notificationsRoutes({ ...routeDeps, hub: runtime.hub }));
+  app.use('/api', exportsRoutes({ ...routeDeps, jobs: runtime.jobs, storage: runtime.storage }));
 
   app.use('/api', notFoundRoute());
   app.use(errorHandler(logger));

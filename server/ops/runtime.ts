@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { APP_ROLE } from '../../db/migrate.js';
 import type { ServerConfig } from '../config.js';
+import { buildExport, sweepExpiredExports } from '../exports/export-builder.js';
 import { JobQueue, prepareJobSchema, QUEUES } from '../jobs/job-queue.js';
 import type { Logger } from '../logger.js';
 import { attachBus, type NotificationBus, PostgresBus, RedisBus } from '../notifications/notification-bus.js';
@@ -88,6 +89,13 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       } else {
         logger.info('SMTP_URL not set: no e-mail fallback for unread notifications');
       }
+      await jobs.work<{ exportId: string }>(QUEUES.exportBuild, (data) =>
+        buildExport({ pool, storage, config, logger }, data.exportId),
+      );
+      await jobs.work(QUEUES.exportSweep, async () => {
+        await sweepExpiredExports({ pool, storage, logger });
+      });
+      await jobs.schedule(QUEUES.exportSweep, '17 * * * *');
     }
     return runtime;
   } catch (err) {
