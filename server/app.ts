@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { pinoHttp } from 'pino-http';
 import { assignmentRoutes } from './assignment/assignment.routes.js';
+import { attachmentsRoutes } from './attachments/attachments.routes.js';
 import { authRoutes } from './auth/auth.routes.js';
 import { createLoginThrottle } from './auth/throttle.js';
 import { AccessTokens } from './auth/tokens.js';
@@ -77,6 +78,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/api', dashboardRoutes(routeDeps));
   app.use('/api', settlementsRoutes(routeDeps));
   app.use('/api', notificationsRoutes({ ...routeDeps, hub: runtime.hub }));
+  app.use('/api', attachmentsRoutes({ ...routeDeps, storage: runtime.storage }));
   app.use('/api', exportsRoutes({ ...routeDeps, jobs: runtime.jobs, storage: runtime.storage }));
 
   app.use('/api', notFoundRoute());

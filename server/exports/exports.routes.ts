@@ -3,6 +3,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { authorize } from '../auth/authorize.js';
 import { withRequestTransaction } from '../db/transaction.js';
+import { contentDisposition } from '../http/content-disposition.js';
 import { AppError } from '../http/errors.js';
 import { authenticate, guarded, type RouteDeps } from '../http/handler.js';
 import type { JobQueue } from '../jobs/job-queue.js';
@@ -20,12 +21,6 @@ import {
   settlementExportFilters,
   XLSX_TYPE,
 } from './exports.service.js';
-
-/** RFC 6266 / 5987: an ASCII fallback and the UTF-8 name. */
-export function contentDisposition(fileName: string): string {
-  const ascii = fileName.replace(/[^\x20-\x7e]|["\\]/g, '_');
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(fileName)}`;
-}
 
 export function exportsRoutes(deps: RouteDeps & { jobs: JobQueue; storage: Storage }): Router {
   const r = Router();

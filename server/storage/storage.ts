@@ -77,11 +77,12 @@ export class LocalStorage implements Storage {
     }
   }
 
-  put(key: string, body: Buffer): Promise<void> {
+  // the local folder keeps no content type: the attachment row has it
+  put(key: string, body: Buffer, _opts?: PutOptions): Promise<void> {
     return this.writeAtomically(key, (tmp) => pipeline(Readable.from([body]), createWriteStream(tmp)));
   }
 
-  putFile(key: string, path: string): Promise<void> {
+  putFile(key: string, path: string, _opts?: PutOptions): Promise<void> {
     return this.writeAtomically(key, (tmp) => pipeline(createReadStream(path), createWriteStream(tmp)));
   }
 
@@ -124,6 +125,10 @@ export class S3Storage implements Storage {
       endpoint: settings.endpoint,
       // MinIO, Ceph and most self-hosted services serve buckets as paths, not subdomains
       forcePathStyle: Boolean(settings.endpoint),
+      // checksums only where S3 requires them: the SDK's default (aws-chunked uploads with trailing CRC32) is
+      // refused by many S3-compatible services
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
       credentials:
         settings.accessKeyId && settings.secretAccessKey
           ? { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey }
