@@ -23,6 +23,8 @@ import { redactUrl, requestId } from './ops/request-log.js';
 import type { Runtime } from './ops/runtime.js';
 import { ordersRoutes } from './orders/orders.routes.js';
 import { settlementsRoutes } from './settlements/settlements.routes.js';
+import { orderOpHandlers } from './sync/sync.op-handlers.js';
+import { syncRoutes } from './sync/sync.routes.js';
 import { workflowRoutes } from './workflow/workflow.routes.js';
 
 export interface AppDeps {
@@ -80,6 +82,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/api', notificationsRoutes({ ...routeDeps, hub: runtime.hub }));
   app.use('/api', attachmentsRoutes({ ...routeDeps, storage: runtime.storage }));
   app.use('/api', exportsRoutes({ ...routeDeps, jobs: runtime.jobs, storage: runtime.storage }));
+  app.use('/api', syncRoutes({ ...routeDeps, logger, opHandlers: orderOpHandlers }));
 
   app.use('/api', notFoundRoute());
   app.use(errorHandler(logger));

@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withRequestTransaction } from '../../server/db/transaction.js';
-import { notify, notifySyncConflict } from '../../server/notifications/notifications.service.js';
+import { notify } from '../../server/notifications/notifications.service.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import {
   addDays,
@@ -137,26 +137,31 @@ describe('events create notifications', () => {
     expect((await unread(api, other.manager)).items.some((i) => i.category.startsWith('SETTLEMENT'))).toBe(false);
   });
 
-  it('a sync conflict notifies the user whose op it was (the function the sync engine calls)', async () => {
-    const me = await api.request('GET', '/api/me', { token: await api.login(w.coordinator.username) });
-    const ctx = {
-      userId: w.coordinator.id,
-      role: 'PARTNER_COORDINATOR' as const,
-      branchId: null,
-      partnerId: w.partner.id,
-    };
-    const ids = await withRequestTransaction(api.pool, ctx, (tx) =>
-      notifySyncConflict(tx, {
-        userId: me.body.id,
-        opId: '0190a3c2-0000-7000-8000-000000000001',
-        entity: 'orders',
-        entityId: '0190a3c2-0000-7000-8000-000000000002',
-        kind: 'order.status',
-      }),
-    );
-    expect(ids).toHaveLength(1);
-    const n = (await unread(api, w.coordinator)).items.find((i) => i.category === 'SYNC_CONFLICT');
-    expect(n?.title).toBe('동기화 충돌');
+  it('a sync push answered CONFLICT notifies the user whose op it was', async () => {
+    const order = await createOrder(db.owner, { branchId: w.branch.id });
+    const token = await api.login(w.manager.username);
+    const opId = '0190a3c2-0000-7000-8000-00000000c0f1';
+    const pushed = await api.request('POST', '/api/sync/push', {
+      token,
+      body: {
+        clientId: 'branch-pc-1',
+        ops: [
+          {
+            opId,
+            entity: 'orders',
+            entityId: order.id,
+            kind: 'order.update',
+            payload: { remarks: 'edited offline' },
+            expectedVersion: order.version + 5,
+          },
+        ],
+      },
+    });
+    expect(pushed.status).toBe(200);
+    expect(pushed.body.results[0].status).toBe('CONFLICT');
+    const n = (await unread(api, w.manager)).items.find((i) => i.category === 'SYNC_CONFLICT');
+    expect(n).toMatchObject({ orderId: order.id, title: '동기화 충돌' });
+    expect(n?.message).toContain('order.update');
   });
 
   it('a rolled-back transaction leaves no notification', async () => {
