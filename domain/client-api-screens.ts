@@ -201,11 +201,6 @@ export interface MappingPreset {
   updatedAt: string;
 }
 
-export interface ProgressRow {
-  date: string;
-  status: OrderStatus;
-  count: number;
-}
 export interface WasteSummaryRow {
   key: string;
   label: string;
@@ -338,20 +333,6 @@ export const screenChannels = {
     result: result<null>(),
   },
 
-  'dashboard:progress': {
-    args: z.object({ from: isoDate, to: isoDate, branchId: uuid.optional() }).strict(),
-    result: result<ProgressRow[]>(),
-  },
-  'customers:history': {
-    args: z
-      .object({
-        name: z.string().trim().min(1).max(120).optional(),
-        phone: z.string().trim().min(3).max(30).optional(),
-      })
-      .strict()
-      .refine((a) => a.name || a.phone, { message: 'name or phone is required', path: ['name'] }),
-    result: result<OrderRow[]>(),
-  },
   'waste:summary': {
     args: z
       .object({ from: isoDate, to: isoDate, groupBy: z.enum(['code', 'day', 'partner']), branchId: uuid.optional() })

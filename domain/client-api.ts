@@ -34,6 +34,9 @@ export interface SessionUser {
   branchId: string | null;
   partnerId: string | null;
   locale: 'ko' | 'en';
+  /** display names for the top bar, when the services know them */
+  branchName?: string | null;
+  branchCode?: string | null;
 }
 
 export interface Session {
@@ -67,6 +70,8 @@ export interface OrderRow {
   pendingOps: number;
   /** item summary, e.g. "에어컨 AC-1234 ×1" */
   items: string;
+  /** the item codes of the lines, when the services provide them (skills for assignment suggestions) */
+  itemCodes?: string[];
 }
 
 export interface SyncState {
@@ -168,6 +173,10 @@ export type WindowApi = { [C in Channel]: (args: ArgsOf<C>) => Promise<Result<Re
 export type WindowBridge = WindowApi & { onEvent(listener: (event: ClientEvent) => void): () => void };
 
 /** Events pushed from main to the UI. */
-export type ClientEvent = { type: 'sync-state'; state: SyncState } | { type: 'orders-changed'; ids: string[] };
+export type ClientEvent =
+  | { type: 'sync-state'; state: SyncState }
+  | { type: 'orders-changed'; ids: string[] }
+  /** a notification arrived from the head office (live stream) or the unread count changed */
+  | { type: 'notifications-changed'; unread: number };
 
 export * from './client-api-screens.js';

@@ -24,17 +24,16 @@ export const ORDER_COLUMN_KEYS = [
 export type OrderColumnKey = (typeof ORDER_COLUMN_KEYS)[number];
 export const orderColumnKey = z.enum(ORDER_COLUMN_KEYS);
 
-/** Columns a clerk may edit in place, and the orderPatch field each one writes. */
-export const EDITABLE_COLUMNS: Partial<
-  Record<OrderColumnKey, 'customerName' | 'customerPhone' | 'vendor' | 'promisedDate' | 'remarks' | 'address'>
-> = {
-  customerName: 'customerName',
-  customerPhone: 'customerPhone',
-  vendor: 'vendor',
-  promisedDate: 'promisedDate',
-  remarks: 'remarks',
-  address: 'address',
-};
+/** Columns a clerk may edit in place (each writes one orderPatch field; city and address write parts of address). */
+export const EDITABLE_COLUMNS: readonly OrderColumnKey[] = [
+  'customerName',
+  'customerPhone',
+  'city',
+  'address',
+  'vendor',
+  'promisedDate',
+  'remarks',
+];
 
 export const quickFilter = z
   .object({ kind: z.enum(['unassigned', 'assigned']), date: z.iso.date().optional() })
@@ -79,8 +78,13 @@ export function formatTimeWindow(w: OrderRow['appointmentTimeWindow']): string {
 export function formatStamp(iso: string | null): string {
   return iso ? stampFmt.format(new Date(iso)) : '';
 }
+/** The full address as printed: city, street, detail. */
 export function formatAddress(a: OrderRow['address']): string {
   return [a.city, a.line1, a.line2].filter(Boolean).join(' ');
+}
+/** The grid's address column: street and detail (the city has its own column). */
+export function formatStreet(a: OrderRow['address']): string {
+  return [a.line1, a.line2].filter(Boolean).join(' ');
 }
 
 /** The text a cell shows, the filter matches and the export writes. */
@@ -97,7 +101,7 @@ export function cellText(row: OrderRow, key: OrderColumnKey): string {
     case 'city':
       return row.address.city;
     case 'address':
-      return formatAddress(row.address);
+      return formatStreet(row.address);
     case 'vendor':
       return row.vendor ?? '';
     case 'installerName':
