@@ -234,6 +234,8 @@ export const en: Messages = {
     load: '{{count}}',
   },
   print: {
+    continued: '(continued)',
+    orders: 'Orders',
     title: 'Assignment sheet',
     preview: 'Print preview',
     print: 'Print',

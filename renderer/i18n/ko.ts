@@ -237,6 +237,8 @@ export const ko = {
     load: '{{count}}건',
   },
   print: {
+    continued: '(계속)',
+    orders: '주문',
     title: '배정표',
     preview: '인쇄 미리보기',
     print: '인쇄',

@@ -37,8 +37,8 @@ export function SheetView({ sheet }: { sheet: AssignmentSheet }) {
             <tr>
               <th>{t('print.branch')}</th>
               <td>{sheet.branchName ?? ''}</td>
-              <th>{t('print.count', { count: sheet.orders.length })}</th>
-              <td>{sheet.installer.partnerName ?? ''}</td>
+              <th>{t('print.orders')}</th>
+              <td>{t('print.count', { count: sheet.orders.length })}</td>
             </tr>
           </tbody>
         </table>
