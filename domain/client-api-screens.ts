@@ -349,8 +349,8 @@ export const screenChannels = {
   },
   'notifications:read': { args: z.object({ id: uuid.optional() }).strict(), result: result<null>() },
   'settlements:list': { args: z.object({ branchId: uuid.optional() }).strict(), result: result<SettlementWeek[]>() },
-  'settlements:lock': { args: z.object({ id: uuid }).strict(), result: result<SettlementWeek>() },
-  'settlements:unlock': { args: z.object({ id: uuid }).strict(), result: result<SettlementWeek>() },
+  'settlements:lock': { args: z.object({ id: uuid, version }).strict(), result: result<SettlementWeek>() },
+  'settlements:unlock': { args: z.object({ id: uuid, version }).strict(), result: result<SettlementWeek>() },
   'exports:list': { args: none, result: result<ExportJob[]>() },
   'exports:create': {
     args: z

@@ -2,9 +2,9 @@
 // right and down over the visible columns. Each cell is validated on its own; read-only columns and bad values are
 // reported with their row and column, and only the valid cells become patches (one per order).
 import type { OrderRow } from '../../domain/client-api.js';
+import { cellPatch, isEditable, patchChanges } from '../../domain/order-cell-edit.js';
 import type { OrderPatch } from '../../domain/order-schemas.js';
 import type { OrderColumnKey } from '../../domain/order-view.js';
-import { cellPatch, isEditable, patchChanges } from './cell-edit.js';
 
 export interface PastePlan {
   patches: Array<{ row: OrderRow; patch: Omit<OrderPatch, 'version'> }>;

@@ -12,6 +12,7 @@ import {
 } from 'react-data-grid';
 import { useTranslation } from 'react-i18next';
 import type { OrderRow } from '../../domain/client-api.js';
+import { cellPatch } from '../../domain/order-cell-edit.js';
 import { ORDER_STATUSES, type OrderStatus, STATUS_TONE } from '../../domain/order-status.js';
 import {
   cellText,
@@ -22,7 +23,6 @@ import {
   type OrderViewSpec,
 } from '../../domain/order-view.js';
 import { StatusBadge } from '../components/StatusBadge.js';
-import { cellPatch } from '../grid/cell-edit.js';
 import { parseTsv, toTsv } from '../grid/clipboard.js';
 import {
   DEFAULT_WIDTHS,

@@ -12,9 +12,9 @@ export function Settlements() {
   const { t } = useTranslation();
   const role = useSession((s) => s.session?.user.role) ?? 'INSTALLER';
   const { data, error, reload } = useChannel('settlements:list', {});
-  async function act(kind: 'lock' | 'unlock', id: string, week: string) {
+  async function act(kind: 'lock' | 'unlock', id: string, version: number, week: string) {
     if (kind === 'lock' && !window.confirm(t('settlements.confirmLock', { week }))) return;
-    const r = await tryCall(kind === 'lock' ? 'settlements:lock' : 'settlements:unlock', { id });
+    const r = await tryCall(kind === 'lock' ? 'settlements:lock' : 'settlements:unlock', { id, version });
     if (!r.ok) useUi.getState().toast('error', errorText(r.error));
     void reload();
   }
@@ -51,12 +51,12 @@ export function Settlements() {
                   <td>{formatStamp(w.unlockedAt)}</td>
                   <td>
                     {w.status === 'OPEN' && can(role, 'settlements.lock') && (
-                      <button type="button" className="btn" onClick={() => void act('lock', w.id, week)}>
+                      <button type="button" className="btn" onClick={() => void act('lock', w.id, w.version, week)}>
                         {t('settlements.lock')}
                       </button>
                     )}
                     {w.status === 'LOCKED' && can(role, 'settlements.unlock') && (
-                      <button type="button" className="btn" onClick={() => void act('unlock', w.id, week)}>
+                      <button type="button" className="btn" onClick={() => void act('unlock', w.id, w.version, week)}>
                         {t('settlements.unlock')}
                       </button>
                     )}

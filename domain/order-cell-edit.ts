@@ -1,9 +1,9 @@
 // Turning what a clerk typed or pasted into one cell into an order patch, validated by the same zod schema the
 // services and the head office apply (domain/order-schemas.ts), so a bad value is refused before it is queued.
-import type { OrderRow } from '../../domain/client-api.js';
-import type { OrderPatch } from '../../domain/order-schemas.js';
-import { address, orderPatch } from '../../domain/order-schemas.js';
-import { EDITABLE_COLUMNS, type OrderColumnKey } from '../../domain/order-view.js';
+import type { OrderRow } from './client-api.js';
+import type { OrderPatch } from './order-schemas.js';
+import { address, orderPatch } from './order-schemas.js';
+import { EDITABLE_COLUMNS, type OrderColumnKey } from './order-view.js';
 
 export type CellPatch = { ok: true; patch: Omit<OrderPatch, 'version'> } | { ok: false; message: string };
 
