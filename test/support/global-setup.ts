@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { appRolePassword, migrate, migrationsDir } from '../../db/migrate.js';
+import { dataRoot } from '../../db/pg/data-dir.js';
 import { startDatabase, withDatabase } from '../../db/pg/embedded.js';
 
 declare module 'vitest' {
@@ -16,7 +17,12 @@ declare module 'vitest' {
 
 /** A template database migrated once per change of the migrations; test files clone it. */
 export default async function setup(project: TestProject) {
-  const db = await startDatabase({ name: 'pg-test', port: Number(process.env.TEST_PG_PORT ?? 54330) });
+  // Each checkout gets its own port so two checkouts can run their suites at once without DATABASE_URL.
+  const port = Number(
+    process.env.TEST_PG_PORT ??
+      54330 + (parseInt(createHash('md5').update(dataRoot).digest('hex').slice(0, 4), 16) % 500),
+  );
+  const db = await startDatabase({ name: 'pg-test', port });
   const hash = createHash('sha256');
   for (const f of readdirSync(migrationsDir).sort()) hash.update(f).update(readFileSync(join(migrationsDir, f)));
   const templateDb = `dispatch_tpl_${hash.digest('hex').slice(0, 12)}`;

@@ -1,0 +1,212 @@
+import type pg from 'pg';
+import { z } from 'zod';
+import type { SessionUser } from '../../domain/client-api.js';
+import { ACTIONS, type Action, ROLES, type Role } from '../../domain/roles.js';
+import type { ServerConfig } from '../config.js';
+import { type Tx, withAnonymousTransaction, withRequestTransaction } from '../db/transaction.js';
+import type { Actor } from '../http/context.js';
+import { ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../http/errors.js';
+import { parse } from '../http/validate.js';
+import * as repo from './auth.repository.js';
+import { authorize } from './authorize.js';
+import {
+  burnVerification,
+  hashPassword,
+  PASSWORD_MAX_LENGTH,
+  PASSWORD_MIN_LENGTH,
+  verifyPassword,
+} from './passwords.js';
+import type { LoginThrottle } from './throttle.js';
+import { type AccessTokens, hashRefreshToken, newRefreshToken } from './tokens.js';
+
+export const loginBody = z
+  .object({
+    username: z.string().trim().min(1).max(64),
+    password: z.string().min(1).max(PASSWORD_MAX_LENGTH),
+  })
+  .strict();
+
+export const refreshBody = z.object({ refreshToken: z.string().min(1).max(200) }).strict();
+
+export const passwordChangeBody = z
+  .object({
+    currentPassword: z.string().min(1).max(PASSWORD_MAX_LENGTH),
+    newPassword: z.string().min(PASSWORD_MIN_LENGTH).max(PASSWORD_MAX_LENGTH),
+  })
+  .strict();
+
+export interface TokenPair {
+  tokenType: 'Bearer';
+  accessToken: string;
+  /** seconds */
+  expiresIn: number;
+  refreshToken: string;
+  refreshExpiresAt: string;
+  user: SessionUser;
+}
+
+export interface Me extends SessionUser {
+  email: string | null;
+  roles: Role[];
+  installerId: string | null;
+  /** the actions of domain/roles.ts this user's role may do (the client shows only those) */
+  actions: Action[];
+}
+
+export interface AuthDeps {
+  pool: pg.Pool;
+  config: ServerConfig;
+  tokens: AccessTokens;
+  throttle: LoginThrottle;
+}
+
+/** A user holding several roles signs in with the broadest (the order of ROLES). */
+function primaryRole(roles: readonly Role[]): Role | undefined {
+  return ROLES.find((r) => roles.includes(r));
+}
+
+function actorOf(user: repo.UserRecord, role: Role): Actor {
+  return {
+    userId: user.id,
+    username: user.username,
+    role,
+    branchId: user.branchId,
+    partnerId: user.partnerId,
+    locale: user.locale,
+  };
+}
+
+function sessionUser(user: repo.UserRecord, role: Role): SessionUser {
+  return {
+    id: user.id,
+    username: user.username,
+    fullName: user.fullName,
+    role,
+    branchId: user.branchId,
+    partnerId: user.partnerId,
+    locale: user.locale,
+  };
+}
+
+async function issue(
+  deps: AuthDeps,
+  tx: Tx,
+  user: repo.UserRecord,
+  role: Role,
+  familyId: string | null,
+): Promise<TokenPair> {
+  const refresh = newRefreshToken();
+  const stored = await repo.insertRefreshToken(tx, {
+    userId: user.id,
+    familyId,
+    tokenHash: refresh.hash,
+    ttlSeconds: deps.config.refreshTokenTtlSeconds,
+  });
+  return {
+    tokenType: 'Bearer',
+    accessToken: await deps.tokens.sign(actorOf(user, role)),
+    expiresIn: deps.tokens.ttlSeconds,
+    refreshToken: refresh.token,
+    refreshExpiresAt: stored.expiresAt.toISOString(),
+    user: sessionUser(user, role),
+  };
+}
+
+/**
+ * POST /api/auth/login. Unknown username and wrong password give the same answer after the same work;
+ * the throttle counts every attempt per username and per address.
+ */
+export async function login(deps: AuthDeps, body: unknown, ip: string): Promise<TokenPair> {
+  const input = parse(loginBody, body);
+  await deps.throttle.attempt(input.username, ip);
+  const user = await withAnonymousTransaction(deps.pool, (tx) => repo.findUserByUsername(tx, input.username));
+  if (!user) {
+    await burnVerification(input.password);
+    throw new UnauthorizedError('INVALID_CREDENTIALS', 'errors.invalidCredentials');
+  }
+  if (!(await verifyPassword(user.passwordHash, input.password))) {
+    throw new UnauthorizedError('INVALID_CREDENTIALS', 'errors.invalidCredentials');
+  }
+  await deps.throttle.succeeded(input.username, ip);
+  // Only someone who knows the password learns that the account is disabled or has no role.
+  if (!user.isActive) throw new UnauthorizedError('ACCOUNT_INACTIVE', 'errors.accountInactive');
+  const role = primaryRole(user.roles);
+  if (!role) throw new ForbiddenError('errors.noRole');
+  return withAnonymousTransaction(deps.pool, (tx) => issue(deps, tx, user, role, null));
+}
+
+type RefreshOutcome = { ok: true; pair: TokenPair } | { ok: false; error: UnauthorizedError | ForbiddenError };
+
+/**
+ * POST /api/auth/refresh: the token is used once and replaced by a new one of the same family. Presenting a
+ * used token again means it was copied: the whole family is revoked (the thief's and the owner's sessions).
+ */
+export async function refresh(deps: AuthDeps, body: unknown): Promise<TokenPair> {
+  const input = parse(refreshBody, body);
+  const invalid = () => new UnauthorizedError('REFRESH_INVALID', 'errors.refreshInvalid');
+  // Revocations must be committed even though the caller gets an error, so the outcome is returned, not thrown.
+  const outcome = await withAnonymousTransaction<RefreshOutcome>(deps.pool, async (tx) => {
+    const token = await repo.lockRefreshToken(tx, hashRefreshToken(input.refreshToken));
+    if (!token || token.revokedAt || token.expired) return { ok: false, error: invalid() };
+    if (token.usedAt) {
+      await repo.revokeRefreshFamily(tx, token.familyId);
+      return { ok: false, error: new UnauthorizedError('REFRESH_REUSED', 'errors.refreshReused') };
+    }
+    await repo.markRefreshTokenUsed(tx, token.id);
+    const user = await repo.findUserById(tx, token.userId);
+    const role = user && primaryRole(user.roles);
+    if (!user?.isActive || !role) {
+      await repo.revokeRefreshFamily(tx, token.familyId);
+      return { ok: false, error: new UnauthorizedError('ACCOUNT_INACTIVE', 'errors.accountInactive') };
+    }
+    return { ok: true, pair: await issue(deps, tx, user, role, token.familyId) };
+  });
+  if (!outcome.ok) throw outcome.error;
+  return outcome.pair;
+}
+
+/** POST /api/auth/logout: ends the refresh token's family. Unknown tokens are fine (already logged out). */
+export async function logout(deps: AuthDeps, body: unknown): Promise<void> {
+  const input = parse(refreshBody, body);
+  await withAnonymousTransaction(deps.pool, async (tx) => {
+    const token = await repo.lockRefreshToken(tx, hashRefreshToken(input.refreshToken));
+    if (token) await repo.revokeRefreshFamily(tx, token.familyId);
+  });
+}
+
+/** GET /api/me */
+export async function me(tx: Tx, actor: Actor): Promise<Me> {
+  authorize(actor, 'account.self');
+  const user = await repo.findUserById(tx, actor.userId);
+  if (!user) throw new NotFoundError('user');
+  return {
+    ...sessionUser(user, actor.role),
+    email: user.email,
+    roles: user.roles,
+    installerId: user.installerId,
+    actions: (Object.keys(ACTIONS) as Action[]).filter((a) => (ACTIONS[a] as readonly Role[]).includes(actor.role)),
+  };
+}
+
+/**
+ * POST /api/auth/password: checks the current password (throttled like a login), stores the new hash, ends
+ * every other session of the user and returns a fresh token pair.
+ */
+export async function changePassword(deps: AuthDeps, actor: Actor, body: unknown, ip: string): Promise<TokenPair> {
+  authorize(actor, 'account.self');
+  const input = parse(passwordChangeBody, body);
+  if (input.newPassword === input.currentPassword) throw new ValidationError('newPassword', 'errors.samePassword');
+  await deps.throttle.attempt(actor.username, ip);
+  const user = await withRequestTransaction(deps.pool, actor, (tx) => repo.findUserById(tx, actor.userId));
+  if (!user?.isActive) throw new UnauthorizedError('ACCOUNT_INACTIVE', 'errors.accountInactive');
+  if (!(await verifyPassword(user.passwordHash, input.currentPassword))) {
+    throw new ValidationError('currentPassword', 'errors.wrongCurrentPassword');
+  }
+  await deps.throttle.succeeded(actor.username, ip);
+  const newHash = await hashPassword(input.newPassword);
+  return withRequestTransaction(deps.pool, actor, async (tx) => {
+    await repo.updatePasswordHash(tx, user.id, newHash);
+    await repo.revokeRefreshTokensOfUser(tx, user.id);
+    return issue(deps, tx, user, actor.role, null);
+  });
+}

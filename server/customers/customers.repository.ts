@@ -1,0 +1,40 @@
+import type { Tx } from '../db/transaction.js';
+
+export interface CustomerOrder {
+  id: string;
+  orderNo: string;
+  customerName: string;
+  customerPhone: string | null;
+  address: unknown;
+  vendor: string | null;
+  branchId: string;
+  branchName: string;
+  installerId: string | null;
+  status: string;
+  appointmentDate: string | null;
+  createdAt: Date;
+  items: string;
+}
+
+/** FR-16: a customer's orders, newest first, by exact name (idx_orders_customer_date_covering) or phone. */
+export async function customerOrders(
+  tx: Tx,
+  by: { name?: string; phone?: string },
+  limit: number,
+): Promise<CustomerOrder[]> {
+  const [column, value] = by.name !== undefined ? ['customer_name', by.name] : ['customer_phone', by.phone];
+  const { rows } = await tx.query<CustomerOrder>(
+    `SELECT o.id, o.order_no AS "orderNo", o.customer_name AS "customerName", o.customer_phone AS "customerPhone",
+            o.address, o.vendor, o.branch_id AS "branchId", b.name AS "branchName", o.installer_id AS "installerId",
+            o.status, o.appointment_date AS "appointmentDate", o.created_at AS "createdAt",
+            coalesce((SELECT string_agg(l.item_name || ' ' || l.item_code || ' ×' || l.quantity, ', '
+                                        ORDER BY l.created_at, l.id)
+                        FROM order_lines l WHERE l.order_id = o.id AND l.order_created_at = o.created_at), '') AS items
+       FROM orders o JOIN branches b ON b.id = o.branch_id
+      WHERE o.${column} = $1 AND o.deleted_at IS NULL
+      ORDER BY o.created_at DESC, o.id DESC
+      LIMIT $2`,
+    [value, limit],
+  );
+  return rows;
+}

@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { phone } from '../../domain/order-schemas.js';
+import { authorize } from '../auth/authorize.js';
+import type { Tx } from '../db/transaction.js';
+import type { Actor } from '../http/context.js';
+import { ValidationError } from '../http/errors.js';
+import { parse } from '../http/validate.js';
+import { customerOrders } from './customers.repository.js';
+
+export const customerHistoryQuery = z
+  .object({
+    name: z.string().trim().min(1).max(120).optional(),
+    phone: phone.optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(100),
+  })
+  .strict();
+
+/** GET /api/customers/history?name=…|phone=… (FR-16): the customer's orders the caller may see. */
+export async function customerHistory(tx: Tx, actor: Actor, query: unknown) {
+  authorize(actor, 'customers.history');
+  const q = parse(customerHistoryQuery, query);
+  if ((q.name === undefined) === (q.phone === undefined)) {
+    throw new ValidationError(q.name === undefined ? 'name' : 'phone', 'errors.oneOf', {
+      params: { fields: 'name, phone' },
+    });
+  }
+  return { items: await customerOrders(tx, { name: q.name, phone: q.phone }, q.limit) };
+}

@@ -1,0 +1,100 @@
+import type pg from 'pg';
+import type { Role } from '../../domain/roles.js';
+import { toAppError } from './errors.js';
+
+/** An open transaction: repositories take one of these. */
+export type Tx = pg.PoolClient;
+
+/** Who is calling: what row-level security reads from app.user_id / app.role / app.branch_id / app.partner_id. */
+export interface RequestContext {
+  userId: string;
+  role: Role;
+  branchId: string | null;
+  partnerId: string | null;
+}
+
+async function inTransaction<T>(
+  pool: pg.Pool,
+  setup: ((tx: Tx) => Promise<unknown>) | null,
+  fn: (tx: Tx) => Promise<T>,
+): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    if (setup) await setup(client);
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    try {
+      await client.query('ROLLBACK');
+    } catch (rollbackErr) {
+      broken = rollbackErr as Error;
+    }
+    throw toAppError(err);
+  } finally {
+    // A client whose ROLLBACK failed is in an unknown state: drop it instead of returning it to the pool.
+    client.release(broken);
+  }
+}
+
+/**
+ * Runs fn in one transaction whose first statement sets the caller's context (transaction-local), so every
+ * statement of fn is filtered by row-level security and every trigger records the actor. Commits on success,
+ * rolls back on any error; database errors come out as AppErrors (409 duplicate, 423 locked week, …).
+ */
+export function withRequestTransaction<T>(pool: pg.Pool, ctx: RequestContext, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return inTransaction(
+    pool,
+    (tx) =>
+      tx.query(
+        `SELECT set_config('app.user_id', $1, true), set_config('app.role', $2, true),
+                set_config('app.branch_id', $3, true), set_config('app.partner_id', $4, true)`,
+        [ctx.userId, ctx.role, ctx.branchId ?? '', ctx.partnerId ?? ''],
+      ),
+    fn,
+  );
+}
+
+/** A transaction without a caller (login, token refresh): row-level security shows it nothing. */
+export function withAnonymousTransaction<T>(pool: pg.Pool, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return inTransaction(pool, null, fn);
+}
+
+/** The transaction-local settings the triggers read besides the caller's context. */
+export interface TriggerNotes {
+  /** order_status_history.reason_code */
+  reasonCode?: string | null;
+  /** order_status_history.notes */
+  statusNote?: string | null;
+  /** appointments.reason */
+  changeReason?: string | null;
+  /** audit_logs.note, e.g. why a capacity was overridden */
+  auditNote?: string | null;
+}
+
+const NOTE_SETTINGS: Record<keyof TriggerNotes, string> = {
+  reasonCode: 'app.reason_code',
+  statusNote: 'app.status_note',
+  changeReason: 'app.change_reason',
+  auditNote: 'app.audit_note',
+};
+
+/**
+ * Sets the trigger notes for the statements of fn, then clears them, so a later write in the same transaction
+ * (e.g. the next op of a sync push) does not inherit a reason it was not given.
+ */
+export async function withTriggerNotes<T>(tx: Tx, notes: TriggerNotes, fn: () => Promise<T>): Promise<T> {
+  const keys = Object.keys(notes) as (keyof TriggerNotes)[];
+  if (keys.length === 0) return fn();
+  const set = (values: (string | null | undefined)[]) =>
+    tx.query(
+      `SELECT ${keys.map((k, i) => `set_config('${NOTE_SETTINGS[k]}', $${i + 1}, true)`).join(', ')}`,
+      values.map((v) => v ?? ''),
+    );
+  await set(keys.map((k) => notes[k]));
+  const result = await fn();
+  await set(keys.map(() => ''));
+  return result;
+}

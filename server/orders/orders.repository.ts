@@ -1,0 +1,409 @@
+import type { Address, OrderLineInput, TimeWindow } from '../../domain/order-schemas.js';
+import type { OrderStatus } from '../../domain/order-status.js';
+import { prepared } from '../db/prepared.js';
+import type { Tx } from '../db/transaction.js';
+
+/** Days of the company (created-at ranges, "today") are Korean days, like the monthly partitions. */
+export const COMPANY_TIME_ZONE = 'Asia/Seoul';
+
+export interface Order {
+  id: string;
+  orderNo: string;
+  customerName: string;
+  customerPhone: string | null;
+  address: Address;
+  vendor: string | null;
+  branchId: string;
+  partnerId: string | null;
+  installerId: string | null;
+  installerName: string | null;
+  status: OrderStatus;
+  appointmentDate: string | null;
+  appointmentTimeWindow: TimeWindow | null;
+  promisedDate: string | null;
+  remarks: string | null;
+  version: number;
+  deletedAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** A list row: the order plus a one-line summary of its items. */
+export interface OrderListRow extends Order {
+  items: string;
+}
+
+type OrderRow = Omit<Order, 'appointmentTimeWindow'> & { windowStart: Date | null; windowEnd: Date | null };
+
+// Every statement that returns orders selects these, aliased "o" (also in UPDATE … RETURNING).
+const ORDER_COLUMNS = `
+  o.id, o.order_no AS "orderNo", o.customer_name AS "customerName", o.customer_phone AS "customerPhone",
+  o.address, o.vendor, o.branch_id AS "branchId", o.partner_id AS "partnerId", o.installer_id AS "installerId",
+  (SELECT i.name FROM installers i WHERE i.id = o.installer_id) AS "installerName",
+  o.status, o.appointment_date AS "appointmentDate",
+  lower(o.appointment_time_window) AS "windowStart", upper(o.appointment_time_window) AS "windowEnd",
+  o.promised_date AS "promisedDate", o.remarks, o.version, o.deleted_at AS "deletedAt",
+  o.created_at AS "createdAt", o.updated_at AS "updatedAt"`;
+
+const ITEMS_SUMMARY = `
+  coalesce((SELECT string_agg(l.item_name || ' ' || l.item_code || ' ×' || l.quantity, ', ' ORDER BY l.created_at, l.id)
+              FROM order_lines l WHERE l.order_id = o.id AND l.order_created_at = o.created_at), '') AS items`;
+
+function toOrder<T extends OrderRow>(
+  row: T,
+): Omit<T, 'windowStart' | 'windowEnd'> & Pick<Order, 'appointmentTimeWindow'> {
+  const { windowStart, windowEnd, ...rest } = row;
+  return {
+    ...rest,
+    appointmentTimeWindow:
+      windowStart && windowEnd ? { start: windowStart.toISOString(), end: windowEnd.toISOString() } : null,
+  };
+}
+
+/** A live (not soft-deleted) order the caller may see; `lock` takes its row lock for the rest of the transaction. */
+export async function findOrder(tx: Tx, id: string, opts: { lock?: boolean } = {}): Promise<Order | undefined> {
+  const { rows } = await tx.query<OrderRow>(
+    prepared(
+      `SELECT ${ORDER_COLUMNS} FROM orders o WHERE o.id = $1 AND o.deleted_at IS NULL ${opts.lock ? 'FOR UPDATE OF o' : ''}`,
+      [id],
+    ),
+  );
+  return rows[0] && toOrder(rows[0]);
+}
+
+export type SortField = 'createdAt' | 'appointmentDate' | 'orderNo';
+
+const SORT_SQL: Record<SortField, { expr: string; keyText: string; cast: string }> = {
+  // microseconds matter: rows inserted by one transaction share created_at up to the microsecond
+  createdAt: {
+    expr: 'o.created_at',
+    keyText: `to_char(o.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
+    cast: 'timestamptz',
+  },
+  // orders without an appointment sort after every date
+  appointmentDate: {
+    expr: `coalesce(o.appointment_date, 'infinity'::date)`,
+    keyText: `coalesce(o.appointment_date, 'infinity'::date)::text`,
+    cast: 'date',
+  },
+  orderNo: { expr: 'o.order_no', keyText: 'o.order_no', cast: 'text' },
+};
+
+export interface ListFilter {
+  branchId?: string;
+  statuses?: OrderStatus[];
+  dateField: 'created' | 'appointment';
+  from?: string;
+  to?: string;
+  installerId?: string;
+  partnerId?: string;
+  vendor?: string;
+  q?: string;
+  sort: SortField;
+  descending: boolean;
+  after?: { key: string; id: string };
+  limit: number;
+}
+
+function likeEscape(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/** One page in (sort key, id) order after `after`; rows come with their sort key for the next cursor. */
+export async function listOrders(tx: Tx, f: ListFilter): Promise<(OrderListRow & { sortKey: string })[]> {
+  const params: unknown[] = [];
+  const p = (v: unknown) => {
+    params.push(v);
+    return `$${params.length}`;
+  };
+  const where = ['o.deleted_at IS NULL'];
+  if (f.branchId) where.push(`o.branch_id = ${p(f.branchId)}`);
+  if (f.statuses?.length) where.push(`o.status = ANY(${p(f.statuses)}::text[])`);
+  if (f.installerId) where.push(`o.installer_id = ${p(f.installerId)}`);
+  if (f.partnerId) where.push(`o.partner_id = ${p(f.partnerId)}`);
+  if (f.vendor) where.push(`o.vendor = ${p(f.vendor)}`);
+  if (f.dateField === 'created') {
+    if (f.from) where.push(`o.created_at >= (${p(f.from)}::date::timestamp AT TIME ZONE '${COMPANY_TIME_ZONE}')`);
+    if (f.to) where.push(`o.created_at < ((${p(f.to)}::date + 1)::timestamp AT TIME ZONE '${COMPANY_TIME_ZONE}')`);
+  } else {
+    if (f.from) where.push(`o.appointment_date >= ${p(f.from)}::date`);
+    if (f.to) where.push(`o.appointment_date <= ${p(f.to)}::date`);
+  }
+  if (f.q) {
+    const text = p(likeEscape(f.q));
+    const alternatives = [`o.order_no ILIKE ${text} || '%'`, `o.customer_name ILIKE '%' || ${text} || '%'`];
+    const digits = f.q.replace(/[^0-9]/g, '');
+    if (digits.length >= 3) {
+      alternatives.push(`regexp_replace(o.customer_phone, '[^0-9]', '', 'g') LIKE '%' || ${p(digits)} || '%'`);
+    }
+    where.push(`(${alternatives.join(' OR ')})`);
+  }
+  const sort = SORT_SQL[f.sort];
+  const dir = f.descending ? 'DESC' : 'ASC';
+  if (f.after) {
+    where.push(
+      `(${sort.expr}, o.id) ${f.descending ? '<' : '>'} (${p(f.after.key)}::${sort.cast}, ${p(f.after.id)}::uuid)`,
+    );
+  }
+  const { rows } = await tx.query<OrderRow & { items: string; sortKey: string }>(
+    `SELECT ${ORDER_COLUMNS}, ${ITEMS_SUMMARY}, ${sort.keyText} AS "sortKey"
+       FROM orders o
+      WHERE ${where.join(' AND ')}
+      ORDER BY ${sort.expr} ${dir}, o.id ${dir}
+      LIMIT ${p(f.limit)}`,
+    params,
+  );
+  return rows.map(toOrder);
+}
+
+export interface NewOrder {
+  id?: string;
+  orderNo: string;
+  customerName: string;
+  customerPhone?: string;
+  address: Address;
+  vendor?: string;
+  branchId: string;
+  partnerId?: string;
+  appointmentDate?: string;
+  appointmentTimeWindow?: TimeWindow;
+  promisedDate?: string;
+  remarks?: string;
+}
+
+export async function insertOrder(tx: Tx, o: NewOrder): Promise<Order> {
+  const { rows } = await tx.query<OrderRow>(
+    `INSERT INTO orders AS o (id, order_no, customer_name, customer_phone, address, vendor, branch_id, partner_id,
+                              appointment_date, appointment_time_window, promised_date, remarks)
+     VALUES (coalesce($1::uuid, gen_random_uuid()), $2, $3, $4, $5::jsonb, $6, $7, $8, $9,
+             CASE WHEN $10::timestamptz IS NULL THEN NULL ELSE tstzrange($10::timestamptz, $11::timestamptz, '[)') END,
+             $12, $13)
+     RETURNING ${ORDER_COLUMNS}`,
+    [
+      o.id ?? null,
+      o.orderNo,
+      o.customerName,
+      o.customerPhone ?? null,
+      JSON.stringify(o.address),
+      o.vendor ?? null,
+      o.branchId,
+      o.partnerId ?? null,
+      o.appointmentDate ?? null,
+      o.appointmentTimeWindow?.start ?? null,
+      o.appointmentTimeWindow?.end ?? null,
+      o.promisedDate ?? null,
+      o.remarks ?? null,
+    ],
+  );
+  return toOrder(rows[0]!);
+}
+
+export async function insertLines(tx: Tx, order: Pick<Order, 'id'>, lines: OrderLineInput[]) {
+  // Lines are shown in created_at order: one microsecond apart keeps the order they were given in.
+  await tx.query(
+    `INSERT INTO order_lines(id, order_id, order_created_at, item_code, item_name, quantity, weight, created_at)
+     SELECT coalesce(nullif(e.v ->> 'id', '')::uuid, gen_random_uuid()), o.id, o.created_at, e.v ->> 'itemCode',
+            e.v ->> 'itemName', (e.v ->> 'quantity')::int, (e.v ->> 'weight')::numeric,
+            now() + (e.n - 1) * interval '1 microsecond'
+       FROM orders o, jsonb_array_elements($2::jsonb) WITH ORDINALITY AS e(v, n)
+      WHERE o.id = $1`,
+    [order.id, JSON.stringify(lines)],
+  );
+}
+
+/** Column of each patchable field, and its SQL cast. */
+const PATCH_COLUMNS = {
+  customerName: ['customer_name', 'text'],
+  customerPhone: ['customer_phone', 'text'],
+  address: ['address', 'jsonb'],
+  vendor: ['vendor', 'text'],
+  partnerId: ['partner_id', 'uuid'],
+  promisedDate: ['promised_date', 'date'],
+  remarks: ['remarks', 'text'],
+} as const;
+export type PatchField = keyof typeof PATCH_COLUMNS;
+export type OrderChanges = Partial<{
+  customerName: string;
+  customerPhone: string | null;
+  address: Address;
+  vendor: string | null;
+  partnerId: string | null;
+  promisedDate: string | null;
+  remarks: string | null;
+  status: OrderStatus;
+  installerId: string | null;
+  appointmentDate: string | null;
+  appointmentTimeWindow: TimeWindow | null;
+  deleted: true;
+}>;
+
+/**
+ * Applies `changes` if the row is still at `version` (optimistic lock); the version is bumped by the database
+ * (touch_row). undefined when the row moved on, was deleted, or is not the caller's to see.
+ */
+export async function updateOrder(
+  tx: Tx,
+  id: string,
+  version: number,
+  changes: OrderChanges,
+): Promise<Order | undefined> {
+  const params: unknown[] = [id, version];
+  const p = (v: unknown) => {
+    params.push(v);
+    return `$${params.length}`;
+  };
+  const sets: string[] = [];
+  for (const [field, [column, cast]] of Object.entries(PATCH_COLUMNS) as [PatchField, readonly [string, string]][]) {
+    const v = changes[field];
+    if (v === undefined) continue;
+    sets.push(`${column} = ${p(cast === 'jsonb' && v !== null ? JSON.stringify(v) : v)}::${cast}`);
+  }
+  if (changes.status !== undefined) sets.push(`status = ${p(changes.status)}`);
+  if (changes.installerId !== undefined) sets.push(`installer_id = ${p(changes.installerId)}::uuid`);
+  if (changes.appointmentDate !== undefined) sets.push(`appointment_date = ${p(changes.appointmentDate)}::date`);
+  if (changes.appointmentTimeWindow !== undefined) {
+    const w = changes.appointmentTimeWindow;
+    sets.push(
+      w === null
+        ? 'appointment_time_window = NULL'
+        : `appointment_time_window = tstzrange(${p(w.start)}::timestamptz, ${p(w.end)}::timestamptz, '[)')`,
+    );
+  }
+  if (changes.deleted) sets.push('deleted_at = now()');
+  if (sets.length === 0) throw new Error('updateOrder without changes');
+  // one statement text per combination of changed fields: few enough to keep each prepared
+  const { rows } = await tx.query<OrderRow>(
+    prepared(
+      `UPDATE orders AS o SET ${sets.join(', ')}
+        WHERE o.id = $1 AND o.version = $2::bigint AND o.deleted_at IS NULL
+        RETURNING ${ORDER_COLUMNS}`,
+      params,
+    ),
+  );
+  return rows[0] && toOrder(rows[0]);
+}
+
+// ---- the detail view's parts ----
+
+export async function orderLines(tx: Tx, orderId: string) {
+  const { rows } = await tx.query(
+    prepared(
+      `SELECT id, item_code AS "itemCode", item_name AS "itemName", quantity, weight::float8 AS weight, version,
+            created_at AS "createdAt", updated_at AS "updatedAt"
+       FROM order_lines WHERE order_id = $1 ORDER BY created_at, id`,
+      [orderId],
+    ),
+  );
+  return rows;
+}
+
+export async function statusHistory(tx: Tx, orderId: string) {
+  const { rows } = await tx.query(
+    prepared(
+      `SELECT h.id, h.previous_status AS "previousStatus", h.new_status AS "newStatus", h.changed_by AS "changedBy",
+            u.full_name AS "changedByName", h.changed_at AS "changedAt", h.reason_code AS "reasonCode",
+            r.description_ko AS "reasonKo", r.description_en AS "reasonEn", h.notes
+       FROM order_status_history h
+       LEFT JOIN users u ON u.id = h.changed_by
+       LEFT JOIN reason_codes r ON r.code = h.reason_code
+      WHERE h.order_id = $1 ORDER BY h.changed_at, h.id`,
+      [orderId],
+    ),
+  );
+  return rows;
+}
+
+export async function appointmentLog(tx: Tx, orderId: string) {
+  const { rows } = await tx.query<{
+    oldWindowStart: Date | null;
+    oldWindowEnd: Date | null;
+    newWindowStart: Date | null;
+    newWindowEnd: Date | null;
+  }>(
+    prepared(
+      `SELECT a.id, a.old_date AS "oldDate", a.new_date AS "newDate",
+            lower(a.old_time_window) AS "oldWindowStart", upper(a.old_time_window) AS "oldWindowEnd",
+            lower(a.new_time_window) AS "newWindowStart", upper(a.new_time_window) AS "newWindowEnd",
+            a.changed_by AS "changedBy", u.full_name AS "changedByName", a.reason, a.changed_at AS "changedAt"
+       FROM appointments a LEFT JOIN users u ON u.id = a.changed_by
+      WHERE a.order_id = $1 ORDER BY a.changed_at, a.id`,
+      [orderId],
+    ),
+  );
+  const win = (s: Date | null, e: Date | null) => (s && e ? { start: s.toISOString(), end: e.toISOString() } : null);
+  return rows.map(({ oldWindowStart, oldWindowEnd, newWindowStart, newWindowEnd, ...r }) => ({
+    ...r,
+    oldTimeWindow: win(oldWindowStart, oldWindowEnd),
+    newTimeWindow: win(newWindowStart, newWindowEnd),
+  }));
+}
+
+export async function serials(tx: Tx, orderId: string) {
+  const { rows } = await tx.query(
+    prepared(
+      `SELECT id, order_line_id AS "orderLineId", serial, recorded_by AS "recordedBy", recorded_at AS "recordedAt", version
+       FROM serial_numbers WHERE order_id = $1 ORDER BY recorded_at, id`,
+      [orderId],
+    ),
+  );
+  return rows;
+}
+
+export async function wastePickups(tx: Tx, orderId: string) {
+  const { rows } = await tx.query(
+    prepared(
+      `SELECT w.id, w.code, c.name_ko AS "nameKo", c.name_en AS "nameEn", w.quantity, w.status,
+            w.collected_by AS "collectedBy", w.collected_at AS "collectedAt", w.version
+       FROM waste_pickups w JOIN waste_codes c ON c.code = w.code
+      WHERE w.order_id = $1 ORDER BY w.code`,
+      [orderId],
+    ),
+  );
+  return rows;
+}
+
+export async function attachments(tx: Tx, orderId: string) {
+  const { rows } = await tx.query(
+    prepared(
+      `SELECT id, file_name AS "fileName", file_type AS "fileType", file_size AS "fileSize",
+            uploaded_by AS "uploadedBy", uploaded_at AS "uploadedAt"
+       FROM attachments WHERE order_id = $1 ORDER BY uploaded_at, id`,
+      [orderId],
+    ),
+  );
+  return rows;
+}
+
+export interface SplitFamily {
+  parent: { orderId: string; orderNo: string | null } | null;
+  children: {
+    id: string;
+    orderId: string;
+    orderNo: string | null;
+    status: OrderStatus | null;
+    lineId: string;
+    quantity: number;
+    createdAt: Date;
+  }[];
+}
+
+export async function splitFamily(tx: Tx, orderId: string): Promise<SplitFamily> {
+  const parent = await tx.query<{ orderId: string; orderNo: string | null }>(
+    prepared(
+      `SELECT s.parent_order_id AS "orderId", p.order_no AS "orderNo"
+       FROM split_orders s LEFT JOIN orders p ON p.id = s.parent_order_id
+      WHERE s.child_order_id = $1 LIMIT 1`,
+      [orderId],
+    ),
+  );
+  const children = await tx.query<SplitFamily['children'][number]>(
+    prepared(
+      `SELECT s.id, s.child_order_id AS "orderId", c.order_no AS "orderNo", c.status, s.line_id AS "lineId",
+            s.quantity, s.created_at AS "createdAt"
+       FROM split_orders s LEFT JOIN orders c ON c.id = s.child_order_id
+      WHERE s.parent_order_id = $1 ORDER BY s.created_at, s.id`,
+      [orderId],
+    ),
+  );
+  return { parent: parent.rows[0] ?? null, children: children.rows };
+}

@@ -1,0 +1,142 @@
+// Orders: list, detail, create, edit, soft delete. Each function takes the caller's open transaction and is
+// also what the sync push calls per op: it checks the action, validates with the domain schema, and throws
+// AppErrors (400 / 403 / 404 / 409 / 423) the HTTP layer maps to the error JSON.
+import { type OrderCreate, orderCreate, orderPatch } from '../../domain/order-schemas.js';
+import { authorize } from '../auth/authorize.js';
+import { branchInScope } from '../branches/branch-scope.js';
+import type { Tx } from '../db/transaction.js';
+import type { Actor } from '../http/context.js';
+import { NotFoundError, ValidationError, VersionConflictError } from '../http/errors.js';
+import { parse, parseId } from '../http/validate.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import type { Order, OrderChanges, OrderListRow, SortField } from './orders.repository.js';
+import * as repo from './orders.repository.js';
+import { deleteQuery, orderListQuery } from './orders.schemas.js';
+
+export interface OrderPage {
+  items: OrderListRow[];
+  /** pass as `cursor` for the next page; null on the last page */
+  nextCursor: string | null;
+}
+
+const CURSOR_KEY_FORMAT: Record<SortField, RegExp> = {
+  createdAt: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/,
+  appointmentDate: /^(\d{4}-\d{2}-\d{2}|infinity)$/,
+  orderNo: /^.{1,30}$/,
+};
+
+/** GET /api/orders */
+export async function listOrders(tx: Tx, actor: Actor, query: unknown): Promise<OrderPage> {
+  authorize(actor, 'orders.read');
+  const q = parse(orderListQuery, query);
+  if (q.from && q.to && q.from > q.to) throw new ValidationError('to', 'errors.rangeReversed');
+  const branch = q.branchId ? await branchInScope(tx, actor, q.branchId) : undefined;
+  const descending = q.sort.startsWith('-');
+  const sort = q.sort.replace(/^-/, '') as SortField;
+  const after = q.cursor ? decodeCursor(q.cursor, q.sort) : undefined;
+  if (after && !CURSOR_KEY_FORMAT[sort].test(after.key)) throw new ValidationError('cursor', 'errors.badCursor');
+
+  const rows = await repo.listOrders(tx, {
+    branchId: branch?.id,
+    statuses: q.status,
+    dateField: q.dateField,
+    from: q.from,
+    to: q.to,
+    installerId: q.installerId,
+    partnerId: q.partnerId,
+    vendor: q.vendor,
+    q: q.q,
+    sort,
+    descending,
+    after,
+    limit: q.limit + 1,
+  });
+  const more = rows.length > q.limit;
+  const page = more ? rows.slice(0, q.limit) : rows;
+  const last = page[page.length - 1];
+  return {
+    items: page.map(({ sortKey: _sortKey, ...row }) => row),
+    nextCursor: more && last ? encodeCursor(q.sort, { key: last.sortKey, id: last.id }) : null,
+  };
+}
+
+export type OrderDetail = Order & {
+  lines: Awaited<ReturnType<typeof repo.orderLines>>;
+  statusHistory: Awaited<ReturnType<typeof repo.statusHistory>>;
+  appointments: Awaited<ReturnType<typeof repo.appointmentLog>>;
+  serials: Awaited<ReturnType<typeof repo.serials>>;
+  wastePickups: Awaited<ReturnType<typeof repo.wastePickups>>;
+  attachments: Awaited<ReturnType<typeof repo.attachments>>;
+  split: repo.SplitFamily;
+};
+
+async function detailOf(tx: Tx, order: Order): Promise<OrderDetail> {
+  const [lines, statusHistory, appointments, serials, wastePickups, attachments, split] = [
+    await repo.orderLines(tx, order.id),
+    await repo.statusHistory(tx, order.id),
+    await repo.appointmentLog(tx, order.id),
+    await repo.serials(tx, order.id),
+    await repo.wastePickups(tx, order.id),
+    await repo.attachments(tx, order.id),
+    await repo.splitFamily(tx, order.id),
+  ];
+  return { ...order, lines, statusHistory, appointments, serials, wastePickups, attachments, split };
+}
+
+/** The order the caller may see, or 404 (also when row-level security hides it, or it was deleted). */
+export async function requireOrder(tx: Tx, id: unknown, opts: { lock?: boolean } = {}): Promise<Order> {
+  const order = await repo.findOrder(tx, parseId(id), opts);
+  if (!order) throw new NotFoundError('order');
+  return order;
+}
+
+/** 409 carrying the current row unless the caller edits the version it read. */
+export function requireVersion(order: Order, version: number): void {
+  if (order.version !== version) throw new VersionConflictError(order);
+}
+
+/** GET /api/orders/:id */
+export async function getOrder(tx: Tx, actor: Actor, id: unknown): Promise<OrderDetail> {
+  authorize(actor, 'orders.read');
+  return detailOf(tx, await requireOrder(tx, id));
+}
+
+/** POST /api/orders: the order with its lines, status 미배정 (history and audit by trigger). */
+export async function createOrder(tx: Tx, actor: Actor, body: unknown): Promise<OrderDetail> {
+  authorize(actor, 'orders.create');
+  const input: OrderCreate = parse(orderCreate, body);
+  await branchInScope(tx, actor, input.branchId, { required: true });
+  const { lines, ...fields } = input;
+  const order = await repo.insertOrder(tx, fields);
+  await repo.insertLines(tx, order, lines);
+  return detailOf(tx, order);
+}
+
+/**
+ * Writes `changes` at `version` or explains why not: 404 when the order is gone or hidden, 409 with the current
+ * row when someone else wrote first. Shared by every order write (edit, status, appointment, assignment).
+ */
+export async function applyOrderChanges(tx: Tx, id: string, version: number, changes: OrderChanges): Promise<Order> {
+  const updated = await repo.updateOrder(tx, id, version, changes);
+  if (updated) return updated;
+  const current = await repo.findOrder(tx, id);
+  if (!current) throw new NotFoundError('order');
+  throw new VersionConflictError(current);
+}
+
+/** PATCH /api/orders/:id */
+export async function patchOrder(tx: Tx, actor: Actor, id: unknown, body: unknown): Promise<Order> {
+  authorize(actor, 'orders.update');
+  const orderId = parseId(id);
+  const { version, ...changes } = parse(orderPatch, body);
+  if (Object.values(changes).every((v) => v === undefined)) throw new ValidationError('body', 'errors.emptyPatch');
+  return applyOrderChanges(tx, orderId, version, changes);
+}
+
+/** DELETE /api/orders/:id?version=N: a soft delete (deleted_at), which sync delivers as a tombstone. */
+export async function deleteOrder(tx: Tx, actor: Actor, id: unknown, query: unknown): Promise<Order> {
+  authorize(actor, 'orders.delete');
+  const orderId = parseId(id);
+  const { version } = parse(deleteQuery, query);
+  return applyOrderChanges(tx, orderId, version, { deleted: true });
+}

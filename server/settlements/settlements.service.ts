@@ -1,0 +1,73 @@
+// Weekly settlement (정산) per branch, Monday–Sunday in the branch's time zone. A LOCKED week freezes the
+// branch's orders whose appointment_date lies in it — enforced by the database's settlement guard (423).
+import { z } from 'zod';
+import { isoDate, uuid, version } from '../../domain/order-schemas.js';
+import { authorize } from '../auth/authorize.js';
+import { branchInScope } from '../branches/branch-scope.js';
+import type { Tx } from '../db/transaction.js';
+import type { Actor } from '../http/context.js';
+import { NotFoundError, RuleError, ValidationError, VersionConflictError } from '../http/errors.js';
+import { parse, parseId } from '../http/validate.js';
+import * as repo from './settlements.repository.js';
+
+export const MAX_SETTLEMENT_DAYS = 371;
+/** Weeks shown when no range is given: this week and the seven before it. */
+const DEFAULT_WEEKS = 8;
+
+export const settlementListQuery = z
+  .object({ branchId: uuid.optional(), from: isoDate.optional(), to: isoDate.optional() })
+  .strict();
+export const settlementWrite = z.object({ version }).strict();
+
+function addDays(date: string, days: number): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+/** GET /api/settlements?branchId&from&to — the weeks of the range, created (OPEN) where missing. */
+export async function listSettlements(tx: Tx, actor: Actor, query: unknown) {
+  authorize(actor, 'settlements.read');
+  const q = parse(settlementListQuery, query);
+  const branch = (await branchInScope(tx, actor, q.branchId, { required: true }))!;
+  const { today, monday } = await repo.branchToday(tx, branch.timezone);
+  const to = q.to ?? addDays(monday, 6);
+  const from = q.from ?? addDays(monday, -7 * (DEFAULT_WEEKS - 1));
+  if (from > to) throw new ValidationError('to', 'errors.rangeReversed');
+  if ((Date.parse(to) - Date.parse(from)) / 86_400_000 + 1 > MAX_SETTLEMENT_DAYS) {
+    throw new ValidationError('to', 'errors.rangeTooLong', { params: { max: MAX_SETTLEMENT_DAYS } });
+  }
+  await repo.ensurePeriods(tx, branch.id, from, to);
+  return {
+    branchId: branch.id,
+    timezone: branch.timezone,
+    today,
+    currentWeekStart: monday,
+    items: await repo.periods(tx, branch.id, from, to),
+  };
+}
+
+async function requirePeriod(tx: Tx, id: unknown, version: number) {
+  const period = await repo.lockPeriodRow(tx, parseId(id));
+  if (!period) throw new NotFoundError('settlement');
+  if (period.version !== version) throw new VersionConflictError(period);
+  return period;
+}
+
+/** POST /api/settlements/:id/lock {version}: a branch manager of that branch, or HQ. */
+export async function lockSettlement(tx: Tx, actor: Actor, id: unknown, body: unknown) {
+  authorize(actor, 'settlements.lock');
+  const input = parse(settlementWrite, body);
+  const period = await requirePeriod(tx, id, input.version);
+  if (period.status === 'LOCKED') throw new RuleError('SETTLEMENT_STATE', 'errors.settlementAlreadyLocked');
+  return (await repo.setLocked(tx, period.id, input.version, actor.userId))!;
+}
+
+/** POST /api/settlements/:id/unlock {version}: HQ only; unlocked_by/at are kept. */
+export async function unlockSettlement(tx: Tx, actor: Actor, id: unknown, body: unknown) {
+  authorize(actor, 'settlements.unlock');
+  const input = parse(settlementWrite, body);
+  const period = await requirePeriod(tx, id, input.version);
+  if (period.status !== 'LOCKED') throw new RuleError('SETTLEMENT_STATE', 'errors.settlementNotLocked');
+  return (await repo.setUnlocked(tx, period.id, input.version, actor.userId))!;
+}

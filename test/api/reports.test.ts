@@ -1,0 +1,126 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TokenPair } from '../../server/auth/auth.service.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { addDays, createOrder, createWorld, seoulToday, uniq, type World } from '../support/fixtures.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+
+let db: TestDatabase;
+let api: TestServer;
+let a: World;
+let b: World;
+const t: Record<'hq' | 'manager' | 'otherManager' | 'coordinator' | 'installer', TokenPair> = {} as never;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  api = await startTestServer(db);
+  a = await createWorld(db.owner);
+  b = await createWorld(db.owner);
+  t.hq = await api.login(a.hq.username);
+  t.manager = await api.login(a.manager.username);
+  t.otherManager = await api.login(b.manager.username);
+  t.coordinator = await api.login(a.coordinator.username);
+  t.installer = await api.login(a.installerUser.username);
+});
+afterAll(async () => {
+  await api?.stop();
+  await db?.drop();
+});
+
+describe('GET /api/customers/history', () => {
+  it('finds a customer’s orders by name or by phone, newest first, only those the caller may see', async () => {
+    const name = uniq('고객');
+    const phone = `010-${Math.floor(1000 + Math.random() * 8999)}-0001`;
+    const older = await createOrder(db.owner, {
+      branchId: a.branch.id,
+      customerName: name,
+      customerPhone: phone,
+      createdAt: new Date(Date.now() - 86_400_000),
+    });
+    const newer = await createOrder(db.owner, { branchId: a.branch.id, customerName: name, customerPhone: phone });
+    const elsewhere = await createOrder(db.owner, { branchId: b.branch.id, customerName: name, customerPhone: phone });
+
+    const byName = await api.request('GET', `/api/customers/history?name=${encodeURIComponent(name)}`, {
+      token: t.manager,
+    });
+    expect(byName.status).toBe(200);
+    expect(byName.body.items.map((o: { id: string }) => o.id)).toEqual([newer.id, older.id]);
+    expect(byName.body.items[0]).toMatchObject({ branchName: a.branch.name, items: '소형 가전 GEN-100 ×1' });
+
+    const byPhone = await api.request('GET', `/api/customers/history?phone=${encodeURIComponent(phone)}`, {
+      token: t.hq,
+    });
+    expect(byPhone.body.items.map((o: { id: string }) => o.id).sort()).toEqual(
+      [older.id, newer.id, elsewhere.id].sort(),
+    );
+  });
+
+  it('needs exactly one of name and phone (400 naming it); partners and installers may not (403)', async () => {
+    const none = await api.request('GET', '/api/customers/history', { token: t.manager });
+    expect(none.status).toBe(400);
+    expect(none.body.error.field).toBe('name');
+    const both = await api.request('GET', '/api/customers/history?name=a&phone=010-1111-2222', { token: t.manager });
+    expect(both.status).toBe(400);
+    const badPhone = await api.request('GET', '/api/customers/history?phone=call-me', { token: t.manager });
+    expect(badPhone.body.error.field).toBe('phone');
+    for (const token of [t.coordinator, t.installer]) {
+      expect((await api.request('GET', '/api/customers/history?name=x', { token })).status).toBe(403);
+    }
+  });
+});
+
+describe('GET /api/dashboard/progress', () => {
+  it('counts orders per status for every day of the range, with totals', async () => {
+    const today = seoulToday();
+    const d1 = addDays(today, 10);
+    const d2 = addDays(today, 11);
+    await createOrder(db.owner, {
+      branchId: a.branch.id,
+      appointmentDate: d1,
+      status: '배정',
+      installerId: a.installer.id,
+    });
+    await createOrder(db.owner, {
+      branchId: a.branch.id,
+      appointmentDate: d1,
+      status: '배정',
+      installerId: a.installer.id,
+    });
+    await createOrder(db.owner, { branchId: a.branch.id, appointmentDate: d1, status: '취소' });
+    await createOrder(db.owner, { branchId: b.branch.id, appointmentDate: d1, status: '취소' });
+
+    const r = await api.request(
+      'GET',
+      `/api/dashboard/progress?branchId=${a.branch.id}&from=${d1}&to=${d2}&dateField=appointment`,
+      { token: t.manager },
+    );
+    expect(r.status).toBe(200);
+    expect(r.body.days).toHaveLength(2);
+    expect(r.body.days[0]).toMatchObject({ date: d1, total: 3, counts: { 배정: 2, 취소: 1, 미배정: 0 } });
+    expect(r.body.days[1]).toMatchObject({ date: d2, total: 0 });
+    expect(r.body.totals).toMatchObject({ 배정: 2, 취소: 1 });
+
+    const created = await api.request('GET', `/api/dashboard/progress?from=${today}&to=${today}`, { token: t.manager });
+    expect(created.status).toBe(200);
+    expect(created.body.branchId).toBe(a.branch.id);
+    expect(created.body.total).toBeGreaterThanOrEqual(3);
+  });
+
+  it('names bad input, refuses installers (403) and other branches (404)', async () => {
+    const today = seoulToday();
+    const reversed = await api.request('GET', `/api/dashboard/progress?from=${today}&to=${addDays(today, -1)}`, {
+      token: t.hq,
+    });
+    expect(reversed.status).toBe(400);
+    expect(reversed.body.error.field).toBe('to');
+    const long = await api.request('GET', `/api/dashboard/progress?from=2020-01-01&to=${today}`, { token: t.hq });
+    expect(long.body.error.field).toBe('to');
+    const noFrom = await api.request('GET', `/api/dashboard/progress?to=${today}`, { token: t.hq });
+    expect(noFrom.body.error.field).toBe('from');
+    const r403 = await api.request('GET', `/api/dashboard/progress?from=${today}&to=${today}`, { token: t.installer });
+    expect(r403.status).toBe(403);
+    const r404 = await api.request('GET', `/api/dashboard/progress?branchId=${b.branch.id}&from=${today}&to=${today}`, {
+      token: t.manager,
+    });
+    expect(r404.status).toBe(404);
+  });
+});

@@ -1,0 +1,125 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { archiveOldAuditLogs } from '../../db/maintenance/archive-audit.js';
+import { archiveOldOrders } from '../../db/maintenance/archive-orders.js';
+import { backupDatabase, pruneBackups, restoreDrill } from '../../db/maintenance/backup.js';
+import { defaultPartitionRows, ensurePartitions } from '../../db/maintenance/partitions.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+
+let db: TestDatabase;
+let work: string;
+let branchId: string;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  work = mkdtempSync(join(tmpdir(), 'dispatch-maint-'));
+  const b = await db.owner.query("INSERT INTO branches(code, name) VALUES ('MT01', '정비지점') RETURNING id");
+  branchId = b.rows[0].id;
+});
+afterAll(async () => {
+  await db.drop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+async function insertOrder(orderNo: string, createdAt: string): Promise<string> {
+  const r = await db.owner.query(
+    `INSERT INTO orders(order_no, customer_name, branch_id, created_at, address)
+     VALUES ($1, '김보관', $2, $3, '{"line1":"보관로 1","city":"서울"}') RETURNING id`,
+    [orderNo, branchId, createdAt],
+  );
+  const id = r.rows[0].id;
+  await db.owner.query(
+    `INSERT INTO order_lines(order_id, order_created_at, item_code, item_name, quantity) VALUES ($1, $2, 'RF-100', '냉장고', 2)`,
+    [id, createdAt],
+  );
+  await db.owner.query(
+    `INSERT INTO waste_pickups(order_id, order_created_at, code, quantity, collected_at) VALUES ($1, $2, 'P01', 1, $2)`,
+    [id, createdAt],
+  );
+  return id;
+}
+
+describe('partition upkeep', () => {
+  it('creates next months ahead once and reports rows that fell into DEFAULT partitions', async () => {
+    const first = await ensurePartitions(db.owner, 5);
+    expect(first.orders).toBeGreaterThan(0); // months 4 and 5 ahead did not exist yet (the migration made 3)
+    expect(await ensurePartitions(db.owner, 5)).toEqual({ orders: 0, audit: 0 });
+    await insertOrder('MT-FAR-FUTURE', '2040-01-15T10:00:00+09:00');
+    expect((await defaultPartitionRows(db.owner)).orders_default).toBe(1);
+  });
+});
+
+describe('order archival after 5 years', () => {
+  it('moves a month past retention to archive files and out of the live database, leaving younger months', async () => {
+    // A partition 6 years back (the migration only made 24 months back).
+    await db.owner.query("SELECT ensure_monthly_partitions('orders'::regclass, 0, 73)");
+    const sixYearsAgo = new Date();
+    sixYearsAgo.setUTCFullYear(sixYearsAgo.getUTCFullYear() - 6);
+    sixYearsAgo.setUTCDate(10);
+    const oldId = await insertOrder('MT-OLD-1', sixYearsAgo.toISOString());
+    const youngId = await insertOrder('MT-YOUNG-1', new Date().toISOString());
+
+    const archived = await archiveOldOrders(db.ownerUrl, work, 60);
+    const month = archived.find((a) => a.orders > 0)!;
+    expect(month.orders).toBe(1);
+    expect(month.files.order_lines?.rows).toBe(1);
+    expect(month.files.waste_pickups?.rows).toBe(1);
+    expect(existsSync(month.dump)).toBe(true);
+    const linesCsv = gunzipSync(readFileSync(join(month.dir, 'order_lines.csv.gz'))).toString('utf8');
+    expect(linesCsv).toContain('냉장고');
+
+    const live = await db.owner.query('SELECT id FROM orders WHERE id = ANY($1)', [[oldId, youngId]]);
+    expect(live.rows.map((r) => r.id)).toEqual([youngId]);
+    const lines = await db.owner.query('SELECT count(*)::int AS n FROM order_lines WHERE order_id = $1', [oldId]);
+    expect(lines.rows[0].n).toBe(0);
+    const numbers = await db.owner.query("SELECT count(*)::int AS n FROM order_numbers WHERE order_no = 'MT-OLD-1'");
+    expect(numbers.rows[0].n).toBe(0);
+    expect((await db.owner.query('SELECT to_regclass($1) AS t', [month.partition])).rows[0].t).toBeNull();
+  });
+});
+
+describe('audit archival after 2 years', () => {
+  it('exports old months to files and deletes exactly those rows', async () => {
+    await db.owner.query(
+      `INSERT INTO audit_logs(table_name, record_id, action, diff, logged_at)
+       VALUES ('orders', gen_random_uuid(), 'UPDATE', '{"status":{"old":"미배정","new":"배정"}}', now() - interval '30 months'),
+              ('orders', gen_random_uuid(), 'UPDATE', '{}', now() - interval '1 month')`,
+    );
+    const before = await db.owner.query('SELECT count(*)::int AS n FROM audit_logs');
+    const r = await archiveOldAuditLogs(db.ownerUrl, work, 24);
+    expect(r.months.reduce((s, m) => s + m.rows, 0)).toBe(1);
+    const after = await db.owner.query('SELECT count(*)::int AS n FROM audit_logs');
+    expect(after.rows[0].n).toBe(before.rows[0].n - 1);
+    const csv = gunzipSync(readFileSync(r.months[0]!.file)).toString('utf8');
+    expect(csv).toContain('미배정');
+  });
+});
+
+describe('backup and restore drill', () => {
+  it('restores a backup into a scratch database with the same row counts', async () => {
+    const dir = join(work, 'backups');
+    const b = await backupDatabase(db.ownerUrl, dir);
+    expect(b.counts.orders).toBeGreaterThan(0);
+    const drill = await restoreDrill(db.ownerUrl, b.file);
+    expect(drill.restored).toEqual(b.counts);
+    expect(drill.ok).toBe(true);
+  });
+
+  it('prunes backups past retention but always keeps the newest', async () => {
+    const dir = join(work, 'prune');
+    const old = await backupDatabase(db.ownerUrl, dir, new Date('2026-01-01T02:00:00Z'));
+    const newer = await backupDatabase(db.ownerUrl, dir, new Date('2026-01-02T02:00:00Z'));
+    const longAgo = Date.now() / 1000 - 40 * 86_400;
+    utimesSync(old.file, longAgo, longAgo);
+    expect(pruneBackups(dir, 30, 1)).toEqual([basename(old.file)]);
+    expect(existsSync(old.file)).toBe(false);
+    expect(existsSync(newer.file)).toBe(true);
+    // the newest is kept even when it is past retention too
+    utimesSync(newer.file, longAgo, longAgo);
+    expect(pruneBackups(dir, 30, 1)).toEqual([]);
+    expect(existsSync(newer.file)).toBe(true);
+  });
+});
