@@ -176,6 +176,7 @@ export function OrdersGrid() {
         draggable: true,
         frozen: key === 'orderNo',
         cellClass: editable ? 'editable' : undefined,
+        headerCellClass: editable ? 'editable-head' : undefined,
         renderCell: ({ row }) => (key === 'status' ? <StatusBadge status={row.status} /> : cellText(row, key)),
         renderEditCell: editable ? (props) => <CellEditor {...props} save={saveCell} /> : undefined,
         editorOptions: { commitOnOutsideClick: false },
