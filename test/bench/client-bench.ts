@@ -18,10 +18,13 @@ import { writeSheetsPdf } from '../../main/print/sheet-pdf.js';
 import { syntheticInstallers, syntheticOrders } from './synthetic-orders.js';
 
 const N = 100_000;
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 const f = (ms: number) => `${ms.toFixed(1)} ms`;
 
-console.log(`machine: ${cpus()[0]?.model} × ${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GB, Node ${process.version}`);
+console.log(
+  `machine: ${cpus()[0]?.model} × ${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GB, Node ${process.version}`,
+);
 
 // 1 ---------------------------------------------------------------------------------------------------------------
 {
@@ -43,7 +46,11 @@ console.log(`machine: ${cpus()[0]?.model} × ${cpus().length}, ${(totalmem() / 2
   for (let i = 0; i < 10; i++) {
     warmSpecs.push({ sort: [{ key: 'appointmentDate', direction: 'DESC' }], filters: { customerName: '김' } });
     warmSpecs.push({ sort: [{ key: 'appointmentDate', direction: 'DESC' }], filters: { customerName: '김민' } });
-    warmSpecs.push({ sort: [{ key: 'customerName', direction: 'ASC' }], filters: { city: '서울' }, statuses: ['미배정', '배정'] });
+    warmSpecs.push({
+      sort: [{ key: 'customerName', direction: 'ASC' }],
+      filters: { city: '서울' },
+      statuses: ['미배정', '배정'],
+    });
     warmSpecs.push({ sort: [{ key: 'customerName', direction: 'DESC' }], quick: { kind: 'unassigned' } });
     warmSpecs.push({ sort: [], filters: { orderNo: 'SO-1234' } });
   }
@@ -55,12 +62,20 @@ console.log(`machine: ${cpus()[0]?.model} × ${cpus().length}, ${(totalmem() / 2
   const multi: number[] = [];
   for (let i = 0; i < 10; i++) {
     const t = performance.now();
-    engine.apply({ sort: [{ key: 'city', direction: 'ASC' }, { key: 'customerName', direction: 'DESC' }], filters: { vendor: '동부' } });
+    engine.apply({
+      sort: [
+        { key: 'city', direction: 'ASC' },
+        { key: 'customerName', direction: 'DESC' },
+      ],
+      filters: { vendor: '동부' },
+    });
     multi.push(performance.now() - t);
   }
   console.log('\n1. filter + sort over 100k local orders (target ≤ 16 ms)');
   console.log(`   first sort of a column / first filter of a column (builds its cache): ${cold.map(f).join(' / ')}`);
-  console.log(`   per keystroke, single-column sort + filters: p50 ${f(pct(warm, 50))}, p95 ${f(pct(warm, 95))}, max ${f(Math.max(...warm))}`);
+  console.log(
+    `   per keystroke, single-column sort + filters: p50 ${f(pct(warm, 50))}, p95 ${f(pct(warm, 95))}, max ${f(Math.max(...warm))}`,
+  );
   console.log(`   two-column sort + filter: p50 ${f(pct(multi, 50))}, p95 ${f(pct(multi, 95))}`);
 }
 
@@ -68,9 +83,18 @@ console.log(`machine: ${cpus()[0]?.model} × ${cpus().length}, ${(totalmem() / 2
 {
   execFileSync('npx', ['vite', 'build', '--config', 'test/bench/vite.bench.config.ts'], { stdio: 'ignore' });
   const root = 'dist/bench-grid';
-  const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.woff2': 'font/woff2', '.woff': 'font/woff' };
+  const types: Record<string, string> = {
+    '.html': 'text/html',
+    '.js': 'text/javascript',
+    '.css': 'text/css',
+    '.woff2': 'font/woff2',
+    '.woff': 'font/woff',
+  };
   const server = createServer((req, res) => {
-    const p = join(root, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname).replace(/^\/$/, '/index.html'));
+    const p = join(
+      root,
+      decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname).replace(/^\/$/, '/index.html'),
+    );
     if (!p.startsWith(root) || !existsSync(p)) {
       res.statusCode = 404;
       res.end();
@@ -83,7 +107,15 @@ console.log(`machine: ${cpus()[0]?.model} × ${cpus().length}, ${(totalmem() / 2
   const port = (server.address() as AddressInfo).port;
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
   const runs: { renderMs: number; rowsInDom: number; filterMs: number }[] = [];
   for (let i = 0; i < 5; i++) {
@@ -97,30 +129,58 @@ console.log(`machine: ${cpus()[0]?.model} × ${cpus().length}, ${(totalmem() / 2
   server.close();
   const render = runs.map((r) => r.renderMs);
   console.log('\n2. orders grid first render with 100k rows, Chromium (target ≤ 1 s)');
-  console.log(`   render to first painted rows: p50 ${f(pct(render, 50))}, max ${f(Math.max(...render))} (5 runs); ${runs[0]!.rowsInDom} rows in the DOM`);
-  console.log(`   one filter keystroke to the next frame: p50 ${f(pct(runs.map((r) => r.filterMs), 50))}`);
+  console.log(
+    `   render to first painted rows: p50 ${f(pct(render, 50))}, max ${f(Math.max(...render))} (5 runs); ${runs[0]!.rowsInDom} rows in the DOM`,
+  );
+  console.log(
+    `   one filter keystroke to the next frame: p50 ${f(
+      pct(
+        runs.map((r) => r.filterMs),
+        50,
+      ),
+    )}`,
+  );
 }
 
 // 3 ---------------------------------------------------------------------------------------------------------------
 {
   const r = spawnSync('npx', ['tsx', 'test/bench/xlsx-export-child.ts', String(N)], { encoding: 'utf8' });
-  const out = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { rows: number; ms: number; bytes: number; baseRssMB: number; peakRssMB: number };
+  const out = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as {
+    rows: number;
+    ms: number;
+    bytes: number;
+    baseRssMB: number;
+    peakRssMB: number;
+  };
   console.log('\n3. xlsx export of 100k rows, streaming writer (target ≤ 5 s, ≤ 200 MB peak RSS)');
   console.log(`   ${out.rows} rows in ${(out.ms / 1000).toFixed(2)} s, ${(out.bytes / 2 ** 20).toFixed(1)} MB file`);
-  console.log(`   peak RSS ${out.peakRssMB.toFixed(0)} MB (of which ${out.baseRssMB.toFixed(0)} MB before the export: Node + the 100k rows in memory)`);
+  console.log(
+    `   peak RSS ${out.peakRssMB.toFixed(0)} MB (of which ${out.baseRssMB.toFixed(0)} MB before the export: Node + the 100k rows in memory)`,
+  );
 }
 
 // 4 ---------------------------------------------------------------------------------------------------------------
 {
   const installers = syntheticInstallers(50, '0190b000-0000-7000-8000-0000000000b1');
   const orders = syntheticOrders(400, { installers, day: '2026-11-26' });
-  const linesByOrder = new Map(orders.map((o, i) => [o.id, [{ id: `l${i}`, itemCode: 'AC-210', itemName: '벽걸이 에어컨', quantity: 1, weight: null }]]));
+  const linesByOrder = new Map(
+    orders.map((o, i) => [
+      o.id,
+      [{ id: `l${i}`, itemCode: 'AC-210', itemName: '벽걸이 에어컨', quantity: 1, weight: null }],
+    ]),
+  );
   const dir = mkdtempSync(join(tmpdir(), 'pdf-bench-'));
   const times: number[] = [];
   let pages = 0;
   for (let i = 0; i < 3; i++) {
     const t = performance.now();
-    const sheets = buildAssignmentSheets('2026-11-26', undefined, { orders, linesByOrder, installers, branchNames: new Map(), partnerNames: new Map() });
+    const sheets = buildAssignmentSheets('2026-11-26', undefined, {
+      orders,
+      linesByOrder,
+      installers,
+      branchNames: new Map(),
+      partnerNames: new Map(),
+    });
     pages = (await writeSheetsPdf(sheets, join(dir, `s${i}.pdf`), printLabels('ko'))).pages;
     times.push(performance.now() - t);
   }

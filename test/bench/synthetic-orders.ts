@@ -12,7 +12,15 @@ function rng(seed: number) {
 
 const SURNAMES = ['김', '이', '박', '최', '정', '강', '조', '윤', '장', '임', '한', '오', '서', '신', '권'];
 const GIVEN = ['민준', '서연', '도윤', '하은', '시우', '지우', '주원', '서윤', '예준', '지민', '현우', '수아'];
-const CITIES = ['서울 강남구', '서울 송파구', '서울 마포구', '부산 해운대구', '부산 진구', '인천 남동구', '대구 수성구'];
+const CITIES = [
+  '서울 강남구',
+  '서울 송파구',
+  '서울 마포구',
+  '부산 해운대구',
+  '부산 진구',
+  '인천 남동구',
+  '대구 수성구',
+];
 const ITEMS = [
   ['AC-P900', '스탠드 에어컨'],
   ['AC-210', '벽걸이 에어컨'],
@@ -35,7 +43,10 @@ export function syntheticInstallers(n: number, branchId: string): InstallerRow[]
   }));
 }
 
-export function syntheticOrders(n: number, opts: { seed?: number; installers?: InstallerRow[]; day?: string } = {}): OrderRow[] {
+export function syntheticOrders(
+  n: number,
+  opts: { seed?: number; installers?: InstallerRow[]; day?: string } = {},
+): OrderRow[] {
   const r = rng(opts.seed ?? 7);
   const branchId = '0190b000-0000-7000-8000-0000000000b1';
   const out: OrderRow[] = new Array(n);
@@ -43,14 +54,20 @@ export function syntheticOrders(n: number, opts: { seed?: number; installers?: I
     const inst = opts.installers ? opts.installers[i % opts.installers.length]! : null;
     const status = inst ? '배정' : ORDER_STATUSES[Math.floor(r() * ORDER_STATUSES.length)]!;
     const item = ITEMS[Math.floor(r() * ITEMS.length)]!;
-    const day = opts.day ?? `2026-${String(9 + Math.floor(r() * 3)).padStart(2, '0')}-${String(1 + Math.floor(r() * 28)).padStart(2, '0')}`;
+    const day =
+      opts.day ??
+      `2026-${String(9 + Math.floor(r() * 3)).padStart(2, '0')}-${String(1 + Math.floor(r() * 28)).padStart(2, '0')}`;
     const hour = 9 + Math.floor(r() * 8);
     out[i] = {
       id: `0190c000-0000-7000-8000-${String(i + 1).padStart(12, '0')}`,
       orderNo: `SO-${String(100000 + i)}`,
       customerName: `${SURNAMES[Math.floor(r() * SURNAMES.length)]}${GIVEN[Math.floor(r() * GIVEN.length)]}`,
       customerPhone: `010-${String(1000 + Math.floor(r() * 9000))}-${String(1000 + Math.floor(r() * 9000))}`,
-      address: { line1: `중앙로 ${1 + Math.floor(r() * 300)}`, line2: `${1 + Math.floor(r() * 20)}층`, city: CITIES[Math.floor(r() * CITIES.length)]! },
+      address: {
+        line1: `중앙로 ${1 + Math.floor(r() * 300)}`,
+        line2: `${1 + Math.floor(r() * 20)}층`,
+        city: CITIES[Math.floor(r() * CITIES.length)]!,
+      },
       vendor: r() < 0.6 ? '동부대우전자' : '삼성전자',
       branchId,
       partnerId: null,

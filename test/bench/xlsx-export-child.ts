@@ -12,9 +12,29 @@ global.gc?.();
 const baseRss = process.memoryUsage().rss;
 const dir = mkdtempSync(join(tmpdir(), 'xlsx-bench-'));
 const path = join(dir, 'orders.xlsx');
-const columns: OrderColumnKey[] = ['orderNo', 'status', 'customerName', 'customerPhone', 'city', 'address', 'vendor', 'installerName', 'appointmentDate', 'timeWindow', 'items', 'remarks'];
+const columns: OrderColumnKey[] = [
+  'orderNo',
+  'status',
+  'customerName',
+  'customerPhone',
+  'city',
+  'address',
+  'vendor',
+  'installerName',
+  'appointmentDate',
+  'timeWindow',
+  'items',
+  'remarks',
+];
 const t0 = performance.now();
-const out = await writeOrdersXlsx({ rows, view: { sort: [{ key: 'appointmentDate', direction: 'DESC' }] }, columns, headers: {}, path, sheetName: '주문' });
+const out = await writeOrdersXlsx({
+  rows,
+  view: { sort: [{ key: 'appointmentDate', direction: 'DESC' }] },
+  columns,
+  headers: {},
+  path,
+  sheetName: '주문',
+});
 const ms = performance.now() - t0;
 const bytes = statSync(path).size;
 rmSync(dir, { recursive: true, force: true });
