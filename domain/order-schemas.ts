@@ -94,8 +94,14 @@ export const statusChange = z
     /** 연기 needs the new appointment date. */
     appointmentDate: isoDate.optional(),
     appointmentTimeWindow: timeWindow.optional(),
+    /** HQ correcting an order out of a terminal state (DESIGN.md §2): outside TRANSITIONS, needs notes. */
+    correction: z.boolean().optional(),
   })
-  .strict();
+  .strict()
+  .refine((c) => !c.correction || (c.notes ?? '').trim().length > 0, {
+    message: 'a correction needs notes saying why',
+    path: ['notes'],
+  });
 export type StatusChange = z.infer<typeof statusChange>;
 
 export const appointmentChange = z

@@ -15,6 +15,8 @@ export const ACTIONS = {
   'orders.update': ['HQ_ADMIN', 'BRANCH_MANAGER'],
   'orders.delete': ['HQ_ADMIN', 'BRANCH_MANAGER'],
   'orders.status': ['HQ_ADMIN', 'BRANCH_MANAGER', 'PARTNER_COORDINATOR', 'INSTALLER'],
+  /** moving an order out of a terminal state (취소, 회수, …) by hand: HQ's alone, audited */
+  'orders.correct': ['HQ_ADMIN'],
   'orders.appointment': ['HQ_ADMIN', 'BRANCH_MANAGER', 'PARTNER_COORDINATOR'],
   'orders.assign': ['HQ_ADMIN', 'BRANCH_MANAGER'],
   'orders.assign.override': ['HQ_ADMIN', 'BRANCH_MANAGER'],

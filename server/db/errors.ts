@@ -78,9 +78,32 @@ function lockedWeek(detail: string | undefined): LockedWeek | undefined {
   return undefined;
 }
 
+/**
+ * The database cannot be reached, is shutting down, or refuses the server's login (a deployment fault the
+ * client cannot fix either): the client should retry later (503).
+ */
+const UNAVAILABLE = new Set([
+  '3D000', // invalid_catalog_name: the database does not exist
+  '28000',
+  '28P01', // the application role's login is refused
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+]);
+
 /** The AppError for a database error, or the error itself when it is not one we can explain to a client. */
 export function toAppError(err: unknown): unknown {
-  if (err instanceof AppError || !isPgError(err)) return err;
+  if (err instanceof AppError) return err;
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && (UNAVAILABLE.has(code) || code.startsWith('08'))) {
+    return new AppError(503, { code: 'UNAVAILABLE', messageKey: 'errors.unavailable', cause: err });
+  }
+  if (!isPgError(err)) return err;
   const field = fieldOf(err);
   switch (err.code) {
     case 'DL423':

@@ -94,7 +94,15 @@ export async function withTriggerNotes<T>(tx: Tx, notes: TriggerNotes, fn: () =>
       values.map((v) => v ?? ''),
     );
   await set(keys.map((k) => notes[k]));
-  const result = await fn();
+  let result: T;
+  try {
+    result = await fn();
+  } catch (err) {
+    // After a database error the transaction is aborted and the settings die with it; after an AppError the
+    // caller may go on in this transaction (a sync push continuing with its next op), so they are cleared.
+    await set(keys.map(() => '')).catch(() => {});
+    throw err;
+  }
   await set(keys.map(() => ''));
   return result;
 }

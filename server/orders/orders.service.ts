@@ -71,15 +71,14 @@ export type OrderDetail = Order & {
 };
 
 async function detailOf(tx: Tx, order: Order): Promise<OrderDetail> {
-  const [lines, statusHistory, appointments, serials, wastePickups, attachments, split] = [
-    await repo.orderLines(tx, order.id),
-    await repo.statusHistory(tx, order.id),
-    await repo.appointmentLog(tx, order.id),
-    await repo.serials(tx, order.id),
-    await repo.wastePickups(tx, order.id),
-    await repo.attachments(tx, order.id),
-    await repo.splitFamily(tx, order.id),
-  ];
+  // one connection runs one statement at a time: these go one after the other
+  const lines = await repo.orderLines(tx, order.id);
+  const statusHistory = await repo.statusHistory(tx, order.id);
+  const appointments = await repo.appointmentLog(tx, order.id);
+  const serials = await repo.serials(tx, order.id);
+  const wastePickups = await repo.wastePickups(tx, order.id);
+  const attachments = await repo.attachments(tx, order.id);
+  const split = await repo.splitFamily(tx, order.id);
   return { ...order, lines, statusHistory, appointments, serials, wastePickups, attachments, split };
 }
 

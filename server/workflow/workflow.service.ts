@@ -38,7 +38,13 @@ export async function changeStatus(tx: Tx, actor: Actor, id: unknown, body: unkn
   const order = await requireOrder(tx, orderId, { lock: true });
   requireVersion(order, input.version);
   const from = order.status;
-  if (!canTransition(from, to)) {
+  if (input.correction) {
+    // A correction leaves a terminal state by hand; the notes (required by the schema) go to the history.
+    authorize(actor, 'orders.correct');
+    if (!TERMINAL_STATUSES.includes(from) || from === to) {
+      throw new RuleError('NOT_A_CORRECTION', 'errors.notACorrection', { field: 'correction', params: { from, to } });
+    }
+  } else if (!canTransition(from, to)) {
     const allowed = allowedTransitions(from).filter((s) => roleMaySetStatus(actor.role, s));
     throw new RuleError('ILLEGAL_TRANSITION', 'errors.illegalTransition', {
       field: 'status',

@@ -290,6 +290,27 @@ describe('password change', () => {
 });
 
 describe('errors', () => {
+  it('an unreachable database is a 503 the client may retry, not a 500', async () => {
+    const down = await startTestServer({ ...db, appUrl: 'postgres://dispatch_app:x@127.0.0.1:1/nowhere' });
+    try {
+      const token = await new SignJWT({ usr: w.hq.username, role: 'HQ_ADMIN', br: null, pt: null, loc: 'en' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(w.hq.id)
+        .setIssuer('branch-dispatch')
+        .setAudience('dispatch-api')
+        .setExpirationTime('5m')
+        .sign(new TextEncoder().encode(down.jwtSecret));
+      const r = await down.request('GET', '/api/me', { token });
+      expect(r.status).toBe(503);
+      expect(r.body.error).toMatchObject({
+        code: 'UNAVAILABLE',
+        message: 'The database cannot be reached. Please try again shortly.',
+      });
+    } finally {
+      await down.stop();
+    }
+  });
+
   it('an unknown /api address is a JSON 404', async () => {
     const res = await api.request('GET', '/api/nothing-here');
     expect(res.status).toBe(404);

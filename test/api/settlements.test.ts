@@ -288,4 +288,47 @@ describe('POST /api/settlements/:id/lock and /unlock', () => {
       `The settlement week ${week.periodStart} – ${week.periodEnd} is locked; nothing in it can change.`,
     );
   });
+
+  it('a write racing with the lock of its week waits for it and then gets 423', async () => {
+    const w = await createWorld(db.owner);
+    const hq = await api.login(w.hq.username);
+    const order = await createOrder(db.owner, { branchId: w.branch.id, appointmentDate: seoulToday() });
+    const week = await currentWeek(w, hq.accessToken);
+    // the lock, as the API does it, held open in another transaction
+    const locker = new pg.Client({ connectionString: db.appUrl });
+    await locker.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query(`SELECT set_config('app.user_id', $1, true), set_config('app.role', 'HQ_ADMIN', true)`, [
+        w.hq.id,
+      ]);
+      await locker.query('SELECT 1 FROM settlement_periods WHERE id = $1 FOR UPDATE', [week.id]);
+      await locker.query(
+        `UPDATE settlement_periods SET status = 'LOCKED', locked_by = $2, locked_at = now() WHERE id = $1`,
+        [week.id, w.hq.id],
+      );
+      let settled = false;
+      const write = api
+        .request('PATCH', `/api/orders/${order.id}`, { token: hq, body: { version: 1, remarks: '경합' } })
+        .finally(() => {
+          settled = true;
+        });
+      // commit the lock once the write is either waiting for it or (wrongly) done
+      for (;;) {
+        const waiting = await db.owner.query(
+          `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'
+              AND application_name = 'dispatch-server'`,
+        );
+        if (waiting.rowCount || settled) break;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      await locker.query('COMMIT');
+      const r = await write;
+      expect(r.status).toBe(423);
+    } finally {
+      await locker.end();
+    }
+    const { rows } = await db.owner.query('SELECT version, remarks FROM orders WHERE id = $1', [order.id]);
+    expect(rows[0]).toEqual({ version: 1, remarks: null });
+  });
 });

@@ -7,6 +7,7 @@ import type { ConfigOverrides } from '../../server/config.js';
 import { createLogger } from '../../server/logger.js';
 import { startServer } from '../../server/start.js';
 import type { TestDatabase } from './db.js';
+import { DEFAULT_PASSWORD } from './fixtures.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read response bodies loosely
 export interface ApiResponse<T = any> {
@@ -33,7 +34,7 @@ export interface TestServer {
   jwtSecret: string;
   // biome-ignore lint/suspicious/noExplicitAny: tests read response bodies loosely
   request<T = any>(method: string, path: string, opts?: RequestOptions): Promise<ApiResponse<T>>;
-  /** POST /api/auth/login; throws unless 200 */
+  /** POST /api/auth/login (default: the fixtures' password); throws unless 200 */
   login(username: string, password?: string): Promise<TokenPair>;
   stop(): Promise<void>;
 }
@@ -84,7 +85,7 @@ export async function startTestServer(
     pool: running.pool,
     jwtSecret,
     request,
-    async login(username, password = 'correct horse battery') {
+    async login(username, password = DEFAULT_PASSWORD) {
       const res = await request<TokenPair>('POST', '/api/auth/login', { body: { username, password } });
       if (res.status !== 200) throw new Error(`login ${username}: ${res.status} ${JSON.stringify(res.body)}`);
       return res.body;
