@@ -242,7 +242,17 @@ const base64File = z
   .regex(/^[A-Za-z0-9+/=\s]+$/, 'not base64');
 const vendorName = z.string().trim().min(1).max(80);
 
+/** What the shell tells the UI about itself. */
+export interface AppInfo {
+  shell: 'electron' | 'browser';
+  version: string;
+  /** the head office the shell was started against (pre-filled on the login form) */
+  defaultServerUrl: string | null;
+}
+
 export const screenChannels = {
+  'app:info': { args: none, result: result<AppInfo>() },
+
   'orders:detail': { args: z.object({ id: uuid }).strict(), result: result<OrderDetail>() },
   'orders:split': {
     args: z

@@ -1,6 +1,7 @@
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { errorText, LOCALES, type Locale, setLocale } from '../i18n/index.js';
+import { tryCall } from '../platform/api.js';
 import { useSession } from '../stores/session.js';
 
 export function Login() {
@@ -10,6 +11,14 @@ export function Login() {
   const [serverUrl, setServerUrl] = useState(localStorage.getItem('dispatch.serverUrl') ?? 'http://127.0.0.1:8080');
   const [username, setUsername] = useState(localStorage.getItem('dispatch.username') ?? '');
   const [password, setPassword] = useState('');
+
+  // the shell knows which head office it was started against; a server the clerk typed before wins
+  useEffect(() => {
+    if (localStorage.getItem('dispatch.serverUrl')) return;
+    void tryCall('app:info', {}).then((r) => {
+      if (r.ok && r.value.defaultServerUrl) setServerUrl(r.value.defaultServerUrl);
+    });
+  }, []);
 
   async function submit(e: FormEvent) {
     e.preventDefault();

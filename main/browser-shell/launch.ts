@@ -1,0 +1,60 @@
+// The browser shell put together: the client services in their worker thread (sync engine + screen handlers), the
+// contract over HTTP on 127.0.0.1 with a random token, the built renderer. Used by `npm run start:web` and by the
+// end-to-end tests, so both run the same thing.
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { AppInfo, ClientApiHandlers, ClientEvent } from '../../domain/client-api.js';
+import { FileStore, filesDir } from '../screens/file-store.js';
+import { type BrowserShell, startBrowserShell } from './shell-server.js';
+
+const repoRoot = resolve(import.meta.dirname, '..', '..');
+
+export interface LaunchOptions {
+  dataDir: string;
+  /** the head office to pre-fill on the login form */
+  serverUrl?: string;
+  port?: number;
+  rendererDir?: string;
+  /** the sync engine's timers (tests shorten them) */
+  engine?: Record<string, unknown>;
+  httpTimeoutMs?: number;
+}
+
+export interface LaunchedShell extends BrowserShell {
+  stopServices(): Promise<void>;
+}
+
+interface ServicesWorker {
+  handlers: Partial<ClientApiHandlers>;
+  subscribe(listener: (event: ClientEvent) => void): () => void;
+  close(): Promise<void>;
+}
+
+export async function launchBrowserShell(opts: LaunchOptions): Promise<LaunchedShell> {
+  // the services worker comes with the sync engine (main/services); loaded by URL so this file stays its client
+  const host = (await import(new URL('../services/worker-host.js', import.meta.url).href)) as {
+    startServicesWorker(data: object): Promise<ServicesWorker>;
+  };
+  const worker = await host.startServicesWorker({
+    dataDir: opts.dataDir,
+    engine: opts.engine,
+    httpTimeoutMs: opts.httpTimeoutMs,
+    handlerModules: [new URL('../screens/screen-handlers.ts', import.meta.url).href],
+  });
+  const version = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
+  const info: AppInfo = { shell: 'browser', version, defaultServerUrl: opts.serverUrl ?? null };
+  const shell = await startBrowserShell({
+    handlers: { ...worker.handlers, 'app:info': async () => info },
+    events: worker,
+    files: new FileStore(filesDir(opts.dataDir)),
+    rendererDir: opts.rendererDir ?? join(repoRoot, 'dist', 'renderer'),
+    port: opts.port,
+  });
+  return {
+    ...shell,
+    async stopServices() {
+      await shell.close();
+      await worker.close();
+    },
+  };
+}
