@@ -30,6 +30,7 @@ type ScreenChannel = Exclude<
   | 'orders:unassign'
   | `sync:${string}`
   | 'files:save'
+  | 'app:info'
 >;
 type Args<C extends keyof ClientApi> = z.output<ClientApi[C]['args']>;
 
