@@ -14,6 +14,8 @@ import { errorHandler, notFoundRoute } from './http/error-handler.js';
 import type { Logger } from './logger.js';
 import { ordersRoutes } from './orders/orders.routes.js';
 import { settlementsRoutes } from './settlements/settlements.routes.js';
+import { orderOpHandlers } from './sync/sync.op-handlers.js';
+import { syncRoutes } from './sync/sync.routes.js';
 import { workflowRoutes } from './workflow/workflow.routes.js';
 
 export interface AppDeps {
@@ -60,6 +62,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/api', customersRoutes(routeDeps));
   app.use('/api', dashboardRoutes(routeDeps));
   app.use('/api', settlementsRoutes(routeDeps));
+  app.use('/api', syncRoutes({ ...routeDeps, logger, opHandlers: orderOpHandlers }));
 
   app.use('/api', notFoundRoute());
   app.use(errorHandler(logger));
