@@ -253,8 +253,8 @@ export interface AppInfo {
 export const screenChannels = {
   'app:info': { args: none, result: result<AppInfo>() },
 
-  'orders:detail': { args: z.object({ id: uuid }).strict(), result: result<OrderDetail>() },
-  'orders:split': {
+  'detail:get': { args: z.object({ id: uuid }).strict(), result: result<OrderDetail>() },
+  'detail:split': {
     args: z
       .object({
         id: uuid,
@@ -267,7 +267,7 @@ export const screenChannels = {
       .strict(),
     result: result<OrderRow>(),
   },
-  'orders:serials': {
+  'detail:serials': {
     args: z
       .object({
         id: uuid,
@@ -277,7 +277,7 @@ export const screenChannels = {
       .strict(),
     result: result<OrderDetail>(),
   },
-  'orders:waste': {
+  'detail:waste': {
     args: z
       .object({
         id: uuid,
@@ -292,6 +292,7 @@ export const screenChannels = {
   'lookups:reasonCodes': { args: none, result: result<ReasonCode[]>() },
   'lookups:wasteCodes': { args: none, result: result<WasteCode[]>() },
   'lookups:skillRules': { args: none, result: result<SkillRule[]>() },
+  'lookups:branches': { args: none, result: result<Array<{ id: string; code: string; name: string }>>() },
 
   'print:sheets': {
     args: z.object({ date: isoDate, installerIds: z.array(uuid).max(500).optional() }).strict(),

@@ -80,7 +80,9 @@ export function formatStamp(iso: string | null): string {
 }
 /** The full address as printed: city, street, detail. */
 export function formatAddress(a: OrderRow['address']): string {
-  return [a.city, a.line1, a.line2].filter(Boolean).join(' ');
+  // vendors often write the city into the street line too; print it once
+  const city = a.city && !a.line1.startsWith(a.city) ? a.city : '';
+  return [city, a.line1, a.line2].filter(Boolean).join(' ');
 }
 /** The grid's address column: street and detail (the city has its own column). */
 export function formatStreet(a: OrderRow['address']): string {

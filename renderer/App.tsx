@@ -73,7 +73,12 @@ export function App() {
     void useSync.getState().refresh();
     let reloadTimer: ReturnType<typeof setTimeout> | null = null;
     const off = api().onEvent((event) => {
-      if (event.type === 'sync-state') useSync.getState().setState(event.state);
+      if (event.type === 'sync-state') {
+        const before = useSync.getState().state?.lastSyncAt;
+        useSync.getState().setState(event.state);
+        // reference data (installers, reason codes…) arrives with pulls too: the first sync fills it
+        if (event.state.lastSyncAt !== before) void useLookups.getState().load();
+      }
       if (event.type === 'orders-changed') {
         // bursts of changes (a pulled page, an applied batch) reload once
         if (reloadTimer) clearTimeout(reloadTimer);

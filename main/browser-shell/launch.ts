@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { AppInfo, ClientApiHandlers, ClientEvent } from '../../domain/client-api.js';
 import { FileStore, filesDir } from '../screens/file-store.js';
+import { type ServicesWorker, startServicesWorker } from '../services/worker-host.js';
 import { type BrowserShell, startBrowserShell } from './shell-server.js';
 
 const repoRoot = resolve(import.meta.dirname, '..', '..');
@@ -24,18 +25,8 @@ export interface LaunchedShell extends BrowserShell {
   stopServices(): Promise<void>;
 }
 
-interface ServicesWorker {
-  handlers: Partial<ClientApiHandlers>;
-  subscribe(listener: (event: ClientEvent) => void): () => void;
-  close(): Promise<void>;
-}
-
 export async function launchBrowserShell(opts: LaunchOptions): Promise<LaunchedShell> {
-  // the services worker comes with the sync engine (main/services); loaded by URL so this file stays its client
-  const host = (await import(new URL('../services/worker-host.js', import.meta.url).href)) as {
-    startServicesWorker(data: object): Promise<ServicesWorker>;
-  };
-  const worker = await host.startServicesWorker({
+  const worker = await startServicesWorker({
     dataDir: opts.dataDir,
     engine: opts.engine,
     httpTimeoutMs: opts.httpTimeoutMs,

@@ -7,17 +7,12 @@ import { app, BrowserWindow, dialog, ipcMain, protocol, session } from 'electron
 import electronUpdater from 'electron-updater';
 import type { AppInfo, ClientApiHandlers, ClientEvent } from '../../domain/client-api.js';
 import { FileStore, filesDir } from '../screens/file-store.js';
+import { type ServicesWorker, startServicesWorker } from '../services/worker-host.js';
 import { hardenContents, permissionCheckHandler, permissionRequestHandler } from './guards.js';
 import { EVENT_CHANNEL, registerIpcHandlers } from './ipc.js';
 import { APP_INDEX, APP_ORIGIN, APP_SCHEME, APP_SCHEME_PRIVILEGES, createAppProtocolHandler } from './protocol.js';
 import { startUpdateChecks } from './updater.js';
 import { mainWindowOptions } from './window-options.js';
-
-interface ServicesWorker {
-  handlers: Partial<ClientApiHandlers>;
-  subscribe(listener: (event: ClientEvent) => void): () => void;
-  close(): Promise<void>;
-}
 
 // dist-electron/main/electron/main.js → the app root
 const appRoot = join(import.meta.dirname, '..', '..', '..');
@@ -53,10 +48,7 @@ app.whenReady().then(async () => {
   session.defaultSession.setPermissionCheckHandler(permissionCheckHandler);
   protocol.handle(APP_SCHEME, createAppProtocolHandler(rendererDir));
 
-  const host = (await import(new URL('../services/worker-host.js', import.meta.url).href)) as {
-    startServicesWorker(data: object): Promise<ServicesWorker>;
-  };
-  services = await host.startServicesWorker({
+  services = await startServicesWorker({
     dataDir,
     handlerModules: [new URL('../screens/screen-handlers.js', import.meta.url).href],
   });

@@ -173,6 +173,14 @@ export class MirrorReads {
     }));
   }
 
+  branches(): Array<{ id: string; code: string; name: string }> {
+    return this.all('SELECT id, code, name FROM branches ORDER BY code').map((r) => ({
+      id: String(r.id),
+      code: String(r.code),
+      name: String(r.name),
+    }));
+  }
+
   names(table: 'branches' | 'partners'): Map<string, string> {
     return new Map(this.all(`SELECT id, name FROM ${table}`).map((r) => [String(r.id), String(r.name)]));
   }

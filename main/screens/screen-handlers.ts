@@ -12,6 +12,7 @@ import { createExcelService } from '../excel/excel-service.js';
 import { printLabels } from '../print/labels.js';
 import { buildAssignmentSheets } from '../print/sheet-model.js';
 import { writeSheetsPdf } from '../print/sheet-pdf.js';
+import type { HandlerModule } from '../services/worker-protocol.js';
 import { FileStore, filesDir } from './file-store.js';
 import { PrefsStore } from './json-store.js';
 import { MirrorReads, toWeek } from './mirror-reads.js';
@@ -125,13 +126,13 @@ export function createHandlers(ctx: ScreenContext): Record<string, (args: unknow
   });
 
   const handlers: Pick<ClientApiHandlers, ScreenChannel> = {
-    async 'orders:detail'({ id }: Args<'orders:detail'>) {
+    async 'detail:get'({ id }: Args<'detail:get'>) {
       const s = session();
       const order = s.store.getOrder(id);
       if (!order) fail('NOT_FOUND', 'order not found', 'id');
       return reads(s).detail(order);
     },
-    async 'orders:split'({ id, version, lines }: Args<'orders:split'>) {
+    async 'detail:split'({ id, version, lines }: Args<'detail:split'>) {
       const s = session();
       require(s, 'orders.split');
       const child = await online(() =>
@@ -140,14 +141,14 @@ export function createHandlers(ctx: ScreenContext): Record<string, (args: unknow
       await refreshAfter(s, null);
       return s.store.getOrder(child.id) ?? s.store.getOrder(id)!;
     },
-    async 'orders:serials'({ id, lineId, serials }: Args<'orders:serials'>) {
+    async 'detail:serials'({ id, lineId, serials }: Args<'detail:serials'>) {
       const s = session();
       require(s, 'orders.serials');
       await online(() => s.http.request('POST', `/api/orders/${id}/serials`, { body: { lineId, serials } }));
       await refreshAfter(s, null);
       return reads(s).detail(s.store.getOrder(id)!);
     },
-    async 'orders:waste'({ id, code, quantity }: Args<'orders:waste'>) {
+    async 'detail:waste'({ id, code, quantity }: Args<'detail:waste'>) {
       const s = session();
       require(s, 'orders.waste');
       await online(() => s.http.request('POST', `/api/orders/${id}/waste-pickups`, { body: { code, quantity } }));
@@ -166,6 +167,9 @@ export function createHandlers(ctx: ScreenContext): Record<string, (args: unknow
     },
     async 'lookups:skillRules'() {
       return reads(session()).skillRules();
+    },
+    async 'lookups:branches'() {
+      return reads(session()).branches();
     },
 
     async 'print:sheets'({ date, installerIds }: Args<'print:sheets'>) {
@@ -309,3 +313,7 @@ export function createHandlers(ctx: ScreenContext): Record<string, (args: unknow
 
   return handlers as unknown as Record<string, (args: unknown) => Promise<unknown>>;
 }
+
+// The services worker calls createHandlers with its HandlerContext: checked here, so a change on either side of
+// that seam fails the type check instead of a screen at run time.
+export const handlerModule: HandlerModule = { createHandlers };

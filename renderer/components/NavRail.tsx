@@ -8,7 +8,7 @@ const ITEMS: Array<{ screen: Screen; icon: string }> = [
   { screen: 'customers', icon: '☺' },
   { screen: 'waste', icon: '♻' },
   { screen: 'notifications', icon: '✉' },
-  { screen: 'settlements', icon: '⚿' },
+  { screen: 'settlements', icon: '₩' },
   { screen: 'exports', icon: '⇩' },
   { screen: 'sync', icon: '⇅' },
   { screen: 'settings', icon: '⚙' },

@@ -1,5 +1,6 @@
 import { useTranslation } from 'react-i18next';
 import { LOCALES, type Locale, setLocale } from '../i18n/index.js';
+import { useLookups } from '../stores/lookups.js';
 import { useSession } from '../stores/session.js';
 import { SyncIndicator } from './SyncIndicator.js';
 
@@ -7,13 +8,14 @@ export function TopBar() {
   const { t, i18n } = useTranslation();
   const session = useSession((s) => s.session)!;
   const user = session.user;
+  const branch = useLookups((s) => s.branches.find((b) => b.id === user.branchId));
   return (
     <header className="topbar">
       <div className="brand">{t('app.title')}</div>
       <div className="topbar-info">
         <span className="pill" data-testid="branch">
           {t('top.branch')}:{' '}
-          <b>{user.branchId ? (user.branchName ?? user.branchCode ?? user.branchId.slice(0, 8)) : t('top.hq')}</b>
+          <b>{user.branchId ? (user.branchName ?? branch?.name ?? user.branchCode ?? '…') : t('top.hq')}</b>
         </span>
         <span className="pill" data-testid="user">
           {user.fullName} <span className="muted">({user.username})</span>

@@ -11,7 +11,7 @@ export interface GridLayout {
 export const LAYOUT_PREF_KEY = 'grid.orders.layout';
 
 export const DEFAULT_WIDTHS: Record<OrderColumnKey, number> = {
-  orderNo: 130,
+  orderNo: 150,
   status: 96,
   customerName: 110,
   customerPhone: 130,

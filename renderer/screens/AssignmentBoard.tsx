@@ -214,8 +214,10 @@ export function AssignmentBoard() {
             >
               <div className="installer-head">
                 <span className="key-hint">{i < 9 ? i + 1 : ''}</span>
-                <b>{c.installer.name}</b>
-                <span className="muted small">{c.installer.regions.join(', ')}</span>
+                <b className="installer-name">{c.installer.name}</b>
+              </div>
+              <div className="muted small ellipsis" title={c.installer.regions.join(', ')}>
+                {c.installer.regions.join(', ')}
               </div>
               <CapacityBar used={c.load} capacity={c.installer.capacityPerDay} />
               <div className="tags">

@@ -1,5 +1,5 @@
 // The order detail drawer: everything recorded about one order and the actions a clerk takes on it. Reads come
-// from the local mirror (orders:detail), so it works offline; writes go through the same channels as the grid.
+// from the local mirror (detail:get), so it works offline; writes go through the same channels as the grid.
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ApiError, OrderDetail } from '../../domain/client-api.js';
@@ -26,7 +26,7 @@ export function OrderDetailPanel({ id }: { id: string }) {
   const rowVersion = useOrders((s) => s.rows.find((r) => r.id === id)?.version);
 
   const load = useCallback(async () => {
-    const r = await tryCall('orders:detail', { id });
+    const r = await tryCall('detail:get', { id });
     if (r.ok) {
       setDetail(r.value);
       setError(null);
@@ -452,7 +452,7 @@ function SplitForm({ detail, onDone, onCancel }: FormProps) {
       className="card form"
       onSubmit={async (e) => {
         e.preventDefault();
-        const r = await tryCall('orders:split', { id: detail.order.id, version: detail.order.version, lines });
+        const r = await tryCall('detail:split', { id: detail.order.id, version: detail.order.version, lines });
         if (!r.ok) setError(errorText(r.error));
         else onDone();
       }}
@@ -500,7 +500,7 @@ function SerialsForm({ detail, onDone, onCancel }: FormProps) {
       className="card form"
       onSubmit={async (e) => {
         e.preventDefault();
-        const r = await tryCall('orders:serials', { id: detail.order.id, lineId, serials });
+        const r = await tryCall('detail:serials', { id: detail.order.id, lineId, serials });
         if (!r.ok) setError(errorText(r.error));
         else onDone();
       }}
@@ -544,7 +544,7 @@ function WasteForm({ detail, onDone, onCancel }: FormProps) {
       className="card form"
       onSubmit={async (e) => {
         e.preventDefault();
-        const r = await tryCall('orders:waste', { id: detail.order.id, code, quantity });
+        const r = await tryCall('detail:waste', { id: detail.order.id, code, quantity });
         if (!r.ok) setError(errorText(r.error));
         else onDone();
       }}

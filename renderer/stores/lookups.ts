@@ -7,6 +7,7 @@ interface LookupsState {
   reasonCodes: ReasonCode[];
   wasteCodes: WasteCode[];
   skillRules: SkillRule[];
+  branches: Array<{ id: string; code: string; name: string }>;
   loaded: boolean;
   load(): Promise<void>;
 }
@@ -16,19 +17,22 @@ export const useLookups = create<LookupsState>((set, get) => ({
   reasonCodes: [],
   wasteCodes: [],
   skillRules: [],
+  branches: [],
   loaded: false,
   async load() {
-    const [i, r, w, s] = await Promise.all([
+    const [i, r, w, s, b] = await Promise.all([
       tryCall('lookups:installers', {}),
       tryCall('lookups:reasonCodes', {}),
       tryCall('lookups:wasteCodes', {}),
       tryCall('lookups:skillRules', {}),
+      tryCall('lookups:branches', {}),
     ]);
     set({
       installers: i.ok ? i.value : get().installers,
       reasonCodes: r.ok ? r.value : get().reasonCodes,
       wasteCodes: w.ok ? w.value : get().wasteCodes,
       skillRules: s.ok ? s.value : get().skillRules,
+      branches: b.ok ? b.value : get().branches,
       loaded: true,
     });
   },
