@@ -3,9 +3,9 @@
 // end-to-end tests, so both run the same thing.
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { AppInfo, ClientApiHandlers, ClientEvent } from '../../domain/client-api.js';
+import type { AppInfo } from '../../domain/client-api.js';
 import { FileStore, filesDir } from '../screens/file-store.js';
-import { type ServicesWorker, startServicesWorker } from '../services/worker-host.js';
+import { startServicesWorker } from '../services/worker-host.js';
 import { type BrowserShell, startBrowserShell } from './shell-server.js';
 
 const repoRoot = resolve(import.meta.dirname, '..', '..');

@@ -5,7 +5,7 @@ import { copyFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { app, BrowserWindow, dialog, ipcMain, protocol, session } from 'electron';
 import electronUpdater from 'electron-updater';
-import type { AppInfo, ClientApiHandlers, ClientEvent } from '../../domain/client-api.js';
+import type { AppInfo, ClientApiHandlers } from '../../domain/client-api.js';
 import { FileStore, filesDir } from '../screens/file-store.js';
 import { type ServicesWorker, startServicesWorker } from '../services/worker-host.js';
 import { hardenContents, permissionCheckHandler, permissionRequestHandler } from './guards.js';
