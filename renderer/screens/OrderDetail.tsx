@@ -9,7 +9,7 @@ import { can, roleMaySetStatus } from '../../domain/roles.js';
 import { StatusBadge } from '../components/StatusBadge.js';
 import { Unavailable } from '../components/Unavailable.js';
 import { errorText } from '../i18n/index.js';
-import { tryCall } from '../platform/api.js';
+import { api, tryCall } from '../platform/api.js';
 import { useLookups } from '../stores/lookups.js';
 import { useOrders } from '../stores/orders.js';
 import { useSession } from '../stores/session.js';
@@ -33,11 +33,19 @@ export function OrderDetailPanel({ id }: { id: string }) {
     } else setError(r.error);
   }, [id]);
 
-  // reload when the grid's copy of the order changes (a sync, an edit elsewhere)
+  // reload when the grid's copy of the order changes (an edit) or the services report new rows for it (a pull
+  // brings its status history, appointments, serials… without changing the order's version)
   // biome-ignore lint/correctness/useExhaustiveDependencies: rowVersion is the trigger, not an input
   useEffect(() => {
     void load();
   }, [load, rowVersion]);
+  useEffect(
+    () =>
+      api().onEvent((e) => {
+        if (e.type === 'orders-changed' && e.ids.includes(id)) void load();
+      }),
+    [id, load],
+  );
 
   const close = () => useUi.getState().openDetail(null);
   const done = async (queued = false) => {
