@@ -12,7 +12,7 @@ export const LAYOUT_PREF_KEY = 'grid.orders.layout';
 
 export const DEFAULT_WIDTHS: Record<OrderColumnKey, number> = {
   orderNo: 150,
-  status: 96,
+  status: 112,
   customerName: 110,
   customerPhone: 130,
   city: 100,

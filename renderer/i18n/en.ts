@@ -58,6 +58,7 @@ export const en: Messages = {
   },
   top: { branch: 'Branch', hq: 'Head office', user: 'User', language: 'Language', logout: 'Sign out' },
   sync: {
+    status: 'Connection',
     online: 'Online',
     syncing: 'Syncing',
     offlineSince: 'Offline since {{since}}',

@@ -62,6 +62,7 @@ export const ko = {
     logout: '로그아웃',
   },
   sync: {
+    status: '연결 상태',
     online: '온라인',
     syncing: '동기화 중',
     offlineSince: '오프라인 ({{since}}부터)',

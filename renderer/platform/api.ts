@@ -36,6 +36,12 @@ export function initApi(): WindowBridge {
   return bridge;
 }
 
+/** Installs a bridge directly (the unit tests of the stores run them over the browser shell's HTTP transport). */
+export function useBridge(b: WindowBridge, kind: ShellKind = 'browser'): void {
+  bridge = b;
+  shell = kind;
+}
+
 export function shellKind(): ShellKind {
   return shell;
 }

@@ -237,7 +237,6 @@ export function AssignmentBoard() {
                     <button type="button" className="btn link" onClick={() => useUi.getState().openDetail(o.id)}>
                       {o.orderNo}
                     </button>
-                    <span className="ellipsis">{o.customerName}</span>
                     <StatusBadge status={o.status} />
                     {o.pendingOps > 0 && (
                       <span className="pending-badge" title={t('sync.pendingBadge')}>
@@ -255,6 +254,9 @@ export function AssignmentBoard() {
                         ✕
                       </button>
                     )}
+                    <span className="entry-sub ellipsis">
+                      {o.customerName} · {o.address.city} {formatTimeWindow(o.appointmentTimeWindow)}
+                    </span>
                   </li>
                 ))}
               </ul>

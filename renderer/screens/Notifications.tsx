@@ -3,9 +3,24 @@ import { useTranslation } from 'react-i18next';
 import { formatStamp } from '../../domain/order-view.js';
 import { Unavailable } from '../components/Unavailable.js';
 import { useChannel } from '../components/useChannel.js';
-import { errorText } from '../i18n/index.js';
+import { errorText, i18next } from '../i18n/index.js';
 import { api, tryCall } from '../platform/api.js';
 import { useUi } from '../stores/ui.js';
+
+/** The facts a notification carries (customer, status, installer, day), in one calm line. */
+function describe(p: Record<string, unknown>): string {
+  const s = (k: string) => (typeof p[k] === 'string' ? (p[k] as string) : null);
+  const status = s('status');
+  return [
+    s('customerName'),
+    status ? i18next.t(`status.${status}`, { defaultValue: status }) : null,
+    s('installer'),
+    s('appointmentDate'),
+    s('message'),
+  ]
+    .filter(Boolean)
+    .join(' · ');
+}
 
 export function Notifications() {
   const { t } = useTranslation();
@@ -41,8 +56,7 @@ export function Notifications() {
         {(data ?? []).map((n) => (
           <li key={n.id} className={n.status === 'UNREAD' ? 'unread' : ''}>
             <span className="tag">{t(`notifications.categories.${n.category}`, { defaultValue: n.category })}</span>
-            <span className="grow">
-              {typeof n.payload.message === 'string' ? n.payload.message : ''}
+            <span className="grow notification-text">
               {typeof n.payload.orderNo === 'string' && (
                 <button
                   type="button"
@@ -52,6 +66,7 @@ export function Notifications() {
                   {n.payload.orderNo}
                 </button>
               )}
+              <span>{describe(n.payload)}</span>
             </span>
             <span className="muted small">{formatStamp(n.createdAt)}</span>
             {n.status === 'UNREAD' && (

@@ -26,7 +26,7 @@ export function SyncScreen() {
       {state && (
         <div className="cards">
           <div className="card stat">
-            <span className="muted">{t('sync.online')}</span>
+            <span className="muted">{t('sync.status')}</span>
             <b>
               {state.status === 'offline'
                 ? t('sync.offlineSince', { since: formatStamp(state.offlineSince) })

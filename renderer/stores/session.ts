@@ -26,8 +26,8 @@ export const useSession = create<SessionState>((set) => ({
     const r = await tryCall('auth:login', { serverUrl, username, password });
     if (r.ok) {
       set({ session: r.value, busy: false });
-      localStorage.setItem('dispatch.serverUrl', serverUrl);
-      localStorage.setItem('dispatch.username', username);
+      globalThis.localStorage?.setItem('dispatch.serverUrl', serverUrl);
+      globalThis.localStorage?.setItem('dispatch.username', username);
       return true;
     }
     set({ error: r.error, busy: false });
