@@ -356,6 +356,87 @@ describe('branch client', () => {
     await page.fill('[data-testid=filter-orderNo]', '');
   });
 
+  it('copies selected rows as TSV for Excel and pastes a TSV block from Excel', async () => {
+    const [a, b] = [created[0]!, created[1]!];
+    await page.fill('[data-testid=filter-orderNo]', 'E2E-');
+    await page.fill('[data-testid=filter-customerName]', '테스트고객');
+    await expect.poll(() => page.locator('.rdg-row:not(.rdg-summary-row)').count()).toBe(6);
+    // select two rows with their checkboxes, then copy (what Ctrl+C raises)
+    for (const o of [a, b]) {
+      const row = page.locator('.rdg-row:not(.rdg-summary-row)', { hasText: o.orderNo });
+      await row.locator('input[type=checkbox]').check();
+    }
+    const tsv = await page.evaluate(() => {
+      const dt = new DataTransfer();
+      document
+        .querySelector('.grid-wrap .rdg-row:not(.rdg-summary-row) .rdg-cell')!
+        .dispatchEvent(new ClipboardEvent('copy', { clipboardData: dt, bubbles: true, cancelable: true }));
+      return dt.getData('text/plain');
+    });
+    const lines = tsv.split('\r\n').map((l) => l.split('\t'));
+    expect(lines[0]!.slice(0, 3)).toEqual(['수주번호', '상태', '고객명']);
+    expect(
+      lines
+        .slice(1)
+        .map((l) => l[0])
+        .sort(),
+    ).toEqual([a.orderNo, b.orderNo].sort());
+    // paste a 2×2 block from Excel onto customer name / phone of the first row
+    const first = page.locator('.rdg-row:not(.rdg-summary-row)').first();
+    const firstNo = (await first.locator('[aria-colindex="3"]').textContent())!;
+    await first.locator('[aria-colindex="5"]').click();
+    await page.evaluate(() => {
+      const dt = new DataTransfer();
+      dt.setData('text/plain', '김붙임\t010-4444-0001\r\n이붙임\tnot a phone\r\n');
+      document.activeElement!.dispatchEvent(
+        new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }),
+      );
+    });
+    await page.waitForSelector('.toast >> text=셀을 붙여넣었습니다');
+    await page.waitForSelector('.toast.error >> text=붙여넣지 못한 셀 1개');
+    await expect
+      .poll(
+        async () =>
+          (
+            await q<{ n: string; p: string }>(
+              'SELECT customer_name AS n, customer_phone AS p FROM orders WHERE order_no = $1',
+              [firstNo],
+            )
+          )[0],
+        { timeout: 30_000 },
+      )
+      .toEqual({ n: '김붙임', p: '010-4444-0001' });
+    await page.fill('[data-testid=filter-orderNo]', '');
+    await page.fill('[data-testid=filter-customerName]', '');
+  });
+
+  it('locks a settlement week at the head office', async () => {
+    await page.click('[data-testid=nav-settlements]');
+    const lockButtons = page.locator('button:has-text("마감")').filter({ hasNotText: '해제' });
+    await lockButtons.first().waitFor();
+    const week = (await page
+      .locator('tbody tr', { has: lockButtons.first() })
+      .first()
+      .locator('td')
+      .first()
+      .textContent())!;
+    const start = week.split(' ~ ')[0]!;
+    page.once('dialog', (d) => void d.accept());
+    await lockButtons.first().click();
+    await expect
+      .poll(
+        async () =>
+          (
+            await q<{ status: string }>(
+              'SELECT status FROM settlement_periods WHERE branch_id = $1 AND period_start = $2',
+              [branchId, start],
+            )
+          )[0]?.status,
+        { timeout: 30_000 },
+      )
+      .toBe('LOCKED');
+  });
+
   it('shows the other screens (screenshots) in Korean and in English', async () => {
     for (const [i, screen] of [
       'dashboard',

@@ -4,6 +4,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Result, WindowBridge } from '../../domain/client-api.js';
 import { type BrowserShell, startBrowserShell } from '../../main/browser-shell/shell-server.js';
@@ -153,6 +154,59 @@ describe.each([
   });
 });
 
+async function sheet(rows: (string | number)[][]): Promise<string> {
+  const wb = new ExcelJS.Workbook();
+  const ws = wb.addWorksheet('주문서');
+  ws.addRow(['주문번호', '성명', '주소', '시군구', '모델', '제품명', '수량']);
+  for (const r of rows) ws.addRow(r);
+  return Buffer.from(await wb.xlsx.writeBuffer()).toString('base64');
+}
+
+describe('vendor sheet import through the services', () => {
+  it('creates all orders of a good sheet (several lines per order) and they reach the head office', async () => {
+    const file = await sheet([
+      ['IMP-1', '가져온고객', '중앙로 1', '서울 강남구', 'AC-1', '에어컨', 1],
+      ['IMP-1', '', '', '', 'WM-2', '세탁기', 2],
+      ['IMP-2', '가져온고객2', '중앙로 2', '서울 송파구', 'RF-3', '냉장고', 1],
+    ]);
+    const preview = await httpApi['excel:importPreview']({ file, vendor: '동부대우전자' });
+    expect(preview.ok && [preview.value.rowCount, preview.value.orderCount, preview.value.errors]).toEqual([3, 2, []]);
+    const r = await httpApi['excel:importCommit']({ file, vendor: '동부대우전자' });
+    expect(r.ok && [r.value.created, r.value.errors]).toEqual([2, []]);
+    await until(
+      async () =>
+        (
+          await db.owner.query(
+            "SELECT o.order_no, count(l.*) AS lines FROM orders o JOIN order_lines l ON l.order_id = o.id WHERE o.order_no LIKE 'IMP-%' GROUP BY 1 ORDER BY 1",
+          )
+        ).rows,
+      (rows) => rows.length === 2,
+      'imported orders at the head office',
+    ).then((rows) =>
+      expect(rows.map((x) => [x.order_no, Number(x.lines)])).toEqual([
+        ['IMP-1', 2],
+        ['IMP-2', 1],
+      ]),
+    );
+  });
+
+  it('creates nothing when one row is bad, and names the row and column', async () => {
+    const file = await sheet([
+      ['IMP-3', '정상', '중앙로 3', '서울', 'AC-1', '에어컨', 1],
+      ['IMP-4', '정상', '중앙로 4', '서울', 'AC-1', '에어컨', 0],
+      ['IMP-1', '중복', '중앙로 5', '서울', 'AC-1', '에어컨', 1],
+    ]);
+    const r = await httpApi['excel:importCommit']({ file, vendor: 'X' });
+    expect(r.ok && r.value.created).toBe(0);
+    expect(r.ok && r.value.errors).toEqual([
+      { row: 3, column: '수량', message: '1 이상의 정수여야 합니다' },
+      { row: 4, column: '주문번호', message: '이미 있는 수주번호입니다' },
+    ]);
+    const list = await httpApi['orders:list']({});
+    expect(list.ok && list.value.filter((o) => o.orderNo === 'IMP-3')).toEqual([]);
+  });
+});
+
 describe('renderer stores over the browser shell', () => {
   beforeAll(() => useBridge(httpApi));
 
@@ -167,9 +221,9 @@ describe('renderer stores over the browser shell', () => {
     await until(
       async () => {
         await useOrders.getState().load();
-        return useOrders.getState().rows.length;
+        return useOrders.getState().rows.map((r) => r.id);
       },
-      (n) => n === 3,
+      (ids) => orderIds.every((id) => ids.includes(id)),
       'rows loaded',
     );
     const row = useOrders.getState().rows.find((r) => r.id === orderIds[2])!;
@@ -209,5 +263,24 @@ describe('renderer stores over the browser shell', () => {
     await useLookups.getState().load();
     expect(useLookups.getState().installers.map((i) => i.name)).toEqual(['박기사']);
     expect(useLookups.getState().reasonCodes.length).toBeGreaterThan(0);
+  });
+});
+
+describe('offline import', () => {
+  it('queues the orders in the outbox while the head office is unreachable', async () => {
+    await server.stop();
+    await until(
+      () => httpApi['sync:state']({}),
+      (r) => r.ok && r.value.status === 'offline',
+      'offline',
+    );
+    const file = await sheet([['IMP-OFF-1', '오프라인고객', '중앙로 9', '서울', 'AC-1', '에어컨', 1]]);
+    const r = await httpApi['excel:importCommit']({ file, vendor: '동부대우전자' });
+    expect(r.ok && [r.value.created, r.value.queued]).toEqual([1, 1]);
+    const list = await httpApi['orders:list']({});
+    expect(list.ok && list.value.find((o) => o.orderNo === 'IMP-OFF-1')?.pendingOps).toBe(1);
+    const state = await httpApi['sync:state']({});
+    expect(state.ok && state.value.pending).toBeGreaterThanOrEqual(1);
+    expect((await db.owner.query("SELECT 1 FROM orders WHERE order_no = 'IMP-OFF-1'")).rowCount).toBe(0);
   });
 });
