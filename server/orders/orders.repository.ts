@@ -118,7 +118,11 @@ export async function listOrders(tx: Tx, f: ListFilter): Promise<(OrderListRow &
   };
   const where = ['o.deleted_at IS NULL'];
   if (f.branchId) where.push(`o.branch_id = ${p(f.branchId)}`);
-  if (f.statuses?.length) where.push(`o.status = ANY(${p(f.statuses)}::text[])`);
+  // One status (the FR-03 assignment list) is an equality, so idx_orders_branch_status_created yields the page
+  // already in created_at order whatever the plan. As ANY(array), the server's generic plan (pool.ts forces
+  // them) cannot tell how many rows the array matches and walks the branch's whole history by created_at.
+  if (f.statuses?.length === 1) where.push(`o.status = ${p(f.statuses[0])}`);
+  else if (f.statuses?.length) where.push(`o.status = ANY(${p(f.statuses)}::text[])`);
   if (f.installerId) where.push(`o.installer_id = ${p(f.installerId)}`);
   if (f.partnerId) where.push(`o.partner_id = ${p(f.partnerId)}`);
   if (f.vendor) where.push(`o.vendor = ${p(f.vendor)}`);

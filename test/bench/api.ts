@@ -17,9 +17,10 @@ import { appRolePassword } from '../../db/migrate.js';
 import { startDatabase, withUser } from '../../db/pg/embedded.js';
 import { createLogger } from '../../server/logger.js';
 import { type RunningServer, startServer } from '../../server/start.js';
-import { type Dataset, describeVisibility, ensureDataset, visibility } from './dataset.js';
+import { type RecordedStatement, SqlProbe } from '../support/sql-probe.js';
+import { describeVisibility, visibility } from '../support/visibility.js';
+import { type Dataset, ensureDataset } from './dataset.js';
 import { describePlan, explain, type PlanSummary } from './explain.js';
-import { type RecordedStatement, SqlProbe } from './sql-probe.js';
 
 // ---- options ----
 

@@ -3,7 +3,8 @@
 // (an interrupted load) is dropped and loaded again.
 import pg from 'pg';
 import { withDatabase } from '../../db/pg/embedded.js';
-import { generate, vacuumAnalyze } from '../../db/seed/generate.js';
+import { generate } from '../../db/seed/generate.js';
+import { ensureAllVisible } from '../support/visibility.js';
 
 export interface DatasetKey {
   orders: number;
@@ -93,64 +94,4 @@ export async function ensureDataset(
   } finally {
     await admin.end();
   }
-}
-
-/**
- * Index-only scans skip the heap only for pages the visibility map marks all-visible. A VACUUM that ran while
- * another session held an old snapshot leaves pages unmarked; measured then, every FR query would pay heap
- * fetches the production database (vacuumed nightly) does not. Vacuum again until the big tables are marked.
- */
-export async function ensureAllVisible(url: string, log: (line: string) => void): Promise<VisibilityRow[]> {
-  for (let attempt = 0; ; attempt++) {
-    const rows = await visibility(url);
-    const lagging = rows.filter((r) => r.pages > 0 && r.allVisible / r.pages < 0.98);
-    if (!lagging.length || attempt >= 3) {
-      if (lagging.length) log(`still not all-visible: ${lagging.map((r) => r.table).join(', ')}`);
-      return rows;
-    }
-    log(`vacuuming again (not all-visible: ${lagging.map((r) => `${r.table} ${pct(r)}`).join(', ')})`);
-    if (attempt === 0) await vacuumAnalyze(url);
-    else {
-      const c = new pg.Client({ connectionString: url });
-      await c.connect();
-      try {
-        for (const r of lagging) await c.query(`VACUUM ${r.table}`);
-      } finally {
-        await c.end();
-      }
-    }
-  }
-}
-
-export interface VisibilityRow {
-  table: string;
-  pages: number;
-  allVisible: number;
-}
-
-const pct = (r: VisibilityRow) => `${((100 * r.allVisible) / Math.max(1, r.pages)).toFixed(0)}%`;
-
-/** Heap pages and all-visible pages of the FR tables (partitions summed under their parent). */
-export async function visibility(url: string): Promise<VisibilityRow[]> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    const { rows } = await c.query<VisibilityRow>(
-      `SELECT coalesce(p.relname, c.relname) AS "table", sum(c.relpages)::int AS pages,
-              sum(c.relallvisible)::int AS "allVisible"
-         FROM pg_class c
-         LEFT JOIN pg_inherits i ON i.inhrelid = c.oid
-         LEFT JOIN pg_class p ON p.oid = i.inhparent
-        WHERE c.relkind = 'r' AND c.relnamespace = 'public'::regnamespace
-          AND coalesce(p.relname, c.relname) IN ('orders', 'order_lines', 'waste_pickups', 'notifications', 'branches')
-        GROUP BY 1 ORDER BY 1`,
-    );
-    return rows;
-  } finally {
-    await c.end();
-  }
-}
-
-export function describeVisibility(rows: VisibilityRow[]): string {
-  return rows.map((r) => `${r.table} ${pct(r)} of ${r.pages.toLocaleString('en')} pages`).join(', ');
 }

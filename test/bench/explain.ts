@@ -1,35 +1,8 @@
 // Replays a recorded statement under EXPLAIN (ANALYZE, BUFFERS) and boils the plan down to what tells where
 // the time goes: planning vs execution, which nodes, index-only or not, heap fetches, partitions touched.
-import { createRequire } from 'node:module';
 import type pg from 'pg';
-import type { RecordedStatement } from './sql-probe.js';
-
-// node-pg's own conversion of JS values to parameter text (arrays, dates, JSON), so a replay binds exactly what
-// the server bound
-const prepareValue = createRequire(import.meta.url)('pg/lib/utils.js').prepareValue as (v: unknown) => unknown;
-
-export interface PlanNode {
-  'Node Type': string;
-  'Relation Name'?: string;
-  'Index Name'?: string;
-  'Heap Fetches'?: number;
-  'Actual Rows'?: number;
-  'Actual Loops'?: number;
-  'Subplans Removed'?: number;
-  'Parent Relationship'?: string;
-  'Shared Hit Blocks'?: number;
-  'Shared Read Blocks'?: number;
-  Filter?: string;
-  'Rows Removed by Filter'?: number;
-  Plans?: PlanNode[];
-}
-
-interface ExplainJson {
-  Plan: PlanNode;
-  'Planning Time'?: number;
-  'Execution Time': number;
-  JIT?: { Timing?: { Total?: number } };
-}
+import { type ExplainJson, explainJson, type PlanMode, type PlanNode } from '../support/explain.js';
+import type { RecordedStatement } from '../support/sql-probe.js';
 
 export interface PlanSummary {
   planningMs: number;
@@ -47,8 +20,6 @@ export interface PlanSummary {
   rowsRemovedByFilter: number;
 }
 
-export type PlanMode = 'generic' | 'custom';
-
 /**
  * Runs `st` under EXPLAIN on `client` (already inside the caller's transaction with its context set).
  * generic: PREPARE + EXECUTE under the session's plan_cache_mode, i.e. the plan the server gets with
@@ -61,25 +32,7 @@ export async function explain(client: pg.ClientBase, st: RecordedStatement, mode
 }
 
 async function explainOnce(client: pg.ClientBase, st: RecordedStatement, mode: PlanMode): Promise<PlanSummary> {
-  const opts = 'EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON)';
-  let json: ExplainJson;
-  if (mode === 'custom' || st.values.length === 0) {
-    const { rows } = await client.query({ text: `${opts} ${st.text}`, values: st.values });
-    json = rows[0]['QUERY PLAN'][0];
-  } else {
-    await client.query(`PREPARE bench_replay AS ${st.text}`);
-    try {
-      const args = st.values.map((v) => {
-        const p = prepareValue(v);
-        return p === null || p === undefined ? 'NULL' : client.escapeLiteral(String(p));
-      });
-      const { rows } = await client.query(`${opts} EXECUTE bench_replay(${args.join(', ')})`);
-      json = rows[0]['QUERY PLAN'][0];
-    } finally {
-      await client.query('DEALLOCATE bench_replay');
-    }
-  }
-  return summarise(json);
+  return summarise(await explainJson(client, st, mode));
 }
 
 function summarise(j: ExplainJson): PlanSummary {
