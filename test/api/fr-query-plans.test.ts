@@ -82,7 +82,10 @@ async function record(actor: Actor, fn: (tx: pg.PoolClient) => Promise<unknown>)
 }
 
 /** The one statement reading orders, planned as the server plans it, under the recorded context. */
-async function planOf(recorded: RecordedStatement[], mode: PlanMode): Promise<{ json: ExplainJson; sql: string }> {
+async function planOf(
+  recorded: RecordedStatement[],
+  mode: PlanMode,
+): Promise<{ json: ExplainJson; sql: string; named: boolean }> {
   const context = recorded.find((s) => /set_config\('app\.user_id'/.test(s.text));
   const main = recorded.filter((s) => /\bFROM orders o\b/.test(s.text));
   expect(context, 'the request sets its RLS context').toBeDefined();
@@ -91,7 +94,7 @@ async function planOf(recorded: RecordedStatement[], mode: PlanMode): Promise<{ 
   try {
     await client.query('BEGIN');
     await client.query({ text: context!.text, values: context!.values });
-    return { json: await explainJson(client, main[0]!, mode), sql: main[0]!.text };
+    return { json: await explainJson(client, main[0]!, mode), sql: main[0]!.text, named: !!main[0]!.name };
   } finally {
     await client.query('ROLLBACK');
     client.release();
@@ -176,6 +179,8 @@ describe.each(['generic', 'custom'] as const)('FR endpoint queries as dispatch_a
         expect(read, show('the scans stop after the page', p)).toBeLessThanOrEqual(51 + access.length);
       }
       expect(p.json.JIT, 'no JIT compilation for an interactive request').toBeUndefined();
+      // planning it costs more than running it: each connection plans it once (server/db/prepared.ts)
+      expect(p.named, 'a named statement').toBe(true);
     },
   );
 
@@ -202,6 +207,8 @@ describe.each(['generic', 'custom'] as const)('FR endpoint queries as dispatch_a
       );
       expect(wrong.map(describeNode), show('index-only scans of the covering index', p)).toEqual([]);
       expect(p.json.JIT, 'no JIT compilation for an interactive request').toBeUndefined();
+      // planning it costs more than running it: each connection plans it once (server/db/prepared.ts)
+      expect(p.named, 'a named statement').toBe(true);
     },
   );
 
@@ -218,6 +225,8 @@ describe.each(['generic', 'custom'] as const)('FR endpoint queries as dispatch_a
     expect(wrong.map(describeNode), show(`every read of orders goes through the ${by} index`, p)).toEqual([]);
     expect(access.length, 'the populated partitions are read').toBeGreaterThan(0);
     expect(p.json.JIT, 'no JIT compilation for an interactive request').toBeUndefined();
+    // planning it costs more than running it: each connection plans it once (server/db/prepared.ts)
+    expect(p.named, 'a named statement').toBe(true);
   });
 });
 
