@@ -1,6 +1,7 @@
 // Validation of order writes, shared by the REST API (server), sync ops (server) and the client (before a write
 // enters the outbox). Unknown fields are rejected everywhere (.strict()).
 import { z } from 'zod';
+import { splitLines } from './order-parts.js';
 import { ORDER_STATUSES } from './order-status.js';
 
 export const uuid = z.uuid();
@@ -94,8 +95,16 @@ export const statusChange = z
     /** 연기 needs the new appointment date. */
     appointmentDate: isoDate.optional(),
     appointmentTimeWindow: timeWindow.optional(),
+    /** HQ correcting an order out of a terminal state (DESIGN.md §2): outside TRANSITIONS, needs notes. */
+    correction: z.boolean().optional(),
+    /** 부분인수 needs the lines (or parts) not delivered: they are split off into a new order. */
+    undelivered: splitLines.optional(),
   })
-  .strict();
+  .strict()
+  .refine((c) => !c.correction || (c.notes ?? '').trim().length > 0, {
+    message: 'a correction needs notes saying why',
+    path: ['notes'],
+  });
 export type StatusChange = z.infer<typeof statusChange>;
 
 export const appointmentChange = z

@@ -1,0 +1,242 @@
+// The sync protocol between the branch client (main/sync) and the head office (server/sync), documented in
+// docs/sync-protocol.md. Pull: GET /api/sync/changes. Push: POST /api/sync/push. Monitor: GET /api/sync/queue.
+// Both sides import these schemas, so a shape is written once.
+import { z } from 'zod';
+import { appointmentChange, assign, orderCreate, orderPatch, statusChange, unassign } from './order-schemas.js';
+
+/**
+ * Every table the client mirrors, in the order a pull run walks them (reference data first, so a fresh client
+ * can show names as soon as orders arrive). `key` is the primary key column delivered as `id`.
+ */
+export const SYNC_ENTITIES = [
+  'branches',
+  'partners',
+  'reason_codes',
+  'waste_codes',
+  'item_skill_rules',
+  'installers',
+  'settlement_periods',
+  'orders',
+  'order_lines',
+  'order_status_history',
+  'appointments',
+  'split_orders',
+  'waste_pickups',
+  'serial_numbers',
+  'attachments',
+  'notifications',
+] as const;
+export type SyncEntity = (typeof SYNC_ENTITIES)[number];
+export const syncEntity = z.enum(SYNC_ENTITIES);
+
+export const ENTITY_KEY: Record<SyncEntity, string> = Object.fromEntries(
+  SYNC_ENTITIES.map((e) => [e, e === 'waste_codes' ? 'code' : 'id']),
+) as Record<SyncEntity, string>;
+
+/** Tables whose rows reference an order through (order_id, order_created_at): removed with their order. */
+export const ORDER_CHILDREN: readonly SyncEntity[] = [
+  'order_lines',
+  'order_status_history',
+  'appointments',
+  'waste_pickups',
+  'serial_numbers',
+  'attachments',
+];
+
+// ---------------------------------------------------------------------------------------------------------------
+// Pull
+
+/** A row as the database has it: snake_case columns, JSON types (timestamps ISO in UTC, dates YYYY-MM-DD). */
+export type SyncRow = Record<string, unknown>;
+
+export const change = z.discriminatedUnion('op', [
+  z.object({
+    entity: syncEntity,
+    id: z.string().min(1),
+    op: z.literal('upsert'),
+    version: z.number().int().nullable(),
+    row: z.record(z.string(), z.unknown()),
+  }),
+  z.object({ entity: syncEntity, id: z.string().min(1), op: z.literal('delete'), version: z.null().optional() }),
+]);
+export type Change = z.infer<typeof change>;
+
+export const pullQuery = z
+  .object({
+    cursor: z.string().max(2000).optional(),
+    limit: z.coerce.number().int().min(1).max(5000).default(1000),
+  })
+  .strict();
+
+export const pullResponse = z.object({
+  changes: z.array(change),
+  /** Opaque to the client: store it with the page, send it back with the next pull. */
+  cursor: z.string(),
+  /** More pages of this run follow; pull again at once. */
+  hasMore: z.boolean(),
+  /** The cursor was not valid for this user's scope: drop the mirror (keep local ops) and take this snapshot. */
+  reset: z.boolean(),
+});
+export type PullResponse = z.infer<typeof pullResponse>;
+
+/**
+ * The server's cursor: a transaction-id window [lo, hi) being delivered (hi fixed for the whole run), the table
+ * reached (`t` is an index into SYNC_ENTITIES, the tombstones and scope moves follow), and the last key delivered
+ * in it. Between runs only `lo` matters. `s` fingerprints the scope the cursor was made for.
+ */
+export const serverCursor = z
+  .object({
+    v: z.literal(1),
+    s: z.string(),
+    lo: z.string().regex(/^[0-9]+$/),
+    hi: z.string().regex(/^[0-9]+$/),
+    t: z.number().int().min(0),
+    x: z
+      .string()
+      .regex(/^[0-9]+$/)
+      .nullable(),
+    k: z.string().nullable(),
+  })
+  .strict();
+export type ServerCursor = z.infer<typeof serverCursor>;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Push
+
+/**
+ * Operation kinds and the order service each maps to. A payload is the REST body of that action without its
+ * `version`: the op carries it as `expectedVersion` (null for a create).
+ */
+export const OP_KINDS = [
+  'order.create',
+  'order.update',
+  'order.status',
+  'order.appointment',
+  'order.assign',
+  'order.unassign',
+] as const;
+export type OpKind = (typeof OP_KINDS)[number];
+export const opKind = z.enum(OP_KINDS);
+
+export const OP_KIND_INFO: Record<
+  OpKind,
+  { entity: SyncEntity; operationType: 'CREATE' | 'UPDATE' | 'DELETE'; service: string }
+> = {
+  'order.create': { entity: 'orders', operationType: 'CREATE', service: 'createOrder' },
+  'order.update': { entity: 'orders', operationType: 'UPDATE', service: 'patchOrder' },
+  'order.status': { entity: 'orders', operationType: 'UPDATE', service: 'changeStatus' },
+  'order.appointment': { entity: 'orders', operationType: 'UPDATE', service: 'changeAppointment' },
+  'order.assign': { entity: 'orders', operationType: 'UPDATE', service: 'assignOrder' },
+  'order.unassign': { entity: 'orders', operationType: 'UPDATE', service: 'unassignOrder' },
+};
+
+/**
+ * The schema a payload (with its version put back) must satisfy: the very schema of the REST action, so an op
+ * and a request are validated by the same rules.
+ */
+export const OP_INPUT_SCHEMA = {
+  'order.create': orderCreate,
+  'order.update': orderPatch,
+  'order.status': statusChange,
+  'order.appointment': appointmentChange,
+  'order.assign': assign,
+  'order.unassign': unassign,
+} as const satisfies Record<OpKind, z.ZodType>;
+
+/** Payload + expectedVersion → the input of the REST action (create carries its id in the payload). */
+export function opInput(kind: OpKind, payload: Record<string, unknown>, expectedVersion: number | null): unknown {
+  return kind === 'order.create' ? payload : { ...payload, version: expectedVersion };
+}
+
+/** The envelope is lenient about each op (`unknown`): a malformed op is answered FAILED, never a 400 for all. */
+export const pushRequest = z
+  .object({
+    clientId: z.string().trim().min(1).max(64),
+    ops: z.array(z.unknown()).max(500),
+  })
+  .strict();
+
+export const pushOp = z
+  .object({
+    opId: z.uuid(),
+    entity: syncEntity,
+    entityId: z.uuid(),
+    kind: opKind,
+    payload: z.record(z.string(), z.unknown()),
+    expectedVersion: z.number().int().positive().nullable(),
+  })
+  .strict();
+export type PushOp = z.infer<typeof pushOp>;
+
+export const opError = z.object({
+  code: z.string(),
+  message: z.string(),
+  field: z.string().optional(),
+  details: z.unknown().optional(),
+});
+export type OpError = z.infer<typeof opError>;
+
+export const OP_STATUSES = ['SYNCED', 'CONFLICT', 'FAILED'] as const;
+export type OpStatus = (typeof OP_STATUSES)[number];
+
+export const opResult = z.object({
+  /** null only when the op was too malformed to carry an id */
+  opId: z.string().nullable(),
+  status: z.enum(OP_STATUSES),
+  /** SYNCED: the entity's version after the op */
+  version: z.number().int().optional(),
+  /** SYNCED: the row after the op; CONFLICT: the row as the head office has it; FAILED: the row, if visible */
+  current: z.record(z.string(), z.unknown()).nullable().optional(),
+  error: opError.optional(),
+  /** true when this is the stored answer of an op already applied (a retry) */
+  replayed: z.boolean().optional(),
+});
+export type OpResult = z.infer<typeof opResult>;
+
+/**
+ * Results come in the order of the ops. The list may stop short when the head office hit a transient error
+ * (database unreachable): the ops without a result were not applied and are sent again later.
+ */
+export const pushResponse = z.object({ results: z.array(opResult) });
+export type PushResponse = z.infer<typeof pushResponse>;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Monitor (HQ and branch managers)
+
+export const queueQuery = z
+  .object({
+    status: z.enum(['PENDING', 'SYNCED', 'CONFLICT', 'FAILED', 'STUCK']).optional(),
+    userId: z.uuid().optional(),
+    olderThanMinutes: z.coerce.number().int().min(0).optional(),
+    limit: z.coerce.number().int().min(1).max(1000).default(200),
+  })
+  .strict();
+export type QueueQuery = z.infer<typeof queueQuery>;
+
+export interface QueueItem {
+  opId: string;
+  clientId: string | null;
+  userId: string;
+  username: string | null;
+  branchId: string | null;
+  kind: string;
+  entity: string;
+  entityId: string | null;
+  status: 'PENDING' | 'SYNCED' | 'CONFLICT' | 'FAILED';
+  retryCount: number;
+  lastError: string | null;
+  createdAt: string;
+  updatedAt: string;
+  ageSeconds: number;
+}
+export interface QueueSummary {
+  userId: string;
+  username: string | null;
+  status: string;
+  count: number;
+  oldestAt: string;
+}
+export interface QueueResponse {
+  items: QueueItem[];
+  summary: QueueSummary[];
+}

@@ -1,0 +1,249 @@
+// The handlers of the auth:*, orders:* and sync:* channels of domain/client-api.ts. Arguments arrive validated
+// by the dispatcher (main/transport/dispatch.ts); a handler throws ClientError ({code, message, field}) for what
+// the user must fix. Writes go to the local database and its outbox, never straight to the head office, so they
+// work the same with the VPN up or down.
+import { v7 as uuidv7 } from 'uuid';
+import type { z } from 'zod';
+import type { ClientApi, ClientApiHandlers, ClientEvent, OrderRow, SyncState } from '../../domain/client-api.js';
+import { canTransition, REASON_REQUIRED, reasonCodeMatchesType } from '../../domain/order-status.js';
+import { type Action, can, roleMaySetStatus } from '../../domain/roles.js';
+import type { OpKind, SyncRow } from '../../domain/sync-protocol.js';
+import { ChoiceError, NotFoundLocallyError, StaleWriteError } from '../store/client-store.js';
+import type { EngineOptions } from '../sync/engine.js';
+import { ClientError, ClientSession } from '../sync/session.js';
+
+export type CoreChannel = {
+  [C in keyof ClientApi]: C extends `auth:${string}` | `orders:${string}` | `sync:${string}` ? C : never;
+}[keyof ClientApi];
+type Args<C extends keyof ClientApi> = z.output<ClientApi[C]['args']>;
+
+export interface ClientServicesOptions {
+  dataDir: string;
+  emit: (event: ClientEvent) => void;
+  engine?: Omit<EngineOptions, 'store' | 'http'>;
+  httpTimeoutMs?: number;
+}
+
+export interface ClientServices {
+  handlers: Pick<ClientApiHandlers, CoreChannel>;
+  /** the signed-in session (null before login): other handler modules read the same store through it */
+  current(): ClientSession | null;
+  close(): Promise<void>;
+}
+
+const OFFLINE_STATE: SyncState = {
+  status: 'offline',
+  offlineSince: null,
+  pending: 0,
+  conflicts: 0,
+  failed: 0,
+  lastSyncAt: null,
+  lastError: null,
+};
+
+function mapStoreError(e: unknown): never {
+  if (e instanceof StaleWriteError)
+    throw new ClientError('CONFLICT', 'The order changed since it was shown; reload it and try again.', 'version', {
+      currentVersion: e.currentVersion,
+    });
+  if (e instanceof NotFoundLocallyError) throw new ClientError('NOT_FOUND', `${e.entity} not found`, 'id');
+  if (e instanceof ChoiceError) throw new ClientError('VALIDATION', e.message, `choices.${e.field}`);
+  throw e;
+}
+
+export function createClientServices(opts: ClientServicesOptions): ClientServices {
+  let session: ClientSession | null = null;
+  let unsubscribe: (() => void) | null = null;
+
+  function requireSession(): ClientSession {
+    if (!session) throw new ClientError('UNAUTHORIZED', 'Log in first.');
+    return session;
+  }
+
+  function requireAction(s: ClientSession, action: Action): void {
+    if (!can(s.session.user.role, action))
+      throw new ClientError('FORBIDDEN', `Your role (${s.session.user.role}) may not do this (${action}).`);
+  }
+
+  function orderRow(s: ClientSession, id: string): OrderRow {
+    const row = s.store.getOrder(id);
+    if (!row) throw new ClientError('NOT_FOUND', 'order not found', 'id');
+    return row;
+  }
+
+  /** Records a local order change and its op, wakes the push, tells the UI. */
+  function write(
+    kind: OpKind,
+    orderId: string,
+    payload: Record<string, unknown>,
+    seenVersion: number | undefined,
+    check?: (current: SyncRow | null) => void,
+  ): OrderRow {
+    const s = requireSession();
+    try {
+      s.store.localOrderOp({ kind, orderId, payload, seenVersion, check });
+    } catch (e) {
+      mapStoreError(e);
+    }
+    s.engine.localWrite();
+    opts.emit({ type: 'orders-changed', ids: [orderId] });
+    return orderRow(s, orderId);
+  }
+
+  function withoutVersion<T extends { version: number }>(input: T): [Omit<T, 'version'>, number] {
+    const { version, ...rest } = input;
+    return [rest, version];
+  }
+
+  async function endSession(logout: boolean): Promise<void> {
+    const s = session;
+    session = null;
+    unsubscribe?.();
+    unsubscribe = null;
+    if (s) await (logout ? s.logout() : s.close());
+    opts.emit({ type: 'sync-state', state: OFFLINE_STATE });
+  }
+
+  const handlers: Pick<ClientApiHandlers, CoreChannel> = {
+    async 'auth:login'(args: Args<'auth:login'>) {
+      await endSession(false);
+      const s = await ClientSession.login(args, {
+        dataDir: opts.dataDir,
+        engine: opts.engine,
+        httpTimeoutMs: opts.httpTimeoutMs,
+      });
+      session = s;
+      const onState = (state: SyncState) => opts.emit({ type: 'sync-state', state });
+      const onOrders = (ids: string[]) => opts.emit({ type: 'orders-changed', ids });
+      s.engine.on('state', onState);
+      s.engine.on('orders-changed', onOrders);
+      unsubscribe = () => {
+        s.engine.off('state', onState);
+        s.engine.off('orders-changed', onOrders);
+      };
+      s.engine.start();
+      return s.session;
+    },
+
+    async 'auth:logout'() {
+      await endSession(true);
+      return null;
+    },
+
+    async 'auth:session'() {
+      return session?.session ?? null;
+    },
+
+    async 'orders:list'(filter: Args<'orders:list'>) {
+      return requireSession().store.listOrders(filter);
+    },
+
+    async 'orders:create'(args: Args<'orders:create'>) {
+      const s = requireSession();
+      requireAction(s, 'orders.create');
+      const user = s.session.user;
+      if (user.role === 'BRANCH_MANAGER' && args.branchId !== user.branchId)
+        throw new ClientError('FORBIDDEN', 'Orders can only be created for your own branch.', 'branchId');
+      const id = args.id ?? uuidv7();
+      const payload = { ...args, id, lines: args.lines.map((l) => ({ ...l, id: l.id ?? uuidv7() })) };
+      return write('order.create', id, payload, undefined);
+    },
+
+    async 'orders:update'({ id, patch }: Args<'orders:update'>) {
+      const s = requireSession();
+      requireAction(s, 'orders.update');
+      const [payload, version] = withoutVersion(patch);
+      if (Object.keys(payload).length === 0) throw new ClientError('VALIDATION', 'Nothing to change.', 'patch');
+      return write('order.update', id, payload, version);
+    },
+
+    async 'orders:status'({ id, change }: Args<'orders:status'>) {
+      const s = requireSession();
+      requireAction(s, 'orders.status');
+      const role = s.session.user.role;
+      const [payload, version] = withoutVersion(change);
+      if (!roleMaySetStatus(role, change.status))
+        throw new ClientError('FORBIDDEN', `Your role (${role}) may not set ${change.status}.`, 'change.status');
+      const reasonType = REASON_REQUIRED[change.status];
+      if (reasonType && !change.reasonCode)
+        throw new ClientError('VALIDATION', `${change.status} needs a ${reasonType} reason code.`, 'change.reasonCode');
+      if (reasonType && change.reasonCode && !reasonCodeMatchesType(change.reasonCode, reasonType))
+        throw new ClientError(
+          'VALIDATION',
+          `${change.reasonCode} is not a ${reasonType} reason code.`,
+          'change.reasonCode',
+        );
+      if (change.status === '연기' && !change.appointmentDate)
+        throw new ClientError('VALIDATION', '연기 needs the new appointment date.', 'change.appointmentDate');
+      return write('order.status', id, payload, version, (current) => {
+        const from = current?.status as Parameters<typeof canTransition>[0];
+        if (role !== 'HQ_ADMIN' && !canTransition(from, change.status))
+          throw new ClientError('INVALID_TRANSITION', `${from} → ${change.status} is not allowed.`, 'change.status');
+      });
+    },
+
+    async 'orders:appointment'({ id, change }: Args<'orders:appointment'>) {
+      requireAction(requireSession(), 'orders.appointment');
+      const [payload, version] = withoutVersion(change);
+      return write('order.appointment', id, payload, version);
+    },
+
+    async 'orders:assign'({ id, assign }: Args<'orders:assign'>) {
+      const s = requireSession();
+      requireAction(s, assign.override ? 'orders.assign.override' : 'orders.assign');
+      const [payload, version] = withoutVersion(assign);
+      return write('order.assign', id, payload, version, () => {
+        if (!s.store.mirror.read('installers', assign.installerId))
+          throw new ClientError('NOT_FOUND', 'installer not found', 'assign.installerId');
+      });
+    },
+
+    async 'orders:unassign'({ id, unassign }: Args<'orders:unassign'>) {
+      requireAction(requireSession(), 'orders.assign');
+      const [payload, version] = withoutVersion(unassign);
+      return write('order.unassign', id, payload, version);
+    },
+
+    async 'sync:state'() {
+      return session ? session.engine.publish() : OFFLINE_STATE;
+    },
+
+    async 'sync:now'() {
+      const s = requireSession();
+      return s.engine.syncNow();
+    },
+
+    async 'sync:conflicts'() {
+      return requireSession().store.listConflicts();
+    },
+
+    async 'sync:resolve'({ conflictId, choices }: Args<'sync:resolve'>) {
+      const s = requireSession();
+      try {
+        const change = s.store.resolveConflict(conflictId, choices);
+        opts.emit({ type: 'orders-changed', ids: change.orderIds });
+      } catch (e) {
+        mapStoreError(e);
+      }
+      s.engine.localWrite();
+      return null;
+    },
+
+    async 'sync:failed'() {
+      return requireSession().store.listFailed();
+    },
+
+    async 'sync:discardFailed'({ opId }: Args<'sync:discardFailed'>) {
+      const s = requireSession();
+      if (!s.store.discardFailed(opId)) throw new ClientError('NOT_FOUND', 'no such failed op', 'opId');
+      s.engine.publish();
+      return null;
+    },
+  };
+
+  return {
+    handlers,
+    current: () => session,
+    close: () => endSession(false),
+  };
+}

@@ -1,0 +1,585 @@
+// The branch client's local database: the mirror of what the head office lets this user see, the outbox of local
+// writes, and what the push answered (conflicts, failed ops). Synchronous (better-sqlite3): the services run it in
+// a worker thread (main/services/), tests may call it directly. Every method that changes more than one table
+// does so in one SQLite transaction, so a crash leaves either all of it or none of it.
+import { v7 as uuidv7 } from 'uuid';
+import type { Conflict, ConflictField, FailedOp } from '../../domain/client-api.js';
+import {
+  OP_KIND_INFO,
+  type OpError,
+  type OpKind,
+  type OpResult,
+  ORDER_CHILDREN,
+  type PullResponse,
+  type PushOp,
+  SYNC_ENTITIES,
+  type SyncEntity,
+  type SyncRow,
+} from '../../domain/sync-protocol.js';
+import { type Db, openDatabase } from './database.js';
+import { Mirror } from './mirror.js';
+import { applyOrderOp, createdLines, OP_FIELDS, parseTimeWindow } from './order-ops.js';
+import { type OrderFilter, OrdersView } from './orders-view.js';
+
+export interface OutboxOp {
+  seq: number;
+  opId: string;
+  entity: SyncEntity;
+  entityId: string;
+  kind: OpKind;
+  payload: Record<string, unknown>;
+  createdAt: string;
+  attempts: number;
+  lastError: string | null;
+}
+
+/** An op ready to send: its expectedVersion filled in from the entity's base. */
+export type SendableOp = PushOp & { seq: number };
+
+/** The mirror row changed since the caller read it (the UI showed an older version). */
+export class StaleWriteError extends Error {
+  constructor(
+    readonly entity: string,
+    readonly entityId: string,
+    readonly currentVersion: number | null,
+  ) {
+    super(`${entity} ${entityId} changed (now version ${currentVersion}); reload and try again`);
+  }
+}
+
+export class NotFoundLocallyError extends Error {
+  constructor(
+    readonly entity: string,
+    readonly entityId: string,
+  ) {
+    super(`${entity} ${entityId} is not in the local copy`);
+  }
+}
+
+export interface ApplyPageHooks {
+  /** Called inside the page's transaction after the rows are written and before the cursor is (fault tests). */
+  beforeCursorSaved?: () => void;
+}
+
+export interface StoreChange {
+  /** Orders whose local view changed (the UI reloads them). */
+  orderIds: string[];
+}
+
+interface RowBase {
+  base_version: number | null;
+  server_row: string | null;
+  server_version: number | null;
+}
+
+interface OutboxRecord {
+  seq: number;
+  op_id: string;
+  entity: string;
+  entity_id: string;
+  kind: string;
+  payload: string;
+  created_at: string;
+  attempts: number;
+  last_error: string | null;
+}
+
+interface ConflictRecord {
+  id: string;
+  seq: number;
+  op_id: string;
+  entity: string;
+  entity_id: string;
+  kind: string;
+  payload: string;
+  mine: string | null;
+  theirs: string | null;
+  server_version: number | null;
+  created_at: string;
+}
+
+const nowIso = () => new Date().toISOString();
+
+function orderIdOf(entity: SyncEntity, row: SyncRow | null | undefined, id: string): string | null {
+  if (entity === 'orders') return id;
+  if (!row) return null;
+  const oid = row.order_id ?? row.parent_order_id;
+  return typeof oid === 'string' ? oid : null;
+}
+
+export class ClientStore {
+  readonly db: Db;
+  readonly mirror: Mirror;
+  readonly orders: OrdersView;
+
+  constructor(readonly file: string) {
+    this.db = openDatabase(file);
+    this.mirror = new Mirror(this.db);
+    this.orders = new OrdersView(this.db);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Named values
+
+  getState(key: string): string | null {
+    const r = this.db.prepare('SELECT value FROM sync_state WHERE key = ?').get(key) as { value: string } | undefined;
+    return r?.value ?? null;
+  }
+
+  setState(key: string, value: string | null): void {
+    if (value === null) this.db.prepare('DELETE FROM sync_state WHERE key = ?').run(key);
+    else
+      this.db
+        .prepare(
+          'INSERT INTO sync_state(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+        )
+        .run(key, value);
+  }
+
+  /** This installation's id, sent with every push (HQ monitoring tells clients apart by it). */
+  clientId(): string {
+    let id = this.getState('client_id');
+    if (!id) {
+      id = uuidv7();
+      this.setState('client_id', id);
+    }
+    return id;
+  }
+
+  cursor(): string | null {
+    return this.getState('cursor');
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Pull
+
+  private rowBase(entity: string, id: string): RowBase | undefined {
+    return this.db
+      .prepare('SELECT base_version, server_row, server_version FROM row_base WHERE entity = ? AND entity_id = ?')
+      .get(entity, id) as RowBase | undefined;
+  }
+
+  /** Keep the newest head-office row of an entity that has local ops, without touching what the user sees. */
+  private rememberServerRow(entity: string, id: string, row: SyncRow | null, version: number | null): void {
+    const base = this.rowBase(entity, id);
+    if (!base) return;
+    if (row === null) {
+      this.db
+        .prepare('UPDATE row_base SET server_row = NULL, server_version = NULL WHERE entity = ? AND entity_id = ?')
+        .run(entity, id);
+      return;
+    }
+    if (base.server_version !== null && version !== null && version < base.server_version) return;
+    this.db
+      .prepare('UPDATE row_base SET server_row = ?, server_version = ? WHERE entity = ? AND entity_id = ?')
+      .run(JSON.stringify(row), version, entity, id);
+  }
+
+  private removeWithChildren(entity: SyncEntity, id: string): void {
+    this.mirror.remove(entity, id);
+    if (entity !== 'orders') return;
+    for (const child of ORDER_CHILDREN) this.db.prepare(`DELETE FROM ${child} WHERE order_id = ?`).run(id);
+    this.db.prepare('DELETE FROM split_orders WHERE parent_order_id = ?').run(id);
+  }
+
+  /**
+   * One page of a pull, applied with its cursor in one transaction: after a crash either both are there or
+   * neither, and the page is pulled again. Rows with local ops are not overwritten; the head office's row is
+   * kept aside and becomes the base when their ops are answered.
+   */
+  applyPage(page: PullResponse, hooks: ApplyPageHooks = {}): StoreChange {
+    const orderIds = new Set<string>();
+    this.db.transaction(() => {
+      const pending = new Set(
+        (
+          this.db.prepare('SELECT entity, entity_id FROM row_base').all() as { entity: string; entity_id: string }[]
+        ).map((r) => `${r.entity}\u0000${r.entity_id}`),
+      );
+      if (page.reset) this.clearMirror(pending);
+      for (const c of page.changes) {
+        const isPending = pending.has(`${c.entity}\u0000${c.id}`);
+        if (c.op === 'upsert') {
+          if (isPending) this.rememberServerRow(c.entity, c.id, c.row, c.version);
+          else this.mirror.upsertIfNewer(c.entity, c.row);
+          const oid = orderIdOf(c.entity, c.row, c.id);
+          if (oid) orderIds.add(oid);
+        } else {
+          if (isPending) this.rememberServerRow(c.entity, c.id, null, null);
+          else {
+            const oid = c.entity === 'orders' ? c.id : orderIdOf(c.entity, this.mirror.read(c.entity, c.id), c.id);
+            if (oid) orderIds.add(oid);
+            this.removeWithChildren(c.entity, c.id);
+          }
+        }
+      }
+      hooks.beforeCursorSaved?.();
+      this.setState('cursor', page.cursor);
+      if (!page.hasMore) this.setState('last_pull_at', nowIso());
+    })();
+    return { orderIds: [...orderIds] };
+  }
+
+  private clearMirror(pending: Set<string>): void {
+    for (const entity of SYNC_ENTITIES) {
+      const key = this.mirror.tables[entity].key;
+      const keep = [...pending].filter((k) => k.startsWith(`${entity}\u0000`)).map((k) => k.split('\u0000')[1]);
+      if (keep.length === 0) this.db.prepare(`DELETE FROM ${entity}`).run();
+      else
+        this.db
+          .prepare(`DELETE FROM ${entity} WHERE ${key} NOT IN (SELECT value FROM json_each(?))`)
+          .run(JSON.stringify(keep));
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Local writes
+
+  /**
+   * A local change of an order: the mirror row and the outbox op in one transaction. `seenVersion` is the
+   * version the UI showed; a different local version means the user edited a stale row.
+   */
+  localOrderOp(args: {
+    kind: OpKind;
+    orderId: string;
+    payload: Record<string, unknown>;
+    seenVersion?: number;
+    check?: (current: SyncRow | null) => void;
+  }): { opId: string; row: SyncRow } {
+    const { kind, orderId, payload } = args;
+    const entity = OP_KIND_INFO[kind].entity;
+    const now = nowIso();
+    const opId = uuidv7();
+    let result: SyncRow | null = null;
+    this.db.transaction(() => {
+      const current = this.mirror.read(entity, orderId);
+      if (kind === 'order.create') {
+        if (current) throw new StaleWriteError(entity, orderId, (current.version as number) ?? null);
+      } else {
+        if (!current || current.deleted_at) throw new NotFoundLocallyError(entity, orderId);
+        if (args.seenVersion !== undefined && current.version !== args.seenVersion)
+          throw new StaleWriteError(entity, orderId, (current.version as number) ?? null);
+      }
+      args.check?.(current);
+      if (!this.rowBase(entity, orderId)) {
+        // First local op on this entity: what the head office has now is what the op is based on.
+        const v = (current?.version as number | undefined) ?? null;
+        this.db
+          .prepare(
+            'INSERT INTO row_base(entity, entity_id, base_version, server_row, server_version) VALUES (?, ?, ?, ?, ?)',
+          )
+          .run(entity, orderId, kind === 'order.create' ? null : v, current ? JSON.stringify(current) : null, v);
+      }
+      result = applyOrderOp(kind, payload, current, now);
+      if (!result) throw new NotFoundLocallyError(entity, orderId);
+      this.mirror.write(entity, result);
+      if (kind === 'order.create')
+        for (const line of createdLines(payload, now)) this.mirror.write('order_lines', line);
+      this.db
+        .prepare('INSERT INTO outbox(op_id, entity, entity_id, kind, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(opId, entity, orderId, kind, JSON.stringify(payload), now);
+    })();
+    return { opId, row: result! };
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Push
+
+  private outboxOp(r: OutboxRecord): OutboxOp {
+    return {
+      seq: r.seq,
+      opId: r.op_id,
+      entity: r.entity as SyncEntity,
+      entityId: r.entity_id,
+      kind: r.kind as OpKind,
+      payload: JSON.parse(r.payload),
+      createdAt: r.created_at,
+      attempts: r.attempts,
+      lastError: r.last_error,
+    };
+  }
+
+  pendingOps(): OutboxOp[] {
+    return (this.db.prepare('SELECT * FROM outbox ORDER BY seq').all() as OutboxRecord[]).map((r) => this.outboxOp(r));
+  }
+
+  /**
+   * The next ops to send, in outbox order. Ops of an entity in conflict wait for its resolution. A batch holds
+   * one op per entity: the next op of the same entity expects the version the previous one produces, known only
+   * from its answer.
+   */
+  nextBatch(max: number): SendableOp[] {
+    const rows = this.db
+      .prepare(
+        `SELECT o.*, b.base_version FROM outbox o
+           LEFT JOIN row_base b ON b.entity = o.entity AND b.entity_id = o.entity_id
+          WHERE NOT EXISTS (SELECT 1 FROM conflicts c WHERE c.entity = o.entity AND c.entity_id = o.entity_id)
+          ORDER BY o.seq LIMIT ?`,
+      )
+      .all(max) as (OutboxRecord & { base_version: number | null })[];
+    const seen = new Set<string>();
+    const batch: SendableOp[] = [];
+    for (const r of rows) {
+      const key = `${r.entity}\u0000${r.entity_id}`;
+      if (seen.has(key)) break;
+      seen.add(key);
+      batch.push({
+        seq: r.seq,
+        opId: r.op_id,
+        entity: r.entity as SyncEntity,
+        entityId: r.entity_id,
+        kind: r.kind as OpKind,
+        payload: JSON.parse(r.payload),
+        expectedVersion: r.kind === 'order.create' ? null : r.base_version,
+      });
+    }
+    return batch;
+  }
+
+  /** A send that got no answer (network, timeout, 5xx): counted on the ops, which stay queued. */
+  markAttempt(ops: { opId: string }[], error: string): void {
+    const stmt = this.db.prepare('UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE op_id = ?');
+    this.db.transaction(() => {
+      for (const op of ops) stmt.run(error, op.opId);
+    })();
+  }
+
+  /**
+   * The head office's answers for a batch (possibly fewer than the ops: the rest were not applied and stay).
+   * SYNCED → op removed, its version becomes the entity's base. CONFLICT → kept with both versions for the user.
+   * FAILED → kept with its reason. Each touched entity is rebased: the head office's row with the ops still
+   * pending replayed on top.
+   */
+  applyResults(batch: SendableOp[], results: OpResult[]): StoreChange {
+    const orderIds = new Set<string>();
+    const now = nowIso();
+    this.db.transaction(() => {
+      for (const res of results) {
+        const op = batch.find((o) => o.opId === res.opId);
+        if (!op) continue;
+        const exists = this.db.prepare('SELECT 1 FROM outbox WHERE op_id = ?').get(op.opId);
+        if (!exists) continue; // answered already (a duplicate answer after a retry)
+        const current = res.current ?? null;
+        const currentVersion = current && typeof current.version === 'number' ? current.version : null;
+        this.db.prepare('DELETE FROM outbox WHERE op_id = ?').run(op.opId);
+        if (res.status === 'SYNCED') {
+          if (current) this.rememberServerRow(op.entity, op.entityId, current, currentVersion);
+          if (res.version !== undefined)
+            this.db
+              .prepare('UPDATE row_base SET base_version = ? WHERE entity = ? AND entity_id = ?')
+              .run(res.version, op.entity, op.entityId);
+        } else if (res.status === 'CONFLICT') {
+          const mine = this.mirror.read(op.entity, op.entityId);
+          if (current) this.rememberServerRow(op.entity, op.entityId, current, currentVersion);
+          this.db
+            .prepare(
+              `INSERT INTO conflicts(id, seq, op_id, entity, entity_id, kind, payload, mine, theirs, server_version, created_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            )
+            .run(
+              uuidv7(),
+              op.seq,
+              op.opId,
+              op.entity,
+              op.entityId,
+              op.kind,
+              JSON.stringify(op.payload),
+              mine ? JSON.stringify(mine) : null,
+              current ? JSON.stringify(current) : null,
+              currentVersion,
+              now,
+            );
+        } else {
+          if (current) this.rememberServerRow(op.entity, op.entityId, current, currentVersion);
+          const error: OpError = res.error ?? { code: 'FAILED', message: 'refused by the head office' };
+          this.db
+            .prepare(
+              `INSERT INTO failed_ops(op_id, seq, entity, entity_id, kind, payload, error, created_at, failed_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(op_id) DO NOTHING`,
+            )
+            .run(
+              op.opId,
+              op.seq,
+              op.entity,
+              op.entityId,
+              op.kind,
+              JSON.stringify(op.payload),
+              JSON.stringify(error),
+              now,
+              now,
+            );
+        }
+        this.rebase(op.entity, op.entityId);
+        const oid = orderIdOf(op.entity, null, op.entityId);
+        if (oid) orderIds.add(oid);
+      }
+    })();
+    return { orderIds: [...orderIds] };
+  }
+
+  /** The mirror row := the head office's row with this entity's remaining ops (conflicted ones too) replayed. */
+  private rebase(entity: SyncEntity, id: string): void {
+    const base = this.rowBase(entity, id);
+    if (!base) return;
+    const ops = this.db
+      .prepare(
+        `SELECT seq, kind, payload FROM outbox WHERE entity = ? AND entity_id = ?
+         UNION ALL SELECT seq, kind, payload FROM conflicts WHERE entity = ? AND entity_id = ?
+         ORDER BY seq`,
+      )
+      .all(entity, id, entity, id) as { seq: number; kind: OpKind; payload: string }[];
+    let row: SyncRow | null = base.server_row ? JSON.parse(base.server_row) : null;
+    const now = nowIso();
+    for (const op of ops) row = applyOrderOp(op.kind, JSON.parse(op.payload), row, now);
+    if (ops.length === 0) this.db.prepare('DELETE FROM row_base WHERE entity = ? AND entity_id = ?').run(entity, id);
+    if (row) this.mirror.write(entity, row);
+    else this.removeWithChildren(entity, id);
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Conflicts and failed ops
+
+  private conflictFields(c: ConflictRecord): ConflictField[] {
+    const payload = JSON.parse(c.payload) as Record<string, unknown>;
+    const theirs = (c.theirs ? JSON.parse(c.theirs) : {}) as SyncRow;
+    const kind = c.kind as OpKind;
+    const theirsValue = (column: string): unknown =>
+      column === 'appointment_time_window' ? parseTimeWindow(theirs[column]) : (theirs[column] ?? null);
+    if (kind === 'order.unassign') return [{ field: 'installerId', mine: null, theirs: theirs.installer_id ?? null }];
+    if (kind === 'order.status') {
+      const fields: ConflictField[] = [{ field: 'status', mine: payload.status, theirs: theirs.status ?? null }];
+      if (payload.appointmentDate !== undefined)
+        fields.push({
+          field: 'appointmentDate',
+          mine: payload.appointmentDate,
+          theirs: theirs.appointment_date ?? null,
+        });
+      return fields;
+    }
+    if (kind === 'order.appointment') {
+      const fields: ConflictField[] = [{ field: 'date', mine: payload.date, theirs: theirs.appointment_date ?? null }];
+      if (payload.timeWindow !== undefined)
+        fields.push({ field: 'timeWindow', mine: payload.timeWindow, theirs: theirsValue('appointment_time_window') });
+      return fields;
+    }
+    if (kind === 'order.assign')
+      return [{ field: 'installerId', mine: payload.installerId, theirs: theirs.installer_id ?? null }];
+    const columns = OP_FIELDS[kind];
+    return Object.keys(payload)
+      .filter((f) => columns[f])
+      .map((f) => ({ field: f, mine: payload[f] ?? null, theirs: theirsValue(columns[f]!) }));
+  }
+
+  listConflicts(): Conflict[] {
+    return (this.db.prepare('SELECT * FROM conflicts ORDER BY seq').all() as ConflictRecord[]).map((c) => ({
+      id: c.id,
+      opId: c.op_id,
+      entity: c.entity,
+      entityId: c.entity_id,
+      kind: c.kind,
+      fields: this.conflictFields(c),
+      createdAt: c.created_at,
+    }));
+  }
+
+  /**
+   * The user's choice per field. Fields kept as "mine" become a new op on the head office's version the user
+   * saw, in the conflicted op's place in the queue; "theirs" fields take the head office's values. An update is
+   * split per field; the other kinds are one decision (any "mine" sends the op again).
+   */
+  resolveConflict(
+    conflictId: string,
+    choices: Record<string, 'mine' | 'theirs'>,
+  ): StoreChange & { opId: string | null } {
+    let newOpId: string | null = null;
+    let orderId = '';
+    this.db.transaction(() => {
+      const c = this.db.prepare('SELECT * FROM conflicts WHERE id = ?').get(conflictId) as ConflictRecord | undefined;
+      if (!c) throw new NotFoundLocallyError('conflict', conflictId);
+      const fields = this.conflictFields(c).map((f) => f.field);
+      for (const f of Object.keys(choices))
+        if (!fields.includes(f))
+          throw new ChoiceError(f, `no field ${f} in this conflict (fields: ${fields.join(', ')})`);
+      for (const f of fields) if (!choices[f]) throw new ChoiceError(f, `choose mine or theirs for ${f}`);
+      const payload = JSON.parse(c.payload) as Record<string, unknown>;
+      const kind = c.kind as OpKind;
+      const mineFields = fields.filter((f) => choices[f] === 'mine');
+      let next: Record<string, unknown> | null = null;
+      if (kind === 'order.update' && mineFields.length > 0) {
+        next = Object.fromEntries(Object.entries(payload).filter(([k]) => mineFields.includes(k)));
+      } else if (kind !== 'order.update' && mineFields.length > 0) {
+        next = payload;
+      }
+      this.db.prepare('DELETE FROM conflicts WHERE id = ?').run(c.id);
+      this.db
+        .prepare('UPDATE row_base SET base_version = ? WHERE entity = ? AND entity_id = ?')
+        .run(c.server_version, c.entity, c.entity_id);
+      if (next) {
+        newOpId = uuidv7();
+        this.db
+          .prepare(
+            'INSERT INTO outbox(seq, op_id, entity, entity_id, kind, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+          )
+          .run(c.seq, newOpId, c.entity, c.entity_id, kind, JSON.stringify(next), nowIso());
+      }
+      this.rebase(c.entity as SyncEntity, c.entity_id);
+      orderId = c.entity_id;
+    })();
+    return { orderIds: [orderId], opId: newOpId };
+  }
+
+  listFailed(): FailedOp[] {
+    const rows = this.db.prepare('SELECT * FROM failed_ops ORDER BY seq').all() as {
+      op_id: string;
+      entity: string;
+      entity_id: string;
+      kind: string;
+      error: string;
+      created_at: string;
+    }[];
+    return rows.map((r) => ({
+      opId: r.op_id,
+      entity: r.entity,
+      entityId: r.entity_id,
+      kind: r.kind,
+      error: JSON.parse(r.error),
+      createdAt: r.created_at,
+    }));
+  }
+
+  discardFailed(opId: string): boolean {
+    return this.db.prepare('DELETE FROM failed_ops WHERE op_id = ?').run(opId).changes > 0;
+  }
+
+  counts(): { pending: number; conflicts: number; failed: number } {
+    return this.db
+      .prepare(
+        `SELECT (SELECT count(*) FROM outbox) AS pending, (SELECT count(*) FROM conflicts) AS conflicts,
+                (SELECT count(*) FROM failed_ops) AS failed`,
+      )
+      .get() as { pending: number; conflicts: number; failed: number };
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Reads for the UI
+
+  listOrders(filter: OrderFilter = {}) {
+    return this.orders.list(filter);
+  }
+
+  getOrder(id: string) {
+    return this.orders.get(id);
+  }
+}
+
+export class ChoiceError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,135 @@
+// What each op does to the local copy of a row: used when the user makes the change (optimistic local write) and
+// when a row is rebased (the head office's row with the still-pending ops replayed on top). The head office's
+// answer always replaces the prediction, so these only need to be right enough to show the user.
+import type { OpKind, SyncRow } from '../../domain/sync-protocol.js';
+
+type Payload = Record<string, unknown>;
+
+/** A time window as PostgreSQL prints a tstzrange: ["start","end"). */
+export function formatTimeWindow(w: { start: string; end: string } | null | undefined): string | null {
+  return w ? `["${new Date(w.start).toISOString()}","${new Date(w.end).toISOString()}")` : null;
+}
+
+function isoFromPg(s: string): string {
+  // "2024-05-01 09:00:00+09" → "2024-05-01T09:00:00+09:00"
+  const t = s
+    .trim()
+    .replace(' ', 'T')
+    .replace(/([+-]\d\d)$/, '$1:00');
+  const d = new Date(t);
+  return Number.isNaN(d.getTime()) ? s : d.toISOString();
+}
+
+export function parseTimeWindow(v: unknown): { start: string; end: string } | null {
+  if (typeof v !== 'string' || v === 'empty') return null;
+  const m = /^[[(]"?([^",]*)"?,"?([^",\])]*)"?[\])]$/.exec(v);
+  if (!m?.[1] || !m[2]) return null;
+  return { start: isoFromPg(m[1]), end: isoFromPg(m[2]) };
+}
+
+const PATCH_COLUMNS: Record<string, string> = {
+  customerName: 'customer_name',
+  customerPhone: 'customer_phone',
+  address: 'address',
+  vendor: 'vendor',
+  partnerId: 'partner_id',
+  promisedDate: 'promised_date',
+  remarks: 'remarks',
+};
+
+/** The order fields each kind changes, as the conflict dialog names them (payload names → row columns). */
+export const OP_FIELDS: Record<OpKind, Record<string, string>> = {
+  'order.create': {},
+  'order.update': PATCH_COLUMNS,
+  'order.status': {
+    status: 'status',
+    reasonCode: 'status',
+    notes: 'status',
+    appointmentDate: 'appointment_date',
+    appointmentTimeWindow: 'appointment_time_window',
+  },
+  'order.appointment': { date: 'appointment_date', timeWindow: 'appointment_time_window', reason: 'appointment_date' },
+  'order.assign': { installerId: 'installer_id', override: 'installer_id', reason: 'installer_id' },
+  'order.unassign': {},
+};
+
+function bump(row: SyncRow, now: string): SyncRow {
+  return { ...row, version: ((row.version as number | null) ?? 0) + 1, updated_at: now };
+}
+
+/** The order row after `kind` with `payload`; null when there is no row to change (it was deleted). */
+export function applyOrderOp(kind: OpKind, payload: Payload, row: SyncRow | null, now: string): SyncRow | null {
+  if (kind === 'order.create') {
+    if (row) return row; // already on the head office: its row wins
+    const p = payload as Record<string, unknown>;
+    return {
+      id: p.id,
+      order_no: p.orderNo,
+      customer_name: p.customerName,
+      customer_phone: p.customerPhone ?? null,
+      address: p.address,
+      vendor: p.vendor ?? null,
+      branch_id: p.branchId,
+      partner_id: p.partnerId ?? null,
+      installer_id: null,
+      status: '미배정',
+      appointment_date: p.appointmentDate ?? null,
+      appointment_time_window: formatTimeWindow(p.appointmentTimeWindow as { start: string; end: string } | undefined),
+      promised_date: p.promisedDate ?? null,
+      remarks: p.remarks ?? null,
+      version: 1,
+      deleted_at: null,
+      created_at: now,
+      updated_at: now,
+    };
+  }
+  if (!row) return null;
+  const next = bump(row, now);
+  switch (kind) {
+    case 'order.update':
+      for (const [field, column] of Object.entries(PATCH_COLUMNS)) {
+        if (field in payload) next[column] = payload[field] ?? null;
+      }
+      return next;
+    case 'order.status':
+      next.status = payload.status;
+      if (payload.status === '미배정') next.installer_id = null;
+      if (payload.appointmentDate !== undefined) next.appointment_date = payload.appointmentDate;
+      if (payload.appointmentTimeWindow !== undefined)
+        next.appointment_time_window = formatTimeWindow(
+          payload.appointmentTimeWindow as { start: string; end: string },
+        );
+      return next;
+    case 'order.appointment':
+      next.appointment_date = payload.date;
+      if (payload.timeWindow !== undefined)
+        next.appointment_time_window = formatTimeWindow(payload.timeWindow as { start: string; end: string } | null);
+      return next;
+    case 'order.assign':
+      // the head office also moves the order to the installer's partner; its answer brings that
+      next.installer_id = payload.installerId;
+      next.status = '배정';
+      return next;
+    case 'order.unassign':
+      next.installer_id = null;
+      next.status = '미배정';
+      return next;
+  }
+}
+
+/** The order lines an order.create brings (with the ids the client gave them). */
+export function createdLines(payload: Payload, now: string): SyncRow[] {
+  const lines = (payload.lines as Record<string, unknown>[] | undefined) ?? [];
+  return lines.map((l) => ({
+    id: l.id,
+    order_id: payload.id,
+    order_created_at: now,
+    item_code: l.itemCode,
+    item_name: l.itemName,
+    quantity: l.quantity,
+    weight: l.weight ?? null,
+    version: 1,
+    created_at: now,
+    updated_at: now,
+  }));
+}

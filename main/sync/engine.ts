@@ -1,0 +1,224 @@
+// The sync engine: pushes the outbox, pulls changes, and keeps the connection state the UI shows. One cycle is
+// push (until the outbox is empty or held) then pull (until the run is complete). A cycle runs after a local
+// write (debounced), on a timer while online, after a failure on the backoff timer, and when the shell says the
+// link is back (kick()).
+import { EventEmitter } from 'node:events';
+import type { SyncState } from '../../domain/client-api.js';
+import type { PullResponse, PushResponse } from '../../domain/sync-protocol.js';
+import type { ClientStore, SendableOp } from '../store/client-store.js';
+import { type BackoffOptions, backoffDelay } from './backoff.js';
+import { type HeadOfficeClient, HttpError, NetworkError } from './http-client.js';
+
+export interface EngineHooks {
+  /** inside a pull page's transaction, rows written, cursor not yet (fault-injection tests) */
+  beforeCursorSaved?: (page: PullResponse) => void;
+  /** the push was answered and the answers are not stored yet (fault-injection tests) */
+  afterPushAnswered?: (batch: SendableOp[], res: PushResponse) => void;
+}
+
+export interface EngineOptions {
+  store: ClientStore;
+  http: HeadOfficeClient;
+  /** pull period while online (default 5 s) */
+  pullIntervalMs?: number;
+  /** debounce of the push after a local write (default 50 ms) */
+  writeDebounceMs?: number;
+  backoff?: BackoffOptions;
+  batchSize?: number;
+  pageSize?: number;
+  hooks?: EngineHooks;
+  random?: () => number;
+}
+
+export interface EngineEvents {
+  state: [SyncState];
+  'orders-changed': [string[]];
+}
+
+/** The head office answered with something the engine cannot act on: it stops this cycle, keeps the ops. */
+class StopCycle extends Error {}
+
+export class SyncEngine extends EventEmitter<EngineEvents> {
+  private readonly store: ClientStore;
+  private readonly http: HeadOfficeClient;
+  private readonly o: Required<Omit<EngineOptions, 'store' | 'http' | 'hooks'>> & { hooks: EngineHooks };
+  private status: SyncState['status'] = 'offline';
+  private offlineSince: string | null = new Date().toISOString();
+  private lastSyncAt: string | null;
+  private lastError: string | null = null;
+  private failures = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private started = false;
+  private lastEmitted = '';
+
+  constructor(opts: EngineOptions) {
+    super();
+    this.store = opts.store;
+    this.http = opts.http;
+    this.o = {
+      pullIntervalMs: opts.pullIntervalMs ?? 5000,
+      writeDebounceMs: opts.writeDebounceMs ?? 50,
+      backoff: opts.backoff ?? { baseMs: 500, maxMs: 30_000, minMs: 100 },
+      batchSize: opts.batchSize ?? 100,
+      pageSize: opts.pageSize ?? 1000,
+      random: opts.random ?? Math.random,
+      hooks: opts.hooks ?? {},
+    };
+    this.lastSyncAt = this.store.getState('last_sync_at');
+  }
+
+  state(): SyncState {
+    const c = this.store.counts();
+    return {
+      status: this.status,
+      offlineSince: this.status === 'offline' ? this.offlineSince : null,
+      pending: c.pending,
+      conflicts: c.conflicts,
+      failed: c.failed,
+      lastSyncAt: this.lastSyncAt,
+      lastError: this.lastError,
+    };
+  }
+
+  /** Emits the state when anything the UI shows changed. */
+  publish(): SyncState {
+    const s = this.state();
+    const key = JSON.stringify(s);
+    if (key !== this.lastEmitted) {
+      this.lastEmitted = key;
+      this.emit('state', s);
+    }
+    return s;
+  }
+
+  start(): void {
+    this.started = true;
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.started = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.running?.catch(() => {});
+  }
+
+  private schedule(ms: number): void {
+    if (!this.started) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.syncNow();
+    }, ms);
+    this.timer.unref?.();
+  }
+
+  /** A local write happened: push soon (and show the new pending count now). */
+  localWrite(): void {
+    this.publish();
+    if (this.running) this.again = true;
+    else if (this.status !== 'offline' || this.failures === 0) this.schedule(this.o.writeDebounceMs);
+  }
+
+  /** The shell saw the network come back (or the user pressed "sync now"): try at once, whatever the backoff. */
+  kick(): void {
+    if (this.running) this.again = true;
+    else this.schedule(0);
+  }
+
+  /** Runs a cycle now (or joins the one running) and resolves with the state after it. */
+  async syncNow(): Promise<SyncState> {
+    if (this.running) {
+      this.again = true;
+      await this.running;
+      return this.state();
+    }
+    this.running = this.cycle();
+    try {
+      await this.running;
+    } finally {
+      this.running = null;
+    }
+    if (this.again) {
+      this.again = false;
+      this.schedule(0);
+    }
+    return this.state();
+  }
+
+  private async cycle(): Promise<void> {
+    this.status = 'syncing';
+    this.publish();
+    try {
+      await this.pushAll();
+      await this.pullAll();
+      this.failures = 0;
+      this.status = 'online';
+      this.offlineSince = null;
+      this.lastError = null;
+      this.lastSyncAt = new Date().toISOString();
+      this.store.setState('last_sync_at', this.lastSyncAt);
+      this.schedule(this.o.pullIntervalMs);
+    } catch (e) {
+      this.failures++;
+      // No answer, a 5xx, or a batch cut short: the head office (or the VPN to it) is away. Any other error
+      // came from a head office that is there (e.g. a refused login): online, with the error shown.
+      const away = e instanceof NetworkError || e instanceof StopCycle || (e instanceof HttpError && e.transient);
+      if (away) {
+        this.offlineSince ??= new Date().toISOString();
+        this.status = 'offline';
+      } else {
+        this.offlineSince = null;
+        this.status = 'online';
+      }
+      this.lastError = describe(e);
+      this.schedule(backoffDelay(this.failures, this.o.backoff, this.o.random));
+    } finally {
+      this.publish();
+    }
+  }
+
+  private async pushAll(): Promise<void> {
+    for (;;) {
+      const batch = this.store.nextBatch(this.o.batchSize);
+      if (batch.length === 0) return;
+      let res: PushResponse;
+      try {
+        res = await this.http.push(
+          this.store.clientId(),
+          batch.map(({ seq: _seq, ...op }) => op),
+        );
+      } catch (e) {
+        this.store.markAttempt(batch, describe(e));
+        throw e;
+      }
+      this.o.hooks.afterPushAnswered?.(batch, res);
+      const change = this.store.applyResults(batch, res.results);
+      if (change.orderIds.length) this.emit('orders-changed', change.orderIds);
+      this.publish();
+      if (res.results.length < batch.length) {
+        // the head office stopped part-way (its database went away): the rest waits for the next attempt
+        this.store.markAttempt(batch.slice(res.results.length), 'not applied: the head office stopped part-way');
+        throw new StopCycle('the head office applied only part of the batch');
+      }
+    }
+  }
+
+  private async pullAll(): Promise<void> {
+    for (;;) {
+      const page = await this.http.pull(this.store.cursor(), this.o.pageSize);
+      const hook = this.o.hooks.beforeCursorSaved;
+      const change = this.store.applyPage(page, hook ? { beforeCursorSaved: () => hook(page) } : {});
+      if (change.orderIds.length) this.emit('orders-changed', change.orderIds);
+      if (!page.hasMore) return;
+    }
+  }
+}
+
+function describe(e: unknown): string {
+  if (e instanceof HttpError) return `${e.code}: ${e.message}`;
+  if (e instanceof Error) return e.message;
+  return String(e);
+}

@@ -1,0 +1,233 @@
+// Every call the branch client makes to the head office goes through here: fetch with a timeout, the access
+// token, one token refresh on 401 (shared by concurrent callers), and errors sorted into "the link is down"
+// (NetworkError: retry later) and "the head office answered no" (HttpError). The sync engine uses it; online-only
+// screens may too.
+import type { SessionUser } from '../../domain/client-api.js';
+import {
+  type PullResponse,
+  type PushOp,
+  type PushResponse,
+  pullResponse,
+  pushResponse,
+} from '../../domain/sync-protocol.js';
+
+export interface TokenPair {
+  accessToken: string;
+  expiresIn: number;
+  refreshToken: string;
+  refreshExpiresAt: string;
+  user: SessionUser;
+}
+
+/** No answer: refused connection, DNS, reset, timeout. The link (VPN) is down or the head office is. */
+export class NetworkError extends Error {
+  constructor(
+    message: string,
+    readonly timedOut = false,
+  ) {
+    super(message);
+  }
+}
+
+/** The head office answered with an error status. `code`/`field` come from its { error } body. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+  /** worth retrying later: the head office or something in front of it is having trouble */
+  get transient(): boolean {
+    return this.status >= 500 || this.status === 429 || this.status === 408;
+  }
+}
+
+export interface HeadOfficeClientOptions {
+  baseUrl: string;
+  /** per request; default 10 s */
+  timeoutMs?: number;
+  /** sent as Accept-Language so errors come in the UI's language */
+  locale?: () => string;
+  /** called with every new token pair (after login or refresh), e.g. to store the refresh token */
+  onTokens?: (pair: TokenPair) => void;
+  /**
+   * Called when the refresh token is refused too: may log in again (e.g. with the password of an offline login)
+   * and return the new pair, or null to give up (the call fails with 401).
+   */
+  reauthenticate?: () => Promise<TokenPair | null>;
+}
+
+export interface RequestOptions {
+  body?: unknown;
+  query?: Record<string, string | number | undefined>;
+  timeoutMs?: number;
+  /** default true: send the access token and refresh it on 401 */
+  auth?: boolean;
+}
+
+export class HeadOfficeClient {
+  readonly baseUrl: string;
+  private accessToken: string | null = null;
+  private refreshToken: string | null = null;
+  private refreshing: Promise<boolean> | null = null;
+
+  constructor(private readonly opts: HeadOfficeClientOptions) {
+    this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
+  }
+
+  setTokens(pair: { accessToken?: string | null; refreshToken?: string | null }): void {
+    if (pair.accessToken !== undefined) this.accessToken = pair.accessToken;
+    if (pair.refreshToken !== undefined) this.refreshToken = pair.refreshToken;
+  }
+
+  get hasAccessToken(): boolean {
+    return this.accessToken !== null;
+  }
+
+  private async send(method: string, path: string, o: RequestOptions): Promise<Response> {
+    const url = new URL(`${this.baseUrl}${path}`);
+    for (const [k, v] of Object.entries(o.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    const headers: Record<string, string> = { accept: 'application/json' };
+    const locale = this.opts.locale?.();
+    if (locale) headers['accept-language'] = locale;
+    if (o.body !== undefined) headers['content-type'] = 'application/json';
+    if (o.auth !== false && this.accessToken) headers.authorization = `Bearer ${this.accessToken}`;
+    const timeoutMs = o.timeoutMs ?? this.opts.timeoutMs ?? 10_000;
+    try {
+      return await fetch(url, {
+        method,
+        headers,
+        body: o.body === undefined ? undefined : JSON.stringify(o.body),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (e) {
+      const err = e as Error & { cause?: { code?: string } };
+      const timedOut = err.name === 'TimeoutError' || err.name === 'AbortError';
+      throw new NetworkError(
+        timedOut
+          ? `no answer from ${this.baseUrl} within ${timeoutMs} ms`
+          : `${this.baseUrl} unreachable (${err.cause?.code ?? err.message})`,
+        timedOut,
+      );
+    }
+  }
+
+  private async read<T>(res: Response): Promise<T> {
+    let text: string;
+    try {
+      text = await res.text();
+    } catch (e) {
+      // the connection dropped while the body was coming: as good as no answer
+      throw new NetworkError(`answer from ${this.baseUrl} cut off (${(e as Error).message})`);
+    }
+    let body: unknown;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      body = undefined;
+    }
+    if (res.ok) return body as T;
+    const e = (body as { error?: { code?: string; message?: string; field?: string; details?: unknown } } | undefined)
+      ?.error;
+    throw new HttpError(
+      res.status,
+      e?.code ?? `HTTP_${res.status}`,
+      e?.message ?? `${res.status} ${res.statusText}`,
+      e?.field,
+      e?.details,
+    );
+  }
+
+  /** One refresh at a time; everyone waiting on a 401 shares its outcome. */
+  private refreshOnce(): Promise<boolean> {
+    this.refreshing ??= (async () => {
+      try {
+        if (this.refreshToken) {
+          try {
+            await this.refresh();
+            return true;
+          } catch (e) {
+            if (!(e instanceof HttpError) || e.status !== 401) throw e;
+          }
+        }
+        const pair = (await this.opts.reauthenticate?.()) ?? null;
+        if (pair) this.adopt(pair);
+        return pair !== null;
+      } finally {
+        this.refreshing = null;
+      }
+    })();
+    return this.refreshing;
+  }
+
+  private adopt(pair: TokenPair): void {
+    this.accessToken = pair.accessToken;
+    this.refreshToken = pair.refreshToken;
+    this.opts.onTokens?.(pair);
+  }
+
+  /** A JSON request; on 401 the tokens are refreshed once and the request sent again. */
+  async request<T>(method: string, path: string, o: RequestOptions = {}): Promise<T> {
+    if (o.auth !== false && !this.accessToken && (this.refreshToken || this.opts.reauthenticate)) {
+      await this.refreshOnce();
+    }
+    const res = await this.send(method, path, o);
+    if (res.status === 401 && o.auth !== false) {
+      await res.body?.cancel();
+      if (await this.refreshOnce()) return this.read<T>(await this.send(method, path, o));
+    }
+    return this.read<T>(res);
+  }
+
+  async login(username: string, password: string): Promise<TokenPair> {
+    const pair = await this.read<TokenPair>(
+      await this.send('POST', '/api/auth/login', { body: { username, password }, auth: false }),
+    );
+    this.adopt(pair);
+    return pair;
+  }
+
+  async refresh(): Promise<TokenPair> {
+    if (!this.refreshToken) throw new HttpError(401, 'REFRESH_INVALID', 'no refresh token');
+    const pair = await this.read<TokenPair>(
+      await this.send('POST', '/api/auth/refresh', { body: { refreshToken: this.refreshToken }, auth: false }),
+    );
+    this.adopt(pair);
+    return pair;
+  }
+
+  async logout(): Promise<void> {
+    const token = this.refreshToken;
+    this.accessToken = null;
+    this.refreshToken = null;
+    if (token)
+      await this.read(await this.send('POST', '/api/auth/logout', { body: { refreshToken: token }, auth: false }));
+  }
+
+  async health(timeoutMs = 3000): Promise<boolean> {
+    try {
+      const res = await this.send('GET', '/api/health', { auth: false, timeoutMs });
+      await res.body?.cancel();
+      return res.ok;
+    } catch {
+      return false;
+    }
+  }
+
+  async pull(cursor: string | null, limit: number): Promise<PullResponse> {
+    const body = await this.request<unknown>('GET', '/api/sync/changes', {
+      query: { cursor: cursor ?? undefined, limit },
+      timeoutMs: 60_000,
+    });
+    return pullResponse.parse(body);
+  }
+
+  async push(clientId: string, ops: PushOp[]): Promise<PushResponse> {
+    const body = await this.request<unknown>('POST', '/api/sync/push', { body: { clientId, ops }, timeoutMs: 60_000 });
+    return pushResponse.parse(body);
+  }
+}

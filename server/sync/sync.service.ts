@@ -1,0 +1,139 @@
+// Pull (GET /api/sync/changes) and monitoring (GET /api/sync/queue). The push is in sync.push.ts.
+//
+// A pull run delivers every row stamped by a transaction in [lo, hi): hi is the xmin of a snapshot taken when
+// the run starts (every transaction below it has ended), fixed for the whole run, and the next run starts at
+// it. A transaction that commits late has an id ≥ the hi of any run that started while it was open, so its rows
+// fall in a later window: nothing is skipped, whatever the commit order (docs/sync-protocol.md).
+import {
+  type Change,
+  type PullResponse,
+  pullQuery,
+  type QueueResponse,
+  queueQuery,
+  type ServerCursor,
+  SYNC_ENTITIES,
+  type SyncEntity,
+} from '../../domain/sync-protocol.js';
+import { authorize } from '../auth/authorize.js';
+import type { Tx } from '../db/transaction.js';
+import type { Actor } from '../http/context.js';
+import { parse } from '../http/validate.js';
+import { decodeCursor, encodeCursor, scopeFingerprint } from './sync.cursor.js';
+import * as repo from './sync.repository.js';
+
+/** The sections of a run: every mirrored table, then deletes, then orders that moved in or out of scope. */
+const SECTIONS = [...SYNC_ENTITIES, 'tombstones', 'moves'] as const;
+
+function xidMax(a: string, b: string): string {
+  return BigInt(a) >= BigInt(b) ? a : b;
+}
+
+/** GET /api/sync/changes?cursor=…&limit=N */
+export async function pullChanges(tx: Tx, actor: Actor, query: unknown): Promise<PullResponse> {
+  authorize(actor, 'sync.use');
+  const q = parse(pullQuery, query);
+  const scope = scopeFingerprint(actor);
+  const previous = q.cursor ? decodeCursor(q.cursor) : null;
+  await repo.speakUtc(tx);
+  const { hi, prunedUpTo } = await repo.horizon(tx);
+
+  let c: ServerCursor;
+  let reset = false;
+  const missedDeletes = previous !== null && previous.lo !== '0' && BigInt(previous.lo) <= BigInt(prunedUpTo);
+  if (!previous || previous.s !== scope || missedDeletes) {
+    // A first pull, another scope, or a cursor older than pruned tombstones: a snapshot of everything.
+    c = { v: 1, s: scope, lo: '0', hi, t: 0, x: null, k: null };
+    reset = true;
+  } else if (previous.t >= SECTIONS.length) {
+    c = { v: 1, s: scope, lo: previous.hi, hi: xidMax(hi, previous.hi), t: 0, x: null, k: null };
+  } else {
+    c = previous;
+  }
+
+  const changes: Change[] = [];
+  const w = { lo: c.lo, hi: c.hi };
+  let budget = q.limit;
+  while (c.t < SECTIONS.length && budget > 0) {
+    const section = SECTIONS[c.t]!;
+    if (c.lo === '0' && (section === 'tombstones' || section === 'moves')) {
+      // a snapshot starts from an empty copy: nothing in it to delete, every child already delivered
+      c = { ...c, t: c.t + 1, x: null, k: null };
+      continue;
+    }
+    const after = c.x !== null && c.k !== null ? { x: c.x, k: c.k } : null;
+    let got: { x: string; k: string }[];
+    if (section === 'tombstones') got = await tombstoneSection(tx, w, after, budget, changes);
+    else if (section === 'moves') got = await moveSection(tx, w, after, budget, changes);
+    else {
+      const rows = await repo.stampedRows(tx, section, w, after, budget);
+      for (const r of rows) {
+        changes.push(
+          r.deleted
+            ? { entity: section, id: r.id, op: 'delete' }
+            : { entity: section, id: r.id, op: 'upsert', version: r.version, row: r.row },
+        );
+      }
+      got = rows.map((r) => ({ x: r.x, k: r.id }));
+    }
+    const last = got[got.length - 1];
+    if (got.length < budget || !last) c = { ...c, t: c.t + 1, x: null, k: null };
+    else c = { ...c, x: last.x, k: last.k };
+    budget = q.limit - changes.length;
+  }
+  return { changes, cursor: encodeCursor(c), hasMore: c.t < SECTIONS.length, reset };
+}
+
+async function tombstoneSection(
+  tx: Tx,
+  w: repo.Window,
+  after: repo.After | null,
+  limit: number,
+  out: Change[],
+): Promise<{ x: string; k: string }[]> {
+  const rows = await repo.tombstones(tx, w, after, limit);
+  const live = new Map<SyncEntity, Set<string>>();
+  for (const entity of new Set(rows.map((r) => r.entity))) {
+    live.set(
+      entity,
+      await repo.liveKeys(
+        tx,
+        entity,
+        rows.filter((r) => r.entity === entity).map((r) => r.entityId),
+      ),
+    );
+  }
+  for (const r of rows) {
+    // deleted, then written again under the same key: the row itself is delivered, not its old tombstone
+    if (!live.get(r.entity)?.has(r.entityId)) out.push({ entity: r.entity, id: r.entityId, op: 'delete' });
+  }
+  return rows;
+}
+
+async function moveSection(
+  tx: Tx,
+  w: repo.Window,
+  after: repo.After | null,
+  limit: number,
+  out: Change[],
+): Promise<{ x: string; k: string }[]> {
+  const moves = await repo.scopeMoves(tx, w, after, limit);
+  const arrived = new Set<string>();
+  for (const m of moves) {
+    if (m.visibleNow && !m.wasVisible) arrived.add(m.orderId);
+    else if (!m.visibleNow && m.wasVisible) out.push({ entity: 'orders', id: m.orderId, op: 'delete' });
+  }
+  // An order that came into scope brings its children, whose own stamps may be old.
+  for (const child of await repo.orderChildren(tx, [...arrived])) {
+    out.push({ entity: child.entity, id: child.id, op: 'upsert', version: child.version, row: child.row });
+  }
+  return moves;
+}
+
+/** GET /api/sync/queue: ops per user, status and age, for HQ and branch managers (RLS: their branch). */
+export async function queueStatus(tx: Tx, actor: Actor, query: unknown): Promise<QueueResponse> {
+  authorize(actor, 'sync.monitor');
+  const q = parse(queueQuery, query);
+  const filter = { ...q, olderThanMinutes: q.olderThanMinutes ?? (q.status === 'STUCK' ? 30 : undefined) };
+  const [items, summary] = [await repo.queueItems(tx, filter), await repo.queueSummary(tx, filter)];
+  return { items, summary } as QueueResponse;
+}

@@ -1,0 +1,242 @@
+// The push: local edits reaching the head office through the order services, exactly once.
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { addDays, createWorld, mondayOf, seoulToday, type World } from '../support/fixtures.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+import { connectClient, makeOrder, syncUntil, type TestClient, tempDir } from './support.js';
+import { TcpProxy } from './tcp-proxy.js';
+
+let db: TestDatabase;
+let server: TestServer;
+let world: World;
+const dir = tempDir('push-');
+const clients: TestClient[] = [];
+const proxies: TcpProxy[] = [];
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  server = await startTestServer(db);
+  world = await createWorld(db.owner);
+});
+afterAll(async () => {
+  for (const c of clients) await c.close();
+  for (const p of proxies) await p.close();
+  await server?.stop();
+  await db?.drop();
+});
+
+async function client(name: string, url = server.url, user = world.manager): Promise<TestClient> {
+  const c = await connectClient(url, user, join(dir, `${name}.sqlite`));
+  clients.push(c);
+  return c;
+}
+
+async function serverOrder(id: string) {
+  const { rows } = await db.owner.query(
+    'SELECT status, remarks, customer_name, installer_id, version FROM orders WHERE id = $1',
+    [id],
+  );
+  return rows[0];
+}
+
+describe('push', () => {
+  it('two clients edit the same order offline: one SYNCED, the other CONFLICT; resolving per field syncs', async () => {
+    const o = await makeOrder(db.owner, { branchId: world.branch.id });
+    const a = await client('conflict-a');
+    const b = await client('conflict-b');
+    await syncUntil(a, () => a.store.getOrder(o.id) !== null, 'the order on A');
+    await syncUntil(b, () => b.store.getOrder(o.id) !== null, 'the order on B');
+
+    // both offline (no sync), both edit version 1
+    a.store.localOrderOp({ kind: 'order.update', orderId: o.id, payload: { remarks: 'A의 메모' }, seenVersion: 1 });
+    b.store.localOrderOp({
+      kind: 'order.update',
+      orderId: o.id,
+      payload: { remarks: 'B의 메모', customerName: '김비' },
+      seenVersion: 1,
+    });
+
+    await a.engine.syncNow();
+    expect(a.store.counts()).toEqual({ pending: 0, conflicts: 0, failed: 0 });
+    expect(a.store.getOrder(o.id)).toMatchObject({ remarks: 'A의 메모', version: 2, pendingOps: 0 });
+
+    await b.engine.syncNow();
+    expect(b.engine.state()).toMatchObject({ conflicts: 1, pending: 0 });
+    const [conflict] = b.store.listConflicts();
+    expect(conflict!.fields).toEqual([
+      { field: 'remarks', mine: 'B의 메모', theirs: 'A의 메모' },
+      { field: 'customerName', mine: '김비', theirs: '홍길동' },
+    ]);
+    // nothing of B's reached the head office
+    expect(await serverOrder(o.id)).toMatchObject({ remarks: 'A의 메모', customer_name: '홍길동', version: 2 });
+
+    b.store.resolveConflict(conflict!.id, { remarks: 'theirs', customerName: 'mine' });
+    await b.engine.syncNow();
+    expect(b.engine.state()).toMatchObject({ conflicts: 0, pending: 0, failed: 0 });
+    expect(await serverOrder(o.id)).toMatchObject({ remarks: 'A의 메모', customer_name: '김비', version: 3 });
+    expect(b.store.getOrder(o.id)).toMatchObject({ remarks: 'A의 메모', customerName: '김비', version: 3 });
+    await syncUntil(a, () => a.store.getOrder(o.id)?.customerName === '김비', "B's resolution on A");
+  });
+
+  it('a refused op (FAILED, with the reason) does not stall the ops behind it', async () => {
+    const x = await makeOrder(db.owner, { branchId: world.branch.id });
+    const y = await makeOrder(db.owner, { branchId: world.branch.id });
+    const c = await client('poison');
+    await syncUntil(c, () => c.store.getOrder(y.id) !== null, 'the orders');
+    // C99 looks like a cancellation code but the head office has none such
+    c.store.localOrderOp({ kind: 'order.status', orderId: x.id, payload: { status: '취소', reasonCode: 'C99' } });
+    c.store.localOrderOp({ kind: 'order.update', orderId: y.id, payload: { remarks: '뒤의 작업' } });
+    expect(c.store.getOrder(x.id)?.status).toBe('취소');
+    await c.engine.syncNow();
+    expect(c.engine.state()).toMatchObject({ pending: 0, failed: 1, status: 'online' });
+    expect(c.store.listFailed()).toMatchObject([
+      { entityId: x.id, kind: 'order.status', error: { code: 'REASON_CODE', field: 'reasonCode' } },
+    ]);
+    expect(c.store.getOrder(x.id)).toMatchObject({ status: '미배정', pendingOps: 0 });
+    expect(await serverOrder(y.id)).toMatchObject({ remarks: '뒤의 작업' });
+    expect(await serverOrder(x.id)).toMatchObject({ status: '미배정', version: 1 });
+  });
+
+  it('an order in a locked settlement week: the op is FAILED naming the week, and the row goes back', async () => {
+    const day = addDays(seoulToday(), 14);
+    const monday = mondayOf(day);
+    const o = await makeOrder(db.owner, { branchId: world.branch.id, appointmentDate: day });
+    const c = await client('locked');
+    await syncUntil(c, () => c.store.getOrder(o.id) !== null, 'the order');
+    await db.owner.query(
+      `INSERT INTO settlement_periods(branch_id, period_start, period_end, status, locked_at)
+       VALUES ($1, $2, $2::date + 6, 'LOCKED', now())
+       ON CONFLICT (branch_id, period_start) DO UPDATE SET status = 'LOCKED'`,
+      [world.branch.id, monday],
+    );
+    c.store.localOrderOp({ kind: 'order.update', orderId: o.id, payload: { remarks: '잠긴 주' } });
+    await c.engine.syncNow();
+    const [f] = c.store.listFailed();
+    expect(f!.error.code).toBe('LOCKED');
+    expect(f!.error.message).toContain(monday);
+    expect(f!.error.message).toContain(addDays(monday, 6));
+    expect(c.store.getOrder(o.id)).toMatchObject({ remarks: null, pendingOps: 0 });
+    expect(await serverOrder(o.id)).toMatchObject({ remarks: null, version: 1 });
+  });
+
+  it('a lost answer: the head office applied the op but the client never heard; the retry is SYNCED, applied once', async () => {
+    const o = await makeOrder(db.owner, { branchId: world.branch.id });
+    const proxy = await TcpProxy.start(server.url);
+    proxies.push(proxy);
+    const c = await client('lost', proxy.url);
+    await syncUntil(c, () => c.store.getOrder(o.id) !== null, 'the order');
+    c.store.localOrderOp({ kind: 'order.update', orderId: o.id, payload: { remarks: '한 번만' } });
+    proxy.cutResponses('POST /api/sync/push');
+    await c.engine.syncNow();
+    expect(proxy.cutsDone).toBe(1);
+    expect(c.engine.state()).toMatchObject({ status: 'offline', pending: 1 });
+    // the head office did apply it
+    expect(await serverOrder(o.id)).toMatchObject({ remarks: '한 번만', version: 2 });
+
+    await c.engine.syncNow();
+    expect(c.engine.state()).toMatchObject({ status: 'online', pending: 0, conflicts: 0, failed: 0 });
+    expect(await serverOrder(o.id)).toMatchObject({ remarks: '한 번만', version: 2 });
+    expect(c.store.getOrder(o.id)).toMatchObject({ remarks: '한 번만', version: 2 });
+    const { rows } = await db.owner.query(
+      "SELECT status, retry_count FROM offline_sync_queue WHERE entity_id = $1 AND op_kind = 'order.update'",
+      [o.id],
+    );
+    expect(rows).toEqual([{ status: 'SYNCED', retry_count: 1 }]);
+    const audit = await db.owner.query(
+      "SELECT count(*)::int AS n FROM audit_logs WHERE record_id = $1 AND action = 'UPDATE'",
+      [o.id],
+    );
+    expect(audit.rows[0].n).toBe(1);
+  });
+
+  it('malformed ops are answered FAILED naming the field, change nothing, and the valid op beside them applies', async () => {
+    const o = await makeOrder(db.owner, { branchId: world.branch.id });
+    const token = await server.login(world.manager.username);
+    const good = '01930000-0000-7000-8000-00000000a001';
+    const res = await server.request('POST', '/api/sync/push', {
+      token,
+      body: {
+        clientId: 'raw-test',
+        ops: [
+          { opId: 'nope', entity: 'orders', entityId: o.id, kind: 'order.update', payload: {}, expectedVersion: 1 },
+          {
+            opId: '01930000-0000-7000-8000-00000000a002',
+            entity: 'orders',
+            entityId: o.id,
+            kind: 'order.update',
+            payload: { remarks: 'x', colour: 'red' },
+            expectedVersion: 1,
+          },
+          {
+            opId: '01930000-0000-7000-8000-00000000a003',
+            entity: 'orders',
+            entityId: o.id,
+            kind: 'order.teleport',
+            payload: {},
+            expectedVersion: 1,
+          },
+          {
+            opId: good,
+            entity: 'orders',
+            entityId: o.id,
+            kind: 'order.update',
+            payload: { remarks: 'ok' },
+            expectedVersion: 1,
+          },
+        ],
+      },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.results.map((r: { status: string }) => r.status)).toEqual(['FAILED', 'FAILED', 'FAILED', 'SYNCED']);
+    expect(res.body.results[0].error).toMatchObject({ code: 'VALIDATION', field: 'opId' });
+    expect(res.body.results[1].error).toMatchObject({ code: 'VALIDATION', field: 'colour' });
+    expect(res.body.results[2].error).toMatchObject({ code: 'VALIDATION', field: 'kind' });
+    expect(await serverOrder(o.id)).toMatchObject({ remarks: 'ok', version: 2 });
+  });
+
+  it('an op of another kind than its entity, or a create whose id differs from entityId, is FAILED', async () => {
+    const token = await server.login(world.manager.username);
+    const res = await server.request('POST', '/api/sync/push', {
+      token,
+      body: {
+        clientId: 'raw-test',
+        ops: [
+          {
+            opId: '01930000-0000-7000-8000-00000000b001',
+            entity: 'installers',
+            entityId: world.installer.id,
+            kind: 'order.update',
+            payload: { remarks: 'x' },
+            expectedVersion: 1,
+          },
+        ],
+      },
+    });
+    expect(res.body.results[0]).toMatchObject({ status: 'FAILED', error: { field: 'entity' } });
+  });
+
+  it('HQ and the branch manager see ops per user and status; an installer may not', async () => {
+    const hq = await server.login(world.hq.username);
+    const res = await server.request('GET', '/api/sync/queue?status=FAILED', { token: hq });
+    expect(res.status).toBe(200);
+    expect(res.body.items.length).toBeGreaterThan(0);
+    expect(res.body.items.every((i: { status: string }) => i.status === 'FAILED')).toBe(true);
+    expect(res.body.summary).toContainEqual(
+      expect.objectContaining({ username: world.manager.username, status: 'FAILED' }),
+    );
+    const installer = await server.login(world.installerUser.username);
+    expect((await server.request('GET', '/api/sync/queue', { token: installer })).status).toBe(403);
+  });
+
+  it('an expired access token is refreshed and the push goes through', async () => {
+    const o = await makeOrder(db.owner, { branchId: world.branch.id });
+    const c = await client('refresh');
+    await syncUntil(c, () => c.store.getOrder(o.id) !== null, 'the order');
+    c.http.setTokens({ accessToken: 'expired.token.value' });
+    c.store.localOrderOp({ kind: 'order.update', orderId: o.id, payload: { remarks: '새 토큰' } });
+    await c.engine.syncNow();
+    expect(c.engine.state()).toMatchObject({ status: 'online', pending: 0 });
+    expect(await serverOrder(o.id)).toMatchObject({ remarks: '새 토큰' });
+  });
+});

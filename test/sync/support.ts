@@ -1,0 +1,174 @@
+// Helpers of the sync suite: a client engine (store + HTTP client + engine) in this process, and the row
+// checksums that compare a client's SQLite with what PostgreSQL lets its user see.
+import { createHash } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { SYNC_ENTITIES, type SyncEntity, type SyncRow } from '../../domain/sync-protocol.js';
+import { ClientStore } from '../../main/store/client-store.js';
+import { type EngineOptions, SyncEngine } from '../../main/sync/engine.js';
+import { HeadOfficeClient } from '../../main/sync/http-client.js';
+import type { TestDatabase } from '../support/db.js';
+import { createOrder, type UserFixture } from '../support/fixtures.js';
+
+export function tempDir(prefix = 'sync-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export interface TestClient {
+  store: ClientStore;
+  http: HeadOfficeClient;
+  engine: SyncEngine;
+  close(): Promise<void>;
+}
+
+/** A logged-in client engine over its own SQLite file (not started: tests drive syncNow()). */
+export async function connectClient(
+  serverUrl: string,
+  user: Pick<UserFixture, 'username' | 'password'>,
+  file: string,
+  opts: Omit<EngineOptions, 'store' | 'http'> = {},
+): Promise<TestClient> {
+  const store = new ClientStore(file);
+  const http = new HeadOfficeClient({ baseUrl: serverUrl, timeoutMs: 5000 });
+  await http.login(user.username, user.password);
+  const engine = new SyncEngine({
+    store,
+    http,
+    backoff: { baseMs: 20, maxMs: 200 },
+    pullIntervalMs: 60_000,
+    ...opts,
+  });
+  return {
+    store,
+    http,
+    engine,
+    async close() {
+      await engine.stop();
+      store.close();
+    },
+  };
+}
+
+/**
+ * Syncs until `done()` holds. A pull delivers what every transaction of the cluster older than its horizon
+ * wrote; another test's open transaction can hold that horizon back for a moment, so a test waits for the
+ * outcome rather than assuming one pull suffices. Throws with `what` if it never comes.
+ */
+export async function syncUntil(client: TestClient, done: () => boolean, what: string, timeoutMs = 20_000) {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    await client.engine.syncNow();
+    if (done()) return;
+    if (Date.now() > until) throw new Error(`never synced: ${what} (last error: ${client.engine.state().lastError})`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function stable(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stable).join(',')}]`;
+  if (v && typeof v === 'object')
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stable((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  return JSON.stringify(v ?? null);
+}
+
+export function rowChecksum(row: SyncRow, columns: string[]): string {
+  const picked: Record<string, unknown> = {};
+  for (const c of columns) picked[c] = row[c] ?? null;
+  return createHash('sha256').update(stable(picked)).digest('hex').slice(0, 16);
+}
+
+export type Checksums = Record<SyncEntity, Map<string, string>>;
+
+/** Per table: key → checksum of the row, for the rows a client mirrors. */
+export function clientChecksums(store: ClientStore): Checksums {
+  const out = {} as Checksums;
+  for (const entity of SYNC_ENTITIES) {
+    const t = store.mirror.tables[entity];
+    const columns = t.columns.map((c) => c.name);
+    out[entity] = new Map(store.mirror.readAll(entity).map((r) => [String(r[t.key]), rowChecksum(r, columns)]));
+  }
+  return out;
+}
+
+export interface RlsUser {
+  id: string;
+  role: string;
+  branchId: string | null;
+  partnerId: string | null;
+}
+
+/**
+ * The same, from PostgreSQL as the user sees it (dispatch_app under row-level security): live rows only
+ * (soft-deleted orders and what hangs off them travel as deletes), the user's own notifications.
+ */
+export async function serverChecksums(db: TestDatabase, user: RlsUser, store: ClientStore): Promise<Checksums> {
+  const client = new pg.Client({ connectionString: db.appUrl });
+  await client.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(
+      `SELECT set_config('app.user_id', $1, true), set_config('app.role', $2, true),
+              set_config('app.branch_id', $3, true), set_config('app.partner_id', $4, true),
+              set_config('TimeZone', 'UTC', true)`,
+      [user.id, user.role, user.branchId ?? '', user.partnerId ?? ''],
+    );
+    const out = {} as Checksums;
+    for (const entity of SYNC_ENTITIES) {
+      const t = store.mirror.tables[entity];
+      const columns = t.columns.map((c) => c.name);
+      let where = '';
+      if (entity === 'orders') where = 'WHERE t.deleted_at IS NULL';
+      else if (entity === 'notifications') where = 'WHERE t.user_id = app_user_id()';
+      else if (entity === 'split_orders')
+        where = 'WHERE EXISTS (SELECT 1 FROM orders o WHERE o.id = t.parent_order_id AND o.deleted_at IS NULL)';
+      else if ('order_id' in (await columnSet(client, entity)))
+        where = 'WHERE EXISTS (SELECT 1 FROM orders o WHERE o.id = t.order_id AND o.deleted_at IS NULL)';
+      const { rows } = await client.query<{ row: SyncRow }>(
+        `SELECT to_jsonb(t) - 'change_xid' AS row FROM ${entity} t ${where}`,
+      );
+      out[entity] = new Map(rows.map((r) => [String(r.row[t.key]), rowChecksum(r.row, columns)]));
+    }
+    await client.query('COMMIT');
+    return out;
+  } finally {
+    await client.end();
+  }
+}
+
+const columnCache = new Map<string, Record<string, true>>();
+async function columnSet(client: pg.Client, table: string): Promise<Record<string, true>> {
+  let c = columnCache.get(table);
+  if (!c) {
+    const { rows } = await client.query<{ column_name: string }>(
+      'SELECT column_name FROM information_schema.columns WHERE table_name = $1',
+      [table],
+    );
+    c = Object.fromEntries(rows.map((r) => [r.column_name, true as const]));
+    columnCache.set(table, c);
+  }
+  return c;
+}
+
+/** Rows that differ, per table (empty when the client's copy equals the server's). */
+export function differences(a: Checksums, b: Checksums): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const entity of SYNC_ENTITIES) {
+    const keys = new Set([...a[entity].keys(), ...b[entity].keys()]);
+    const diff = [...keys].filter((k) => a[entity].get(k) !== b[entity].get(k));
+    if (diff.length) out[entity] = diff;
+  }
+  return out;
+}
+
+/**
+ * createOrder of the fixtures with a millisecond created_at: its lines' foreign key repeats created_at, which a
+ * JS Date read back from now() (microseconds) would not match.
+ */
+export function makeOrder(db: Parameters<typeof createOrder>[0], o: Parameters<typeof createOrder>[1]) {
+  return createOrder(db, { createdAt: new Date(), ...o });
+}
