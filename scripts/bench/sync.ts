@@ -74,7 +74,7 @@ const server = await startServer({
   migrate: false,
   port: 0,
   host: '127.0.0.1',
-  logger: createLogger('silent'),
+  logger: createLogger(process.env.BENCH_LOG_LEVEL ?? 'silent'),
   config: { throttle: { keyPrefix: `bench:${process.pid}` } },
 });
 const dirs: string[] = [];
@@ -103,7 +103,8 @@ try {
   };
   console.log(
     `initial sync: ${initial.rows!.toLocaleString('en')} rows (${initial.orders!.toLocaleString('en')} orders) in ${initial.seconds!.toFixed(1)} s: ` +
-      `${Math.round(initial.rowsPerSecond!).toLocaleString('en')} rows/s; client peak RSS ${Math.round(initial.maxRssMB!)} MB`,
+      `${Math.round(initial.rowsPerSecond!).toLocaleString('en')} rows/s; client peak RSS ${Math.round(initial.maxRssMB!)} MB ` +
+      `(${initial.pages} pages; ${initial.applySeconds!.toFixed(1)} s of it writing SQLite)`,
   );
   console.log(`no-change pull: p50 ${initial.noChangeP50!.toFixed(1)} ms, p95 ${initial.noChangeP95!.toFixed(1)} ms`);
 
