@@ -16,6 +16,7 @@ export class CopySink {
   private client: pg.Client;
   private failure: Error | null = null;
   private drained: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
   private done: Promise<void> | null = null;
 
   constructor(
@@ -34,6 +35,7 @@ export class CopySink {
     const stream = this.client.query(copyFrom(`COPY ${this.table} (${this.columns.join(', ')}) FROM STDIN`));
     stream.on('error', (e: Error) => {
       this.failure ??= new Error(`COPY ${this.table}: ${e.message}`, { cause: e });
+      this.wake?.(); // a producer waiting for 'drain' would otherwise wait forever
     });
     this.done = new Promise<void>((resolve, reject) => {
       stream.on('finish', resolve);
@@ -54,7 +56,11 @@ export class CopySink {
   /** A promise to await before producing more rows when the server falls behind, else null. */
   backpressure(): Promise<void> | null {
     if (this.failure) throw this.failure;
-    return this.drained;
+    return (
+      this.drained?.then(() => {
+        if (this.failure) throw this.failure;
+      }) ?? null
+    );
   }
 
   private flush(): void {
@@ -64,10 +70,12 @@ export class CopySink {
     this.bufferedChars = 0;
     if (!this.stream.write(chunk) && !this.drained) {
       this.drained = new Promise<void>((resolve) => {
-        this.stream!.once('drain', () => {
+        this.wake = () => {
           this.drained = null;
+          this.wake = null;
           resolve();
-        });
+        };
+        this.stream!.once('drain', () => this.wake?.());
       });
     }
   }
@@ -76,7 +84,7 @@ export class CopySink {
   async finish(): Promise<void> {
     this.flush();
     this.stream!.end();
-    await this.done;
+    await this.done?.catch(() => {}); // the 'error' listener has recorded it, with the table's name
     if (this.failure) throw this.failure;
   }
 

@@ -543,7 +543,8 @@ export class OrderGenerator {
       const from = steps[firstLate - 1]!.at;
       const n = steps.length - firstLate + 1;
       for (let k = firstLate; k < steps.length; k++) {
-        steps[k]!.at = Math.floor(from + ((this.nowLimit - from) * (k - firstLate + 1)) / n);
+        const squeezed = Math.floor(from + ((this.nowLimit - from) * (k - firstLate + 1)) / n);
+        steps[k]!.at = Math.max(squeezed, steps[k - 1]!.at + 1); // strictly after the step before
       }
     }
 
@@ -682,7 +683,7 @@ export class OrderGenerator {
         const category = st.status === '부재' ? 'ABSENCE' : st.status === '연기' ? 'POSTPONE' : 'CANCEL';
         const extra = st.reason ? { reasonCode: st.reason } : undefined;
         for (const m of branch.managers) this.notify(m, category, id, payload(extra), st.at);
-        if (st.status === '취소') this.notify(w.hq[0]!, category, id, payload(extra), st.at);
+        if (st.status === '취소') for (const h of w.hq) this.notify(h, category, id, payload(extra), st.at);
       }
     }
 
@@ -701,19 +702,51 @@ export class OrderGenerator {
     return id;
   }
 
+  /**
+   * Settlement notices: the last three locked weeks of each branch reach its managers, its installers with a
+   * login, the coordinators of the partners working there and HQ; a reopened week reaches the managers.
+   */
+  settlementNotices(): void {
+    const w = this.world;
+    for (const branch of w.branches) {
+      const weeks = w.weeks.filter((s) => s.branch === branch && s.lockedAt !== null);
+      const recipients = new Set<User>([...branch.managers, ...w.hq]);
+      for (const i of branch.installers) {
+        if (i.user) recipients.add(i.user);
+        for (const c of i.partner?.coordinators ?? []) recipients.add(c);
+      }
+      for (const s of weeks.slice(-3)) {
+        const payload = json({
+          branchCode: branch.spec.code,
+          periodStart: date(s.startDay),
+          periodEnd: date(s.startDay + 6),
+        });
+        for (const u of recipients) this.notify(u, 'SETTLEMENT_LOCK', null, payload, s.lockedAt!);
+      }
+      for (const s of weeks.filter((x) => x.unlockedAt !== null)) {
+        const payload = json({
+          branchCode: branch.spec.code,
+          periodStart: date(s.startDay),
+          periodEnd: date(s.startDay + 6),
+        });
+        for (const u of branch.managers) this.notify(u, 'SETTLEMENT_UNLOCK', null, payload, s.unlockedAt!);
+      }
+    }
+  }
+
   private window(day: number): string {
     const [from, to] = this.rng.pick(SLOTS);
     return kstWindow(day, from, to);
   }
 
-  private notify(user: User, category: string, orderId: string, payload: string, at: number): void {
+  private notify(user: User, category: string, orderId: string | null, payload: string, at: number): void {
     const r = this.rng;
     const age = this.opts.nowMs - at;
     const read = age > 2 * DAY_MS ? r.chance(0.92) : age > 2 * HOUR_MS ? r.chance(0.5) : false;
     const readAt = read ? at + Math.floor(Math.min(age - MINUTE_MS, r.range(5, 2880) * MINUTE_MS)) : 0;
     const emailed = !read && age > HOUR_MS && user.email !== null;
     this.sinks.notifications.row(
-      `${uuid7(at, r)}\t${user.id}\t${category}\t${orderId}\t${payload}\t${read ? 'READ' : 'UNREAD'}\t${read ? ts(readAt) : NULL}\t${emailed ? ts(at + HOUR_MS) : NULL}\t${read ? 2 : 1}\t${ts(at)}\t${ts(read ? readAt : at)}`,
+      `${uuid7(at, r)}\t${user.id}\t${category}\t${orderId ?? NULL}\t${payload}\t${read ? 'READ' : 'UNREAD'}\t${read ? ts(readAt) : NULL}\t${emailed ? ts(at + HOUR_MS) : NULL}\t${read ? 2 : 1}\t${ts(at)}\t${ts(read ? readAt : at)}`,
     );
   }
 }

@@ -17,7 +17,7 @@ export interface UserRecord {
 }
 
 const USER_COLUMNS = `
-  u.id, u.username, u.password_hash AS "passwordHash", u.full_name AS "fullName", u.email, u.locale,
+  u.id, u.username, auth_password_hash(u.id) AS "passwordHash", u.full_name AS "fullName", u.email, u.locale,
   u.branch_id AS "branchId", u.partner_id AS "partnerId", u.is_active AS "isActive",
   ARRAY(SELECT r.role_code FROM user_roles r WHERE r.user_id = u.id ORDER BY r.role_code)::text[] AS roles,
   -- installers is under row-level security; this only finds the record for the caller itself

@@ -44,5 +44,15 @@ END $$;
 UPDATE audit_logs SET table_name = 'orders', order_id = coalesce(order_id, record_id)
  WHERE table_name ~ '^orders_([0-9]{4}_[0-9]{2}|default)$';
 
+-- FR-11: the unread list must carry each notification's id (the client marks it read by id), and the index did
+-- not include it, so the list was a bitmap heap scan instead of an index-only scan (found by
+-- test/db/query-plans.test.ts).
+DROP INDEX idx_notifications_user_read_date;
+CREATE INDEX idx_notifications_user_read_date ON notifications(user_id, status, created_at DESC)
+  INCLUDE (id, payload, order_id, category);
+
 -- Down Migration
--- The corrected function stays: restoring the partition names would only bring the bug back.
+-- The corrected audit function stays: restoring the partition names would only bring the bug back.
+DROP INDEX idx_notifications_user_read_date;
+CREATE INDEX idx_notifications_user_read_date ON notifications(user_id, status, created_at DESC)
+  INCLUDE (payload, order_id, category);
