@@ -34,7 +34,10 @@ if ((env.PHASE ?? 'initial') === 'initial') {
     const ta = performance.now();
     store.applyPage(page);
     applyMs += performance.now() - ta;
-    if (env.BENCH_DEBUG) console.error(`page ${pages} ${page.changes.length} apply ${(performance.now() - ta).toFixed(0)} ms total ${(performance.now() - t0).toFixed(0)}`);
+    if (env.BENCH_DEBUG)
+      console.error(
+        `page ${pages} ${page.changes.length} apply ${(performance.now() - ta).toFixed(0)} ms total ${(performance.now() - t0).toFixed(0)}`,
+      );
     rows += page.changes.length;
     pages++;
     if (!page.hasMore) break;
