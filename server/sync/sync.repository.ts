@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import {
   ENTITY_KEY,
+  type OpResult,
   ORDER_CHILDREN,
   SYNC_ENTITIES,
   type SyncEntity,
@@ -35,11 +36,6 @@ export interface StampedRow {
   version: number | null;
   deleted: boolean;
   row: string;
-}
-
-/** The timestamps of to_jsonb() follow the session time zone: the pull always speaks UTC. */
-export async function speakUtc(tx: Tx): Promise<void> {
-  await tx.query({ name: 'sync_utc', text: "SELECT set_config('TimeZone', 'UTC', true)" });
 }
 
 /**
@@ -215,17 +211,9 @@ export async function orderChildren(
   return out;
 }
 
-/** One row as the pull delivers it (push answers carry it too), or null when gone or hidden. */
+/** One row as the pull delivers it (push answers carry it too), or null when gone or hidden (sync_row(), 0031). */
 export async function rowOf(tx: Tx, entity: SyncEntity, id: string): Promise<SyncRow | null> {
-  const key = ENTITY_KEY[entity];
-  // an order is found through order_numbers, so only its own partition is read
-  const where =
-    entity === 'orders'
-      ? 't.id = $1::uuid AND t.created_at = (SELECT n.order_created_at FROM order_numbers n WHERE n.order_id = $1::uuid)'
-      : `t.${key} = $1::${keyType(entity)}`;
-  const { rows } = await tx.query<{ row: SyncRow }>(
-    named(`SELECT to_jsonb(t) - 'change_xid' AS row FROM ${entity} t WHERE ${where}`, [id]),
-  );
+  const { rows } = await tx.query<{ row: SyncRow | null }>(named('SELECT sync_row($1, $2) AS row', [entity, id]));
   return rows[0]?.row ?? null;
 }
 
@@ -292,6 +280,46 @@ export async function recordOp(tx: Tx, r: OpRecord): Promise<boolean> {
     ),
   );
   return rowCount === 1;
+}
+
+/**
+ * Records a SYNCED op with its answer (the entity's row read by sync_row()) in one statement and returns the
+ * answer; null when the op id was recorded before (a retry, or a concurrent request with the same op).
+ */
+export async function recordSynced(
+  tx: Tx,
+  r: Omit<OpRecord, 'status' | 'lastError' | 'result'>,
+  version: number,
+): Promise<OpResult | null> {
+  const { rows } = await tx.query<{ result: OpResult }>(
+    named(
+      `INSERT INTO offline_sync_queue(op_id, client_id, user_id, branch_id, operation_type, op_kind, entity_type,
+                                      entity_id, payload, expected_version, status, result, synced_at)
+       SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'SYNCED',
+              jsonb_build_object('opId', $12::text, 'status', 'SYNCED', 'version', $11::int,
+                                 'current', sync_row($13::text, $14::text)),
+              now()
+       ON CONFLICT (op_id) DO NOTHING
+       RETURNING result`,
+      [
+        r.opId,
+        r.clientId,
+        r.userId,
+        r.branchId,
+        r.operationType,
+        r.kind,
+        r.entity,
+        r.entityId,
+        JSON.stringify(r.payload ?? {}),
+        r.expectedVersion,
+        version,
+        r.opId,
+        r.entity,
+        r.entityId,
+      ],
+    ),
+  );
+  return rows[0]?.result ?? null;
 }
 
 export interface QueueFilter {
