@@ -3,11 +3,12 @@
 // Prints its figures; asserts nothing. Uses DATABASE_URL, else the embedded PostgreSQL. The data set (db/seed
 // generator, 2 branches) is kept in its own database between runs; the largest branch gets ~63 % of the orders.
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { appRolePassword, migrate } from '../../db/migrate.js';
+import { appRolePassword, migrate, migrationsDir } from '../../db/migrate.js';
 import { startDatabase, withDatabase, withUser } from '../../db/pg/embedded.js';
 import { generate } from '../../db/seed/generate.js';
 import { DEMO_PASSWORD } from '../../db/seed/passwords.js';
@@ -35,9 +36,19 @@ function runClient(env: Record<string, string>): Promise<Record<string, number>>
 }
 
 const db = await startDatabase();
-const name = `dispatch_bench_sync_o${TOTAL_ORDERS}`;
+// the data set is kept between runs, for as long as the migrations stay the same
+const hash = createHash('sha256');
+for (const f of readdirSync(migrationsDir).sort()) hash.update(f).update(readFileSync(join(migrationsDir, f)));
+const name = `dispatch_bench_sync_o${TOTAL_ORDERS}_${hash.digest('hex').slice(0, 8)}`;
 const admin = new pg.Client({ connectionString: db.url });
 await admin.connect();
+for (const { datname } of (
+  await admin.query<{ datname: string }>(
+    "SELECT datname FROM pg_database WHERE datname LIKE 'dispatch\\_bench\\_sync\\_%' AND datname <> $1",
+    [name],
+  )
+).rows)
+  await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
 const exists = (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1;
 const url = withDatabase(db.url, name);
 if (!exists) {
