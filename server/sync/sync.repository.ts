@@ -39,26 +39,19 @@ export interface StampedRow {
 }
 
 /**
- * A pull's session: UTC, and no JIT (its queries are many small index scans over partitions, whose compilation
- * would cost more than it saves).
+ * Starts a pull: the session speaks UTC (to_jsonb's timestamps) and compiles nothing (JIT would cost more than
+ * these many small index scans over partitions), and returns the upper end of the next window,
+ * sync_horizon() (migration 0030): every transaction of this database with a smaller id has ended, so the set
+ * of rows stamped below it can only shrink (a row re-stamped by a later write leaves for a later window), never
+ * grow. Also the newest pruned tombstone id (sync_prune_change_log). One round trip.
  */
-export async function pullSession(tx: Tx): Promise<void> {
-  await tx.query({
-    name: 'sync_pull_session',
-    text: "SELECT set_config('TimeZone', 'UTC', true), set_config('jit', 'off', true)",
-  });
-}
-
-/**
- * The upper end of the next window (sync_horizon(), migration 0030): every transaction of this database with a
- * smaller id has ended, so the set of rows stamped below it can only shrink (a row re-stamped by a later write
- * leaves for a later window), never grow.
- */
-export async function horizon(tx: Tx): Promise<{ hi: string; prunedUpTo: string }> {
-  const { rows } = await tx.query<{ hi: string; pruned: string }>({
-    name: 'sync_horizon',
-    text: 'SELECT sync_horizon()::text AS hi, (SELECT pruned_up_to::text FROM sync_log_horizon) AS pruned',
-  });
+export async function startPull(tx: Tx): Promise<{ hi: string; prunedUpTo: string }> {
+  const { rows } = await tx.query<{ hi: string; pruned: string }>(
+    named(
+      `SELECT set_config('TimeZone', 'UTC', true), set_config('jit', 'off', true), sync_horizon()::text AS hi,
+              (SELECT pruned_up_to::text FROM sync_log_horizon) AS pruned`,
+    ),
+  );
   return { hi: rows[0]!.hi, prunedUpTo: rows[0]!.pruned ?? '0' };
 }
 

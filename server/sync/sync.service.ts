@@ -62,8 +62,7 @@ export async function pullChanges(tx: Tx, actor: Actor, query: unknown): Promise
   const q = parse(pullQuery, query);
   const scope = scopeFingerprint(actor);
   const previous = q.cursor ? decodeCursor(q.cursor) : null;
-  await repo.pullSession(tx);
-  const { hi, prunedUpTo } = await repo.horizon(tx);
+  const { hi, prunedUpTo } = await repo.startPull(tx);
 
   let c: ServerCursor;
   let reset = false;
