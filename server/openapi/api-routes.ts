@@ -4,6 +4,7 @@ import { attachmentRouteDocs } from '../attachments/attachments.routes.js';
 import { exportRouteDocs } from '../exports/exports.routes.js';
 import { notificationRouteDocs } from '../notifications/notifications.routes.js';
 import { opsRouteDocs } from '../ops/ops.routes.js';
+import { syncRouteDocs } from '../sync/sync.routes.js';
 import { authRouteDocs } from './core-routes.js';
 import { openApiRouteDocs } from './openapi.routes.js';
 import type { RouteDoc } from './registry.js';
@@ -16,5 +17,6 @@ export function apiRouteDocs(): RouteDoc[] {
     ...notificationRouteDocs,
     ...exportRouteDocs,
     ...attachmentRouteDocs,
+    ...syncRouteDocs,
   ];
 }
