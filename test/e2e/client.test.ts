@@ -408,6 +408,7 @@ describe('branch client', () => {
     });
     await page.waitForSelector('.toast >> text=셀을 붙여넣었습니다');
     await page.waitForSelector('.toast.error >> text=붙여넣지 못한 셀 1개');
+    expect(await page.textContent('.toast.error')).toContain('연락처: 전화번호 형식이 아닙니다');
     await expect
       .poll(
         async () =>
@@ -460,7 +461,8 @@ describe('branch client', () => {
         timeout: 30_000,
       })
       .toBe(1);
-    await page.waitForSelector('[data-testid=order-detail] >> text=분할 주문', { timeout: 30_000 });
+    await page.waitForSelector('[data-testid=order-detail] form', { state: 'detached', timeout: 30_000 });
+    await page.waitForSelector('[data-testid=order-detail] li >> text=분할 주문', { timeout: 30_000 });
     await shot(page, '12b-detail-split');
     await page.click('[data-testid=order-detail] button[aria-label="닫기"]');
     await page.fill('[data-testid=filter-orderNo]', '');
