@@ -4,7 +4,7 @@ import { attachmentRouteDocs } from '../attachments/attachments.routes.js';
 import { exportRouteDocs } from '../exports/exports.routes.js';
 import { notificationRouteDocs } from '../notifications/notifications.routes.js';
 import { opsRouteDocs } from '../ops/ops.routes.js';
-import { authRouteDocs } from './core-routes.js';
+import { authRouteDocs, orderRouteDocs, settlementRouteDocs, syncRouteDocs } from './core-routes.js';
 import { openApiRouteDocs } from './openapi.routes.js';
 import type { RouteDoc } from './registry.js';
 
@@ -13,6 +13,9 @@ export function apiRouteDocs(): RouteDoc[] {
     ...opsRouteDocs,
     ...openApiRouteDocs,
     ...authRouteDocs,
+    ...orderRouteDocs,
+    ...settlementRouteDocs,
+    ...syncRouteDocs,
     ...notificationRouteDocs,
     ...exportRouteDocs,
     ...attachmentRouteDocs,
