@@ -1,6 +1,7 @@
 // Validation of order writes, shared by the REST API (server), sync ops (server) and the client (before a write
 // enters the outbox). Unknown fields are rejected everywhere (.strict()).
 import { z } from 'zod';
+import { splitLines } from './order-parts.js';
 import { ORDER_STATUSES } from './order-status.js';
 
 export const uuid = z.uuid();
@@ -96,6 +97,8 @@ export const statusChange = z
     appointmentTimeWindow: timeWindow.optional(),
     /** HQ correcting an order out of a terminal state (DESIGN.md §2): outside TRANSITIONS, needs notes. */
     correction: z.boolean().optional(),
+    /** 부분인수 needs the lines (or parts) not delivered: they are split off into a new order. */
+    undelivered: splitLines.optional(),
   })
   .strict()
   .refine((c) => !c.correction || (c.notes ?? '').trim().length > 0, {

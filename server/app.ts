@@ -3,14 +3,18 @@ import helmet from 'helmet';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { pinoHttp } from 'pino-http';
+import { adminRoutes } from './admin/admin.routes.js';
 import { assignmentRoutes } from './assignment/assignment.routes.js';
 import { attachmentsRoutes } from './attachments/attachments.routes.js';
+import { auditRoutes } from './audit/audit.routes.js';
 import { authRoutes } from './auth/auth.routes.js';
 import { createLoginThrottle } from './auth/throttle.js';
 import { AccessTokens } from './auth/tokens.js';
+import { type Cache, createCache } from './cache/index.js';
 import type { ServerConfig } from './config.js';
 import { customersRoutes } from './customers/customers.routes.js';
 import { dashboardRoutes } from './dashboard/dashboard.routes.js';
+import { setCommitListener } from './db/transaction.js';
 import { exportsRoutes } from './exports/exports.routes.js';
 import { errorHandler, notFoundRoute } from './http/error-handler.js';
 import type { Logger } from './logger.js';
@@ -22,9 +26,12 @@ import { opsRoutes } from './ops/ops.routes.js';
 import { redactUrl, requestId } from './ops/request-log.js';
 import type { Runtime } from './ops/runtime.js';
 import { ordersRoutes } from './orders/orders.routes.js';
+import { serialsRoutes } from './serials/serials.routes.js';
 import { settlementsRoutes } from './settlements/settlements.routes.js';
+import { splitRoutes } from './splits/split.routes.js';
 import { orderOpHandlers } from './sync/sync.op-handlers.js';
 import { syncRoutes } from './sync/sync.routes.js';
+import { wasteRoutes } from './waste/waste.routes.js';
 import { workflowRoutes } from './workflow/workflow.routes.js';
 
 export interface AppDeps {
@@ -34,6 +41,8 @@ export interface AppDeps {
   logger: Logger;
   /** shared store of the login throttle when REDIS_URL is set */
   redis?: Redis;
+  /** default: Redis when `redis` is given, else in-process (server/cache) */
+  cache?: Cache;
   /** job queue, notification hub, storage (server/ops/runtime.ts) */
   runtime: Runtime;
 }
@@ -43,11 +52,15 @@ export function createApp(deps: AppDeps): Express {
   const { pool, config, logger } = deps;
   const tokens = AccessTokens.fromConfig(config);
   const throttle = createLoginThrottle(config.throttle, deps.redis);
-  const routeDeps = { pool, config, tokens, throttle };
+  const cache = deps.cache ?? createCache({ redis: deps.redis, keyPrefix: config.cacheKeyPrefix, logger });
+  // Every committed transaction of this pool bumps the cache generations its writes touched (migration 0021).
+  setCommitListener(pool, (touched) => cache.invalidate(touched));
+  const routeDeps = { pool, config, tokens, throttle, cache };
   const { runtime } = deps;
   const metrics = new Metrics({ pool, routes: apiRouteDocs(), jobs: runtime.jobs, hub: runtime.hub });
 
   const app = express();
+  app.locals.cache = cache;
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.use(helmet());
@@ -83,6 +96,12 @@ export function createApp(deps: AppDeps): Express {
   app.use('/api', attachmentsRoutes({ ...routeDeps, storage: runtime.storage }));
   app.use('/api', exportsRoutes({ ...routeDeps, jobs: runtime.jobs, storage: runtime.storage }));
   app.use('/api', syncRoutes({ ...routeDeps, logger, opHandlers: orderOpHandlers }));
+  // issue 4, first half: split orders, serials, waste pick-ups and ECOAS, admin, audit
+  app.use('/api', splitRoutes(routeDeps));
+  app.use('/api', serialsRoutes(routeDeps));
+  app.use('/api', wasteRoutes(routeDeps));
+  app.use('/api', adminRoutes(routeDeps));
+  app.use('/api', auditRoutes(routeDeps));
 
   app.use('/api', notFoundRoute());
   app.use(errorHandler(logger));

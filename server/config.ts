@@ -17,6 +17,8 @@ export interface ServerConfig {
   /** Express "trust proxy": set when a reverse proxy forwards the client address */
   trustProxy: boolean | number | string;
   bodyLimit: string;
+  /** prefix of the cache's keys (server/cache), so deployments sharing one Redis keep apart */
+  cacheKeyPrefix: string;
   throttle: {
     /** prefix of the limiter keys, so several deployments (or test files) can share one Redis */
     keyPrefix: string;
@@ -91,6 +93,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     redisUrl: env.REDIS_URL || undefined,
     trustProxy: trustProxyFromEnv(env.TRUST_PROXY),
     bodyLimit: env.BODY_LIMIT ?? '1mb',
+    cacheKeyPrefix: env.CACHE_KEY_PREFIX ?? 'dispatch:cache',
     throttle: {
       keyPrefix: env.THROTTLE_KEY_PREFIX ?? 'dispatch:login',
       perUsername: { points: intFromEnv(env, 'LOGIN_MAX_FAILURES_PER_USER', 5), durationSeconds: 15 * 60 },

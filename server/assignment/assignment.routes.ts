@@ -14,7 +14,7 @@ export function assignmentRoutes(deps: RouteDeps): Router {
   );
   r.get(
     '/installers/assignable',
-    guarded(deps, 'installers.read', ({ tx, actor, req }) => assignableInstallers(tx, actor, req.query)),
+    guarded(deps, 'installers.read', ({ tx, actor, req }) => assignableInstallers(tx, actor, req.query, deps.cache)),
   );
   return r;
 }

@@ -7,6 +7,7 @@ import { CAPACITY_STATUSES, canTransition, type OrderStatus } from '../../domain
 import { can } from '../../domain/roles.js';
 import { authorize } from '../auth/authorize.js';
 import { branchInScope } from '../branches/branch-scope.js';
+import { CACHE_TTL, type Cache, cached, orderDataScopes, visibilityKey } from '../cache/index.js';
 import { type Tx, withTriggerNotes } from '../db/transaction.js';
 import type { Actor } from '../http/context.js';
 import { ForbiddenError, RuleError } from '../http/errors.js';
@@ -134,12 +135,19 @@ export const assignableQuery = z
   .strict();
 
 /** GET /api/installers/assignable?branchId&date[&orderId]: who still has a free slot that day (and the skills). */
-export async function assignableInstallers(tx: Tx, actor: Actor, query: unknown) {
+export async function assignableInstallers(tx: Tx, actor: Actor, query: unknown, cache?: Cache) {
   authorize(actor, 'installers.read');
   const q = parse(assignableQuery, query);
   const branch = (await branchInScope(tx, actor, q.branchId, { required: true }))!;
   const requiredSkills = q.orderId ? await repo.requiredSkills(tx, (await requireOrder(tx, q.orderId)).id) : [];
-  const installers = await repo.installersWithLoad(tx, branch.id, q.date);
+  // assignable-installers cache (seed §3, 1 min): installer and order writes of the branch invalidate it
+  const installers = await cached(cache, {
+    namespace: 'assignable',
+    key: [visibilityKey(actor), branch.id, q.date],
+    scopes: orderDataScopes(branch.id),
+    ttlSeconds: CACHE_TTL.assignableInstallers,
+    load: () => repo.installersWithLoad(tx, branch.id, q.date),
+  });
   return {
     branchId: branch.id,
     date: q.date,

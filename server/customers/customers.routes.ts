@@ -6,7 +6,7 @@ export function customersRoutes(deps: RouteDeps): Router {
   const r = Router();
   r.get(
     '/customers/history',
-    guarded(deps, 'customers.history', ({ tx, actor, req }) => customerHistory(tx, actor, req.query)),
+    guarded(deps, 'customers.history', ({ tx, actor, req }) => customerHistory(tx, actor, req.query, deps.cache)),
   );
   return r;
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { phone } from '../../domain/order-schemas.js';
 import { authorize } from '../auth/authorize.js';
+import { CACHE_TTL, type Cache, cached, scopes, visibilityKey } from '../cache/index.js';
 import type { Tx } from '../db/transaction.js';
 import type { Actor } from '../http/context.js';
 import { ValidationError } from '../http/errors.js';
@@ -16,7 +17,7 @@ export const customerHistoryQuery = z
   .strict();
 
 /** GET /api/customers/history?name=…|phone=… (FR-16): the customer's orders the caller may see. */
-export async function customerHistory(tx: Tx, actor: Actor, query: unknown) {
+export async function customerHistory(tx: Tx, actor: Actor, query: unknown, cache?: Cache) {
   authorize(actor, 'customers.history');
   const q = parse(customerHistoryQuery, query);
   if ((q.name === undefined) === (q.phone === undefined)) {
@@ -24,5 +25,13 @@ export async function customerHistory(tx: Tx, actor: Actor, query: unknown) {
       params: { fields: 'name, phone' },
     });
   }
-  return { items: await customerOrders(tx, { name: q.name, phone: q.phone }, q.limit) };
+  // customer cache (seed §3, 30 min): a write to any order of this customer (name or phone) invalidates it
+  const items = await cached(cache, {
+    namespace: 'customer',
+    key: [visibilityKey(actor), q.name, q.phone, q.limit],
+    scopes: [q.name !== undefined ? scopes.customerName(q.name) : scopes.customerPhone(q.phone!), scopes.reference],
+    ttlSeconds: CACHE_TTL.customer,
+    load: () => customerOrders(tx, { name: q.name, phone: q.phone }, q.limit),
+  });
+  return { items };
 }

@@ -6,7 +6,7 @@ export function dashboardRoutes(deps: RouteDeps): Router {
   const r = Router();
   r.get(
     '/dashboard/progress',
-    guarded(deps, 'dashboard.progress', ({ tx, actor, req }) => progress(tx, actor, req.query)),
+    guarded(deps, 'dashboard.progress', ({ tx, actor, req }) => progress(tx, actor, req.query, deps.cache)),
   );
   return r;
 }

@@ -3,6 +3,7 @@ import { isoDate, uuid } from '../../domain/order-schemas.js';
 import { ORDER_STATUSES, type OrderStatus } from '../../domain/order-status.js';
 import { authorize } from '../auth/authorize.js';
 import { branchInScope } from '../branches/branch-scope.js';
+import { CACHE_TTL, type Cache, cached, orderDataScopes, visibilityKey } from '../cache/index.js';
 import type { Tx } from '../db/transaction.js';
 import type { Actor } from '../http/context.js';
 import { ValidationError } from '../http/errors.js';
@@ -36,7 +37,7 @@ function daysBetween(from: string, to: string): string[] {
  * range (days without orders included, for charts), and the totals. Without branchId: every order the caller
  * may see (a branch manager: its branch).
  */
-export async function progress(tx: Tx, actor: Actor, query: unknown) {
+export async function progress(tx: Tx, actor: Actor, query: unknown, cache?: Cache) {
   authorize(actor, 'dashboard.progress');
   const q = parse(progressQuery, query);
   if (q.from > q.to) throw new ValidationError('to', 'errors.rangeReversed');
@@ -45,7 +46,14 @@ export async function progress(tx: Tx, actor: Actor, query: unknown) {
   }
   const days = daysBetween(q.from, q.to);
   const branch = await branchInScope(tx, actor, q.branchId);
-  const rows = await progressCounts(tx, { branchId: branch?.id, from: q.from, to: q.to, dateField: q.dateField });
+  // KPI cache (seed §3, 5 min): per caller visibility and branch; any order write of the branch invalidates it
+  const rows = await cached(cache, {
+    namespace: 'kpi',
+    key: [visibilityKey(actor), branch?.id, q.from, q.to, q.dateField],
+    scopes: orderDataScopes(branch?.id),
+    ttlSeconds: CACHE_TTL.kpi,
+    load: () => progressCounts(tx, { branchId: branch?.id, from: q.from, to: q.to, dateField: q.dateField }),
+  });
   const byDay = new Map(days.map((d) => [d, zeroCounts()]));
   const totals = zeroCounts();
   for (const r of rows) {

@@ -37,6 +37,11 @@ const CONSTRAINT_FIELDS: Record<string, string> = {
   uq_users_username: 'username',
   uq_branches_code: 'code',
   uq_partners_code: 'code',
+  // row-level security hides the key in the error detail of these, so the constraint must say it
+  uq_installers_user: 'userId',
+  uq_reason_codes_code: 'code',
+  waste_codes_pkey: 'code',
+  uq_item_skill_rules_prefix: 'itemPrefix',
 };
 
 /** "Key (order_no)=(A-1) already exists." → order_no; composite keys give their last column. */

@@ -14,20 +14,43 @@ export interface RequestContext {
   partnerId: string | null;
 }
 
+/**
+ * Told after a transaction of its pool has committed, with the cache scopes the transaction's writes touched
+ * (the triggers of migration 0021 collect them in app.cache_touched). The cache bumps their generations here:
+ * after COMMIT, never before, so no reader can load pre-commit data under the new generation (server/cache).
+ * It must not throw: the transaction is committed whatever it does.
+ */
+export type CommitListener = (touchedScopes: string[]) => Promise<void>;
+
+const commitListeners = new WeakMap<pg.Pool, CommitListener>();
+
+export function setCommitListener(pool: pg.Pool, listener: CommitListener | undefined): void {
+  if (listener) commitListeners.set(pool, listener);
+  else commitListeners.delete(pool);
+}
+
 async function inTransaction<T>(
   pool: pg.Pool,
   setup: ((tx: Tx) => Promise<unknown>) | null,
   fn: (tx: Tx) => Promise<T>,
 ): Promise<T> {
   const client = await pool.connect();
+  const listener = commitListeners.get(pool);
   let broken: Error | undefined;
+  let result: T;
+  let touched: string[] = [];
+  let afterCommitWork: ReturnType<typeof takeAfterCommit> = [];
   try {
     await client.query('BEGIN');
     if (setup) await setup(client);
-    const result = await fn(client);
+    result = await fn(client);
+    if (listener) {
+      // read inside the transaction: the setting is transaction-local and gone after COMMIT
+      const r = await client.query<{ t: string | null }>(`SELECT current_setting('app.cache_touched', true) AS t`);
+      touched = r.rows[0]?.t ? r.rows[0].t.split(',') : [];
+    }
     await client.query('COMMIT');
-    await runAfterCommit(takeAfterCommit(client));
-    return result;
+    afterCommitWork = takeAfterCommit(client);
   } catch (err) {
     takeAfterCommit(client);
     try {
@@ -40,6 +63,9 @@ async function inTransaction<T>(
     // A client whose ROLLBACK failed is in an unknown state: drop it instead of returning it to the pool.
     client.release(broken);
   }
+  if (listener && touched.length > 0) await listener(touched);
+  await runAfterCommit(afterCommitWork);
+  return result;
 }
 
 /**

@@ -5,6 +5,7 @@ import type pg from 'pg';
 import type { Action } from '../../domain/roles.js';
 import { authorize } from '../auth/authorize.js';
 import type { AccessTokens } from '../auth/tokens.js';
+import type { Cache } from '../cache/index.js';
 import { type Tx, withRequestTransaction } from '../db/transaction.js';
 import { type Actor, setActor } from './context.js';
 import { UnauthorizedError } from './errors.js';
@@ -12,6 +13,8 @@ import { UnauthorizedError } from './errors.js';
 export interface RouteDeps {
   pool: pg.Pool;
   tokens: AccessTokens;
+  /** the answer cache (server/cache); services read through it where seed §3 asks for one */
+  cache?: Cache;
 }
 
 export interface Call {

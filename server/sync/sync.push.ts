@@ -54,7 +54,7 @@ function isTransient(e: unknown): boolean {
   const code = typeof err?.code === 'string' ? err.code : '';
   if (/^(08|53|57P)/.test(code)) return true;
   const message = typeof err?.message === 'string' ? err.message : '';
-  return /Connection terminated|ECONNREFUSED|ECONNRESET|timeout exceeded when trying to connect|Client has encountered a connection error|connect ETIMEDOUT/.test(
+  return /Connection terminated|ECONNREFUSED|ECONNRESET|timeout exceeded when trying to connect|Client has encountered a connection error|connect ETIMEDOUT|Cannot use a pool after calling end|Client was closed/.test(
     message,
   );
 }

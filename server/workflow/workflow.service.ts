@@ -19,6 +19,8 @@ import { parse, parseId } from '../http/validate.js';
 import { notifyOrderAssigned, notifyOrderStatusChanged } from '../notifications/notifications.service.js';
 import type { Order, OrderChanges } from '../orders/orders.repository.js';
 import { applyOrderChanges, requireOrder, requireVersion } from '../orders/orders.service.js';
+import { requireSerialsForDelivery } from '../serials/serials.service.js';
+import { requireUndelivered, splitOffLines } from '../splits/split.service.js';
 import { findReasonCode } from './workflow.repository.js';
 
 /**
@@ -26,7 +28,8 @@ import { findReasonCode } from './workflow.repository.js';
  *
  * Order of checks: the body (400), whether the role may set that status at all (403), the order (404), the
  * version (409), the transition (422 listing the statuses this role may go to from here), the reason code.
- * 부분인수 is accepted here; splitting off the undelivered part is POST /api/orders/:id/split (the split issue).
+ * 부분인수 needs `undelivered` [{lineId, quantity}]: that part is split off into a new order (split.service.ts).
+ * 인수 and 부분인수 need the serial numbers of serialised items (serials.service.ts), 422 listing the lines.
  */
 export async function changeStatus(tx: Tx, actor: Actor, id: unknown, body: unknown): Promise<Order> {
   authorize(actor, 'orders.status');
@@ -94,8 +97,15 @@ export async function changeStatus(tx: Tx, actor: Actor, id: unknown, body: unkn
     // Coming back into the installer's day (from 연기) takes a slot again: the assignment rules apply.
     if (!CAPACITY_STATUSES.includes(from)) await checkAssignment(tx, order, order.installerId, { override: false });
   }
-  // TODO(serials issue): 인수 must also require a serial per unit of the lines whose item_skill_rules say
-  // requires_serial; the serials capability adds that check here.
+  // 부분인수: the undelivered lines (or parts) go to a new child order in this same transaction (split).
+  if (to === '부분인수') {
+    const undelivered = requireUndelivered(input.undelivered, 'undelivered');
+    await splitOffLines(tx, actor, order, undelivered, { appointment: 'clear', field: 'undelivered' });
+  } else if (input.undelivered !== undefined) {
+    throw new ValidationError('undelivered', 'errors.split.undeliveredNotExpected', { params: { status: to } });
+  }
+  // 인수 (and the delivered part of 부분인수) needs a serial for every unit of a serialised item.
+  if (to === '인수' || to === '부분인수') await requireSerialsForDelivery(tx, order);
 
   const changed = await withTriggerNotes(
     tx,

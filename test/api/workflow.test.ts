@@ -51,8 +51,9 @@ function statusBody(to: OrderStatus, version = 1): Record<string, unknown> {
  * An order of branch a in `status`, assigned (so every status is a possible starting point), due today. By
  * default to a's installer; the transition table uses one with room for all its orders on one day.
  */
-function orderIn(status: OrderStatus, installerId = a.installer.id) {
-  return createOrder(db.owner, { branchId: a.branch.id, partnerId: a.partner.id, installerId, status });
+function orderIn(status: OrderStatus, installerId = a.installer.id, quantity = 1) {
+  const lines = [{ itemCode: 'GEN-100', itemName: '소형 가전', quantity }];
+  return createOrder(db.owner, { branchId: a.branch.id, partnerId: a.partner.id, installerId, status, lines });
 }
 
 describe('POST /api/orders/:id/status — the transition table', () => {
@@ -65,8 +66,11 @@ describe('POST /api/orders/:id/status — the transition table', () => {
     const failures: string[] = [];
     for (const from of ORDER_STATUSES) {
       for (const to of ORDER_STATUSES) {
-        const order = await orderIn(from, roomy.id);
-        const r = await api.request('POST', `/api/orders/${order.id}/status`, { token: t.hq, body: statusBody(to) });
+        // 부분인수 splits the undelivered part off (split.service.ts): two units, one delivered
+        const order = await orderIn(from, roomy.id, to === '부분인수' ? 2 : 1);
+        const body = statusBody(to);
+        if (to === '부분인수') body.undelivered = [{ lineId: order.lineIds[0], quantity: 1 }];
+        const r = await api.request('POST', `/api/orders/${order.id}/status`, { token: t.hq, body });
         const allowed = TRANSITIONS[from].includes(to);
         if (allowed && (r.status !== 200 || r.body.status !== to || r.body.version !== 2)) {
           failures.push(`${from} → ${to}: expected 200, got ${r.status} ${JSON.stringify(r.body)}`);

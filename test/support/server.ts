@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { Express } from 'express';
 import type pg from 'pg';
 import type { TokenPair } from '../../server/auth/auth.service.js';
+import type { Cache } from '../../server/cache/index.js';
 import type { ConfigOverrides } from '../../server/config.js';
 import { createLogger } from '../../server/logger.js';
 import type { Runtime } from '../../server/ops/runtime.js';
@@ -33,6 +34,8 @@ export interface TestServer {
   pool: pg.Pool;
   /** the JWT secret, to forge tokens in tests (e.g. an expired one) */
   jwtSecret: string;
+  /** the server's cache (server/cache): Redis when REDIS_URL is set, else in-process */
+  cache: Cache;
   /** job queue, notification hub, storage: e.g. runtime.jobs.runNow(…) runs a scheduled job now */
   runtime: Runtime;
   // biome-ignore lint/suspicious/noExplicitAny: tests read response bodies loosely
@@ -46,7 +49,7 @@ export async function startTestServer(
   db: TestDatabase,
   opts: { config?: ConfigOverrides; poolMax?: number } = {},
 ): Promise<TestServer> {
-  const jwtSecret = randomBytes(32).toString('base64url');
+  const jwtSecret = opts.config?.jwtSecret ?? randomBytes(32).toString('base64url');
   const running = await startServer({
     ownerUrl: db.ownerUrl,
     appUrl: db.appUrl,
@@ -57,6 +60,8 @@ export async function startTestServer(
     logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
     config: {
       jwtSecret,
+      // one Redis may serve many test files at once: each server gets its own cache keys unless told to share
+      cacheKeyPrefix: `test:${randomBytes(6).toString('hex')}:cache`,
       ...opts.config,
       // one Redis may serve many test files at once: each server gets its own throttle keys
       throttle: { keyPrefix: `test:${randomBytes(6).toString('hex')}`, ...opts.config?.throttle },
@@ -87,6 +92,7 @@ export async function startTestServer(
     app: running.app,
     pool: running.pool,
     jwtSecret,
+    cache: running.app.locals.cache as Cache,
     runtime: running.runtime,
     request,
     async login(username, password = DEFAULT_PASSWORD) {

@@ -1,0 +1,106 @@
+import type { Tx } from '../db/transaction.js';
+
+export interface SerialRow {
+  id: string;
+  orderLineId: string;
+  serial: string;
+  recordedBy: string | null;
+  recordedAt: Date;
+  version: number;
+}
+
+const COLUMNS = `s.id, s.order_line_id AS "orderLineId", s.serial, s.recorded_by AS "recordedBy",
+  s.recorded_at AS "recordedAt", s.version`;
+
+export async function listSerials(tx: Tx, orderId: string): Promise<SerialRow[]> {
+  const { rows } = await tx.query<SerialRow>(
+    `SELECT ${COLUMNS} FROM serial_numbers s WHERE s.order_id = $1 ORDER BY s.recorded_at, s.serial`,
+    [orderId],
+  );
+  return rows;
+}
+
+export interface LockedLine {
+  id: string;
+  itemCode: string;
+  quantity: number;
+  recorded: number;
+}
+
+/** The order's line, locked so two requests adding serials to it are counted one after the other. */
+export async function lockLine(tx: Tx, orderId: string, lineId: string): Promise<LockedLine | undefined> {
+  const { rows } = await tx.query<LockedLine>(
+    `SELECT l.id, l.item_code AS "itemCode", l.quantity,
+            (SELECT count(*)::int FROM serial_numbers s WHERE s.order_line_id = l.id) AS recorded
+       FROM order_lines l WHERE l.id = $1 AND l.order_id = $2 FOR UPDATE OF l`,
+    [lineId, orderId],
+  );
+  return rows[0];
+}
+
+/** Inserts the serials not taken yet; returns the inserted rows (a taken serial is skipped, not an error). */
+export async function insertSerials(tx: Tx, lineId: string, serials: string[], userId: string): Promise<SerialRow[]> {
+  const { rows } = await tx.query<SerialRow>(
+    `INSERT INTO serial_numbers AS s (order_line_id, order_id, order_created_at, serial, recorded_by)
+     SELECT l.id, l.order_id, l.order_created_at, x.serial, $3
+       FROM order_lines l, unnest($2::text[]) WITH ORDINALITY AS x(serial, n)
+      WHERE l.id = $1
+      ORDER BY x.n
+     ON CONFLICT (serial) DO NOTHING
+     RETURNING ${COLUMNS}`,
+    [lineId, serials, userId],
+  );
+  return rows;
+}
+
+/** The order_no of the order holding each serial (any branch: a definer function that tells nothing else). */
+export async function serialHolders(tx: Tx, serials: string[]): Promise<Map<string, string>> {
+  const { rows } = await tx.query<{ serial: string; orderNo: string }>(
+    `SELECT x.serial, h.order_no AS "orderNo" FROM unnest($1::text[]) AS x(serial), serial_holder(x.serial) h`,
+    [serials],
+  );
+  return new Map(rows.map((r) => [r.serial, r.orderNo]));
+}
+
+export async function findSerial(tx: Tx, orderId: string, serialId: string): Promise<SerialRow | undefined> {
+  const { rows } = await tx.query<SerialRow>(
+    `SELECT ${COLUMNS} FROM serial_numbers s WHERE s.id = $1 AND s.order_id = $2`,
+    [serialId, orderId],
+  );
+  return rows[0];
+}
+
+export async function deleteSerial(tx: Tx, serialId: string, version: number): Promise<boolean> {
+  const { rowCount } = await tx.query('DELETE FROM serial_numbers WHERE id = $1 AND version = $2', [serialId, version]);
+  return (rowCount ?? 0) > 0;
+}
+
+export interface MissingSerials {
+  lineId: string;
+  itemCode: string;
+  itemName: string;
+  quantity: number;
+  recorded: number;
+  missing: number;
+}
+
+/**
+ * Lines of the order whose item needs a serial per unit (item_skill_rules.requires_serial of the rule with the
+ * longest matching item-code prefix) and that have fewer serials than units.
+ */
+export async function linesMissingSerials(tx: Tx, orderId: string): Promise<MissingSerials[]> {
+  const { rows } = await tx.query<MissingSerials>(
+    `SELECT l.id AS "lineId", l.item_code AS "itemCode", l.item_name AS "itemName", l.quantity,
+            c.recorded, l.quantity - c.recorded AS missing
+       FROM order_lines l
+       CROSS JOIN LATERAL (
+         SELECT r.requires_serial FROM item_skill_rules r
+          WHERE upper(left(l.item_code, length(r.item_prefix))) = upper(r.item_prefix)
+          ORDER BY length(r.item_prefix) DESC LIMIT 1) rule
+       CROSS JOIN LATERAL (SELECT count(*)::int AS recorded FROM serial_numbers s WHERE s.order_line_id = l.id) c
+      WHERE l.order_id = $1 AND rule.requires_serial AND c.recorded < l.quantity
+      ORDER BY l.created_at, l.id`,
+    [orderId],
+  );
+  return rows;
+}

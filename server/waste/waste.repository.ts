@@ -1,0 +1,262 @@
+import type { WasteStatus } from '../../domain/order-parts.js';
+import type { Tx } from '../db/transaction.js';
+
+export interface WasteRow {
+  id: string;
+  orderId: string;
+  code: string;
+  nameKo: string;
+  nameEn: string;
+  quantity: number;
+  status: WasteStatus;
+  collectedBy: string | null;
+  collectorName: string | null;
+  collectedAt: Date | null;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const COLUMNS = `w.id, w.order_id AS "orderId", w.code, c.name_ko AS "nameKo", c.name_en AS "nameEn", w.quantity,
+  w.status, w.collected_by AS "collectedBy", (SELECT i.name FROM installers i WHERE i.id = w.collected_by) AS "collectorName",
+  w.collected_at AS "collectedAt", w.version, w.created_at AS "createdAt", w.updated_at AS "updatedAt"`;
+
+export async function listPickups(tx: Tx, orderId: string): Promise<WasteRow[]> {
+  const { rows } = await tx.query<WasteRow>(
+    `SELECT ${COLUMNS} FROM waste_pickups w JOIN waste_codes c ON c.code = w.code
+      WHERE w.order_id = $1 ORDER BY w.code`,
+    [orderId],
+  );
+  return rows;
+}
+
+export async function findPickup(tx: Tx, orderId: string, id: string): Promise<WasteRow | undefined> {
+  const { rows } = await tx.query<WasteRow>(
+    `SELECT ${COLUMNS} FROM waste_pickups w JOIN waste_codes c ON c.code = w.code
+      WHERE w.id = $1 AND w.order_id = $2`,
+    [id, orderId],
+  );
+  return rows[0];
+}
+
+export async function pickupOfCode(tx: Tx, orderId: string, code: string): Promise<{ id: string } | undefined> {
+  const { rows } = await tx.query<{ id: string }>('SELECT id FROM waste_pickups WHERE order_id = $1 AND code = $2', [
+    orderId,
+    code,
+  ]);
+  return rows[0];
+}
+
+export interface WasteCode {
+  code: string;
+  nameKo: string;
+  nameEn: string;
+  isActive: boolean;
+  version: number;
+}
+
+export async function findWasteCode(tx: Tx, code: string): Promise<WasteCode | undefined> {
+  const { rows } = await tx.query<WasteCode>(
+    `SELECT code, name_ko AS "nameKo", name_en AS "nameEn", is_active AS "isActive", version
+       FROM waste_codes WHERE code = $1`,
+    [code],
+  );
+  return rows[0];
+}
+
+export async function listWasteCodes(tx: Tx, activeOnly: boolean): Promise<WasteCode[]> {
+  const { rows } = await tx.query<WasteCode>(
+    `SELECT code, name_ko AS "nameKo", name_en AS "nameEn", is_active AS "isActive", version
+       FROM waste_codes WHERE is_active OR NOT $1 ORDER BY code`,
+    [activeOnly],
+  );
+  return rows;
+}
+
+/** An installer of the branch, if the caller may see it. */
+export async function installerOfBranch(tx: Tx, installerId: string, branchId: string): Promise<boolean> {
+  const { rowCount } = await tx.query('SELECT 1 FROM installers WHERE id = $1 AND branch_id = $2', [
+    installerId,
+    branchId,
+  ]);
+  return (rowCount ?? 0) > 0;
+}
+
+export interface NewPickup {
+  orderId: string;
+  code: string;
+  quantity: number;
+  status: WasteStatus;
+  collectedBy: string | null;
+  collectedAt: string | null;
+}
+
+export async function insertPickup(tx: Tx, p: NewPickup): Promise<{ id: string }> {
+  // branch_id / partner_id are filled from the order by trigger (waste_pickups_fill_scope)
+  const { rows } = await tx.query<{ id: string }>(
+    `INSERT INTO waste_pickups(order_id, order_created_at, code, quantity, status, collected_by, collected_at, branch_id)
+     SELECT o.id, o.created_at, $2, $3, $4::text, $5::uuid,
+            CASE WHEN $4::text = 'PLANNED' THEN $6::timestamptz ELSE coalesce($6::timestamptz, now()) END, o.branch_id
+       FROM orders o WHERE o.id = $1
+     RETURNING id`,
+    [p.orderId, p.code, p.quantity, p.status, p.collectedBy, p.collectedAt],
+  );
+  return rows[0]!;
+}
+
+export type PickupChanges = Partial<{
+  code: string;
+  quantity: number;
+  status: WasteStatus;
+  collectedBy: string | null;
+  collectedAt: string | null;
+}>;
+
+export async function updatePickup(tx: Tx, id: string, version: number, c: PickupChanges): Promise<boolean> {
+  const params: unknown[] = [id, version];
+  const p = (v: unknown) => {
+    params.push(v);
+    return `$${params.length}`;
+  };
+  const sets: string[] = [];
+  if (c.code !== undefined) sets.push(`code = ${p(c.code)}`);
+  if (c.quantity !== undefined) sets.push(`quantity = ${p(c.quantity)}::int`);
+  if (c.status !== undefined) sets.push(`status = ${p(c.status)}`);
+  if (c.collectedBy !== undefined) sets.push(`collected_by = ${p(c.collectedBy)}::uuid`);
+  if (c.collectedAt !== undefined) sets.push(`collected_at = ${p(c.collectedAt)}::timestamptz`);
+  // collected now, if it says so and no time was given
+  if (c.status && c.status !== 'PLANNED' && c.collectedAt === undefined) {
+    sets.push('collected_at = coalesce(collected_at, now())');
+  }
+  const { rowCount } = await tx.query(
+    `UPDATE waste_pickups SET ${sets.join(', ')} WHERE id = $1 AND version = $2`,
+    params,
+  );
+  return (rowCount ?? 0) > 0;
+}
+
+export async function deletePickup(tx: Tx, id: string, version: number): Promise<boolean> {
+  const { rowCount } = await tx.query('DELETE FROM waste_pickups WHERE id = $1 AND version = $2', [id, version]);
+  return (rowCount ?? 0) > 0;
+}
+
+// ---- FR-07 totals and the ECOAS report ----
+
+export type GroupBy = 'code' | 'day' | 'partner';
+
+export interface SummaryFilter {
+  from: string;
+  to: string;
+  branchId?: string;
+  partnerId?: string;
+  statuses: WasteStatus[];
+}
+
+export interface SummaryGroup {
+  key: string | null;
+  label: string | null;
+  labelEn: string | null;
+  quantity: number;
+  pickups: number;
+  orders: number;
+}
+
+const COMPANY_TZ = 'Asia/Seoul';
+
+/** Totals of the pick-ups collected between from and to (Korean days, inclusive), grouped. */
+export async function summary(tx: Tx, f: SummaryFilter, groupBy: GroupBy): Promise<SummaryGroup[]> {
+  const params: unknown[] = [f.from, f.to, f.statuses];
+  const where = [
+    `w.collected_at >= ($1::date::timestamp AT TIME ZONE '${COMPANY_TZ}')`,
+    `w.collected_at < (($2::date + 1)::timestamp AT TIME ZONE '${COMPANY_TZ}')`,
+    'w.status = ANY($3::text[])',
+    'EXISTS (SELECT 1 FROM orders o WHERE o.id = w.order_id AND o.created_at = w.order_created_at AND o.deleted_at IS NULL)',
+  ];
+  if (f.branchId) {
+    params.push(f.branchId);
+    where.push(`w.branch_id = $${params.length}`);
+  }
+  if (f.partnerId) {
+    params.push(f.partnerId);
+    where.push(`w.partner_id = $${params.length}`);
+  }
+  const key = {
+    code: 'w.code',
+    day: `to_char(w.collected_at AT TIME ZONE '${COMPANY_TZ}', 'YYYY-MM-DD')`,
+    partner: 'w.partner_id::text',
+  }[groupBy];
+  const labels = {
+    code: { join: 'LEFT JOIN waste_codes c ON c.code = g.key', ko: 'c.name_ko', en: 'c.name_en' },
+    day: { join: '', ko: 'NULL', en: 'NULL' },
+    partner: { join: 'LEFT JOIN partners p ON p.id::text = g.key', ko: 'p.name', en: 'p.name' },
+  }[groupBy];
+  const { rows } = await tx.query<SummaryGroup>(
+    `SELECT g.key, ${labels.ko} AS label, ${labels.en} AS "labelEn", g.quantity, g.pickups, g.orders
+       FROM (SELECT ${key} AS key, sum(w.quantity)::int AS quantity, count(*)::int AS pickups,
+                    count(DISTINCT w.order_id)::int AS orders
+               FROM waste_pickups w
+              WHERE ${where.join(' AND ')}
+              GROUP BY 1) g
+       ${labels.join}
+      ORDER BY g.key NULLS LAST`,
+    params,
+  );
+  return rows;
+}
+
+export interface EcoasRow {
+  id: string;
+  date: string;
+  orderNo: string;
+  branchCode: string;
+  code: string;
+  nameKo: string;
+  nameEn: string;
+  quantity: number;
+  collector: string | null;
+  city: string | null;
+  /** keyset position */
+  collectedAt: string;
+}
+
+/**
+ * One page of the ECOAS month (Korean calendar month, by collection time), in (collected_at, id) order after
+ * `after`. Paged so a month of any size streams with bounded memory.
+ */
+export async function ecoasPage(
+  tx: Tx,
+  f: { month: string; branchId?: string; after?: { collectedAt: string; id: string }; limit: number },
+): Promise<EcoasRow[]> {
+  const [y, m] = f.month.split('-').map(Number) as [number, number];
+  const params: unknown[] = [y, m, f.limit];
+  const where = [
+    `w.collected_at >= make_timestamptz($1, $2, 1, 0, 0, 0, '${COMPANY_TZ}')`,
+    `w.collected_at < make_timestamptz($1, $2, 1, 0, 0, 0, '${COMPANY_TZ}') + interval '1 month'`,
+    `w.status IN ('COLLECTED', 'REPORTED')`,
+    'o.deleted_at IS NULL',
+  ];
+  if (f.branchId) {
+    params.push(f.branchId);
+    where.push(`w.branch_id = $${params.length}`);
+  }
+  if (f.after) {
+    params.push(f.after.collectedAt, f.after.id);
+    where.push(`(w.collected_at, w.id) > ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+  }
+  const { rows } = await tx.query<EcoasRow>(
+    `SELECT w.id, to_char(w.collected_at AT TIME ZONE '${COMPANY_TZ}', 'YYYY-MM-DD') AS date, o.order_no AS "orderNo",
+            b.code AS "branchCode", w.code, c.name_ko AS "nameKo", c.name_en AS "nameEn", w.quantity,
+            i.name AS collector, o.address ->> 'city' AS city,
+            to_char(w.collected_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "collectedAt"
+       FROM waste_pickups w
+       JOIN orders o ON o.id = w.order_id AND o.created_at = w.order_created_at
+       JOIN branches b ON b.id = w.branch_id
+       JOIN waste_codes c ON c.code = w.code
+       LEFT JOIN installers i ON i.id = w.collected_by
+      WHERE ${where.join(' AND ')}
+      ORDER BY w.collected_at, w.id
+      LIMIT $3`,
+    params,
+  );
+  return rows;
+}
