@@ -6,6 +6,15 @@ import { notificationRouteDocs } from '../notifications/notifications.routes.js'
 import { opsRouteDocs } from '../ops/ops.routes.js';
 import { authRouteDocs, orderRouteDocs, settlementRouteDocs, syncRouteDocs } from './core-routes.js';
 import { openApiRouteDocs } from './openapi.routes.js';
+import {
+  adminReferenceRouteDocs,
+  adminUserRouteDocs,
+  auditRouteDocs,
+  installerRouteDocs,
+  serialRouteDocs,
+  splitRouteDocs,
+  wasteRouteDocs,
+} from './parts-routes.js';
 import type { RouteDoc } from './registry.js';
 
 export function apiRouteDocs(): RouteDoc[] {
@@ -19,5 +28,12 @@ export function apiRouteDocs(): RouteDoc[] {
     ...notificationRouteDocs,
     ...exportRouteDocs,
     ...attachmentRouteDocs,
+    ...splitRouteDocs,
+    ...serialRouteDocs,
+    ...wasteRouteDocs,
+    ...adminUserRouteDocs,
+    ...adminReferenceRouteDocs,
+    ...installerRouteDocs,
+    ...auditRouteDocs,
   ];
 }
