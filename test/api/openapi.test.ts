@@ -1,4 +1,5 @@
 import type { Express } from 'express';
+import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApiPath } from '../../server/openapi/document.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
@@ -111,5 +112,29 @@ describe('GET /api/docs', () => {
     }
     const init = await (await fetch(`${api.url}/api/docs/swagger-initializer.js`)).text();
     expect(init).toContain("url: '/api/openapi.json'");
+  });
+
+  it('renders in a real browser under the server’s Content-Security-Policy, listing the operations', async () => {
+    const browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
+    });
+    try {
+      const page = await browser.newPage();
+      const problems: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() === 'error') problems.push(m.text());
+      });
+      page.on('pageerror', (e) => problems.push(e.message));
+      await page.goto(`${api.url}/api/docs`);
+      await page.waitForSelector('.opblock-summary-path', { timeout: 20_000 });
+      const paths = await page.$$eval('.opblock-summary-path', (els) => els.map((e) => e.textContent?.trim()));
+      expect(paths).toContain('/api/notifications/stream');
+      expect(paths).toContain('/api/orders/{id}/attachments');
+      expect(paths.length).toBe(Object.values(doc.paths).flatMap((p) => Object.keys(p as object)).length);
+      expect(problems).toEqual([]);
+    } finally {
+      await browser.close();
+    }
   });
 });
