@@ -122,7 +122,7 @@ console.log(`load average at start: ${load()} (other jobs share these ${cpus().l
       '--no-first-run',
     ],
   });
-  const runs: { renderMs: number; rowsInDom: number; filterMs: number }[] = [];
+  const runs: { renderMs: number; rowsInDom: number; filterMs: number; nextKeysMs: number }[] = [];
   for (let i = 0; i < 5; i++) {
     const page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
     await page.goto(`http://127.0.0.1:${port}/index.html?rows=${N}`);
