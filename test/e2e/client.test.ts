@@ -94,8 +94,12 @@ describe('branch client', () => {
       branchId,
     ]);
     await waitForCount(total, total);
-    // the indicator flips to 'syncing' on every pull: wait for a moment where it says online, in Korean
-    await page.waitForSelector('[data-testid=sync-indicator][data-status=online] >> text=온라인');
+    // status and label read in one go: the next sync cycle may flip the indicator to 동기화 중 at any moment
+    const onlineLabel = await page.waitForFunction(() => {
+      const el = document.querySelector('[data-testid=sync-indicator]');
+      return el?.getAttribute('data-status') === 'online' ? el.textContent : null;
+    });
+    expect(await onlineLabel.jsonValue()).toContain('온라인');
     expect(await page.textContent('[data-testid=branch]')).toContain('서울지점');
     await shot(page, '02-orders-grid');
   });
