@@ -218,6 +218,10 @@ export function createOrderViewEngine() {
       order = new Map();
       rank = new Map();
     },
+    /** Builds one column's filter text ahead of need (the UI calls it when idle, one column at a time). */
+    warm(key: OrderColumnKey) {
+      lowerText(key);
+    },
     apply(spec: OrderViewSpec): OrderRow[] {
       const needles = new Map<OrderColumnKey, string>();
       for (const [k, v] of Object.entries(spec.filters ?? {})) {

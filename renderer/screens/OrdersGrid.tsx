@@ -1,7 +1,7 @@
 // The Excel-style orders grid: the whole local mirror, virtualized (react-data-grid renders only the visible rows),
 // per-column filters in a pinned row under the header, multi-column sort, multi-select, keyboard navigation,
 // TSV copy/paste with Excel, inline edits validated by the domain schemas, and a per-user column layout.
-import { type ClipboardEvent, type KeyboardEvent, useMemo, useRef, useState } from 'react';
+import { type ClipboardEvent, type KeyboardEvent, useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
 import {
   type Column,
   DataGrid,
@@ -139,10 +139,29 @@ export function OrdersGrid() {
     return base;
   }, [sort, filters, statuses, pendingOnly, quickKind, quickDate]);
 
+  // build the filter text of the visible columns while the clerk is not typing, so the first keystroke in a
+  // column does not pay for 100k rows at once
+  useEffect(() => {
+    engine.setRows(rows);
+    const keys = [...visibleColumns(layout)];
+    let handle = 0;
+    const next = () => {
+      const key = keys.shift();
+      if (!key) return;
+      engine.warm(key);
+      handle = requestIdleCallback(next);
+    };
+    handle = requestIdleCallback(next);
+    return () => cancelIdleCallback(handle);
+  }, [engine, rows, layout]);
+
+  // the filter inputs answer each keystroke at once; the grid follows as soon as React has time (a keystroke that
+  // arrives meanwhile supersedes the pending view instead of queueing behind it)
+  const deferredSpec = useDeferredValue(spec);
   const shown = useMemo(() => {
     engine.setRows(rows);
-    return engine.apply(spec);
-  }, [engine, rows, spec]);
+    return engine.apply(deferredSpec);
+  }, [engine, rows, deferredSpec]);
 
   const visible = useMemo(() => visibleColumns(layout), [layout]);
 
