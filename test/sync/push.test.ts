@@ -127,9 +127,10 @@ describe('push', () => {
     const c = await client('lost', proxy.url);
     await syncUntil(c, () => c.store.getOrder(o.id) !== null, 'the order');
     c.store.localOrderOp({ kind: 'order.update', orderId: o.id, payload: { remarks: '한 번만' } });
-    proxy.cutResponses('POST /api/sync/push');
+    // the answer is lost twice: the client's immediate retry on a dropped connection meets the same fate
+    proxy.cutResponses('POST /api/sync/push', 2);
     await c.engine.syncNow();
-    expect(proxy.cutsDone).toBe(1);
+    expect(proxy.cutsDone).toBe(2);
     expect(c.engine.state()).toMatchObject({ status: 'offline', pending: 1 });
     // the head office did apply it
     expect(await serverOrder(o.id)).toMatchObject({ remarks: '한 번만', version: 2 });
@@ -142,7 +143,7 @@ describe('push', () => {
       "SELECT status, retry_count FROM offline_sync_queue WHERE entity_id = $1 AND op_kind = 'order.update'",
       [o.id],
     );
-    expect(rows).toEqual([{ status: 'SYNCED', retry_count: 1 }]);
+    expect(rows).toEqual([{ status: 'SYNCED', retry_count: 2 }]);
     const audit = await db.owner.query(
       "SELECT count(*)::int AS n FROM audit_logs WHERE record_id = $1 AND action = 'UPDATE'",
       [o.id],
