@@ -11,6 +11,7 @@
 // values, and the same statement without row-level security — so a slow endpoint shows whether its time is in
 // planning, execution, RLS or Node. It prints; it asserts nothing. See docs/performance.md.
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import pg from 'pg';
 import { appRolePassword } from '../../db/migrate.js';
@@ -269,6 +270,29 @@ class Client {
   }
 }
 
+// ---- CPU time: what a request costs, whatever else the machine is doing ----
+
+/** user + system CPU of the given local processes in ms, from /proc (Linux; 0 elsewhere) */
+function processCpuMs(pids: Iterable<number>): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      // fields after the command name (which may hold spaces) start at state; utime and stime are 14 and 15
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // the backend ended, or no /proc
+    }
+  }
+  return ticks * 10; // USER_HZ is 100 on Linux
+}
+
+function cpuNow(probe: SqlProbe) {
+  const node = process.cpuUsage();
+  return { nodeMs: (node.user + node.system) / 1000, pgMs: processCpuMs(probe.backends) };
+}
+
 // ---- statistics ----
 
 function quantile(sorted: number[], q: number): number {
@@ -289,6 +313,8 @@ interface RunStats {
   max: number;
   mean: number;
   sqlMs?: number; // median per request of the statements' time (sequential run only)
+  /** CPU per request (sequential run only): this process (server and client) and the PostgreSQL backends */
+  cpu?: { nodeMs: number; pgMs: number };
   byRole?: Map<string, number[]>;
   statements?: number;
   bytes: number;
@@ -331,6 +357,7 @@ async function sequential(
   let firstError: string | undefined;
   let bytes = 0;
   const byRole = new Map<string, number[]>();
+  const cpu0 = cpuNow(probe);
   const t0 = performance.now();
   for (let i = 0; i < n; i++) {
     await cold?.invalidate(['*']);
@@ -349,8 +376,11 @@ async function sequential(
       firstError ??= `${r.status} ${r.body.slice(0, 200)}`;
     }
   }
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu1 = cpuNow(probe);
   const sortedSql = [...sql].sort((a, b) => a - b);
   return stats(times, {
+    cpu: { nodeMs: (cpu1.nodeMs - cpu0.nodeMs) / n, pgMs: (cpu1.pgMs - cpu0.pgMs) / n },
     errors,
     firstError,
     byRole,
@@ -360,7 +390,7 @@ async function sequential(
       0.5,
     ),
     bytes: bytes / n,
-    seconds: (performance.now() - t0) / 1000,
+    seconds,
   });
 }
 
@@ -587,6 +617,12 @@ function printEndpoint(
     return `${role} p50 ${f1(quantile(s, 0.5))} p95 ${f1(quantile(s, 0.95))} (${s.length})`;
   });
   console.log(`  sequential by role: ${roles.join(' · ')}`);
+  if (seq.cpu) {
+    console.log(
+      `  CPU per request (sequential): ${f1(seq.cpu.pgMs)} ms PostgreSQL + ${f1(seq.cpu.nodeMs)} ms Node (server ` +
+        'and this client) — what the request costs whatever else the machine runs',
+    );
+  }
   console.log(
     `  per request (sequential, median): ${f1(seq.sqlMs)} ms in ${seq.statements} SQL round trips ` +
       `(node-pg's view), ${f1(seq.p50 - (seq.sqlMs ?? 0))} ms outside SQL (HTTP, auth, Node, JSON)`,
@@ -616,15 +652,16 @@ function printStatement(p: StatementReport) {
 function printSummary(results: Result[]) {
   console.log('summary (ms; cache invalidated before each request; met = sequential p95 within the target)');
   console.log(
-    '| FR | target | seq p50 | seq p95 | seq p99 | conc p50 | conc p95 | conc p99 | p95/target | met | 20 repeated p50 / p95 | load |',
+    '| FR | target | seq p50 | seq p95 | seq p99 | conc p50 | conc p95 | conc p99 | p95/target | met | 20 repeated p50 / p95 | CPU PG + Node | load |',
   );
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | :---: | ---: | ---: |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | :---: | ---: | ---: | ---: |');
   for (const { ep, seq, conc, warm, load } of results) {
     console.log(
       `| ${ep.id} | ${ep.targetMs} | ${f1(seq.p50)} | ${f1(seq.p95)} | ${f1(seq.p99)} | ${f1(conc.p50)} | ` +
         `${f1(conc.p95)} | ${f1(conc.p99)} | ${(seq.p95 / ep.targetMs).toFixed(2)} | ` +
         `${seq.errors || conc.errors ? 'errors' : seq.p95 <= ep.targetMs ? 'yes' : 'no'} | ` +
-        `${f1(warm.p50)} / ${f1(warm.p95)} | ${load[0].toFixed(1)}–${load[1].toFixed(1)} |`,
+        `${f1(warm.p50)} / ${f1(warm.p95)} | ${f1(seq.cpu?.pgMs)} + ${f1(seq.cpu?.nodeMs)} | ` +
+        `${load[0].toFixed(1)}–${load[1].toFixed(1)} |`,
     );
   }
 }
