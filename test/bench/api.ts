@@ -272,25 +272,40 @@ class Client {
 
 // ---- CPU time: what a request costs, whatever else the machine is doing ----
 
-/** user + system CPU of the given local processes in ms, from /proc (Linux; 0 elsewhere) */
-function processCpuMs(pids: Iterable<number>): number {
-  let ticks = 0;
+/** user + system CPU in ms of each given local process, from /proc (Linux; empty elsewhere) */
+function processCpuMs(pids: Iterable<number>): Map<number, number> {
+  const out = new Map<number, number>();
   for (const pid of pids) {
     try {
       // fields after the command name (which may hold spaces) start at state; utime and stime are 14 and 15
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
+      out.set(pid, (Number(fields[11]) + Number(fields[12])) * 10); // USER_HZ is 100 on Linux
     } catch {
       // the backend ended, or no /proc
     }
   }
-  return ticks * 10; // USER_HZ is 100 on Linux
+  return out;
 }
 
-function cpuNow(probe: SqlProbe) {
+interface CpuMark {
+  nodeMs: number;
+  pg: Map<number, number>;
+}
+
+function cpuNow(probe: SqlProbe): CpuMark {
   const node = process.cpuUsage();
-  return { nodeMs: (node.user + node.system) / 1000, pgMs: processCpuMs(probe.backends) };
+  return { nodeMs: (node.user + node.system) / 1000, pg: processCpuMs(probe.backends) };
+}
+
+/**
+ * CPU spent between two marks. A backend the pool closed meanwhile (idle) is left out; one it opened counts
+ * from zero.
+ */
+function cpuSince(a: CpuMark, b: CpuMark): { nodeMs: number; pgMs: number } {
+  let pgMs = 0;
+  for (const [pid, ms] of b.pg) pgMs += ms - (a.pg.get(pid) ?? 0);
+  return { nodeMs: b.nodeMs - a.nodeMs, pgMs };
 }
 
 // ---- statistics ----
@@ -377,10 +392,10 @@ async function sequential(
     }
   }
   const seconds = (performance.now() - t0) / 1000;
-  const cpu1 = cpuNow(probe);
+  const cpu = cpuSince(cpu0, cpuNow(probe));
   const sortedSql = [...sql].sort((a, b) => a - b);
   return stats(times, {
-    cpu: { nodeMs: (cpu1.nodeMs - cpu0.nodeMs) / n, pgMs: (cpu1.pgMs - cpu0.pgMs) / n },
+    cpu: { nodeMs: cpu.nodeMs / n, pgMs: cpu.pgMs / n },
     errors,
     firstError,
     byRole,
