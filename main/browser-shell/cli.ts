@@ -23,24 +23,14 @@ if (!flag('--no-build') || !existsSync(join(root, 'dist', 'renderer', 'index.htm
 }
 
 if (!serverUrl) {
-  const [{ startDatabase }, { migrate }, { seedDemo }, { startServer }, { createLogger }] = await Promise.all([
-    import('../../db/pg/embedded.js'),
-    import('../../db/migrate.js'),
-    import('../../db/seed/demo.js'),
-    import('../../server/start.js'),
+  const [{ startDemoHeadOffice, DEMO_LOGINS_LINE }, { createLogger }] = await Promise.all([
+    import('../../scripts/demo-head-office.js'),
     import('../../server/logger.js'),
   ]);
-  const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');
-  const db = await startDatabase();
-  await migrate(db.url);
-  await seedDemo(db.url, { log: (m: string) => logger.info(m) });
-  const server = await startServer({ ownerUrl: db.url, migrate: false, logger });
-  serverUrl = server.url;
-  stops.push(
-    () => server.stop(),
-    () => db.stop(),
-  );
-  console.log(`head office: ${server.url} (demo logins hq, mgr.seoul, mgr.busan, coord, inst1 / demo1234)`);
+  const headOffice = await startDemoHeadOffice(createLogger(process.env.LOG_LEVEL ?? 'warn'));
+  serverUrl = headOffice.url;
+  stops.push(() => headOffice.stop());
+  console.log(`head office: ${headOffice.url} (${DEMO_LOGINS_LINE})`);
 }
 
 const shell = await launchBrowserShell({

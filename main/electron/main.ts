@@ -54,7 +54,12 @@ app.whenReady().then(async () => {
   });
   const files = new FileStore(filesDir(dataDir));
   const pkg = JSON.parse(await readFile(join(appRoot, 'package.json'), 'utf8')) as { version: string };
-  const info: AppInfo = { shell: 'electron', version: pkg.version, defaultServerUrl: null };
+  // npm start passes the head office it started; an installed app asks on the login screen.
+  const info: AppInfo = {
+    shell: 'electron',
+    version: pkg.version,
+    defaultServerUrl: process.env.DISPATCH_SERVER_URL ?? null,
+  };
   const handlers: Partial<ClientApiHandlers> = {
     ...services.handlers,
     'app:info': async () => info,

@@ -23,6 +23,7 @@ import {
   type OrderViewSpec,
 } from '../../domain/order-view.js';
 import { StatusBadge } from '../components/StatusBadge.js';
+import { cellProblemText } from '../grid/cell-problem.js';
 import { parseTsv, toTsv } from '../grid/clipboard.js';
 import {
   DEFAULT_WIDTHS,
@@ -64,7 +65,7 @@ function CellEditor({
     }
     const check = cellPatch(row, key, value);
     if (!check.ok) {
-      setProblem(check.message);
+      setProblem(cellProblemText(check));
       return;
     }
     const err = await save(row, key, value);
@@ -102,7 +103,7 @@ function CellEditor({
 async function saveCell(row: OrderRow, key: OrderColumnKey, text: string): Promise<string | null> {
   const current = useOrders.getState().rows.find((r) => r.id === row.id) ?? row;
   const p = cellPatch(current, key, text);
-  if (!p.ok) return p.message;
+  if (!p.ok) return cellProblemText(p);
   const r = await useOrders.getState().update(current, p.patch);
   if (r.ok) return null;
   if (r.error.code === 'CONFLICT') {
@@ -216,7 +217,7 @@ export function OrdersGrid() {
     const plan = planPaste(matrix, shown, visible, { rowIdx: active.current.rowIdx, columnKey: key });
     let failed = plan.errors.length;
     let firstProblem = plan.errors[0]
-      ? `${plan.errors[0].orderNo} ${t(`columns.${plan.errors[0].column}`)}: ${plan.errors[0].message}`
+      ? `${plan.errors[0].orderNo} ${t(`columns.${plan.errors[0].column}`)}: ${cellProblemText(plan.errors[0].refusal)}`
       : '';
     for (const { row, patch } of plan.patches) {
       const r = await useOrders.getState().update(row, patch);

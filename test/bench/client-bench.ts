@@ -8,7 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { extname, join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { createOrderViewEngine, type OrderViewSpec } from '../../domain/order-view.js';
@@ -22,9 +22,14 @@ const pct = (xs: number[], p: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 const f = (ms: number) => `${ms.toFixed(1)} ms`;
 
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' / ');
 console.log(
   `machine: ${cpus()[0]?.model} × ${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GB, Node ${process.version}`,
 );
+console.log(`load average at start: ${load()} (other jobs share these ${cpus().length} cores)`);
 
 // 1 ---------------------------------------------------------------------------------------------------------------
 {
@@ -188,3 +193,5 @@ console.log(
   console.log('\n4. assignment-sheet PDF, 50 installers × 8 orders');
   console.log(`   ${pages} pages: first ${f(times[0]!)} (font load included), then ${f(pct(times.slice(1), 50))}`);
 }
+
+console.log(`\nload average at the end: ${load()}`);
