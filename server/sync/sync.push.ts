@@ -187,7 +187,8 @@ async function answerOp(deps: PushDeps, actor: Actor, clientId: string, op: Push
       if (e instanceof RaceLost) {
         const first = await replay(deps, actor, op.opId);
         if (first) return first;
-        continue;
+        // recorded, but not by this user (row-level security hides it): someone else's op id
+        return failed(op.opId, { code: 'DUPLICATE_OP', field: 'opId', message: 'this opId was already used' });
       }
       const err = toAppError(e);
       if (isTransient(err) || (isRetryable(err) && attempt < 5)) {
@@ -197,8 +198,10 @@ async function answerOp(deps: PushDeps, actor: Actor, clientId: string, op: Push
       try {
         return await refuseOp(deps, actor, clientId, op, err, locale);
       } catch (e2) {
-        if (e2 instanceof RaceLost) continue;
-        throw e2;
+        if (!(e2 instanceof RaceLost)) throw e2;
+        const first = await replay(deps, actor, op.opId);
+        if (first) return first;
+        return failed(op.opId, { code: 'DUPLICATE_OP', field: 'opId', message: 'this opId was already used' });
       }
     }
   }

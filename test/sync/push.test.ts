@@ -217,6 +217,27 @@ describe('push', () => {
     expect(res.body.results[0]).toMatchObject({ status: 'FAILED', error: { field: 'entity' } });
   });
 
+  it("another user's op id is refused naming opId and changes nothing", async () => {
+    const o = await makeOrder(db.owner, { branchId: world.branch.id });
+    const opId = '01930000-0000-7000-8000-00000000c001';
+    const op = { opId, entity: 'orders', entityId: o.id, kind: 'order.update', expectedVersion: 1 };
+    const manager = await server.login(world.manager.username);
+    const first = await server.request('POST', '/api/sync/push', {
+      token: manager,
+      body: { clientId: 'a', ops: [{ ...op, payload: { remarks: '먼저' } }] },
+    });
+    expect(first.body.results[0].status).toBe('SYNCED');
+    const hq = await server.login(world.hq.username);
+    for (const attempt of [0, 1]) {
+      const again = await server.request('POST', '/api/sync/push', {
+        token: hq,
+        body: { clientId: 'b', ops: [{ ...op, expectedVersion: 2, attempt, payload: { remarks: '가로채기' } }] },
+      });
+      expect(again.body.results[0]).toMatchObject({ status: 'FAILED', error: { code: 'DUPLICATE_OP', field: 'opId' } });
+    }
+    expect(await serverOrder(o.id)).toMatchObject({ remarks: '먼저', version: 2 });
+  });
+
   it('HQ and the branch manager see ops per user and status; an installer may not', async () => {
     const hq = await server.login(world.hq.username);
     const res = await server.request('GET', '/api/sync/queue?status=FAILED', { token: hq });
