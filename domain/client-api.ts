@@ -4,6 +4,7 @@
 // imports its types. Every handler validates its argument with the schema here; results travel as
 // { ok: true, value } | { ok: false, error } rather than thrown across the boundary.
 import { z } from 'zod';
+import { screenChannels } from './client-api-screens.js';
 import {
   appointmentChange,
   assign,
@@ -33,6 +34,9 @@ export interface SessionUser {
   branchId: string | null;
   partnerId: string | null;
   locale: 'ko' | 'en';
+  /** display names for the top bar, when the services know them */
+  branchName?: string | null;
+  branchCode?: string | null;
 }
 
 export interface Session {
@@ -66,6 +70,8 @@ export interface OrderRow {
   pendingOps: number;
   /** item summary, e.g. "에어컨 AC-1234 ×1" */
   items: string;
+  /** the item codes of the lines, when the services provide them (skills for assignment suggestions) */
+  itemCodes?: string[];
 }
 
 export interface SyncState {
@@ -148,6 +154,8 @@ export const clientApi = {
   },
   'sync:failed': { args: z.object({}).strict(), result: result<FailedOp[]>() },
   'sync:discardFailed': { args: z.object({ opId: uuid }).strict(), result: result<null>() },
+
+  ...screenChannels,
 } as const;
 
 export type ClientApi = typeof clientApi;
@@ -161,5 +169,14 @@ export type ClientApiHandlers = { [C in Channel]: (args: z.output<ClientApi[C]['
 /** What the renderer calls: window.api.<area>.<action>(args) → Result. */
 export type WindowApi = { [C in Channel]: (args: ArgsOf<C>) => Promise<Result<ResultOf<C>>> };
 
+/** window.api as both shells provide it: the channel methods plus a subscription to ClientEvents. */
+export type WindowBridge = WindowApi & { onEvent(listener: (event: ClientEvent) => void): () => void };
+
 /** Events pushed from main to the UI. */
-export type ClientEvent = { type: 'sync-state'; state: SyncState } | { type: 'orders-changed'; ids: string[] };
+export type ClientEvent =
+  | { type: 'sync-state'; state: SyncState }
+  | { type: 'orders-changed'; ids: string[] }
+  /** a notification arrived from the head office (live stream) or the unread count changed */
+  | { type: 'notifications-changed'; unread: number };
+
+export * from './client-api-screens.js';

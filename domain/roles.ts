@@ -24,6 +24,8 @@ export const ACTIONS = {
   'orders.serials': ['HQ_ADMIN', 'BRANCH_MANAGER', 'INSTALLER'],
   'orders.waste': ['HQ_ADMIN', 'BRANCH_MANAGER', 'INSTALLER'],
   'orders.attachments': ['HQ_ADMIN', 'BRANCH_MANAGER', 'PARTNER_COORDINATOR', 'INSTALLER'],
+  /** Deleting an attachment: photos and delivery receipts are evidence, so only the branch side removes them. */
+  'orders.attachments.delete': ['HQ_ADMIN', 'BRANCH_MANAGER'],
   'installers.read': ['HQ_ADMIN', 'BRANCH_MANAGER', 'PARTNER_COORDINATOR'],
   'installers.manage': ['HQ_ADMIN', 'BRANCH_MANAGER'],
   'customers.history': ['HQ_ADMIN', 'BRANCH_MANAGER'],
@@ -34,6 +36,8 @@ export const ACTIONS = {
   'settlements.unlock': ['HQ_ADMIN'],
   'notifications.read': ['HQ_ADMIN', 'BRANCH_MANAGER', 'PARTNER_COORDINATOR', 'INSTALLER'],
   'exports.create': ['HQ_ADMIN', 'BRANCH_MANAGER', 'PARTNER_COORDINATOR'],
+  /** Listing and downloading exports (row-level security: one's own, HQ all). */
+  'exports.read': ['HQ_ADMIN', 'BRANCH_MANAGER', 'PARTNER_COORDINATOR'],
   'audit.read': ['HQ_ADMIN', 'BRANCH_MANAGER'],
   'sync.use': ['HQ_ADMIN', 'BRANCH_MANAGER', 'PARTNER_COORDINATOR', 'INSTALLER'],
   'sync.monitor': ['HQ_ADMIN', 'BRANCH_MANAGER'],

@@ -5,6 +5,7 @@ import type pg from 'pg';
 import { pinoHttp } from 'pino-http';
 import { adminRoutes } from './admin/admin.routes.js';
 import { assignmentRoutes } from './assignment/assignment.routes.js';
+import { attachmentsRoutes } from './attachments/attachments.routes.js';
 import { auditRoutes } from './audit/audit.routes.js';
 import { authRoutes } from './auth/auth.routes.js';
 import { createLoginThrottle } from './auth/throttle.js';
@@ -14,8 +15,16 @@ import type { ServerConfig } from './config.js';
 import { customersRoutes } from './customers/customers.routes.js';
 import { dashboardRoutes } from './dashboard/dashboard.routes.js';
 import { setCommitListener } from './db/transaction.js';
+import { exportsRoutes } from './exports/exports.routes.js';
 import { errorHandler, notFoundRoute } from './http/error-handler.js';
 import type { Logger } from './logger.js';
+import { notificationsRoutes } from './notifications/notifications.routes.js';
+import { apiRouteDocs } from './openapi/api-routes.js';
+import { openApiRoutes } from './openapi/openapi.routes.js';
+import { Metrics } from './ops/metrics.js';
+import { opsRoutes } from './ops/ops.routes.js';
+import { redactUrl, requestId } from './ops/request-log.js';
+import type { Runtime } from './ops/runtime.js';
 import { ordersRoutes } from './orders/orders.routes.js';
 import { serialsRoutes } from './serials/serials.routes.js';
 import { settlementsRoutes } from './settlements/settlements.routes.js';
@@ -34,6 +43,8 @@ export interface AppDeps {
   redis?: Redis;
   /** default: Redis when `redis` is given, else in-process (server/cache) */
   cache?: Cache;
+  /** job queue, notification hub, storage (server/ops/runtime.ts) */
+  runtime: Runtime;
 }
 
 /** The head-office HTTP API, without listen(): tests and scripts mount it on their own server. */
@@ -45,6 +56,8 @@ export function createApp(deps: AppDeps): Express {
   // Every committed transaction of this pool bumps the cache generations its writes touched (migration 0021).
   setCommitListener(pool, (touched) => cache.invalidate(touched));
   const routeDeps = { pool, config, tokens, throttle, cache };
+  const { runtime } = deps;
+  const metrics = new Metrics({ pool, routes: apiRouteDocs(), jobs: runtime.jobs, hub: runtime.hub });
 
   const app = express();
   app.locals.cache = cache;
@@ -54,20 +67,24 @@ export function createApp(deps: AppDeps): Express {
   app.use(
     pinoHttp({
       logger,
+      genReqId: requestId,
       autoLogging: { ignore: (req) => req.url === '/api/health' },
       // one line per request: what was asked and how it ended (headers may carry tokens)
       serializers: {
-        req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }),
+        req: (req: { id: unknown; method: string; url: string }) => ({
+          id: req.id,
+          method: req.method,
+          url: redactUrl(req.url),
+        }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
     }),
   );
+  app.use(metrics.middleware());
   app.use(express.json({ limit: config.bodyLimit, strict: true }));
 
-  app.get('/api/health', async (_req, res) => {
-    await pool.query('SELECT 1');
-    res.json({ ok: true });
-  });
+  app.use(opsRoutes({ pool, redis: deps.redis, bus: runtime.bus, metrics, metricsToken: config.metricsToken }));
+  app.use(openApiRoutes(apiRouteDocs));
   app.use('/api', authRoutes(routeDeps));
   app.use('/api', ordersRoutes(routeDeps));
   app.use('/api', workflowRoutes(routeDeps));
@@ -75,6 +92,9 @@ export function createApp(deps: AppDeps): Express {
   app.use('/api', customersRoutes(routeDeps));
   app.use('/api', dashboardRoutes(routeDeps));
   app.use('/api', settlementsRoutes(routeDeps));
+  app.use('/api', notificationsRoutes({ ...routeDeps, hub: runtime.hub }));
+  app.use('/api', attachmentsRoutes({ ...routeDeps, storage: runtime.storage }));
+  app.use('/api', exportsRoutes({ ...routeDeps, jobs: runtime.jobs, storage: runtime.storage }));
   app.use('/api', syncRoutes({ ...routeDeps, logger, opHandlers: orderOpHandlers }));
   // issue 4, first half: split orders, serials, waste pick-ups and ECOAS, admin, audit
   app.use('/api', splitRoutes(routeDeps));

@@ -1,4 +1,5 @@
-import { persistentSecret } from '../db/pg/data-dir.js';
+import { join } from 'node:path';
+import { dataRoot, persistentSecret } from '../db/pg/data-dir.js';
 
 export interface ThrottleRule {
   /** failed attempts allowed within the window */
@@ -24,10 +25,49 @@ export interface ServerConfig {
     perUsername: ThrottleRule;
     perIp: ThrottleRule;
   };
+  /** FR-11: live push and the e-mail fallback */
+  notifications: {
+    /** unread notifications older than this are mailed once (NOTIFY_EMAIL_AFTER_MINUTES) */
+    emailAfterMinutes: number;
+    /** older unread notifications are not mailed any more (a mail outage must not end in a flood) */
+    emailMaxAgeHours: number;
+    /** SMTP server (nodemailer URL, e.g. smtp://user:pass@host:587); unset → no e-mail fallback */
+    smtpUrl: string | undefined;
+    mailFrom: string;
+    /** comment lines on idle SSE streams so proxies and the client notice a dead connection */
+    sseHeartbeatSeconds: number;
+  };
+  /** attachments and export files */
+  storage: {
+    driver: 'local' | 's3';
+    /** local driver: root folder (STORAGE_DIR) */
+    dir: string;
+    s3: {
+      bucket: string | undefined;
+      endpoint: string | undefined;
+      region: string | undefined;
+      accessKeyId: string | undefined;
+      secretAccessKey: string | undefined;
+      /** key prefix inside the bucket, so one bucket can serve several deployments */
+      prefix: string;
+    };
+  };
+  /** background jobs (pg-boss on the same PostgreSQL) */
+  jobs: {
+    /** false: this instance enqueues but runs no workers (e.g. a read-only API node) */
+    workers: boolean;
+    pollingIntervalSeconds: number;
+    exportTtlHours: number;
+  };
+  /** GET /metrics needs `Authorization: Bearer <token>` when set (METRICS_TOKEN) */
+  metricsToken: string | undefined;
 }
 
-export type ConfigOverrides = Partial<Omit<ServerConfig, 'throttle'>> & {
+export type ConfigOverrides = Partial<Omit<ServerConfig, 'throttle' | 'notifications' | 'storage' | 'jobs'>> & {
   throttle?: Partial<ServerConfig['throttle']>;
+  notifications?: Partial<ServerConfig['notifications']>;
+  storage?: Partial<ServerConfig['storage']>;
+  jobs?: Partial<ServerConfig['jobs']>;
 };
 
 function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -59,7 +99,39 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
       perUsername: { points: intFromEnv(env, 'LOGIN_MAX_FAILURES_PER_USER', 5), durationSeconds: 15 * 60 },
       perIp: { points: intFromEnv(env, 'LOGIN_MAX_FAILURES_PER_IP', 50), durationSeconds: 15 * 60 },
     },
+    notifications: {
+      emailAfterMinutes: intFromEnv(env, 'NOTIFY_EMAIL_AFTER_MINUTES', 15),
+      emailMaxAgeHours: intFromEnv(env, 'NOTIFY_EMAIL_MAX_AGE_HOURS', 48),
+      smtpUrl: env.SMTP_URL || undefined,
+      mailFrom: env.MAIL_FROM ?? 'Branch Dispatch <dispatch@localhost>',
+      sseHeartbeatSeconds: intFromEnv(env, 'SSE_HEARTBEAT_SECONDS', 25),
+    },
+    storage: {
+      driver: env.S3_BUCKET ? 's3' : 'local',
+      dir: env.STORAGE_DIR || join(dataRoot, 'storage'),
+      s3: {
+        bucket: env.S3_BUCKET || undefined,
+        endpoint: env.S3_ENDPOINT || undefined,
+        region: env.S3_REGION || undefined,
+        accessKeyId: env.S3_ACCESS_KEY_ID || undefined,
+        secretAccessKey: env.S3_SECRET_ACCESS_KEY || undefined,
+        prefix: env.S3_PREFIX ?? '',
+      },
+    },
+    jobs: {
+      workers: env.JOB_WORKERS !== 'false',
+      pollingIntervalSeconds: intFromEnv(env, 'JOB_POLLING_INTERVAL_SECONDS', 2),
+      exportTtlHours: intFromEnv(env, 'EXPORT_TTL_HOURS', 24),
+    },
+    metricsToken: env.METRICS_TOKEN || undefined,
   };
-  const { throttle, ...rest } = overrides;
-  return { ...base, ...rest, throttle: { ...base.throttle, ...throttle } };
+  const { throttle, notifications, storage, jobs, ...rest } = overrides;
+  return {
+    ...base,
+    ...rest,
+    throttle: { ...base.throttle, ...throttle },
+    notifications: { ...base.notifications, ...notifications },
+    storage: { ...base.storage, ...storage },
+    jobs: { ...base.jobs, ...jobs },
+  };
 }

@@ -9,6 +9,7 @@ import { createApp } from './app.js';
 import { type ConfigOverrides, loadConfig, type ServerConfig } from './config.js';
 import { createPool } from './db/pool.js';
 import { createLogger, type Logger } from './logger.js';
+import { type Runtime, startRuntime } from './ops/runtime.js';
 
 export interface StartOptions {
   /** default: PORT, else 8080; 0 picks a free port */
@@ -32,6 +33,8 @@ export interface RunningServer {
   pool: pg.Pool;
   config: ServerConfig;
   server: Server;
+  /** job queue, notification hub, storage, mailer */
+  runtime: Runtime;
   stop(): Promise<void>;
 }
 
@@ -49,7 +52,8 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
       const applied = await migrate(db.url);
       if (applied.length) logger.info({ applied }, 'migrations applied');
     }
-    const pool = createPool(opts.appUrl ?? withUser(db.url, 'dispatch_app', appRolePassword()), {
+    const appUrl = opts.appUrl ?? withUser(db.url, 'dispatch_app', appRolePassword());
+    const pool = createPool(appUrl, {
       max: opts.poolMax,
       logger,
     });
@@ -61,7 +65,9 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
       cleanups.push(() => client.quit());
       redis = client;
     }
-    const app = createApp({ pool, config, logger, redis });
+    const runtime = await startRuntime({ ownerUrl: db.url, appUrl, pool, config, logger, redis });
+    cleanups.push(() => runtime.stop());
+    const app = createApp({ pool, config, logger, redis, runtime });
     const port = opts.port ?? Number(process.env.PORT ?? 8080);
     const host = opts.host ?? process.env.HOST;
     const server = await new Promise<Server>((resolve, reject) => {
@@ -83,6 +89,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
       pool,
       config,
       server,
+      runtime,
       stop: stopAll,
     };
   } catch (err) {

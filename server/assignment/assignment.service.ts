@@ -12,6 +12,7 @@ import { type Tx, withTriggerNotes } from '../db/transaction.js';
 import type { Actor } from '../http/context.js';
 import { ForbiddenError, RuleError } from '../http/errors.js';
 import { parse, parseId } from '../http/validate.js';
+import { notifyOrderAssigned } from '../notifications/notifications.service.js';
 import type { Order } from '../orders/orders.repository.js';
 import { applyOrderChanges, requireOrder, requireVersion } from '../orders/orders.service.js';
 import * as repo from './assignment.repository.js';
@@ -101,14 +102,20 @@ export async function assignOrder(tx: Tx, actor: Actor, id: unknown, body: unkno
   const { installer, overCapacity } = await checkAssignment(tx, order, input.installerId, {
     override: input.override === true,
   });
-  return withTriggerNotes(tx, { auditNote: overCapacity ? `CAPACITY_OVERRIDE: ${input.reason}` : null }, () =>
-    applyOrderChanges(tx, order.id, input.version, {
-      installerId: installer.id,
-      // the order goes to the partner the installer works for
-      partnerId: installer.partnerId ?? order.partnerId,
-      status: '배정',
-    }),
+  const assigned = await withTriggerNotes(
+    tx,
+    { auditNote: overCapacity ? `CAPACITY_OVERRIDE: ${input.reason}` : null },
+    () =>
+      applyOrderChanges(tx, order.id, input.version, {
+        installerId: installer.id,
+        // the order goes to the partner the installer works for
+        partnerId: installer.partnerId ?? order.partnerId,
+        status: '배정',
+      }),
   );
+  // FR-11: the installer and the partner's coordinators learn of it in the same transaction
+  await notifyOrderAssigned(tx, assigned);
+  return assigned;
 }
 
 /** POST /api/orders/:id/unassign {version} → status 미배정, no installer */

@@ -1,3 +1,4 @@
+import { prepared } from '../db/prepared.js';
 import type { Tx } from '../db/transaction.js';
 import { COMPANY_TIME_ZONE } from '../orders/orders.repository.js';
 
@@ -34,6 +35,8 @@ export async function progressCounts(
            FROM orders o
           WHERE o.deleted_at IS NULL ${branchFilter} AND o.appointment_date BETWEEN $1::date AND $2::date
           GROUP BY 1, 2`;
-  const { rows } = await tx.query<DayStatusCount>(sql, params);
+  // Named (four texts): planned once per connection; the range is pruned to its partitions when the generic
+  // plan starts, and the branch's range is an index-only scan of idx_orders_branch_date_covering.
+  const { rows } = await tx.query<DayStatusCount>(prepared(sql, params));
   return rows;
 }

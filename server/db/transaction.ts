@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { Role } from '../../domain/roles.js';
+import { runAfterCommit, takeAfterCommit } from './after-commit.js';
 import { toAppError } from './errors.js';
 
 /** An open transaction: repositories take one of these. */
@@ -38,6 +39,7 @@ async function inTransaction<T>(
   let broken: Error | undefined;
   let result: T;
   let touched: string[] = [];
+  let afterCommitWork: ReturnType<typeof takeAfterCommit> = [];
   try {
     await client.query('BEGIN');
     if (setup) await setup(client);
@@ -48,7 +50,9 @@ async function inTransaction<T>(
       touched = r.rows[0]?.t ? r.rows[0].t.split(',') : [];
     }
     await client.query('COMMIT');
+    afterCommitWork = takeAfterCommit(client);
   } catch (err) {
+    takeAfterCommit(client);
     try {
       await client.query('ROLLBACK');
     } catch (rollbackErr) {
@@ -60,6 +64,7 @@ async function inTransaction<T>(
     client.release(broken);
   }
   if (listener && touched.length > 0) await listener(touched);
+  await runAfterCommit(afterCommitWork);
   return result;
 }
 
@@ -84,6 +89,14 @@ export function withRequestTransaction<T>(pool: pg.Pool, ctx: RequestContext, fn
 /** A transaction without a caller (login, token refresh): row-level security shows it nothing. */
 export function withAnonymousTransaction<T>(pool: pg.Pool, fn: (tx: Tx) => Promise<T>): Promise<T> {
   return inTransaction(pool, null, fn);
+}
+
+/**
+ * A transaction of a background job acting for no user (the e-mail fallback, the export-file sweep): app.role is
+ * 'SYSTEM', which the policies of migration 0025 let reach notifications and exports only — never orders.
+ */
+export function withSystemTransaction<T>(pool: pg.Pool, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return inTransaction(pool, (tx) => tx.query(`SELECT set_config('app.role', 'SYSTEM', true)`), fn);
 }
 
 /** The transaction-local settings the triggers read besides the caller's context. */

@@ -118,7 +118,11 @@ export async function listOrders(tx: Tx, f: ListFilter): Promise<(OrderListRow &
   };
   const where = ['o.deleted_at IS NULL'];
   if (f.branchId) where.push(`o.branch_id = ${p(f.branchId)}`);
-  if (f.statuses?.length) where.push(`o.status = ANY(${p(f.statuses)}::text[])`);
+  // One status (the FR-03 assignment list) is an equality, so idx_orders_branch_status_created yields the page
+  // already in created_at order whatever the plan. As ANY(array), the server's generic plan (pool.ts forces
+  // them) cannot tell how many rows the array matches and walks the branch's whole history by created_at.
+  if (f.statuses?.length === 1) where.push(`o.status = ${p(f.statuses[0])}`);
+  else if (f.statuses?.length) where.push(`o.status = ANY(${p(f.statuses)}::text[])`);
   if (f.installerId) where.push(`o.installer_id = ${p(f.installerId)}`);
   if (f.partnerId) where.push(`o.partner_id = ${p(f.partnerId)}`);
   if (f.vendor) where.push(`o.vendor = ${p(f.vendor)}`);
@@ -145,13 +149,22 @@ export async function listOrders(tx: Tx, f: ListFilter): Promise<(OrderListRow &
       `(${sort.expr}, o.id) ${f.descending ? '<' : '>'} (${p(f.after.key)}::${sort.cast}, ${p(f.after.id)}::uuid)`,
     );
   }
-  const { rows } = await tx.query<OrderRow & { items: string; sortKey: string }>(
-    `SELECT ${ORDER_COLUMNS}, ${ITEMS_SUMMARY}, ${sort.keyText} AS "sortKey"
+  const text = `SELECT ${ORDER_COLUMNS}, ${ITEMS_SUMMARY}, ${sort.keyText} AS "sortKey"
        FROM orders o
       WHERE ${where.join(' AND ')}
       ORDER BY ${sort.expr} ${dir}, o.id ${dir}
-      LIMIT ${p(f.limit)}`,
-    params,
+      LIMIT ${p(f.limit)}`;
+  // The FR-03 assignment list (a branch, one status, by creation, paged) is named: planning it costs more than
+  // running it (every partition, twice over with the order_lines policy), and its generic plan is the right one
+  // for any values. Its few texts are planned once per connection. Other filter combinations stay unnamed:
+  // too many texts to keep a cached plan (~1 MB) of each on every connection.
+  const assignmentList =
+    f.branchId !== undefined &&
+    f.statuses?.length === 1 &&
+    f.sort === 'createdAt' &&
+    [f.installerId, f.partnerId, f.vendor, f.from, f.to, f.q].every((v) => v === undefined);
+  const { rows } = await tx.query<OrderRow & { items: string; sortKey: string }>(
+    assignmentList ? prepared(text, params) : { text, values: params },
   );
   return rows.map(toOrder);
 }

@@ -8,6 +8,7 @@ import type { Tx } from '../db/transaction.js';
 import type { Actor } from '../http/context.js';
 import { NotFoundError, RuleError, ValidationError, VersionConflictError } from '../http/errors.js';
 import { parse, parseId } from '../http/validate.js';
+import { notifySettlementChanged } from '../notifications/notifications.service.js';
 import * as repo from './settlements.repository.js';
 
 export const MAX_SETTLEMENT_DAYS = 371;
@@ -60,7 +61,9 @@ export async function lockSettlement(tx: Tx, actor: Actor, id: unknown, body: un
   const input = parse(settlementWrite, body);
   const period = await requirePeriod(tx, id, input.version);
   if (period.status === 'LOCKED') throw new RuleError('SETTLEMENT_STATE', 'errors.settlementAlreadyLocked');
-  return (await repo.setLocked(tx, period.id, input.version, actor.userId))!;
+  const locked = (await repo.setLocked(tx, period.id, input.version, actor.userId))!;
+  await notifySettlementChanged(tx, locked, 'LOCKED'); // FR-11: the branch's users
+  return locked;
 }
 
 /** POST /api/settlements/:id/unlock {version}: HQ only; unlocked_by/at are kept. */
@@ -69,5 +72,7 @@ export async function unlockSettlement(tx: Tx, actor: Actor, id: unknown, body: 
   const input = parse(settlementWrite, body);
   const period = await requirePeriod(tx, id, input.version);
   if (period.status !== 'LOCKED') throw new RuleError('SETTLEMENT_STATE', 'errors.settlementNotLocked');
-  return (await repo.setUnlocked(tx, period.id, input.version, actor.userId))!;
+  const unlocked = (await repo.setUnlocked(tx, period.id, input.version, actor.userId))!;
+  await notifySettlementChanged(tx, unlocked, 'UNLOCKED'); // FR-11: the branch's users
+  return unlocked;
 }

@@ -26,6 +26,7 @@ import { AppError, toErrorBody, VersionConflictError } from '../http/errors.js';
 import { parse } from '../http/validate.js';
 import type { Locale } from '../i18n/index.js';
 import type { Logger } from '../logger.js';
+import { notifySyncConflict } from '../notifications/notifications.service.js';
 import * as repo from './sync.repository.js';
 
 /** Applies one op through its service in the caller's transaction; returns the entity's new version. */
@@ -53,7 +54,7 @@ function isTransient(e: unknown): boolean {
   const code = typeof err?.code === 'string' ? err.code : '';
   if (/^(08|53|57P)/.test(code)) return true;
   const message = typeof err?.message === 'string' ? err.message : '';
-  return /Connection terminated|ECONNREFUSED|ECONNRESET|timeout exceeded when trying to connect|Client has encountered a connection error|connect ETIMEDOUT/.test(
+  return /Connection terminated|ECONNREFUSED|ECONNRESET|timeout exceeded when trying to connect|Client has encountered a connection error|connect ETIMEDOUT|Cannot use a pool after calling end|Client was closed/.test(
     message,
   );
 }
@@ -140,6 +141,16 @@ async function applyOp(deps: PushDeps, actor: Actor, clientId: string, op: PushO
     });
     // Another request with this op id committed first: undo this one, answer with that one's record.
     if (!recorded) throw new RaceLost();
+    // FR-11: the user hears of a conflict even if the client that pushed it is closed by then
+    if (result.status === 'CONFLICT') {
+      await notifySyncConflict(tx, {
+        userId: actor.userId,
+        opId: op.opId,
+        entity: op.entity,
+        entityId: op.entityId,
+        kind: op.kind,
+      });
+    }
     return result;
   });
 }

@@ -16,6 +16,7 @@ import { type Tx, withTriggerNotes } from '../db/transaction.js';
 import type { Actor } from '../http/context.js';
 import { ForbiddenError, RuleError, ValidationError } from '../http/errors.js';
 import { parse, parseId } from '../http/validate.js';
+import { notifyOrderAssigned, notifyOrderStatusChanged } from '../notifications/notifications.service.js';
 import type { Order, OrderChanges } from '../orders/orders.repository.js';
 import { applyOrderChanges, requireOrder, requireVersion } from '../orders/orders.service.js';
 import { requireSerialsForDelivery } from '../serials/serials.service.js';
@@ -106,7 +107,7 @@ export async function changeStatus(tx: Tx, actor: Actor, id: unknown, body: unkn
   // 인수 (and the delivered part of 부분인수) needs a serial for every unit of a serialised item.
   if (to === '인수' || to === '부분인수') await requireSerialsForDelivery(tx, order);
 
-  return withTriggerNotes(
+  const changed = await withTriggerNotes(
     tx,
     {
       reasonCode: input.reasonCode ?? null,
@@ -115,6 +116,10 @@ export async function changeStatus(tx: Tx, actor: Actor, id: unknown, body: unkn
     },
     () => applyOrderChanges(tx, order.id, input.version, changes),
   );
+  // FR-11: 부재/연기/취소 tell the branch managers; back to 배정 (from 연기) tells the installer again
+  await notifyOrderStatusChanged(tx, changed, { from, reasonCode: input.reasonCode });
+  if (to === '배정') await notifyOrderAssigned(tx, changed);
+  return changed;
 }
 
 /**

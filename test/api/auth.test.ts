@@ -1,5 +1,10 @@
+import type { AddressInfo } from 'node:net';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../server/app.js';
+import { loadConfig } from '../../server/config.js';
+import { createPool } from '../../server/db/pool.js';
+import { createLogger } from '../../server/logger.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { auditRows, createUser, createWorld, DEFAULT_PASSWORD, type World } from '../support/fixtures.js';
 import { startTestServer, type TestServer } from '../support/server.js';
@@ -291,7 +296,30 @@ describe('password change', () => {
 
 describe('errors', () => {
   it('an unreachable database is a 503 the client may retry, not a 500', async () => {
-    const down = await startTestServer({ ...db, appUrl: 'postgres://dispatch_app:x@127.0.0.1:1/nowhere' });
+    // The same app with a pool that cannot connect (the job runtime of the working server: it needs a database
+    // at start-up, requests do not).
+    const badPool = createPool('postgres://dispatch_app:x@127.0.0.1:1/nowhere', { max: 1 });
+    const app = createApp({
+      pool: badPool,
+      config: loadConfig(process.env, { jwtSecret: api.jwtSecret }),
+      logger: createLogger('silent'),
+      runtime: api.runtime,
+    });
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const down = {
+      jwtSecret: api.jwtSecret,
+      async request(method: string, path: string, o: { token: string }) {
+        const res = await fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${o.token}` } });
+        return { status: res.status, body: await res.json() };
+      },
+      async stop() {
+        server.close();
+        server.closeAllConnections();
+        await badPool.end();
+      },
+    };
     try {
       const token = await new SignJWT({ usr: w.hq.username, role: 'HQ_ADMIN', br: null, pt: null, loc: 'en' })
         .setProtectedHeader({ alg: 'HS256' })

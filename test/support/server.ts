@@ -6,6 +6,7 @@ import type { TokenPair } from '../../server/auth/auth.service.js';
 import type { Cache } from '../../server/cache/index.js';
 import type { ConfigOverrides } from '../../server/config.js';
 import { createLogger } from '../../server/logger.js';
+import type { Runtime } from '../../server/ops/runtime.js';
 import { startServer } from '../../server/start.js';
 import type { TestDatabase } from './db.js';
 import { DEFAULT_PASSWORD } from './fixtures.js';
@@ -35,6 +36,8 @@ export interface TestServer {
   jwtSecret: string;
   /** the server's cache (server/cache): Redis when REDIS_URL is set, else in-process */
   cache: Cache;
+  /** job queue, notification hub, storage: e.g. runtime.jobs.runNow(…) runs a scheduled job now */
+  runtime: Runtime;
   // biome-ignore lint/suspicious/noExplicitAny: tests read response bodies loosely
   request<T = any>(method: string, path: string, opts?: RequestOptions): Promise<ApiResponse<T>>;
   /** POST /api/auth/login (default: the fixtures' password); throws unless 200 */
@@ -90,6 +93,7 @@ export async function startTestServer(
     pool: running.pool,
     jwtSecret,
     cache: running.app.locals.cache as Cache,
+    runtime: running.runtime,
     request,
     async login(username, password = DEFAULT_PASSWORD) {
       const res = await request<TokenPair>('POST', '/api/auth/login', { body: { username, password } });

@@ -140,7 +140,7 @@ async function random(s: ClientSession): Promise<void> {
     } catch {
       // a row that vanished under a pull: pick another next time
     }
-    await new Promise((res) => setTimeout(res, 5 + rnd() * 40));
+    await new Promise((res) => setTimeout(res, 20 + rnd() * 120));
   }
   await s.engine.stop();
 }

@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SYNC_ENTITIES, type SyncEntity } from '../../domain/sync-protocol.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createBranch, createUser, createWorld, type World } from '../support/fixtures.js';
 import { startTestServer, type TestServer } from '../support/server.js';
@@ -165,6 +166,21 @@ describe('pull', () => {
     expect(differences(clientChecksums(again.store), await serverChecksums(db, rlsUser(user), again.store))).toEqual(
       {},
     );
+  });
+
+  it('the client schema has a column for every column of every mirrored table', async () => {
+    const c = await client(world.manager, 'columns');
+    const { rows } = await db.owner.query<{ table_name: string; column_name: string }>(
+      `SELECT table_name, column_name FROM information_schema.columns
+        WHERE table_schema = 'public' AND table_name = ANY($1) AND column_name <> 'change_xid'`,
+      [[...SYNC_ENTITIES]],
+    );
+    const missing = rows
+      .filter(
+        (r) => !c.store.mirror.tables[r.table_name as SyncEntity].columns.some((col) => col.name === r.column_name),
+      )
+      .map((r) => `${r.table_name}.${r.column_name}`);
+    expect(missing).toEqual([]);
   });
 
   it('a malformed cursor is refused naming the cursor', async () => {

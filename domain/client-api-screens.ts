@@ -1,0 +1,376 @@
+// Channels the client's screens need beyond auth/orders/sync: order detail and its sub-records, lookups, printing,
+// Excel, per-user preferences and the head-office reports. Spread into `clientApi` (client-api.ts), so preload,
+// IPC registration and the browser shell's HTTP transport pick them up like every other channel.
+import { z } from 'zod';
+import type { OrderRow } from './client-api.js';
+import { isoDate, uuid, version } from './order-schemas.js';
+import type { OrderStatus, ReasonType } from './order-status.js';
+import { orderColumnKey, orderViewSpec } from './order-view.js';
+
+function result<T>() {
+  return undefined as unknown as T;
+}
+const none = z.object({}).strict();
+
+export interface InstallerRow {
+  id: string;
+  name: string;
+  phone: string | null;
+  branchId: string;
+  partnerId: string | null;
+  skillTags: string[];
+  regions: string[];
+  capacityPerDay: number;
+  isActive: boolean;
+}
+export interface ReasonCode {
+  code: string;
+  type: ReasonType;
+  descriptionKo: string;
+  descriptionEn: string;
+  isActive: boolean;
+}
+export interface WasteCode {
+  code: string;
+  nameKo: string;
+  nameEn: string;
+}
+/** Item-code prefix → the installer skill it needs (longest prefix wins); some items need serials on delivery. */
+export interface SkillRule {
+  itemPrefix: string;
+  skillTag: string;
+  requiresSerial: boolean;
+}
+
+export interface OrderLine {
+  id: string;
+  itemCode: string;
+  itemName: string;
+  quantity: number;
+  weight: number | null;
+}
+export interface StatusHistoryEntry {
+  id: string;
+  previousStatus: OrderStatus | null;
+  newStatus: OrderStatus;
+  changedBy: string | null;
+  changedAt: string;
+  reasonCode: string | null;
+  notes: string | null;
+}
+export interface AppointmentEntry {
+  id: string;
+  oldDate: string | null;
+  newDate: string | null;
+  reason: string | null;
+  changedBy: string | null;
+  changedAt: string;
+}
+export interface SerialEntry {
+  id: string;
+  orderLineId: string;
+  serial: string;
+  recordedAt: string;
+}
+export interface WastePickup {
+  id: string;
+  code: string;
+  quantity: number;
+  status: 'PLANNED' | 'COLLECTED' | 'REPORTED';
+  collectedAt: string | null;
+  version: number;
+}
+export interface AttachmentMeta {
+  id: string;
+  fileName: string;
+  fileType: string;
+  fileSize: number;
+  uploadedAt: string;
+}
+export interface SplitLink {
+  parentOrderId: string;
+  parentOrderNo: string | null;
+  childOrderId: string;
+  childOrderNo: string | null;
+  lineId: string;
+  quantity: number;
+  createdAt: string;
+}
+export interface OrderDetail {
+  order: OrderRow;
+  lines: OrderLine[];
+  history: StatusHistoryEntry[];
+  appointments: AppointmentEntry[];
+  serials: SerialEntry[];
+  waste: WastePickup[];
+  attachments: AttachmentMeta[];
+  /** the split family: the links where this order is parent or child */
+  splits: SplitLink[];
+}
+
+/** A file produced by main (xlsx, pdf), fetched or saved by the shell that asked for it. */
+export interface FileRef {
+  fileId: string;
+  fileName: string;
+  mimeType: string;
+  bytes: number;
+}
+
+/** The daily assignment sheet of one installer: what print preview shows and what the PDF contains. */
+export interface AssignmentSheet {
+  date: string;
+  installer: { id: string; name: string; phone: string | null; partnerName: string | null };
+  branchName: string | null;
+  orders: Array<{
+    id: string;
+    orderNo: string;
+    customerName: string;
+    customerPhone: string | null;
+    address: string;
+    timeWindow: string;
+    items: Array<{ itemCode: string; itemName: string; quantity: number }>;
+    remarks: string | null;
+    status: OrderStatus;
+  }>;
+  generatedAt: string;
+}
+
+export const IMPORT_FIELDS = [
+  'orderNo',
+  'customerName',
+  'customerPhone',
+  'addressLine1',
+  'addressLine2',
+  'city',
+  'postal',
+  'vendor',
+  'appointmentDate',
+  'promisedDate',
+  'remarks',
+  'itemCode',
+  'itemName',
+  'quantity',
+  'weight',
+] as const;
+export type ImportField = (typeof IMPORT_FIELDS)[number];
+/** Sheet header text → order field; one preset per vendor. */
+export const columnMapping = z.partialRecord(z.enum(IMPORT_FIELDS), z.string().min(1).max(100));
+export type ColumnMapping = z.infer<typeof columnMapping>;
+
+export interface RowError {
+  /** 1-based sheet row number, as Excel shows it */
+  row: number;
+  column: string;
+  message: string;
+}
+export interface ImportPreview {
+  kind: 'vendor' | 'reimport';
+  headers: string[];
+  mapping: ColumnMapping;
+  /** the first rows as mapped, for the clerk to check the mapping */
+  sample: Array<Record<string, string>>;
+  rowCount: number;
+  /** how many orders the rows make (several rows with one order_no are one order with several lines) */
+  orderCount: number;
+  errors: RowError[];
+  /** re-import of an exported sheet: rows whose order changed at head office since the export */
+  conflicts: ImportConflict[];
+  /** re-import: rows with edited cells and no conflict */
+  updates: number;
+}
+export interface ImportConflict {
+  row: number;
+  orderId: string;
+  orderNo: string;
+  exportedVersion: number;
+  currentVersion: number;
+  fields: Array<{ field: string; sheet: string; current: string }>;
+}
+export interface ImportResult {
+  created: number;
+  updated: number;
+  /** rows that went to the outbox because the head office was unreachable */
+  queued: number;
+  errors: RowError[];
+  conflicts: ImportConflict[];
+}
+
+export interface MappingPreset {
+  vendor: string;
+  mapping: ColumnMapping;
+  updatedAt: string;
+}
+
+export interface WasteSummaryRow {
+  key: string;
+  label: string;
+  quantity: number;
+  pickups: number;
+}
+export interface NotificationItem {
+  id: string;
+  category: string;
+  orderId: string | null;
+  payload: Record<string, unknown>;
+  status: 'UNREAD' | 'READ';
+  createdAt: string;
+}
+export interface SettlementWeek {
+  id: string;
+  branchId: string;
+  periodStart: string;
+  periodEnd: string;
+  status: 'OPEN' | 'LOCKED';
+  lockedAt: string | null;
+  unlockedAt: string | null;
+  version: number;
+}
+export interface ExportJob {
+  id: string;
+  type: 'orders' | 'waste' | 'ecoas' | 'settlement' | 'audit';
+  status: 'PENDING' | 'RUNNING' | 'DONE' | 'FAILED';
+  rowCount: number | null;
+  lastError: string | null;
+  createdAt: string;
+  expiresAt: string | null;
+}
+
+const base64File = z
+  .string()
+  .min(1)
+  .max(40 * 1024 * 1024)
+  .regex(/^[A-Za-z0-9+/=\s]+$/, 'not base64');
+const vendorName = z.string().trim().min(1).max(80);
+
+/** What the shell tells the UI about itself. */
+export interface AppInfo {
+  shell: 'electron' | 'browser';
+  version: string;
+  /** the head office the shell was started against (pre-filled on the login form) */
+  defaultServerUrl: string | null;
+}
+
+export const screenChannels = {
+  'app:info': { args: none, result: result<AppInfo>() },
+
+  'detail:get': { args: z.object({ id: uuid }).strict(), result: result<OrderDetail>() },
+  'detail:split': {
+    args: z
+      .object({
+        id: uuid,
+        version,
+        lines: z
+          .array(z.object({ lineId: uuid, quantity: z.number().int().positive() }).strict())
+          .min(1)
+          .max(200),
+      })
+      .strict(),
+    result: result<OrderRow>(),
+  },
+  'detail:serials': {
+    args: z
+      .object({
+        id: uuid,
+        lineId: uuid,
+        serials: z.array(z.string().trim().min(1).max(40)).min(1).max(200),
+      })
+      .strict(),
+    result: result<OrderDetail>(),
+  },
+  'detail:waste': {
+    args: z
+      .object({
+        id: uuid,
+        code: z.string().regex(/^[A-Z][0-9]{2,3}$/),
+        quantity: z.number().int().positive().max(999),
+      })
+      .strict(),
+    result: result<OrderDetail>(),
+  },
+
+  'lookups:installers': { args: none, result: result<InstallerRow[]>() },
+  'lookups:reasonCodes': { args: none, result: result<ReasonCode[]>() },
+  'lookups:wasteCodes': { args: none, result: result<WasteCode[]>() },
+  'lookups:skillRules': { args: none, result: result<SkillRule[]>() },
+  'lookups:branches': { args: none, result: result<Array<{ id: string; code: string; name: string }>>() },
+
+  'print:sheets': {
+    args: z.object({ date: isoDate, installerIds: z.array(uuid).max(500).optional() }).strict(),
+    result: result<AssignmentSheet[]>(),
+  },
+  'print:pdf': {
+    args: z.object({ date: isoDate, installerIds: z.array(uuid).max(500).optional() }).strict(),
+    result: result<FileRef>(),
+  },
+
+  'excel:export': {
+    args: z
+      .object({
+        view: orderViewSpec,
+        columns: z.array(orderColumnKey).min(1),
+        headers: z.partialRecord(orderColumnKey, z.string().max(100)).optional(),
+      })
+      .strict(),
+    result: result<FileRef & { rows: number }>(),
+  },
+  'excel:importPreview': {
+    args: z.object({ file: base64File, vendor: vendorName, mapping: columnMapping.optional() }).strict(),
+    result: result<ImportPreview>(),
+  },
+  'excel:importCommit': {
+    args: z.object({ file: base64File, vendor: vendorName, mapping: columnMapping.optional() }).strict(),
+    result: result<ImportResult>(),
+  },
+  'excel:presets': { args: none, result: result<MappingPreset[]>() },
+  'excel:savePreset': {
+    args: z.object({ vendor: vendorName, mapping: columnMapping }).strict(),
+    result: result<null>(),
+  },
+
+  /** Electron only: a save dialog for a produced file (the browser shell downloads it over HTTP instead). */
+  'files:save': { args: z.object({ fileId: uuid }).strict(), result: result<{ savedTo: string | null }>() },
+
+  'prefs:get': {
+    args: z.object({ key: z.string().regex(/^[a-z][a-zA-Z0-9.:-]{0,80}$/) }).strict(),
+    result: result<unknown>(),
+  },
+  'prefs:set': {
+    args: z
+      .object({
+        key: z.string().regex(/^[a-z][a-zA-Z0-9.:-]{0,80}$/),
+        value: z.json().refine((v) => JSON.stringify(v).length <= 64_000, 'value too large'),
+      })
+      .strict(),
+    result: result<null>(),
+  },
+
+  'waste:summary': {
+    args: z
+      .object({ from: isoDate, to: isoDate, groupBy: z.enum(['code', 'day', 'partner']), branchId: uuid.optional() })
+      .strict(),
+    result: result<WasteSummaryRow[]>(),
+  },
+  'waste:ecoas': {
+    args: z.object({ month: z.string().regex(/^[0-9]{4}-[0-9]{2}$/), format: z.enum(['xlsx', 'csv']) }).strict(),
+    result: result<FileRef>(),
+  },
+  'notifications:list': {
+    args: z.object({ unreadOnly: z.boolean().optional() }).strict(),
+    result: result<NotificationItem[]>(),
+  },
+  'notifications:read': { args: z.object({ id: uuid.optional() }).strict(), result: result<null>() },
+  'settlements:list': { args: z.object({ branchId: uuid.optional() }).strict(), result: result<SettlementWeek[]>() },
+  'settlements:lock': { args: z.object({ id: uuid, version }).strict(), result: result<SettlementWeek>() },
+  'settlements:unlock': { args: z.object({ id: uuid, version }).strict(), result: result<SettlementWeek>() },
+  'exports:list': { args: none, result: result<ExportJob[]>() },
+  'exports:create': {
+    args: z
+      .object({
+        type: z.enum(['orders', 'waste', 'ecoas', 'settlement', 'audit']),
+        filters: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+      })
+      .strict(),
+    result: result<ExportJob>(),
+  },
+  'exports:download': { args: z.object({ id: uuid }).strict(), result: result<FileRef>() },
+} as const;

@@ -1,0 +1,319 @@
+// The screen channels of domain/client-api-screens.ts, served inside the services worker next to the sync engine
+// (worker-protocol's handlerModules): they read the same SQLite mirror and write through the same outbox, off the
+// thread that serves the UI. Loaded by URL, so it exports createHandlers and nothing else is assumed.
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { v7 as uuidv7 } from 'uuid';
+import type { z } from 'zod';
+import type { ClientApi, ClientApiHandlers, ExportJob, OrderRow, SettlementWeek } from '../../domain/client-api.js';
+import type { OrderCreate } from '../../domain/order-schemas.js';
+import { can } from '../../domain/roles.js';
+import { createExcelService } from '../excel/excel-service.js';
+import { printLabels } from '../print/labels.js';
+import { buildAssignmentSheets } from '../print/sheet-model.js';
+import { writeSheetsPdf } from '../print/sheet-pdf.js';
+import type { HandlerModule } from '../services/worker-protocol.js';
+import { FileStore, filesDir } from './file-store.js';
+import { PrefsStore } from './json-store.js';
+import { MirrorReads, toWeek } from './mirror-reads.js';
+import { download, online } from './online.js';
+import type { ScreenContext, SessionLike } from './session-like.js';
+
+type ScreenChannel = Exclude<
+  keyof ClientApi,
+  | `auth:${string}`
+  | 'orders:list'
+  | 'orders:create'
+  | 'orders:update'
+  | 'orders:status'
+  | 'orders:appointment'
+  | 'orders:assign'
+  | 'orders:unassign'
+  | `sync:${string}`
+  | 'files:save'
+  | 'app:info'
+>;
+type Args<C extends keyof ClientApi> = z.output<ClientApi[C]['args']>;
+
+function fail(code: string, message: string, field?: string): never {
+  throw { code, message, ...(field ? { field } : {}) };
+}
+
+function toExport(r: Record<string, unknown>): ExportJob {
+  const g = (camel: string, snake: string) => r[camel] ?? r[snake] ?? null;
+  return {
+    id: String(r.id),
+    type: String(r.type) as ExportJob['type'],
+    status: String(r.status) as ExportJob['status'],
+    rowCount: (g('rowCount', 'row_count') as number | null) ?? null,
+    lastError: (g('lastError', 'last_error') as string | null) ?? null,
+    createdAt: String(g('createdAt', 'created_at')),
+    expiresAt: (g('expiresAt', 'expires_at') as string | null) ?? null,
+  };
+}
+
+export function createHandlers(ctx: ScreenContext): Record<string, (args: unknown) => Promise<unknown>> {
+  let files: FileStore | null = null;
+  let prefs: PrefsStore | null = null;
+  let lastUnread = -1;
+
+  function session(): SessionLike {
+    const s = ctx.current();
+    if (!s) fail('UNAUTHORIZED', 'Log in first.');
+    return s;
+  }
+  // the per-user databases live in the data folder; files and preferences sit next to them
+  const dataDir = (s: SessionLike) => dirname(s.store.file);
+  const fileStore = (s: SessionLike) => (files ??= new FileStore(filesDir(dataDir(s))));
+  const prefStore = (s: SessionLike) => (prefs ??= new PrefsStore(join(dataDir(s), 'preferences.json')));
+  const reads = (s: SessionLike) => new MirrorReads(s.store.db);
+  const require = (s: SessionLike, action: Parameters<typeof can>[1]) => {
+    if (!can(s.session.user.role, action)) fail('FORBIDDEN', `Your role may not do this (${action}).`);
+  };
+
+  /** Head-office writes change rows the mirror holds: pull them now so the screens show the result. */
+  async function refreshAfter<T>(s: SessionLike, value: T): Promise<T> {
+    await s.engine.syncNow().catch(() => undefined);
+    return value;
+  }
+
+  function sheets(s: SessionLike, date: string, installerIds?: string[]) {
+    const r = reads(s);
+    const orders = s.store.listOrders({ appointmentDate: date });
+    return buildAssignmentSheets(date, installerIds, {
+      orders,
+      linesByOrder: r.linesOf(orders.map((o) => o.id)),
+      installers: r.installers(),
+      branchNames: r.names('branches'),
+      partnerNames: r.names('partners'),
+    });
+  }
+
+  const excel = createExcelService({
+    get files() {
+      return fileStore(session());
+    },
+    presetsPath: () => join(dataDir(session()), 'import-presets.json'),
+    session: async () => ctx.current()?.session ?? null,
+    listOrders: async () => session().store.listOrders({}),
+    async createOrders(creates: OrderCreate[]) {
+      const s = session();
+      require(s, 'orders.create');
+      const ids: string[] = [];
+      // one SQLite transaction around all of them: the local rows and their outbox ops land together or not at all
+      s.store.db.transaction(() => {
+        for (const c of creates) {
+          const id = c.id ?? uuidv7();
+          const payload = { ...c, id, lines: c.lines.map((l) => ({ ...l, id: l.id ?? uuidv7() })) };
+          s.store.localOrderOp({ kind: 'order.create', orderId: id, payload });
+          ids.push(id);
+        }
+      })();
+      s.engine.localWrite();
+      ctx.emit({ type: 'orders-changed', ids });
+      return ids.map((id) => s.store.getOrder(id)).filter((o): o is OrderRow => o !== null);
+    },
+    async updateOrder(id, patch) {
+      const s = session();
+      require(s, 'orders.update');
+      const { version, ...payload } = patch;
+      s.store.localOrderOp({ kind: 'order.update', orderId: id, payload, seenVersion: version });
+      s.engine.localWrite();
+      ctx.emit({ type: 'orders-changed', ids: [id] });
+      return s.store.getOrder(id)!;
+    },
+    isOffline: async () => session().engine.publish().status === 'offline',
+  });
+
+  const handlers: Pick<ClientApiHandlers, ScreenChannel> = {
+    async 'detail:get'({ id }: Args<'detail:get'>) {
+      const s = session();
+      const order = s.store.getOrder(id);
+      if (!order) fail('NOT_FOUND', 'order not found', 'id');
+      return reads(s).detail(order);
+    },
+    async 'detail:split'({ id, version, lines }: Args<'detail:split'>) {
+      const s = session();
+      require(s, 'orders.split');
+      const child = await online(() =>
+        s.http.request<{ id: string }>('POST', `/api/orders/${id}/split`, { body: { version, lines } }),
+      );
+      await refreshAfter(s, null);
+      return s.store.getOrder(child.id) ?? s.store.getOrder(id)!;
+    },
+    async 'detail:serials'({ id, lineId, serials }: Args<'detail:serials'>) {
+      const s = session();
+      require(s, 'orders.serials');
+      await online(() => s.http.request('POST', `/api/orders/${id}/serials`, { body: { lineId, serials } }));
+      await refreshAfter(s, null);
+      return reads(s).detail(s.store.getOrder(id)!);
+    },
+    async 'detail:waste'({ id, code, quantity }: Args<'detail:waste'>) {
+      const s = session();
+      require(s, 'orders.waste');
+      await online(() => s.http.request('POST', `/api/orders/${id}/waste-pickups`, { body: { code, quantity } }));
+      await refreshAfter(s, null);
+      return reads(s).detail(s.store.getOrder(id)!);
+    },
+
+    async 'lookups:installers'() {
+      return reads(session()).installers();
+    },
+    async 'lookups:reasonCodes'() {
+      return reads(session()).reasonCodes();
+    },
+    async 'lookups:wasteCodes'() {
+      return reads(session()).wasteCodes();
+    },
+    async 'lookups:skillRules'() {
+      return reads(session()).skillRules();
+    },
+    async 'lookups:branches'() {
+      return reads(session()).branches();
+    },
+
+    async 'print:sheets'({ date, installerIds }: Args<'print:sheets'>) {
+      return sheets(session(), date, installerIds);
+    },
+    async 'print:pdf'({ date, installerIds }: Args<'print:pdf'>) {
+      const s = session();
+      const locale = s.session.user.locale;
+      const labels = printLabels(locale);
+      const f = fileStore(s).reserve(`${locale === 'en' ? 'assignment-sheets' : '배정표'}-${date}.pdf`);
+      await writeSheetsPdf(sheets(s, date, installerIds), f.path, labels);
+      return fileStore(s).ref(f.fileId);
+    },
+
+    'excel:export': (a) => excel['excel:export'](a),
+    'excel:importPreview': (a) => excel['excel:importPreview'](a),
+    'excel:importCommit': (a) => excel['excel:importCommit'](a),
+    'excel:presets': (a) => excel['excel:presets'](a),
+    'excel:savePreset': (a) => excel['excel:savePreset'](a),
+
+    async 'prefs:get'({ key }: Args<'prefs:get'>) {
+      const s = session();
+      return prefStore(s).get(s.session.user.id, key);
+    },
+    async 'prefs:set'({ key, value }: Args<'prefs:set'>) {
+      const s = session();
+      prefStore(s).set(s.session.user.id, key, value);
+      return null;
+    },
+
+    async 'waste:summary'(args: Args<'waste:summary'>) {
+      const s = session();
+      require(s, 'waste.report');
+      return reads(s).wasteSummary(args, s.session.user.locale);
+    },
+    async 'waste:ecoas'({ month, format }: Args<'waste:ecoas'>) {
+      const s = session();
+      require(s, 'waste.report');
+      const job = await online(() =>
+        s.http.request<Record<string, unknown>>('POST', '/api/exports', {
+          body: { type: 'ecoas', filters: { month, format } },
+        }),
+      );
+      let e = toExport(job);
+      for (let i = 0; i < 120 && (e.status === 'PENDING' || e.status === 'RUNNING'); i++) {
+        await new Promise((r) => setTimeout(r, 500));
+        e = toExport(await online(() => s.http.request<Record<string, unknown>>('GET', `/api/exports/${e.id}`)));
+      }
+      if (e.status !== 'DONE') fail('EXPORT_FAILED', e.lastError ?? e.status);
+      const bytes = await online(() => download(s.http, `/api/exports/${e.id}/file`));
+      const f = fileStore(s).reserve(`ECOAS-${month}.${format}`);
+      writeFileSync(f.path, bytes);
+      return fileStore(s).ref(f.fileId);
+    },
+
+    async 'notifications:list'({ unreadOnly }: Args<'notifications:list'>) {
+      return reads(session()).notifications(unreadOnly ?? false);
+    },
+    async 'notifications:read'({ id }: Args<'notifications:read'>) {
+      const s = session();
+      await online(() =>
+        s.http.request('POST', id ? `/api/notifications/${id}/read` : '/api/notifications/read-all', { body: {} }),
+      );
+      reads(s).markRead(id);
+      ctx.emit({ type: 'notifications-changed', unread: reads(s).unreadCount() });
+      return null;
+    },
+
+    async 'settlements:list'({ branchId }: Args<'settlements:list'>) {
+      const s = session();
+      require(s, 'settlements.read');
+      const branch = branchId ?? s.session.user.branchId ?? undefined;
+      try {
+        const r = await s.http.request<{ items: Record<string, unknown>[] }>('GET', '/api/settlements', {
+          query: { branchId: branch },
+        });
+        return r.items
+          .map((w) => toWeek({ branchId: branch, ...w }))
+          .sort((a, b) => b.periodStart.localeCompare(a.periodStart));
+      } catch (e) {
+        // offline: the weeks the mirror already holds
+        if (typeof (e as { status?: unknown }).status === 'number') throw e;
+        return reads(s).settlements(branch);
+      }
+    },
+    async 'settlements:lock'({ id, version }: Args<'settlements:lock'>) {
+      const s = session();
+      require(s, 'settlements.lock');
+      const w = await online(() =>
+        s.http.request<Record<string, unknown>>('POST', `/api/settlements/${id}/lock`, { body: { version } }),
+      );
+      return refreshAfter(s, toWeek(w) as SettlementWeek);
+    },
+    async 'settlements:unlock'({ id, version }: Args<'settlements:unlock'>) {
+      const s = session();
+      require(s, 'settlements.unlock');
+      const w = await online(() =>
+        s.http.request<Record<string, unknown>>('POST', `/api/settlements/${id}/unlock`, { body: { version } }),
+      );
+      return refreshAfter(s, toWeek(w) as SettlementWeek);
+    },
+
+    async 'exports:list'() {
+      const s = session();
+      const r = await online(() => s.http.request<{ items: Record<string, unknown>[] }>('GET', '/api/exports'));
+      return r.items.map(toExport);
+    },
+    async 'exports:create'({ type, filters }: Args<'exports:create'>) {
+      const s = session();
+      require(s, 'exports.create');
+      return toExport(
+        await online(() =>
+          s.http.request<Record<string, unknown>>('POST', '/api/exports', { body: { type, filters: filters ?? {} } }),
+        ),
+      );
+    },
+    async 'exports:download'({ id }: Args<'exports:download'>) {
+      const s = session();
+      const bytes = await online(() => download(s.http, `/api/exports/${id}/file`));
+      const f = fileStore(s).reserve(`export-${id.slice(0, 8)}.xlsx`);
+      writeFileSync(f.path, bytes);
+      return fileStore(s).ref(f.fileId);
+    },
+  };
+
+  // notifications arrive with the engine's pulls; tell the UI when the unread count moves
+  const timer = setInterval(() => {
+    const s = ctx.current();
+    if (!s) return;
+    try {
+      const n = reads(s).unreadCount();
+      if (n !== lastUnread) {
+        if (lastUnread >= 0) ctx.emit({ type: 'notifications-changed', unread: n });
+        lastUnread = n;
+      }
+    } catch {
+      // the store closed under us (logout): next tick sees no session
+    }
+  }, 2000);
+  timer.unref();
+
+  return handlers as unknown as Record<string, (args: unknown) => Promise<unknown>>;
+}
+
+// The services worker calls createHandlers with its HandlerContext: checked here, so a change on either side of
+// that seam fails the type check instead of a screen at run time.
+export const handlerModule: HandlerModule = { createHandlers };

@@ -1,0 +1,39 @@
+// What the screen handlers need from the signed-in session of the sync engine (main/sync/session.ts): the local
+// SQLite mirror, the head-office HTTP client, the engine. Declared structurally so this folder depends on the
+// engine's behaviour, not its file layout.
+import type Database from 'better-sqlite3';
+import type { ClientEvent, OrderRow, Session, SyncState } from '../../domain/client-api.js';
+
+export interface StoreLike {
+  readonly db: Database.Database;
+  readonly file: string;
+  listOrders(filter?: Record<string, unknown>): OrderRow[];
+  getOrder(id: string): OrderRow | null;
+  localOrderOp(args: {
+    kind: string;
+    orderId: string;
+    payload: Record<string, unknown>;
+    seenVersion?: number;
+  }): unknown;
+}
+
+export interface HttpLike {
+  readonly baseUrl: string;
+  request<T>(
+    method: string,
+    path: string,
+    o?: { body?: unknown; query?: Record<string, string | number | undefined>; timeoutMs?: number },
+  ): Promise<T>;
+}
+
+export interface SessionLike {
+  readonly session: Session;
+  readonly store: StoreLike;
+  readonly http: HttpLike;
+  readonly engine: { localWrite(): void; publish(): SyncState; syncNow(): Promise<SyncState> };
+}
+
+export interface ScreenContext {
+  current(): SessionLike | null;
+  emit(event: ClientEvent): void;
+}

@@ -1,0 +1,39 @@
+import { useTranslation } from 'react-i18next';
+import { type Screen, useUi } from '../stores/ui.js';
+
+const ITEMS: Array<{ screen: Screen; icon: string }> = [
+  { screen: 'orders', icon: '▦' },
+  { screen: 'board', icon: '☷' },
+  { screen: 'dashboard', icon: '◔' },
+  { screen: 'customers', icon: '☺' },
+  { screen: 'waste', icon: '♻' },
+  { screen: 'notifications', icon: '✉' },
+  { screen: 'settlements', icon: '₩' },
+  { screen: 'exports', icon: '⇩' },
+  { screen: 'sync', icon: '⇅' },
+  { screen: 'settings', icon: '⚙' },
+];
+
+export function NavRail() {
+  const { t } = useTranslation();
+  const screen = useUi((s) => s.screen);
+  return (
+    <nav className="navrail" aria-label="main">
+      {ITEMS.map((item) => (
+        <button
+          key={item.screen}
+          type="button"
+          className={item.screen === screen ? 'active' : ''}
+          aria-current={item.screen === screen ? 'page' : undefined}
+          data-testid={`nav-${item.screen}`}
+          onClick={() => useUi.getState().go(item.screen)}
+        >
+          <span className="icon" aria-hidden>
+            {item.icon}
+          </span>
+          <span className="label">{t(`nav.${item.screen}`)}</span>
+        </button>
+      ))}
+    </nav>
+  );
+}

@@ -1,0 +1,80 @@
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { formatStamp } from '../../domain/order-view.js';
+import { Unavailable } from '../components/Unavailable.js';
+import { useChannel } from '../components/useChannel.js';
+import { errorText } from '../i18n/index.js';
+import { saveFile, tryCall } from '../platform/api.js';
+import { useUi } from '../stores/ui.js';
+
+const TYPES = ['orders', 'waste', 'ecoas', 'settlement', 'audit'] as const;
+
+export function ExportsScreen() {
+  const { t } = useTranslation();
+  const { data, error, reload } = useChannel('exports:list', {});
+  const [type, setType] = useState<(typeof TYPES)[number]>('orders');
+  async function create() {
+    const r = await tryCall('exports:create', { type });
+    if (!r.ok) useUi.getState().toast('error', errorText(r.error));
+    void reload();
+  }
+  async function download(id: string) {
+    const r = await tryCall('exports:download', { id });
+    if (!r.ok) useUi.getState().toast('error', errorText(r.error));
+    else await saveFile(r.value.fileId, r.value.fileName);
+  }
+  return (
+    <section className="screen padded" aria-label={t('exports.title')}>
+      <header className="screen-head">
+        <h1>{t('exports.title')}</h1>
+        <select value={type} onChange={(e) => setType(e.target.value as typeof type)} aria-label={t('exports.type')}>
+          {TYPES.map((x) => (
+            <option key={x} value={x}>
+              {t(`exports.types.${x}`)}
+            </option>
+          ))}
+        </select>
+        <button type="button" className="btn primary" onClick={() => void create()}>
+          {t('exports.create')}
+        </button>
+        <button type="button" className="btn ghost" onClick={() => void reload()}>
+          {t('common.refresh')}
+        </button>
+      </header>
+      {error && <Unavailable error={error} onRetry={() => void reload()} />}
+      {data && data.length === 0 && <p className="muted">{t('exports.empty')}</p>}
+      {data && data.length > 0 && (
+        <table className="table narrow">
+          <thead>
+            <tr>
+              <th>{t('exports.created')}</th>
+              <th>{t('exports.type')}</th>
+              <th>{t('exports.status')}</th>
+              <th className="num">{t('exports.rows')}</th>
+              <th>{t('exports.expires')}</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {data.map((x) => (
+              <tr key={x.id}>
+                <td>{formatStamp(x.createdAt)}</td>
+                <td>{t(`exports.types.${x.type}`)}</td>
+                <td title={x.lastError ?? undefined}>{t(`exports.statuses.${x.status}`)}</td>
+                <td className="num">{x.rowCount ?? ''}</td>
+                <td>{formatStamp(x.expiresAt)}</td>
+                <td>
+                  {x.status === 'DONE' && (
+                    <button type="button" className="btn" onClick={() => void download(x.id)}>
+                      {t('exports.download')}
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}

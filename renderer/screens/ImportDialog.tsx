@@ -1,0 +1,281 @@
+// Vendor order sheet import: pick the file and vendor, check the column mapping (a saved preset per vendor fills
+// it), see the preview and every row-level error, then import all or nothing.
+import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { type ColumnMapping, IMPORT_FIELDS, type ImportPreview, type MappingPreset } from '../../domain/client-api.js';
+import { errorText } from '../i18n/index.js';
+import { tryCall } from '../platform/api.js';
+import { useOrders } from '../stores/orders.js';
+import { useUi } from '../stores/ui.js';
+
+async function toBase64(file: File): Promise<string> {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s);
+}
+
+export function ImportDialog() {
+  const { t } = useTranslation();
+  const [file, setFile] = useState<string | null>(null);
+  const [fileName, setFileName] = useState('');
+  const [vendor, setVendor] = useState('');
+  const [presets, setPresets] = useState<MappingPreset[]>([]);
+  const [mapping, setMapping] = useState<ColumnMapping | undefined>(undefined);
+  const [preview, setPreview] = useState<ImportPreview | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const close = () => useUi.getState().setImportOpen(false);
+
+  useEffect(() => {
+    void tryCall('excel:presets', {}).then((r) => r.ok && setPresets(r.value));
+  }, []);
+
+  async function check(nextMapping = mapping) {
+    if (!file || !vendor.trim()) return;
+    setBusy(true);
+    setError(null);
+    const r = await tryCall('excel:importPreview', {
+      file,
+      vendor: vendor.trim(),
+      ...(nextMapping ? { mapping: nextMapping } : {}),
+    });
+    setBusy(false);
+    if (!r.ok) {
+      setError(errorText(r.error));
+      setPreview(null);
+      return;
+    }
+    setPreview(r.value);
+    setMapping(r.value.mapping);
+  }
+
+  async function commit() {
+    if (!file || !preview) return;
+    setBusy(true);
+    const r = await tryCall('excel:importCommit', { file, vendor: vendor.trim(), mapping: preview.mapping });
+    setBusy(false);
+    if (!r.ok) {
+      setError(errorText(r.error));
+      return;
+    }
+    if (r.value.errors.length > 0 || r.value.conflicts.length > 0) {
+      setPreview({ ...preview, errors: r.value.errors, conflicts: r.value.conflicts });
+      return;
+    }
+    const { created, updated, queued } = r.value;
+    useUi.getState().toast('success', t('excel.committed', { created, updated, queued }));
+    void useOrders.getState().load();
+    close();
+  }
+
+  async function savePreset() {
+    if (!mapping || !vendor.trim()) return;
+    const r = await tryCall('excel:savePreset', { vendor: vendor.trim(), mapping });
+    if (r.ok) {
+      useUi.getState().toast('success', t('excel.presetSaved'));
+      const p = await tryCall('excel:presets', {});
+      if (p.ok) setPresets(p.value);
+    } else setError(errorText(r.error));
+  }
+
+  const blocked = !preview || preview.errors.length > 0 || preview.conflicts.length > 0 || preview.rowCount === 0;
+
+  return (
+    <div className="modal-backdrop">
+      <div
+        className="modal wide"
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby="import-title"
+        data-testid="import-dialog"
+      >
+        <h2 id="import-title">{t('excel.importTitle')}</h2>
+        <div className="form row">
+          <label>
+            <span>{t('excel.file')}</span>
+            <input
+              type="file"
+              accept=".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+              data-testid="import-file"
+              onChange={async (e) => {
+                const f = e.target.files?.[0];
+                if (!f) return;
+                setFileName(f.name);
+                setFile(await toBase64(f));
+                setPreview(null);
+              }}
+            />
+          </label>
+          <label>
+            <span>{t('excel.vendor')}</span>
+            <input
+              list="vendor-presets"
+              value={vendor}
+              data-testid="import-vendor"
+              onChange={(e) => {
+                setVendor(e.target.value);
+                setMapping(undefined);
+              }}
+            />
+            <datalist id="vendor-presets">
+              {presets.map((p) => (
+                <option key={p.vendor} value={p.vendor} />
+              ))}
+            </datalist>
+          </label>
+          <button
+            type="button"
+            className="btn"
+            disabled={!file || !vendor.trim() || busy}
+            onClick={() => void check()}
+            data-testid="import-check"
+          >
+            {t('excel.check')}
+          </button>
+        </div>
+        {error && (
+          <p className="form-error" role="alert">
+            {error}
+          </p>
+        )}
+        {preview && (
+          <div className="scroll">
+            <p>
+              <b>{fileName}</b> — {t('excel.rows', { rows: preview.rowCount, orders: preview.orderCount })}
+              {preview.kind === 'reimport' && ` · ${t('excel.reimport', { count: preview.updates })}`}
+            </p>
+            <h3>{t('excel.mapping')}</h3>
+            <div className="mapping-grid">
+              {IMPORT_FIELDS.map((f) => (
+                <label key={f}>
+                  <span>{t(`excel.fields.${f}`)}</span>
+                  <select
+                    value={preview.mapping[f] ?? ''}
+                    onChange={(e) => {
+                      const next = { ...preview.mapping };
+                      if (e.target.value) next[f] = e.target.value;
+                      else delete next[f];
+                      setMapping(next);
+                      void check(next);
+                    }}
+                  >
+                    <option value="">{t('excel.notMapped')}</option>
+                    {preview.headers.map((h) => (
+                      <option key={h} value={h}>
+                        {h}
+                      </option>
+                    ))}
+                  </select>
+                </label>
+              ))}
+            </div>
+            <button type="button" className="btn ghost" onClick={() => void savePreset()}>
+              {t('excel.savePreset')}
+            </button>
+            {preview.errors.length > 0 && (
+              <>
+                <p className="form-error" role="alert" data-testid="import-errors-summary">
+                  {t('excel.errors', { count: preview.errors.length })}
+                </p>
+                <table className="table compact" data-testid="import-errors">
+                  <thead>
+                    <tr>
+                      <th className="num">{t('excel.errorRow')}</th>
+                      <th>{t('excel.errorColumn')}</th>
+                      <th>{t('excel.errorMessage')}</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {preview.errors.slice(0, 200).map((e) => (
+                      <tr key={`${e.row}-${e.column}-${e.message}`}>
+                        <td className="num">{e.row}</td>
+                        <td>{e.column}</td>
+                        <td>{e.message}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </>
+            )}
+            {preview.conflicts.length > 0 && (
+              <>
+                <p className="form-error" role="alert" data-testid="import-conflicts">
+                  {t('excel.conflicts', { count: preview.conflicts.length })}
+                </p>
+                <table className="table compact">
+                  <thead>
+                    <tr>
+                      <th className="num">{t('excel.errorRow')}</th>
+                      <th>{t('columns.orderNo')}</th>
+                      <th>{t('excel.errorColumn')}</th>
+                      <th>{t('excel.sheetValue')}</th>
+                      <th>{t('excel.currentValue')}</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {preview.conflicts.flatMap((c) =>
+                      c.fields.map((f) => (
+                        <tr key={`${c.row}-${f.field}`}>
+                          <td className="num">{c.row}</td>
+                          <td>
+                            {c.orderNo}{' '}
+                            <span className="muted small">
+                              {t('excel.conflictVersions', { exported: c.exportedVersion, current: c.currentVersion })}
+                            </span>
+                          </td>
+                          <td>{f.field}</td>
+                          <td>{f.sheet}</td>
+                          <td>{f.current}</td>
+                        </tr>
+                      )),
+                    )}
+                  </tbody>
+                </table>
+              </>
+            )}
+            {preview.sample.length > 0 && (
+              <>
+                <h3>{t('excel.preview')}</h3>
+                <table className="table compact">
+                  <thead>
+                    <tr>
+                      {Object.keys(preview.sample[0]!).map((k) => (
+                        <th key={k}>{t(`excel.fields.${k}`, { defaultValue: k })}</th>
+                      ))}
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {preview.sample.map((r, i) => (
+                      // biome-ignore lint/suspicious/noArrayIndexKey: preview rows have no identity of their own
+                      <tr key={i}>
+                        {Object.values(r).map((v, j) => (
+                          // biome-ignore lint/suspicious/noArrayIndexKey: cells of a fixed column order
+                          <td key={j}>{v}</td>
+                        ))}
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </>
+            )}
+          </div>
+        )}
+        <div className="actions">
+          <button type="button" className="btn ghost" onClick={close}>
+            {t('common.cancel')}
+          </button>
+          <button
+            type="button"
+            className="btn primary"
+            disabled={blocked || busy}
+            onClick={() => void commit()}
+            data-testid="import-commit"
+          >
+            {t('excel.commit')}
+          </button>
+        </div>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,586 @@
+// The order detail drawer: everything recorded about one order and the actions a clerk takes on it. Reads come
+// from the local mirror (detail:get), so it works offline; writes go through the same channels as the grid.
+import { useCallback, useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { ApiError, OrderDetail } from '../../domain/client-api.js';
+import { allowedTransitions, type OrderStatus, REASON_REQUIRED } from '../../domain/order-status.js';
+import { formatAddress, formatStamp, formatTimeWindow } from '../../domain/order-view.js';
+import { can, roleMaySetStatus } from '../../domain/roles.js';
+import { StatusBadge } from '../components/StatusBadge.js';
+import { Unavailable } from '../components/Unavailable.js';
+import { errorText } from '../i18n/index.js';
+import { api, tryCall } from '../platform/api.js';
+import { useLookups } from '../stores/lookups.js';
+import { useOrders } from '../stores/orders.js';
+import { useSession } from '../stores/session.js';
+import { useUi } from '../stores/ui.js';
+
+type Action = 'status' | 'appointment' | 'split' | 'serials' | 'waste' | null;
+
+export function OrderDetailPanel({ id }: { id: string }) {
+  const { t, i18n } = useTranslation();
+  const [detail, setDetail] = useState<OrderDetail | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [action, setAction] = useState<Action>(null);
+  const role = useSession((s) => s.session?.user.role) ?? 'INSTALLER';
+  const rowVersion = useOrders((s) => s.rows.find((r) => r.id === id)?.version);
+
+  const load = useCallback(async () => {
+    const r = await tryCall('detail:get', { id });
+    if (r.ok) {
+      setDetail(r.value);
+      setError(null);
+    } else setError(r.error);
+  }, [id]);
+
+  // reload when the grid's copy of the order changes (an edit) or the services report new rows for it (a pull
+  // brings its status history, appointments, serials… without changing the order's version)
+  // biome-ignore lint/correctness/useExhaustiveDependencies: rowVersion is the trigger, not an input
+  useEffect(() => {
+    void load();
+  }, [load, rowVersion]);
+  useEffect(
+    () =>
+      api().onEvent((e) => {
+        if (e.type === 'orders-changed' && e.ids.includes(id)) void load();
+      }),
+    [id, load],
+  );
+
+  const close = () => useUi.getState().openDetail(null);
+  const done = async (queued = false) => {
+    setAction(null);
+    useUi.getState().toast('success', queued ? t('detail.queued') : t('detail.done'));
+    await load();
+    void useOrders.getState().load();
+  };
+
+  const o = detail?.order;
+  return (
+    <aside className="drawer" aria-label={t('detail.title')} data-testid="order-detail">
+      <header className="drawer-head">
+        <div>
+          <h2>
+            {o?.orderNo ?? t('detail.title')} {o && <StatusBadge status={o.status} />}
+            {o && o.pendingOps > 0 && (
+              <span className="pending-badge inline" title={t('sync.pendingBadge')}>
+                ● {t('sync.pendingBadge')}
+              </span>
+            )}
+          </h2>
+        </div>
+        <button type="button" className="btn ghost" onClick={close} aria-label={t('common.close')}>
+          ✕
+        </button>
+      </header>
+      {error && <Unavailable error={error} onRetry={() => void load()} />}
+      {o && detail && (
+        <div className="drawer-body">
+          <dl className="facts">
+            <dt>{t('detail.customer')}</dt>
+            <dd>{o.customerName}</dd>
+            <dt>{t('detail.phone')}</dt>
+            <dd>{o.customerPhone ?? '—'}</dd>
+            <dt>{t('detail.address')}</dt>
+            <dd>{formatAddress(o.address)}</dd>
+            <dt>{t('detail.vendor')}</dt>
+            <dd>{o.vendor ?? '—'}</dd>
+            <dt>{t('detail.installer')}</dt>
+            <dd>{o.installerName ?? '—'}</dd>
+            <dt>{t('detail.appointment')}</dt>
+            <dd>
+              {o.appointmentDate ?? '—'} {formatTimeWindow(o.appointmentTimeWindow)}
+            </dd>
+            <dt>{t('detail.remarks')}</dt>
+            <dd>{o.remarks ?? '—'}</dd>
+            <dt>{t('detail.version')}</dt>
+            <dd>v{o.version}</dd>
+          </dl>
+
+          <div className="action-bar">
+            {can(role, 'orders.status') && (
+              <button
+                type="button"
+                className="btn primary"
+                data-testid="action-status"
+                onClick={() => setAction('status')}
+              >
+                {t('detail.changeStatus')}
+              </button>
+            )}
+            {can(role, 'orders.appointment') && (
+              <button type="button" className="btn" onClick={() => setAction('appointment')}>
+                {t('detail.changeAppointment')}
+              </button>
+            )}
+            {can(role, 'orders.split') && (
+              <button type="button" className="btn" onClick={() => setAction('split')}>
+                {t('detail.splitOrder')}
+              </button>
+            )}
+            {can(role, 'orders.serials') && (
+              <button type="button" className="btn" onClick={() => setAction('serials')}>
+                {t('detail.addSerials')}
+              </button>
+            )}
+            {can(role, 'orders.waste') && (
+              <button type="button" className="btn" onClick={() => setAction('waste')}>
+                {t('detail.addWaste')}
+              </button>
+            )}
+            {o.installerId && o.appointmentDate && (
+              <button
+                type="button"
+                className="btn ghost"
+                onClick={() => useUi.getState().openPrint({ date: o.appointmentDate!, installerIds: [o.installerId!] })}
+              >
+                {t('detail.print')}
+              </button>
+            )}
+          </div>
+
+          {action === 'status' && (
+            <StatusForm detail={detail} role={role} onDone={done} onCancel={() => setAction(null)} />
+          )}
+          {action === 'appointment' && (
+            <AppointmentForm detail={detail} onDone={done} onCancel={() => setAction(null)} />
+          )}
+          {action === 'split' && <SplitForm detail={detail} onDone={done} onCancel={() => setAction(null)} />}
+          {action === 'serials' && <SerialsForm detail={detail} onDone={done} onCancel={() => setAction(null)} />}
+          {action === 'waste' && <WasteForm detail={detail} onDone={done} onCancel={() => setAction(null)} />}
+
+          <h3>{t('detail.lines')}</h3>
+          <table className="table compact">
+            <thead>
+              <tr>
+                <th>{t('detail.itemCode')}</th>
+                <th>{t('detail.itemName')}</th>
+                <th className="num">{t('detail.quantity')}</th>
+                <th className="num">{t('detail.weight')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {detail.lines.map((l) => (
+                <tr key={l.id}>
+                  <td>{l.itemCode}</td>
+                  <td>{l.itemName}</td>
+                  <td className="num">{l.quantity}</td>
+                  <td className="num">{l.weight ?? ''}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+
+          <h3>{t('detail.history')}</h3>
+          {detail.history.length === 0 ? (
+            <p className="muted">{t('detail.noneYet')}</p>
+          ) : (
+            <ol className="timeline" data-testid="status-history">
+              {detail.history.map((h) => (
+                <li key={h.id}>
+                  <span className="muted">{formatStamp(h.changedAt)}</span>{' '}
+                  {h.previousStatus ? <StatusBadge status={h.previousStatus} /> : null}
+                  {h.previousStatus ? ' → ' : ''}
+                  <StatusBadge status={h.newStatus} />
+                  {h.reasonCode && <span className="reason"> {reasonLabel(h.reasonCode, i18n.language)}</span>}
+                  {h.notes && <span className="muted"> · {h.notes}</span>}
+                </li>
+              ))}
+            </ol>
+          )}
+
+          <h3>{t('detail.appointments')}</h3>
+          {detail.appointments.length === 0 ? (
+            <p className="muted">{t('detail.noneYet')}</p>
+          ) : (
+            <ol className="timeline">
+              {detail.appointments.map((a) => (
+                <li key={a.id}>
+                  <span className="muted">{formatStamp(a.changedAt)}</span> {a.oldDate ?? '—'} → {a.newDate ?? '—'}
+                  {a.reason && <span className="muted"> · {a.reason}</span>}
+                </li>
+              ))}
+            </ol>
+          )}
+
+          <h3>{t('detail.serials')}</h3>
+          {detail.serials.length === 0 ? (
+            <p className="muted">{t('detail.noneYet')}</p>
+          ) : (
+            <ul className="chips">
+              {detail.serials.map((s) => (
+                <li key={s.id} className="chip">
+                  {s.serial}
+                </li>
+              ))}
+            </ul>
+          )}
+
+          <h3>{t('detail.waste')}</h3>
+          {detail.waste.length === 0 ? (
+            <p className="muted">{t('detail.noneYet')}</p>
+          ) : (
+            <ul className="chips">
+              {detail.waste.map((w) => (
+                <li key={w.id} className="chip">
+                  {wasteLabel(w.code, i18n.language)} ×{w.quantity}
+                </li>
+              ))}
+            </ul>
+          )}
+
+          <h3>{t('detail.attachments')}</h3>
+          {detail.attachments.length === 0 ? (
+            <p className="muted">{t('detail.noneYet')}</p>
+          ) : (
+            <ul className="plain">
+              {detail.attachments.map((a) => (
+                <li key={a.id}>
+                  {a.fileName} <span className="muted">({Math.ceil(a.fileSize / 1024)} KB)</span>
+                </li>
+              ))}
+            </ul>
+          )}
+
+          <h3>{t('detail.splitFamily')}</h3>
+          {detail.splits.length === 0 ? (
+            <p className="muted">{t('detail.noneYet')}</p>
+          ) : (
+            <ul className="plain">
+              {detail.splits.map((s) => {
+                const other = s.parentOrderId === o.id ? s.childOrderId : s.parentOrderId;
+                const otherNo = s.parentOrderId === o.id ? s.childOrderNo : s.parentOrderNo;
+                return (
+                  <li key={`${s.childOrderId}-${s.lineId}`}>
+                    {s.parentOrderId === o.id ? t('detail.child') : t('detail.parent')}:{' '}
+                    <button type="button" className="btn link" onClick={() => useUi.getState().openDetail(other)}>
+                      {otherNo ?? other.slice(0, 8)}
+                    </button>{' '}
+                    ×{s.quantity}
+                  </li>
+                );
+              })}
+            </ul>
+          )}
+        </div>
+      )}
+    </aside>
+  );
+}
+
+function reasonLabel(code: string, lang: string): string {
+  const r = useLookups.getState().reasonCodes.find((x) => x.code === code);
+  return r ? `${code} ${lang === 'en' ? r.descriptionEn : r.descriptionKo}` : code;
+}
+function wasteLabel(code: string, lang: string): string {
+  const w = useLookups.getState().wasteCodes.find((x) => x.code === code);
+  return w ? `${code} ${lang === 'en' ? w.nameEn : w.nameKo}` : code;
+}
+
+interface FormProps {
+  detail: OrderDetail;
+  onDone: (queued?: boolean) => void;
+  onCancel: () => void;
+}
+
+function FormError({ error }: { error: string | null }) {
+  return error ? (
+    <p className="form-error" role="alert">
+      {error}
+    </p>
+  ) : null;
+}
+
+function StatusForm({ detail, role, onDone, onCancel }: FormProps & { role: Parameters<typeof roleMaySetStatus>[0] }) {
+  const { t, i18n } = useTranslation();
+  const o = detail.order;
+  const options = allowedTransitions(o.status).filter((s) => roleMaySetStatus(role, s));
+  const [to, setTo] = useState<OrderStatus | ''>(options[0] ?? '');
+  const [reason, setReason] = useState('');
+  const [notes, setNotes] = useState('');
+  const [date, setDate] = useState(o.appointmentDate ?? '');
+  const [installerId, setInstallerId] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const reasons = useLookups((s) => s.reasonCodes);
+  const installers = useLookups((s) => s.installers);
+  const reasonType = to ? REASON_REQUIRED[to] : undefined;
+  if (options.length === 0) return <p className="muted">{t('detail.noTransitions')}</p>;
+
+  async function submit() {
+    if (!to) return;
+    setError(null);
+    if (reasonType && !reason) {
+      setError(t('detail.reasonRequired', { status: t(`status.${to}`) }));
+      return;
+    }
+    const r =
+      to === '배정'
+        ? await tryCall('orders:assign', { id: o.id, assign: { version: o.version, installerId } })
+        : await tryCall('orders:status', {
+            id: o.id,
+            change: {
+              version: o.version,
+              status: to,
+              ...(reason ? { reasonCode: reason } : {}),
+              ...(notes ? { notes } : {}),
+              ...(to === '연기' && date ? { appointmentDate: date } : {}),
+            },
+          });
+    if (!r.ok) setError(errorText(r.error as ApiError));
+    else onDone(r.value.pendingOps > 0);
+  }
+
+  return (
+    <form
+      className="card form"
+      data-testid="status-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void submit();
+      }}
+    >
+      <h3>{t('detail.changeStatus')}</h3>
+      <label>
+        <span>{t('detail.newStatus')}</span>
+        <select
+          value={to}
+          data-testid="status-select"
+          onChange={(e) => {
+            setTo(e.target.value as OrderStatus);
+            setReason('');
+          }}
+        >
+          {options.map((s) => (
+            <option key={s} value={s}>
+              {t(`status.${s}`)}
+            </option>
+          ))}
+        </select>
+      </label>
+      {to === '배정' && (
+        <label>
+          <span>{t('detail.installer')}</span>
+          <select value={installerId} onChange={(e) => setInstallerId(e.target.value)} required>
+            <option value="" />
+            {installers
+              .filter((i) => i.isActive)
+              .map((i) => (
+                <option key={i.id} value={i.id}>
+                  {i.name}
+                </option>
+              ))}
+          </select>
+        </label>
+      )}
+      {reasonType && (
+        <label>
+          <span>{t('detail.reasonCode')} *</span>
+          <select value={reason} data-testid="reason-select" onChange={(e) => setReason(e.target.value)} required>
+            <option value="" />
+            {reasons
+              .filter((r) => r.type === reasonType && r.isActive)
+              .map((r) => (
+                <option key={r.code} value={r.code}>
+                  {r.code} {i18n.language === 'en' ? r.descriptionEn : r.descriptionKo}
+                </option>
+              ))}
+          </select>
+        </label>
+      )}
+      {to === '연기' && (
+        <label>
+          <span>{t('detail.newDate')}</span>
+          <input type="date" value={date} onChange={(e) => setDate(e.target.value)} required />
+        </label>
+      )}
+      <label>
+        <span>{t('detail.notes')}</span>
+        <input value={notes} onChange={(e) => setNotes(e.target.value)} maxLength={2000} />
+      </label>
+      <FormError error={error} />
+      <div className="actions">
+        <button type="button" className="btn ghost" onClick={onCancel}>
+          {t('common.cancel')}
+        </button>
+        <button type="submit" className="btn primary" data-testid="status-submit">
+          {t('common.apply')}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function AppointmentForm({ detail, onDone, onCancel }: FormProps) {
+  const { t } = useTranslation();
+  const o = detail.order;
+  const [date, setDate] = useState(o.appointmentDate ?? '');
+  const [reason, setReason] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <form
+      className="card form"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        const r = await tryCall('orders:appointment', { id: o.id, change: { version: o.version, date, reason } });
+        if (!r.ok) setError(errorText(r.error));
+        else onDone(r.value.pendingOps > 0);
+      }}
+    >
+      <h3>{t('detail.changeAppointment')}</h3>
+      <label>
+        <span>{t('detail.newDate')}</span>
+        <input type="date" value={date} onChange={(e) => setDate(e.target.value)} required />
+      </label>
+      <label>
+        <span>{t('detail.appointmentReason')}</span>
+        <input value={reason} onChange={(e) => setReason(e.target.value)} required maxLength={500} />
+      </label>
+      <FormError error={error} />
+      <div className="actions">
+        <button type="button" className="btn ghost" onClick={onCancel}>
+          {t('common.cancel')}
+        </button>
+        <button type="submit" className="btn primary">
+          {t('common.apply')}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function SplitForm({ detail, onDone, onCancel }: FormProps) {
+  const { t } = useTranslation();
+  const [qty, setQty] = useState<Record<string, number>>({});
+  const [error, setError] = useState<string | null>(null);
+  const lines = Object.entries(qty)
+    .filter(([, q]) => q > 0)
+    .map(([lineId, quantity]) => ({ lineId, quantity }));
+  return (
+    <form
+      className="card form"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        const r = await tryCall('detail:split', { id: detail.order.id, version: detail.order.version, lines });
+        if (!r.ok) setError(errorText(r.error));
+        else onDone();
+      }}
+    >
+      <h3>{t('detail.splitOrder')}</h3>
+      <p className="muted">{t('detail.splitHelp')}</p>
+      {detail.lines.map((l) => (
+        <label key={l.id}>
+          <span>
+            {l.itemName} ({l.itemCode}) ×{l.quantity}
+          </span>
+          <input
+            type="number"
+            min={0}
+            max={l.quantity}
+            value={qty[l.id] ?? 0}
+            onChange={(e) => setQty({ ...qty, [l.id]: Number(e.target.value) })}
+          />
+        </label>
+      ))}
+      <FormError error={error} />
+      <div className="actions">
+        <button type="button" className="btn ghost" onClick={onCancel}>
+          {t('common.cancel')}
+        </button>
+        <button type="submit" className="btn primary" disabled={lines.length === 0}>
+          {t('detail.split')}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function SerialsForm({ detail, onDone, onCancel }: FormProps) {
+  const { t } = useTranslation();
+  const [lineId, setLineId] = useState(detail.lines[0]?.id ?? '');
+  const [text, setText] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const serials = text
+    .split(/\r?\n/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return (
+    <form
+      className="card form"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        const r = await tryCall('detail:serials', { id: detail.order.id, lineId, serials });
+        if (!r.ok) setError(errorText(r.error));
+        else onDone();
+      }}
+    >
+      <h3>{t('detail.addSerials')}</h3>
+      <label>
+        <span>{t('detail.lines')}</span>
+        <select value={lineId} onChange={(e) => setLineId(e.target.value)}>
+          {detail.lines.map((l) => (
+            <option key={l.id} value={l.id}>
+              {l.itemName} ({l.itemCode}) ×{l.quantity}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        <span>{t('detail.serialsHelp')}</span>
+        <textarea rows={4} value={text} onChange={(e) => setText(e.target.value)} />
+      </label>
+      <FormError error={error} />
+      <div className="actions">
+        <button type="button" className="btn ghost" onClick={onCancel}>
+          {t('common.cancel')}
+        </button>
+        <button type="submit" className="btn primary" disabled={serials.length === 0}>
+          {t('common.save')}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function WasteForm({ detail, onDone, onCancel }: FormProps) {
+  const { t, i18n } = useTranslation();
+  const codes = useLookups((s) => s.wasteCodes);
+  const [code, setCode] = useState(codes[0]?.code ?? '');
+  const [quantity, setQuantity] = useState(1);
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <form
+      className="card form"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        const r = await tryCall('detail:waste', { id: detail.order.id, code, quantity });
+        if (!r.ok) setError(errorText(r.error));
+        else onDone();
+      }}
+    >
+      <h3>{t('detail.addWaste')}</h3>
+      <label>
+        <span>{t('detail.wasteCode')}</span>
+        <select value={code} onChange={(e) => setCode(e.target.value)}>
+          {codes.map((c) => (
+            <option key={c.code} value={c.code}>
+              {c.code} {i18n.language === 'en' ? c.nameEn : c.nameKo}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        <span>{t('detail.quantity')}</span>
+        <input type="number" min={1} max={999} value={quantity} onChange={(e) => setQuantity(Number(e.target.value))} />
+      </label>
+      <FormError error={error} />
+      <div className="actions">
+        <button type="button" className="btn ghost" onClick={onCancel}>
+          {t('common.cancel')}
+        </button>
+        <button type="submit" className="btn primary" disabled={!code}>
+          {t('common.save')}
+        </button>
+      </div>
+    </form>
+  );
+}

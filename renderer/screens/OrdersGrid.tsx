@@ -1,0 +1,453 @@
+// The Excel-style orders grid: the whole local mirror, virtualized (react-data-grid renders only the visible rows),
+// per-column filters in a pinned row under the header, multi-column sort, multi-select, keyboard navigation,
+// TSV copy/paste with Excel, inline edits validated by the domain schemas, and a per-user column layout.
+import { type ClipboardEvent, type KeyboardEvent, useMemo, useRef, useState } from 'react';
+import {
+  type Column,
+  DataGrid,
+  type DataGridHandle,
+  type RenderEditCellProps,
+  SelectColumn,
+  type SortColumn,
+} from 'react-data-grid';
+import { useTranslation } from 'react-i18next';
+import type { OrderRow } from '../../domain/client-api.js';
+import { cellPatch } from '../../domain/order-cell-edit.js';
+import { ORDER_STATUSES, type OrderStatus, STATUS_TONE } from '../../domain/order-status.js';
+import {
+  cellText,
+  createOrderViewEngine,
+  EDITABLE_COLUMNS,
+  formatStreet,
+  type OrderColumnKey,
+  type OrderViewSpec,
+} from '../../domain/order-view.js';
+import { StatusBadge } from '../components/StatusBadge.js';
+import { parseTsv, toTsv } from '../grid/clipboard.js';
+import {
+  DEFAULT_WIDTHS,
+  defaultLayout,
+  moveColumn,
+  resizeColumn,
+  toggleColumn,
+  visibleColumns,
+} from '../grid/layout.js';
+import { planPaste } from '../grid/paste.js';
+import { errorText, i18next } from '../i18n/index.js';
+import { call, saveFile } from '../platform/api.js';
+import { useOrders, viewSpec } from '../stores/orders.js';
+import { useSync } from '../stores/sync.js';
+import { useUi } from '../stores/ui.js';
+
+type FilterRow = { id: 'filter' };
+type QuickKind = 'all' | 'unassigned' | 'assigned';
+
+function editText(row: OrderRow, key: OrderColumnKey): string {
+  return key === 'address' ? formatStreet(row.address) : cellText(row, key);
+}
+
+function CellEditor({
+  row,
+  column,
+  onClose,
+  save,
+}: RenderEditCellProps<OrderRow, FilterRow> & {
+  save: (row: OrderRow, key: OrderColumnKey, text: string) => Promise<string | null>;
+}) {
+  const key = column.key as OrderColumnKey;
+  const [value, setValue] = useState(() => editText(row, key));
+  const [problem, setProblem] = useState<string | null>(null);
+  async function commit() {
+    if (value === editText(row, key)) {
+      onClose(false, true);
+      return;
+    }
+    const check = cellPatch(row, key, value);
+    if (!check.ok) {
+      setProblem(check.message);
+      return;
+    }
+    const err = await save(row, key, value);
+    if (err) setProblem(err);
+    else onClose(false, true);
+  }
+  return (
+    <input
+      className={`rdg-text-editor cell-editor ${problem ? 'invalid' : ''}`}
+      // biome-ignore lint/a11y/noAutofocus: the editor opens because the user asked to edit this cell
+      autoFocus
+      value={value}
+      title={problem ?? undefined}
+      aria-invalid={problem ? true : undefined}
+      data-testid="cell-editor"
+      onChange={(e) => {
+        setValue(e.target.value);
+        setProblem(null);
+      }}
+      onKeyDown={(e) => {
+        if (e.key === 'Enter' || e.key === 'Tab') {
+          e.preventDefault();
+          e.stopPropagation();
+          void commit();
+        } else if (e.key === 'Escape') {
+          e.stopPropagation();
+          onClose(false, true);
+        }
+      }}
+      onBlur={() => void commit()}
+    />
+  );
+}
+
+async function saveCell(row: OrderRow, key: OrderColumnKey, text: string): Promise<string | null> {
+  const current = useOrders.getState().rows.find((r) => r.id === row.id) ?? row;
+  const p = cellPatch(current, key, text);
+  if (!p.ok) return p.message;
+  const r = await useOrders.getState().update(current, p.patch);
+  if (r.ok) return null;
+  if (r.error.code === 'CONFLICT') {
+    useUi.getState().toast('error', i18next.t('grid.conflict'));
+    void useSync.getState().refresh();
+    return null;
+  }
+  return errorText(r.error);
+}
+
+export function OrdersGrid() {
+  const { t } = useTranslation();
+  const rows = useOrders((s) => s.rows);
+  const loaded = useOrders((s) => s.loaded);
+  const sort = useOrders((s) => s.sort);
+  const filters = useOrders((s) => s.filters);
+  const statuses = useOrders((s) => s.statuses);
+  const pendingOnly = useOrders((s) => s.pendingOnly);
+  const layout = useOrders((s) => s.layout);
+  const [quickKind, setQuickKind] = useState<QuickKind>('all');
+  const [quickDate, setQuickDate] = useState('');
+  const [selected, setSelected] = useState<ReadonlySet<string>>(() => new Set());
+  const [busy, setBusy] = useState(false);
+  const active = useRef<{ rowIdx: number; key: string | null }>({ rowIdx: -1, key: null });
+  const gridRef = useRef<DataGridHandle>(null);
+  const engine = useMemo(() => createOrderViewEngine(), []);
+  const toast = useUi((s) => s.toast);
+
+  const spec: OrderViewSpec = useMemo(() => {
+    const base = viewSpec({ sort, filters, statuses, quick: undefined, pendingOnly });
+    if (quickKind !== 'all') return { ...base, quick: { kind: quickKind, ...(quickDate ? { date: quickDate } : {}) } };
+    if (quickDate) return { ...base, filters: { ...filters, appointmentDate: quickDate } };
+    return base;
+  }, [sort, filters, statuses, pendingOnly, quickKind, quickDate]);
+
+  const shown = useMemo(() => {
+    engine.setRows(rows);
+    return engine.apply(spec);
+  }, [engine, rows, spec]);
+
+  const visible = useMemo(() => visibleColumns(layout), [layout]);
+
+  const columns = useMemo((): Column<OrderRow, FilterRow>[] => {
+    const pendingCol: Column<OrderRow, FilterRow> = {
+      key: 'pending',
+      name: '',
+      width: 34,
+      minWidth: 34,
+      frozen: true,
+      resizable: false,
+      sortable: false,
+      draggable: false,
+      renderHeaderCell: () => <span title={t('columns.pending')}>⇅</span>,
+      renderCell: ({ row }) =>
+        row.pendingOps > 0 ? (
+          <span className="pending-badge" data-testid="pending-badge" title={t('sync.pendingBadge')}>
+            ●
+          </span>
+        ) : null,
+      renderSummaryCell: () => null,
+    };
+    const dataCols = visible.map((key): Column<OrderRow, FilterRow> => {
+      const editable = EDITABLE_COLUMNS.includes(key);
+      return {
+        key,
+        name: t(`columns.${key}`),
+        width: layout.widths[key] ?? DEFAULT_WIDTHS[key],
+        minWidth: 48,
+        resizable: true,
+        sortable: true,
+        draggable: true,
+        frozen: key === 'orderNo',
+        cellClass: editable ? 'editable' : undefined,
+        headerCellClass: editable ? 'editable-head' : undefined,
+        renderCell: ({ row }) => (key === 'status' ? <StatusBadge status={row.status} /> : cellText(row, key)),
+        renderEditCell: editable ? (props) => <CellEditor {...props} save={saveCell} /> : undefined,
+        editorOptions: { commitOnOutsideClick: false },
+        renderSummaryCell: () => <FilterInput columnKey={key} label={t(`columns.${key}`)} />,
+      };
+    });
+    return [{ ...SelectColumn, renderSummaryCell: () => null } as Column<OrderRow, FilterRow>, pendingCol, ...dataCols];
+  }, [visible, layout.widths, t]);
+
+  const sortColumns: SortColumn[] = sort.map((s) => ({ columnKey: s.key, direction: s.direction }));
+
+  function copySelection(e: ClipboardEvent<HTMLDivElement>) {
+    if ((e.target as HTMLElement).tagName === 'INPUT') return;
+    const picked = selected.size > 0 ? shown.filter((r) => selected.has(r.id)) : [];
+    let matrix: string[][];
+    if (picked.length > 0) {
+      matrix = [visible.map((k) => t(`columns.${k}`)), ...picked.map((r) => visible.map((k) => cellText(r, k)))];
+    } else {
+      const row = shown[active.current.rowIdx];
+      const key = active.current.key as OrderColumnKey | null;
+      if (!row || !key || !visible.includes(key)) return;
+      matrix = [[cellText(row, key)]];
+    }
+    e.preventDefault();
+    e.clipboardData.setData('text/plain', toTsv(matrix));
+    if (picked.length > 0) toast('info', t('grid.copied', { count: picked.length }));
+  }
+
+  async function paste(e: ClipboardEvent<HTMLDivElement>) {
+    if ((e.target as HTMLElement).tagName === 'INPUT') return;
+    const key = active.current.key as OrderColumnKey | null;
+    if (!key || active.current.rowIdx < 0 || !visible.includes(key)) return;
+    e.preventDefault();
+    const matrix = parseTsv(e.clipboardData.getData('text/plain'));
+    // a copied block that starts with our own header row: skip it
+    if (matrix[0] && matrix[0].join('\t') === visible.map((k) => t(`columns.${k}`)).join('\t')) matrix.shift();
+    const plan = planPaste(matrix, shown, visible, { rowIdx: active.current.rowIdx, columnKey: key });
+    let failed = plan.errors.length;
+    let firstProblem = plan.errors[0]
+      ? `${plan.errors[0].orderNo} ${t(`columns.${plan.errors[0].column}`)}: ${plan.errors[0].message}`
+      : '';
+    for (const { row, patch } of plan.patches) {
+      const r = await useOrders.getState().update(row, patch);
+      if (!r.ok) {
+        failed++;
+        firstProblem ||= `${row.orderNo}: ${errorText(r.error)}`;
+      }
+    }
+    if (plan.cells > 0) toast('success', t('grid.pasted', { count: plan.cells }));
+    if (failed > 0) toast('error', t('grid.pasteErrors', { count: failed, first: firstProblem }));
+  }
+
+  function onKeyDown(e: KeyboardEvent<HTMLDivElement>) {
+    if ((e.target as HTMLElement).tagName === 'INPUT') return;
+    if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'a') {
+      e.preventDefault();
+      setSelected(new Set(shown.map((r) => r.id)));
+    }
+  }
+
+  async function exportXlsx() {
+    setBusy(true);
+    try {
+      const headers = Object.fromEntries(visible.map((k) => [k, t(`columns.${k}`)]));
+      const file = await call('excel:export', { view: spec, columns: visible, headers });
+      const saved = await saveFile(file.fileId, file.fileName);
+      if (saved) toast('success', t('grid.exported', { count: file.rows, file: saved }));
+    } catch (err) {
+      toast('error', errorText((err as { error?: never }).error ?? { code: 'INTERNAL', message: String(err) }));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section className="screen orders-screen" aria-label={t('grid.title')}>
+      <div className="toolbar">
+        <div className="segmented">
+          {(['all', 'unassigned', 'assigned'] as const).map((k) => (
+            <button
+              key={k}
+              type="button"
+              className={quickKind === k ? 'on' : ''}
+              aria-pressed={quickKind === k}
+              data-testid={`quick-${k}`}
+              onClick={() => setQuickKind(k)}
+            >
+              {t(k === 'all' ? 'grid.quickAll' : k === 'unassigned' ? 'grid.quickUnassigned' : 'grid.quickAssigned')}
+            </button>
+          ))}
+        </div>
+        <label className="inline">
+          <span>{t('grid.quickDate')}</span>
+          <input
+            type="date"
+            value={quickDate}
+            data-testid="quick-date"
+            onChange={(e) => setQuickDate(e.target.value)}
+          />
+        </label>
+        <StatusFilter value={statuses} onChange={(s) => useOrders.getState().setStatuses(s)} />
+        <label className="inline check">
+          <input
+            type="checkbox"
+            checked={pendingOnly}
+            onChange={(e) => useOrders.getState().setPendingOnly(e.target.checked)}
+          />
+          <span>{t('grid.pendingOnly')}</span>
+        </label>
+        <button
+          type="button"
+          className="btn ghost"
+          onClick={() => {
+            useOrders.getState().clearFilters();
+            setQuickKind('all');
+            setQuickDate('');
+          }}
+        >
+          {t('common.reset')}
+        </button>
+        <div className="spacer" />
+        <span className="muted" data-testid="grid-count">
+          {t('grid.shown', { shown: shown.length.toLocaleString(), total: rows.length.toLocaleString() })}
+          {selected.size > 0 && ` · ${t('grid.selected', { count: selected.size })}`}
+        </span>
+        <ColumnsMenu />
+        <button
+          type="button"
+          className="btn"
+          onClick={() => useUi.getState().setImportOpen(true)}
+          data-testid="import-open"
+        >
+          {t('grid.import')}
+        </button>
+        <button
+          type="button"
+          className="btn primary"
+          disabled={busy}
+          onClick={() => void exportXlsx()}
+          data-testid="export"
+        >
+          {busy ? t('grid.exporting') : t('grid.export')}
+        </button>
+      </div>
+      {/* biome-ignore lint/a11y/noStaticElementInteractions: clipboard and shortcut handling for the grid inside */}
+      <div className="grid-wrap" onCopy={copySelection} onPaste={(e) => void paste(e)} onKeyDown={onKeyDown}>
+        <DataGrid<OrderRow, FilterRow, string>
+          ref={gridRef}
+          className="rdg-light orders-grid"
+          aria-label={t('grid.title')}
+          aria-rowcount={shown.length}
+          columns={columns}
+          rows={shown}
+          rowKeyGetter={(r) => r.id}
+          rowHeight={32}
+          headerRowHeight={34}
+          summaryRowHeight={34}
+          topSummaryRows={[{ id: 'filter' }]}
+          selectedRows={selected}
+          onSelectedRowsChange={setSelected}
+          sortColumns={sortColumns}
+          onSortColumnsChange={(cols) =>
+            useOrders
+              .getState()
+              .setSort(cols.map((c) => ({ key: c.columnKey as OrderColumnKey, direction: c.direction })))
+          }
+          rowClass={(r) => `tone-row-${STATUS_TONE[r.status]}${r.pendingOps > 0 ? ' pending' : ''}`}
+          onActivePositionChange={({ rowIdx, column }) => {
+            active.current = { rowIdx, key: column?.key ?? null };
+          }}
+          onCellDoubleClick={({ row, column }) => {
+            if (!EDITABLE_COLUMNS.includes(column.key as OrderColumnKey)) useUi.getState().openDetail(row.id);
+          }}
+          onCellKeyDown={(args, e) => {
+            if (args.mode !== 'ACTIVE' || !args.row) return;
+            const editable = EDITABLE_COLUMNS.includes(args.column?.key as OrderColumnKey);
+            if (e.key === 'Enter' && !editable) {
+              e.preventGridDefault();
+              useUi.getState().openDetail(args.row.id);
+            } else if (e.key === ' ' && args.column?.key !== SelectColumn.key) {
+              e.preventGridDefault();
+              e.preventDefault();
+              const next = new Set(selected);
+              if (next.has(args.row.id)) next.delete(args.row.id);
+              else next.add(args.row.id);
+              setSelected(next);
+            }
+          }}
+          onColumnResize={(col, width) => {
+            const key = col.key as OrderColumnKey;
+            if (visible.includes(key))
+              useOrders.getState().setLayout(resizeColumn(useOrders.getState().layout, key, width));
+          }}
+          onColumnsReorder={(source, target) => {
+            const l = useOrders.getState().layout;
+            if (l.order.includes(source as OrderColumnKey) && l.order.includes(target as OrderColumnKey)) {
+              useOrders.getState().setLayout(moveColumn(l, source as OrderColumnKey, target as OrderColumnKey));
+            }
+          }}
+          renderers={{
+            noRowsFallback: <div className="no-rows">{loaded ? t('grid.noRows') : t('common.loading')}</div>,
+          }}
+        />
+      </div>
+    </section>
+  );
+}
+
+function FilterInput({ columnKey, label }: { columnKey: OrderColumnKey; label: string }) {
+  const { t } = useTranslation();
+  const value = useOrders((s) => s.filters[columnKey] ?? '');
+  return (
+    <input
+      className="filter-input"
+      aria-label={`${label} ${t('grid.filterPlaceholder')}`}
+      placeholder={t('grid.filterPlaceholder')}
+      data-testid={`filter-${columnKey}`}
+      value={value}
+      onChange={(e) => useOrders.getState().setFilter(columnKey, e.target.value)}
+      onKeyDown={(e) => e.stopPropagation()}
+      onClick={(e) => e.stopPropagation()}
+    />
+  );
+}
+
+function StatusFilter({ value, onChange }: { value: OrderStatus[]; onChange: (v: OrderStatus[]) => void }) {
+  const { t } = useTranslation();
+  return (
+    <details className="dropdown" data-testid="status-filter">
+      <summary className="btn">
+        {t('grid.statusFilter')}:{' '}
+        {value.length === 0 ? t('grid.allStatuses') : value.map((s) => t(`status.${s}`)).join(', ')}
+      </summary>
+      <div className="dropdown-menu">
+        {ORDER_STATUSES.map((s) => (
+          <label key={s} className="check">
+            <input
+              type="checkbox"
+              checked={value.includes(s)}
+              onChange={(e) => onChange(e.target.checked ? [...value, s] : value.filter((x) => x !== s))}
+            />
+            <StatusBadge status={s} />
+          </label>
+        ))}
+      </div>
+    </details>
+  );
+}
+
+function ColumnsMenu() {
+  const { t } = useTranslation();
+  const layout = useOrders((s) => s.layout);
+  return (
+    <details className="dropdown right">
+      <summary className="btn">{t('grid.columns')}</summary>
+      <div className="dropdown-menu">
+        {layout.order.map((k) => (
+          <label key={k} className="check">
+            <input
+              type="checkbox"
+              checked={!layout.hidden.includes(k)}
+              onChange={() => useOrders.getState().setLayout(toggleColumn(layout, k))}
+            />
+            {t(`columns.${k}`)}
+          </label>
+        ))}
+        <hr />
+        <button type="button" className="btn ghost" onClick={() => useOrders.getState().setLayout(defaultLayout())}>
+          {t('grid.resetLayout')}
+        </button>
+      </div>
+    </details>
+  );
+}

@@ -1,0 +1,52 @@
+import { create } from 'zustand';
+
+export type Screen =
+  | 'orders'
+  | 'board'
+  | 'dashboard'
+  | 'customers'
+  | 'waste'
+  | 'notifications'
+  | 'settlements'
+  | 'exports'
+  | 'sync'
+  | 'settings';
+
+export interface Toast {
+  id: number;
+  kind: 'info' | 'error' | 'success';
+  text: string;
+}
+
+interface UiState {
+  screen: Screen;
+  detailId: string | null;
+  print: { date: string; installerIds?: string[] } | null;
+  importOpen: boolean;
+  toasts: Toast[];
+  go(screen: Screen): void;
+  openDetail(id: string | null): void;
+  openPrint(p: UiState['print']): void;
+  setImportOpen(open: boolean): void;
+  toast(kind: Toast['kind'], text: string): void;
+  dismiss(id: number): void;
+}
+
+let nextToast = 1;
+export const useUi = create<UiState>((set, get) => ({
+  screen: 'orders',
+  detailId: null,
+  print: null,
+  importOpen: false,
+  toasts: [],
+  go: (screen) => set({ screen }),
+  openDetail: (detailId) => set({ detailId }),
+  openPrint: (print) => set({ print }),
+  setImportOpen: (importOpen) => set({ importOpen }),
+  toast(kind, text) {
+    const id = nextToast++;
+    set({ toasts: [...get().toasts, { id, kind, text }].slice(-4) });
+    setTimeout(() => get().dismiss(id), kind === 'error' ? 8000 : 4000);
+  },
+  dismiss: (id) => set({ toasts: get().toasts.filter((t) => t.id !== id) }),
+}));

@@ -1,0 +1,65 @@
+// The client side of `npm run bench:sync`, in its own process so its peak RSS is the client's alone.
+// Env: SERVER_URL, USERNAME, PASSWORD, DATA_DIR, PAGE_SIZE, PUSH_OPS, NOCHANGE_PULLS, PHASE (initial | push)
+// Prints one JSON line with its measurements.
+import { join } from 'node:path';
+import { ClientStore } from '../../main/store/client-store.js';
+import { SyncEngine } from '../../main/sync/engine.js';
+import { HeadOfficeClient } from '../../main/sync/http-client.js';
+
+const env = process.env;
+const store = new ClientStore(join(env.DATA_DIR!, 'bench.sqlite'));
+const http = new HeadOfficeClient({ baseUrl: env.SERVER_URL!, timeoutMs: 120_000 });
+await http.login(env.USERNAME!, env.PASSWORD!);
+const engine = new SyncEngine({
+  store,
+  http,
+  pageSize: Number(env.PAGE_SIZE ?? 5000),
+  batchSize: Number(env.BATCH_SIZE ?? 200),
+  pullIntervalMs: 3_600_000,
+});
+
+function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+}
+
+const out: Record<string, unknown> = {};
+if ((env.PHASE ?? 'initial') === 'initial') {
+  let rows = 0;
+  let pages = 0;
+  const t0 = performance.now();
+  for (;;) {
+    const page = await http.pull(store.cursor(), Number(env.PAGE_SIZE ?? 5000));
+    store.applyPage(page);
+    rows += page.changes.length;
+    pages++;
+    if (!page.hasMore) break;
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  Object.assign(out, { rows, pages, seconds, rowsPerSecond: rows / seconds, orders: store.listOrders().length });
+
+  // no-change pulls: a full cycle (request, empty page, cursor saved) with nothing new
+  const lat: number[] = [];
+  for (let i = 0; i < Number(env.NOCHANGE_PULLS ?? 200); i++) {
+    const t = performance.now();
+    const page = await http.pull(store.cursor(), 1000);
+    store.applyPage(page);
+    lat.push(performance.now() - t);
+  }
+  Object.assign(out, { noChangeP50: percentile(lat, 50), noChangeP95: percentile(lat, 95) });
+} else {
+  // push: N local edits on distinct orders, then drain the outbox
+  await engine.syncNow();
+  const offset = Number(env.OFFSET ?? 0);
+  const orders = store.listOrders().slice(offset, offset + Number(env.PUSH_OPS ?? 2000));
+  for (const [i, o] of orders.entries())
+    store.localOrderOp({ kind: 'order.update', orderId: o.id, payload: { remarks: `bench ${env.TAG ?? ''} ${i}` } });
+  const t0 = performance.now();
+  const state = await engine.syncNow();
+  const seconds = (performance.now() - t0) / 1000;
+  Object.assign(out, { ops: orders.length, seconds, opsPerSecond: orders.length / seconds, state });
+}
+out.maxRssMB = process.resourceUsage().maxRSS / 1024;
+console.log(JSON.stringify(out));
+store.close();
+process.exit(0);

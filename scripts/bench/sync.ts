@@ -1,0 +1,139 @@
+// npm run bench:sync [-- --orders N] : initial sync of a branch with its orders and their lines (rows/s, seconds,
+// client peak RSS), no-change pull latency (p50/p95), push throughput (ops/s, one client and four at once).
+// Prints its figures; asserts nothing. Uses DATABASE_URL, else the embedded PostgreSQL. The data set (db/seed
+// generator, 2 branches) is kept in its own database between runs; the largest branch gets ~63 % of the orders.
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { appRolePassword, migrate } from '../../db/migrate.js';
+import { startDatabase, withDatabase, withUser } from '../../db/pg/embedded.js';
+import { generate } from '../../db/seed/generate.js';
+import { DEMO_PASSWORD } from '../../db/seed/passwords.js';
+import { createLogger } from '../../server/logger.js';
+import { startServer } from '../../server/start.js';
+
+const args = process.argv.slice(2);
+const ordersArg = args.indexOf('--orders');
+const TOTAL_ORDERS = ordersArg >= 0 ? Number(args[ordersArg + 1]) : 158_000;
+
+function runClient(env: Record<string, string>): Promise<Record<string, number>> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'sync-client.ts')], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    p.stdout.on('data', (d) => {
+      out += d;
+    });
+    p.on('exit', (code) =>
+      code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!)) : reject(new Error(`client exited ${code}`)),
+    );
+  });
+}
+
+const db = await startDatabase();
+const name = `dispatch_bench_sync_o${TOTAL_ORDERS}`;
+const admin = new pg.Client({ connectionString: db.url });
+await admin.connect();
+const exists = (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1;
+const url = withDatabase(db.url, name);
+if (!exists) {
+  await admin.query(`CREATE DATABASE "${name}"`);
+  console.log(`generating ${TOTAL_ORDERS.toLocaleString('en')} orders into ${name} …`);
+  try {
+    await generate(url, { orders: TOTAL_ORDERS, branches: 2, seed: 1, notifyDays: 60 });
+  } catch (e) {
+    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    throw e;
+  }
+} else {
+  await migrate(url);
+}
+await admin.end();
+
+const owner = new pg.Client({ connectionString: url });
+await owner.connect();
+const branch = (
+  await owner.query<{ id: string; orders: number; lines: number; username: string }>(
+    `SELECT b.id, count(o.*)::int AS orders,
+            (SELECT count(*)::int FROM order_lines l JOIN orders o2 ON o2.id = l.order_id WHERE o2.branch_id = b.id) AS lines,
+            (SELECT u.username FROM users u JOIN user_roles r ON r.user_id = u.id
+              WHERE u.branch_id = b.id AND r.role_code = 'BRANCH_MANAGER' ORDER BY u.username LIMIT 1) AS username
+       FROM branches b JOIN orders o ON o.branch_id = b.id AND o.deleted_at IS NULL
+      GROUP BY b.id ORDER BY count(o.*) DESC LIMIT 1`,
+  )
+).rows[0]!;
+await owner.end();
+
+const server = await startServer({
+  ownerUrl: url,
+  appUrl: withUser(url, 'dispatch_app', appRolePassword()),
+  migrate: false,
+  port: 0,
+  host: '127.0.0.1',
+  logger: createLogger('silent'),
+  config: { throttle: { keyPrefix: `bench:${process.pid}` } },
+});
+const dirs: string[] = [];
+const tmp = () => {
+  const d = mkdtempSync(join(tmpdir(), 'bench-sync-'));
+  dirs.push(d);
+  return d;
+};
+const base = { SERVER_URL: server.url, USERNAME: branch.username, PASSWORD: DEMO_PASSWORD };
+try {
+  console.log(
+    `machine: ${cpus().length} cores (${cpus()[0]?.model}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, ` +
+      `PostgreSQL ${db.embedded ? 'embedded' : 'DATABASE_URL'}`,
+  );
+  console.log(
+    `branch: ${branch.orders.toLocaleString('en')} orders, ${branch.lines.toLocaleString('en')} lines; user ${branch.username}`,
+  );
+
+  const initialDir = tmp();
+  const initial = await runClient({ ...base, DATA_DIR: initialDir, PHASE: 'initial', PAGE_SIZE: '5000' });
+  // push clients start from a copy of the synced database (their own first sync is then only the delta)
+  const synced = () => {
+    const d = tmp();
+    copyFileSync(join(initialDir, 'bench.sqlite'), join(d, 'bench.sqlite'));
+    return d;
+  };
+  console.log(
+    `initial sync: ${initial.rows!.toLocaleString('en')} rows (${initial.orders!.toLocaleString('en')} orders) in ${initial.seconds!.toFixed(1)} s: ` +
+      `${Math.round(initial.rowsPerSecond!).toLocaleString('en')} rows/s; client peak RSS ${Math.round(initial.maxRssMB!)} MB`,
+  );
+  console.log(`no-change pull: p50 ${initial.noChangeP50!.toFixed(1)} ms, p95 ${initial.noChangeP95!.toFixed(1)} ms`);
+
+  const one = await runClient({ ...base, DATA_DIR: synced(), PHASE: 'push', PUSH_OPS: '2000', TAG: 'one' });
+  console.log(
+    `push, one client: ${one.ops} ops in ${one.seconds!.toFixed(1)} s: ${Math.round(one.opsPerSecond!)} ops/s`,
+  );
+
+  const t0 = performance.now();
+  const four = await Promise.all(
+    [0, 1, 2, 3].map((i) =>
+      runClient({
+        ...base,
+        DATA_DIR: synced(),
+        PHASE: 'push',
+        PUSH_OPS: '1000',
+        OFFSET: String(2000 + i * 1000),
+        TAG: `four${i}`,
+      }),
+    ),
+  );
+  // each client edits its own 1,000 orders
+  const ops = four.reduce((n, r) => n + r.ops!, 0);
+  const pushSeconds = Math.max(...four.map((r) => r.seconds!));
+  console.log(
+    `push, four clients at once: ${ops} ops in ${pushSeconds.toFixed(1)} s: ${Math.round(ops / pushSeconds)} ops/s ` +
+      `(wall ${((performance.now() - t0) / 1000).toFixed(1)} s incl. their start and first sync)`,
+  );
+} finally {
+  await server.stop();
+  await db.stop();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+}

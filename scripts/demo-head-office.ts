@@ -1,0 +1,29 @@
+// The head office with the demo data, as `npm start` and `npm run start:web` run it: DATABASE_URL or the embedded
+// PostgreSQL under .data/pg, migrated, demo data loaded once (a second start finds it and loads nothing).
+import { migrate } from '../db/migrate.js';
+import { startDatabase } from '../db/pg/embedded.js';
+import { seedDemo } from '../db/seed/demo.js';
+import type { Logger } from '../server/logger.js';
+import { startServer } from '../server/start.js';
+
+export const DEMO_LOGINS_LINE = 'demo logins hq, mgr.seoul, mgr.busan, coord, inst1 / demo1234';
+
+export async function startDemoHeadOffice(logger: Logger): Promise<{ url: string; stop(): Promise<void> }> {
+  const db = await startDatabase();
+  try {
+    await migrate(db.url);
+    const seeded = await seedDemo(db.url, { log: (m: string) => logger.info(m) });
+    if (seeded.status === 'present') logger.info('demo data already present');
+    const server = await startServer({ ownerUrl: db.url, migrate: false, logger });
+    return {
+      url: server.url,
+      async stop() {
+        await server.stop().catch(() => {});
+        await db.stop().catch(() => {});
+      },
+    };
+  } catch (e) {
+    await db.stop().catch(() => {});
+    throw e;
+  }
+}

@@ -1,0 +1,202 @@
+// The export worker: builds one xlsx with exceljs's streaming writer (rows go to disk as they are read, so memory
+// holds one batch whatever the export's size), stores it, and records the outcome. The rows are read in one
+// transaction under the creator's context: the file shows what the creator may see, at one instant.
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import ExcelJS from 'exceljs';
+import type pg from 'pg';
+import type { ServerConfig } from '../config.js';
+import { type Tx, withRequestTransaction, withSystemTransaction } from '../db/transaction.js';
+import type { Actor } from '../http/context.js';
+import { AppError } from '../http/errors.js';
+import { parse } from '../http/validate.js';
+import { type Locale, t } from '../i18n/index.js';
+import type { Logger } from '../logger.js';
+import type { Storage } from '../storage/storage.js';
+import * as repo from './exports.repository.js';
+import { exportStorageKey, orderExportFilters, XLSX_TYPE } from './exports.service.js';
+
+const BATCH = 2000;
+
+type Row = Record<string, string | number | null>;
+
+interface Sheet {
+  name: string;
+  columns: { key: string; width: number }[];
+  rows: AsyncIterable<Row[]>;
+}
+
+const col = (key: string, width: number) => ({ key, width });
+
+function sheetFor(tx: Tx, e: repo.ExportRecord): Sheet {
+  const f = e.filters as Record<string, string | undefined>;
+  switch (e.type) {
+    case 'orders':
+      return {
+        name: 'orders',
+        columns: [
+          col('orderNo', 18),
+          col('status', 10),
+          col('branchCode', 10),
+          col('branchName', 16),
+          col('customerName', 14),
+          col('customerPhone', 15),
+          col('city', 10),
+          col('address', 36),
+          col('postal', 8),
+          col('vendor', 14),
+          col('partner', 16),
+          col('installer', 12),
+          col('appointmentDate', 12),
+          col('promisedDate', 12),
+          col('items', 40),
+          col('createdAt', 20),
+          col('updatedAt', 20),
+          col('remarks', 30),
+        ],
+        rows: repo.readInBatches<Row>(tx, repo.ordersQuery(parse(orderExportFilters, e.filters)), BATCH),
+      };
+    case 'settlement':
+      return {
+        name: 'settlement',
+        columns: [
+          col('branchCode', 10),
+          col('branchName', 16),
+          col('periodStart', 12),
+          col('periodEnd', 12),
+          col('status', 9),
+          col('lockedBy', 14),
+          col('lockedAt', 20),
+          col('unlockedBy', 14),
+          col('unlockedAt', 20),
+          col('orders', 9),
+          col('delivered', 9),
+          col('partiallyDelivered', 12),
+          col('cancelled', 9),
+          col('open', 9),
+        ],
+        rows: repo.readInBatches<Row>(
+          tx,
+          repo.settlementQuery({ branchId: f.branchId, from: f.from!, to: f.to! }),
+          BATCH,
+        ),
+      };
+    case 'audit':
+      return {
+        name: 'audit',
+        columns: [
+          col('loggedAt', 20),
+          col('table', 18),
+          col('recordId', 38),
+          col('action', 8),
+          col('actor', 16),
+          col('orderId', 38),
+          col('diff', 80),
+          col('note', 30),
+        ],
+        rows: repo.readInBatches<Row>(
+          tx,
+          repo.auditQuery({ from: f.from!, to: f.to!, table: f.table, recordId: f.recordId, orderId: f.orderId }),
+          BATCH,
+        ),
+      };
+    default:
+      throw new Error(`export type ${e.type} has no query on this server`);
+  }
+}
+
+/** Writes the sheet to `file` row by row; returns the number of data rows. */
+async function writeXlsx(file: string, sheet: Sheet, locale: Locale): Promise<number> {
+  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: file, useStyles: true, useSharedStrings: false });
+  const ws = workbook.addWorksheet(t(locale, `exports.sheet.${sheet.name}`), {
+    views: [{ state: 'frozen', ySplit: 1 }],
+  });
+  ws.columns = sheet.columns.map((c) => ({
+    key: c.key,
+    width: c.width,
+    header: t(locale, `exports.columns.${c.key}`),
+  }));
+  ws.getRow(1).font = { bold: true };
+  let count = 0;
+  for await (const batch of sheet.rows) {
+    for (const row of batch) ws.addRow(row).commit();
+    count += batch.length;
+  }
+  ws.commit();
+  await workbook.commit();
+  return count;
+}
+
+export interface BuildDeps {
+  pool: pg.Pool;
+  storage: Storage;
+  config: ServerConfig;
+  logger: Logger;
+}
+
+function describeError(err: unknown, locale: Locale): string {
+  if (err instanceof AppError) return t(locale, err.messageKey, err.params);
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** The job of QUEUES.exportBuild. Failures end as FAILED with last_error; they are not retried. */
+export async function buildExport(deps: BuildDeps, exportId: string): Promise<void> {
+  const found = await withSystemTransaction(deps.pool, async (tx) => {
+    const e = await repo.findExport(tx, exportId);
+    const creator = e && (await repo.findCreator(tx, e.createdBy));
+    if (e && e.status !== 'DONE') await repo.markRunning(tx, e.id);
+    return e && { e, creator };
+  });
+  if (!found || found.e.status === 'DONE') return; // deleted meanwhile, or a retry of a finished job
+  const { e, creator } = found;
+  const locale = creator?.locale ?? 'ko';
+  const file = join(tmpdir(), `dispatch-export-${e.id}.xlsx`);
+  try {
+    if (!creator?.isActive || !creator.role) {
+      throw new AppError(403, { code: 'FORBIDDEN', messageKey: 'errors.exports.creatorInactive' });
+    }
+    const actor: Actor = {
+      userId: creator.userId,
+      username: creator.username,
+      role: creator.role,
+      branchId: creator.branchId,
+      partnerId: creator.partnerId,
+      locale,
+    };
+    const rowCount = await withRequestTransaction(deps.pool, actor, (tx) => writeXlsx(file, sheetFor(tx, e), locale));
+    await deps.storage.putFile(exportStorageKey(e.id), file, { contentType: XLSX_TYPE });
+    await withSystemTransaction(deps.pool, (tx) =>
+      repo.markDone(tx, e.id, {
+        fileUrl: `/api/exports/${e.id}/file`,
+        rowCount,
+        ttlHours: deps.config.jobs.exportTtlHours,
+      }),
+    );
+    deps.logger.info({ exportId: e.id, type: e.type, rowCount }, 'export built');
+  } catch (err) {
+    deps.logger.warn({ err, exportId: e.id }, 'export failed');
+    await withSystemTransaction(deps.pool, (tx) => repo.markFailed(tx, e.id, describeError(err, locale)));
+  } finally {
+    await rm(file, { force: true });
+  }
+}
+
+/** The job of QUEUES.exportSweep: deletes the files of expired exports (the rows stay, without a file). */
+export async function sweepExpiredExports(deps: Pick<BuildDeps, 'pool' | 'storage' | 'logger'>): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const n = await withSystemTransaction(deps.pool, async (tx) => {
+      const expired = await repo.expiredFiles(tx, 200);
+      for (const { id } of expired) {
+        await deps.storage.delete(exportStorageKey(id));
+        await repo.clearFile(tx, id);
+      }
+      return expired.length;
+    });
+    total += n;
+    if (n < 200) break;
+  }
+  if (total) deps.logger.info({ deleted: total }, 'expired export files deleted');
+  return total;
+}

@@ -1,0 +1,138 @@
+import { pipeline } from 'node:stream/promises';
+import { Router } from 'express';
+import { z } from 'zod';
+import { authorize } from '../auth/authorize.js';
+import { withRequestTransaction } from '../db/transaction.js';
+import { contentDisposition } from '../http/content-disposition.js';
+import { AppError } from '../http/errors.js';
+import { authenticate, guarded, type RouteDeps } from '../http/handler.js';
+import type { JobQueue } from '../jobs/job-queue.js';
+import { describeRoutes, fileResponse, idParams } from '../openapi/registry.js';
+import { type Storage, StoredObjectMissing } from '../storage/storage.js';
+import {
+  auditExportFilters,
+  createExport,
+  EXPORT_TYPES,
+  exportFile,
+  exportListQuery,
+  getExport,
+  listExports,
+  orderExportFilters,
+  settlementExportFilters,
+  XLSX_TYPE,
+} from './exports.service.js';
+
+export function exportsRoutes(deps: RouteDeps & { jobs: JobQueue; storage: Storage }): Router {
+  const r = Router();
+  r.post(
+    '/exports',
+    guarded(deps, 'exports.create', ({ tx, actor, req }) => createExport(tx, actor, req.body, deps.jobs), {
+      status: 202,
+    }),
+  );
+  r.get(
+    '/exports',
+    guarded(deps, 'exports.read', ({ tx, actor, req }) => listExports(tx, actor, req.query)),
+  );
+  r.get(
+    '/exports/:id',
+    guarded(deps, 'exports.read', ({ tx, actor, req }) => getExport(tx, actor, req.params.id)),
+  );
+  // No transaction while the file streams: the access check has its own, then the bytes flow.
+  r.get('/exports/:id/file', async (req, res) => {
+    const actor = await authenticate(req, res, deps.tokens);
+    authorize(actor, 'exports.read');
+    const file = await withRequestTransaction(deps.pool, actor, (tx) => exportFile(tx, actor, req.params.id));
+    let body: NodeJS.ReadableStream;
+    try {
+      body = await deps.storage.get(file.key);
+    } catch (err) {
+      if (err instanceof StoredObjectMissing) {
+        throw new AppError(410, { code: 'EXPORT_EXPIRED', messageKey: 'errors.exports.expired' });
+      }
+      throw err;
+    }
+    res.status(200).set({ 'Content-Type': XLSX_TYPE, 'Content-Disposition': contentDisposition(file.fileName) });
+    await pipeline(body, res);
+  });
+  return r;
+}
+
+const exportView = z
+  .object({
+    id: z.uuid(),
+    type: z.enum(EXPORT_TYPES),
+    filters: z.record(z.string(), z.unknown()),
+    createdBy: z.uuid(),
+    status: z.enum(['PENDING', 'RUNNING', 'DONE', 'FAILED']),
+    fileUrl: z.string().nullable(),
+    rowCount: z.number().int().nullable(),
+    lastError: z.string().nullable(),
+    expiresAt: z.string().nullable(),
+    version: z.number().int(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Export' });
+
+// The body as documented: one variant per type (waste and ecoas are refused until their reports exist).
+const exportCreateDoc = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('orders'), filters: orderExportFilters.optional() }),
+  z.object({ type: z.literal('settlement'), filters: settlementExportFilters }),
+  z.object({ type: z.literal('audit'), filters: auditExportFilters }),
+]);
+
+export const exportRouteDocs = describeRoutes(
+  {
+    method: 'post',
+    path: '/api/exports',
+    action: 'exports.create',
+    tag: 'exports',
+    summary: 'Ask for an xlsx export; it is built in the background',
+    description:
+      'orders: the filters of GET /api/orders (the same rows as the grid); settlement: weeks of [from, to] with ' +
+      'their orders counted by outcome; audit: audit log rows of [from, to]. The creator also needs orders.read, ' +
+      'settlements.read or audit.read. Rows are read under the creator’s own scope. Poll GET /api/exports/:id.',
+    body: exportCreateDoc,
+    responses: {
+      202: { description: 'accepted: the export, PENDING', schema: exportView },
+      404: { description: 'filters.branchId is outside the caller’s scope' },
+      422: { description: 'type waste or ecoas: not available yet (field type)' },
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/exports',
+    action: 'exports.read',
+    tag: 'exports',
+    summary: 'My exports, newest first',
+    query: exportListQuery,
+    responses: { 200: { description: 'my exports', schema: z.object({ items: z.array(exportView) }) } },
+  },
+  {
+    method: 'get',
+    path: '/api/exports/:id',
+    action: 'exports.read',
+    tag: 'exports',
+    summary: 'One export (its creator, or HQ)',
+    params: idParams,
+    responses: {
+      200: { description: 'the export', schema: exportView },
+      404: { description: 'not found, or another user’s' },
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/exports/:id/file',
+    action: 'exports.read',
+    tag: 'exports',
+    summary: 'Download the finished file',
+    params: idParams,
+    responses: {
+      200: fileResponse('the xlsx', XLSX_TYPE),
+      404: { description: 'not found, or another user’s' },
+      409: { description: 'not finished yet (EXPORT_NOT_READY) or failed (EXPORT_FAILED)' },
+      410: { description: 'the file expired (EXPORT_EXPIRED)' },
+    },
+  },
+);

@@ -1,0 +1,98 @@
+// GET /metrics in the Prometheus text format. Each app has its own registry (several apps in one process —
+// tests — must not share counters). Routes are labelled by their template (/api/orders/:id), taken from the
+// route descriptions, so label cardinality stays bounded whatever ids clients send.
+import type { RequestHandler } from 'express';
+import type pg from 'pg';
+import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { JobQueue } from '../jobs/job-queue.js';
+import type { NotificationHub } from '../notifications/notification-stream.js';
+import type { RouteDoc } from '../openapi/registry.js';
+
+interface RouteMatcher {
+  method: string;
+  re: RegExp;
+  label: string;
+}
+
+function compile(routes: readonly Pick<RouteDoc, 'method' | 'path'>[]): RouteMatcher[] {
+  return routes.map((r) => ({
+    method: r.method.toUpperCase(),
+    re: new RegExp(`^${r.path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z0-9_]+/g, '[^/]+')}/?$`),
+    label: r.path,
+  }));
+}
+
+export interface MetricsSources {
+  pool: pg.Pool;
+  routes: readonly Pick<RouteDoc, 'method' | 'path'>[];
+  jobs?: JobQueue;
+  hub?: NotificationHub;
+}
+
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly duration: Histogram<'method' | 'route' | 'status_code'>;
+  private readonly matchers: RouteMatcher[];
+
+  constructor(sources: MetricsSources) {
+    this.matchers = compile(sources.routes);
+    collectDefaultMetrics({ register: this.registry });
+    this.duration = new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request latency by route template, method and status',
+      labelNames: ['method', 'route', 'status_code'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [this.registry],
+    });
+    const { pool, jobs, hub } = sources;
+    new Gauge({
+      name: 'db_pool_connections',
+      help: 'dispatch_app pool connections by state (total, idle, waiting = requests queued for a connection)',
+      labelNames: ['state'],
+      registers: [this.registry],
+      collect() {
+        this.set({ state: 'total' }, pool.totalCount);
+        this.set({ state: 'idle' }, pool.idleCount);
+        this.set({ state: 'waiting' }, pool.waitingCount);
+      },
+    });
+    if (jobs) {
+      new Gauge({
+        name: 'job_queue_depth',
+        help: 'jobs waiting to run (created or retrying) per queue',
+        labelNames: ['queue'],
+        registers: [this.registry],
+        async collect() {
+          for (const [queue, n] of Object.entries(await jobs.depth())) this.set({ queue }, n);
+        },
+      });
+    }
+    if (hub) {
+      new Gauge({
+        name: 'notification_streams',
+        help: 'SSE notification streams open on this instance',
+        registers: [this.registry],
+        collect() {
+          this.set(hub.size);
+        },
+      });
+    }
+  }
+
+  routeOf(method: string, url: string): string {
+    const path = url.split('?')[0] ?? url;
+    return this.matchers.find((m) => m.method === method && m.re.test(path))?.label ?? 'unmatched';
+  }
+
+  /** Times every request; event streams are left out (their "latency" is the session's length). */
+  middleware(): RequestHandler {
+    return (req, res, next) => {
+      const end = this.duration.startTimer();
+      res.on('finish', () => {
+        if (String(res.getHeader('content-type') ?? '').startsWith('text/event-stream')) return;
+        end({ method: req.method, route: this.routeOf(req.method, req.originalUrl), status_code: res.statusCode });
+      });
+      next();
+    };
+  }
+}

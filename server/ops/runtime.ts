@@ -1,0 +1,105 @@
+// What a server instance runs besides HTTP: the job queue with its workers and schedules, the notification
+// fan-out and SSE hub, file storage and the mailer. startServer() starts it before the app and stops it after.
+import type { Redis } from 'ioredis';
+import type pg from 'pg';
+import { APP_ROLE } from '../../db/migrate.js';
+import type { ServerConfig } from '../config.js';
+import { buildExport, sweepExpiredExports } from '../exports/export-builder.js';
+import { JobQueue, prepareJobSchema, QUEUES } from '../jobs/job-queue.js';
+import type { Logger } from '../logger.js';
+import { attachBus, type NotificationBus, PostgresBus, RedisBus } from '../notifications/notification-bus.js';
+import { createSmtpMailer, type Mailer, mailUnreadNotifications } from '../notifications/notification-email.js';
+import { NotificationHub } from '../notifications/notification-stream.js';
+import { createStorage, type Storage } from '../storage/storage.js';
+
+export interface Runtime {
+  jobs: JobQueue;
+  bus: NotificationBus;
+  hub: NotificationHub;
+  storage: Storage;
+  /** undefined without SMTP_URL: no e-mail fallback */
+  mailer: Mailer | undefined;
+  stop(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  /** owner connection: prepares the job schema */
+  ownerUrl: string;
+  /** dispatch_app connection: the job queue and the notification listener */
+  appUrl: string;
+  pool: pg.Pool;
+  config: ServerConfig;
+  logger: Logger;
+  redis?: Redis;
+}
+
+export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
+  const { pool, config, logger, redis } = opts;
+  const stops: (() => unknown)[] = [];
+  const stopAll = async () => {
+    for (const s of stops.reverse()) {
+      try {
+        await s();
+      } catch (err) {
+        logger.error({ err }, 'runtime shutdown step failed');
+      }
+    }
+  };
+  try {
+    await prepareJobSchema(opts.ownerUrl, APP_ROLE);
+    const storage = createStorage(config.storage);
+
+    let bus: NotificationBus;
+    if (redis) {
+      const { rows } = await pool.query<{ db: string }>('SELECT current_database() AS db');
+      const redisBus = new RedisBus(redis, `dispatch:notifications:${rows[0]!.db}`, logger);
+      await redisBus.start();
+      bus = redisBus;
+    } else {
+      const pgBus = new PostgresBus(opts.appUrl, logger);
+      await pgBus.start();
+      bus = pgBus;
+    }
+    stops.push(() => bus.stop());
+    attachBus(pool, bus);
+    const hub = new NotificationHub(pool, bus, logger, config.notifications.sseHeartbeatSeconds);
+    hub.start();
+    stops.push(() => hub.stop());
+
+    const mailer = config.notifications.smtpUrl
+      ? createSmtpMailer(config.notifications.smtpUrl, config.notifications.mailFrom)
+      : undefined;
+    if (mailer) stops.push(() => mailer.close());
+
+    const jobs = await JobQueue.start({
+      appUrl: opts.appUrl,
+      logger,
+      pollingIntervalSeconds: config.jobs.pollingIntervalSeconds,
+    });
+    stops.push(() => jobs.stop());
+
+    const runtime: Runtime = { jobs, bus, hub, storage, mailer, stop: stopAll };
+    if (config.jobs.workers) {
+      if (mailer) {
+        await jobs.work(QUEUES.notificationEmail, async () => {
+          const r = await mailUnreadNotifications({ pool, mailer, config: config.notifications, logger });
+          if (r.mailed || r.failedUsers) logger.info(r, 'notification e-mails');
+        });
+        await jobs.schedule(QUEUES.notificationEmail, '* * * * *');
+      } else {
+        logger.info('SMTP_URL not set: no e-mail fallback for unread notifications');
+      }
+      await jobs.work<{ exportId: string }>(QUEUES.exportBuild, (data) =>
+        buildExport({ pool, storage, config, logger }, data.exportId),
+      );
+      await jobs.work(QUEUES.exportSweep, async () => {
+        await sweepExpiredExports({ pool, storage, logger });
+      });
+      await jobs.schedule(QUEUES.exportSweep, '17 * * * *');
+    }
+    return runtime;
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}

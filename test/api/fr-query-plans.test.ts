@@ -1,0 +1,242 @@
+// The plans the FR endpoints' queries get as the server runs them: the SQL the services send (recorded from
+// the app pool), as dispatch_app under row-level security, planned the way the server's connections plan it
+// (the pool forces generic plans; custom plans are checked too, so a change of plan_cache_mode keeps them).
+// test/db/query-plans.test.ts checks the seed's ideal queries as the owner; this one checks what the
+// endpoints really send. Timings are never asserted (npm run bench:api measures them).
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generate } from '../../db/seed/generate.js';
+import { customerHistory } from '../../server/customers/customers.service.js';
+import { progress } from '../../server/dashboard/dashboard.service.js';
+import { createPool } from '../../server/db/pool.js';
+import { withRequestTransaction } from '../../server/db/transaction.js';
+import type { Actor } from '../../server/http/context.js';
+import { listOrders } from '../../server/orders/orders.service.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { type ExplainJson, explainJson, type PlanMode, type PlanNode, planNodes } from '../support/explain.js';
+import { type RecordedStatement, SqlProbe } from '../support/sql-probe.js';
+import { ensureAllVisible } from '../support/visibility.js';
+
+const ORDERS = 30_000;
+
+let db: TestDatabase;
+let pool: pg.Pool;
+const probe = new SqlProbe();
+let hq: Actor;
+let manager: Actor;
+let seoul: string;
+let today: string;
+let customer: { name: string; phone: string };
+/** tables and partitions holding rows: an empty future partition may get any plan, it costs nothing */
+let populated: Set<string>;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  const now = new Date();
+  await generate(db.ownerUrl, { orders: ORDERS, branches: 10, seed: 11, notifyDays: 60, now });
+  // index-only scans are planned only over pages marked all-visible, as a vacuumed production table's are
+  await ensureAllVisible(db.ownerUrl, () => {});
+  today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Seoul' }).format(now);
+  const actor = async (username: string): Promise<Actor> => {
+    const { rows } = await db.owner.query(
+      `SELECT u.id, r.role_code, u.branch_id, u.partner_id FROM users u JOIN user_roles r ON r.user_id = u.id
+        WHERE u.username = $1`,
+      [username],
+    );
+    const u = rows[0];
+    return { userId: u.id, role: u.role_code, branchId: u.branch_id, partnerId: u.partner_id, username, locale: 'ko' };
+  };
+  hq = await actor('hq');
+  manager = await actor('mgr.seoul');
+  seoul = manager.branchId!;
+  // a customer with several orders, so the history has rows to sort
+  const c = await db.owner.query(
+    `SELECT customer_name AS name, customer_phone AS phone FROM orders WHERE deleted_at IS NULL
+      GROUP BY 1, 2 ORDER BY count(*) DESC, 1 LIMIT 1`,
+  );
+  customer = c.rows[0];
+  const rel = await db.owner.query(
+    "SELECT relname FROM pg_class WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace AND reltuples > 0",
+  );
+  populated = new Set(rel.rows.map((r) => r.relname));
+  // the server's own pool settings (plan_cache_mode), connected as dispatch_app
+  pool = createPool(db.appUrl, { max: 2 });
+  probe.attach(pool);
+}, 180_000);
+
+afterAll(async () => {
+  await pool?.end();
+  await db?.drop();
+});
+
+/** The statements a service call sends, in the caller's transaction. */
+async function record(actor: Actor, fn: (tx: pg.PoolClient) => Promise<unknown>): Promise<RecordedStatement[]> {
+  probe.record();
+  try {
+    await withRequestTransaction(pool, actor, fn);
+  } catch (err) {
+    probe.stopRecording();
+    throw err;
+  }
+  return probe.stopRecording();
+}
+
+/** The one statement reading orders, planned as the server plans it, under the recorded context. */
+async function planOf(
+  recorded: RecordedStatement[],
+  mode: PlanMode,
+): Promise<{ json: ExplainJson; sql: string; named: boolean }> {
+  const context = recorded.find((s) => /set_config\('app\.user_id'/.test(s.text));
+  const main = recorded.filter((s) => /\bFROM orders o\b/.test(s.text));
+  expect(context, 'the request sets its RLS context').toBeDefined();
+  expect(main, 'one statement reads orders').toHaveLength(1);
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query({ text: context!.text, values: context!.values });
+    return { json: await explainJson(client, main[0]!, mode), sql: main[0]!.text, named: !!main[0]!.name };
+  } finally {
+    await client.query('ROLLBACK');
+    client.release();
+  }
+}
+
+/** Names of an index and of its copies on every partition. */
+async function indexFamily(index: string): Promise<Set<string>> {
+  const { rows } = await db.owner.query(
+    `WITH RECURSIVE fam(oid) AS (SELECT $1::regclass::oid UNION ALL
+       SELECT i.inhrelid FROM pg_inherits i JOIN fam ON i.inhparent = fam.oid)
+     SELECT c.relname FROM fam JOIN pg_class c ON c.oid = fam.oid`,
+    [index],
+  );
+  return new Set(rows.map((r) => r.relname));
+}
+
+const isOrdersPartition = (n: PlanNode) => /^orders_(\d{4}_\d{2}|default)$/.test(n['Relation Name'] ?? '');
+
+/**
+ * The scans of populated orders partitions, split into the query's own access path and the primary-key probes
+ * of row-level security (order_lines' policy looks its order up by (id, created_at), one probe per line).
+ */
+async function orderScans(plan: PlanNode) {
+  const pkeys = await indexFamily('orders_pkey');
+  const scans = planNodes(plan).filter((n) => isOrdersPartition(n) && populated.has(n['Relation Name']!));
+  return {
+    access: scans.filter((n) => !pkeys.has(n['Index Name'] ?? '')),
+    rlsProbes: scans.filter((n) => pkeys.has(n['Index Name'] ?? '')),
+  };
+}
+
+const describeNode = (n: PlanNode) =>
+  `${n['Node Type']} on ${n['Relation Name']} using ${n['Index Name'] ?? '-'} (rows ${n['Actual Rows']}, removed by filter ${n['Rows Removed by Filter'] ?? 0})`;
+
+function show(label: string, p: { json: ExplainJson; sql: string }) {
+  return `${label}\n${p.sql}\n${JSON.stringify(p.json.Plan, null, 1).slice(0, 6000)}`;
+}
+
+/** The indexes a scan reads: its own, or those of the bitmap index scans under a bitmap heap scan. */
+const indexesOf = (n: PlanNode): string[] =>
+  n['Node Type'] === 'Bitmap Heap Scan'
+    ? planNodes(n)
+        .map((c) => c['Index Name'])
+        .filter((x): x is string => !!x)
+    : n['Index Name']
+      ? [n['Index Name']]
+      : [];
+
+// The server plans generically (pool.ts): those plans must be exactly right. Custom plans (what a change of
+// plan_cache_mode would bring) are chosen by the values and table sizes, so for them only the access path is
+// checked: the right index, nothing read to be filtered away, no sequential scan.
+describe.each(['generic', 'custom'] as const)('FR endpoint queries as dispatch_app, %s plan', (mode) => {
+  // For a status most of the branch's orders have, a custom plan may rightly walk the branch by created_at and
+  // skip the few others; the generic plan cannot know, so it must take the index that is right for every status.
+  it.each([
+    ['HQ naming the branch', () => hq, '미배정'],
+    ['a branch manager', () => manager, '미배정'],
+    ...(mode === 'generic' ? ([['HQ naming the branch, a frequent status', () => hq, '인수']] as const) : []),
+  ] as const)(
+    'FR-03 assignment list (%s) reads idx_orders_branch_status_created of one branch and status',
+    async (_l, who, status) => {
+      const recorded = await record(who(), (tx) =>
+        listOrders(tx, who(), { branchId: seoul, status, sort: '-createdAt', limit: '50' }),
+      );
+      const p = await planOf(recorded, mode);
+      const family = await indexFamily('idx_orders_branch_status_created');
+      const { access } = await orderScans(p.json.Plan);
+      const wrong = access.filter((n) =>
+        mode === 'generic'
+          ? !['Index Scan', 'Index Only Scan'].includes(n['Node Type']) || !family.has(n['Index Name'] ?? '')
+          : !indexesOf(n).some((i) => family.has(i)),
+      );
+      expect(wrong.map(describeNode), show('every read of orders goes through the index', p)).toEqual([]);
+      expect(access.length, 'the populated partitions are read').toBeGreaterThan(0);
+      // Only rows of that branch and status are touched: nothing is read and thrown away
+      const removed = access.reduce((a, n) => a + (n['Rows Removed by Filter'] ?? 0), 0);
+      expect(removed, show('no row is read only to be filtered out', p)).toBe(0);
+      if (mode === 'generic') {
+        // and the scans stop at the page (each partition's yields at most the page and the row the merge looks at)
+        const read = access.reduce((a, n) => a + (n['Actual Rows'] ?? 0) * (n['Actual Loops'] ?? 1), 0);
+        expect(read, show('the scans stop after the page', p)).toBeLessThanOrEqual(51 + access.length);
+      }
+      expect(p.json.JIT, 'no JIT compilation for an interactive request').toBeUndefined();
+      // planning it costs more than running it: each connection plans it once (server/db/prepared.ts)
+      expect(p.named, 'a named statement').toBe(true);
+    },
+  );
+
+  it.each([
+    ['HQ naming the branch', () => hq, seoul],
+    ['a branch manager (its own branch)', () => manager, undefined],
+  ] as const)(
+    "FR-08 progress (%s) reads the branch's range only, index-only in the generic plan",
+    async (_l, who, branchId) => {
+      const recorded = await record(who(), (tx) =>
+        progress(tx, who(), { branchId, from: addDays(today, -29), to: today }),
+      );
+      const p = await planOf(recorded, mode);
+      const family = await indexFamily('idx_orders_branch_date_covering');
+      const { access, rlsProbes } = await orderScans(p.json.Plan);
+      expect(access.length, 'the range is read').toBeGreaterThan(0);
+      expect(access.length, 'only the partitions of the range (and its margin days) are read').toBeLessThanOrEqual(3);
+      expect(rlsProbes).toEqual([]);
+      // row-level security reads branch_id, partner_id and installer_id: the index covers them too (0041)
+      const wrong = access.filter((n) =>
+        mode === 'generic'
+          ? n['Node Type'] !== 'Index Only Scan' || !family.has(n['Index Name'] ?? '')
+          : n['Node Type'] === 'Seq Scan',
+      );
+      expect(wrong.map(describeNode), show('index-only scans of the covering index', p)).toEqual([]);
+      expect(p.json.JIT, 'no JIT compilation for an interactive request').toBeUndefined();
+      // planning it costs more than running it: each connection plans it once (server/db/prepared.ts)
+      expect(p.named, 'a named statement').toBe(true);
+    },
+  );
+
+  it.each([
+    ['name', 'idx_orders_customer_date_covering'],
+    ['phone', 'idx_orders_customer_phone'],
+  ] as const)('FR-16 customer history by %s reads %s', async (by, index) => {
+    const query = by === 'name' ? { name: customer.name } : { phone: customer.phone };
+    const recorded = await record(hq, (tx) => customerHistory(tx, hq, query));
+    const p = await planOf(recorded, mode);
+    const family = await indexFamily(index);
+    const { access } = await orderScans(p.json.Plan);
+    const wrong = access.filter((n) => !indexesOf(n).some((i) => family.has(i)));
+    expect(wrong.map(describeNode), show(`every read of orders goes through the ${by} index`, p)).toEqual([]);
+    expect(access.length, 'the populated partitions are read').toBeGreaterThan(0);
+    expect(p.json.JIT, 'no JIT compilation for an interactive request').toBeUndefined();
+    // planning it costs more than running it: each connection plans it once (server/db/prepared.ts)
+    expect(p.named, 'a named statement').toBe(true);
+  });
+});
+
+it('the app role never JIT-compiles (interactive requests, generic plans with blind estimates)', async () => {
+  const { rows } = await pool.query("SELECT current_setting('jit') AS jit");
+  expect(rows[0].jit).toBe('off');
+});
+
+function addDays(date: string, days: number): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}

@@ -1,0 +1,286 @@
+// The contract with the real client services: the services worker (sync engine + screen handlers) against the
+// real head office and PostgreSQL, reached through both shells' transports (IPC registration and the browser
+// shell's HTTP), and the renderer's stores driven over that transport.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import ExcelJS from 'exceljs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Result, WindowBridge } from '../../domain/client-api.js';
+import { type BrowserShell, startBrowserShell } from '../../main/browser-shell/shell-server.js';
+import { registerIpcHandlers } from '../../main/electron/ipc.js';
+import { type ServicesWorker, startServicesWorker } from '../../main/services/worker-host.js';
+import { buildWindowApi } from '../../preload/build-api.js';
+import { useBridge } from '../../renderer/platform/api.js';
+import { createHttpApi } from '../../renderer/platform/http-api.js';
+import { useLookups } from '../../renderer/stores/lookups.js';
+import { useOrders } from '../../renderer/stores/orders.js';
+import { useSession } from '../../renderer/stores/session.js';
+import { useSync } from '../../renderer/stores/sync.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import {
+  createBranch,
+  createInstaller,
+  createOrder,
+  createUser,
+  seoulToday,
+  type UserFixture,
+} from '../support/fixtures.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+
+let db: TestDatabase;
+let server: TestServer;
+let worker: ServicesWorker;
+let browser: BrowserShell;
+let httpApi: ReturnType<typeof createHttpApi>;
+let ipcApi: WindowBridge;
+let manager: UserFixture;
+const orderIds: string[] = [];
+const today = seoulToday();
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  const branch = await createBranch(db.owner, { name: '테스트지점' });
+  manager = await createUser(db.owner, { role: 'BRANCH_MANAGER', branchId: branch.id });
+  const installer = await createInstaller(db.owner, { branchId: branch.id, name: '박기사', skillTags: ['aircon'] });
+  for (let i = 0; i < 3; i++) {
+    const o = await createOrder(db.owner, {
+      branchId: branch.id,
+      appointmentDate: today,
+      customerName: `고객${i}`,
+      ...(i === 0 ? { installerId: installer.id, status: '배정' as const } : {}),
+    });
+    orderIds.push(o.id);
+  }
+  server = await startTestServer(db);
+  worker = await startServicesWorker({
+    dataDir: mkdtempSync(join(tmpdir(), 'services-')),
+    engine: { pullIntervalMs: 300, backoff: { baseMs: 50, maxMs: 300 } },
+    handlerModules: [new URL('../../main/screens/screen-handlers.ts', import.meta.url).href],
+  });
+  browser = await startBrowserShell({ handlers: worker.handlers, events: worker, rendererDir: '/nonexistent' });
+  httpApi = createHttpApi({ baseUrl: browser.origin, token: browser.token, retryMs: 50 });
+  const registered = new Map<string, (e: unknown, raw: unknown) => Promise<Result<unknown>>>();
+  registerIpcHandlers(
+    { handle: (ch: string, fn: never) => registered.set(ch, fn), removeHandler: () => undefined } as never,
+    worker.handlers,
+    { allowedOrigins: ['app://bundle'] },
+  );
+  const frame = { url: 'app://bundle/index.html', parent: null };
+  ipcApi = buildWindowApi(
+    async (ch, args) => structuredClone(await registered.get(ch)!({ senderFrame: frame }, structuredClone(args))),
+    (l) => worker.subscribe(l),
+  );
+}, 120_000);
+
+afterAll(async () => {
+  httpApi?.close();
+  await browser?.close();
+  await worker?.close();
+  await server?.stop();
+  await db?.drop();
+});
+
+async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, what: string): Promise<T> {
+  for (let i = 0; i < 200; i++) {
+    const v = await fn();
+    if (ok(v)) return v;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`never happened: ${what}`);
+}
+
+describe.each([
+  { name: 'IPC', api: () => ipcApi },
+  { name: 'HTTP', api: () => httpApi },
+])('the real services over $name', ({ api }) => {
+  it('refuses a wrong password with an error result naming the field', async () => {
+    const r = await api()['auth:login']({
+      serverUrl: server.url,
+      username: manager.username,
+      password: 'wrong password',
+    });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.field).toBe('password');
+  });
+
+  it('signs in, mirrors the branch, and serves the screens from the mirror', async () => {
+    const login = await api()['auth:login']({
+      serverUrl: server.url,
+      username: manager.username,
+      password: manager.password,
+    });
+    expect(login.ok && login.value.user.username).toBe(manager.username);
+    const list = await until(
+      () => api()['orders:list']({}),
+      (r) => r.ok && r.value.length === 3,
+      'three orders mirrored',
+    );
+    if (!list.ok) throw new Error('unreachable');
+    const detail = await api()['detail:get']({ id: orderIds[0]! });
+    expect(detail.ok && detail.value.lines.length).toBe(1);
+    const sheets = await api()['print:sheets']({ date: today });
+    expect(sheets.ok && sheets.value.map((s) => [s.installer.name, s.orders.length])).toEqual([['박기사', 1]]);
+    const installers = await until(
+      () => api()['lookups:installers']({}),
+      (r) => r.ok && r.value.length === 1,
+      'installers',
+    );
+    expect(installers.ok && installers.value[0]!.skillTags).toEqual(['aircon']);
+  });
+
+  it('validates a write before it reaches the outbox, and syncs a good one to the head office', async () => {
+    const bad = await api()['orders:update']({ id: orderIds[1]!, patch: { version: 1, customerPhone: 'call me' } });
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.error).toMatchObject({ code: 'VALIDATION', field: 'patch.customerPhone' });
+    const current = await api()['orders:list']({});
+    const row = current.ok ? current.value.find((r) => r.id === orderIds[1]) : undefined;
+    const phone = `010-3333-${String(row!.version).padStart(4, '0')}`;
+    const good = await api()['orders:update']({
+      id: orderIds[1]!,
+      patch: { version: row!.version, customerPhone: phone },
+    });
+    expect(good.ok && good.value.customerPhone).toBe(phone);
+    await until(
+      async () => (await db.owner.query('SELECT customer_phone FROM orders WHERE id = $1', [orderIds[1]])).rows[0],
+      (r) => r.customer_phone === phone,
+      'the edit at the head office',
+    );
+  });
+
+  it('keeps per-user preferences', async () => {
+    expect((await api()['prefs:set']({ key: 'grid.test', value: { a: [1, 2] } })).ok).toBe(true);
+    expect(await api()['prefs:get']({ key: 'grid.test' })).toEqual({ ok: true, value: { a: [1, 2] } });
+  });
+});
+
+async function sheet(rows: (string | number)[][]): Promise<string> {
+  const wb = new ExcelJS.Workbook();
+  const ws = wb.addWorksheet('주문서');
+  ws.addRow(['주문번호', '성명', '주소', '시군구', '모델', '제품명', '수량']);
+  for (const r of rows) ws.addRow(r);
+  return Buffer.from(await wb.xlsx.writeBuffer()).toString('base64');
+}
+
+describe('vendor sheet import through the services', () => {
+  it('creates all orders of a good sheet (several lines per order) and they reach the head office', async () => {
+    const file = await sheet([
+      ['IMP-1', '가져온고객', '중앙로 1', '서울 강남구', 'AC-1', '에어컨', 1],
+      ['IMP-1', '', '', '', 'WM-2', '세탁기', 2],
+      ['IMP-2', '가져온고객2', '중앙로 2', '서울 송파구', 'RF-3', '냉장고', 1],
+    ]);
+    const preview = await httpApi['excel:importPreview']({ file, vendor: '동부대우전자' });
+    expect(preview.ok && [preview.value.rowCount, preview.value.orderCount, preview.value.errors]).toEqual([3, 2, []]);
+    const r = await httpApi['excel:importCommit']({ file, vendor: '동부대우전자' });
+    expect(r.ok && [r.value.created, r.value.errors]).toEqual([2, []]);
+    await until(
+      async () =>
+        (
+          await db.owner.query(
+            "SELECT o.order_no, count(l.*) AS lines FROM orders o JOIN order_lines l ON l.order_id = o.id WHERE o.order_no LIKE 'IMP-%' GROUP BY 1 ORDER BY 1",
+          )
+        ).rows,
+      (rows) => rows.length === 2,
+      'imported orders at the head office',
+    ).then((rows) =>
+      expect(rows.map((x) => [x.order_no, Number(x.lines)])).toEqual([
+        ['IMP-1', 2],
+        ['IMP-2', 1],
+      ]),
+    );
+  });
+
+  it('creates nothing when one row is bad, and names the row and column', async () => {
+    const file = await sheet([
+      ['IMP-3', '정상', '중앙로 3', '서울', 'AC-1', '에어컨', 1],
+      ['IMP-4', '정상', '중앙로 4', '서울', 'AC-1', '에어컨', 0],
+      ['IMP-1', '중복', '중앙로 5', '서울', 'AC-1', '에어컨', 1],
+    ]);
+    const r = await httpApi['excel:importCommit']({ file, vendor: 'X' });
+    expect(r.ok && r.value.created).toBe(0);
+    expect(r.ok && r.value.errors).toEqual([
+      { row: 3, column: '수량', message: '1 이상의 정수여야 합니다' },
+      { row: 4, column: '주문번호', message: '이미 있는 수주번호입니다' },
+    ]);
+    const list = await httpApi['orders:list']({});
+    expect(list.ok && list.value.filter((o) => o.orderNo === 'IMP-3')).toEqual([]);
+  });
+});
+
+describe('renderer stores over the browser shell', () => {
+  beforeAll(() => useBridge(httpApi));
+
+  it('session: logs in and out', async () => {
+    expect(await useSession.getState().login(server.url, manager.username, 'nope nope')).toBe(false);
+    expect(useSession.getState().error?.field).toBe('password');
+    expect(await useSession.getState().login(server.url, manager.username, manager.password)).toBe(true);
+    expect(useSession.getState().session?.user.username).toBe(manager.username);
+  });
+
+  it('orders: loads the mirror, applies an edit in place and marks it pending', async () => {
+    await until(
+      async () => {
+        await useOrders.getState().load();
+        return useOrders.getState().rows.map((r) => r.id);
+      },
+      (ids) => orderIds.every((id) => ids.includes(id)),
+      'rows loaded',
+    );
+    const row = useOrders.getState().rows.find((r) => r.id === orderIds[2])!;
+    const r = await useOrders.getState().update(row, { remarks: '문 앞에 두세요' });
+    expect(r.ok).toBe(true);
+    const after = useOrders.getState().rows.find((x) => x.id === orderIds[2])!;
+    expect(after.remarks).toBe('문 앞에 두세요');
+    expect(after.pendingOps).toBeGreaterThan(0);
+    const stale = await useOrders.getState().update(row, { remarks: '다른 메모' });
+    expect(stale.ok).toBe(false);
+    if (!stale.ok) expect(stale.error.code).toBe('CONFLICT');
+  });
+
+  it('orders: saves the column layout per user and reads it back', async () => {
+    const layout = useOrders.getState().layout;
+    const moved = { ...layout, hidden: [...layout.hidden, 'vendor' as const] };
+    useOrders.getState().setLayout(moved);
+    await until(
+      async () => (await httpApi['prefs:get']({ key: 'grid.orders.layout' })) as Result<{ hidden: string[] } | null>,
+      (r) => r.ok && (r.value?.hidden ?? []).includes('vendor'),
+      'layout saved',
+    );
+    useOrders.setState({ layout });
+    await useOrders.getState().loadLayout();
+    expect(useOrders.getState().layout.hidden).toContain('vendor');
+  });
+
+  it('sync and lookups: state, installers and reason codes', async () => {
+    await until(
+      async () => {
+        await useSync.getState().refresh();
+        return useSync.getState().state;
+      },
+      (s) => s?.status !== 'offline' && s?.pending === 0,
+      'online with nothing pending',
+    );
+    await useLookups.getState().load();
+    expect(useLookups.getState().installers.map((i) => i.name)).toEqual(['박기사']);
+    expect(useLookups.getState().reasonCodes.length).toBeGreaterThan(0);
+  });
+});
+
+describe('offline import', () => {
+  it('queues the orders in the outbox while the head office is unreachable', async () => {
+    await server.stop();
+    await until(
+      () => httpApi['sync:state']({}),
+      (r) => r.ok && r.value.status === 'offline',
+      'offline',
+    );
+    const file = await sheet([['IMP-OFF-1', '오프라인고객', '중앙로 9', '서울', 'AC-1', '에어컨', 1]]);
+    const r = await httpApi['excel:importCommit']({ file, vendor: '동부대우전자' });
+    expect(r.ok && [r.value.created, r.value.queued]).toEqual([1, 1]);
+    const list = await httpApi['orders:list']({});
+    expect(list.ok && list.value.find((o) => o.orderNo === 'IMP-OFF-1')?.pendingOps).toBe(1);
+    const state = await httpApi['sync:state']({});
+    expect(state.ok && state.value.pending).toBeGreaterThanOrEqual(1);
+    expect((await db.owner.query("SELECT 1 FROM orders WHERE order_no = 'IMP-OFF-1'")).rowCount).toBe(0);
+  });
+});

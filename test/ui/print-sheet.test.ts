@@ -1,0 +1,134 @@
+// The assignment sheet PDF: built from local orders, drawn with the bundled Korean font; pdftotext reads back
+// exactly that installer's orders, and every order carries its barcode image.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { InstallerRow, OrderLine, OrderRow } from '../../domain/client-api.js';
+import { printLabels } from '../../main/print/labels.js';
+import { buildAssignmentSheets } from '../../main/print/sheet-model.js';
+import { writeSheetsPdf } from '../../main/print/sheet-pdf.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'sheets-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const BRANCH = '0190a0a0-0000-7000-8000-0000000000b1';
+const installer = (n: number, name: string): InstallerRow => ({
+  id: `0190a0a0-0000-7000-8000-${String(n).padStart(12, '0')}`,
+  name,
+  phone: '010-1111-2222',
+  branchId: BRANCH,
+  partnerId: null,
+  skillTags: ['aircon'],
+  regions: ['서울'],
+  capacityPerDay: 8,
+  isActive: true,
+});
+const KIM = installer(1, '김기사');
+const LEE = installer(2, '이기사');
+
+function order(n: number, who: InstallerRow | null, over: Partial<OrderRow> = {}): OrderRow {
+  return {
+    id: `0190a0a0-0000-7000-9000-${String(n).padStart(12, '0')}`,
+    orderNo: `SO-2026-${String(n).padStart(5, '0')}`,
+    customerName: `고객${n}`,
+    customerPhone: `010-2000-${String(n).padStart(4, '0')}`,
+    address: { line1: `테헤란로 ${n}길`, city: '서울 강남구' },
+    vendor: '동부대우전자',
+    branchId: BRANCH,
+    partnerId: null,
+    installerId: who?.id ?? null,
+    installerName: who?.name ?? null,
+    status: who ? '배정' : '미배정',
+    appointmentDate: '2026-11-26',
+    appointmentTimeWindow: { start: '2026-11-26T09:00:00+09:00', end: '2026-11-26T12:00:00+09:00' },
+    promisedDate: null,
+    remarks: n % 2 ? '경비실에 맡겨 주세요' : null,
+    version: 1,
+    createdAt: '2026-11-20T01:00:00.000Z',
+    updatedAt: '2026-11-20T01:00:00.000Z',
+    pendingOps: 0,
+    items: '',
+    ...over,
+  };
+}
+
+const orders = [
+  order(1, KIM),
+  order(2, KIM),
+  order(3, LEE),
+  order(4, null),
+  order(5, KIM, { appointmentDate: '2026-11-27' }),
+  order(6, KIM, { status: '취소' }),
+];
+const linesByOrder = new Map<string, OrderLine[]>(
+  orders.map((o, i) => [
+    o.id,
+    [{ id: `l${i}`, itemCode: `AC-${100 + i}`, itemName: '벽걸이 에어컨', quantity: i + 1, weight: null }],
+  ]),
+);
+const sources = {
+  orders,
+  linesByOrder,
+  installers: [KIM, LEE],
+  branchNames: new Map([[BRANCH, '서울지점']]),
+  partnerNames: new Map<string, string>(),
+};
+
+function pdfText(path: string): string {
+  return execFileSync('pdftotext', ['-layout', path, '-'], { encoding: 'utf8' });
+}
+
+describe('assignment sheet', () => {
+  it("lists one installer's orders of the day and nothing else", async () => {
+    const sheets = buildAssignmentSheets('2026-11-26', [KIM.id], sources);
+    expect(sheets.map((s) => s.installer.name)).toEqual(['김기사']);
+    const path = join(dir, 'kim.pdf');
+    await writeSheetsPdf(sheets, path, printLabels('ko'));
+    const text = pdfText(path);
+    expect(text).toContain('배정표');
+    expect(text).toContain('김기사');
+    expect(text).toContain('서울지점');
+    for (const no of ['SO-2026-00001', 'SO-2026-00002']) expect(text).toContain(no);
+    for (const no of ['SO-2026-00003', 'SO-2026-00004', 'SO-2026-00005', 'SO-2026-00006'])
+      expect(text).not.toContain(no);
+    expect(text).toContain('고객1');
+    expect(text).toContain('서울 강남구 테헤란로 1길');
+    expect(text).toContain('010-2000-0001');
+    expect(text).toMatch(/벽걸이 에어컨 \(AC-100\) × 1/);
+    expect(text).toContain('09:00–12:00');
+    expect(text).toContain('경비실에 맡겨 주세요');
+    expect(text).toContain('고객 서명');
+    // one barcode image per order
+    const images = execFileSync('pdfimages', ['-list', path], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .slice(2)
+      .filter((l) => l.split(/\s+/)[3] === 'image');
+    expect(images).toHaveLength(2);
+  });
+
+  it('gives every installer with orders that day a page, in English when asked', async () => {
+    const sheets = buildAssignmentSheets('2026-11-26', undefined, sources);
+    expect(sheets.map((s) => s.installer.name)).toEqual(['김기사', '이기사']);
+    const path = join(dir, 'all.pdf');
+    const { pages } = await writeSheetsPdf(sheets, path, printLabels('en'));
+    expect(pages).toBe(2);
+    const text = pdfText(path);
+    expect(text).toContain('Assignment sheet');
+    expect(text).toContain('SO-2026-00003');
+    expect(text.split('\f').filter((p) => p.trim()).length).toBe(2);
+  });
+
+  it('continues a long day on further pages without losing an order', async () => {
+    const many = Array.from({ length: 14 }, (_, i) => order(100 + i, LEE));
+    const sheets = buildAssignmentSheets('2026-11-26', [LEE.id], { ...sources, orders: many });
+    const path = join(dir, 'long.pdf');
+    const { pages } = await writeSheetsPdf(sheets, path, printLabels('ko'));
+    expect(pages).toBeGreaterThan(1);
+    const text = pdfText(path);
+    for (const o of many) expect(text).toContain(o.orderNo);
+    expect(text).toContain('(계속)');
+  });
+});
