@@ -6,6 +6,7 @@ import { notificationRouteDocs } from '../notifications/notifications.routes.js'
 import { opsRouteDocs } from '../ops/ops.routes.js';
 import { authRouteDocs } from './core-routes.js';
 import { openApiRouteDocs } from './openapi.routes.js';
+import { orderPartsAndAdminRouteDocs } from './order-parts-admin-routes.js';
 import type { RouteDoc } from './registry.js';
 
 export function apiRouteDocs(): RouteDoc[] {
@@ -16,5 +17,6 @@ export function apiRouteDocs(): RouteDoc[] {
     ...notificationRouteDocs,
     ...exportRouteDocs,
     ...attachmentRouteDocs,
+    ...orderPartsAndAdminRouteDocs,
   ];
 }

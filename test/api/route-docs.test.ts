@@ -1,8 +1,8 @@
-// The route descriptions of split/serials/waste/admin/installers/audit (server/shared/route-docs.ts) cover every
+// The route descriptions of split/serials/waste/admin/installers/audit (server/openapi/order-parts-admin-routes.ts) cover every
 // route those modules mount, so the OpenAPI document built from them misses none.
 import type { Express } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issue4RouteDocs } from '../../server/shared/route-docs.js';
+import { orderPartsAndAdminRouteDocs } from '../../server/openapi/order-parts-admin-routes.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
@@ -47,9 +47,23 @@ const MINE = [
 describe('route descriptions', () => {
   it('describe every route of these modules exactly once', () => {
     const mine = mountedRoutes(api.app).filter((r) => MINE.some((re) => re.test(r.split(' ')[1]!)));
-    const described = issue4RouteDocs.map((d) => `${d.method.toUpperCase()} ${d.path}`);
+    const described = orderPartsAndAdminRouteDocs.map((d) => `${d.method.toUpperCase()} ${d.path}`);
     expect(mine.length).toBeGreaterThan(40);
     expect(new Set(described).size).toBe(described.length);
     expect([...new Set(mine)].sort()).toEqual([...described].sort());
+  });
+});
+
+describe('OpenAPI document', () => {
+  it('lists these routes with their request schemas', async () => {
+    const res = await api.request('GET', '/api/openapi.json');
+    expect(res.status).toBe(200);
+    const paths = res.body.paths as Record<string, Record<string, { requestBody?: unknown; parameters?: unknown[] }>>;
+    expect(paths['/api/orders/{id}/split']?.post?.requestBody).toBeDefined();
+    expect(paths['/api/orders/{id}/serials']?.post?.requestBody).toBeDefined();
+    expect(paths['/api/waste/summary']?.get?.parameters?.length).toBeGreaterThan(3);
+    expect(paths['/api/admin/users/{id}/password']?.post?.requestBody).toBeDefined();
+    expect(paths['/api/admin/waste-codes/{key}']?.patch).toBeDefined();
+    expect(paths['/api/audit']?.get).toBeDefined();
   });
 });

@@ -1,40 +1,24 @@
-// Descriptions of the routes of split orders, serials, waste pick-ups / ECOAS, admin, installers and audit, in the
-// shape of the OpenAPI registry's RouteDoc (server/openapi/registry.ts, built in parallel on another branch): when
-// the registry is in main, server/openapi/api-routes.ts adds `...issue4RouteDocs` and every route below is in the
-// document. Request schemas are the very ones the services parse with.
+// Descriptions of the routes of split orders, serials, waste pick-ups / ECOAS, admin, installers and audit for the
+// OpenAPI document (api-routes.ts). Request schemas are the very ones the services parse with.
 import { z } from 'zod';
 import { serialsAdd, splitOrderBody, wasteAdd, wastePatch } from '../../domain/order-parts.js';
-import type { Action } from '../../domain/roles.js';
 import { installerCreateBody, installerListQuery, installerPatchBody } from '../admin/installers.js';
 import { REFERENCE_SPECS, versionBody, versionQuery } from '../admin/reference.js';
 import { passwordResetBody, userCreateBody, userListQuery, userPatchBody } from '../admin/users.js';
 import { auditQuery } from '../audit/audit.service.js';
 import { ecoasQuery } from '../waste/ecoas.js';
 import { codesQuery, summaryQuery } from '../waste/waste.service.js';
-
-/** Structurally the registry's RouteDoc. */
-export interface RouteDocLike {
-  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
-  path: string;
-  action: Action | 'public';
-  tag: string;
-  summary: string;
-  description?: string;
-  params?: z.ZodObject;
-  query?: z.ZodObject;
-  body?: z.ZodType;
-  responses: Record<number, { description: string; schema?: z.ZodType; contentType?: string }>;
-}
+import type { RouteDoc } from './registry.js';
 
 const id = z.object({ id: z.uuid() });
 const ok = (description: string) => ({ 200: { description } });
 const created = (description: string) => ({ 201: { description } });
 const gone = { 204: { description: 'deleted' } };
 
-const referenceDocs: RouteDocLike[] = REFERENCE_SPECS.flatMap((spec): RouteDocLike[] => {
+const referenceDocs: RouteDoc[] = REFERENCE_SPECS.flatMap((spec): RouteDoc[] => {
   const base = `/api/admin/${spec.path}`;
   const key = z.object({ key: spec.key.schema });
-  const docs: RouteDocLike[] = [
+  const docs: RouteDoc[] = [
     {
       method: 'get',
       path: base,
@@ -91,7 +75,7 @@ const referenceDocs: RouteDocLike[] = REFERENCE_SPECS.flatMap((spec): RouteDocLi
   return docs;
 });
 
-export const issue4RouteDocs: RouteDocLike[] = [
+export const orderPartsAndAdminRouteDocs: RouteDoc[] = [
   // split orders and 부분인수
   {
     method: 'post',
