@@ -43,7 +43,8 @@ export default defineConfig(
           rollupOptions: {
             input: {
               'main/electron/main': 'main/electron/main.ts',
-              'main/services/worker-entry': 'main/services/worker-entry.ts',
+              // next to main.js: the services host (bundled into main.js) starts ./worker-entry.js beside itself
+              'main/electron/worker-entry': 'main/services/worker-entry.ts',
               'main/screens/screen-handlers': 'main/screens/screen-handlers.ts',
             },
             external,

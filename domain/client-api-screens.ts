@@ -214,6 +214,7 @@ export interface NotificationItem {
   payload: Record<string, unknown>;
   status: 'UNREAD' | 'READ';
   createdAt: string;
+  version: number;
 }
 export interface SettlementWeek {
   id: string;
@@ -358,7 +359,14 @@ export const screenChannels = {
     args: z.object({ unreadOnly: z.boolean().optional() }).strict(),
     result: result<NotificationItem[]>(),
   },
-  'notifications:read': { args: z.object({ id: uuid.optional() }).strict(), result: result<null>() },
+  /** one notification (its id and version), or all of them (no id) */
+  'notifications:read': {
+    args: z
+      .object({ id: uuid.optional(), version: version.optional() })
+      .strict()
+      .refine((a) => !a.id || a.version, { message: 'version is required with id', path: ['version'] }),
+    result: result<null>(),
+  },
   'settlements:list': { args: z.object({ branchId: uuid.optional() }).strict(), result: result<SettlementWeek[]>() },
   'settlements:lock': { args: z.object({ id: uuid, version }).strict(), result: result<SettlementWeek>() },
   'settlements:unlock': { args: z.object({ id: uuid, version }).strict(), result: result<SettlementWeek>() },

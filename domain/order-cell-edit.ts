@@ -5,14 +5,27 @@ import type { OrderPatch } from './order-schemas.js';
 import { address, orderPatch } from './order-schemas.js';
 import { EDITABLE_COLUMNS, type OrderColumnKey } from './order-view.js';
 
-export type CellPatch = { ok: true; patch: Omit<OrderPatch, 'version'> } | { ok: false; message: string };
+/** Why a cell value is refused, as a code the UI words in the user's language (and a detail for logs). */
+export type CellProblem = 'required' | 'tooLong' | 'format' | 'phone' | 'date' | 'postal' | 'readOnly';
+export type CellRefusal = { ok: false; problem: CellProblem; max?: number; message: string };
+export type CellPatch = { ok: true; patch: Omit<OrderPatch, 'version'> } | CellRefusal;
 
 export function isEditable(key: string): key is OrderColumnKey {
   return (EDITABLE_COLUMNS as readonly string[]).includes(key);
 }
 
-function firstIssue(r: { success: boolean; error?: { issues: Array<{ message: string }> } }): string {
-  return r.error?.issues[0]?.message ?? 'invalid';
+type Issue = { code: string; message: string; path: PropertyKey[]; maximum?: unknown; origin?: string };
+
+function refusal(key: OrderColumnKey, r: { error?: { issues: readonly unknown[] } }): CellRefusal {
+  const issue = r.error?.issues[0] as Issue | undefined;
+  const message = issue?.message ?? 'invalid';
+  if (!issue) return { ok: false, problem: 'format', message };
+  if (issue.code === 'too_small' || issue.code === 'invalid_type') return { ok: false, problem: 'required', message };
+  if (issue.code === 'too_big') return { ok: false, problem: 'tooLong', max: Number(issue.maximum), message };
+  if (issue.path.includes('postal')) return { ok: false, problem: 'postal', message };
+  if (key === 'customerPhone') return { ok: false, problem: 'phone', message };
+  if (key === 'promisedDate') return { ok: false, problem: 'date', message };
+  return { ok: false, problem: 'format', message };
 }
 
 /** The patch a cell edit makes, or why it is refused. Empty text clears optional fields. */
@@ -39,7 +52,7 @@ export function cellPatch(row: OrderRow, key: OrderColumnKey, raw: string): Cell
       break;
     case 'city': {
       const a = address.safeParse({ ...row.address, city: trimmed });
-      if (!a.success) return { ok: false, message: firstIssue(a) };
+      if (!a.success) return refusal(key, a);
       patch = { address: a.data };
       break;
     }
@@ -47,15 +60,15 @@ export function cellPatch(row: OrderRow, key: OrderColumnKey, raw: string): Cell
       // the grid shows street and detail in one cell; an edit replaces the street and drops the detail line
       const { line2: _dropped, ...rest } = row.address;
       const a = address.safeParse({ ...rest, line1: trimmed });
-      if (!a.success) return { ok: false, message: firstIssue(a) };
+      if (!a.success) return refusal(key, a);
       patch = { address: a.data };
       break;
     }
     default:
-      return { ok: false, message: 'read-only' };
+      return { ok: false, problem: 'readOnly', message: 'read-only' };
   }
   const checked = orderPatch.safeParse({ version: Math.max(1, row.version), ...patch });
-  if (!checked.success) return { ok: false, message: firstIssue(checked) };
+  if (!checked.success) return refusal(key, checked);
   return { ok: true, patch };
 }
 

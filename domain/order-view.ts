@@ -54,29 +54,27 @@ export const orderViewSpec = z
   .strict();
 export type OrderViewSpec = z.input<typeof orderViewSpec>;
 
-const timeFmt = new Intl.DateTimeFormat('en-GB', {
-  timeZone: 'Asia/Seoul',
-  hour: '2-digit',
-  minute: '2-digit',
-  hourCycle: 'h23',
-});
-const stampFmt = new Intl.DateTimeFormat('sv-SE', {
-  timeZone: 'Asia/Seoul',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  hourCycle: 'h23',
-});
+// Korean time has no daylight saving: UTC+9 all year, so clock times are arithmetic (Intl formatting of 100k rows
+// costs seconds in an export).
+const KST_MS = 9 * 3600_000;
+const two = (n: number) => (n < 10 ? `0${n}` : String(n));
+function kst(iso: string): Date {
+  return new Date(Date.parse(iso) + KST_MS);
+}
 
 /** "09:00–12:00" in Korean time. */
 export function formatTimeWindow(w: OrderRow['appointmentTimeWindow']): string {
   if (!w) return '';
-  return `${timeFmt.format(new Date(w.start))}–${timeFmt.format(new Date(w.end))}`;
+  const a = kst(w.start);
+  const b = kst(w.end);
+  return `${two(a.getUTCHours())}:${two(a.getUTCMinutes())}–${two(b.getUTCHours())}:${two(b.getUTCMinutes())}`;
 }
+/** "2026-11-26 14:05" in Korean time. */
 export function formatStamp(iso: string | null): string {
-  return iso ? stampFmt.format(new Date(iso)) : '';
+  if (!iso) return '';
+  const d = kst(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  return `${d.getUTCFullYear()}-${two(d.getUTCMonth() + 1)}-${two(d.getUTCDate())} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}`;
 }
 /** The full address as printed: city, street, detail. */
 export function formatAddress(a: OrderRow['address']): string {
@@ -147,6 +145,12 @@ export function matchesQuick(row: OrderRow, quick: QuickFilter | undefined): boo
   return quick.kind === 'unassigned' ? row.installerId === null && row.status === '미배정' : row.installerId !== null;
 }
 
+/** Every earlier filter is still there and only got longer (so it can only match fewer rows). */
+function narrows(before: ReadonlyMap<OrderColumnKey, string>, now: ReadonlyMap<OrderColumnKey, string>): boolean {
+  for (const [k, v] of before) if (!now.get(k)?.includes(v)) return false;
+  return true;
+}
+
 /**
  * Filter + sort with caches that survive between calls as long as the rows array is the same: lower-cased cell
  * text per column and, per sorted column, the permutation of all rows in that column's order. A single-column sort
@@ -157,6 +161,8 @@ export function createOrderViewEngine() {
   let text = new Map<OrderColumnKey, string[]>();
   let order = new Map<OrderColumnKey, Uint32Array>();
   let rank = new Map<OrderColumnKey, Uint32Array>();
+  let last: { rows: readonly OrderRow[]; shape: string; needles: Map<OrderColumnKey, string>; idx: number[] } | null =
+    null;
 
   function lowerText(key: OrderColumnKey): string[] {
     let t = text.get(key);
@@ -207,15 +213,22 @@ export function createOrderViewEngine() {
     setRows(next: readonly OrderRow[]) {
       if (next === rows) return;
       rows = next;
+      last = null;
       text = new Map();
       order = new Map();
       rank = new Map();
     },
+    /** Builds one column's filter text ahead of need (the UI calls it when idle, one column at a time). */
+    warm(key: OrderColumnKey) {
+      lowerText(key);
+    },
     apply(spec: OrderViewSpec): OrderRow[] {
-      const filters = Object.entries(spec.filters ?? {})
-        .map(([k, v]) => [k as OrderColumnKey, (v ?? '').trim().toLowerCase()] as const)
-        .filter(([, v]) => v.length > 0)
-        .map(([k, v]) => [lowerText(k), v] as const);
+      const needles = new Map<OrderColumnKey, string>();
+      for (const [k, v] of Object.entries(spec.filters ?? {})) {
+        const needle = (v ?? '').trim().toLowerCase();
+        if (needle) needles.set(k as OrderColumnKey, needle);
+      }
+      const filters = [...needles].map(([k, v]) => [lowerText(k), v] as const);
       const statuses = spec.statuses && spec.statuses.length > 0 ? new Set<OrderStatus>(spec.statuses) : null;
       const keep = (i: number): boolean => {
         const r = rows[i]!;
@@ -225,43 +238,54 @@ export function createOrderViewEngine() {
         for (const [t, needle] of filters) if (!t[i]!.includes(needle)) return false;
         return true;
       };
-      const out: OrderRow[] = [];
       const sort = spec.sort ?? [];
-      const [first, ...more] = sort;
-      if (!first) {
-        for (let i = 0; i < rows.length; i++) if (keep(i)) out.push(rows[i]!);
-        return out;
+      const shape = JSON.stringify([sort, spec.statuses ?? [], spec.quick ?? null, spec.pendingOnly ?? false]);
+      let idx: number[];
+      if (last && last.rows === rows && last.shape === shape && narrows(last.needles, needles)) {
+        // typing on in a filter only narrows the last answer, which is already in order: check just those rows
+        idx = last.idx.filter(keep);
+      } else {
+        idx = ordered(sort, keep);
       }
-      if (more.length === 0) {
-        const p = permutation(first.key);
-        if (first.direction === 'ASC') {
-          for (let j = 0; j < p.length; j++) if (keep(p[j]!)) out.push(rows[p[j]!]!);
-        } else {
-          // walk groups of equal keys backwards but keep each group's own order, as a stable DESC sort would
-          const r = ranks(first.key);
-          let end = p.length;
-          while (end > 0) {
-            const start = r[p[end - 1]!]!;
-            for (let j = start; j < end; j++) if (keep(p[j]!)) out.push(rows[p[j]!]!);
-            end = start;
-          }
-        }
-        return out;
-      }
-      const idx: number[] = [];
-      for (let i = 0; i < rows.length; i++) if (keep(i)) idx.push(i);
-      const rs = sort.map((s) => [ranks(s.key), s.direction === 'ASC' ? 1 : -1] as const);
-      idx.sort((a, b) => {
-        for (const [r, d] of rs) {
-          const diff = r[a]! - r[b]!;
-          if (diff !== 0) return diff * d;
-        }
-        return a - b;
-      });
-      for (const i of idx) out.push(rows[i]!);
-      return out;
+      last = { rows, shape, needles, idx };
+      return idx.map((i) => rows[i]!);
     },
   };
+
+  function ordered(sort: SortSpec[], keep: (i: number) => boolean): number[] {
+    const idx: number[] = [];
+    const [first, ...more] = sort;
+    if (!first) {
+      for (let i = 0; i < rows.length; i++) if (keep(i)) idx.push(i);
+      return idx;
+    }
+    if (more.length === 0) {
+      const p = permutation(first.key);
+      if (first.direction === 'ASC') {
+        for (let j = 0; j < p.length; j++) if (keep(p[j]!)) idx.push(p[j]!);
+      } else {
+        // walk groups of equal keys backwards but keep each group's own order, as a stable DESC sort would
+        const r = ranks(first.key);
+        let end = p.length;
+        while (end > 0) {
+          const start = r[p[end - 1]!]!;
+          for (let j = start; j < end; j++) if (keep(p[j]!)) idx.push(p[j]!);
+          end = start;
+        }
+      }
+      return idx;
+    }
+    for (let i = 0; i < rows.length; i++) if (keep(i)) idx.push(i);
+    const rs = sort.map((s) => [ranks(s.key), s.direction === 'ASC' ? 1 : -1] as const);
+    idx.sort((a, b) => {
+      for (const [r, d] of rs) {
+        const diff = r[a]! - r[b]!;
+        if (diff !== 0) return diff * d;
+      }
+      return a - b;
+    });
+    return idx;
+  }
 }
 
 /** One-shot form for callers that do not keep an engine (the xlsx export); checks the spec first. */

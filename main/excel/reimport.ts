@@ -69,7 +69,8 @@ export function planReimport(sheet: ReadSheet, current: ReadonlyMap<string, Orde
         plan.errors.push({
           row: r.row,
           column: header(d.index),
-          message: problem(text, 'invalid', { detail: p.message }),
+          message:
+            p.problem === 'readOnly' ? problem(text, 'readOnly') : problem(text, p.problem, { max: p.max ?? '' }),
         });
         continue;
       }

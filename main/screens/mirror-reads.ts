@@ -227,6 +227,7 @@ export class MirrorReads {
       payload: json<Record<string, unknown>>(r.payload, {}),
       status: String(r.status) as 'UNREAD' | 'READ',
       createdAt: String(r.created_at),
+      version: Number(r.version ?? 1),
     }));
   }
 

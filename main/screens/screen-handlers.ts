@@ -135,11 +135,11 @@ export function createHandlers(ctx: ScreenContext): Record<string, (args: unknow
     async 'detail:split'({ id, version, lines }: Args<'detail:split'>) {
       const s = session();
       require(s, 'orders.split');
-      const child = await online(() =>
-        s.http.request<{ id: string }>('POST', `/api/orders/${id}/split`, { body: { version, lines } }),
+      const res = await online(() =>
+        s.http.request<{ child: { id: string } }>('POST', `/api/orders/${id}/split`, { body: { version, lines } }),
       );
       await refreshAfter(s, null);
-      return s.store.getOrder(child.id) ?? s.store.getOrder(id)!;
+      return s.store.getOrder(res.child.id) ?? s.store.getOrder(id)!;
     },
     async 'detail:serials'({ id, lineId, serials }: Args<'detail:serials'>) {
       const s = session();
@@ -151,7 +151,7 @@ export function createHandlers(ctx: ScreenContext): Record<string, (args: unknow
     async 'detail:waste'({ id, code, quantity }: Args<'detail:waste'>) {
       const s = session();
       require(s, 'orders.waste');
-      await online(() => s.http.request('POST', `/api/orders/${id}/waste-pickups`, { body: { code, quantity } }));
+      await online(() => s.http.request('POST', `/api/orders/${id}/waste`, { body: { code, quantity } }));
       await refreshAfter(s, null);
       return reads(s).detail(s.store.getOrder(id)!);
     },
@@ -208,19 +208,8 @@ export function createHandlers(ctx: ScreenContext): Record<string, (args: unknow
     async 'waste:ecoas'({ month, format }: Args<'waste:ecoas'>) {
       const s = session();
       require(s, 'waste.report');
-      const job = await online(() =>
-        s.http.request<Record<string, unknown>>('POST', '/api/exports', {
-          body: { type: 'ecoas', filters: { month, format } },
-        }),
-      );
-      let e = toExport(job);
-      for (let i = 0; i < 120 && (e.status === 'PENDING' || e.status === 'RUNNING'); i++) {
-        await new Promise((r) => setTimeout(r, 500));
-        e = toExport(await online(() => s.http.request<Record<string, unknown>>('GET', `/api/exports/${e.id}`)));
-      }
-      if (e.status !== 'DONE') fail('EXPORT_FAILED', e.lastError ?? e.status);
-      const bytes = await online(() => download(s.http, `/api/exports/${e.id}/file`));
-      const f = fileStore(s).reserve(`ECOAS-${month}.${format}`);
+      const bytes = await online(() => download(s.http, `/api/waste/ecoas?month=${month}&format=${format}`));
+      const f = fileStore(s).reserve(`ECOAS_${month}.${format}`);
       writeFileSync(f.path, bytes);
       return fileStore(s).ref(f.fileId);
     },
@@ -228,10 +217,12 @@ export function createHandlers(ctx: ScreenContext): Record<string, (args: unknow
     async 'notifications:list'({ unreadOnly }: Args<'notifications:list'>) {
       return reads(session()).notifications(unreadOnly ?? false);
     },
-    async 'notifications:read'({ id }: Args<'notifications:read'>) {
+    async 'notifications:read'({ id, version }: Args<'notifications:read'>) {
       const s = session();
       await online(() =>
-        s.http.request('POST', id ? `/api/notifications/${id}/read` : '/api/notifications/read-all', { body: {} }),
+        id
+          ? s.http.request('POST', `/api/notifications/${id}/read`, { body: { version } })
+          : s.http.request('POST', '/api/notifications/read-all', { body: {} }),
       );
       reads(s).markRead(id);
       ctx.emit({ type: 'notifications-changed', unread: reads(s).unreadCount() });

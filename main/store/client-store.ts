@@ -334,14 +334,26 @@ export class ClientStore {
         kind: r.kind as OpKind,
         payload: JSON.parse(r.payload),
         expectedVersion: r.kind === 'order.create' ? null : r.base_version,
+        attempt: r.attempts,
       });
     }
     return batch;
   }
 
-  /** A send that got no answer (network, timeout, 5xx): counted on the ops, which stay queued. */
+  /**
+   * Counted before each send, so an op sent again after a crash tells the head office it may have answered it
+   * already (PushOp.attempt).
+   */
+  markSent(ops: { opId: string }[]): void {
+    const stmt = this.db.prepare('UPDATE outbox SET attempts = attempts + 1 WHERE op_id = ?');
+    this.db.transaction(() => {
+      for (const op of ops) stmt.run(op.opId);
+    })();
+  }
+
+  /** A send that got no answer (network, timeout, 5xx): the ops stay queued with the reason. */
   markAttempt(ops: { opId: string }[], error: string): void {
-    const stmt = this.db.prepare('UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE op_id = ?');
+    const stmt = this.db.prepare('UPDATE outbox SET last_error = ? WHERE op_id = ?');
     this.db.transaction(() => {
       for (const op of ops) stmt.run(error, op.opId);
     })();

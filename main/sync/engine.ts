@@ -185,6 +185,7 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
       const batch = this.store.nextBatch(this.o.batchSize);
       if (batch.length === 0) return;
       let res: PushResponse;
+      this.store.markSent(batch);
       try {
         res = await this.http.push(
           this.store.clientId(),

@@ -24,6 +24,8 @@ export class NetworkError extends Error {
   constructor(
     message: string,
     readonly timedOut = false,
+    /** the connection was closed under the request (rather than refused or timed out) */
+    readonly socketDropped = false,
   ) {
     super(message);
   }
@@ -88,7 +90,20 @@ export class HeadOfficeClient {
     return this.accessToken !== null;
   }
 
+  /**
+   * One request; a connection the other side closed just as it was reused (a keep-alive race, not an outage) is
+   * tried once more at once. Safe for every call here: pulls are reads and pushes are exactly-once by op id.
+   */
   private async send(method: string, path: string, o: RequestOptions): Promise<Response> {
+    try {
+      return await this.sendOnce(method, path, o);
+    } catch (e) {
+      if (e instanceof NetworkError && !e.timedOut && e.socketDropped) return this.sendOnce(method, path, o);
+      throw e;
+    }
+  }
+
+  private async sendOnce(method: string, path: string, o: RequestOptions): Promise<Response> {
     const url = new URL(`${this.baseUrl}${path}`);
     for (const [k, v] of Object.entries(o.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const headers: Record<string, string> = { accept: 'application/json' };
@@ -107,11 +122,11 @@ export class HeadOfficeClient {
     } catch (e) {
       const err = e as Error & { cause?: { code?: string } };
       const timedOut = err.name === 'TimeoutError' || err.name === 'AbortError';
+      const code = err.cause?.code ?? err.message;
       throw new NetworkError(
-        timedOut
-          ? `no answer from ${this.baseUrl} within ${timeoutMs} ms`
-          : `${this.baseUrl} unreachable (${err.cause?.code ?? err.message})`,
+        timedOut ? `no answer from ${this.baseUrl} within ${timeoutMs} ms` : `${this.baseUrl} unreachable (${code})`,
         timedOut,
+        code === 'UND_ERR_SOCKET' || code === 'ECONNRESET',
       );
     }
   }

@@ -17,6 +17,7 @@ const ITEMS: Array<{ screen: Screen; icon: string }> = [
 export function NavRail() {
   const { t } = useTranslation();
   const screen = useUi((s) => s.screen);
+  const unread = useUi((s) => s.unread);
   return (
     <nav className="navrail" aria-label="main">
       {ITEMS.map((item) => (
@@ -32,6 +33,11 @@ export function NavRail() {
             {item.icon}
           </span>
           <span className="label">{t(`nav.${item.screen}`)}</span>
+          {item.screen === 'notifications' && unread > 0 && (
+            <span className="nav-badge" data-testid="unread-badge">
+              {unread > 99 ? '99+' : unread}
+            </span>
+          )}
         </button>
       ))}
     </nav>

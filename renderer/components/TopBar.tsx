@@ -20,6 +20,11 @@ export function TopBar() {
         <span className="pill" data-testid="user">
           {user.fullName} <span className="muted">({user.username})</span>
         </span>
+        {session.offline && (
+          <span className="pill warn" title={t('login.offlineSession')} data-testid="offline-session">
+            {t('top.offlineSession')}
+          </span>
+        )}
       </div>
       <div className="topbar-right">
         <SyncIndicator />

@@ -2,13 +2,13 @@
 // right and down over the visible columns. Each cell is validated on its own; read-only columns and bad values are
 // reported with their row and column, and only the valid cells become patches (one per order).
 import type { OrderRow } from '../../domain/client-api.js';
-import { cellPatch, isEditable, patchChanges } from '../../domain/order-cell-edit.js';
+import { type CellRefusal, cellPatch, isEditable, patchChanges } from '../../domain/order-cell-edit.js';
 import type { OrderPatch } from '../../domain/order-schemas.js';
 import type { OrderColumnKey } from '../../domain/order-view.js';
 
 export interface PastePlan {
   patches: Array<{ row: OrderRow; patch: Omit<OrderPatch, 'version'> }>;
-  errors: Array<{ orderNo: string; column: OrderColumnKey; message: string }>;
+  errors: Array<{ orderNo: string; column: OrderColumnKey; refusal: CellRefusal }>;
   cells: number;
 }
 
@@ -36,7 +36,7 @@ export function planPaste(
       }
       const p = cellPatch(working, key, value);
       if (!p.ok) {
-        plan.errors.push({ orderNo: row.orderNo, column: key, message: p.message });
+        plan.errors.push({ orderNo: row.orderNo, column: key, refusal: p });
         continue;
       }
       if (!patchChanges(working, p.patch)) continue;

@@ -56,7 +56,14 @@ export const en: Messages = {
     offlineSession: 'Offline sign-in: you will be re-authenticated when the head office is reachable.',
     failed: 'Could not sign in: {{message}}',
   },
-  top: { branch: 'Branch', hq: 'Head office', user: 'User', language: 'Language', logout: 'Sign out' },
+  top: {
+    offlineSession: 'Offline sign-in',
+    branch: 'Branch',
+    hq: 'Head office',
+    user: 'User',
+    language: 'Language',
+    logout: 'Sign out',
+  },
   sync: {
     status: 'Connection',
     online: 'Online',
@@ -150,6 +157,8 @@ export const en: Messages = {
     readOnly: 'This column cannot be edited here.',
   },
   detail: {
+    undelivered: 'Quantity not delivered (split into a new order)',
+    undeliveredRequired: 'Partial delivery needs the quantity not delivered.',
     title: 'Order details',
     lines: 'Items',
     itemCode: 'Item code',

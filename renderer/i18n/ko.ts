@@ -55,6 +55,7 @@ export const ko = {
     failed: '로그인하지 못했습니다: {{message}}',
   },
   top: {
+    offlineSession: '오프라인 로그인',
     branch: '지점',
     hq: '본사',
     user: '사용자',
@@ -154,6 +155,8 @@ export const ko = {
     readOnly: '이 열은 여기서 편집할 수 없습니다.',
   },
   detail: {
+    undelivered: '인수하지 않은 수량 (새 주문으로 분할)',
+    undeliveredRequired: '부분인수는 인수하지 않은 수량이 필요합니다.',
     title: '주문 상세',
     lines: '품목',
     itemCode: '품목코드',

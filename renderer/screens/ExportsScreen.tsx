@@ -6,15 +6,19 @@ import { useChannel } from '../components/useChannel.js';
 import { errorText } from '../i18n/index.js';
 import { saveFile, tryCall } from '../platform/api.js';
 import { useUi } from '../stores/ui.js';
+import { todayIso } from './AssignmentBoard.js';
 
-const TYPES = ['orders', 'waste', 'ecoas', 'settlement', 'audit'] as const;
+// waste and ECOAS reports have their own screen (waste totals); these are the head office's background exports
+const TYPES = ['orders', 'settlement', 'audit'] as const;
 
 export function ExportsScreen() {
   const { t } = useTranslation();
   const { data, error, reload } = useChannel('exports:list', {});
   const [type, setType] = useState<(typeof TYPES)[number]>('orders');
+  const [from, setFrom] = useState(() => `${todayIso().slice(0, 7)}-01`);
+  const [to, setTo] = useState(todayIso);
   async function create() {
-    const r = await tryCall('exports:create', { type });
+    const r = await tryCall('exports:create', type === 'orders' ? { type } : { type, filters: { from, to } });
     if (!r.ok) useUi.getState().toast('error', errorText(r.error));
     void reload();
   }
@@ -34,7 +38,19 @@ export function ExportsScreen() {
             </option>
           ))}
         </select>
-        <button type="button" className="btn primary" onClick={() => void create()}>
+        {type !== 'orders' && (
+          <>
+            <label className="inline">
+              <span>{t('common.from')}</span>
+              <input type="date" value={from} onChange={(e) => e.target.value && setFrom(e.target.value)} />
+            </label>
+            <label className="inline">
+              <span>{t('common.to')}</span>
+              <input type="date" value={to} onChange={(e) => e.target.value && setTo(e.target.value)} />
+            </label>
+          </>
+        )}
+        <button type="button" className="btn primary" onClick={() => void create()} data-testid="export-create">
           {t('exports.create')}
         </button>
         <button type="button" className="btn ghost" onClick={() => void reload()}>

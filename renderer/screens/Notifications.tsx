@@ -33,8 +33,8 @@ export function Notifications() {
       }),
     [reload],
   );
-  async function read(id?: string) {
-    const r = await tryCall('notifications:read', id ? { id } : {});
+  async function read(n?: { id: string; version: number }) {
+    const r = await tryCall('notifications:read', n ? { id: n.id, version: n.version } : {});
     if (!r.ok) useUi.getState().toast('error', errorText(r.error));
     void reload();
   }
@@ -70,7 +70,7 @@ export function Notifications() {
             </span>
             <span className="muted small">{formatStamp(n.createdAt)}</span>
             {n.status === 'UNREAD' && (
-              <button type="button" className="btn ghost tiny" onClick={() => void read(n.id)}>
+              <button type="button" className="btn ghost tiny" onClick={() => void read(n)}>
                 {t('notifications.markRead')}
               </button>
             )}

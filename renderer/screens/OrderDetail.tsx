@@ -300,6 +300,7 @@ function StatusForm({ detail, role, onDone, onCancel }: FormProps & { role: Para
   const [notes, setNotes] = useState('');
   const [date, setDate] = useState(o.appointmentDate ?? '');
   const [installerId, setInstallerId] = useState('');
+  const [undelivered, setUndelivered] = useState<Record<string, number>>({});
   const [error, setError] = useState<string | null>(null);
   const reasons = useLookups((s) => s.reasonCodes);
   const installers = useLookups((s) => s.installers);
@@ -313,6 +314,13 @@ function StatusForm({ detail, role, onDone, onCancel }: FormProps & { role: Para
       setError(t('detail.reasonRequired', { status: t(`status.${to}`) }));
       return;
     }
+    const notDelivered = Object.entries(undelivered)
+      .filter(([, q]) => q > 0)
+      .map(([lineId, quantity]) => ({ lineId, quantity }));
+    if (to === '부분인수' && notDelivered.length === 0) {
+      setError(t('detail.undeliveredRequired'));
+      return;
+    }
     const r =
       to === '배정'
         ? await tryCall('orders:assign', { id: o.id, assign: { version: o.version, installerId } })
@@ -324,6 +332,7 @@ function StatusForm({ detail, role, onDone, onCancel }: FormProps & { role: Para
               ...(reason ? { reasonCode: reason } : {}),
               ...(notes ? { notes } : {}),
               ...(to === '연기' && date ? { appointmentDate: date } : {}),
+              ...(to === '부분인수' ? { undelivered: notDelivered } : {}),
             },
           });
     if (!r.ok) setError(errorText(r.error as ApiError));
@@ -387,6 +396,21 @@ function StatusForm({ detail, role, onDone, onCancel }: FormProps & { role: Para
           </select>
         </label>
       )}
+      {to === '부분인수' &&
+        detail.lines.map((l) => (
+          <label key={l.id}>
+            <span>
+              {t('detail.undelivered')}: {l.itemName} ({l.itemCode}) ×{l.quantity}
+            </span>
+            <input
+              type="number"
+              min={0}
+              max={l.quantity}
+              value={undelivered[l.id] ?? 0}
+              onChange={(e) => setUndelivered({ ...undelivered, [l.id]: Number(e.target.value) })}
+            />
+          </label>
+        ))}
       {to === '연기' && (
         <label>
           <span>{t('detail.newDate')}</span>

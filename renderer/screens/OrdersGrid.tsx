@@ -1,7 +1,7 @@
 // The Excel-style orders grid: the whole local mirror, virtualized (react-data-grid renders only the visible rows),
 // per-column filters in a pinned row under the header, multi-column sort, multi-select, keyboard navigation,
 // TSV copy/paste with Excel, inline edits validated by the domain schemas, and a per-user column layout.
-import { type ClipboardEvent, type KeyboardEvent, useMemo, useRef, useState } from 'react';
+import { type ClipboardEvent, type KeyboardEvent, useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
 import {
   type Column,
   DataGrid,
@@ -23,6 +23,7 @@ import {
   type OrderViewSpec,
 } from '../../domain/order-view.js';
 import { StatusBadge } from '../components/StatusBadge.js';
+import { cellProblemText } from '../grid/cell-problem.js';
 import { parseTsv, toTsv } from '../grid/clipboard.js';
 import {
   DEFAULT_WIDTHS,
@@ -64,7 +65,7 @@ function CellEditor({
     }
     const check = cellPatch(row, key, value);
     if (!check.ok) {
-      setProblem(check.message);
+      setProblem(cellProblemText(check));
       return;
     }
     const err = await save(row, key, value);
@@ -102,7 +103,7 @@ function CellEditor({
 async function saveCell(row: OrderRow, key: OrderColumnKey, text: string): Promise<string | null> {
   const current = useOrders.getState().rows.find((r) => r.id === row.id) ?? row;
   const p = cellPatch(current, key, text);
-  if (!p.ok) return p.message;
+  if (!p.ok) return cellProblemText(p);
   const r = await useOrders.getState().update(current, p.patch);
   if (r.ok) return null;
   if (r.error.code === 'CONFLICT') {
@@ -138,10 +139,29 @@ export function OrdersGrid() {
     return base;
   }, [sort, filters, statuses, pendingOnly, quickKind, quickDate]);
 
+  // build the filter text of the visible columns while the clerk is not typing, so the first keystroke in a
+  // column does not pay for 100k rows at once
+  useEffect(() => {
+    engine.setRows(rows);
+    const keys = [...visibleColumns(layout)];
+    let handle = 0;
+    const next = () => {
+      const key = keys.shift();
+      if (!key) return;
+      engine.warm(key);
+      handle = requestIdleCallback(next);
+    };
+    handle = requestIdleCallback(next);
+    return () => cancelIdleCallback(handle);
+  }, [engine, rows, layout]);
+
+  // the filter inputs answer each keystroke at once; the grid follows as soon as React has time (a keystroke that
+  // arrives meanwhile supersedes the pending view instead of queueing behind it)
+  const deferredSpec = useDeferredValue(spec);
   const shown = useMemo(() => {
     engine.setRows(rows);
-    return engine.apply(spec);
-  }, [engine, rows, spec]);
+    return engine.apply(deferredSpec);
+  }, [engine, rows, deferredSpec]);
 
   const visible = useMemo(() => visibleColumns(layout), [layout]);
 
@@ -216,7 +236,7 @@ export function OrdersGrid() {
     const plan = planPaste(matrix, shown, visible, { rowIdx: active.current.rowIdx, columnKey: key });
     let failed = plan.errors.length;
     let firstProblem = plan.errors[0]
-      ? `${plan.errors[0].orderNo} ${t(`columns.${plan.errors[0].column}`)}: ${plan.errors[0].message}`
+      ? `${plan.errors[0].orderNo} ${t(`columns.${plan.errors[0].column}`)}: ${cellProblemText(plan.errors[0].refusal)}`
       : '';
     for (const { row, patch } of plan.patches) {
       const r = await useOrders.getState().update(row, patch);

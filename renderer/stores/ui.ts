@@ -24,6 +24,9 @@ interface UiState {
   print: { date: string; installerIds?: string[] } | null;
   importOpen: boolean;
   toasts: Toast[];
+  /** unread notifications, for the badge on the navigation */
+  unread: number;
+  setUnread(n: number): void;
   go(screen: Screen): void;
   openDetail(id: string | null): void;
   openPrint(p: UiState['print']): void;
@@ -39,6 +42,8 @@ export const useUi = create<UiState>((set, get) => ({
   print: null,
   importOpen: false,
   toasts: [],
+  unread: 0,
+  setUnread: (unread) => set({ unread }),
   go: (screen) => set({ screen }),
   openDetail: (detailId) => set({ detailId }),
   openPrint: (print) => set({ print }),

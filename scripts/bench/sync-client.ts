@@ -27,16 +27,30 @@ const out: Record<string, unknown> = {};
 if ((env.PHASE ?? 'initial') === 'initial') {
   let rows = 0;
   let pages = 0;
+  let applyMs = 0;
   const t0 = performance.now();
   for (;;) {
     const page = await http.pull(store.cursor(), Number(env.PAGE_SIZE ?? 5000));
+    const ta = performance.now();
     store.applyPage(page);
+    applyMs += performance.now() - ta;
+    if (env.BENCH_DEBUG)
+      console.error(
+        `page ${pages} ${page.changes.length} apply ${(performance.now() - ta).toFixed(0)} ms total ${(performance.now() - t0).toFixed(0)}`,
+      );
     rows += page.changes.length;
     pages++;
     if (!page.hasMore) break;
   }
   const seconds = (performance.now() - t0) / 1000;
-  Object.assign(out, { rows, pages, seconds, rowsPerSecond: rows / seconds, orders: store.listOrders().length });
+  Object.assign(out, {
+    rows,
+    pages,
+    seconds,
+    applySeconds: applyMs / 1000,
+    rowsPerSecond: rows / seconds,
+    orders: store.listOrders().length,
+  });
 
   // no-change pulls: a full cycle (request, empty page, cursor saved) with nothing new
   const lat: number[] = [];

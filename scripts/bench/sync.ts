@@ -3,11 +3,12 @@
 // Prints its figures; asserts nothing. Uses DATABASE_URL, else the embedded PostgreSQL. The data set (db/seed
 // generator, 2 branches) is kept in its own database between runs; the largest branch gets ~63 % of the orders.
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { appRolePassword, migrate } from '../../db/migrate.js';
+import { appRolePassword, migrate, migrationsDir } from '../../db/migrate.js';
 import { startDatabase, withDatabase, withUser } from '../../db/pg/embedded.js';
 import { generate } from '../../db/seed/generate.js';
 import { DEMO_PASSWORD } from '../../db/seed/passwords.js';
@@ -35,9 +36,19 @@ function runClient(env: Record<string, string>): Promise<Record<string, number>>
 }
 
 const db = await startDatabase();
-const name = `dispatch_bench_sync_o${TOTAL_ORDERS}`;
+// the data set is kept between runs, for as long as the migrations stay the same
+const hash = createHash('sha256');
+for (const f of readdirSync(migrationsDir).sort()) hash.update(f).update(readFileSync(join(migrationsDir, f)));
+const name = `dispatch_bench_sync_o${TOTAL_ORDERS}_${hash.digest('hex').slice(0, 8)}`;
 const admin = new pg.Client({ connectionString: db.url });
 await admin.connect();
+for (const { datname } of (
+  await admin.query<{ datname: string }>(
+    "SELECT datname FROM pg_database WHERE datname LIKE 'dispatch\\_bench\\_sync\\_%' AND datname <> $1",
+    [name],
+  )
+).rows)
+  await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
 const exists = (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1;
 const url = withDatabase(db.url, name);
 if (!exists) {
@@ -56,6 +67,9 @@ await admin.end();
 
 const owner = new pg.Client({ connectionString: url });
 await owner.connect();
+// The generated history locks past settlement weeks; the pushed edits would all be refused (423) and the
+// bench would time refusals. It measures accepted edits: every week is opened.
+await owner.query("UPDATE settlement_periods SET status = 'OPEN', unlocked_at = now() WHERE status = 'LOCKED'");
 const branch = (
   await owner.query<{ id: string; orders: number; lines: number; username: string }>(
     `SELECT b.id, count(o.*)::int AS orders,
@@ -74,7 +88,7 @@ const server = await startServer({
   migrate: false,
   port: 0,
   host: '127.0.0.1',
-  logger: createLogger('silent'),
+  logger: createLogger(process.env.BENCH_LOG_LEVEL ?? 'silent'),
   config: { throttle: { keyPrefix: `bench:${process.pid}` } },
 });
 const dirs: string[] = [];
@@ -103,7 +117,8 @@ try {
   };
   console.log(
     `initial sync: ${initial.rows!.toLocaleString('en')} rows (${initial.orders!.toLocaleString('en')} orders) in ${initial.seconds!.toFixed(1)} s: ` +
-      `${Math.round(initial.rowsPerSecond!).toLocaleString('en')} rows/s; client peak RSS ${Math.round(initial.maxRssMB!)} MB`,
+      `${Math.round(initial.rowsPerSecond!).toLocaleString('en')} rows/s; client peak RSS ${Math.round(initial.maxRssMB!)} MB ` +
+      `(${initial.pages} pages; ${initial.applySeconds!.toFixed(1)} s of it writing SQLite)`,
   );
   console.log(`no-change pull: p50 ${initial.noChangeP50!.toFixed(1)} ms, p95 ${initial.noChangeP95!.toFixed(1)} ms`);
 

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import type pg from 'pg';
+import { branchInScope } from '../branches/branch-scope.js';
 import type { ServerConfig } from '../config.js';
 import { type Tx, withRequestTransaction, withSystemTransaction } from '../db/transaction.js';
 import type { Actor } from '../http/context.js';
@@ -14,6 +15,9 @@ import { parse } from '../http/validate.js';
 import { type Locale, t } from '../i18n/index.js';
 import type { Logger } from '../logger.js';
 import type { Storage } from '../storage/storage.js';
+import { ECOAS_COLUMNS } from '../waste/ecoas.js';
+import { ecoasPage } from '../waste/waste.repository.js';
+import { wasteSummary } from '../waste/waste.service.js';
 import * as repo from './exports.repository.js';
 import { exportStorageKey, orderExportFilters, XLSX_TYPE } from './exports.service.js';
 
@@ -23,13 +27,61 @@ type Row = Record<string, string | number | null>;
 
 interface Sheet {
   name: string;
-  columns: { key: string; width: number }[];
+  /** header: an i18n key, default exports.columns.<key> */
+  columns: { key: string; width: number; header?: string }[];
   rows: AsyncIterable<Row[]>;
 }
 
 const col = (key: string, width: number) => ({ key, width });
 
-function sheetFor(tx: Tx, e: repo.ExportRecord): Sheet {
+const ECOAS_PAGE = 1000;
+
+/** The ECOAS month as GET /api/waste/ecoas streams it (same pages, same scope, same columns). */
+async function* ecoasRows(tx: Tx, actor: Actor, f: { month: string; branchId?: string }): AsyncGenerator<Row[]> {
+  const branch = await branchInScope(tx, actor, f.branchId, { field: 'filters.branchId' });
+  let after: { collectedAt: string; id: string } | undefined;
+  for (;;) {
+    const page = await ecoasPage(tx, { month: f.month, branchId: branch?.id, after, limit: ECOAS_PAGE });
+    if (page.length === 0) return;
+    yield page.map((r) => ({
+      date: r.date,
+      orderNo: r.orderNo,
+      branchCode: r.branchCode,
+      wasteCode: r.code,
+      wasteName: actor.locale === 'en' ? r.nameEn : r.nameKo,
+      quantity: r.quantity,
+      collector: r.collector ?? '',
+      city: r.city ?? '',
+    }));
+    if (page.length < ECOAS_PAGE) return;
+    const last = page[page.length - 1]!;
+    after = { collectedAt: last.collectedAt, id: last.id };
+  }
+}
+
+/** FR-07 totals as GET /api/waste/summary computes them, one row per group and a total. */
+async function* wasteRows(tx: Tx, actor: Actor, filters: Record<string, unknown>): AsyncGenerator<Row[]> {
+  const s = await wasteSummary(tx, actor, filters);
+  const en = actor.locale === 'en';
+  yield [
+    ...s.groups.map((g) => ({
+      group: g.key,
+      name: (en ? g.labelEn : g.label) ?? '',
+      quantity: g.quantity,
+      pickups: g.pickups,
+      orders: g.orders,
+    })),
+    {
+      group: t(actor.locale, 'exports.columns.total'),
+      name: '',
+      quantity: s.total.quantity,
+      pickups: s.total.pickups,
+      orders: null,
+    },
+  ];
+}
+
+function sheetFor(tx: Tx, actor: Actor, e: repo.ExportRecord): Sheet {
   const f = e.filters as Record<string, string | undefined>;
   switch (e.type) {
     case 'orders':
@@ -101,8 +153,22 @@ function sheetFor(tx: Tx, e: repo.ExportRecord): Sheet {
           BATCH,
         ),
       };
-    default:
-      throw new Error(`export type ${e.type} has no query on this server`);
+    case 'ecoas':
+      return {
+        name: 'ecoas',
+        // the report's own headers (ecoas.columns.*), so the file reads like GET /api/waste/ecoas's
+        columns: ECOAS_COLUMNS.map((c, i) => ({
+          ...col(c, [12, 22, 10, 10, 18, 8, 16, 14][i] ?? 12),
+          header: `ecoas.columns.${c}`,
+        })),
+        rows: ecoasRows(tx, actor, { month: f.month!, branchId: f.branchId }),
+      };
+    case 'waste':
+      return {
+        name: 'waste',
+        columns: [col('group', 16), col('name', 20), col('quantity', 10), col('pickups', 10), col('orders', 10)],
+        rows: wasteRows(tx, actor, e.filters),
+      };
   }
 }
 
@@ -115,7 +181,7 @@ async function writeXlsx(file: string, sheet: Sheet, locale: Locale): Promise<nu
   ws.columns = sheet.columns.map((c) => ({
     key: c.key,
     width: c.width,
-    header: t(locale, `exports.columns.${c.key}`),
+    header: t(locale, c.header ?? `exports.columns.${c.key}`),
   }));
   ws.getRow(1).font = { bold: true };
   let count = 0;
@@ -164,7 +230,9 @@ export async function buildExport(deps: BuildDeps, exportId: string): Promise<vo
       partnerId: creator.partnerId,
       locale,
     };
-    const rowCount = await withRequestTransaction(deps.pool, actor, (tx) => writeXlsx(file, sheetFor(tx, e), locale));
+    const rowCount = await withRequestTransaction(deps.pool, actor, (tx) =>
+      writeXlsx(file, sheetFor(tx, actor, e), locale),
+    );
     await deps.storage.putFile(exportStorageKey(e.id), file, { contentType: XLSX_TYPE });
     await withSystemTransaction(deps.pool, (tx) =>
       repo.markDone(tx, e.id, {

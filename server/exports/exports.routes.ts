@@ -13,12 +13,14 @@ import {
   auditExportFilters,
   createExport,
   EXPORT_TYPES,
+  ecoasExportFilters,
   exportFile,
   exportListQuery,
   getExport,
   listExports,
   orderExportFilters,
   settlementExportFilters,
+  wasteExportFilters,
   XLSX_TYPE,
 } from './exports.service.js';
 
@@ -75,11 +77,13 @@ const exportView = z
   })
   .meta({ id: 'Export' });
 
-// The body as documented: one variant per type (waste and ecoas are refused until their reports exist).
+// The body as documented: one variant per type.
 const exportCreateDoc = z.discriminatedUnion('type', [
   z.object({ type: z.literal('orders'), filters: orderExportFilters.optional() }),
   z.object({ type: z.literal('settlement'), filters: settlementExportFilters }),
   z.object({ type: z.literal('audit'), filters: auditExportFilters }),
+  z.object({ type: z.literal('waste'), filters: wasteExportFilters }),
+  z.object({ type: z.literal('ecoas'), filters: ecoasExportFilters }),
 ]);
 
 export const exportRouteDocs = describeRoutes(
@@ -91,13 +95,14 @@ export const exportRouteDocs = describeRoutes(
     summary: 'Ask for an xlsx export; it is built in the background',
     description:
       'orders: the filters of GET /api/orders (the same rows as the grid); settlement: weeks of [from, to] with ' +
-      'their orders counted by outcome; audit: audit log rows of [from, to]. The creator also needs orders.read, ' +
-      'settlements.read or audit.read. Rows are read under the creator’s own scope. Poll GET /api/exports/:id.',
+      'their orders counted by outcome; audit: audit log rows of [from, to]; waste: the FR-07 totals of GET ' +
+      '/api/waste/summary; ecoas: the month of GET /api/waste/ecoas. The creator also needs orders.read, ' +
+      'settlements.read, audit.read or waste.report. Rows are read under the creator’s own scope. Poll ' +
+      'GET /api/exports/:id.',
     body: exportCreateDoc,
     responses: {
       202: { description: 'accepted: the export, PENDING', schema: exportView },
-      404: { description: 'filters.branchId is outside the caller’s scope' },
-      422: { description: 'type waste or ecoas: not available yet (field type)' },
+      404: { description: 'filters.branchId (or filters.partnerId) is outside the caller’s scope' },
     },
   },
   {

@@ -10,10 +10,12 @@ import { authorize } from '../auth/authorize.js';
 import { branchInScope } from '../branches/branch-scope.js';
 import type { Tx } from '../db/transaction.js';
 import type { Actor } from '../http/context.js';
-import { AppError, NotFoundError, RuleError, ValidationError } from '../http/errors.js';
+import { AppError, NotFoundError, ValidationError } from '../http/errors.js';
 import { parse, parseId } from '../http/validate.js';
 import { type JobQueue, QUEUES } from '../jobs/job-queue.js';
 import { orderListQuery } from '../orders/orders.schemas.js';
+import { ecoasQuery } from '../waste/ecoas.js';
+import { summaryQuery } from '../waste/waste.service.js';
 import * as repo from './exports.repository.js';
 import { EXPORT_TYPES, type ExportRecord, type ExportType } from './exports.repository.js';
 
@@ -37,15 +39,17 @@ export const auditExportFilters = z
     orderId: uuid.optional(),
   })
   .strict();
-/** waste and ecoas take the waste report's filters once that capability exists; until then the type is refused. */
-const pendingFilters = z.record(z.string(), z.unknown());
+/** FR-07 totals: the query of GET /api/waste/summary. */
+export const wasteExportFilters = summaryQuery;
+/** The ECOAS month: the query of GET /api/waste/ecoas without its format (an export is always xlsx). */
+export const ecoasExportFilters = ecoasQuery.omit({ format: true }).strict();
 
 export const exportCreate = z.discriminatedUnion('type', [
   z.object({ type: z.literal('orders'), filters: orderExportFilters.prefault({}) }).strict(),
   z.object({ type: z.literal('settlement'), filters: settlementExportFilters }).strict(),
   z.object({ type: z.literal('audit'), filters: auditExportFilters }).strict(),
-  z.object({ type: z.literal('waste'), filters: pendingFilters.prefault({}) }).strict(),
-  z.object({ type: z.literal('ecoas'), filters: pendingFilters.prefault({}) }).strict(),
+  z.object({ type: z.literal('waste'), filters: wasteExportFilters }).strict(),
+  z.object({ type: z.literal('ecoas'), filters: ecoasExportFilters }).strict(),
 ]);
 export type ExportCreate = z.infer<typeof exportCreate>;
 
@@ -57,9 +61,6 @@ export const EXPORT_READ_ACTION: Record<ExportType, Action> = {
   waste: 'waste.report',
   ecoas: 'waste.report',
 };
-
-/** Types whose query exists on this server (waste and ecoas wait for the waste capability). */
-export const AVAILABLE_EXPORT_TYPES: readonly ExportType[] = ['orders', 'settlement', 'audit'];
 
 export const exportListQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }).strict();
 
@@ -108,18 +109,18 @@ export async function createExport(tx: Tx, actor: Actor, body: unknown, jobs: Jo
   authorize(actor, 'exports.create');
   const input = parse(exportCreate, body);
   authorize(actor, EXPORT_READ_ACTION[input.type]);
-  if (!AVAILABLE_EXPORT_TYPES.includes(input.type)) {
-    throw new RuleError('EXPORT_TYPE_UNAVAILABLE', 'errors.exports.typeUnavailable', {
-      field: 'type',
-      params: { type: input.type },
-    });
-  }
   const filters = input.filters as Record<string, unknown>;
   if (input.type === 'orders') {
     const f = input.filters;
     if (f.from && f.to && f.from > f.to) throw new ValidationError('filters.to', 'errors.rangeReversed');
   }
-  if (input.type === 'settlement' || input.type === 'audit') checkRange(input.filters.from, input.filters.to);
+  if (input.type === 'settlement' || input.type === 'audit' || input.type === 'waste') {
+    checkRange(input.filters.from, input.filters.to);
+  }
+  // as GET /api/waste/summary: a partner coordinator reports on its own partner only
+  if (input.type === 'waste' && actor.role === 'PARTNER_COORDINATOR' && input.filters.partnerId) {
+    if (input.filters.partnerId !== actor.partnerId) throw new NotFoundError('partner', { field: 'filters.partnerId' });
+  }
   // a branch outside the caller's scope is refused now, not discovered by a failed job later
   if ('branchId' in filters && typeof filters.branchId === 'string') {
     await branchInScope(tx, actor, filters.branchId, { field: 'filters.branchId' });

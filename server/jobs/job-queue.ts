@@ -10,6 +10,7 @@
 import pg from 'pg';
 import PgBoss from 'pg-boss';
 import type { Tx } from '../db/transaction.js';
+import { AppError } from '../http/errors.js';
 import type { Logger } from '../logger.js';
 
 export const JOB_SCHEMA = 'pgboss';
@@ -87,25 +88,54 @@ export interface JobQueueOptions {
   pollingIntervalSeconds: number;
 }
 
-/** The running queue of one server instance: enqueue, work, schedule, depth for /metrics. */
+/**
+ * The running queue of one server instance: enqueue, work, schedule, depth for /metrics. It starts even while
+ * the database is unreachable (the HTTP side answers 503 meanwhile) and keeps trying to connect; workers and
+ * schedules registered before that are applied once it is up.
+ */
 export class JobQueue {
-  private constructor(
-    private readonly boss: PgBoss,
-    private readonly logger: Logger,
-    private readonly pollingIntervalSeconds: number,
-  ) {}
+  private boss: PgBoss | undefined;
+  private readonly onStart: ((boss: PgBoss) => Promise<unknown>)[] = [];
+  private stopped = false;
+  private retryMs = 1000;
+  private timer: NodeJS.Timeout | undefined;
 
-  static async start(opts: JobQueueOptions): Promise<JobQueue> {
+  constructor(private readonly opts: JobQueueOptions) {}
+
+  /** First attempt to connect; on failure it logs and retries in the background (never throws). */
+  async start(): Promise<void> {
     const boss = new PgBoss({
-      connectionString: opts.appUrl,
+      connectionString: this.opts.appUrl,
       schema: JOB_SCHEMA,
       max: 4,
       migrate: false,
       application_name: 'dispatch-jobs',
     });
-    boss.on('error', (err) => opts.logger.error({ err }, 'job queue error'));
-    await boss.start();
-    return new JobQueue(boss, opts.logger, opts.pollingIntervalSeconds);
+    boss.on('error', (err) => this.opts.logger.error({ err }, 'job queue error'));
+    try {
+      await boss.start();
+      for (const apply of this.onStart) await apply(boss);
+      this.boss = boss;
+      this.retryMs = 1000;
+    } catch (err) {
+      // a failed start leaves pg-boss half started: the next attempt uses a new instance
+      await boss.stop({ graceful: false, wait: true }).catch(() => {});
+      if (this.stopped) return;
+      this.opts.logger.warn({ err, retryInMs: this.retryMs }, 'job queue cannot start yet');
+      this.timer = setTimeout(() => void this.start(), this.retryMs);
+      this.timer.unref();
+      this.retryMs = Math.min(this.retryMs * 2, 60_000);
+    }
+  }
+
+  /** the queue is connected */
+  get running(): boolean {
+    return this.boss !== undefined;
+  }
+
+  private started(): PgBoss {
+    if (!this.boss) throw new AppError(503, { code: 'UNAVAILABLE', messageKey: 'errors.unavailable' });
+    return this.boss;
   }
 
   /**
@@ -118,46 +148,52 @@ export class JobQueue {
       const tx = opts.tx;
       options.db = { executeSql: (text, values) => tx.query(text, values) };
     }
-    const id = await this.boss.send(name, data, options);
+    const id = await this.started().send(name, data, options);
     if (!id) throw new Error(`job ${name} was not enqueued`);
     return id;
   }
 
+  private whenStarted(apply: (boss: PgBoss) => Promise<unknown>): Promise<unknown> {
+    this.onStart.push(apply);
+    return this.boss ? apply(this.boss) : Promise.resolve();
+  }
+
   /** Runs `handler` for each job of `name`, one at a time on this instance. */
   async work<T extends object>(name: QueueName, handler: JobHandler<T>): Promise<void> {
-    await this.boss.work<T>(
-      name,
-      { batchSize: 1, pollingIntervalSeconds: this.pollingIntervalSeconds },
-      async (jobs) => {
+    const { logger, pollingIntervalSeconds } = this.opts;
+    await this.whenStarted((boss) =>
+      boss.work<T>(name, { batchSize: 1, pollingIntervalSeconds }, async (jobs) => {
         for (const job of jobs) {
           const started = Date.now();
           try {
             await handler(job.data, job);
-            this.logger.info({ job: name, jobId: job.id, ms: Date.now() - started }, 'job done');
+            logger.info({ job: name, jobId: job.id, ms: Date.now() - started }, 'job done');
           } catch (err) {
-            this.logger.error({ err, job: name, jobId: job.id }, 'job failed');
+            logger.error({ err, job: name, jobId: job.id }, 'job failed');
             throw err;
           }
         }
-      },
+      }),
     );
   }
 
   /** A cron schedule (pg-boss keeps one per queue name, so every instance may call this). */
-  schedule(name: QueueName, cron: string): Promise<void> {
-    return this.boss.schedule(name, cron, {}, { tz: 'Asia/Seoul' });
+  async schedule(name: QueueName, cron: string): Promise<void> {
+    await this.whenStarted((boss) => boss.schedule(name, cron, {}, { tz: 'Asia/Seoul' }));
   }
 
-  /** Jobs waiting (created or retrying, not yet active) per queue. */
-  async depth(): Promise<Record<QueueName, number>> {
+  /** Jobs waiting (created or retrying, not yet active) per queue; nothing while the queue is not connected. */
+  async depth(): Promise<Partial<Record<QueueName, number>>> {
+    if (!this.boss) return {};
+    const boss = this.boss;
     const names = Object.values(QUEUES);
-    const sizes = await Promise.all(names.map((n) => this.boss.getQueueSize(n)));
-    return Object.fromEntries(names.map((n, i) => [n, sizes[i] ?? 0])) as Record<QueueName, number>;
+    const sizes = await Promise.all(names.map((n) => boss.getQueueSize(n)));
+    return Object.fromEntries(names.map((n, i) => [n, sizes[i] ?? 0]));
   }
 
   /** The state of a job, or undefined once it has been archived. */
   async state(name: QueueName, id: string): Promise<string | undefined> {
-    const job = await this.boss.getJobById(name, id);
+    const job = await this.started().getJobById(name, id);
     return job?.state;
   }
 
@@ -177,6 +213,10 @@ export class JobQueue {
   }
 
   async stop(): Promise<void> {
-    await this.boss.stop({ graceful: true, wait: true, timeout: 10_000 });
+    this.stopped = true;
+    clearTimeout(this.timer);
+    const boss = this.boss;
+    this.boss = undefined;
+    await boss?.stop({ graceful: true, wait: true, timeout: 10_000 });
   }
 }

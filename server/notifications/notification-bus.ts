@@ -59,9 +59,17 @@ export class PostgresBus implements NotificationBus {
     private readonly logger: Logger,
   ) {}
 
-  /** Opens the LISTEN connection (a dedicated one: a pooled client would lose the LISTEN when released). */
+  /**
+   * Opens the LISTEN connection (a dedicated one: a pooled client would lose the LISTEN when released). While
+   * the database is unreachable it keeps trying in the background; /api/health shows the bus down meanwhile.
+   */
   async start(): Promise<void> {
-    await this.connect(false);
+    try {
+      await this.connect(false);
+    } catch (err) {
+      this.logger.warn({ err }, 'notification listener cannot connect yet');
+      this.timer = setTimeout(() => this.reconnect(), this.retryMs);
+    }
   }
 
   private async connect(isReconnect: boolean): Promise<void> {
@@ -86,8 +94,13 @@ export class PostgresBus implements NotificationBus {
         this.logger.warn({ err }, 'unreadable notification announcement');
       }
     });
-    await client.connect();
-    await client.query(`LISTEN ${PG_CHANNEL}`);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${PG_CHANNEL}`);
+    } catch (err) {
+      client.end().catch(() => {});
+      throw err;
+    }
     this.client = client;
     this.retryMs = 500;
     if (isReconnect) this.emit({ kind: 'resync' });
@@ -146,10 +159,16 @@ export class RedisBus implements NotificationBus {
     this.subscriber = publisher.duplicate();
     this.subscriber.on('error', (err) => logger.warn({ err }, 'notification subscriber error'));
     this.subscriber.on('ready', () => {
-      this.ready = true;
-      // ioredis resubscribes by itself; what was published while it was away is lost, so the streams re-list
-      if (this.everReady) this.emit({ kind: 'resync' });
-      this.everReady = true;
+      // (again) after a reconnect: subscribing twice is harmless, and covers a first subscribe that failed
+      this.subscriber.subscribe(this.channel).then(
+        () => {
+          this.ready = true;
+          // what was published while it was away is lost, so the streams re-list
+          if (this.everReady) this.emit({ kind: 'resync' });
+          this.everReady = true;
+        },
+        (err) => logger.warn({ err }, 'notification subscriber cannot subscribe'),
+      );
     });
     this.subscriber.on('close', () => {
       this.ready = false;
@@ -164,10 +183,15 @@ export class RedisBus implements NotificationBus {
     });
   }
 
+  /** Subscribes now if Redis answers; otherwise on the connection's 'ready' (never throws). */
   async start(): Promise<void> {
-    await this.subscriber.subscribe(this.channel);
-    this.ready = true;
-    this.everReady = true;
+    try {
+      await this.subscriber.subscribe(this.channel);
+      this.ready = true;
+      this.everReady = true;
+    } catch (err) {
+      this.logger.warn({ err }, 'notification subscriber cannot subscribe yet');
+    }
   }
 
   private emit(message: BusMessage): void {

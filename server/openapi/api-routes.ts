@@ -4,9 +4,18 @@ import { attachmentRouteDocs } from '../attachments/attachments.routes.js';
 import { exportRouteDocs } from '../exports/exports.routes.js';
 import { notificationRouteDocs } from '../notifications/notifications.routes.js';
 import { opsRouteDocs } from '../ops/ops.routes.js';
-import { authRouteDocs } from './core-routes.js';
+import { syncRouteDocs } from '../sync/sync.routes.js';
+import { authRouteDocs, orderRouteDocs, settlementRouteDocs } from './core-routes.js';
 import { openApiRouteDocs } from './openapi.routes.js';
-import { orderPartsAndAdminRouteDocs } from './order-parts-admin-routes.js';
+import {
+  adminReferenceRouteDocs,
+  adminUserRouteDocs,
+  auditRouteDocs,
+  installerRouteDocs,
+  serialRouteDocs,
+  splitRouteDocs,
+  wasteRouteDocs,
+} from './parts-routes.js';
 import type { RouteDoc } from './registry.js';
 
 export function apiRouteDocs(): RouteDoc[] {
@@ -14,9 +23,18 @@ export function apiRouteDocs(): RouteDoc[] {
     ...opsRouteDocs,
     ...openApiRouteDocs,
     ...authRouteDocs,
+    ...orderRouteDocs,
+    ...settlementRouteDocs,
+    ...syncRouteDocs,
     ...notificationRouteDocs,
     ...exportRouteDocs,
     ...attachmentRouteDocs,
-    ...orderPartsAndAdminRouteDocs,
+    ...splitRouteDocs,
+    ...serialRouteDocs,
+    ...wasteRouteDocs,
+    ...adminUserRouteDocs,
+    ...adminReferenceRouteDocs,
+    ...installerRouteDocs,
+    ...auditRouteDocs,
   ];
 }

@@ -51,8 +51,8 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
 
     let bus: NotificationBus;
     if (redis) {
-      const { rows } = await pool.query<{ db: string }>('SELECT current_database() AS db');
-      const redisBus = new RedisBus(redis, `dispatch:notifications:${rows[0]!.db}`, logger);
+      const database = decodeURIComponent(new URL(opts.appUrl).pathname.slice(1));
+      const redisBus = new RedisBus(redis, `dispatch:notifications:${database}`, logger);
       await redisBus.start();
       bus = redisBus;
     } else {
@@ -71,11 +71,12 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       : undefined;
     if (mailer) stops.push(() => mailer.close());
 
-    const jobs = await JobQueue.start({
+    const jobs = new JobQueue({
       appUrl: opts.appUrl,
       logger,
       pollingIntervalSeconds: config.jobs.pollingIntervalSeconds,
     });
+    await jobs.start();
     stops.push(() => jobs.stop());
 
     const runtime: Runtime = { jobs, bus, hub, storage, mailer, stop: stopAll };

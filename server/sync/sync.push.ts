@@ -1,10 +1,11 @@
 // POST /api/sync/push: a client's outbox, applied op by op, in order, each in its own transaction, through the
 // same service functions (and so the same rules) as the REST API.
 //
-// Exactly once: the op's answer is recorded in offline_sync_queue in the transaction that applies it. A retried
-// op id (the client never got the answer) finds that record before anything else, gets the first answer back
-// and changes nothing; two requests racing with the same op id meet at the record's unique key and the loser
-// returns the winner's answer. A FAILED op is answered and recorded like any other and never blocks the ops
+// Exactly once: the op's answer is recorded in offline_sync_queue in the transaction that applies it (unique op
+// id). A resent op (attempt > 0: the client never got the answer) finds that record before anything else, gets
+// the first answer back and changes nothing; should an op id already recorded be applied again anyway (a client
+// that lost count, two requests racing), recording its answer fails on the unique key, the transaction is undone
+// and the first answer returned. A refused op (CONFLICT, FAILED) is recorded in a transaction of its own. A FAILED op is answered and recorded like any other and never blocks the ops
 // behind it. When the database itself goes away the request stops: ops without an answer were not applied.
 import type pg from 'pg';
 import {
@@ -92,54 +93,71 @@ function precheck(op: PushOp, handlers: OpHandlers): OpError | null {
   return null;
 }
 
-async function applyOp(deps: PushDeps, actor: Actor, clientId: string, op: PushOp, locale: Locale): Promise<OpResult> {
+function recordOf(actor: Actor, clientId: string, op: PushOp) {
+  return {
+    opId: op.opId,
+    clientId,
+    userId: actor.userId,
+    branchId: actor.branchId,
+    operationType: OP_KIND_INFO[op.kind].operationType,
+    kind: op.kind,
+    entity: op.entity,
+    entityId: op.entityId,
+    payload: op.payload,
+    expectedVersion: op.expectedVersion,
+  };
+}
+
+/** The first answer of an op id already recorded (counting the retry), or null. */
+function replay(deps: PushDeps, actor: Actor, opId: string): Promise<OpResult | null> {
+  return withRequestTransaction(deps.pool, actor, async (tx) => {
+    const prior = await repo.replayOp(tx, opId);
+    return prior ? { ...(prior.result as OpResult), replayed: true } : null;
+  });
+}
+
+/**
+ * The usual case, in one transaction: the service, then the answer recorded with the entity's row. When the op
+ * id is recorded already the transaction is undone (RaceLost) and the first answer is returned instead.
+ */
+async function applyOp(deps: PushDeps, actor: Actor, clientId: string, op: PushOp): Promise<OpResult> {
   const handler = deps.handlers[op.kind]!;
   const input =
     op.kind === 'order.create' ? { ...op.payload, id: op.entityId } : opInput(op.kind, op.payload, op.expectedVersion);
   return withRequestTransaction(deps.pool, actor, async (tx) => {
+    const out = await handler(tx, actor, op.entityId, input);
+    const answer = await repo.recordSynced(tx, recordOf(actor, clientId, op), out.version);
+    if (!answer) throw new RaceLost();
+    return answer;
+  });
+}
+
+/** The op was refused: its answer (CONFLICT with the head office's row, or FAILED) is recorded in a new transaction. */
+async function refuseOp(
+  deps: PushDeps,
+  actor: Actor,
+  clientId: string,
+  op: PushOp,
+  err: unknown,
+  locale: Locale,
+): Promise<OpResult> {
+  return withRequestTransaction(deps.pool, actor, async (tx) => {
     const prior = await repo.replayOp(tx, op.opId);
     if (prior) return { ...(prior.result as OpResult), replayed: true };
-
-    await tx.query('SAVEPOINT op');
+    const current = await repo.rowOf(tx, op.entity, op.entityId);
     let result: OpResult;
-    try {
-      const out = await handler(tx, actor, op.entityId, input);
-      await repo.speakUtc(tx);
-      result = {
-        opId: op.opId,
-        status: 'SYNCED',
-        version: out.version,
-        current: await repo.rowOf(tx, op.entity, op.entityId),
-      };
-    } catch (e) {
-      const err = toAppError(e);
-      if (isTransient(err) || isRetryable(err)) throw err;
-      await tx.query('ROLLBACK TO SAVEPOINT op');
-      await repo.speakUtc(tx);
-      const current = await repo.rowOf(tx, op.entity, op.entityId);
-      if (err instanceof VersionConflictError && current) {
-        result = { opId: op.opId, status: 'CONFLICT', current, error: errorOf(err, locale) };
-      } else {
-        if (!(err instanceof AppError)) deps.logger?.error({ err, kind: op.kind }, 'sync op failed unexpectedly');
-        result = { opId: op.opId, status: 'FAILED', current, error: errorOf(err, locale) };
-      }
+    if (err instanceof VersionConflictError && current) {
+      result = { opId: op.opId, status: 'CONFLICT', current, error: errorOf(err, locale) };
+    } else {
+      if (!(err instanceof AppError)) deps.logger?.error({ err, kind: op.kind }, 'sync op failed unexpectedly');
+      result = { opId: op.opId, status: 'FAILED', current, error: errorOf(err, locale) };
     }
     const recorded = await repo.recordOp(tx, {
-      opId: op.opId,
-      clientId,
-      userId: actor.userId,
-      branchId: actor.branchId,
-      operationType: OP_KIND_INFO[op.kind].operationType,
-      kind: op.kind,
-      entity: op.entity,
-      entityId: op.entityId,
-      payload: op.payload,
-      expectedVersion: op.expectedVersion,
+      ...recordOf(actor, clientId, op),
       status: result.status,
       lastError: result.error ? `${result.error.code}: ${result.error.message}` : null,
       result,
     });
-    // Another request with this op id committed first: undo this one, answer with that one's record.
     if (!recorded) throw new RaceLost();
     // FR-11: the user hears of a conflict even if the client that pushed it is closed by then
     if (result.status === 'CONFLICT') {
@@ -153,6 +171,40 @@ async function applyOp(deps: PushDeps, actor: Actor, clientId: string, op: PushO
     }
     return result;
   });
+}
+
+/** One op's answer: the recorded one for a known op id, else the op applied or refused. */
+async function answerOp(deps: PushDeps, actor: Actor, clientId: string, op: PushOp, locale: Locale): Promise<OpResult> {
+  // a resent op: its first answer is looked for before anything else
+  if (op.attempt) {
+    const first = await replay(deps, actor, op.opId);
+    if (first) return first;
+  }
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await applyOp(deps, actor, clientId, op);
+    } catch (e) {
+      if (e instanceof RaceLost) {
+        const first = await replay(deps, actor, op.opId);
+        if (first) return first;
+        // recorded, but not by this user (row-level security hides it): someone else's op id
+        return failed(op.opId, { code: 'DUPLICATE_OP', field: 'opId', message: 'this opId was already used' });
+      }
+      const err = toAppError(e);
+      if (isTransient(err) || (isRetryable(err) && attempt < 5)) {
+        if (isTransient(err)) throw err;
+        continue;
+      }
+      try {
+        return await refuseOp(deps, actor, clientId, op, err, locale);
+      } catch (e2) {
+        if (!(e2 instanceof RaceLost)) throw e2;
+        const first = await replay(deps, actor, op.opId);
+        if (first) return first;
+        return failed(op.opId, { code: 'DUPLICATE_OP', field: 'opId', message: 'this opId was already used' });
+      }
+    }
+  }
 }
 
 /** POST /api/sync/push {clientId, ops} → {results} in op order, possibly fewer when the database went away. */
@@ -181,19 +233,16 @@ export async function pushOps(deps: PushDeps, actor: Actor, body: unknown, local
       results.push(failed(op.opId, refused));
       continue;
     }
-    let answer: OpResult | null = null;
-    for (let attempt = 0; answer === null; attempt++) {
-      try {
-        answer = await applyOp(deps, actor, req.clientId, op, locale);
-      } catch (e) {
-        if (e instanceof RaceLost || (isRetryable(e) && attempt < 5)) continue;
-        if (isTransient(e)) {
-          if (results.length === 0) throw new SyncUnavailableError(e);
-          return { results };
-        }
-        deps.logger?.error({ err: e, kind: op.kind }, 'sync op failed unexpectedly');
-        answer = failed(op.opId, errorOf(e, locale));
+    let answer: OpResult;
+    try {
+      answer = await answerOp(deps, actor, req.clientId, op, locale);
+    } catch (e) {
+      if (isTransient(e)) {
+        if (results.length === 0) throw new SyncUnavailableError(e);
+        return { results };
       }
+      deps.logger?.error({ err: e, kind: op.kind }, 'sync op failed unexpectedly');
+      answer = failed(op.opId, errorOf(e, locale));
     }
     results.push(answer);
   }

@@ -1,7 +1,24 @@
 // SQL of the sync capability. Every query runs in the caller's transaction, so row-level security limits what
 // it reads to what the user may see.
-import { ENTITY_KEY, ORDER_CHILDREN, type SyncEntity, type SyncRow } from '../../domain/sync-protocol.js';
+
+import { createHash } from 'node:crypto';
+import {
+  ENTITY_KEY,
+  type OpResult,
+  ORDER_CHILDREN,
+  SYNC_ENTITIES,
+  type SyncEntity,
+  type SyncRow,
+} from '../../domain/sync-protocol.js';
 import type { Tx } from '../db/transaction.js';
+
+/**
+ * A named (prepared) statement: planned once per connection. The pull's queries touch every partition of orders
+ * and order_status_history under row-level security, whose planning costs more than running them.
+ */
+function named(text: string, values: unknown[] = []) {
+  return { name: `sync_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`, text, values };
+}
 
 export interface Window {
   lo: string;
@@ -12,30 +29,42 @@ export interface After {
   k: string;
 }
 
+/** `row` is the row's JSON text as PostgreSQL wrote it: the pull passes it through without parsing it. */
 export interface StampedRow {
   id: string;
   x: string;
   version: number | null;
   deleted: boolean;
-  row: SyncRow;
-}
-
-/** The timestamps of to_jsonb() follow the session time zone: the pull always speaks UTC. */
-export async function speakUtc(tx: Tx): Promise<void> {
-  await tx.query("SELECT set_config('TimeZone', 'UTC', true)");
+  row: string;
 }
 
 /**
- * The upper end of the next window (sync_horizon(), migration 0030): every transaction of this database with a
- * smaller id has ended, so the set of rows stamped below it can only shrink (a row re-stamped by a later write
- * leaves for a later window), never grow.
+ * Starts a pull: the session speaks UTC (to_jsonb's timestamps) and compiles nothing (JIT would cost more than
+ * these many small index scans over partitions), and returns the upper end of the next window,
+ * sync_horizon() (migration 0030): every transaction of this database with a smaller id has ended, so the set
+ * of rows stamped below it can only shrink (a row re-stamped by a later write leaves for a later window), never
+ * grow. Also the newest pruned tombstone id (sync_prune_change_log). One round trip.
  */
-export async function horizon(tx: Tx): Promise<{ hi: string; prunedUpTo: string }> {
+export async function startPull(tx: Tx): Promise<{ hi: string; prunedUpTo: string }> {
   const { rows } = await tx.query<{ hi: string; pruned: string }>(
-    `SELECT sync_horizon()::text AS hi,
-            (SELECT pruned_up_to::text FROM sync_log_horizon) AS pruned`,
+    named(
+      `SELECT set_config('TimeZone', 'UTC', true), set_config('jit', 'off', true), sync_horizon()::text AS hi,
+              (SELECT pruned_up_to::text FROM sync_log_horizon) AS pruned`,
+    ),
   );
   return { hi: rows[0]!.hi, prunedUpTo: rows[0]!.pruned ?? '0' };
+}
+
+/**
+ * Whether anything the caller may see was stamped in the window, in one statement: most pulls of a client that
+ * is up to date find nothing, and one probe answers that faster than a query per table.
+ */
+export async function anythingIn(tx: Tx, w: Window): Promise<boolean> {
+  const probes = [...SYNC_ENTITIES, 'sync_tombstones', 'sync_scope_moves'].map(
+    (t) => `EXISTS (SELECT 1 FROM ${t} WHERE change_xid >= $1::xid8 AND change_xid < $2::xid8)`,
+  );
+  const { rows } = await tx.query<{ any: boolean }>(named(`SELECT ${probes.join(' OR ')} AS any`, [w.lo, w.hi]));
+  return rows[0]!.any;
 }
 
 const VERSIONLESS = new Set<SyncEntity>(['order_status_history', 'appointments', 'split_orders', 'attachments']);
@@ -66,13 +95,15 @@ export async function stampedRows(
   const own = entity === 'notifications' ? 'AND t.user_id = app_user_id()' : '';
   const deleted = entity === 'orders' ? 't.deleted_at IS NOT NULL' : 'false';
   const { rows } = await tx.query<StampedRow>(
-    `SELECT t.${key}::text AS id, t.change_xid::text AS x, ${VERSIONLESS.has(entity) ? 'NULL::int' : 't.version'} AS version,
-            ${deleted} AS deleted, to_jsonb(t) - 'change_xid' AS row
+    named(
+      `SELECT t.${key}::text AS id, t.change_xid::text AS x, ${VERSIONLESS.has(entity) ? 'NULL::int' : 't.version'} AS version,
+            ${deleted} AS deleted, (to_jsonb(t) - 'change_xid')::text AS row
        FROM ${entity} t
       WHERE t.change_xid < $1::xid8 AND ${lower} ${own}
       ORDER BY t.change_xid, t.${key}
       LIMIT $2`,
-    params,
+      params,
+    ),
   );
   return rows;
 }
@@ -95,12 +126,14 @@ export async function tombstones(tx: Tx, w: Window, after: After | null, limit: 
     lower = 't.change_xid >= $3::xid8';
   }
   const { rows } = await tx.query<Tombstone>(
-    `SELECT t.id::text AS k, t.change_xid::text AS x, t.entity, t.entity_id AS "entityId"
+    named(
+      `SELECT t.id::text AS k, t.change_xid::text AS x, t.entity, t.entity_id AS "entityId"
        FROM sync_tombstones t
       WHERE t.change_xid < $1::xid8 AND ${lower}
       ORDER BY t.change_xid, t.id
       LIMIT $2`,
-    params,
+      params,
+    ),
   );
   return rows;
 }
@@ -110,8 +143,7 @@ export async function liveKeys(tx: Tx, entity: SyncEntity, ids: string[]): Promi
   if (ids.length === 0) return new Set();
   const key = ENTITY_KEY[entity];
   const { rows } = await tx.query<{ id: string }>(
-    `SELECT ${key}::text AS id FROM ${entity} WHERE ${key} = ANY($1::${keyType(entity)}[])`,
-    [ids],
+    named(`SELECT ${key}::text AS id FROM ${entity} WHERE ${key} = ANY($1::${keyType(entity)}[])`, [ids]),
   );
   return new Set(rows.map((r) => r.id));
 }
@@ -135,7 +167,8 @@ export async function scopeMoves(tx: Tx, w: Window, after: After | null, limit: 
     lower = 'm.change_xid >= $3::xid8';
   }
   const { rows } = await tx.query<ScopeMove>(
-    `SELECT m.id::text AS k, m.change_xid::text AS x, m.order_id::text AS "orderId",
+    named(
+      `SELECT m.id::text AS k, m.change_xid::text AS x, m.order_id::text AS "orderId",
             order_visible(m.old_branch_id, m.old_partner_id, m.old_installer_id, app_role(), app_branch_id(),
                           app_partner_id(), app_installer_id()) AS "wasVisible",
             EXISTS (SELECT 1 FROM orders o WHERE o.id = m.order_id AND o.created_at = m.order_created_at
@@ -144,7 +177,8 @@ export async function scopeMoves(tx: Tx, w: Window, after: After | null, limit: 
       WHERE m.change_xid < $1::xid8 AND ${lower}
       ORDER BY m.change_xid, m.id
       LIMIT $2`,
-    params,
+      params,
+    ),
   );
   return rows;
 }
@@ -153,28 +187,26 @@ export async function scopeMoves(tx: Tx, w: Window, after: After | null, limit: 
 export async function orderChildren(
   tx: Tx,
   orderIds: string[],
-): Promise<{ entity: SyncEntity; id: string; version: number | null; row: SyncRow }[]> {
-  const out: { entity: SyncEntity; id: string; version: number | null; row: SyncRow }[] = [];
+): Promise<{ entity: SyncEntity; id: string; version: number | null; row: string }[]> {
+  const out: { entity: SyncEntity; id: string; version: number | null; row: string }[] = [];
   for (const entity of [...ORDER_CHILDREN, 'split_orders'] as SyncEntity[]) {
     const where = entity === 'split_orders' ? 'parent_order_id = ANY($1::uuid[])' : 'order_id = ANY($1::uuid[])';
-    const { rows } = await tx.query<{ id: string; version: number | null; row: SyncRow }>(
-      `SELECT id::text AS id, ${VERSIONLESS.has(entity) ? 'NULL::int' : 'version'} AS version,
-              to_jsonb(t) - 'change_xid' AS row
+    const { rows } = await tx.query<{ id: string; version: number | null; row: string }>(
+      named(
+        `SELECT id::text AS id, ${VERSIONLESS.has(entity) ? 'NULL::int' : 'version'} AS version,
+              (to_jsonb(t) - 'change_xid')::text AS row
          FROM ${entity} t WHERE ${where} ORDER BY change_xid, id`,
-      [orderIds],
+        [orderIds],
+      ),
     );
     for (const r of rows) out.push({ entity, ...r });
   }
   return out;
 }
 
-/** One row as the pull delivers it (push answers carry it too), or null when gone or hidden. */
+/** One row as the pull delivers it (push answers carry it too), or null when gone or hidden (sync_row(), 0031). */
 export async function rowOf(tx: Tx, entity: SyncEntity, id: string): Promise<SyncRow | null> {
-  const key = ENTITY_KEY[entity];
-  const { rows } = await tx.query<{ row: SyncRow }>(
-    `SELECT to_jsonb(t) - 'change_xid' AS row FROM ${entity} t WHERE ${key} = $1::${keyType(entity)}`,
-    [id],
-  );
+  const { rows } = await tx.query<{ row: SyncRow | null }>(named('SELECT sync_row($1, $2) AS row', [entity, id]));
   return rows[0]?.row ?? null;
 }
 
@@ -189,10 +221,12 @@ export interface QueuedOp {
 /** The recorded answer of an op id, counting the retry. Only the caller's own ops are visible (RLS). */
 export async function replayOp(tx: Tx, opId: string): Promise<QueuedOp | undefined> {
   const { rows } = await tx.query<QueuedOp>(
-    `UPDATE offline_sync_queue SET retry_count = retry_count + 1
-      WHERE op_id = $1 AND user_id = app_user_id()
-      RETURNING status, result`,
-    [opId],
+    named(
+      `UPDATE offline_sync_queue SET retry_count = retry_count + 1
+        WHERE op_id = $1 AND user_id = app_user_id()
+        RETURNING status, result`,
+      [opId],
+    ),
   );
   return rows[0];
 }
@@ -216,27 +250,69 @@ export interface OpRecord {
 /** Records an answered op; false when the op id was recorded first by a concurrent request. */
 export async function recordOp(tx: Tx, r: OpRecord): Promise<boolean> {
   const { rowCount } = await tx.query(
-    `INSERT INTO offline_sync_queue(op_id, client_id, user_id, branch_id, operation_type, op_kind, entity_type,
+    named(
+      `INSERT INTO offline_sync_queue(op_id, client_id, user_id, branch_id, operation_type, op_kind, entity_type,
                                     entity_id, payload, expected_version, status, last_error, result, synced_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::varchar, $12, $13, CASE WHEN $11::varchar = 'SYNCED' THEN now() END)
      ON CONFLICT (op_id) DO NOTHING`,
-    [
-      r.opId,
-      r.clientId,
-      r.userId,
-      r.branchId,
-      r.operationType,
-      r.kind,
-      r.entity,
-      r.entityId,
-      JSON.stringify(r.payload ?? {}),
-      r.expectedVersion,
-      r.status,
-      r.lastError,
-      JSON.stringify(r.result),
-    ],
+      [
+        r.opId,
+        r.clientId,
+        r.userId,
+        r.branchId,
+        r.operationType,
+        r.kind,
+        r.entity,
+        r.entityId,
+        JSON.stringify(r.payload ?? {}),
+        r.expectedVersion,
+        r.status,
+        r.lastError,
+        JSON.stringify(r.result),
+      ],
+    ),
   );
   return rowCount === 1;
+}
+
+/**
+ * Records a SYNCED op with its answer (the entity's row read by sync_row()) in one statement and returns the
+ * answer; null when the op id was recorded before (a retry, or a concurrent request with the same op).
+ */
+export async function recordSynced(
+  tx: Tx,
+  r: Omit<OpRecord, 'status' | 'lastError' | 'result'>,
+  version: number,
+): Promise<OpResult | null> {
+  const { rows } = await tx.query<{ result: OpResult }>(
+    named(
+      `INSERT INTO offline_sync_queue(op_id, client_id, user_id, branch_id, operation_type, op_kind, entity_type,
+                                      entity_id, payload, expected_version, status, result, synced_at)
+       SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'SYNCED',
+              jsonb_build_object('opId', $12::text, 'status', 'SYNCED', 'version', $11::int,
+                                 'current', sync_row($13::text, $14::text)),
+              now()
+       ON CONFLICT (op_id) DO NOTHING
+       RETURNING result`,
+      [
+        r.opId,
+        r.clientId,
+        r.userId,
+        r.branchId,
+        r.operationType,
+        r.kind,
+        r.entity,
+        r.entityId,
+        JSON.stringify(r.payload ?? {}),
+        r.expectedVersion,
+        version,
+        r.opId,
+        r.entity,
+        r.entityId,
+      ],
+    ),
+  );
+  return rows[0]?.result ?? null;
 }
 
 export interface QueueFilter {

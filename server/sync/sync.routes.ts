@@ -1,16 +1,24 @@
 import { Router } from 'express';
+import { z } from 'zod';
+import { pullQuery, pullResponse, pushOp, pushRequest, pushResponse, queueQuery } from '../../domain/sync-protocol.js';
+import { authorize } from '../auth/authorize.js';
+import { withRequestTransaction } from '../db/transaction.js';
 import { localeOf } from '../http/context.js';
-import { guarded, guardedNoTx, type RouteDeps } from '../http/handler.js';
+import { authenticate, guarded, guardedNoTx, type RouteDeps } from '../http/handler.js';
 import type { Logger } from '../logger.js';
+import { describeRoutes } from '../openapi/registry.js';
 import { type OpHandlers, pushOps } from './sync.push.js';
-import { pullChanges, queueStatus } from './sync.service.js';
+import { pullChanges, pullPageJson, queueStatus } from './sync.service.js';
 
 export function syncRoutes(deps: RouteDeps & { logger?: Logger; opHandlers: OpHandlers }): Router {
   const r = Router();
-  r.get(
-    '/sync/changes',
-    guarded(deps, 'sync.use', ({ tx, actor, req }) => pullChanges(tx, actor, req.query)),
-  );
+  // `guarded` but for the body: the page's rows are PostgreSQL's JSON text, sent without a parse/stringify.
+  r.get('/sync/changes', async (req, res) => {
+    const actor = await authenticate(req, res, deps.tokens);
+    authorize(actor, 'sync.use');
+    const page = await withRequestTransaction(deps.pool, actor, (tx) => pullChanges(tx, actor, req.query));
+    res.status(200).type('application/json').send(pullPageJson(page));
+  });
   // Not `guarded`: every op gets its own transaction.
   r.post(
     '/sync/push',
@@ -24,3 +32,77 @@ export function syncRoutes(deps: RouteDeps & { logger?: Logger; opHandlers: OpHa
   );
   return r;
 }
+
+const queueItem = z.object({
+  opId: z.uuid(),
+  clientId: z.string().nullable(),
+  userId: z.uuid(),
+  username: z.string().nullable(),
+  branchId: z.uuid().nullable(),
+  kind: z.string(),
+  entity: z.string(),
+  entityId: z.uuid().nullable(),
+  status: z.enum(['PENDING', 'SYNCED', 'CONFLICT', 'FAILED']),
+  retryCount: z.number().int(),
+  lastError: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  ageSeconds: z.number().int(),
+});
+
+/** For the OpenAPI document (server/openapi/api-routes.ts); the protocol is explained in docs/sync-protocol.md. */
+export const syncRouteDocs = describeRoutes(
+  {
+    method: 'get',
+    path: '/api/sync/changes',
+    action: 'sync.use',
+    tag: 'sync',
+    summary: 'Pull: the rows changed since the cursor (no cursor: a paged snapshot), limited by row-level security',
+    description:
+      'A run delivers every row stamped by a transaction in [previous horizon, sync_horizon()), keyset-paged; a ' +
+      'late commit always falls in a later window. Deletes and scope changes travel as op "delete". ' +
+      'See docs/sync-protocol.md.',
+    query: pullQuery,
+    responses: {
+      200: { description: 'one page', schema: pullResponse },
+      400: { description: 'malformed cursor or limit' },
+    },
+  },
+  {
+    method: 'post',
+    path: '/api/sync/push',
+    action: 'sync.use',
+    tag: 'sync',
+    summary: 'Push: ops applied in order, each in its own transaction, through the REST services; exactly once by opId',
+    body: pushRequest.extend({ ops: z.array(pushOp).max(500) }),
+    responses: {
+      200: { description: 'one answer per op, in order (fewer when the database went away)', schema: pushResponse },
+      503: { description: 'the database is unreachable: no op was applied' },
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/sync/queue',
+    action: 'sync.monitor',
+    tag: 'sync',
+    summary: 'Pushed ops per user, status and age (HQ: all; branch managers: their branch)',
+    query: queueQuery,
+    responses: {
+      200: {
+        description: 'ops and a summary per user and status',
+        schema: z.object({
+          items: z.array(queueItem),
+          summary: z.array(
+            z.object({
+              userId: z.uuid(),
+              username: z.string().nullable(),
+              status: z.string(),
+              count: z.number().int(),
+              oldestAt: z.string(),
+            }),
+          ),
+        }),
+      },
+    },
+  },
+);

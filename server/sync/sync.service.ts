@@ -5,8 +5,7 @@
 // it. A transaction that commits late has an id ≥ the hi of any run that started while it was open, so its rows
 // fall in a later window: nothing is skipped, whatever the commit order (docs/sync-protocol.md).
 import {
-  type Change,
-  type PullResponse,
+  ORDER_CHILDREN,
   pullQuery,
   type QueueResponse,
   queueQuery,
@@ -24,18 +23,46 @@ import * as repo from './sync.repository.js';
 /** The sections of a run: every mirrored table, then deletes, then orders that moved in or out of scope. */
 const SECTIONS = [...SYNC_ENTITIES, 'tombstones', 'moves'] as const;
 
+/**
+ * In a snapshot the rows hanging off an order come with their order (found by order id through their indexes)
+ * rather than in sections of their own: each of those sections would page through the whole table checking
+ * every row against row-level security. A page asks for about limit / ROWS_PER_ORDER orders.
+ */
+const SNAPSHOT_INLINE = new Set<string>([...ORDER_CHILDREN, 'split_orders']);
+const ROWS_PER_ORDER = 8;
+
 function xidMax(a: string, b: string): string {
   return BigInt(a) >= BigInt(b) ? a : b;
 }
 
+/** A change as the pull sends it: an upsert's row is the JSON text PostgreSQL produced, passed through. */
+export type PageChange =
+  | { entity: SyncEntity; id: string; op: 'upsert'; version: number | null; row: string }
+  | { entity: SyncEntity; id: string; op: 'delete' };
+export interface PullPage {
+  changes: PageChange[];
+  cursor: string;
+  hasMore: boolean;
+  reset: boolean;
+}
+
+/** The response body (domain/sync-protocol.ts pullResponse), written without parsing the rows again. */
+export function pullPageJson(page: PullPage): string {
+  const items = page.changes.map((c) =>
+    c.op === 'upsert'
+      ? `{"entity":"${c.entity}","id":${JSON.stringify(c.id)},"op":"upsert","version":${c.version ?? 'null'},"row":${c.row}}`
+      : `{"entity":"${c.entity}","id":${JSON.stringify(c.id)},"op":"delete"}`,
+  );
+  return `{"changes":[${items.join(',')}],"cursor":${JSON.stringify(page.cursor)},"hasMore":${page.hasMore},"reset":${page.reset}}`;
+}
+
 /** GET /api/sync/changes?cursor=…&limit=N */
-export async function pullChanges(tx: Tx, actor: Actor, query: unknown): Promise<PullResponse> {
+export async function pullChanges(tx: Tx, actor: Actor, query: unknown): Promise<PullPage> {
   authorize(actor, 'sync.use');
   const q = parse(pullQuery, query);
   const scope = scopeFingerprint(actor);
   const previous = q.cursor ? decodeCursor(q.cursor) : null;
-  await repo.speakUtc(tx);
-  const { hi, prunedUpTo } = await repo.horizon(tx);
+  const { hi, prunedUpTo } = await repo.startPull(tx);
 
   let c: ServerCursor;
   let reset = false;
@@ -50,22 +77,28 @@ export async function pullChanges(tx: Tx, actor: Actor, query: unknown): Promise
     c = previous;
   }
 
-  const changes: Change[] = [];
+  const changes: PageChange[] = [];
   const w = { lo: c.lo, hi: c.hi };
-  let budget = q.limit;
-  while (c.t < SECTIONS.length && budget > 0) {
+  const snapshot = c.lo === '0';
+  if (!snapshot && c.t === 0 && c.x === null && !(await repo.anythingIn(tx, w))) {
+    // nothing in the whole window: the run is complete at once
+    c = { ...c, t: SECTIONS.length };
+  }
+  while (c.t < SECTIONS.length && changes.length < q.limit) {
     const section = SECTIONS[c.t]!;
-    if (c.lo === '0' && (section === 'tombstones' || section === 'moves')) {
-      // a snapshot starts from an empty copy: nothing in it to delete, every child already delivered
-      c = { ...c, t: c.t + 1, x: null, k: null };
-      continue;
-    }
+    const budget = q.limit - changes.length;
     const after = c.x !== null && c.k !== null ? { x: c.x, k: c.k } : null;
     let got: { x: string; k: string }[];
-    if (section === 'tombstones') got = await tombstoneSection(tx, w, after, budget, changes);
+    let asked = budget;
+    if (snapshot && (section === 'tombstones' || section === 'moves' || SNAPSHOT_INLINE.has(section))) {
+      // A snapshot starts from an empty copy: nothing to delete, and an order's children come with it.
+      got = [];
+      asked = 1;
+    } else if (section === 'tombstones') got = await tombstoneSection(tx, w, after, budget, changes);
     else if (section === 'moves') got = await moveSection(tx, w, after, budget, changes);
     else {
-      const rows = await repo.stampedRows(tx, section, w, after, budget);
+      if (snapshot && section === 'orders') asked = Math.max(1, Math.floor(budget / ROWS_PER_ORDER));
+      const rows = await repo.stampedRows(tx, section, w, after, asked);
       for (const r of rows) {
         changes.push(
           r.deleted
@@ -73,12 +106,16 @@ export async function pullChanges(tx: Tx, actor: Actor, query: unknown): Promise
             : { entity: section, id: r.id, op: 'upsert', version: r.version, row: r.row },
         );
       }
+      if (snapshot && section === 'orders') {
+        const live = rows.filter((r) => !r.deleted).map((r) => r.id);
+        for (const child of await repo.orderChildren(tx, live))
+          changes.push({ entity: child.entity, id: child.id, op: 'upsert', version: child.version, row: child.row });
+      }
       got = rows.map((r) => ({ x: r.x, k: r.id }));
     }
     const last = got[got.length - 1];
-    if (got.length < budget || !last) c = { ...c, t: c.t + 1, x: null, k: null };
+    if (got.length < asked || !last) c = { ...c, t: c.t + 1, x: null, k: null };
     else c = { ...c, x: last.x, k: last.k };
-    budget = q.limit - changes.length;
   }
   return { changes, cursor: encodeCursor(c), hasMore: c.t < SECTIONS.length, reset };
 }
@@ -88,7 +125,7 @@ async function tombstoneSection(
   w: repo.Window,
   after: repo.After | null,
   limit: number,
-  out: Change[],
+  out: PageChange[],
 ): Promise<{ x: string; k: string }[]> {
   const rows = await repo.tombstones(tx, w, after, limit);
   const live = new Map<SyncEntity, Set<string>>();
@@ -114,7 +151,7 @@ async function moveSection(
   w: repo.Window,
   after: repo.After | null,
   limit: number,
-  out: Change[],
+  out: PageChange[],
 ): Promise<{ x: string; k: string }[]> {
   const moves = await repo.scopeMoves(tx, w, after, limit);
   const arrived = new Set<string>();

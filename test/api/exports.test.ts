@@ -214,6 +214,65 @@ describe('settlement and audit exports', () => {
   });
 });
 
+describe('waste and ECOAS exports', () => {
+  it('ecoas: the same rows as GET /api/waste/ecoas for the month; waste: the FR-07 totals', async () => {
+    const manager = await api.login(w.manager.username);
+    for (const [code, quantity] of [
+      ['P01', 1],
+      ['P02', 2],
+    ] as const) {
+      const order = await createOrder(db.owner, { branchId: w.branch.id, partnerId: w.partner.id });
+      const added = await api.request('POST', `/api/orders/${order.id}/waste`, {
+        token: manager,
+        body: { code, quantity },
+      });
+      expect(added.status).toBe(201);
+    }
+    const theirOrder = await createOrder(db.owner, { branchId: other.branch.id });
+    const theirs = await api.request('POST', `/api/orders/${theirOrder.id}/waste`, {
+      token: await api.login(other.manager.username),
+      body: { code: 'P03', quantity: 5 },
+    });
+    expect(theirs.status).toBe(201);
+    const month = seoulToday().slice(0, 7);
+
+    const created = await api.request('POST', '/api/exports', {
+      token: manager,
+      body: { type: 'ecoas', filters: { month } },
+    });
+    expect(created.status).toBe(202);
+    expect(await waitForExport(manager, created.body.id)).toMatchObject({ status: 'DONE', rowCount: 2 });
+    const exported = await download(manager, created.body.id);
+    const report = await fetch(`${api.url}/api/waste/ecoas?month=${month}&format=xlsx`, {
+      headers: { authorization: `Bearer ${manager.accessToken}` },
+    });
+    expect(report.status).toBe(200);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(await report.arrayBuffer());
+    const reportRows: unknown[][] = [];
+    wb.worksheets[0]!.eachRow((row) => reportRows.push((row.values as unknown[]).slice(1)));
+    expect(exported.rows).toEqual(reportRows);
+    expect(exported.rows.slice(1).map((r) => [r[3], r[5]])).toEqual([
+      ['P01', 1],
+      ['P02', 2],
+    ]);
+
+    const totals = await api.request('POST', '/api/exports', {
+      token: manager,
+      body: { type: 'waste', filters: { from: addDays(seoulToday(), -1), to: seoulToday(), groupBy: 'code' } },
+    });
+    expect(totals.status).toBe(202);
+    expect(await waitForExport(manager, totals.body.id)).toMatchObject({ status: 'DONE' });
+    const file = await download(manager, totals.body.id);
+    expect(file.rows).toEqual([
+      ['구분', '이름', '수량', '수거 건수', '주문 수'],
+      ['P01', '냉장고', 1, 1, 1],
+      ['P02', '세탁기', 2, 1, 1],
+      ['합계', undefined, 3, 2],
+    ]);
+  });
+});
+
 describe('refusals', () => {
   it('names the field', async () => {
     const token = await api.login(w.hq.username);
@@ -227,6 +286,9 @@ describe('refusals', () => {
       [{ type: 'audit', filters: { from: '2024-01-01', to: '2026-01-01' } }, 'filters.to'],
       [{ type: 'audit', filters: { from: '2026-01-01', to: '2026-01-02', recordId: 'x' } }, 'filters.recordId'],
       [{ type: 'orders', extra: true }, 'extra'],
+      [{ type: 'ecoas', filters: { month: '2026-13' } }, 'filters.month'],
+      [{ type: 'ecoas', filters: { month: '2026-01', format: 'csv' } }, 'filters.format'],
+      [{ type: 'waste', filters: { from: '2026-01-01', to: '2026-01-02', groupBy: 'vendor' } }, 'filters.groupBy'],
     ];
     for (const [body, field] of cases) {
       const res = await api.request('POST', '/api/exports', { token, body });
@@ -237,7 +299,7 @@ describe('refusals', () => {
     expect(bad.body.error).toMatchObject({ code: 'VALIDATION', field: 'id' });
   });
 
-  it('refuses roles without the action, and types whose report does not exist yet', async () => {
+  it('refuses roles without the action (also the action of the exported data)', async () => {
     const installer = await api.login(w.installerUser.username);
     const denied = await api.request('POST', '/api/exports', { token: installer, body: { type: 'orders' } });
     expect(denied.status).toBe(403);
@@ -251,12 +313,12 @@ describe('refusals', () => {
     });
     expect(audit.status).toBe(403);
     expect(audit.body.error.details).toEqual({ action: 'audit.read' });
-
-    for (const type of ['waste', 'ecoas']) {
-      const res = await api.request('POST', '/api/exports', { token: coordinator, body: { type } });
-      expect(res.status).toBe(422);
-      expect(res.body.error).toMatchObject({ code: 'EXPORT_TYPE_UNAVAILABLE', field: 'type' });
-    }
+    const otherPartner = await api.request('POST', '/api/exports', {
+      token: coordinator,
+      body: { type: 'waste', filters: { from: '2026-01-01', to: '2026-01-02', partnerId: other.partner.id } },
+    });
+    expect(otherPartner.status).toBe(404);
+    expect(otherPartner.body.error).toMatchObject({ code: 'NOT_FOUND', field: 'filters.partnerId' });
   });
 
   it('an export whose creator was disabled meanwhile ends FAILED with the reason; its file is 409', async () => {

@@ -356,6 +356,25 @@ describe('live push over Server-Sent Events', () => {
     again.close();
   });
 
+  it('sends heartbeats on an idle stream and forgets the stream when the client goes', async () => {
+    const beating = await startTestServer(db, { config: { notifications: { sseHeartbeatSeconds: 1 } } });
+    try {
+      const pair = await beating.login(w.hq.username);
+      const stream = await openSse(`${beating.url}/api/notifications/stream`, {
+        authorization: `Bearer ${pair.accessToken}`,
+      });
+      await stream.next('ready');
+      expect(beating.runtime.hub.size).toBe(1);
+      for (let i = 0; i < 100 && stream.comments().length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(stream.comments()).toContain(': ping');
+      stream.close();
+      for (let i = 0; i < 50 && beating.runtime.hub.size > 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(beating.runtime.hub.size).toBe(0);
+    } finally {
+      await beating.stop();
+    }
+  });
+
   it('ends the stream when the access token expires', async () => {
     const short = await startTestServer(db, { config: { accessTokenTtlSeconds: 1 } });
     try {

@@ -11,10 +11,12 @@
 // values, and the same statement without row-level security — so a slow endpoint shows whether its time is in
 // planning, execution, RLS or Node. It prints; it asserts nothing. See docs/performance.md.
 import { randomBytes } from 'node:crypto';
-import { cpus, totalmem } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
 import pg from 'pg';
 import { appRolePassword } from '../../db/migrate.js';
 import { startDatabase, withUser } from '../../db/pg/embedded.js';
+import type { Cache } from '../../server/cache/index.js';
 import { createLogger } from '../../server/logger.js';
 import { type RunningServer, startServer } from '../../server/start.js';
 import { type RecordedStatement, SqlProbe } from '../support/sql-probe.js';
@@ -268,6 +270,44 @@ class Client {
   }
 }
 
+// ---- CPU time: what a request costs, whatever else the machine is doing ----
+
+/** user + system CPU in ms of each given local process, from /proc (Linux; empty elsewhere) */
+function processCpuMs(pids: Iterable<number>): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const pid of pids) {
+    try {
+      // fields after the command name (which may hold spaces) start at state; utime and stime are 14 and 15
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(pid, (Number(fields[11]) + Number(fields[12])) * 10); // USER_HZ is 100 on Linux
+    } catch {
+      // the backend ended, or no /proc
+    }
+  }
+  return out;
+}
+
+interface CpuMark {
+  nodeMs: number;
+  pg: Map<number, number>;
+}
+
+function cpuNow(probe: SqlProbe): CpuMark {
+  const node = process.cpuUsage();
+  return { nodeMs: (node.user + node.system) / 1000, pg: processCpuMs(probe.backends) };
+}
+
+/**
+ * CPU spent between two marks. A backend the pool closed meanwhile (idle) is left out; one it opened counts
+ * from zero.
+ */
+function cpuSince(a: CpuMark, b: CpuMark): { nodeMs: number; pgMs: number } {
+  let pgMs = 0;
+  for (const [pid, ms] of b.pg) pgMs += ms - (a.pg.get(pid) ?? 0);
+  return { nodeMs: b.nodeMs - a.nodeMs, pgMs };
+}
+
 // ---- statistics ----
 
 function quantile(sorted: number[], q: number): number {
@@ -288,6 +328,8 @@ interface RunStats {
   max: number;
   mean: number;
   sqlMs?: number; // median per request of the statements' time (sequential run only)
+  /** CPU per request (sequential run only): this process (server and client) and the PostgreSQL backends */
+  cpu?: { nodeMs: number; pgMs: number };
   byRole?: Map<string, number[]>;
   statements?: number;
   bytes: number;
@@ -311,7 +353,18 @@ const f1 = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? '—
 
 // ---- runs ----
 
-async function sequential(http: Client, probe: SqlProbe, ep: Endpoint, n: number): Promise<RunStats> {
+/**
+ * With `cold`, the server's cache (FR-08 and FR-16 answers are cached) is invalidated before every request, as a
+ * write to the branch would, so each request runs its SQL; without it, answers repeat as the calls do.
+ */
+async function sequential(
+  http: Client,
+  probe: SqlProbe,
+  ep: Endpoint,
+  n: number,
+  cold: Cache | undefined,
+  offset = 0,
+): Promise<RunStats> {
   const times: number[] = [];
   const sql: number[] = [];
   const stmts: number[] = [];
@@ -319,10 +372,13 @@ async function sequential(http: Client, probe: SqlProbe, ep: Endpoint, n: number
   let firstError: string | undefined;
   let bytes = 0;
   const byRole = new Map<string, number[]>();
+  const cpu0 = cpuNow(probe);
   const t0 = performance.now();
   for (let i = 0; i < n; i++) {
+    await cold?.invalidate(['*']);
     probe.reset();
-    const call = ep.call(i);
+    // the run with the cache repeats 20 calls, as users reopening the same screens would
+    const call = ep.call(cold ? i + offset : offset + (i % 20));
     const r = await http.get(call);
     times.push(r.ms);
     const role = roleOf.get(call.user) ?? '?';
@@ -335,8 +391,11 @@ async function sequential(http: Client, probe: SqlProbe, ep: Endpoint, n: number
       firstError ??= `${r.status} ${r.body.slice(0, 200)}`;
     }
   }
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = cpuSince(cpu0, cpuNow(probe));
   const sortedSql = [...sql].sort((a, b) => a - b);
   return stats(times, {
+    cpu: { nodeMs: cpu.nodeMs / n, pgMs: cpu.pgMs / n },
     errors,
     firstError,
     byRole,
@@ -346,11 +405,17 @@ async function sequential(http: Client, probe: SqlProbe, ep: Endpoint, n: number
       0.5,
     ),
     bytes: bytes / n,
-    seconds: (performance.now() - t0) / 1000,
+    seconds,
   });
 }
 
-async function concurrent(http: Client, ep: Endpoint, n: number, inFlight: number): Promise<RunStats> {
+async function concurrent(
+  http: Client,
+  ep: Endpoint,
+  n: number,
+  inFlight: number,
+  cold: Cache | undefined,
+): Promise<RunStats> {
   const times: number[] = [];
   let errors = 0;
   let firstError: string | undefined;
@@ -359,6 +424,7 @@ async function concurrent(http: Client, ep: Endpoint, n: number, inFlight: numbe
   const t0 = performance.now();
   const worker = async () => {
     for (let i = next++; i < n; i = next++) {
+      await cold?.invalidate(['*']);
       // offset so the concurrent run does not replay the sequential run's exact order
       const r = await http.get(ep.call(i + 1000));
       times.push(r.ms);
@@ -445,15 +511,26 @@ async function main() {
   const db = await startDatabase();
   let server: RunningServer | undefined;
   try {
-    const ds = await ensureDataset(db.url, opts, { fresh: opts.fresh, log });
-    server = await startServer({
-      ownerUrl: ds.url,
-      appUrl: withUser(ds.url, 'dispatch_app', appRolePassword()),
-      port: 0,
-      host: '127.0.0.1',
-      logger: createLogger('silent'),
-      config: { jwtSecret: randomBytes(32).toString('base64url'), accessTokenTtlSeconds: 3600 },
-    });
+    const start = (url: string) =>
+      startServer({
+        ownerUrl: url,
+        appUrl: withUser(url, 'dispatch_app', appRolePassword()),
+        port: 0,
+        host: '127.0.0.1',
+        logger: createLogger('silent'),
+        config: { jwtSecret: randomBytes(32).toString('base64url'), accessTokenTtlSeconds: 3600 },
+      });
+    let ds = await ensureDataset(db.url, opts, { fresh: opts.fresh, log });
+    try {
+      // new migrations apply to the kept data set (that is how a fix's migration gets measured) ...
+      server = await start(ds.url);
+    } catch (err) {
+      // ... unless one sorts before a migration the data set already has (node-pg-migrate checks the order)
+      if (!/is preceding already run migration/.test(String(err))) throw err;
+      log(`the data set's migrations do not precede the current ones (${(err as Error).message}): loading it again`);
+      ds = await ensureDataset(db.url, opts, { fresh: true, log });
+      server = await start(ds.url);
+    }
     const probe = new SqlProbe();
     probe.attach(server.pool);
     const w = await readWorld(ds);
@@ -470,10 +547,13 @@ async function main() {
     );
     console.log(`all-visible: ${describeVisibility(await visibility(ds.url))}`);
     console.log(
-      `runs: ${opts.warmup} warm-up, ${opts.requests} sequential, ${opts.requests} with ${opts.concurrency} in flight\n`,
+      `runs: ${opts.warmup} warm-up, ${opts.requests} sequential and ${opts.requests} with ${opts.concurrency} in ` +
+        `flight with the cache invalidated before each request, ${opts.requests} sequential repeating 20 calls ` +
+        'with the cache as it comes\n',
     );
 
-    const results: { ep: Endpoint; seq: RunStats; conc: RunStats }[] = [];
+    const cache = server.app.locals.cache as Cache;
+    const results: Result[] = [];
     for (const ep of endpoints(w)) {
       if (opts.only && !opts.only.includes(ep.id)) continue;
       const users = new Set<string>();
@@ -487,8 +567,14 @@ async function main() {
         continue;
       }
       for (let i = 0; i < opts.warmup; i++) await http.get(ep.call(i + 5000));
-      const seq = await sequential(http, probe, ep, opts.requests);
-      const conc = await concurrent(http, ep, opts.requests, opts.concurrency);
+      const load0 = loadavg()[0]!;
+      const seq = await sequential(http, probe, ep, opts.requests, cache);
+      const conc = await concurrent(http, ep, opts.requests, opts.concurrency, cache);
+      const before = cache.stats();
+      const warm = await sequential(http, probe, ep, opts.requests, undefined, 2000);
+      const after = cache.stats();
+      const hits = after.hits - before.hits;
+      const load1 = loadavg()[0]!;
       const plans: ExplainedRequest[] = [];
       // the first request of each role (the calls cycle through them)
       const seen = new Set<string>();
@@ -497,12 +583,13 @@ async function main() {
         const role = roleOf.get(call.user) ?? '?';
         if (seen.has(role)) continue;
         seen.add(role);
+        await cache.invalidate(['*']);
         probe.record();
         await http.get(call);
         plans.push({ call, role, statements: await explainRequest(server, ds.url, probe.stopRecording()) });
       }
-      results.push({ ep, seq, conc });
-      printEndpoint(ep, seq, conc, plans);
+      results.push({ ep, seq, conc, warm, hits, load: [load0, load1] });
+      printEndpoint(ep, seq, conc, warm, hits, [load0, load1], plans);
     }
     printSummary(results);
   } finally {
@@ -511,20 +598,46 @@ async function main() {
   }
 }
 
-function printEndpoint(ep: Endpoint, seq: RunStats, conc: RunStats, plans: ExplainedRequest[]) {
-  console.log(`${ep.id} ${ep.title} — target ${ep.targetMs} ms`);
+interface Result {
+  ep: Endpoint;
+  seq: RunStats;
+  conc: RunStats;
+  warm: RunStats;
+  hits: number;
+  load: [number, number];
+}
+
+function printEndpoint(
+  ep: Endpoint,
+  seq: RunStats,
+  conc: RunStats,
+  warm: RunStats,
+  hits: number,
+  load: [number, number],
+  plans: ExplainedRequest[],
+) {
+  console.log(
+    `${ep.id} ${ep.title} — target ${ep.targetMs} ms (load average ${load[0].toFixed(1)} → ${load[1].toFixed(1)})`,
+  );
   const row = (label: string, s: RunStats) =>
     `  ${label.padEnd(14)} p50 ${f1(s.p50).padStart(7)}  p95 ${f1(s.p95).padStart(7)}  p99 ${f1(s.p99).padStart(7)}` +
     `  max ${f1(s.max).padStart(7)} ms  p95/target ${(s.p95 / ep.targetMs).toFixed(2)}` +
     `  ${(s.n / s.seconds).toFixed(0)} req/s, ${(s.bytes / 1024).toFixed(1)} KiB` +
     (s.errors ? `  ERRORS ${s.errors}: ${s.firstError}` : '');
   console.log(row('sequential', seq));
-  console.log(row(`concurrent`, conc));
+  console.log(row('concurrent', conc));
+  console.log(`${row('20 repeated', warm)}  (${hits} of ${warm.n} answered by the cache)`);
   const roles = [...(seq.byRole ?? [])].map(([role, t]) => {
     const s = [...t].sort((a, b) => a - b);
     return `${role} p50 ${f1(quantile(s, 0.5))} p95 ${f1(quantile(s, 0.95))} (${s.length})`;
   });
   console.log(`  sequential by role: ${roles.join(' · ')}`);
+  if (seq.cpu) {
+    console.log(
+      `  CPU per request (sequential): ${f1(seq.cpu.pgMs)} ms PostgreSQL + ${f1(seq.cpu.nodeMs)} ms Node (server ` +
+        'and this client) — what the request costs whatever else the machine runs',
+    );
+  }
   console.log(
     `  per request (sequential, median): ${f1(seq.sqlMs)} ms in ${seq.statements} SQL round trips ` +
       `(node-pg's view), ${f1(seq.p50 - (seq.sqlMs ?? 0))} ms outside SQL (HTTP, auth, Node, JSON)`,
@@ -551,15 +664,19 @@ function printStatement(p: StatementReport) {
   if (p.genericOwner.shape !== p.genericApp.shape) console.log(`        shape: ${p.genericOwner.shape}`);
 }
 
-function printSummary(results: { ep: Endpoint; seq: RunStats; conc: RunStats }[]) {
-  console.log('summary (ms; met = sequential p95 within the target)');
-  console.log('| FR | target | seq p50 | seq p95 | seq p99 | conc p50 | conc p95 | conc p99 | p95/target | met |');
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | :---: |');
-  for (const { ep, seq, conc } of results) {
+function printSummary(results: Result[]) {
+  console.log('summary (ms; cache invalidated before each request; met = sequential p95 within the target)');
+  console.log(
+    '| FR | target | seq p50 | seq p95 | seq p99 | conc p50 | conc p95 | conc p99 | p95/target | met | 20 repeated p50 / p95 | CPU PG + Node | load |',
+  );
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | :---: | ---: | ---: | ---: |');
+  for (const { ep, seq, conc, warm, load } of results) {
     console.log(
       `| ${ep.id} | ${ep.targetMs} | ${f1(seq.p50)} | ${f1(seq.p95)} | ${f1(seq.p99)} | ${f1(conc.p50)} | ` +
         `${f1(conc.p95)} | ${f1(conc.p99)} | ${(seq.p95 / ep.targetMs).toFixed(2)} | ` +
-        `${seq.errors ? 'errors' : seq.p95 <= ep.targetMs ? 'yes' : 'no'} |`,
+        `${seq.errors || conc.errors ? 'errors' : seq.p95 <= ep.targetMs ? 'yes' : 'no'} | ` +
+        `${f1(warm.p50)} / ${f1(warm.p95)} | ${f1(seq.cpu?.pgMs)} + ${f1(seq.cpu?.nodeMs)} | ` +
+        `${load[0].toFixed(1)}–${load[1].toFixed(1)} |`,
     );
   }
 }

@@ -26,6 +26,7 @@ const columns: OrderColumnKey[] = [
   'items',
   'remarks',
 ];
+const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 const out = await writeOrdersXlsx({
   rows,
@@ -36,12 +37,14 @@ const out = await writeOrdersXlsx({
   sheetName: '주문',
 });
 const ms = performance.now() - t0;
+const cpu = process.cpuUsage(cpu0);
 const bytes = statSync(path).size;
 rmSync(dir, { recursive: true, force: true });
 console.log(
   JSON.stringify({
     rows: out.rows,
     ms,
+    cpuMs: (cpu.user + cpu.system) / 1000,
     bytes,
     baseRssMB: baseRss / 2 ** 20,
     peakRssMB: process.resourceUsage().maxRSS / 1024,

@@ -18,6 +18,7 @@ let branchId: string;
 let token: string;
 const DAY = addDays(seoulToday(), 24);
 const created: Array<{ id: string; orderNo: string }> = [];
+let splitOrder: { id: string; orderNo: string };
 
 const q = async <T = Record<string, unknown>>(sql: string, params: unknown[] = []) =>
   (await w.db.owner.query(sql, params)).rows as T[];
@@ -59,6 +60,19 @@ beforeAll(async () => {
     expect(res.status).toBe(201);
     created.push({ id: res.body.id, orderNo: res.body.orderNo });
   }
+  const twoUnits = await w.server.request('POST', '/api/orders', {
+    token,
+    body: {
+      orderNo: `E2E-${Date.now().toString(36).toUpperCase()}-S`,
+      customerName: '분할고객',
+      address: { line1: '테헤란로 99', city: '서울 강남구' },
+      branchId,
+      appointmentDate: addDays(DAY, 3),
+      lines: [{ itemCode: 'AC-2000', itemName: '벽걸이 에어컨', quantity: 2 }],
+    },
+  });
+  expect(twoUnits.status).toBe(201);
+  splitOrder = { id: twoUnits.body.id, orderNo: twoUnits.body.orderNo };
 }, 240_000);
 
 afterAll(async () => {
@@ -398,6 +412,7 @@ describe('branch client', () => {
     });
     await page.waitForSelector('.toast >> text=셀을 붙여넣었습니다');
     await page.waitForSelector('.toast.error >> text=붙여넣지 못한 셀 1개');
+    expect(await page.textContent('.toast.error')).toContain('연락처: 전화번호 형식이 아닙니다');
     await expect
       .poll(
         async () =>
@@ -412,6 +427,97 @@ describe('branch client', () => {
       .toEqual({ n: '김붙임', p: '010-4444-0001' });
     await page.fill('[data-testid=filter-orderNo]', '');
     await page.fill('[data-testid=filter-customerName]', '');
+  });
+
+  it('records serials, a waste pick-up and a split, and uses the head office exports, ECOAS and notifications', async () => {
+    // serials and waste pick-up on an assigned order, from its detail
+    const target = created[5]!;
+    await page.fill('[data-testid=filter-orderNo]', target.orderNo);
+    await expect.poll(() => page.locator('.rdg-row:not(.rdg-summary-row)').count()).toBe(1);
+    await page.dblclick('.rdg-row:not(.rdg-summary-row) [aria-colindex="3"]');
+    await page.waitForSelector('[data-testid=order-detail]');
+    await page.click('[data-testid=order-detail] button:has-text("시리얼 입력")');
+    await page.fill('[data-testid=order-detail] textarea', 'SN-E2E-0001');
+    await page.click('[data-testid=order-detail] form button[type=submit]');
+    await page.waitForSelector('[data-testid=order-detail] .chip >> text=SN-E2E-0001', { timeout: 30_000 });
+    expect(
+      await count("SELECT count(*) AS n FROM serial_numbers WHERE serial = 'SN-E2E-0001' AND order_id = $1", [
+        target.id,
+      ]),
+    ).toBe(1);
+    await page.click('[data-testid=order-detail] button:has-text("폐가전 입력")');
+    await page.click('[data-testid=order-detail] form button[type=submit]');
+    await expect
+      .poll(() => count('SELECT count(*) AS n FROM waste_pickups WHERE order_id = $1', [target.id]), {
+        timeout: 30_000,
+      })
+      .toBe(1);
+    await page.click('[data-testid=order-detail] button[aria-label="닫기"]');
+    // split one of two units off into a child order
+    await page.fill('[data-testid=filter-orderNo]', splitOrder.orderNo);
+    await expect.poll(() => page.locator('.rdg-row:not(.rdg-summary-row)').count()).toBe(1);
+    await page.dblclick('.rdg-row:not(.rdg-summary-row) [aria-colindex="3"]');
+    await page.click('[data-testid=order-detail] button:has-text("주문 분할")');
+    await page.fill('[data-testid=order-detail] form input[type=number]', '1');
+    await page.click('[data-testid=order-detail] form button[type=submit]');
+    await expect
+      .poll(() => count('SELECT count(*) AS n FROM split_orders WHERE parent_order_id = $1', [splitOrder.id]), {
+        timeout: 30_000,
+      })
+      .toBe(1);
+    await page.waitForSelector('[data-testid=order-detail] form', { state: 'detached', timeout: 30_000 });
+    await page.waitForSelector('[data-testid=order-detail] li >> text=분할 주문', { timeout: 30_000 });
+    await shot(page, '12b-detail-split');
+    await page.click('[data-testid=order-detail] button[aria-label="닫기"]');
+    await page.fill('[data-testid=filter-orderNo]', '');
+    // ECOAS report of this month, from the waste screen
+    await page.click('[data-testid=nav-waste]');
+    const ecoas = page.waitForEvent('download');
+    await page.click('button:has-text("xlsx")');
+    const ecoasFile = join(w.downloads, 'ecoas.xlsx');
+    await (await ecoas).saveAs(ecoasFile);
+    const ewb = new ExcelJS.Workbook();
+    await ewb.xlsx.load(readFileSync(ecoasFile) as never);
+    expect(ewb.worksheets[0]!.rowCount).toBeGreaterThan(1);
+    // a head-office export of the orders, built in the background, then downloaded
+    await page.click('[data-testid=nav-exports]');
+    await page.click('[data-testid=export-create]');
+    await expect
+      .poll(
+        async () => {
+          await page.click('button:has-text("새로고침")');
+          return page.locator('button:has-text("내려받기")').count();
+        },
+        { timeout: 60_000 },
+      )
+      .toBeGreaterThan(0);
+    const exported = page.waitForEvent('download');
+    await page.locator('button:has-text("내려받기")').first().click();
+    const exportFile = join(w.downloads, 'hq-export.xlsx');
+    await (await exported).saveAs(exportFile);
+    const xwb = new ExcelJS.Workbook();
+    await xwb.xlsx.load(readFileSync(exportFile) as never);
+    expect(xwb.worksheets[0]!.rowCount).toBeGreaterThan(1);
+    await shot(page, '18b-exports-done');
+    // notifications: mark one read at the head office
+    await page.click('[data-testid=nav-notifications]');
+    const unread = page.locator('.notifications li.unread').first();
+    await unread.waitFor();
+    const before = await count(
+      "SELECT count(*) AS n FROM notifications n JOIN users u ON u.id = n.user_id WHERE u.username = 'mgr.seoul' AND n.status = 'UNREAD'",
+    );
+    await unread.locator('button:has-text("읽음")').click();
+    await expect
+      .poll(
+        () =>
+          count(
+            "SELECT count(*) AS n FROM notifications n JOIN users u ON u.id = n.user_id WHERE u.username = 'mgr.seoul' AND n.status = 'UNREAD'",
+          ),
+        {
+          timeout: 30_000,
+        },
+      )
+      .toBe(before - 1);
   });
 
   it('locks a settlement week at the head office', async () => {

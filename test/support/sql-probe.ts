@@ -17,9 +17,19 @@ export class SqlProbe {
   totalMs = 0;
   private recording: RecordedStatement[] | null = null;
 
+  /** PostgreSQL backend process ids of the pool's connections (the database runs on this machine). */
+  readonly backends = new Set<number>();
+
   /** Instruments every client the pool opens from now on (the server's pool opens them lazily). */
   attach(pool: pg.Pool): void {
-    pool.on('connect', (client) => this.wrap(client));
+    pool.on('connect', (client) => {
+      // queued before the caller's first statement; not timed or recorded
+      client
+        .query('SELECT pg_backend_pid() AS pid')
+        .then((r) => this.backends.add(r.rows[0].pid))
+        .catch(() => {});
+      this.wrap(client);
+    });
   }
 
   reset(): void {

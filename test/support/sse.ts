@@ -14,6 +14,8 @@ export interface SseConnection {
   /** the body when the server answered with something other than a stream (an error) */
   errorBody?: unknown;
   events: SseEvent[];
+  /** comment lines received (": ping" heartbeats) */
+  comments(): string[];
   /** resolves with the next event named `event` not yet taken; rejects after `timeoutMs` */
   next(event: string, timeoutMs?: number): Promise<SseEvent>;
   /** true once the server ended the stream */
@@ -25,6 +27,7 @@ export async function openSse(url: string, headers: Record<string, string> = {})
   const ac = new AbortController();
   const res = await fetch(url, { headers: { accept: 'text/event-stream', ...headers }, signal: ac.signal });
   const events: SseEvent[] = [];
+  const comments: string[] = [];
   const taken = new Set<SseEvent>();
   const waiters: (() => void)[] = [];
   let done = false;
@@ -57,6 +60,7 @@ export async function openSse(url: string, headers: Record<string, string> = {})
       }
     },
     ended: () => done,
+    comments: () => comments,
     close() {
       ac.abort();
     },
@@ -88,7 +92,10 @@ export async function openSse(url: string, headers: Record<string, string> = {})
           const e: SseEvent = { event: 'message', data: undefined };
           const data: string[] = [];
           for (const line of block.split('\n')) {
-            if (line.startsWith(':')) continue;
+            if (line.startsWith(':')) {
+              comments.push(line);
+              continue;
+            }
             const i = line.indexOf(':');
             const field = i < 0 ? line : line.slice(0, i);
             const val = i < 0 ? '' : line.slice(i + 1).replace(/^ /, '');

@@ -127,9 +127,10 @@ describe('push', () => {
     const c = await client('lost', proxy.url);
     await syncUntil(c, () => c.store.getOrder(o.id) !== null, 'the order');
     c.store.localOrderOp({ kind: 'order.update', orderId: o.id, payload: { remarks: '한 번만' } });
-    proxy.cutResponses('POST /api/sync/push');
+    // the answer is lost twice: the client's immediate retry on a dropped connection meets the same fate
+    proxy.cutResponses('POST /api/sync/push', 2);
     await c.engine.syncNow();
-    expect(proxy.cutsDone).toBe(1);
+    expect(proxy.cutsDone).toBe(2);
     expect(c.engine.state()).toMatchObject({ status: 'offline', pending: 1 });
     // the head office did apply it
     expect(await serverOrder(o.id)).toMatchObject({ remarks: '한 번만', version: 2 });
@@ -142,7 +143,7 @@ describe('push', () => {
       "SELECT status, retry_count FROM offline_sync_queue WHERE entity_id = $1 AND op_kind = 'order.update'",
       [o.id],
     );
-    expect(rows).toEqual([{ status: 'SYNCED', retry_count: 1 }]);
+    expect(rows).toEqual([{ status: 'SYNCED', retry_count: 2 }]);
     const audit = await db.owner.query(
       "SELECT count(*)::int AS n FROM audit_logs WHERE record_id = $1 AND action = 'UPDATE'",
       [o.id],
@@ -214,6 +215,27 @@ describe('push', () => {
       },
     });
     expect(res.body.results[0]).toMatchObject({ status: 'FAILED', error: { field: 'entity' } });
+  });
+
+  it("another user's op id is refused naming opId and changes nothing", async () => {
+    const o = await makeOrder(db.owner, { branchId: world.branch.id });
+    const opId = '01930000-0000-7000-8000-00000000c001';
+    const op = { opId, entity: 'orders', entityId: o.id, kind: 'order.update', expectedVersion: 1 };
+    const manager = await server.login(world.manager.username);
+    const first = await server.request('POST', '/api/sync/push', {
+      token: manager,
+      body: { clientId: 'a', ops: [{ ...op, payload: { remarks: '먼저' } }] },
+    });
+    expect(first.body.results[0].status).toBe('SYNCED');
+    const hq = await server.login(world.hq.username);
+    for (const attempt of [0, 1]) {
+      const again = await server.request('POST', '/api/sync/push', {
+        token: hq,
+        body: { clientId: 'b', ops: [{ ...op, expectedVersion: 2, attempt, payload: { remarks: '가로채기' } }] },
+      });
+      expect(again.body.results[0]).toMatchObject({ status: 'FAILED', error: { code: 'DUPLICATE_OP', field: 'opId' } });
+    }
+    expect(await serverOrder(o.id)).toMatchObject({ remarks: '먼저', version: 2 });
   });
 
   it('HQ and the branch manager see ops per user and status; an installer may not', async () => {

@@ -210,6 +210,17 @@ describe('vendor sheet import through the services', () => {
 describe('renderer stores over the browser shell', () => {
   beforeAll(() => useBridge(httpApi));
 
+  it('import presets: saved per vendor and offered again', async () => {
+    const mapping = { orderNo: '주문번호', customerName: '성명' };
+    expect((await httpApi['excel:savePreset']({ vendor: '삼성전자', mapping })).ok).toBe(true);
+    const presets = await httpApi['excel:presets']({});
+    expect(presets.ok && presets.value.map((p) => [p.vendor, p.mapping])).toEqual([['삼성전자', mapping]]);
+    // the next preview for that vendor starts from the preset, not from a guess
+    const file = await sheet([['P-1', '고객', '주소', '서울', 'AC-1', '에어컨', 1]]);
+    const preview = await httpApi['excel:importPreview']({ file, vendor: '삼성전자' });
+    expect(preview.ok && preview.value.mapping).toEqual(mapping);
+  });
+
   it('session: logs in and out', async () => {
     expect(await useSession.getState().login(server.url, manager.username, 'nope nope')).toBe(false);
     expect(useSession.getState().error?.field).toBe('password');
@@ -282,5 +293,22 @@ describe('offline import', () => {
     const state = await httpApi['sync:state']({});
     expect(state.ok && state.value.pending).toBeGreaterThanOrEqual(1);
     expect((await db.owner.query("SELECT 1 FROM orders WHERE order_no = 'IMP-OFF-1'")).rowCount).toBe(0);
+  });
+
+  it('signs in offline against the verifier of the last online sign-in, and refuses a wrong password', async () => {
+    const wrong = await httpApi['auth:login']({
+      serverUrl: server.url,
+      username: manager.username,
+      password: 'not it',
+    });
+    expect(wrong.ok).toBe(false);
+    const r = await httpApi['auth:login']({
+      serverUrl: server.url,
+      username: manager.username,
+      password: manager.password,
+    });
+    expect(r.ok && r.value.offline).toBe(true);
+    const list = await httpApi['orders:list']({});
+    expect(list.ok && list.value.some((o) => o.orderNo === 'IMP-OFF-1')).toBe(true);
   });
 });

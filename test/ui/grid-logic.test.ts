@@ -32,10 +32,11 @@ describe('TSV clipboard (Excel)', () => {
 describe('cell edits', () => {
   const row = orderRow(1, { address: { line1: '도로 1', line2: '2층', city: '서울 강남구', postal: '06236' } });
   it('validates with the domain schema and names the problem', () => {
-    expect(cellPatch(row, 'customerName', '  ')).toMatchObject({ ok: false });
-    expect(cellPatch(row, 'customerPhone', 'abc')).toMatchObject({ ok: false });
-    expect(cellPatch(row, 'promisedDate', '2026-13-40')).toMatchObject({ ok: false });
-    expect(cellPatch(row, 'status', '배정')).toEqual({ ok: false, message: 'read-only' });
+    expect(cellPatch(row, 'customerName', '  ')).toMatchObject({ ok: false, problem: 'required' });
+    expect(cellPatch(row, 'customerPhone', 'abc')).toMatchObject({ ok: false, problem: 'phone' });
+    expect(cellPatch(row, 'promisedDate', '2026-13-40')).toMatchObject({ ok: false, problem: 'date' });
+    expect(cellPatch(row, 'customerName', 'x'.repeat(121))).toMatchObject({ ok: false, problem: 'tooLong', max: 120 });
+    expect(cellPatch(row, 'status', '배정')).toMatchObject({ ok: false, problem: 'readOnly' });
   });
   it('clears optional fields with an empty cell and keeps the rest of the address', () => {
     expect(cellPatch(row, 'customerPhone', '')).toEqual({ ok: true, patch: { customerPhone: null } });

@@ -68,6 +68,21 @@ describe('order view', () => {
     expect(engine.apply(spec).at(-1)!.customerName).toBe('하하');
   });
 
+  it('gives the same answers while typing on, backspacing and switching filters as a fresh engine does', () => {
+    const engine = createOrderViewEngine();
+    engine.setRows(rows);
+    const steps = [
+      { filters: { customerName: '김' } },
+      { filters: { customerName: '김철' } },
+      { filters: { customerName: '김철', city: '서울' } },
+      { filters: { customerName: '김' } },
+      { filters: { customerName: '김' }, statuses: ['배정' as const] },
+      { filters: { customerName: '' } },
+      { sort: [{ key: 'orderNo' as const, direction: 'DESC' as const }], filters: { customerName: '김' } },
+    ];
+    for (const step of steps) expect(nos(engine.apply(step))).toEqual(nos(applyOrderView(rows, step)));
+  });
+
   it('shows a time window in Korean time and the street without the city', () => {
     const r = orderRow(9, {
       appointmentTimeWindow: { start: '2026-11-26T00:00:00Z', end: '2026-11-26T03:00:00Z' },
@@ -76,5 +91,6 @@ describe('order view', () => {
     expect(cellText(r, 'timeWindow')).toBe('09:00–12:00');
     expect(cellText(r, 'address')).toBe('테헤란로 1 101호');
     expect(cellText(r, 'city')).toBe('서울 강남구');
+    expect(cellText({ ...r, updatedAt: '2026-11-26T15:04:00.000Z' }, 'updatedAt')).toBe('2026-11-27 00:04');
   });
 });
