@@ -116,7 +116,8 @@ describe.skipIf(!redisUrl)('redis cache across instances', () => {
     const q = (v: string) =>
       query(async () => {
         loads++;
-        await sleep(80);
+        // long enough that the other instance asks while this load runs, even on a loaded machine
+        await sleep(400);
         return v;
       });
     const answers = await Promise.all([
