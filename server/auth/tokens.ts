@@ -59,6 +59,7 @@ export class AccessTokens {
         branchId: typeof payload.br === 'string' ? payload.br : null,
         partnerId: typeof payload.pt === 'string' ? payload.pt : null,
         locale: isLocale(payload.loc) ? payload.loc : 'ko',
+        ...(typeof payload.iat === 'number' ? { issuedAt: payload.iat } : {}),
       };
     } catch (e) {
       if (e instanceof errors.JWTExpired) throw new UnauthorizedError('TOKEN_EXPIRED', 'errors.tokenExpired');

@@ -12,6 +12,8 @@ export interface RequestContext {
   role: Role;
   branchId: string | null;
   partnerId: string | null;
+  /** when the caller's access token was issued (seconds): a token older than a password reset is refused */
+  issuedAt?: number;
 }
 
 /**
@@ -77,11 +79,15 @@ export function withRequestTransaction<T>(pool: pg.Pool, ctx: RequestContext, fn
   return inTransaction(
     pool,
     (tx) =>
-      tx.query(
-        `SELECT set_config('app.user_id', $1, true), set_config('app.role', $2, true),
-                set_config('app.branch_id', $3, true), set_config('app.partner_id', $4, true)`,
-        [ctx.userId, ctx.role, ctx.branchId ?? '', ctx.partnerId ?? ''],
-      ),
+      // sets the context and checks, in the same round trip, that the user is still active in that role,
+      // branch and partner (migration 0046); a stale token fails with DS401 → 401 SESSION_REVOKED
+      tx.query('SELECT app_enter_request($1, $2, $3, $4, $5)', [
+        ctx.userId,
+        ctx.role,
+        ctx.branchId ?? '',
+        ctx.partnerId ?? '',
+        ctx.issuedAt ?? null,
+      ]),
     fn,
   );
 }

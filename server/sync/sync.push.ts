@@ -23,7 +23,7 @@ import { authorize } from '../auth/authorize.js';
 import { toAppError } from '../db/errors.js';
 import { type Tx, withRequestTransaction } from '../db/transaction.js';
 import type { Actor } from '../http/context.js';
-import { AppError, toErrorBody, VersionConflictError } from '../http/errors.js';
+import { AppError, toErrorBody, UnauthorizedError, VersionConflictError } from '../http/errors.js';
 import { parse } from '../http/validate.js';
 import type { Locale } from '../i18n/index.js';
 import type { Logger } from '../logger.js';
@@ -191,6 +191,8 @@ async function answerOp(deps: PushDeps, actor: Actor, clientId: string, op: Push
         return failed(op.opId, { code: 'DUPLICATE_OP', field: 'opId', message: 'this opId was already used' });
       }
       const err = toAppError(e);
+      // a revoked session (user deactivated, role or branch changed) is the request's fault, not the op's
+      if (err instanceof UnauthorizedError) throw err;
       if (isTransient(err) || (isRetryable(err) && attempt < 5)) {
         if (isTransient(err)) throw err;
         continue;
@@ -239,6 +241,11 @@ export async function pushOps(deps: PushDeps, actor: Actor, body: unknown, local
     } catch (e) {
       if (isTransient(e)) {
         if (results.length === 0) throw new SyncUnavailableError(e);
+        return { results };
+      }
+      // 401: the ops not yet answered stay in the client's outbox until its user signs in again
+      if (e instanceof UnauthorizedError) {
+        if (results.length === 0) throw e;
         return { results };
       }
       deps.logger?.error({ err: e, kind: op.kind }, 'sync op failed unexpectedly');

@@ -258,6 +258,85 @@ describe('tokens', () => {
   });
 });
 
+describe('a signed-in session follows the account as head office changes it', () => {
+  // The access token lives 15 minutes; these changes must take effect on the very next request.
+  const get = (token: { accessToken: string }) => api.request('GET', '/api/orders?limit=1', { token });
+
+  it('deactivating a user ends their session at once, and their pushed ops are not touched', async () => {
+    const u = await createUser(db.owner, { role: 'BRANCH_MANAGER', branchId: w.branch.id });
+    const pair = await api.login(u.username);
+    expect((await get(pair)).status).toBe(200);
+    const hq = await api.login(w.hq.username);
+    const user = await api.request('GET', `/api/admin/users/${u.id}`, { token: hq });
+    const off = await api.request('POST', `/api/admin/users/${u.id}/deactivate`, {
+      token: hq,
+      body: { version: user.body.version },
+    });
+    expect(off.status).toBe(200);
+
+    const after = await get(pair);
+    expect(after.status).toBe(401);
+    expect(after.body.error.code).toBe('SESSION_REVOKED');
+    expect(after.body.error.message).toBe('계정 또는 권한이 변경되었습니다. 다시 로그인하세요.');
+
+    const opId = '0193a000-0000-7000-8000-00000000aa01';
+    const push = await api.request('POST', '/api/sync/push', {
+      token: pair,
+      body: {
+        clientId: 'revoked-client',
+        ops: [
+          {
+            opId,
+            entity: 'orders',
+            entityId: '0193a000-0000-7000-8000-00000000aa02',
+            kind: 'order.update',
+            payload: { remarks: 'x' },
+            expectedVersion: 1,
+          },
+        ],
+      },
+    });
+    expect(push.status).toBe(401);
+    const recorded = await db.owner.query('SELECT 1 FROM offline_sync_queue WHERE op_id = $1', [opId]);
+    expect(recorded.rowCount).toBe(0);
+  });
+
+  it('moving a user to another branch or taking the role away ends the old session', async () => {
+    const other = await createWorld(db.owner);
+    const moved = await createUser(db.owner, { role: 'BRANCH_MANAGER', branchId: w.branch.id });
+    const movedPair = await api.login(moved.username);
+    await db.owner.query('UPDATE users SET branch_id = $2 WHERE id = $1', [moved.id, other.branch.id]);
+    expect((await get(movedPair)).body.error?.code).toBe('SESSION_REVOKED');
+    // signing in again gives a session of the new branch
+    const again = await api.login(moved.username);
+    expect(again.user.branchId).toBe(other.branch.id);
+    expect((await get(again)).status).toBe(200);
+
+    const demoted = await createUser(db.owner, { role: 'BRANCH_MANAGER', branchId: w.branch.id });
+    const demotedPair = await api.login(demoted.username);
+    await db.owner.query(`UPDATE user_roles SET role_code = 'INSTALLER' WHERE user_id = $1`, [demoted.id]);
+    expect((await get(demotedPair)).body.error?.code).toBe('SESSION_REVOKED');
+  });
+
+  it('a password reset by head office ends the sessions signed in before it', async () => {
+    const u = await createUser(db.owner, { role: 'BRANCH_MANAGER', branchId: w.branch.id });
+    const before = await api.login(u.username);
+    // token times have whole seconds: the reset must fall in a later second than the sign-in
+    await new Promise((r) => setTimeout(r, 1100));
+    const hq = await api.login(w.hq.username);
+    const reset = await api.request('POST', `/api/admin/users/${u.id}/password`, {
+      token: hq,
+      body: { password: 'reset by head office 1' },
+    });
+    expect(reset.status).toBe(200);
+    expect((await get(before)).body.error?.code).toBe('SESSION_REVOKED');
+    const after = await api.login(u.username, 'reset by head office 1');
+    expect((await get(after)).status).toBe(200);
+    // other users are not affected
+    expect((await get(hq)).status).toBe(200);
+  });
+});
+
 describe('password change', () => {
   it('checks the current password, stores the new one, ends the other sessions, and is audited', async () => {
     const u = await createUser(db.owner, { role: 'BRANCH_MANAGER', branchId: w.branch.id });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -5,6 +6,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { QUEUES } from '../../server/jobs/job-queue.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { addDays, auditRows, createOrder, createWorld, mondayOf, seoulToday, type World } from '../support/fixtures.js';
 import { startTestServer, type TestServer } from '../support/server.js';
@@ -321,16 +323,26 @@ describe('refusals', () => {
     expect(otherPartner.body.error).toMatchObject({ code: 'NOT_FOUND', field: 'filters.partnerId' });
   });
 
-  it('an export whose creator was disabled meanwhile ends FAILED with the reason; its file is 409', async () => {
+  it('an export queued before its creator was disabled ends FAILED with the reason; its file is 409', async () => {
     const token = await api.login(other.manager.username);
+    const hq = await api.login(w.hq.username);
     await db.owner.query('UPDATE users SET is_active = false WHERE id = $1', [other.manager.id]);
     try {
-      const created = await api.request('POST', '/api/exports', { token, body: { type: 'orders' } });
-      expect(created.status).toBe(202);
-      const failed = await waitForExport(token, created.body.id);
+      // the disabled user's session ends at once: no new export
+      const refused = await api.request('POST', '/api/exports', { token, body: { type: 'orders' } });
+      expect(refused.status).toBe(401);
+      expect(refused.body.error.code).toBe('SESSION_REVOKED');
+      // one queued while the account was still active is built after it was disabled: the job refuses it
+      const id = randomUUID();
+      await db.owner.query(`INSERT INTO exports(id, type, filters, created_by) VALUES ($1, 'orders', '{}', $2)`, [
+        id,
+        other.manager.id,
+      ]);
+      await api.runtime.jobs.send(QUEUES.exportBuild, { exportId: id });
+      const failed = await waitForExport(hq, id);
       expect(failed).toMatchObject({ status: 'FAILED', fileUrl: null });
       expect(failed.lastError).toBe('이 내보내기를 요청한 계정이 사용 중지되었습니다.');
-      const file = await api.request('GET', `/api/exports/${created.body.id}/file`, { token });
+      const file = await api.request('GET', `/api/exports/${id}/file`, { token: hq });
       expect(file.status).toBe(409);
       expect(file.body.error.code).toBe('EXPORT_FAILED');
     } finally {

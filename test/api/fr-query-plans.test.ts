@@ -56,8 +56,10 @@ beforeAll(async () => {
       GROUP BY 1, 2 ORDER BY count(*) DESC, 1 LIMIT 1`,
   );
   customer = c.rows[0];
+  // Partitions of fewer than 1,000 rows (the current month's, early in a month) are planned by their size, and
+  // whichever path the planner takes through a few pages costs nothing; the checks are about the big ones.
   const rel = await db.owner.query(
-    "SELECT relname FROM pg_class WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace AND reltuples > 0",
+    "SELECT relname FROM pg_class WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace AND reltuples >= 1000",
   );
   populated = new Set(rel.rows.map((r) => r.relname));
   // the server's own pool settings (plan_cache_mode), connected as dispatch_app
@@ -88,7 +90,7 @@ async function planOf(
   mode: PlanMode,
   reads = /\bFROM orders o\b/,
 ): Promise<{ json: ExplainJson; sql: string; named: boolean }> {
-  const context = recorded.find((s) => /set_config\('app\.user_id'/.test(s.text));
+  const context = recorded.find((s) => /app_enter_request\(/.test(s.text));
   const main = recorded.filter((s) => reads.test(s.text));
   expect(context, 'the request sets its RLS context').toBeDefined();
   expect(main, `one statement matches ${reads}`).toHaveLength(1);

@@ -211,6 +211,33 @@ describe('row-level security for dispatch_app', () => {
     });
   });
 
+  it('notifications can be written only about what the caller may see', async () => {
+    const insert = (c: pg.ClientBase, user: string, category: string, orderId: string | null) =>
+      c.query('INSERT INTO notifications(user_id, category, order_id) VALUES ($1, $2, $3)', [user, category, orderId]);
+    await inTransaction(app, contexts(f).mgrA, async (c) => {
+      // about an order of its own branch, to anyone who should hear of it; and its own conflict notices
+      expect((await insert(c, f.users.instA, 'ASSIGNMENT', f.orderA.id)).rowCount).toBe(1);
+      expect((await insert(c, f.users.mgrA, 'SYNC_CONFLICT', null)).rowCount).toBe(1);
+    });
+    const refused = [
+      [f.users.mgrB, 'CANCEL', f.orderB.id], // another branch's order
+      [f.users.mgrB, 'SYNC_CONFLICT', null], // someone else's conflict
+      [f.users.mgrB, 'SETTLEMENT_LOCK', null], // a settlement notice to another branch's user
+    ] as const;
+    for (const [user, category, orderId] of refused) {
+      const e = await failure(() => inTransaction(app, contexts(f).mgrA, (c) => insert(c, user, category, orderId)));
+      expect(e.code, category).toBe('42501');
+    }
+    // an installer may tell the branch managers about its own order only
+    await inTransaction(app, contexts(f).instA, async (c) => {
+      expect((await insert(c, f.users.mgrA, 'ABSENCE', f.orderA.id)).rowCount).toBe(1);
+    });
+    const e = await failure(() =>
+      inTransaction(app, contexts(f).instA, (c) => insert(c, f.users.mgrB, 'ABSENCE', f.orderB.id)),
+    );
+    expect(e.code).toBe('42501');
+  });
+
   it('a partition cannot be read directly (it would bypass the parent’s policies)', async () => {
     const partition = (
       await db.owner.query('SELECT tableoid::regclass::text AS p FROM orders WHERE id = $1', [f.orderA.id])
