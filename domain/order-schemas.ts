@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { splitLines } from './order-parts.js';
 import { ORDER_STATUSES } from './order-status.js';
+import { normalizePhone } from './phone.js';
 
 export const uuid = z.uuid();
 export const isoDate = z.iso.date(); // YYYY-MM-DD
@@ -22,10 +23,12 @@ export const address = z
   .strict();
 export type Address = z.infer<typeof address>;
 
+/** A telephone number as typed, stored in its one written form (domain/phone.ts). */
 export const phone = z
   .string()
   .trim()
-  .regex(/^[0-9+\-() ]{7,30}$/);
+  .regex(/^[0-9+\-(). ]{7,30}$/)
+  .overwrite(normalizePhone);
 
 /** An appointment time window: ISO timestamps, start before end. */
 export const timeWindow = z

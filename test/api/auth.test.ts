@@ -260,7 +260,7 @@ describe('tokens', () => {
 
 describe('a signed-in session follows the account as head office changes it', () => {
   // The access token lives 15 minutes; these changes must take effect on the very next request.
-  const get = (token: { accessToken: string }) => api.request('GET', '/api/orders?limit=1', { token });
+  const get = (token: Awaited<ReturnType<TestServer['login']>>) => api.request('GET', '/api/orders?limit=1', { token });
 
   it('deactivating a user ends their session at once, and their pushed ops are not touched', async () => {
     const u = await createUser(db.owner, { role: 'BRANCH_MANAGER', branchId: w.branch.id });

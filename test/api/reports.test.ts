@@ -54,6 +54,34 @@ describe('GET /api/customers/history', () => {
     );
   });
 
+  it('finds the same customer however the clerk typed the number, at entry and in the search', async () => {
+    const last = String(Math.floor(1000 + Math.random() * 8999));
+    const created = await api.request('POST', '/api/orders', {
+      token: t.manager,
+      body: {
+        orderNo: uniq('PH-'),
+        branchId: a.branch.id,
+        customerName: uniq('고객'),
+        customerPhone: `+82 10 5555 ${last}`,
+        address: { line1: '서울 중구 세종대로 110', city: '서울' },
+        vendor: '삼성',
+        lines: [{ itemCode: 'GEN-100', itemName: '소형 가전', quantity: 1 }],
+      },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.customerPhone).toBe(`010-5555-${last}`);
+    for (const typed of [`0105555${last}`, `010 5555 ${last}`, `010-5555-${last}`]) {
+      const found = await api.request('GET', `/api/customers/history?phone=${encodeURIComponent(typed)}`, {
+        token: t.manager,
+      });
+      expect(found.status, typed).toBe(200);
+      expect(
+        found.body.items.map((o: { id: string }) => o.id),
+        typed,
+      ).toEqual([created.body.id]);
+    }
+  });
+
   it('needs exactly one of name and phone (400 naming it); partners and installers may not (403)', async () => {
     const none = await api.request('GET', '/api/customers/history', { token: t.manager });
     expect(none.status).toBe(400);
