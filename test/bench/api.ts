@@ -455,7 +455,7 @@ interface StatementReport {
   genericOwner: PlanSummary;
 }
 
-const isContextStatement = (s: RecordedStatement) => /^\s*SELECT set_config\(/i.test(s.text);
+const isContextStatement = (s: RecordedStatement) => /^\s*SELECT (set_config|app_enter_request)\(/i.test(s.text);
 const isReplayable = (s: RecordedStatement) => /^\s*(SELECT|WITH)\b/i.test(s.text) && !isContextStatement(s);
 
 /**

@@ -23,11 +23,9 @@ export class SqlProbe {
   /** Instruments every client the pool opens from now on (the server's pool opens them lazily). */
   attach(pool: pg.Pool): void {
     pool.on('connect', (client) => {
-      // queued before the caller's first statement; not timed or recorded
-      client
-        .query('SELECT pg_backend_pid() AS pid')
-        .then((r) => this.backends.add(r.rows[0].pid))
-        .catch(() => {});
+      // the backend's pid arrives with the connection (BackendKeyData): no statement queued ahead of the caller's
+      const pid = (client as unknown as { processID?: number }).processID;
+      if (pid) this.backends.add(pid);
       this.wrap(client);
     });
   }
