@@ -121,7 +121,7 @@ export function createClientServices(opts: ClientServicesOptions): ClientService
         s.engine.off('state', onState);
         s.engine.off('orders-changed', onOrders);
       };
-      s.engine.start();
+      s.start();
       return s.session;
     },
 

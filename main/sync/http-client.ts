@@ -198,6 +198,33 @@ export class HeadOfficeClient {
     return this.read<T>(res);
   }
 
+  /**
+   * An authenticated long-lived GET (Server-Sent Events): no timeout, ended by `signal`; on 401 the tokens are
+   * refreshed once. Resolves with the open response; throws NetworkError / HttpError like request().
+   */
+  async openStream(path: string, signal: AbortSignal): Promise<Response> {
+    const open = async () => {
+      const headers: Record<string, string> = { accept: 'text/event-stream' };
+      const locale = this.opts.locale?.();
+      if (locale) headers['accept-language'] = locale;
+      if (this.accessToken) headers.authorization = `Bearer ${this.accessToken}`;
+      try {
+        return await fetch(`${this.baseUrl}${path}`, { headers, signal });
+      } catch (e) {
+        const err = e as Error & { cause?: { code?: string } };
+        throw new NetworkError(`${this.baseUrl} unreachable (${err.cause?.code ?? err.message})`);
+      }
+    };
+    if (!this.accessToken && (this.refreshToken || this.opts.reauthenticate)) await this.refreshOnce();
+    let res = await open();
+    if (res.status === 401) {
+      await res.body?.cancel();
+      if (await this.refreshOnce()) res = await open();
+    }
+    if (!res.ok || !res.body) return this.read<never>(res);
+    return res;
+  }
+
   async login(username: string, password: string): Promise<TokenPair> {
     const pair = await this.read<TokenPair>(
       await this.send('POST', '/api/auth/login', { body: { username, password }, auth: false }),

@@ -11,6 +11,7 @@ import { ClientStore } from '../store/client-store.js';
 import { loadCredentials, saveCredentials, saveRefreshToken } from '../store/credentials.js';
 import { type EngineOptions, SyncEngine } from './engine.js';
 import { HeadOfficeClient, HttpError, NetworkError, type TokenPair } from './http-client.js';
+import { LiveNotifications } from './live-notifications.js';
 
 /** An error the UI shows as is: `code` for the program, `message` for the user, `field` for the form. */
 export class ClientError extends Error {
@@ -52,6 +53,8 @@ export function databaseFile(dataDir: string, serverUrl: string, username: strin
 
 export class ClientSession {
   private password: string | null;
+  /** the head office's notification stream; each notification starts a pull (FR-11, live when online) */
+  private readonly live: LiveNotifications;
 
   private constructor(
     readonly store: ClientStore,
@@ -61,6 +64,13 @@ export class ClientSession {
     password: string | null,
   ) {
     this.password = password;
+    this.live = new LiveNotifications({ http, onNotification: () => engine.kick() });
+  }
+
+  /** Starts syncing: the outbox and pulls on the engine's timer, and pulls at once on a live notification. */
+  start(): void {
+    this.engine.start();
+    this.live.start();
   }
 
   get session(): Session {
@@ -154,6 +164,7 @@ export class ClientSession {
   }
 
   async logout(): Promise<void> {
+    await this.live.stop();
     await this.engine.stop();
     try {
       if (!this.current.offline) await this.http.logout();
@@ -165,6 +176,7 @@ export class ClientSession {
   }
 
   async close(): Promise<void> {
+    await this.live.stop();
     await this.engine.stop();
     this.store.close();
   }
