@@ -253,6 +253,52 @@ describe('order parts offline', () => {
     ]);
   });
 
+  it('a pick-up edited at the head office meanwhile: CONFLICT in the list; the serials behind a changed order resolve as mine', async () => {
+    const o = await makeOrder(db.owner, {
+      branchId: world.branch.id,
+      lines: [{ itemCode: 'DW-1', itemName: '식기세척기', quantity: 1 }],
+    });
+    const pickup = await db.owner.query<{ id: string }>(
+      `INSERT INTO waste_pickups(order_id, order_created_at, code, quantity, branch_id)
+       SELECT id, created_at, 'P02', 1, branch_id FROM orders WHERE id = $1 RETURNING id`,
+      [o.id],
+    );
+    const wasteId = pickup.rows[0]!.id;
+    const { c, proxy } = await client('conflict');
+    await syncUntil(c, () => localRows(c, 'waste_pickups', o.id).length === 1, 'the pick-up');
+
+    proxy.setDown(true);
+    editWastePickup(c.store, { wasteId, version: 1, quantity: 2 });
+    recordSerials(c.store, world.manager.id, { id: o.id, lineId: o.lineIds[0]!, serials: ['DW-SN-1'] });
+    // the head office changes both meanwhile
+    await db.owner.query('UPDATE waste_pickups SET quantity = 5 WHERE id = $1', [wasteId]);
+    await db.owner.query(`UPDATE orders SET remarks = '본사 메모' WHERE id = $1`, [o.id]);
+    proxy.setDown(false);
+    await syncUntil(c, () => c.store.counts().pending === 0, 'the answers');
+    expect(c.store.counts()).toEqual({ pending: 0, conflicts: 2, failed: 0 });
+    const conflicts = c.store.listConflicts();
+    const waste = conflicts.find((x) => x.kind === 'waste.update')!;
+    expect(waste.fields).toEqual([{ field: 'quantity', mine: 2, theirs: 5 }]);
+    const serial = conflicts.find((x) => x.kind === 'serial.record')!;
+    expect(serial.fields).toEqual([{ field: 'serials', mine: ['DW-SN-1'], theirs: null }]);
+    // still shown as the clerk made them until decided
+    expect(localRows(c, 'waste_pickups', o.id)).toMatchObject([{ quantity: 2 }]);
+    expect(localRows(c, 'serial_numbers', o.id)).toMatchObject([{ serial: 'DW-SN-1' }]);
+
+    c.store.resolveConflict(waste.id, { quantity: 'theirs' });
+    c.store.resolveConflict(serial.id, { serials: 'mine' });
+    await syncUntil(c, () => c.store.counts().pending === 0, 'the resolution');
+    expect(c.store.counts()).toEqual({ pending: 0, conflicts: 0, failed: 0 });
+    const hq = await db.owner.query(
+      `SELECT (SELECT quantity FROM waste_pickups WHERE id = $1) AS quantity,
+              (SELECT count(*)::int FROM serial_numbers WHERE order_id = $2) AS serials`,
+      [wasteId, o.id],
+    );
+    expect(hq.rows[0]).toEqual({ quantity: 5, serials: 1 });
+    await sameAsHeadOffice(c, 'after resolving');
+    expect(localRows(c, 'waste_pickups', o.id)).toMatchObject([{ quantity: 5 }]);
+  });
+
   it('bad input is refused locally naming the field, and changes nothing', async () => {
     const o = await makeOrder(db.owner, {
       branchId: world.branch.id,
