@@ -45,7 +45,10 @@ const SELECT = `
     LEFT JOIN installers i ON i.id = o.installer_id
     LEFT JOIN (SELECT entity_id, count(*) AS n FROM
                  (SELECT entity_id FROM outbox WHERE entity = 'orders'
-                  UNION ALL SELECT entity_id FROM conflicts WHERE entity = 'orders')
+                  UNION ALL SELECT entity_id FROM conflicts WHERE entity = 'orders'
+                  -- ops of other entities that change the order (a split's child) or belong to it (its pick-ups)
+                  UNION ALL SELECT r.entity_id FROM op_rows r WHERE r.entity = 'orders'
+                     AND (r.seq IN (SELECT seq FROM outbox) OR r.seq IN (SELECT seq FROM conflicts)))
                GROUP BY entity_id) p ON p.entity_id = o.id`;
 
 function toRow(r: Record_): OrderRow {
