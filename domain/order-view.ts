@@ -182,6 +182,11 @@ function flagKey(r: OrderRow): string {
   return `${r.status}\u0000${r.pendingOps !== 0}\u0000${r.installerId === null}\u0000${r.appointmentDate ?? '\u0001'}`;
 }
 
+/** The columns whose text a view reads: those it filters by and those it sorts by. */
+export function viewColumns(spec: OrderViewSpec): Set<OrderColumnKey> {
+  return new Set([...rowFilter(spec).needles.keys(), ...(spec.sort ?? []).map((s) => s.key)]);
+}
+
 /** Every earlier filter is still there and only got longer (so it can only match fewer rows). */
 function narrows(before: ReadonlyMap<OrderColumnKey, string>, now: ReadonlyMap<OrderColumnKey, string>): boolean {
   for (const [k, v] of before) if (!now.get(k)?.includes(v)) return false;
@@ -424,8 +429,8 @@ export function createOrderViewCollector<R>(input: OrderViewSpec) {
   const spec = orderViewSpec.parse(input);
   const f = rowFilter(spec);
   const needles = [...f.needles];
-  const refs: R[] = [];
-  const keys: string[][] = spec.sort.map(() => []);
+  let refs: R[] = [];
+  let keys: string[][] = spec.sort.map(() => []);
   return {
     offer(row: OrderRow, ref: R): void {
       if (f.flags && !f.flags(row)) return;
@@ -440,7 +445,11 @@ export function createOrderViewCollector<R>(input: OrderViewSpec) {
       const by = spec.sort.map((s, c) => ({ col: rankedColumn(n, (i) => keys[c]![i]!), desc: s.direction === 'DESC' }));
       const out = new Uint32Array(n);
       const m = orderRows(n, by, null, out);
-      return Array.from(out.subarray(0, m), (i) => refs[i]!);
+      const ordered = Array.from(out.subarray(0, m), (i) => refs[i]!);
+      // the export goes on for seconds after this: let the keys go now
+      refs = [];
+      keys = [];
+      return ordered;
     },
   };
 }
