@@ -13,6 +13,7 @@ import { printLabels } from '../print/labels.js';
 import { buildAssignmentSheets } from '../print/sheet-model.js';
 import { writeSheetsPdf } from '../print/sheet-pdf.js';
 import type { HandlerModule } from '../services/worker-protocol.js';
+import { openOrderSnapshot } from '../store/order-snapshot.js';
 import { FileStore, filesDir } from './file-store.js';
 import { PrefsStore } from './json-store.js';
 import { MirrorReads, toWeek } from './mirror-reads.js';
@@ -103,6 +104,7 @@ export function createHandlers(ctx: ScreenContext): Record<string, (args: unknow
     presetsPath: () => join(dataDir(session()), 'import-presets.json'),
     session: async () => ctx.current()?.session ?? null,
     listOrders: async () => session().store.listOrders({}),
+    openOrders: () => openOrderSnapshot(session().store.file),
     async createOrders(creates: OrderCreate[]) {
       const s = session();
       require(s, 'orders.create');

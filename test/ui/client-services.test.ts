@@ -7,8 +7,13 @@ import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Result, WindowBridge } from '../../domain/client-api.js';
+import { applyOrderView, cellText } from '../../domain/order-view.js';
+import { TOKEN_HEADER } from '../../main/browser-shell/http-transport.js';
 import { type BrowserShell, startBrowserShell } from '../../main/browser-shell/shell-server.js';
 import { registerIpcHandlers } from '../../main/electron/ipc.js';
+import { EXPORT_META_SHEET } from '../../main/excel/export-orders.js';
+import { readWorkbook } from '../../main/excel/read-sheet.js';
+import { FileStore, filesDir } from '../../main/screens/file-store.js';
 import { type ServicesWorker, startServicesWorker } from '../../main/services/worker-host.js';
 import { buildWindowApi } from '../../preload/build-api.js';
 import { useBridge } from '../../renderer/platform/api.js';
@@ -61,12 +66,18 @@ beforeAll(async () => {
     orderIds.push(o.id);
   }
   server = await startTestServer(db);
+  const dataDir = mkdtempSync(join(tmpdir(), 'services-'));
   worker = await startServicesWorker({
-    dataDir: mkdtempSync(join(tmpdir(), 'services-')),
+    dataDir,
     engine: { pullIntervalMs: 300, backoff: { baseMs: 50, maxMs: 300 } },
     handlerModules: [new URL('../../main/screens/screen-handlers.ts', import.meta.url).href],
   });
-  browser = await startBrowserShell({ handlers: worker.handlers, events: worker, rendererDir: '/nonexistent' });
+  browser = await startBrowserShell({
+    handlers: worker.handlers,
+    events: worker,
+    files: new FileStore(filesDir(dataDir)),
+    rendererDir: '/nonexistent',
+  });
   httpApi = createHttpApi({ baseUrl: browser.origin, token: browser.token, retryMs: 50 });
   const registered = new Map<string, (e: unknown, raw: unknown) => Promise<Result<unknown>>>();
   registerIpcHandlers(
@@ -212,6 +223,28 @@ describe('vendor sheet import through the services', () => {
     ]);
     const list = await httpApi['orders:list']({});
     expect(list.ok && list.value.filter((o) => o.orderNo === 'IMP-3')).toEqual([]);
+  });
+});
+
+describe('xlsx export through the services', () => {
+  it("writes the grid's filtered, sorted view from the local database, with the ids re-import needs", async () => {
+    const list = await httpApi['orders:list']({});
+    const view = {
+      filters: { customerName: '고객' },
+      sort: [{ key: 'customerName' as const, direction: 'DESC' as const }],
+    };
+    const columns = ['orderNo', 'customerName', 'status'] as const;
+    const r = await httpApi['excel:export']({ view, columns: [...columns] });
+    if (!r.ok || !list.ok) throw new Error(JSON.stringify(r));
+    const shown = applyOrderView(list.value, view);
+    expect(shown.length).toBeGreaterThan(1);
+    const res = await fetch(`${browser.origin}/files/${r.value.fileId}`, {
+      headers: { [TOKEN_HEADER]: browser.token },
+    });
+    const sheet = await readWorkbook(Buffer.from(await res.arrayBuffer()), EXPORT_META_SHEET);
+    expect(sheet.rows.map((x) => x.cells)).toEqual(
+      shown.map((o) => [...columns.map((k) => cellText(o, k)), o.id, String(o.version)]),
+    );
   });
 });
 
