@@ -10,25 +10,16 @@ import { OP_INPUT_SCHEMA, type OpKind, opInput, type SyncRow } from '../../domai
 import {
   orderMark,
   provisionalSplitNo,
-  type RowChange,
   type SplitPayload,
   serialRows,
   splitRows,
   type WasteAddPayload,
   wasteRow,
 } from '../store/part-ops.js';
+import type { StoreLike } from './session-like.js';
 
-export interface PartStore {
-  readonly db: Database.Database;
-  localOrderOp(args: {
-    kind: OpKind;
-    orderId: string;
-    payload: Record<string, unknown>;
-    seenVersion?: number;
-    check?: (current: SyncRow | null) => void;
-    effects?: (current: SyncRow, now: string) => RowChange[];
-  }): unknown;
-}
+/** What the part writes need of the client store (the screens' StoreLike). */
+export type PartStore = Pick<StoreLike, 'db' | 'localOrderOp'>;
 
 export interface PartError {
   code: string;
@@ -133,7 +124,7 @@ function requireWasteCode(db: Database.Database, code: string): void {
   const row = db.prepare('SELECT is_active FROM waste_codes WHERE code = ?').get(code) as
     | { is_active: number | null }
     | undefined;
-  if (!row || !row.is_active) fail('WASTE_CODE', `code: ${code} is not a waste code in use`, 'code', { code });
+  if (!row?.is_active) fail('WASTE_CODE', `code: ${code} is not a waste code in use`, 'code', { code });
 }
 
 function requireFreeCode(db: Database.Database, orderId: string, code: string, except?: string): void {
