@@ -31,3 +31,14 @@ export async function runAfterCommit(callbacks: Callback[]): Promise<void> {
     }
   }
 }
+
+/** How many callbacks `tx` holds: taken when a savepoint is set, for dropAfterCommitSince on its rollback. */
+export function afterCommitMark(tx: pg.PoolClient): number {
+  return pending.get(tx)?.length ?? 0;
+}
+
+/** After ROLLBACK TO SAVEPOINT: drops the callbacks registered since `mark`, whose writes were undone. */
+export function dropAfterCommitSince(tx: pg.PoolClient, mark: number): void {
+  const list = pending.get(tx);
+  if (list && list.length > mark) list.length = mark;
+}

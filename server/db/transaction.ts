@@ -31,9 +31,14 @@ export function setCommitListener(pool: pg.Pool, listener: CommitListener | unde
   else commitListeners.delete(pool);
 }
 
+/**
+ * `context` gives the statement that sets the transaction's context, sent with BEGIN in one simple-protocol
+ * message (one round trip instead of two); that protocol takes no parameters, so values go in as literals
+ * (client.escapeLiteral).
+ */
 async function inTransaction<T>(
   pool: pg.Pool,
-  setup: ((tx: Tx) => Promise<unknown>) | null,
+  context: ((client: pg.PoolClient) => string) | null,
   fn: (tx: Tx) => Promise<T>,
 ): Promise<T> {
   const client = await pool.connect();
@@ -43,15 +48,19 @@ async function inTransaction<T>(
   let touched: string[] = [];
   let afterCommitWork: ReturnType<typeof takeAfterCommit> = [];
   try {
-    await client.query('BEGIN');
-    if (setup) await setup(client);
+    await client.query(context ? `BEGIN; ${context(client)}` : 'BEGIN');
     result = await fn(client);
     if (listener) {
-      // read inside the transaction: the setting is transaction-local and gone after COMMIT
-      const r = await client.query<{ t: string | null }>(`SELECT current_setting('app.cache_touched', true) AS t`);
-      touched = r.rows[0]?.t ? r.rows[0].t.split(',') : [];
+      // read inside the transaction (the setting is transaction-local and gone after COMMIT), in the message that
+      // commits: should the SELECT fail, the COMMIT in the same message is skipped and the catch below rolls back
+      const r = (await client.query(
+        `SELECT current_setting('app.cache_touched', true) AS t; COMMIT`,
+      )) as unknown as pg.QueryResult<{ t: string | null }>[];
+      const t = r[0]?.rows[0]?.t;
+      touched = t ? t.split(',') : [];
+    } else {
+      await client.query('COMMIT');
     }
-    await client.query('COMMIT');
     afterCommitWork = takeAfterCommit(client);
   } catch (err) {
     takeAfterCommit(client);
@@ -78,16 +87,12 @@ async function inTransaction<T>(
 export function withRequestTransaction<T>(pool: pg.Pool, ctx: RequestContext, fn: (tx: Tx) => Promise<T>): Promise<T> {
   return inTransaction(
     pool,
-    (tx) =>
-      // sets the context and checks, in the same round trip, that the user is still active in that role,
-      // branch and partner (migration 0046); a stale token fails with DS401 → 401 SESSION_REVOKED
-      tx.query('SELECT app_enter_request($1, $2, $3, $4, $5)', [
-        ctx.userId,
-        ctx.role,
-        ctx.branchId ?? '',
-        ctx.partnerId ?? '',
-        ctx.issuedAt ?? null,
-      ]),
+    // sets the context and checks, in the same round trip as BEGIN, that the user is still active in that role,
+    // branch and partner (migration 0046); a stale token fails with DS401 → 401 SESSION_REVOKED
+    (c) =>
+      `SELECT app_enter_request(${c.escapeLiteral(ctx.userId)}, ${c.escapeLiteral(ctx.role)}, ` +
+      `${c.escapeLiteral(ctx.branchId ?? '')}, ${c.escapeLiteral(ctx.partnerId ?? '')}, ` +
+      `${Number.isFinite(ctx.issuedAt) ? Math.floor(ctx.issuedAt!) : 'NULL'}::bigint)`,
     fn,
   );
 }
@@ -102,7 +107,7 @@ export function withAnonymousTransaction<T>(pool: pg.Pool, fn: (tx: Tx) => Promi
  * 'SYSTEM', which the policies of migration 0025 let reach notifications and exports only — never orders.
  */
 export function withSystemTransaction<T>(pool: pg.Pool, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  return inTransaction(pool, (tx) => tx.query(`SELECT set_config('app.role', 'SYSTEM', true)`), fn);
+  return inTransaction(pool, () => `SELECT set_config('app.role', 'SYSTEM', true)`, fn);
 }
 
 /** The transaction-local settings the triggers read besides the caller's context. */

@@ -284,11 +284,14 @@ export async function updateOrder(
   }
   if (changes.deleted) sets.push('deleted_at = now()');
   if (sets.length === 0) throw new Error('updateOrder without changes');
-  // one statement text per combination of changed fields: few enough to keep each prepared
+  // one statement text per combination of changed fields: few enough to keep each prepared. The partition key
+  // from order_numbers (kept by trigger for every order) lets the generic plan prune at run time to the order's
+  // partition instead of probing the id index of every month.
   const { rows } = await tx.query<OrderRow>(
     prepared(
       `UPDATE orders AS o SET ${sets.join(', ')}
-        WHERE o.id = $1 AND o.version = $2::bigint AND o.deleted_at IS NULL
+        WHERE o.id = $1 AND o.created_at = (SELECT n.order_created_at FROM order_numbers n WHERE n.order_id = $1)
+          AND o.version = $2::bigint AND o.deleted_at IS NULL
         RETURNING ${ORDER_COLUMNS}`,
       params,
     ),

@@ -19,7 +19,7 @@ export function syncRoutes(deps: RouteDeps & { logger?: Logger; opHandlers: OpHa
     const page = await withRequestTransaction(deps.pool, actor, (tx) => pullChanges(tx, actor, req.query));
     res.status(200).type('application/json').send(pullPageJson(page));
   });
-  // Not `guarded`: every op gets its own transaction.
+  // Not `guarded`: ops are committed in chunks, each op in its own savepoint (sync.push.ts).
   r.post(
     '/sync/push',
     guardedNoTx(deps, 'sync.use', (actor, req, res) =>
@@ -73,7 +73,8 @@ export const syncRouteDocs = describeRoutes(
     path: '/api/sync/push',
     action: 'sync.use',
     tag: 'sync',
-    summary: 'Push: ops applied in order, each in its own transaction, through the REST services; exactly once by opId',
+    summary:
+      'Push: ops applied in order, each in its own savepoint (≤ 50 per transaction), through the REST services; exactly once by opId',
     body: pushRequest.extend({ ops: z.array(pushOp).max(500) }),
     responses: {
       200: { description: 'one answer per op, in order (fewer when the database went away)', schema: pushResponse },

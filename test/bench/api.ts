@@ -455,8 +455,11 @@ interface StatementReport {
   genericOwner: PlanSummary;
 }
 
-const isContextStatement = (s: RecordedStatement) => /^\s*SELECT (set_config|app_enter_request)\(/i.test(s.text);
-const isReplayable = (s: RecordedStatement) => /^\s*(SELECT|WITH)\b/i.test(s.text) && !isContextStatement(s);
+// the context is sent with BEGIN in one message, and the cache_touched read with COMMIT (server/db/transaction.ts)
+const isContextStatement = (s: RecordedStatement) =>
+  /^\s*(BEGIN;\s*)?SELECT (set_config|app_enter_request)\(/i.test(s.text);
+const isReplayable = (s: RecordedStatement) =>
+  /^\s*(SELECT|WITH)\b/i.test(s.text) && !isContextStatement(s) && !/;\s*COMMIT\s*$/i.test(s.text);
 
 /**
  * Replays the statements of one request: as dispatch_app with the request's context (generic plan as the
@@ -478,7 +481,7 @@ async function explainRequest(
     for (const st of statements) {
       await app.query('BEGIN');
       try {
-        if (context) await app.query({ text: context.text, values: context.values });
+        if (context) await app.query({ text: context.text.replace(/^\s*BEGIN;\s*/i, ''), values: context.values });
         const genericApp = await explain(app, st, 'generic');
         const customApp = await explain(app, st, 'custom');
         out.push({ sql: st.text, named: !!st.name, genericApp, customApp, genericOwner: genericApp });

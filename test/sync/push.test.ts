@@ -261,4 +261,150 @@ describe('push', () => {
     expect(c.engine.state()).toMatchObject({ status: 'online', pending: 0 });
     expect(await serverOrder(o.id)).toMatchObject({ remarks: '새 토큰' });
   });
+
+  describe('ops committed in chunks, each in its own savepoint', () => {
+    let seq = 0;
+    const opId = () => `01930000-0000-7000-8000-${(0xd00000000000 + seq++).toString(16)}`;
+    const update = (orderId: string, expectedVersion: number, payload: Record<string, unknown>) => ({
+      opId: opId(),
+      entity: 'orders',
+      entityId: orderId,
+      kind: 'order.update',
+      payload,
+      expectedVersion,
+    });
+    const push = async (token: Awaited<ReturnType<TestServer['login']>>, ops: unknown[]) => {
+      const res = await server.request('POST', '/api/sync/push', { token, body: { clientId: 'chunk-test', ops } });
+      expect(res.status).toBe(200);
+      return res.body.results as {
+        opId: string;
+        status: string;
+        version?: number;
+        replayed?: boolean;
+        error?: { code: string; message: string };
+      }[];
+    };
+    const auditCount = async (orderId: string) =>
+      (
+        await db.owner.query("SELECT count(*)::int AS n FROM audit_logs WHERE record_id = $1 AND action = 'UPDATE'", [
+          orderId,
+        ])
+      ).rows[0].n as number;
+
+    it('ops 3 and 5 of 6 fail: the others are applied, each refusal FAILED with its reason, recorded, without trace', async () => {
+      // op 3: the database refuses it (a locked settlement week, raised by a trigger mid-statement);
+      // op 5: the service refuses it (an unknown reason code)
+      const day = addDays(seoulToday(), 28);
+      const orders = await Promise.all(
+        [1, 2, 3, 4, 5, 6].map((i) =>
+          makeOrder(db.owner, { branchId: world.branch.id, appointmentDate: i === 3 ? day : null }),
+        ),
+      );
+      await db.owner.query(
+        `INSERT INTO settlement_periods(branch_id, period_start, period_end, status, locked_at)
+         VALUES ($1, $2, $2::date + 6, 'LOCKED', now())
+         ON CONFLICT (branch_id, period_start) DO UPDATE SET status = 'LOCKED'`,
+        [world.branch.id, mondayOf(day)],
+      );
+      const token = await server.login(world.manager.username);
+      const ops = orders.map((o, i) =>
+        i === 4
+          ? { ...update(o.id, 1, {}), kind: 'order.status', payload: { status: '취소', reasonCode: 'C99' } }
+          : update(o.id, 1, { remarks: `묶음 ${i + 1}` }),
+      );
+      const results = await push(token, ops);
+      expect(results.map((r) => r.status)).toEqual(['SYNCED', 'SYNCED', 'FAILED', 'SYNCED', 'FAILED', 'SYNCED']);
+      expect(results[2]!.error).toMatchObject({ code: 'LOCKED' });
+      expect(results[2]!.error!.message).toContain(mondayOf(day));
+      expect(results[4]!.error).toMatchObject({ code: 'REASON_CODE' });
+      for (const i of [0, 1, 3, 5]) {
+        expect(await serverOrder(orders[i]!.id)).toMatchObject({ remarks: `묶음 ${i + 1}`, version: 2 });
+        expect(await auditCount(orders[i]!.id)).toBe(1);
+      }
+      expect(await serverOrder(orders[2]!.id)).toMatchObject({ remarks: null, version: 1 });
+      expect(await serverOrder(orders[4]!.id)).toMatchObject({ status: '미배정', version: 1 });
+      for (const i of [2, 4]) expect(await auditCount(orders[i]!.id)).toBe(0);
+      const history = await db.owner.query('SELECT count(*)::int AS n FROM order_status_history WHERE order_id = $1', [
+        orders[4]!.id,
+      ]);
+      expect(history.rows[0].n).toBe(1); // the creation's row only
+      const { rows } = await db.owner.query(
+        'SELECT op_id AS "opId", status, last_error AS "lastError" FROM offline_sync_queue WHERE op_id = ANY($1::uuid[])',
+        [ops.map((o) => o.opId)],
+      );
+      expect(rows).toHaveLength(6);
+      const recorded = (i: number) => rows.find((r) => r.opId === ops[i]!.opId);
+      expect(recorded(2)).toMatchObject({ status: 'FAILED', lastError: expect.stringContaining('LOCKED') });
+      expect(recorded(4)).toMatchObject({ status: 'FAILED', lastError: expect.stringContaining('REASON_CODE') });
+      expect(rows.filter((r) => r.status === 'SYNCED')).toHaveLength(4);
+    });
+
+    it('a retried op is answered from its record, changes nothing, and the op behind it applies', async () => {
+      const o = await makeOrder(db.owner, { branchId: world.branch.id });
+      const p = await makeOrder(db.owner, { branchId: world.branch.id });
+      const token = await server.login(world.manager.username);
+      const first = update(o.id, 1, { remarks: '처음' });
+      const [answer] = await push(token, [first]);
+      expect(answer).toMatchObject({ status: 'SYNCED', version: 2 });
+      // the client never heard: it resends the op (attempt 1) with the next one behind it
+      const results = await push(token, [{ ...first, attempt: 1 }, update(p.id, 1, { remarks: '다음' })]);
+      expect(results[0]).toMatchObject({ opId: first.opId, status: 'SYNCED', version: 2, replayed: true });
+      expect(results[1]).toMatchObject({ status: 'SYNCED', version: 2 });
+      expect(await serverOrder(o.id)).toMatchObject({ remarks: '처음', version: 2 });
+      expect(await auditCount(o.id)).toBe(1);
+      expect(await serverOrder(p.id)).toMatchObject({ remarks: '다음', version: 2 });
+      // resent without saying so (attempt 0) in the middle of a chunk: still the first answer, no second effect
+      const again = await push(token, [
+        update(p.id, 2, { remarks: '셋째' }),
+        first,
+        update(p.id, 3, { remarks: '넷째' }),
+      ]);
+      expect(again.map((r) => r.status)).toEqual(['SYNCED', 'SYNCED', 'SYNCED']);
+      expect(again[1]).toMatchObject({ replayed: true, version: 2 });
+      expect(await serverOrder(o.id)).toMatchObject({ remarks: '처음', version: 2 });
+      expect(await serverOrder(p.id)).toMatchObject({ remarks: '넷째', version: 4 });
+      const { rows } = await db.owner.query('SELECT retry_count FROM offline_sync_queue WHERE op_id = $1', [
+        first.opId,
+      ]);
+      expect(rows).toEqual([{ retry_count: 2 }]);
+    });
+
+    it('120 ops on one order across three transactions apply in order; a conflict in the middle stops none', async () => {
+      const o = await makeOrder(db.owner, { branchId: world.branch.id });
+      const token = await server.login(world.manager.username);
+      // each op expects the version the one before it produced; op 60 expects a version that never was
+      const ops = Array.from({ length: 120 }, (_, i) =>
+        update(o.id, i === 59 ? 999 : i < 59 ? i + 1 : i, { remarks: `#${i}` }),
+      );
+      const results = await push(token, ops);
+      expect(results).toHaveLength(120);
+      expect(results.filter((r) => r.status !== 'SYNCED').map((r) => [r.opId, r.status])).toEqual([
+        [ops[59]!.opId, 'CONFLICT'],
+      ]);
+      expect(results[119]).toMatchObject({ status: 'SYNCED', version: 120 });
+      expect(await serverOrder(o.id)).toMatchObject({ remarks: '#119', version: 120 });
+      expect(await auditCount(o.id)).toBe(119);
+      // the conflict's notification reached the user (FR-11), once
+      const n = await db.owner.query(
+        "SELECT count(*)::int AS n FROM notifications WHERE category = 'SYNC_CONFLICT' AND payload->>'opId' = $1",
+        [ops[59]!.opId],
+      );
+      expect(n.rows[0].n).toBe(1);
+    });
+
+    it('a cached answer reflects a pushed change as soon as the push has answered', async () => {
+      const name = `청크고객${Date.now()}`;
+      const o = await makeOrder(db.owner, { branchId: world.branch.id, customerName: name });
+      const token = await server.login(world.manager.username);
+      const path = `/api/customers/history?name=${encodeURIComponent(name)}`;
+      expect((await server.request('GET', path, { token })).body.items).toHaveLength(1);
+      expect((await server.request('GET', path, { token })).body.items).toHaveLength(1); // now cached
+      const results = await push(token, [
+        update(o.id, 1, { remarks: '이름 바꾸기 전' }),
+        update(o.id, 2, { customerName: `${name}X` }),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(['SYNCED', 'SYNCED']);
+      expect((await server.request('GET', path, { token })).body.items).toHaveLength(0);
+    });
+  });
 });
