@@ -230,8 +230,8 @@ export function AttachmentsPanel({
                   </button>
                 </td>
                 <td>{ALLOWED_ATTACHMENT_TYPES[a.fileType]?.label ?? a.fileType}</td>
-                <td className="num">{formatSize(a.fileSize)}</td>
-                <td>{formatStamp(a.uploadedAt)}</td>
+                <td className="num nowrap">{formatSize(a.fileSize)}</td>
+                <td className="nowrap">{formatStamp(a.uploadedAt)}</td>
                 <td>{uploader(a)}</td>
                 <td className="row-actions">
                   <button type="button" className="btn ghost" disabled={offline || busy} onClick={() => void save(a)}>
