@@ -310,6 +310,26 @@ export const screenChannels = {
       .strict(),
     result: result<OrderDetail>(),
   },
+  /** a pick-up's code, quantity or status; `version` is the pick-up's */
+  'detail:wasteEdit': {
+    args: z
+      .object({
+        wasteId: uuid,
+        version,
+        code: z
+          .string()
+          .regex(/^[A-Z][0-9]{2,3}$/)
+          .optional(),
+        quantity: z.number().int().positive().max(999).optional(),
+        status: z.enum(['PLANNED', 'COLLECTED', 'REPORTED']).optional(),
+      })
+      .strict(),
+    result: result<OrderDetail>(),
+  },
+  'detail:wasteRemove': {
+    args: z.object({ wasteId: uuid, version }).strict(),
+    result: result<OrderDetail>(),
+  },
 
   /** Online only (files up to 20 MB do not go through the outbox); the head office sniffs the content. */
   'attachments:upload': {

@@ -18,19 +18,37 @@ export const splitLineInput = z
 export type SplitLineInput = z.infer<typeof splitLineInput>;
 
 /** Lines (or parts of lines) to move to a new child order: each line at most once. */
-export const splitLines = z
-  .array(splitLineInput)
-  .min(1)
-  .max(200)
-  .superRefine((lines, ctx) => {
-    const seen = new Set<string>();
-    lines.forEach((l, i) => {
-      if (seen.has(l.lineId)) ctx.addIssue({ code: 'custom', message: 'line listed twice', path: [i, 'lineId'] });
-      seen.add(l.lineId);
+function listOfLines<T extends typeof splitLineInput | typeof splitOrderLine>(line: T) {
+  return z
+    .array(line)
+    .min(1)
+    .max(200)
+    .superRefine((lines, ctx) => {
+      const seen = new Set<string>();
+      lines.forEach((l, i) => {
+        if (seen.has(l.lineId)) ctx.addIssue({ code: 'custom', message: 'line listed twice', path: [i, 'lineId'] });
+        seen.add(l.lineId);
+      });
     });
-  });
+}
 
-export const splitOrderBody = z.object({ version, lines: splitLines }).strict();
+/**
+ * A line of a split request. `childLineId`: the id the child's new line gets when only part of the line moves (a
+ * whole line keeps its id), for a client that shows the split before the head office has made it.
+ */
+export const splitOrderLine = splitLineInput.extend({ childLineId: uuid.optional() }).strict();
+export type SplitOrderLine = z.infer<typeof splitOrderLine>;
+
+export const splitLines = listOfLines(splitLineInput);
+
+export const splitOrderBody = z
+  .object({
+    version,
+    lines: listOfLines(splitOrderLine),
+    /** the child order's id (default: the head office makes one); its order number is always the head office's */
+    childId: uuid.optional(),
+  })
+  .strict();
 export type SplitOrderBody = z.infer<typeof splitOrderBody>;
 
 // ---- serial numbers ----
@@ -46,6 +64,8 @@ export const serialValue = z
 
 export const serialsAdd = z
   .object({
+    /** the order's version the caller read: when given, a 409 if the order changed since */
+    version: version.optional(),
     lineId: uuid,
     serials: z
       .array(serialValue)
@@ -58,8 +78,16 @@ export const serialsAdd = z
           seen.add(s);
         });
       }),
+    /** the ids of the new rows, one per serial (default: the head office makes them) */
+    ids: z.array(uuid).max(500).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((v, ctx) => {
+    if (v.ids && v.ids.length !== v.serials.length)
+      ctx.addIssue({ code: 'custom', message: 'one id per serial', path: ['ids'] });
+    if (v.ids && new Set(v.ids).size !== v.ids.length)
+      ctx.addIssue({ code: 'custom', message: 'id listed twice', path: ['ids'] });
+  });
 export type SerialsAdd = z.infer<typeof serialsAdd>;
 
 // ---- waste pick-ups (폐가전) ----
@@ -79,6 +107,10 @@ const wasteStatus = z.enum(WASTE_STATUSES);
 
 export const wasteAdd = z
   .object({
+    /** the new pick-up's id (default: the head office makes one) */
+    id: uuid.optional(),
+    /** the order's version the caller read: when given, a 409 if the order changed since */
+    version: version.optional(),
     code: wasteCode,
     quantity: wasteQuantity,
     status: wasteStatus.default('COLLECTED'),
@@ -100,3 +132,7 @@ export const wastePatch = z
   })
   .strict();
 export type WastePatch = z.infer<typeof wastePatch>;
+
+/** DELETE /api/orders/:id/waste/:wasteId?version=N (a query string: the number may come as text). */
+export const wasteRemove = z.object({ version: z.coerce.number().pipe(version) }).strict();
+export type WasteRemove = z.infer<typeof wasteRemove>;

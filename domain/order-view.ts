@@ -124,7 +124,7 @@ export function cellText(row: OrderRow, key: OrderColumnKey): string {
 }
 
 /** Sort keys compare by code point: Hangul syllables are encoded in dictionary order, and ISO dates sort as text. */
-function sortText(row: OrderRow, key: OrderColumnKey): string {
+export function sortText(row: OrderRow, key: OrderColumnKey): string {
   switch (key) {
     case 'status':
       return String(ORDER_STATUSES.indexOf(row.status)).padStart(2, '0');
@@ -145,6 +145,48 @@ export function matchesQuick(row: OrderRow, quick: QuickFilter | undefined): boo
   return quick.kind === 'unassigned' ? row.installerId === null && row.status === '미배정' : row.installerId !== null;
 }
 
+/** The text a column filter looks in: the cell's text, lower-cased (filters ignore case). */
+export function filterText(row: OrderRow, key: OrderColumnKey): string {
+  return cellText(row, key).toLowerCase();
+}
+
+/** A view's filters ready to test: a needle per filtered column, and the conditions on other fields of the row. */
+interface RowFilter {
+  needles: Map<OrderColumnKey, string>;
+  /** status set, pending sync and quick filter together; null when the view has none of them */
+  flags: ((row: OrderRow) => boolean) | null;
+}
+
+function rowFilter(spec: OrderViewSpec): RowFilter {
+  const needles = new Map<OrderColumnKey, string>();
+  for (const [k, v] of Object.entries(spec.filters ?? {})) {
+    const needle = (v ?? '').trim().toLowerCase();
+    if (needle) needles.set(k as OrderColumnKey, needle);
+  }
+  const statuses = spec.statuses && spec.statuses.length > 0 ? new Set<OrderStatus>(spec.statuses) : null;
+  const pendingOnly = spec.pendingOnly ?? false;
+  const quick = spec.quick;
+  const flags =
+    statuses || pendingOnly || quick
+      ? (r: OrderRow) =>
+          (!statuses || statuses.has(r.status)) && (!pendingOnly || r.pendingOps !== 0) && matchesQuick(r, quick)
+      : null;
+  return { needles, flags };
+}
+
+/**
+ * What the status, pending and quick conditions read of a row (`flags` of a RowFilter may read nothing else):
+ * rows with the same key pass or fail them together, so a keystroke tests one row of each kind instead of all.
+ */
+function flagKey(r: OrderRow): string {
+  return `${r.status}\u0000${r.pendingOps !== 0}\u0000${r.installerId === null}\u0000${r.appointmentDate ?? '\u0001'}`;
+}
+
+/** The columns whose text a view reads: those it filters by and those it sorts by. */
+export function viewColumns(spec: OrderViewSpec): Set<OrderColumnKey> {
+  return new Set([...rowFilter(spec).needles.keys(), ...(spec.sort ?? []).map((s) => s.key)]);
+}
+
 /** Every earlier filter is still there and only got longer (so it can only match fewer rows). */
 function narrows(before: ReadonlyMap<OrderColumnKey, string>, now: ReadonlyMap<OrderColumnKey, string>): boolean {
   for (const [k, v] of before) if (!now.get(k)?.includes(v)) return false;
@@ -152,61 +194,177 @@ function narrows(before: ReadonlyMap<OrderColumnKey, string>, now: ReadonlyMap<O
 }
 
 /**
- * Filter + sort with caches that survive between calls as long as the rows array is the same: lower-cased cell
- * text per column and, per sorted column, the permutation of all rows in that column's order. A single-column sort
- * of a filtered view is then one pass over that permutation instead of a comparison sort.
+ * A column's filter text, each distinct text once: most columns repeat a few values (cities, vendors, dates,
+ * names), so a keystroke tests the needle against the distinct texts and then reads one number per row.
+ */
+interface TextColumn {
+  values: string[];
+  ids: Uint32Array;
+}
+
+function intern(n: number, textOf: (i: number) => string): TextColumn & { idOf: Map<string, number> } {
+  const idOf = new Map<string, number>();
+  const values: string[] = [];
+  const ids = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    const t = textOf(i);
+    let id = idOf.get(t);
+    if (id === undefined) {
+      id = values.length;
+      values.push(t);
+      idOf.set(t, id);
+    }
+    ids[i] = id;
+  }
+  return { values, ids, idOf };
+}
+
+function textColumn(n: number, textOf: (i: number) => string): TextColumn {
+  const { values, ids } = intern(n, textOf);
+  return { values, ids };
+}
+
+/**
+ * Rows in one column's sort order. Keys compare by UTF-16 code unit (the engine's native string order, no JS
+ * comparator): only the distinct keys are sorted, then the rows are placed by a counting sort, which is stable.
+ * `group` is each row's key's position among the distinct keys; `starts[g]` is where group g begins in `order`.
+ */
+interface RankedColumn {
+  order: Uint32Array;
+  group: Uint32Array;
+  starts: Uint32Array;
+}
+
+function rankedColumn(n: number, keyOf: (i: number) => string): RankedColumn {
+  const { values, ids, idOf } = intern(n, keyOf);
+  const sorted = values.slice().sort();
+  const groupOfId = new Uint32Array(values.length);
+  for (let g = 0; g < sorted.length; g++) groupOfId[idOf.get(sorted[g]!)!] = g;
+  const group = new Uint32Array(n);
+  const starts = new Uint32Array(sorted.length + 1);
+  for (let i = 0; i < n; i++) {
+    const g = groupOfId[ids[i]!]!;
+    group[i] = g;
+    starts[g + 1]!++;
+  }
+  for (let g = 0; g < sorted.length; g++) starts[g + 1]! += starts[g]!;
+  const next = starts.slice();
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[next[group[i]!]!++] = i;
+  return { order, group, starts };
+}
+
+interface SortColumn {
+  col: RankedColumn;
+  desc: boolean;
+}
+
+/**
+ * The rows kept by `mask` (all of them when null) in the order of the sort columns, written to `out`; returns how
+ * many. Stable: rows with equal keys keep their order in the input, in both directions.
+ */
+function orderRows(n: number, sort: readonly SortColumn[], mask: Uint8Array | null, out: Uint32Array): number {
+  let m = 0;
+  const [first] = sort;
+  if (sort.length === 1 && first) {
+    // one pass over the column's precomputed order; DESC walks the groups backwards, each in its own order
+    const { order, starts } = first.col;
+    const groups = starts.length - 1;
+    for (let k = 0; k < groups; k++) {
+      const g = first.desc ? groups - 1 - k : k;
+      for (let j = starts[g]!; j < starts[g + 1]!; j++) {
+        const i = order[j]!;
+        if (!mask || mask[i]) out[m++] = i;
+      }
+    }
+    return m;
+  }
+  for (let i = 0; i < n; i++) if (!mask || mask[i]) out[m++] = i;
+  if (sort.length === 0) return m;
+  // several columns: a stable counting sort by each column, least significant first (LSD radix sort on the
+  // group numbers), so the most significant column decides and ties fall back to the next one, then row order
+  let from: Uint32Array = out;
+  let to: Uint32Array = new Uint32Array(m);
+  for (let c = sort.length - 1; c >= 0; c--) {
+    const { col, desc } = sort[c]!;
+    const groups = col.starts.length - 1;
+    const count = new Uint32Array(groups + 1);
+    const key = (i: number) => (desc ? groups - 1 - col.group[i]! : col.group[i]!);
+    for (let j = 0; j < m; j++) count[key(from[j]!) + 1]!++;
+    for (let g = 0; g < groups; g++) count[g + 1]! += count[g]!;
+    for (let j = 0; j < m; j++) {
+      const i = from[j]!;
+      to[count[key(i)]!++] = i;
+    }
+    [from, to] = [to, from];
+  }
+  if (from !== out) out.set(from.subarray(0, m));
+  return m;
+}
+
+/**
+ * Filter + sort with caches that survive between calls as long as the rows array is the same: per column its
+ * distinct lower-cased texts and, per sorted column, the order of all rows in it. A keystroke then costs one pass
+ * building a keep-mask in row order (sequential memory) and one pass over the sorted column's order; no comparison
+ * sort and no per-row allocation.
  */
 export function createOrderViewEngine() {
   let rows: readonly OrderRow[] = [];
-  let text = new Map<OrderColumnKey, string[]>();
-  let order = new Map<OrderColumnKey, Uint32Array>();
-  let rank = new Map<OrderColumnKey, Uint32Array>();
-  let last: { rows: readonly OrderRow[]; shape: string; needles: Map<OrderColumnKey, string>; idx: number[] } | null =
-    null;
+  let text = new Map<OrderColumnKey, TextColumn>();
+  let ranked = new Map<OrderColumnKey, RankedColumn>();
+  let kinds: { reps: OrderRow[]; ids: Uint32Array } | null = null;
+  // reused between keystrokes: a fresh 100k-entry array per keystroke is what made the slow ones slow (GC)
+  let mask = new Uint8Array(0);
+  let scratch = new Uint32Array(0);
+  let last: {
+    rows: readonly OrderRow[];
+    shape: string;
+    needles: Map<OrderColumnKey, string>;
+    idx: Uint32Array;
+  } | null = null;
 
-  function lowerText(key: OrderColumnKey): string[] {
+  function lowerText(key: OrderColumnKey): TextColumn {
     let t = text.get(key);
     if (!t) {
-      t = rows.map((r) => cellText(r, key).toLowerCase());
+      t = textColumn(rows.length, (i) => filterText(rows[i]!, key));
       text.set(key, t);
     }
     return t;
   }
-  function permutation(key: OrderColumnKey): Uint32Array {
-    let p = order.get(key);
-    if (!p) {
-      // sort the distinct keys with the engine's native string order (no JS comparator), then place the rows by
-      // a counting sort over their key's rank: stable, and far cheaper than comparing 100k rows pairwise
-      const keys = rows.map((r) => sortText(r, key));
-      const distinct = [...new Set(keys)].sort();
-      const rankOf = new Map<string, number>();
-      for (let i = 0; i < distinct.length; i++) rankOf.set(distinct[i]!, i);
-      const rowRank = new Uint32Array(rows.length);
-      const starts = new Uint32Array(distinct.length + 1);
-      for (let i = 0; i < keys.length; i++) {
-        const k = rankOf.get(keys[i]!)!;
-        rowRank[i] = k;
-        starts[k + 1]!++;
-      }
-      for (let k = 0; k < distinct.length; k++) starts[k + 1]! += starts[k]!;
-      const r = new Uint32Array(rows.length);
-      p = new Uint32Array(rows.length);
-      for (let i = 0; i < rows.length; i++) {
-        const k = rowRank[i]!;
-        // a row's rank is the position of its group's first row, as ranks() promises
-        r[i] = starts[k]!;
-      }
-      const next = starts.slice();
-      for (let i = 0; i < rows.length; i++) p[next[rowRank[i]!]!++] = i;
-      order.set(key, p);
-      rank.set(key, r);
+  function sortColumn(key: OrderColumnKey): RankedColumn {
+    let r = ranked.get(key);
+    if (!r) {
+      r = rankedColumn(rows.length, (i) => sortText(rows[i]!, key));
+      ranked.set(key, r);
     }
-    return p;
+    return r;
   }
-  /** Per row, the position of the first row with its key in the column's order: equal keys, equal ranks. */
-  function ranks(key: OrderColumnKey): Uint32Array {
-    permutation(key);
-    return rank.get(key)!;
+  function rowKinds() {
+    if (!kinds) {
+      const { values, ids } = intern(rows.length, (i) => flagKey(rows[i]!));
+      const reps: OrderRow[] = new Array(values.length);
+      for (let i = rows.length - 1; i >= 0; i--) reps[ids[i]!] = rows[i]!;
+      kinds = { reps, ids };
+    }
+    return kinds;
+  }
+  /** Which rows pass the filter, or null when nothing is filtered. */
+  function keepMask(f: RowFilter): Uint8Array | null {
+    if (!f.flags && f.needles.size === 0) return null;
+    const n = rows.length;
+    if (f.flags) {
+      const { reps, ids } = rowKinds();
+      const hit = new Uint8Array(reps.length);
+      for (let k = 0; k < reps.length; k++) hit[k] = f.flags(reps[k]!) ? 1 : 0;
+      for (let i = 0; i < n; i++) mask[i] = hit[ids[i]!]!;
+    } else mask.fill(1);
+    for (const [key, needle] of f.needles) {
+      const { values, ids } = lowerText(key);
+      const hit = new Uint8Array(values.length);
+      for (let v = 0; v < values.length; v++) hit[v] = values[v]!.includes(needle) ? 1 : 0;
+      for (let i = 0; i < n; i++) mask[i]! &= hit[ids[i]!]!;
+    }
+    return mask;
   }
 
   return {
@@ -215,82 +373,83 @@ export function createOrderViewEngine() {
       rows = next;
       last = null;
       text = new Map();
-      order = new Map();
-      rank = new Map();
+      ranked = new Map();
+      kinds = null;
+      mask = new Uint8Array(rows.length);
+      scratch = new Uint32Array(rows.length);
     },
-    /** Builds one column's filter text ahead of need (the UI calls it when idle, one column at a time). */
+    /**
+     * Builds one column's filter text ahead of need (the UI calls it when idle, one column at a time); the first
+     * call also sorts the rows into kinds for the status, pending and quick filters.
+     */
     warm(key: OrderColumnKey) {
+      rowKinds();
       lowerText(key);
     },
     apply(spec: OrderViewSpec): OrderRow[] {
-      const needles = new Map<OrderColumnKey, string>();
-      for (const [k, v] of Object.entries(spec.filters ?? {})) {
-        const needle = (v ?? '').trim().toLowerCase();
-        if (needle) needles.set(k as OrderColumnKey, needle);
-      }
-      const filters = [...needles].map(([k, v]) => [lowerText(k), v] as const);
-      const statuses = spec.statuses && spec.statuses.length > 0 ? new Set<OrderStatus>(spec.statuses) : null;
-      const keep = (i: number): boolean => {
-        const r = rows[i]!;
-        if (statuses && !statuses.has(r.status)) return false;
-        if (spec.pendingOnly && r.pendingOps === 0) return false;
-        if (!matchesQuick(r, spec.quick)) return false;
-        for (const [t, needle] of filters) if (!t[i]!.includes(needle)) return false;
-        return true;
-      };
+      const f = rowFilter(spec);
       const sort = spec.sort ?? [];
       const shape = JSON.stringify([sort, spec.statuses ?? [], spec.quick ?? null, spec.pendingOnly ?? false]);
-      let idx: number[];
-      if (last && last.rows === rows && last.shape === shape && narrows(last.needles, needles)) {
-        // typing on in a filter only narrows the last answer, which is already in order: check just those rows
-        idx = last.idx.filter(keep);
+      let m = 0;
+      if (last && last.rows === rows && last.shape === shape && narrows(last.needles, f.needles)) {
+        // typing on in a filter only narrows the last answer, which is already in order and passed the other
+        // conditions: check just those rows against the column texts
+        const cols = [...f.needles].map(([k, needle]) => [lowerText(k), needle] as const);
+        for (const i of last.idx) {
+          let ok = true;
+          for (const [{ values, ids }, needle] of cols) if (!values[ids[i]!]!.includes(needle)) ok = false;
+          if (ok) scratch[m++] = i;
+        }
       } else {
-        idx = ordered(sort, keep);
+        const by = sort.map((s) => ({ col: sortColumn(s.key), desc: s.direction === 'DESC' }));
+        m = orderRows(rows.length, by, keepMask(f), scratch);
       }
-      last = { rows, shape, needles, idx };
-      return idx.map((i) => rows[i]!);
+      const idx = scratch.slice(0, m);
+      last = { rows, shape, needles: f.needles, idx };
+      const out: OrderRow[] = new Array(m);
+      for (let j = 0; j < m; j++) out[j] = rows[idx[j]!]!;
+      return out;
     },
   };
-
-  function ordered(sort: SortSpec[], keep: (i: number) => boolean): number[] {
-    const idx: number[] = [];
-    const [first, ...more] = sort;
-    if (!first) {
-      for (let i = 0; i < rows.length; i++) if (keep(i)) idx.push(i);
-      return idx;
-    }
-    if (more.length === 0) {
-      const p = permutation(first.key);
-      if (first.direction === 'ASC') {
-        for (let j = 0; j < p.length; j++) if (keep(p[j]!)) idx.push(p[j]!);
-      } else {
-        // walk groups of equal keys backwards but keep each group's own order, as a stable DESC sort would
-        const r = ranks(first.key);
-        let end = p.length;
-        while (end > 0) {
-          const start = r[p[end - 1]!]!;
-          for (let j = start; j < end; j++) if (keep(p[j]!)) idx.push(p[j]!);
-          end = start;
-        }
-      }
-      return idx;
-    }
-    for (let i = 0; i < rows.length; i++) if (keep(i)) idx.push(i);
-    const rs = sort.map((s) => [ranks(s.key), s.direction === 'ASC' ? 1 : -1] as const);
-    idx.sort((a, b) => {
-      for (const [r, d] of rs) {
-        const diff = r[a]! - r[b]!;
-        if (diff !== 0) return diff * d;
-      }
-      return a - b;
-    });
-    return idx;
-  }
 }
 
-/** One-shot form for callers that do not keep an engine (the xlsx export); checks the spec first. */
+/** One-shot form for callers that hold the rows and do not keep an engine; checks the spec first. */
 export function applyOrderView(rows: readonly OrderRow[], spec: OrderViewSpec): OrderRow[] {
   const engine = createOrderViewEngine();
   engine.setRows(rows);
   return engine.apply(orderViewSpec.parse(spec));
+}
+
+/**
+ * The same view over rows seen one at a time, for an export that streams them from the database instead of
+ * holding them: it keeps, per row that passes the filter, only a handle and its sort keys, and gives the handles
+ * back in view order. Rows must be offered in the grid's row order, which decides ties as in the grid.
+ */
+export function createOrderViewCollector<R>(input: OrderViewSpec) {
+  const spec = orderViewSpec.parse(input);
+  const f = rowFilter(spec);
+  const needles = [...f.needles];
+  let refs: R[] = [];
+  let keys: string[][] = spec.sort.map(() => []);
+  return {
+    offer(row: OrderRow, ref: R): void {
+      if (f.flags && !f.flags(row)) return;
+      for (const [k, needle] of needles) if (!filterText(row, k).includes(needle)) return;
+      refs.push(ref);
+      for (let c = 0; c < spec.sort.length; c++) keys[c]!.push(sortText(row, spec.sort[c]!.key));
+    },
+    /** The handles of the rows that passed, in the view's order. */
+    finish(): R[] {
+      const n = refs.length;
+      // ranking only the kept rows orders them as ranking all rows would: the order of two keys is their own
+      const by = spec.sort.map((s, c) => ({ col: rankedColumn(n, (i) => keys[c]![i]!), desc: s.direction === 'DESC' }));
+      const out = new Uint32Array(n);
+      const m = orderRows(n, by, null, out);
+      const ordered = Array.from(out.subarray(0, m), (i) => refs[i]!);
+      // the export goes on for seconds after this: let the keys go now
+      refs = [];
+      keys = [];
+      return ordered;
+    },
+  };
 }

@@ -2,6 +2,7 @@
 // docs/sync-protocol.md. Pull: GET /api/sync/changes. Push: POST /api/sync/push. Monitor: GET /api/sync/queue.
 // Both sides import these schemas, so a shape is written once.
 import { z } from 'zod';
+import { serialsAdd, splitOrderBody, wasteAdd, wastePatch, wasteRemove } from './order-parts.js';
 import { appointmentChange, assign, orderCreate, orderPatch, statusChange, unassign } from './order-schemas.js';
 
 /**
@@ -104,8 +105,10 @@ export type ServerCursor = z.infer<typeof serverCursor>;
 // Push
 
 /**
- * Operation kinds and the order service each maps to. A payload is the REST body of that action without its
- * `version`: the op carries it as `expectedVersion` (null for a create).
+ * Operation kinds and the service each maps to. A payload is the REST body of that action without its `version`:
+ * the op carries it as `expectedVersion` (null for a create). The entity is the row whose version is the op's
+ * optimistic lock: the order for what adds to an order (serials, a pick-up, a split), the pick-up itself for
+ * what changes one (it has its own version). Rows an op creates carry the client's ids in the payload.
  */
 export const OP_KINDS = [
   'order.create',
@@ -114,6 +117,11 @@ export const OP_KINDS = [
   'order.appointment',
   'order.assign',
   'order.unassign',
+  'order.split',
+  'serial.record',
+  'waste.add',
+  'waste.update',
+  'waste.remove',
 ] as const;
 export type OpKind = (typeof OP_KINDS)[number];
 export const opKind = z.enum(OP_KINDS);
@@ -128,6 +136,11 @@ export const OP_KIND_INFO: Record<
   'order.appointment': { entity: 'orders', operationType: 'UPDATE', service: 'changeAppointment' },
   'order.assign': { entity: 'orders', operationType: 'UPDATE', service: 'assignOrder' },
   'order.unassign': { entity: 'orders', operationType: 'UPDATE', service: 'unassignOrder' },
+  'order.split': { entity: 'orders', operationType: 'UPDATE', service: 'splitOrder' },
+  'serial.record': { entity: 'orders', operationType: 'UPDATE', service: 'addSerials' },
+  'waste.add': { entity: 'orders', operationType: 'UPDATE', service: 'addWaste' },
+  'waste.update': { entity: 'waste_pickups', operationType: 'UPDATE', service: 'editWaste' },
+  'waste.remove': { entity: 'waste_pickups', operationType: 'DELETE', service: 'removeWaste' },
 };
 
 /**
@@ -141,6 +154,11 @@ export const OP_INPUT_SCHEMA = {
   'order.appointment': appointmentChange,
   'order.assign': assign,
   'order.unassign': unassign,
+  'order.split': splitOrderBody,
+  'serial.record': serialsAdd,
+  'waste.add': wasteAdd,
+  'waste.update': wastePatch,
+  'waste.remove': wasteRemove,
 } as const satisfies Record<OpKind, z.ZodType>;
 
 /** Payload + expectedVersion → the input of the REST action (create carries its id in the payload). */

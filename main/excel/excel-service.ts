@@ -13,7 +13,7 @@ import type {
 import type { OrderCreate, OrderPatch } from '../../domain/order-schemas.js';
 import type { FileStore } from '../screens/file-store.js';
 import { JsonFileStore } from '../screens/json-store.js';
-import { EXPORT_KIND, EXPORT_META_SHEET, writeOrdersXlsx } from './export-orders.js';
+import { EXPORT_KIND, EXPORT_META_SHEET, type OrderSource, writeOrdersXlsx } from './export-orders.js';
 import { excelText, problem } from './problems.js';
 import { type ReadSheet, readWorkbook } from './read-sheet.js';
 import { planReimport } from './reimport.js';
@@ -25,6 +25,8 @@ export interface ExcelDeps {
   presetsPath(): string;
   session(): Promise<Session | null>;
   listOrders(): Promise<OrderRow[]>;
+  /** the grid's orders as one unchanging snapshot to stream an export from; close() ends it */
+  openOrders(): OrderSource & { close(): void };
   /** creates all or none (a failure part-way must not leave some orders created) */
   createOrders(creates: OrderCreate[]): Promise<OrderRow[]>;
   updateOrder(id: string, patch: OrderPatch): Promise<OrderRow>;
@@ -86,12 +88,17 @@ export function createExcelService(deps: ExcelDeps): Handlers {
   return {
     async 'excel:export'({ view, columns, headers }) {
       const s = await user();
-      const rows = await deps.listOrders();
       const en = s.user.locale === 'en';
       const { fileId, path } = deps.files.reserve(`${en ? 'orders' : '주문'}-${stamp()}.xlsx`);
       const sheetName = en ? 'Orders' : '주문';
-      const { rows: n } = await writeOrdersXlsx({ rows, view, columns, headers: headers ?? {}, path, sheetName });
-      return { ...deps.files.ref(fileId), rows: n };
+      // streamed from SQLite rather than deps.listOrders(): 100k order objects alone are ~100 MB of heap
+      const source = deps.openOrders();
+      try {
+        const { rows: n } = await writeOrdersXlsx({ source, view, columns, headers: headers ?? {}, path, sheetName });
+        return { ...deps.files.ref(fileId), rows: n };
+      } finally {
+        source.close();
+      }
     },
 
     async 'excel:importPreview'({ file, vendor, mapping }): Promise<ImportPreview> {

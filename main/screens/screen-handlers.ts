@@ -13,10 +13,12 @@ import { printLabels } from '../print/labels.js';
 import { buildAssignmentSheets } from '../print/sheet-model.js';
 import { writeSheetsPdf } from '../print/sheet-pdf.js';
 import type { HandlerModule } from '../services/worker-protocol.js';
+import { openOrderSnapshot } from '../store/order-snapshot.js';
 import { FileStore, filesDir } from './file-store.js';
 import { PrefsStore } from './json-store.js';
 import { MirrorReads, toWeek } from './mirror-reads.js';
 import { download, online } from './online.js';
+import { addWastePickup, editWastePickup, recordSerials, removeWastePickup, splitOrderLocally } from './part-writes.js';
 import type { ScreenContext, SessionLike } from './session-like.js';
 
 type ScreenChannel = Exclude<
@@ -72,6 +74,12 @@ export function createHandlers(ctx: ScreenContext): Record<string, (args: unknow
     if (!can(s.session.user.role, action)) fail('FORBIDDEN', `Your role may not do this (${action}).`);
   };
 
+  /** A local write is in the outbox: wake the push, tell the screens. */
+  function wrote(s: SessionLike, ids: string[]): void {
+    s.engine.localWrite();
+    ctx.emit({ type: 'orders-changed', ids });
+  }
+
   /** Head-office writes change rows the mirror holds: pull them now so the screens show the result. */
   async function refreshAfter<T>(s: SessionLike, value: T): Promise<T> {
     await s.engine.syncNow().catch(() => undefined);
@@ -97,6 +105,7 @@ export function createHandlers(ctx: ScreenContext): Record<string, (args: unknow
     presetsPath: () => join(dataDir(session()), 'import-presets.json'),
     session: async () => ctx.current()?.session ?? null,
     listOrders: async () => session().store.listOrders({}),
+    openOrders: () => openOrderSnapshot(session().store.file),
     async createOrders(creates: OrderCreate[]) {
       const s = session();
       require(s, 'orders.create');
@@ -133,27 +142,40 @@ export function createHandlers(ctx: ScreenContext): Record<string, (args: unknow
       if (!order) fail('NOT_FOUND', 'order not found', 'id');
       return reads(s).detail(order);
     },
+    // Local writes through the outbox, online or not (part-writes.ts): the head office gets them with the push.
     async 'detail:split'({ id, version, lines }: Args<'detail:split'>) {
       const s = session();
       require(s, 'orders.split');
-      const res = await online(() =>
-        s.http.request<{ child: { id: string } }>('POST', `/api/orders/${id}/split`, { body: { version, lines } }),
-      );
-      await refreshAfter(s, null);
-      return s.store.getOrder(res.child.id) ?? s.store.getOrder(id)!;
+      const childId = splitOrderLocally(s.store, { id, version, lines });
+      wrote(s, [id, childId]);
+      return s.store.getOrder(childId) ?? s.store.getOrder(id)!;
     },
     async 'detail:serials'({ id, lineId, serials }: Args<'detail:serials'>) {
       const s = session();
       require(s, 'orders.serials');
-      await online(() => s.http.request('POST', `/api/orders/${id}/serials`, { body: { lineId, serials } }));
-      await refreshAfter(s, null);
+      recordSerials(s.store, s.session.user.id, { id, lineId, serials });
+      wrote(s, [id]);
       return reads(s).detail(s.store.getOrder(id)!);
     },
     async 'detail:waste'({ id, code, quantity }: Args<'detail:waste'>) {
       const s = session();
       require(s, 'orders.waste');
-      await online(() => s.http.request('POST', `/api/orders/${id}/waste`, { body: { code, quantity } }));
-      await refreshAfter(s, null);
+      addWastePickup(s.store, { id, code, quantity });
+      wrote(s, [id]);
+      return reads(s).detail(s.store.getOrder(id)!);
+    },
+    async 'detail:wasteEdit'(args: Args<'detail:wasteEdit'>) {
+      const s = session();
+      require(s, 'orders.waste');
+      const id = editWastePickup(s.store, args);
+      wrote(s, [id]);
+      return reads(s).detail(s.store.getOrder(id)!);
+    },
+    async 'detail:wasteRemove'(args: Args<'detail:wasteRemove'>) {
+      const s = session();
+      require(s, 'orders.waste');
+      const id = removeWastePickup(s.store, args);
+      wrote(s, [id]);
       return reads(s).detail(s.store.getOrder(id)!);
     },
 

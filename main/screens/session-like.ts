@@ -3,6 +3,8 @@
 // engine's behaviour, not its file layout.
 import type Database from 'better-sqlite3';
 import type { ClientEvent, OrderRow, Session, SyncState } from '../../domain/client-api.js';
+import type { OpKind, SyncRow } from '../../domain/sync-protocol.js';
+import type { RowChange } from '../store/part-ops.js';
 
 export interface StoreLike {
   readonly db: Database.Database;
@@ -10,10 +12,12 @@ export interface StoreLike {
   listOrders(filter?: Record<string, unknown>): OrderRow[];
   getOrder(id: string): OrderRow | null;
   localOrderOp(args: {
-    kind: string;
+    kind: OpKind;
     orderId: string;
     payload: Record<string, unknown>;
     seenVersion?: number;
+    check?: (current: SyncRow | null) => void;
+    effects?: (current: SyncRow, now: string) => RowChange[];
   }): unknown;
 }
 

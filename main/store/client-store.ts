@@ -20,6 +20,7 @@ import { type Db, openDatabase } from './database.js';
 import { Mirror } from './mirror.js';
 import { applyOrderOp, createdLines, OP_FIELDS, parseTimeWindow } from './order-ops.js';
 import { type OrderFilter, OrdersView } from './orders-view.js';
+import { applyEffect, type RowChange, type RowEffect } from './part-ops.js';
 
 export interface OutboxOp {
   seq: number;
@@ -99,6 +100,8 @@ interface ConflictRecord {
 }
 
 const nowIso = () => new Date().toISOString();
+
+const WASTE_COLUMNS: Record<string, string> = { collectedBy: 'collected_by', collectedAt: 'collected_at' };
 
 function orderIdOf(entity: SyncEntity, row: SyncRow | null | undefined, id: string): string | null {
   if (entity === 'orders') return id;
@@ -238,9 +241,22 @@ export class ClientStore {
   // ---------------------------------------------------------------------------------------------------------
   // Local writes
 
+  /** Keeps the head office's row aside for a row a local op is about to change (first op on it only). */
+  private holdRow(entity: SyncEntity, id: string, current: SyncRow | null, baseVersion: number | null): void {
+    if (this.rowBase(entity, id)) return;
+    const v = (current?.version as number | undefined) ?? null;
+    this.db
+      .prepare(
+        'INSERT INTO row_base(entity, entity_id, base_version, server_row, server_version) VALUES (?, ?, ?, ?, ?)',
+      )
+      .run(entity, id, baseVersion, current ? JSON.stringify(current) : null, v);
+  }
+
   /**
-   * A local change of an order: the mirror row and the outbox op in one transaction. `seenVersion` is the
-   * version the UI showed; a different local version means the user edited a stale row.
+   * A local change: the op's entity row (an order, or a pick-up), the other rows it changes (`effects`: serials,
+   * a pick-up, a split's child order and lines; see part-ops.ts) and the outbox op, in one transaction.
+   * `seenVersion` is the version the UI showed; a different local version means the user edited a stale row.
+   * `check` and `effects` run inside the transaction on the current row; a throw changes nothing.
    */
   localOrderOp(args: {
     kind: OpKind;
@@ -248,7 +264,8 @@ export class ClientStore {
     payload: Record<string, unknown>;
     seenVersion?: number;
     check?: (current: SyncRow | null) => void;
-  }): { opId: string; row: SyncRow } {
+    effects?: (current: SyncRow, now: string) => RowChange[];
+  }): { opId: string; row: SyncRow | null } {
     const { kind, orderId, payload } = args;
     const entity = OP_KIND_INFO[kind].entity;
     const now = nowIso();
@@ -264,25 +281,31 @@ export class ClientStore {
           throw new StaleWriteError(entity, orderId, (current.version as number) ?? null);
       }
       args.check?.(current);
-      if (!this.rowBase(entity, orderId)) {
-        // First local op on this entity: what the head office has now is what the op is based on.
-        const v = (current?.version as number | undefined) ?? null;
-        this.db
-          .prepare(
-            'INSERT INTO row_base(entity, entity_id, base_version, server_row, server_version) VALUES (?, ?, ?, ?, ?)',
-          )
-          .run(entity, orderId, kind === 'order.create' ? null : v, current ? JSON.stringify(current) : null, v);
-      }
+      const changes = current && args.effects ? args.effects(current, now) : [];
+      // First local op on this entity: what the head office has now is what the op is based on.
+      this.holdRow(entity, orderId, current, kind === 'order.create' ? null : ((current?.version as number) ?? null));
       result = applyOrderOp(kind, payload, current, now);
-      if (!result) throw new NotFoundLocallyError(entity, orderId);
-      this.mirror.write(entity, result);
+      if (!result && kind !== 'waste.remove') throw new NotFoundLocallyError(entity, orderId);
+      if (result) this.mirror.write(entity, result);
+      else this.mirror.remove(entity, orderId);
       if (kind === 'order.create')
         for (const line of createdLines(payload, now)) this.mirror.write('order_lines', line);
-      this.db
+      const { lastInsertRowid: seq } = this.db
         .prepare('INSERT INTO outbox(op_id, entity, entity_id, kind, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)')
         .run(opId, entity, orderId, kind, JSON.stringify(payload), now);
+      for (const c of changes) {
+        const before = this.mirror.read(c.entity, c.id);
+        // a row this op creates will be version 1 at the head office: what a later op on it expects
+        this.holdRow(c.entity, c.id, before, before ? ((before.version as number | undefined) ?? null) : 1);
+        this.db
+          .prepare('INSERT INTO op_rows(seq, entity, entity_id, effect) VALUES (?, ?, ?, ?)')
+          .run(seq, c.entity, c.id, JSON.stringify(c.effect));
+        const after = applyEffect(c.effect, before);
+        if (after) this.mirror.write(c.entity, after);
+        else this.mirror.remove(c.entity, c.id);
+      }
     })();
-    return { opId, row: result! };
+    return { opId, row: result };
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -376,9 +399,15 @@ export class ClientStore {
         if (!exists) continue; // answered already (a duplicate answer after a retry)
         const current = res.current ?? null;
         const currentVersion = current && typeof current.version === 'number' ? current.version : null;
+        const touched = this.opRows(op.seq);
         this.db.prepare('DELETE FROM outbox WHERE op_id = ?').run(op.opId);
         if (res.status === 'SYNCED') {
           if (current) this.rememberServerRow(op.entity, op.entityId, current, currentVersion);
+          // a removed row has no answer row: the op's own prediction becomes the base
+          else this.foldIntoBase(op.entity, op.entityId, (row) => applyOrderOp(op.kind, op.payload, row, now));
+          // the other rows it changed come with the next pull; until then the prediction stands for them
+          for (const t of touched) this.foldIntoBase(t.entity, t.id, (row) => applyEffect(t.effect, row));
+          this.db.prepare('DELETE FROM op_rows WHERE seq = ?').run(op.seq);
           if (res.version !== undefined)
             this.db
               .prepare('UPDATE row_base SET base_version = ? WHERE entity = ? AND entity_id = ?')
@@ -406,6 +435,7 @@ export class ClientStore {
             );
         } else {
           if (current) this.rememberServerRow(op.entity, op.entityId, current, currentVersion);
+          this.db.prepare('DELETE FROM op_rows WHERE seq = ?').run(op.seq);
           const error: OpError = res.error ?? { code: 'FAILED', message: 'refused by the head office' };
           this.db
             .prepare(
@@ -424,28 +454,76 @@ export class ClientStore {
               now,
             );
         }
-        this.rebase(op.entity, op.entityId);
-        const oid = orderIdOf(op.entity, null, op.entityId);
-        if (oid) orderIds.add(oid);
+        for (const oid of this.rebaseAll([{ entity: op.entity, id: op.entityId }, ...touched])) orderIds.add(oid);
       }
     })();
     return { orderIds: [...orderIds] };
+  }
+
+  private opRows(seq: number): RowChange[] {
+    return (
+      this.db.prepare('SELECT entity, entity_id, effect FROM op_rows WHERE seq = ?').all(seq) as {
+        entity: SyncEntity;
+        entity_id: string;
+        effect: string;
+      }[]
+    ).map((r) => ({ entity: r.entity, id: r.entity_id, effect: JSON.parse(r.effect) as RowEffect }));
+  }
+
+  /** An answered op's effect on a row becomes part of what the head office is known to have. */
+  private foldIntoBase(entity: SyncEntity, id: string, fn: (row: SyncRow | null) => SyncRow | null): void {
+    const base = this.rowBase(entity, id);
+    if (!base) return;
+    const row = fn(base.server_row ? JSON.parse(base.server_row) : null);
+    this.db
+      .prepare('UPDATE row_base SET server_row = ?, server_version = ? WHERE entity = ? AND entity_id = ?')
+      .run(row ? JSON.stringify(row) : null, (row?.version as number | undefined) ?? null, entity, id);
+  }
+
+  /**
+   * Rebases each row, rows of other tables before orders (a split undone moves its lines back before the child
+   * order goes, with whatever is still its own); returns the orders whose view changed.
+   */
+  private rebaseAll(rows: { entity: SyncEntity; id: string }[]): string[] {
+    const orderIds = new Set<string>();
+    const sorted = [...rows].sort((a, b) => Number(a.entity === 'orders') - Number(b.entity === 'orders'));
+    for (const r of sorted) {
+      const before = r.entity === 'orders' ? null : this.mirror.read(r.entity, r.id);
+      this.rebase(r.entity, r.id);
+      const after = r.entity === 'orders' ? null : this.mirror.read(r.entity, r.id);
+      for (const row of [before, after]) {
+        const oid = orderIdOf(r.entity, row, r.id);
+        if (oid) orderIds.add(oid);
+      }
+    }
+    return [...orderIds];
   }
 
   /** The mirror row := the head office's row with this entity's remaining ops (conflicted ones too) replayed. */
   private rebase(entity: SyncEntity, id: string): void {
     const base = this.rowBase(entity, id);
     if (!base) return;
+    // the entity's own ops, and the ops that change it besides their own entity (op_rows), in queue order
     const ops = this.db
       .prepare(
-        `SELECT seq, kind, payload FROM outbox WHERE entity = ? AND entity_id = ?
-         UNION ALL SELECT seq, kind, payload FROM conflicts WHERE entity = ? AND entity_id = ?
+        `SELECT seq, kind, payload, NULL AS effect FROM outbox WHERE entity = ? AND entity_id = ?
+         UNION ALL SELECT seq, kind, payload, NULL FROM conflicts WHERE entity = ? AND entity_id = ?
+         UNION ALL SELECT r.seq, NULL, NULL, r.effect FROM op_rows r WHERE r.entity = ? AND r.entity_id = ?
+            AND (EXISTS (SELECT 1 FROM outbox o WHERE o.seq = r.seq) OR EXISTS (SELECT 1 FROM conflicts c WHERE c.seq = r.seq))
          ORDER BY seq`,
       )
-      .all(entity, id, entity, id) as { seq: number; kind: OpKind; payload: string }[];
+      .all(entity, id, entity, id, entity, id) as {
+      seq: number;
+      kind: OpKind | null;
+      payload: string | null;
+      effect: string | null;
+    }[];
     let row: SyncRow | null = base.server_row ? JSON.parse(base.server_row) : null;
     const now = nowIso();
-    for (const op of ops) row = applyOrderOp(op.kind, JSON.parse(op.payload), row, now);
+    for (const op of ops)
+      row = op.effect
+        ? applyEffect(JSON.parse(op.effect) as RowEffect, row)
+        : applyOrderOp(op.kind!, JSON.parse(op.payload!), row, now);
     if (ops.length === 0) this.db.prepare('DELETE FROM row_base WHERE entity = ? AND entity_id = ?').run(entity, id);
     if (row) this.mirror.write(entity, row);
     else this.removeWithChildren(entity, id);
@@ -479,6 +557,18 @@ export class ClientStore {
     }
     if (kind === 'order.assign')
       return [{ field: 'installerId', mine: payload.installerId, theirs: theirs.installer_id ?? null }];
+    // what adds to an order is one decision (send it again on the order as it is now, or drop it)
+    if (kind === 'order.split') return [{ field: 'lines', mine: payload.lines, theirs: null }];
+    if (kind === 'serial.record') return [{ field: 'serials', mine: payload.serials, theirs: null }];
+    if (kind === 'waste.add')
+      return [{ field: 'waste', mine: { code: payload.code, quantity: payload.quantity }, theirs: null }];
+    if (kind === 'waste.remove') return [{ field: 'remove', mine: true, theirs: false }];
+    if (kind === 'waste.update')
+      return Object.keys(payload).map((f) => ({
+        field: f,
+        mine: payload[f] ?? null,
+        theirs: theirs[WASTE_COLUMNS[f] ?? f] ?? null,
+      }));
     const columns = OP_FIELDS[kind];
     return Object.keys(payload)
       .filter((f) => columns[f])
@@ -507,10 +597,11 @@ export class ClientStore {
     choices: Record<string, 'mine' | 'theirs'>,
   ): StoreChange & { opId: string | null } {
     let newOpId: string | null = null;
-    let orderId = '';
+    let orderIds: string[] = [];
     this.db.transaction(() => {
       const c = this.db.prepare('SELECT * FROM conflicts WHERE id = ?').get(conflictId) as ConflictRecord | undefined;
       if (!c) throw new NotFoundLocallyError('conflict', conflictId);
+      const touched = this.opRows(c.seq);
       const fields = this.conflictFields(c).map((f) => f.field);
       for (const f of Object.keys(choices))
         if (!fields.includes(f))
@@ -529,6 +620,7 @@ export class ClientStore {
       this.db
         .prepare('UPDATE row_base SET base_version = ? WHERE entity = ? AND entity_id = ?')
         .run(c.server_version, c.entity, c.entity_id);
+      if (!next) this.db.prepare('DELETE FROM op_rows WHERE seq = ?').run(c.seq);
       if (next) {
         newOpId = uuidv7();
         this.db
@@ -537,10 +629,9 @@ export class ClientStore {
           )
           .run(c.seq, newOpId, c.entity, c.entity_id, kind, JSON.stringify(next), nowIso());
       }
-      this.rebase(c.entity as SyncEntity, c.entity_id);
-      orderId = c.entity_id;
+      orderIds = this.rebaseAll([{ entity: c.entity as SyncEntity, id: c.entity_id }, ...touched]);
     })();
-    return { orderIds: [orderId], opId: newOpId };
+    return { orderIds, opId: newOpId };
   }
 
   listFailed(): FailedOp[] {

@@ -2,6 +2,7 @@
 // when a row is rebased (the head office's row with the still-pending ops replayed on top). The head office's
 // answer always replaces the prediction, so these only need to be right enough to show the user.
 import type { OpKind, SyncRow } from '../../domain/sync-protocol.js';
+import { applyWastePatch } from './part-ops.js';
 
 type Payload = Record<string, unknown>;
 
@@ -51,13 +52,21 @@ export const OP_FIELDS: Record<OpKind, Record<string, string>> = {
   'order.appointment': { date: 'appointment_date', timeWindow: 'appointment_time_window', reason: 'appointment_date' },
   'order.assign': { installerId: 'installer_id', override: 'installer_id', reason: 'installer_id' },
   'order.unassign': {},
+  'order.split': {},
+  'serial.record': {},
+  'waste.add': {},
+  'waste.update': {},
+  'waste.remove': {},
 };
 
 function bump(row: SyncRow, now: string): SyncRow {
   return { ...row, version: ((row.version as number | null) ?? 0) + 1, updated_at: now };
 }
 
-/** The order row after `kind` with `payload`; null when there is no row to change (it was deleted). */
+/**
+ * The op's own entity row after `kind` with `payload` (the order; the pick-up for waste.update/remove); null when
+ * there is no row (it was deleted, or the op removes it). What an op does to other rows is in part-ops.ts.
+ */
 export function applyOrderOp(kind: OpKind, payload: Payload, row: SyncRow | null, now: string): SyncRow | null {
   if (kind === 'order.create') {
     if (row) return row; // already on the head office: its row wins
@@ -84,8 +93,20 @@ export function applyOrderOp(kind: OpKind, payload: Payload, row: SyncRow | null
     };
   }
   if (!row) return null;
+  switch (kind) {
+    // the order's version stays: serials and pick-ups are rows of their own
+    case 'serial.record':
+    case 'waste.add':
+      return row;
+    case 'waste.update':
+      return applyWastePatch(row, payload, now);
+    case 'waste.remove':
+      return null;
+  }
   const next = bump(row, now);
   switch (kind) {
+    case 'order.split':
+      return next;
     case 'order.update':
       for (const [field, column] of Object.entries(PATCH_COLUMNS)) {
         if (field in payload) next[column] = payload[field] ?? null;

@@ -44,7 +44,7 @@ export function ConflictResolver({ conflict, onDone }: { conflict: Conflict; onD
   return (
     <div className="conflict" data-testid="conflict">
       <p className="muted">
-        {orderNo ?? conflict.entityId} · {conflict.kind}
+        {orderNo ?? conflict.entityId} · {t(`sync.kinds.${conflict.kind}`, { defaultValue: conflict.kind })}
       </p>
       <table className="table conflict-table">
         <thead>

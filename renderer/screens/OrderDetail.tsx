@@ -223,8 +223,15 @@ export function OrderDetailPanel({ id }: { id: string }) {
           ) : (
             <ul className="chips">
               {detail.waste.map((w) => (
-                <li key={w.id} className="chip">
+                <li key={w.id} className="chip" data-testid="waste-chip">
                   {wasteLabel(w.code, i18n.language)} ×{w.quantity}
+                  {can(role, 'orders.waste') && (
+                    <WasteChipActions
+                      pickup={w}
+                      onError={(e) => useUi.getState().toast('error', errorText(e))}
+                      onDone={() => void done(true)}
+                    />
+                  )}
                 </li>
               ))}
             </ul>
@@ -262,6 +269,56 @@ function reasonLabel(code: string, lang: string): string {
   const r = useLookups.getState().reasonCodes.find((x) => x.code === code);
   return r ? `${code} ${lang === 'en' ? r.descriptionEn : r.descriptionKo}` : code;
 }
+/** −1 / +1 / remove on a pick-up: local writes like every other, queued for the head office. */
+function WasteChipActions({
+  pickup,
+  onError,
+  onDone,
+}: {
+  pickup: OrderDetail['waste'][number];
+  onError: (e: ApiError) => void;
+  onDone: () => void;
+}) {
+  const { t } = useTranslation();
+  const run = async (p: Promise<{ ok: true } | { ok: false; error: ApiError }>) => {
+    const r = await p;
+    if (!r.ok) onError(r.error);
+    else onDone();
+  };
+  const setQuantity = (quantity: number) =>
+    run(tryCall('detail:wasteEdit', { wasteId: pickup.id, version: pickup.version, quantity }));
+  return (
+    <>
+      <button
+        type="button"
+        className="btn ghost small"
+        aria-label={t('detail.wasteLess')}
+        disabled={pickup.quantity <= 1}
+        onClick={() => void setQuantity(pickup.quantity - 1)}
+      >
+        −
+      </button>
+      <button
+        type="button"
+        className="btn ghost small"
+        aria-label={t('detail.wasteMore')}
+        disabled={pickup.quantity >= 999}
+        onClick={() => void setQuantity(pickup.quantity + 1)}
+      >
+        +
+      </button>
+      <button
+        type="button"
+        className="btn ghost small"
+        aria-label={t('detail.wasteRemove')}
+        onClick={() => void run(tryCall('detail:wasteRemove', { wasteId: pickup.id, version: pickup.version }))}
+      >
+        ×
+      </button>
+    </>
+  );
+}
+
 function wasteLabel(code: string, lang: string): string {
   const w = useLookups.getState().wasteCodes.find((x) => x.code === code);
   return w ? `${code} ${lang === 'en' ? w.nameEn : w.nameKo}` : code;
@@ -476,7 +533,7 @@ function SplitForm({ detail, onDone, onCancel }: FormProps) {
         e.preventDefault();
         const r = await tryCall('detail:split', { id: detail.order.id, version: detail.order.version, lines });
         if (!r.ok) setError(errorText(r.error));
-        else onDone();
+        else onDone(r.value.pendingOps > 0);
       }}
     >
       <h3>{t('detail.splitOrder')}</h3>
@@ -524,7 +581,7 @@ function SerialsForm({ detail, onDone, onCancel }: FormProps) {
         e.preventDefault();
         const r = await tryCall('detail:serials', { id: detail.order.id, lineId, serials });
         if (!r.ok) setError(errorText(r.error));
-        else onDone();
+        else onDone(r.value.order.pendingOps > 0);
       }}
     >
       <h3>{t('detail.addSerials')}</h3>
@@ -568,7 +625,7 @@ function WasteForm({ detail, onDone, onCancel }: FormProps) {
         e.preventDefault();
         const r = await tryCall('detail:waste', { id: detail.order.id, code, quantity });
         if (!r.ok) setError(errorText(r.error));
-        else onDone();
+        else onDone(r.value.order.pendingOps > 0);
       }}
     >
       <h3>{t('detail.addWaste')}</h3>

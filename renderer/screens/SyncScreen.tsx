@@ -81,7 +81,7 @@ export function SyncScreen() {
                     {f.entity} {f.entityId.slice(0, 8)}
                   </button>
                 </td>
-                <td>{f.kind}</td>
+                <td>{t(`sync.kinds.${f.kind}`, { defaultValue: f.kind })}</td>
                 <td>{errorText(f.error)}</td>
                 <td>
                   <button

@@ -39,16 +39,22 @@ export async function lockLine(tx: Tx, orderId: string, lineId: string): Promise
 }
 
 /** Inserts the serials not taken yet; returns the inserted rows (a taken serial is skipped, not an error). */
-export async function insertSerials(tx: Tx, lineId: string, serials: string[], userId: string): Promise<SerialRow[]> {
+export async function insertSerials(
+  tx: Tx,
+  lineId: string,
+  serials: string[],
+  userId: string,
+  ids?: string[],
+): Promise<SerialRow[]> {
   const { rows } = await tx.query<SerialRow>(
-    `INSERT INTO serial_numbers AS s (order_line_id, order_id, order_created_at, serial, recorded_by)
-     SELECT l.id, l.order_id, l.order_created_at, x.serial, $3
-       FROM order_lines l, unnest($2::text[]) WITH ORDINALITY AS x(serial, n)
+    `INSERT INTO serial_numbers AS s (id, order_line_id, order_id, order_created_at, serial, recorded_by)
+     SELECT coalesce(x.id, gen_random_uuid()), l.id, l.order_id, l.order_created_at, x.serial, $3
+       FROM order_lines l, unnest($2::text[], $4::uuid[]) WITH ORDINALITY AS x(serial, id, n)
       WHERE l.id = $1
       ORDER BY x.n
      ON CONFLICT (serial) DO NOTHING
      RETURNING ${COLUMNS}`,
-    [lineId, serials, userId],
+    [lineId, serials, userId, ids ?? serials.map(() => null)],
   );
   return rows;
 }

@@ -2,6 +2,7 @@
 // another order, of any branch, is a 409 naming that order's number and nothing else about it). 인수 needs a
 // serial for every unit of the lines whose item requires one (requireSerialsForDelivery).
 import { z } from 'zod';
+import { serialCountProblem } from '../../domain/order-part-rules.js';
 import { serialsAdd } from '../../domain/order-parts.js';
 import { version } from '../../domain/order-schemas.js';
 import { authorize } from '../auth/authorize.js';
@@ -9,7 +10,13 @@ import type { Tx } from '../db/transaction.js';
 import type { Actor } from '../http/context.js';
 import { AppError, NotFoundError, RuleError, VersionConflictError } from '../http/errors.js';
 import { parse, parseId } from '../http/validate.js';
-import { type OrderRef, requireNotCancelled, requireNotLocked, requireOrderRef } from '../shared/order-ref.js';
+import {
+  type OrderRef,
+  requireNotCancelled,
+  requireNotLocked,
+  requireOrderRef,
+  requireOrderVersion,
+} from '../shared/order-ref.js';
 import * as repo from './serials.repository.js';
 
 export const serialsBody = serialsAdd;
@@ -36,21 +43,30 @@ export async function listSerials(tx: Tx, actor: Actor, id: unknown) {
   return { orderId: order.id, items: await repo.listSerials(tx, order.id) };
 }
 
-/** POST /api/orders/:id/serials {lineId, serials: [...]} → 201 {items: the recorded serials} */
+/**
+ * POST /api/orders/:id/serials {lineId, serials: [...], ids?, version?} → 201 {items: the recorded serials}.
+ * With `version` the order must still be at it (a client recording serials it showed on that version); the
+ * order's version does not change.
+ */
 export async function addSerials(tx: Tx, actor: Actor, id: unknown, body: unknown) {
   authorize(actor, 'orders.serials');
   const orderId = parseId(id);
   const input = parse(serialsBody, body);
   const order = await requireOrderRef(tx, orderId, { lock: true });
+  if (input.version !== undefined) requireOrderVersion(order, input.version);
   requireNotCancelled(order);
   await requireNotLocked(tx, order);
   const line = await repo.lockLine(tx, order.id, input.lineId);
   if (!line) throw new RuleError('LINE_NOT_IN_ORDER', 'errors.serial.lineNotInOrder', { field: 'lineId' });
-  if (line.recorded + input.serials.length > line.quantity) {
-    throw new RuleError('SERIAL_COUNT', 'errors.serial.tooMany', {
-      field: 'serials',
-      params: { quantity: line.quantity, recorded: line.recorded, adding: input.serials.length },
-      details: { lineId: line.id, quantity: line.quantity, recorded: line.recorded, adding: input.serials.length },
+  const tooMany = serialCountProblem(
+    { id: line.id, quantity: line.quantity, serialCount: line.recorded },
+    input.serials.length,
+  );
+  if (tooMany) {
+    throw new RuleError(tooMany.code, tooMany.messageKey, {
+      field: tooMany.field,
+      params: tooMany.params,
+      details: tooMany.details,
     });
   }
   // Checked before the insert for a clear answer, and again by ON CONFLICT for a concurrent request.
@@ -60,7 +76,7 @@ export async function addSerials(tx: Tx, actor: Actor, id: unknown, body: unknow
     const serial = input.serials[firstTaken]!;
     throw new SerialTakenError(`serials.${firstTaken}`, serial, holders.get(serial));
   }
-  const inserted = await repo.insertSerials(tx, line.id, input.serials, actor.userId);
+  const inserted = await repo.insertSerials(tx, line.id, input.serials, actor.userId, input.ids);
   if (inserted.length < input.serials.length) {
     const got = new Set(inserted.map((r) => r.serial));
     const i = input.serials.findIndex((s) => !got.has(s));
@@ -68,7 +84,7 @@ export async function addSerials(tx: Tx, actor: Actor, id: unknown, body: unknow
     const holder = (await repo.serialHolders(tx, [serial])).get(serial);
     throw new SerialTakenError(`serials.${i}`, serial, holder);
   }
-  return { orderId: order.id, lineId: line.id, items: inserted };
+  return { orderId: order.id, orderVersion: order.version, lineId: line.id, items: inserted };
 }
 
 /** DELETE /api/orders/:id/serials/:serialId?version=N */

@@ -73,11 +73,12 @@ export async function insertChildOrder(
   parent: OrderRef,
   orderNo: string,
   keepAppointment: boolean,
+  id?: string,
 ): Promise<OrderRef> {
   const { rows } = await tx.query<OrderRef>(
-    `INSERT INTO orders AS o (order_no, customer_name, customer_phone, address, vendor, branch_id, partner_id,
+    `INSERT INTO orders AS o (id, order_no, customer_name, customer_phone, address, vendor, branch_id, partner_id,
                               status, appointment_date, appointment_time_window, promised_date, remarks)
-     SELECT $2, p.customer_name, p.customer_phone, p.address, p.vendor, p.branch_id, p.partner_id, '미배정',
+     SELECT coalesce($4::uuid, gen_random_uuid()), $2, p.customer_name, p.customer_phone, p.address, p.vendor, p.branch_id, p.partner_id, '미배정',
             -- an appointment in the past cannot be kept (chk_appointment_date): the child is rescheduled
             CASE WHEN $3 AND p.appointment_date >= now()::date THEN p.appointment_date END,
             CASE WHEN $3 AND p.appointment_date >= now()::date THEN p.appointment_time_window END,
@@ -86,7 +87,7 @@ export async function insertChildOrder(
      RETURNING o.id, o.order_no AS "orderNo", o.created_at AS "createdAt", o.branch_id AS "branchId",
                o.partner_id AS "partnerId", o.installer_id AS "installerId", o.status,
                o.appointment_date AS "appointmentDate", o.version`,
-    [parent.id, orderNo, keepAppointment],
+    [parent.id, orderNo, keepAppointment, id ?? null],
   );
   return rows[0]!;
 }
@@ -107,13 +108,19 @@ export async function moveLine(tx: Tx, lineId: string, child: OrderRef): Promise
 }
 
 /** Part of a line: the parent keeps quantity − moved, the child gets a new line with the moved quantity. */
-export async function splitLine(tx: Tx, line: LineRow, quantity: number, child: OrderRef): Promise<string> {
+export async function splitLine(
+  tx: Tx,
+  line: LineRow,
+  quantity: number,
+  child: OrderRef,
+  id?: string,
+): Promise<string> {
   await tx.query('UPDATE order_lines SET quantity = quantity - $2 WHERE id = $1', [line.id, quantity]);
   const { rows } = await tx.query<{ id: string }>(
-    `INSERT INTO order_lines(order_id, order_created_at, item_code, item_name, quantity, weight)
-     SELECT c.id, c.created_at, l.item_code, l.item_name, $3, l.weight
+    `INSERT INTO order_lines(id, order_id, order_created_at, item_code, item_name, quantity, weight)
+     SELECT coalesce($4::uuid, gen_random_uuid()), c.id, c.created_at, l.item_code, l.item_name, $3, l.weight
        FROM order_lines l, orders c WHERE l.id = $1 AND c.id = $2 RETURNING id`,
-    [line.id, child.id, quantity],
+    [line.id, child.id, quantity, id ?? null],
   );
   return rows[0]!.id;
 }

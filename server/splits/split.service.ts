@@ -2,8 +2,9 @@
 // (<root order_no>-S1, -S2 …), whole lines or part of a line's quantity, recorded in split_orders — one
 // transaction. POST /api/orders/:id/split uses it directly; a 부분인수 status change uses splitOffLines() for the
 // undelivered remainder inside its own transaction.
-import { type SplitLineInput, splitOrderBody } from '../../domain/order-parts.js';
-import { type OrderStatus, TERMINAL_STATUSES } from '../../domain/order-status.js';
+import { type PartProblem, splitProblem, splittable } from '../../domain/order-part-rules.js';
+import { type SplitLineInput, type SplitOrderLine, splitOrderBody } from '../../domain/order-parts.js';
+import type { OrderStatus } from '../../domain/order-status.js';
 import { authorize } from '../auth/authorize.js';
 import type { Tx } from '../db/transaction.js';
 import type { Actor } from '../http/context.js';
@@ -24,10 +25,7 @@ export const ORDER_NO_MAX = 40;
 
 export const splitBody = splitOrderBody;
 
-/** Statuses an order can be split in: not closed, and not delivered (인수: its goods are with the customer). */
-export function splittable(status: OrderStatus): boolean {
-  return !TERMINAL_STATUSES.includes(status) && status !== '인수';
-}
+export { splittable };
 
 export interface SplitLineResult {
   /** the parent's line the quantity came from (for a whole line: the line itself, now the child's) */
@@ -56,6 +54,12 @@ export interface SplitOptions {
   appointment: 'keep' | 'clear';
   /** the request field the lines came in, for error messages (lines, undelivered) */
   field: string;
+  /** the child's id, when the caller chose it (a client that made the split offline) */
+  childId?: string;
+}
+
+function ruleErrorOf(p: PartProblem): RuleError {
+  return new RuleError(p.code, p.messageKey, { field: p.field, params: p.params, details: p.details });
 }
 
 /**
@@ -82,31 +86,8 @@ export async function splitOffLines(
   await requireNotLocked(tx, order);
   const current = await repo.lockLines(tx, order.id);
   const byId = new Map(current.map((l) => [l.id, l]));
-  let movedUnits = 0;
-  lines.forEach((req, i) => {
-    const line = byId.get(req.lineId);
-    if (!line) {
-      throw new RuleError('LINE_NOT_IN_ORDER', 'errors.split.lineNotInOrder', { field: `${opts.field}.${i}.lineId` });
-    }
-    if (req.quantity > line.quantity) {
-      throw new RuleError('SPLIT_QUANTITY', 'errors.split.quantity', {
-        field: `${opts.field}.${i}.quantity`,
-        params: { quantity: req.quantity, available: line.quantity, item: line.itemCode },
-        details: { lineId: line.id, requested: req.quantity, available: line.quantity },
-      });
-    }
-    const remaining = line.quantity - req.quantity;
-    if (remaining > 0 && line.serialCount > remaining) {
-      throw new RuleError('SPLIT_SERIALS', 'errors.split.serials', {
-        field: `${opts.field}.${i}.quantity`,
-        params: { item: line.itemCode, serials: line.serialCount, remaining },
-        details: { lineId: line.id, serials: line.serialCount, remaining },
-      });
-    }
-    movedUnits += req.quantity;
-  });
-  const totalUnits = current.reduce((n, l) => n + l.quantity, 0);
-  if (movedUnits >= totalUnits) throw new RuleError('SPLIT_ALL', 'errors.split.everything', { field: opts.field });
+  const problem = splitProblem(current, lines, opts.field);
+  if (problem) throw ruleErrorOf(problem);
 
   return asManagerOfBranch(tx, actor, order.branchId, async () => {
     const base = await repo.splitRootOrderNo(tx, order);
@@ -114,12 +95,14 @@ export async function splitOffLines(
     if (orderNo.length > ORDER_NO_MAX) {
       throw new RuleError('ORDER_NO_TOO_LONG', 'errors.split.orderNoTooLong', { params: { orderNo } });
     }
-    const child = await repo.insertChildOrder(tx, order, orderNo, opts.appointment === 'keep');
+    const child = await repo.insertChildOrder(tx, order, orderNo, opts.appointment === 'keep', opts.childId);
     const moved: SplitLineResult[] = [];
     for (const req of lines) {
       const line = byId.get(req.lineId)!;
       const whole = req.quantity === line.quantity;
-      const childLineId = whole ? line.id : await repo.splitLine(tx, line, req.quantity, child);
+      const childLineId = whole
+        ? line.id
+        : await repo.splitLine(tx, line, req.quantity, child, (req as Partial<SplitOrderLine>).childLineId);
       if (whole) await repo.moveLine(tx, line.id, child);
       await repo.insertSplitRow(tx, {
         parent: order,
@@ -154,7 +137,11 @@ export async function splitOrder(tx: Tx, actor: Actor, id: unknown, body: unknow
   const input = parse(splitBody, body);
   const order = await requireOrderRef(tx, id, { lock: true });
   requireOrderVersion(order, input.version);
-  const outcome = await splitOffLines(tx, actor, order, input.lines, { appointment: 'keep', field: 'lines' });
+  const outcome = await splitOffLines(tx, actor, order, input.lines, {
+    appointment: 'keep',
+    field: 'lines',
+    childId: input.childId,
+  });
   outcome.parent.version = await bumpOrderVersion(tx, order, input.version);
   return outcome;
 }

@@ -83,7 +83,16 @@ export async function installerOfBranch(tx: Tx, installerId: string, branchId: s
   return (rowCount ?? 0) > 0;
 }
 
+export async function orderIdOfPickup(tx: Tx, id: string): Promise<string | undefined> {
+  const { rows } = await tx.query<{ orderId: string }>(
+    'SELECT order_id AS "orderId" FROM waste_pickups WHERE id = $1',
+    [id],
+  );
+  return rows[0]?.orderId;
+}
+
 export interface NewPickup {
+  id?: string;
   orderId: string;
   code: string;
   quantity: number;
@@ -95,12 +104,12 @@ export interface NewPickup {
 export async function insertPickup(tx: Tx, p: NewPickup): Promise<{ id: string }> {
   // branch_id / partner_id are filled from the order by trigger (waste_pickups_fill_scope)
   const { rows } = await tx.query<{ id: string }>(
-    `INSERT INTO waste_pickups(order_id, order_created_at, code, quantity, status, collected_by, collected_at, branch_id)
-     SELECT o.id, o.created_at, $2, $3, $4::text, $5::uuid,
+    `INSERT INTO waste_pickups(id, order_id, order_created_at, code, quantity, status, collected_by, collected_at, branch_id)
+     SELECT coalesce($7::uuid, gen_random_uuid()), o.id, o.created_at, $2, $3, $4::text, $5::uuid,
             CASE WHEN $4::text = 'PLANNED' THEN $6::timestamptz ELSE coalesce($6::timestamptz, now()) END, o.branch_id
        FROM orders o WHERE o.id = $1
      RETURNING id`,
-    [p.orderId, p.code, p.quantity, p.status, p.collectedBy, p.collectedAt],
+    [p.orderId, p.code, p.quantity, p.status, p.collectedBy, p.collectedAt, p.id ?? null],
   );
   return rows[0]!;
 }

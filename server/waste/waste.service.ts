@@ -1,8 +1,8 @@
 // 폐가전 (waste appliances) taken back at delivery: one row per waste code per order, the code from the ECOAS
 // category table (waste_codes); FR-07 totals; the codes list (cached 1 h).
 import { z } from 'zod';
-import { WASTE_STATUSES, wasteAdd, wastePatch } from '../../domain/order-parts.js';
-import { isoDate, uuid, version } from '../../domain/order-schemas.js';
+import { WASTE_STATUSES, wasteAdd, wastePatch, wasteRemove } from '../../domain/order-parts.js';
+import { isoDate, uuid } from '../../domain/order-schemas.js';
 import { authorize } from '../auth/authorize.js';
 import { branchInScope } from '../branches/branch-scope.js';
 import { CACHE_TTL, type Cache, cached, scopes } from '../cache/index.js';
@@ -10,14 +10,20 @@ import type { Tx } from '../db/transaction.js';
 import type { Actor } from '../http/context.js';
 import { AppError, NotFoundError, RuleError, ValidationError, VersionConflictError } from '../http/errors.js';
 import { parse, parseId } from '../http/validate.js';
-import { type OrderRef, requireNotCancelled, requireNotLocked, requireOrderRef } from '../shared/order-ref.js';
+import {
+  type OrderRef,
+  requireNotCancelled,
+  requireNotLocked,
+  requireOrderRef,
+  requireOrderVersion,
+} from '../shared/order-ref.js';
 import * as repo from './waste.repository.js';
 
 export const wasteAddBody = wasteAdd;
 export const wastePatchBody = wastePatch;
 const wasteStatus = z.enum(WASTE_STATUSES);
 
-export const versionQuery = z.object({ version: z.coerce.number().pipe(version) }).strict();
+export const versionQuery = wasteRemove;
 
 /** 409: the order already has a pick-up of this code (one row per code per order). */
 export class WasteDuplicateError extends AppError {
@@ -54,12 +60,16 @@ export async function listOrderWaste(tx: Tx, actor: Actor, id: unknown) {
   return { orderId: order.id, items: await repo.listPickups(tx, order.id) };
 }
 
-/** POST /api/orders/:id/waste {code, quantity, status?, collectedBy?, collectedAt?} → 201 */
+/**
+ * POST /api/orders/:id/waste {code, quantity, status?, collectedBy?, collectedAt?, id?, version?} → 201. With
+ * `version` the order must still be at it; the order's version does not change.
+ */
 export async function addWaste(tx: Tx, actor: Actor, id: unknown, body: unknown): Promise<repo.WasteRow> {
   authorize(actor, 'orders.waste');
   const orderId = parseId(id);
   const input = parse(wasteAddBody, body);
   const order = await requireOrderRef(tx, orderId, { lock: true });
+  if (input.version !== undefined) requireOrderVersion(order, input.version);
   requireNotCancelled(order);
   await requireNotLocked(tx, order);
   await requireUsableCode(tx, input.code);
@@ -68,6 +78,7 @@ export async function addWaste(tx: Tx, actor: Actor, id: unknown, body: unknown)
   const collectedBy = input.collectedBy === undefined ? order.installerId : input.collectedBy;
   if (input.collectedBy) await requireCollector(tx, order, input.collectedBy);
   const { id: wasteId } = await repo.insertPickup(tx, {
+    id: input.id,
     orderId: order.id,
     code: input.code,
     quantity: input.quantity,
@@ -76,6 +87,13 @@ export async function addWaste(tx: Tx, actor: Actor, id: unknown, body: unknown)
     collectedAt: input.collectedAt ?? null,
   });
   return (await repo.findPickup(tx, order.id, wasteId))!;
+}
+
+/** The order a pick-up belongs to (a sync op names only the pick-up), or 404 like a missing pick-up. */
+export async function orderOfPickup(tx: Tx, wasteId: unknown): Promise<string> {
+  const orderId = await repo.orderIdOfPickup(tx, parseId(wasteId, 'wasteId'));
+  if (!orderId) throw new NotFoundError('waste', { field: 'wasteId' });
+  return orderId;
 }
 
 async function requirePickup(tx: Tx, order: OrderRef, wasteId: unknown): Promise<repo.WasteRow> {

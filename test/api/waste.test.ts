@@ -47,6 +47,24 @@ function order(o: Partial<Parameters<typeof createOrder>[1]> = {}): Promise<Orde
 }
 
 describe('waste pick-ups on an order', () => {
+  it('takes the id the client chose, and with the order version it read refuses a changed order (409)', async () => {
+    const o = await order();
+    const id = '0193a000-0000-7000-8000-00000000a001';
+    const stale = await api.request('POST', `/api/orders/${o.id}/waste`, {
+      token: t.manager,
+      body: { id, code: 'P02', quantity: 1, version: o.version + 1 },
+    });
+    expect(stale.status).toBe(409);
+    const added = await api.request('POST', `/api/orders/${o.id}/waste`, {
+      token: t.manager,
+      body: { id, code: 'P02', quantity: 1, version: o.version },
+    });
+    expect(added.status).toBe(201);
+    expect(added.body).toMatchObject({ id, code: 'P02', version: 1 });
+    const again = await db.owner.query('SELECT version FROM orders WHERE id = $1', [o.id]);
+    expect(again.rows[0].version).toBe(o.version);
+  });
+
   it('adds (collector = the order’s installer, collected now), edits and removes with versions; audited', async () => {
     const o = await order();
     const added = await api.request('POST', `/api/orders/${o.id}/waste`, {

@@ -441,11 +441,14 @@ describe('branch client', () => {
     await page.fill('[data-testid=order-detail] textarea', 'SN-E2E-0001');
     await page.click('[data-testid=order-detail] form button[type=submit]');
     await page.waitForSelector('[data-testid=order-detail] .chip >> text=SN-E2E-0001', { timeout: 30_000 });
-    expect(
-      await count("SELECT count(*) AS n FROM serial_numbers WHERE serial = 'SN-E2E-0001' AND order_id = $1", [
-        target.id,
-      ]),
-    ).toBe(1);
+    // shown from the local copy at once; the outbox takes it to the head office
+    await expect
+      .poll(
+        () =>
+          count("SELECT count(*) AS n FROM serial_numbers WHERE serial = 'SN-E2E-0001' AND order_id = $1", [target.id]),
+        { timeout: 30_000 },
+      )
+      .toBe(1);
     await page.click('[data-testid=order-detail] button:has-text("폐가전 입력")');
     await page.click('[data-testid=order-detail] form button[type=submit]');
     await expect

@@ -7,8 +7,13 @@ import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Result, WindowBridge } from '../../domain/client-api.js';
+import { applyOrderView, cellText } from '../../domain/order-view.js';
+import { TOKEN_HEADER } from '../../main/browser-shell/http-transport.js';
 import { type BrowserShell, startBrowserShell } from '../../main/browser-shell/shell-server.js';
 import { registerIpcHandlers } from '../../main/electron/ipc.js';
+import { EXPORT_META_SHEET } from '../../main/excel/export-orders.js';
+import { readWorkbook } from '../../main/excel/read-sheet.js';
+import { FileStore, filesDir } from '../../main/screens/file-store.js';
 import { type ServicesWorker, startServicesWorker } from '../../main/services/worker-host.js';
 import { buildWindowApi } from '../../preload/build-api.js';
 import { useBridge } from '../../renderer/platform/api.js';
@@ -49,16 +54,30 @@ beforeAll(async () => {
       appointmentDate: today,
       customerName: `고객${i}`,
       ...(i === 0 ? { installerId: installer.id, status: '배정' as const } : {}),
+      ...(i === 2
+        ? {
+            lines: [
+              { itemCode: 'GEN-100', itemName: '소형 가전', quantity: 1 },
+              { itemCode: 'AC-7', itemName: '벽걸이 에어컨', quantity: 2 },
+            ],
+          }
+        : {}),
     });
     orderIds.push(o.id);
   }
   server = await startTestServer(db);
+  const dataDir = mkdtempSync(join(tmpdir(), 'services-'));
   worker = await startServicesWorker({
-    dataDir: mkdtempSync(join(tmpdir(), 'services-')),
+    dataDir,
     engine: { pullIntervalMs: 300, backoff: { baseMs: 50, maxMs: 300 } },
     handlerModules: [new URL('../../main/screens/screen-handlers.ts', import.meta.url).href],
   });
-  browser = await startBrowserShell({ handlers: worker.handlers, events: worker, rendererDir: '/nonexistent' });
+  browser = await startBrowserShell({
+    handlers: worker.handlers,
+    events: worker,
+    files: new FileStore(filesDir(dataDir)),
+    rendererDir: '/nonexistent',
+  });
   httpApi = createHttpApi({ baseUrl: browser.origin, token: browser.token, retryMs: 50 });
   const registered = new Map<string, (e: unknown, raw: unknown) => Promise<Result<unknown>>>();
   registerIpcHandlers(
@@ -207,6 +226,28 @@ describe('vendor sheet import through the services', () => {
   });
 });
 
+describe('xlsx export through the services', () => {
+  it("writes the grid's filtered, sorted view from the local database, with the ids re-import needs", async () => {
+    const list = await httpApi['orders:list']({});
+    const view = {
+      filters: { customerName: '고객' },
+      sort: [{ key: 'customerName' as const, direction: 'DESC' as const }],
+    };
+    const columns = ['orderNo', 'customerName', 'status'] as const;
+    const r = await httpApi['excel:export']({ view, columns: [...columns] });
+    if (!r.ok || !list.ok) throw new Error(JSON.stringify(r));
+    const shown = applyOrderView(list.value, view);
+    expect(shown.length).toBeGreaterThan(1);
+    const res = await fetch(`${browser.origin}/files/${r.value.fileId}`, {
+      headers: { [TOKEN_HEADER]: browser.token },
+    });
+    const sheet = await readWorkbook(Buffer.from(await res.arrayBuffer()), EXPORT_META_SHEET);
+    expect(sheet.rows.map((x) => x.cells)).toEqual(
+      shown.map((o) => [...columns.map((k) => cellText(o, k)), o.id, String(o.version)]),
+    );
+  });
+});
+
 describe('renderer stores over the browser shell', () => {
   beforeAll(() => useBridge(httpApi));
 
@@ -293,6 +334,51 @@ describe('offline import', () => {
     const state = await httpApi['sync:state']({});
     expect(state.ok && state.value.pending).toBeGreaterThanOrEqual(1);
     expect((await db.owner.query("SELECT 1 FROM orders WHERE order_no = 'IMP-OFF-1'")).rowCount).toBe(0);
+  });
+
+  it('records serials, waste pick-ups (add, edit, remove) and a split offline; refuses bad input naming the field', async () => {
+    const id = orderIds[2]!;
+    const before = await httpApi['detail:get']({ id });
+    if (!before.ok) throw new Error('no detail');
+    const ac = before.value.lines.find((l) => l.itemCode === 'AC-7')!;
+
+    const serials = await httpApi['detail:serials']({ id, lineId: ac.id, serials: ['off-sn-1'] });
+    expect(serials.ok && serials.value.serials.map((x) => x.serial)).toEqual(['OFF-SN-1']);
+    expect(serials.ok && serials.value.order.pendingOps).toBeGreaterThan(0);
+    const tooMany = await httpApi['detail:serials']({ id, lineId: ac.id, serials: ['A1', 'A2'] });
+    expect(!tooMany.ok && tooMany.error).toMatchObject({ code: 'SERIAL_COUNT', field: 'serials' });
+
+    const added = await httpApi['detail:waste']({ id, code: 'P01', quantity: 1 });
+    if (!added.ok) throw new Error(added.error.message);
+    expect(added.value.waste).toMatchObject([{ code: 'P01', quantity: 1, version: 1 }]);
+    const unknown = await httpApi['detail:waste']({ id, code: 'Z99', quantity: 1 });
+    expect(!unknown.ok && unknown.error).toMatchObject({ code: 'WASTE_CODE', field: 'code' });
+    const negative = await httpApi['detail:waste']({ id, code: 'P01', quantity: -1 });
+    expect(!negative.ok && negative.error).toMatchObject({ code: 'VALIDATION', field: 'quantity' });
+    const wasteId = added.value.waste[0]!.id;
+    const edited = await httpApi['detail:wasteEdit']({ wasteId, version: 1, quantity: 3 });
+    expect(edited.ok && edited.value.waste).toMatchObject([{ code: 'P01', quantity: 3, version: 2 }]);
+    const removed = await httpApi['detail:wasteRemove']({ wasteId, version: 2 });
+    expect(removed.ok && removed.value.waste).toEqual([]);
+
+    const version = removed.ok ? removed.value.order.version : 0;
+    const above = await httpApi['detail:split']({ id, version, lines: [{ lineId: ac.id, quantity: 5 }] });
+    expect(!above.ok && above.error).toMatchObject({ code: 'SPLIT_QUANTITY', field: 'lines.0.quantity' });
+    const split = await httpApi['detail:split']({ id, version, lines: [{ lineId: ac.id, quantity: 1 }] });
+    if (!split.ok) throw new Error(split.error.message);
+    const parentNo = before.value.order.orderNo;
+    expect(split.value).toMatchObject({ orderNo: `${parentNo}-S1`, status: '미배정' });
+    expect(split.value.pendingOps).toBeGreaterThan(0);
+    const parent = await httpApi['detail:get']({ id });
+    expect(parent.ok && parent.value.lines.find((l) => l.id === ac.id)?.quantity).toBe(1);
+
+    // none of it has reached the head office yet
+    const hq = await db.owner.query(
+      `SELECT (SELECT count(*)::int FROM serial_numbers WHERE serial = 'OFF-SN-1') AS serials,
+              (SELECT count(*)::int FROM orders WHERE order_no LIKE $1) AS children`,
+      [`${parentNo}-S%`],
+    );
+    expect(hq.rows[0]).toEqual({ serials: 0, children: 0 });
   });
 
   it('signs in offline against the verifier of the last online sign-in, and refuses a wrong password', async () => {

@@ -5,11 +5,14 @@ import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { applyOrderView, cellText, type OrderColumnKey } from '../../domain/order-view.js';
-import { EXPORT_KIND, EXPORT_META_SHEET, writeOrdersXlsx } from '../../main/excel/export-orders.js';
+import { EXPORT_KIND, EXPORT_META_SHEET, rowsSource, writeOrdersXlsx } from '../../main/excel/export-orders.js';
 import { excelText } from '../../main/excel/problems.js';
 import { readWorkbook } from '../../main/excel/read-sheet.js';
 import { planReimport } from '../../main/excel/reimport.js';
 import { guessMapping, normalizeDate, planVendorImport } from '../../main/excel/vendor-import.js';
+import { ClientStore } from '../../main/store/client-store.js';
+import { openOrderSnapshot } from '../../main/store/order-snapshot.js';
+import { mirrorPages } from '../support/order-mirror.js';
 import { orderRow } from './support/orders.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'xlsx-'));
@@ -33,13 +36,72 @@ const view = { filters: { city: '서울' }, sort: [{ key: 'customerName' as cons
 describe('export', () => {
   it('writes exactly the grid view: its rows, order, columns and headers', async () => {
     const path = join(dir, 'export.xlsx');
-    const { rows: n } = await writeOrdersXlsx({ rows, view, columns, headers, path, sheetName: '주문' });
+    const { rows: n } = await writeOrdersXlsx({
+      source: rowsSource(rows),
+      view,
+      columns,
+      headers,
+      path,
+      sheetName: '주문',
+    });
     const expected = applyOrderView(rows, view);
     expect(n).toBe(expected.length);
     const sheet = await readWorkbook(readFileSync(path), EXPORT_META_SHEET);
     expect(sheet.headers.slice(0, 5)).toEqual(['수주번호', '고객명', '시/구', '비고', '상태']);
     expect(sheet.rows.map((r) => r.cells.slice(0, 5))).toEqual(expected.map((o) => columns.map((k) => cellText(o, k))));
     expect(sheet.meta.get('kind')).toBe(EXPORT_KIND);
+  });
+});
+
+describe('export from the local database', () => {
+  it('streams from SQLite exactly the rows, order and cells the grid shows for a filtered, sorted view', async () => {
+    const store = new ClientStore(join(dir, 'client.sqlite'));
+    try {
+      const many = Array.from({ length: 120 }, (_, i) =>
+        orderRow(i + 1, {
+          customerName: ['김철수', '박영희', '김민수'][i % 3]!,
+          appointmentDate: `2026-11-${String(20 + (i % 4))}`,
+          appointmentTimeWindow: { start: '2026-11-26T00:00:00Z', end: '2026-11-26T03:00:00Z' },
+          remarks: i % 5 ? null : `메모 ${i}`,
+        }),
+      );
+      for (const page of mirrorPages(many, 50)) store.applyPage(page);
+      // an order with a local edit waiting to be sent: the grid marks it pending, so the export must see that too
+      const edited = store.listOrders({})[7]!;
+      store.localOrderOp({ kind: 'order.update', orderId: edited.id, payload: { remarks: '오전 방문' } });
+      const grid = store.listOrders({});
+      const cols: OrderColumnKey[] = ['orderNo', 'customerName', 'appointmentDate', 'timeWindow', 'items', 'remarks'];
+      const views = [
+        {
+          filters: { customerName: '김' },
+          sort: [
+            { key: 'appointmentDate' as const, direction: 'DESC' as const },
+            { key: 'customerName' as const, direction: 'ASC' as const },
+          ],
+        },
+        { pendingOnly: true },
+      ];
+      for (const [n, v] of views.entries()) {
+        const path = join(dir, `from-sqlite-${n}.xlsx`);
+        const source = openOrderSnapshot(store.file);
+        try {
+          await writeOrdersXlsx({ source, view: v, columns: cols, headers: {}, path, sheetName: '주문' });
+        } finally {
+          source.close();
+        }
+        const expected = applyOrderView(grid, v);
+        expect(expected.length).toBeGreaterThan(0);
+        const sheet = await readWorkbook(readFileSync(path), EXPORT_META_SHEET);
+        expect(sheet.rows.map((r) => r.cells.slice(0, cols.length))).toEqual(
+          expected.map((o) => cols.map((k) => cellText(o, k))),
+        );
+        expect(sheet.rows.map((r) => r.cells.slice(cols.length))).toEqual(
+          expected.map((o) => [o.id, String(o.version)]),
+        );
+      }
+    } finally {
+      store.close();
+    }
   });
 });
 
@@ -156,7 +218,7 @@ describe('re-import of an export', () => {
     const path = join(dir, 'roundtrip.xlsx');
     const cols: OrderColumnKey[] = ['orderNo', 'customerName', 'remarks', 'status'];
     const mine = rows.slice(0, 3);
-    await writeOrdersXlsx({ rows: mine, view: {}, columns: cols, headers: {}, path, sheetName: '주문' });
+    await writeOrdersXlsx({ source: rowsSource(mine), view: {}, columns: cols, headers: {}, path, sheetName: '주문' });
     // the clerk edits the sheet: remarks of rows 2 and 3 (sheet rows 2..4 are the orders)
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.readFile(path);

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { applyOrderView, cellText, createOrderViewEngine } from '../../domain/order-view.js';
+import {
+  applyOrderView,
+  cellText,
+  createOrderViewCollector,
+  createOrderViewEngine,
+  filterText,
+  matchesQuick,
+  type OrderColumnKey,
+  type OrderViewSpec,
+  sortText,
+} from '../../domain/order-view.js';
 import { orderRow } from './support/orders.js';
 
 const INST = '0190a0a0-0000-7000-8000-0000000000aa';
@@ -92,5 +102,76 @@ describe('order view', () => {
     expect(cellText(r, 'address')).toBe('테헤란로 1 101호');
     expect(cellText(r, 'city')).toBe('서울 강남구');
     expect(cellText({ ...r, updatedAt: '2026-11-26T15:04:00.000Z' }, 'updatedAt')).toBe('2026-11-27 00:04');
+  });
+});
+
+describe('order view against a plain filter and stable sort', () => {
+  // many ties on purpose: few names, cities, dates and statuses, so stability and multi-column order matter
+  const many = Array.from({ length: 400 }, (_, i) =>
+    orderRow(i + 1, {
+      customerName: ['김철수', '박영희', '가나다', '김민수'][i % 4]!,
+      address: { line1: `도로 ${i % 7}`, city: ['서울 강남구', '부산 해운대구', '서울 마포구'][i % 3]! },
+      appointmentDate: i % 11 === 0 ? null : `2026-11-${String(20 + (i % 6)).padStart(2, '0')}`,
+      status: (['미배정', '배정', '취소'] as const)[i % 5 === 0 ? 1 : i % 13 === 0 ? 2 : 0],
+      installerId: i % 5 === 0 ? INST : null,
+      pendingOps: i % 17 === 0 ? 1 : 0,
+      remarks: i % 3 ? null : `메모 ${i % 9}`,
+    }),
+  );
+  function reference(spec: OrderViewSpec): string[] {
+    const kept = many.filter(
+      (r) =>
+        Object.entries(spec.filters ?? {}).every(([k, v]) =>
+          filterText(r, k as OrderColumnKey).includes((v ?? '').trim().toLowerCase()),
+        ) &&
+        (!spec.statuses?.length || spec.statuses.includes(r.status)) &&
+        (!spec.pendingOnly || r.pendingOps !== 0) &&
+        matchesQuick(r, spec.quick),
+    );
+    const sort = spec.sort ?? [];
+    return [...kept]
+      .sort((a, b) => {
+        for (const s of sort) {
+          const x = sortText(a, s.key);
+          const y = sortText(b, s.key);
+          if (x !== y) return (x < y ? -1 : 1) * (s.direction === 'ASC' ? 1 : -1);
+        }
+        return 0;
+      })
+      .map((r) => r.orderNo);
+  }
+  const specs: OrderViewSpec[] = [
+    { sort: [{ key: 'customerName', direction: 'DESC' }] },
+    { sort: [{ key: 'customerName', direction: 'DESC' }], filters: { customerName: '김' } },
+    { sort: [{ key: 'customerName', direction: 'DESC' }], filters: { customerName: '김철' } },
+    {
+      sort: [
+        { key: 'city', direction: 'ASC' },
+        { key: 'appointmentDate', direction: 'DESC' },
+        { key: 'status', direction: 'DESC' },
+      ],
+    },
+    { sort: [{ key: 'appointmentDate', direction: 'ASC' }], statuses: ['배정', '취소'], filters: { city: '서울' } },
+    {
+      sort: [
+        { key: 'remarks', direction: 'DESC' },
+        { key: 'customerName', direction: 'ASC' },
+      ],
+      pendingOnly: true,
+    },
+    { quick: { kind: 'unassigned', date: '2026-11-21' }, sort: [{ key: 'address', direction: 'ASC' }] },
+    { quick: { kind: 'assigned' }, filters: { address: '도로 3' } },
+    { filters: { remarks: '메모', orderNo: 'SO-0001' }, sort: [{ key: 'timeWindow', direction: 'DESC' }] },
+  ];
+  it('gives the same rows in the same order, one spec after another on one engine and in the export collector', () => {
+    const engine = createOrderViewEngine();
+    engine.setRows(many);
+    for (const spec of specs) {
+      const expected = reference(spec);
+      expect(nos(engine.apply(spec))).toEqual(expected);
+      const collector = createOrderViewCollector<number>(spec);
+      for (const [i, r] of many.entries()) collector.offer(r, i);
+      expect(collector.finish().map((i) => many[i]!.orderNo)).toEqual(expected);
+    }
   });
 });
