@@ -231,10 +231,10 @@ export function AttachmentsPanel({
                 </td>
                 <td>{ALLOWED_ATTACHMENT_TYPES[a.fileType]?.label ?? a.fileType}</td>
                 <td className="num nowrap">{formatSize(a.fileSize)}</td>
-                <td className="nowrap">{formatStamp(a.uploadedAt)}</td>
+                <td>{formatStamp(a.uploadedAt)}</td>
                 <td>{uploader(a)}</td>
                 <td className="row-actions">
-                  <button type="button" className="btn ghost" disabled={offline || busy} onClick={() => void save(a)}>
+                  <button type="button" className="btn link" disabled={offline || busy} onClick={() => void save(a)}>
                     {t('attachments.save')}
                   </button>
                   {mayRemove &&
@@ -256,7 +256,7 @@ export function AttachmentsPanel({
                     ) : (
                       <button
                         type="button"
-                        className="btn ghost"
+                        className="btn link"
                         disabled={offline || busy}
                         onClick={() => setConfirming(a.id)}
                       >
