@@ -46,6 +46,7 @@ export default defineConfig(
               // next to main.js: the services host (bundled into main.js) starts ./worker-entry.js beside itself
               'main/electron/worker-entry': 'main/services/worker-entry.ts',
               'main/screens/screen-handlers': 'main/screens/screen-handlers.ts',
+              'main/screens/attachment-handlers': 'main/screens/attachment-handlers.ts',
             },
             external,
             output: { format: 'es', entryFileNames: '[name].js' },

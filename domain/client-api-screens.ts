@@ -2,6 +2,7 @@
 // Excel, per-user preferences and the head-office reports. Spread into `clientApi` (client-api.ts), so preload,
 // IPC registration and the browser shell's HTTP transport pick them up like every other channel.
 import { z } from 'zod';
+import { attachmentNameAllowed, base64Bytes, MAX_ATTACHMENT_BYTES } from './attachments.js';
 import type { OrderRow } from './client-api.js';
 import { isoDate, uuid, version } from './order-schemas.js';
 import type { OrderStatus, ReasonType } from './order-status.js';
@@ -86,6 +87,9 @@ export interface AttachmentMeta {
   fileType: string;
   fileSize: number;
   uploadedAt: string;
+  /** the user id; the name when the mirror knows it (oneself, or an installer's login) */
+  uploadedBy: string | null;
+  uploadedByName: string | null;
 }
 export interface SplitLink {
   parentOrderId: string;
@@ -243,6 +247,24 @@ const base64File = z
   .regex(/^[A-Za-z0-9+/=\s]+$/, 'not base64');
 const vendorName = z.string().trim().min(1).max(80);
 
+/** An attachment's bytes as base64: the size is checked first, so a large file is refused for what it is. */
+const attachmentFile = z.string().superRefine((s, ctx) => {
+  if (s.length === 0) ctx.addIssue({ code: 'custom', message: 'no file content' });
+  else if (base64Bytes(s) > MAX_ATTACHMENT_BYTES)
+    ctx.addIssue({
+      code: 'custom',
+      message: `larger than ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MB, the limit for attachments`,
+      params: { maxBytes: MAX_ATTACHMENT_BYTES },
+    });
+  else if (!/^[A-Za-z0-9+/=\s]+$/.test(s)) ctx.addIssue({ code: 'custom', message: 'not base64' });
+});
+const attachmentName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(255)
+  .refine(attachmentNameAllowed, 'only images (JPEG, PNG, WebP, HEIC) and PDF may be attached');
+
 /** What the shell tells the UI about itself. */
 export interface AppInfo {
   shell: 'electron' | 'browser';
@@ -306,6 +328,18 @@ export const screenChannels = {
   },
   'detail:wasteRemove': {
     args: z.object({ wasteId: uuid, version }).strict(),
+    result: result<OrderDetail>(),
+  },
+
+  /** Online only (files up to 20 MB do not go through the outbox); the head office sniffs the content. */
+  'attachments:upload': {
+    args: z.object({ orderId: uuid, fileName: attachmentName, file: attachmentFile }).strict(),
+    result: result<OrderDetail>(),
+  },
+  /** Fetches the file from the head office into the client's file store, to preview or save. */
+  'attachments:open': { args: z.object({ orderId: uuid, attachmentId: uuid }).strict(), result: result<FileRef>() },
+  'attachments:delete': {
+    args: z.object({ orderId: uuid, attachmentId: uuid }).strict(),
     result: result<OrderDetail>(),
   },
 

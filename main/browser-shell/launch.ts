@@ -30,7 +30,10 @@ export async function launchBrowserShell(opts: LaunchOptions): Promise<LaunchedS
     dataDir: opts.dataDir,
     engine: opts.engine,
     httpTimeoutMs: opts.httpTimeoutMs,
-    handlerModules: [new URL('../screens/screen-handlers.ts', import.meta.url).href],
+    handlerModules: [
+      new URL('../screens/screen-handlers.ts', import.meta.url).href,
+      new URL('../screens/attachment-handlers.ts', import.meta.url).href,
+    ],
   });
   const version = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
   const info: AppInfo = { shell: 'browser', version, defaultServerUrl: opts.serverUrl ?? null };

@@ -50,7 +50,10 @@ app.whenReady().then(async () => {
 
   services = await startServicesWorker({
     dataDir,
-    handlerModules: [new URL('../screens/screen-handlers.js', import.meta.url).href],
+    handlerModules: [
+      new URL('../screens/screen-handlers.js', import.meta.url).href,
+      new URL('../screens/attachment-handlers.js', import.meta.url).href,
+    ],
   });
   const files = new FileStore(filesDir(dataDir));
   const pkg = JSON.parse(await readFile(join(appRoot, 'package.json'), 'utf8')) as { version: string };

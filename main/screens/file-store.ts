@@ -1,10 +1,11 @@
-// Files main produces for the user (xlsx exports, PDFs, head-office downloads). Each lives in its own folder named
+// Files main produces for the user (xlsx exports, PDFs, head-office downloads, order attachments). Each lives in its own folder named
 // by an unguessable id, so the thread that wrote it (the services worker) and the one that hands it out (the
 // Electron save dialog or the browser shell's download route) need to share nothing but the folder. Files older
 // than an hour are removed.
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
+import { attachmentTypeOfExtension } from '../../domain/attachments.js';
 import type { FileRef } from '../../domain/client-api.js';
 
 export const MIME = {
@@ -34,8 +35,9 @@ export class FileStore {
     this.sweep();
     const fileId = randomUUID();
     mkdirSync(join(this.dir, fileId), { recursive: true });
-    // the name is ours (no user input reaches it), but keep it a plain file name all the same
-    return { fileId, path: join(this.dir, fileId, fileName.replace(/[/\\]/g, '_')) };
+    // attachments bring the names users gave their files: keep it a plain name inside the file's own folder
+    const safe = fileName.replace(/[/\\\p{Cc}]/gu, '_').replace(/^\.+/, '_') || 'file';
+    return { fileId, path: join(this.dir, fileId, safe) };
   }
 
   ref(fileId: string): FileRef {
@@ -54,8 +56,9 @@ export class FileStore {
     }
     const fileName = names.find((n) => !n.endsWith('.part'));
     if (!fileName) return null;
-    const ext = extname(fileName).slice(1) as keyof typeof MIME;
-    return { path: join(this.dir, fileId, fileName), fileName, mimeType: MIME[ext] ?? 'application/octet-stream' };
+    const ext = extname(fileName).slice(1).toLowerCase();
+    const mimeType = MIME[ext as keyof typeof MIME] ?? attachmentTypeOfExtension(ext) ?? 'application/octet-stream';
+    return { path: join(this.dir, fileId, fileName), fileName, mimeType };
   }
 
   private sweep() {

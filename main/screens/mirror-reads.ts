@@ -108,12 +108,19 @@ export class MirrorReads {
         collectedAt: str(r.collected_at),
         version: Number(r.version),
       })),
-      attachments: this.all('SELECT * FROM attachments WHERE order_id = ? ORDER BY uploaded_at', id).map((r) => ({
+      // the mirror holds no users: an uploader is named when they are an installer with a login
+      attachments: this.all(
+        `SELECT a.*, (SELECT i.name FROM installers i WHERE i.user_id = a.uploaded_by LIMIT 1) AS uploader_name
+           FROM attachments a WHERE a.order_id = ? ORDER BY a.uploaded_at, a.id`,
+        id,
+      ).map((r) => ({
         id: String(r.id),
         fileName: String(r.file_name),
         fileType: String(r.file_type),
         fileSize: Number(r.file_size),
         uploadedAt: String(r.uploaded_at),
+        uploadedBy: str(r.uploaded_by),
+        uploadedByName: str(r.uploader_name),
       })),
       splits: this.all(
         `SELECT s.*, p.order_no AS parent_no, c.order_no AS child_no FROM split_orders s

@@ -32,6 +32,7 @@ type ScreenChannel = Exclude<
   | 'orders:assign'
   | 'orders:unassign'
   | `sync:${string}`
+  | `attachments:${string}`
   | 'files:save'
   | 'app:info'
 >;

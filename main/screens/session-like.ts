@@ -26,7 +26,7 @@ export interface HttpLike {
   request<T>(
     method: string,
     path: string,
-    o?: { body?: unknown; query?: Record<string, string | number | undefined>; timeoutMs?: number },
+    o?: { body?: unknown; form?: FormData; query?: Record<string, string | number | undefined>; timeoutMs?: number },
   ): Promise<T>;
 }
 

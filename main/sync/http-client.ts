@@ -65,6 +65,8 @@ export interface HeadOfficeClientOptions {
 
 export interface RequestOptions {
   body?: unknown;
+  /** a multipart body instead of JSON (attachments); fetch sets its boundary */
+  form?: FormData;
   query?: Record<string, string | number | undefined>;
   timeoutMs?: number;
   /** default true: send the access token and refresh it on 401 */
@@ -116,7 +118,7 @@ export class HeadOfficeClient {
       return await fetch(url, {
         method,
         headers,
-        body: o.body === undefined ? undefined : JSON.stringify(o.body),
+        body: o.form ?? (o.body === undefined ? undefined : JSON.stringify(o.body)),
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (e) {

@@ -6,6 +6,7 @@ import type { ApiError, OrderDetail } from '../../domain/client-api.js';
 import { allowedTransitions, type OrderStatus, REASON_REQUIRED } from '../../domain/order-status.js';
 import { formatAddress, formatStamp, formatTimeWindow } from '../../domain/order-view.js';
 import { can, roleMaySetStatus } from '../../domain/roles.js';
+import { AttachmentsPanel } from '../components/AttachmentsPanel.js';
 import { StatusBadge } from '../components/StatusBadge.js';
 import { Unavailable } from '../components/Unavailable.js';
 import { errorText } from '../i18n/index.js';
@@ -236,18 +237,7 @@ export function OrderDetailPanel({ id }: { id: string }) {
             </ul>
           )}
 
-          <h3>{t('detail.attachments')}</h3>
-          {detail.attachments.length === 0 ? (
-            <p className="muted">{t('detail.noneYet')}</p>
-          ) : (
-            <ul className="plain">
-              {detail.attachments.map((a) => (
-                <li key={a.id}>
-                  {a.fileName} <span className="muted">({Math.ceil(a.fileSize / 1024)} KB)</span>
-                </li>
-              ))}
-            </ul>
-          )}
+          <AttachmentsPanel orderId={o.id} attachments={detail.attachments} onChanged={() => void load()} />
 
           <h3>{t('detail.splitFamily')}</h3>
           {detail.splits.length === 0 ? (

@@ -2,6 +2,7 @@ import { pipeline } from 'node:stream/promises';
 import { type Request, type Response, Router } from 'express';
 import multer from 'multer';
 import { z } from 'zod';
+import { ALLOWED_ATTACHMENT_TYPES, MAX_ATTACHMENT_BYTES } from '../../domain/attachments.js';
 import { authorize } from '../auth/authorize.js';
 import { withRequestTransaction } from '../db/transaction.js';
 import { contentDisposition } from '../http/content-disposition.js';
@@ -10,13 +11,11 @@ import { authenticate, guarded, type RouteDeps } from '../http/handler.js';
 import { describeRoutes, fileResponse } from '../openapi/registry.js';
 import { type Storage, StoredObjectMissing } from '../storage/storage.js';
 import {
-  ALLOWED_TYPES,
   addAttachment,
   attachmentForDownload,
   attachmentKey,
   checkFile,
   listOrderAttachments,
-  MAX_ATTACHMENT_BYTES,
   newAttachmentId,
   removeAttachment,
 } from './attachments.service.js';
@@ -124,7 +123,7 @@ const attachmentView = z
     id: z.uuid(),
     orderId: z.uuid(),
     fileName: z.string(),
-    fileType: z.enum(Object.keys(ALLOWED_TYPES) as [string, ...string[]]),
+    fileType: z.enum(Object.keys(ALLOWED_ATTACHMENT_TYPES) as [string, ...string[]]),
     fileSize: z.number().int(),
     uploadedBy: z.uuid().nullable(),
     uploadedAt: z.string(),

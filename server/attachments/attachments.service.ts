@@ -5,6 +5,7 @@
 import { basename } from 'node:path';
 import { fileTypeFromBuffer } from 'file-type';
 import { v7 as uuidv7 } from 'uuid';
+import { ALLOWED_ATTACHMENT_TYPES, fileExtension } from '../../domain/attachments.js';
 import { authorize } from '../auth/authorize.js';
 import { afterCommit } from '../db/after-commit.js';
 import type { Tx } from '../db/transaction.js';
@@ -15,18 +16,6 @@ import { requireOrder } from '../orders/orders.service.js';
 import type { Storage } from '../storage/storage.js';
 import type { AttachmentRecord } from './attachments.repository.js';
 import * as repo from './attachments.repository.js';
-
-export const MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024;
-
-/** Allowed content types (as sniffed) with the file name extensions that may carry them. */
-export const ALLOWED_TYPES: Record<string, { label: string; extensions: readonly string[] }> = {
-  'image/jpeg': { label: 'JPEG', extensions: ['jpg', 'jpeg', 'jpe', 'jfif'] },
-  'image/png': { label: 'PNG', extensions: ['png'] },
-  'image/webp': { label: 'WebP', extensions: ['webp'] },
-  'image/heic': { label: 'HEIC', extensions: ['heic', 'heif'] },
-  'image/heif': { label: 'HEIF', extensions: ['heic', 'heif'] },
-  'application/pdf': { label: 'PDF', extensions: ['pdf'] },
-};
 
 export function unsupportedType(messageKey: string, params: Record<string, string> = {}): AppError {
   return new AppError(415, { code: 'UNSUPPORTED_MEDIA_TYPE', messageKey, params, field: 'file', details: params });
@@ -54,10 +43,9 @@ export async function checkFile(originalName: string, buffer: Buffer): Promise<C
   const fileName = cleanFileName(originalName);
   const sniffed = await fileTypeFromBuffer(buffer);
   if (!sniffed) throw unsupportedType('errors.attachments.typeUnknown');
-  const allowed = ALLOWED_TYPES[sniffed.mime];
+  const allowed = ALLOWED_ATTACHMENT_TYPES[sniffed.mime];
   if (!allowed) throw unsupportedType('errors.attachments.typeNotAllowed', { detected: sniffed.ext.toUpperCase() });
-  const dot = fileName.lastIndexOf('.');
-  const ext = dot > 0 ? fileName.slice(dot + 1).toLowerCase() : '';
+  const ext = fileExtension(fileName);
   if (ext && !allowed.extensions.includes(ext)) {
     throw unsupportedType('errors.attachments.extensionMismatch', { ext, detected: allowed.label });
   }

@@ -10,6 +10,7 @@ import ExcelJS from 'exceljs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, seoulToday } from '../support/fixtures.js';
+import { makePng } from '../support/png.js';
 import { DEMO_PASSWORD, shot, startWorld, type World } from './support.js';
 
 let w: World;
@@ -455,6 +456,18 @@ describe('branch client', () => {
         timeout: 30_000,
       })
       .toBe(1);
+    // attach a photo from the detail: listed at once, previewed, kept at the head office
+    await page.setInputFiles('[data-testid=attachment-input]', {
+      name: '설치 사진.png',
+      mimeType: 'image/png',
+      buffer: makePng(320, 200),
+    });
+    await page.waitForSelector('[data-testid=attachment-list] >> text=설치 사진.png', { timeout: 30_000 });
+    expect(await count('SELECT count(*) AS n FROM attachments WHERE order_id = $1', [target.id])).toBe(1);
+    await page.click('[data-testid=attachment-list] button:has-text("설치 사진.png")');
+    await page.waitForSelector('[data-testid=attachment-preview] img');
+    await page.locator('[data-testid=attachments]').scrollIntoViewIfNeeded();
+    await shot(page, '12a-detail-attachment');
     await page.click('[data-testid=order-detail] button[aria-label="닫기"]');
     // split one of two units off into a child order
     await page.fill('[data-testid=filter-orderNo]', splitOrder.orderNo);
