@@ -14,6 +14,7 @@ import { api, tryCall } from '../platform/api.js';
 import { useLookups } from '../stores/lookups.js';
 import { useOrders } from '../stores/orders.js';
 import { useSession } from '../stores/session.js';
+import { useSync } from '../stores/sync.js';
 import { useUi } from '../stores/ui.js';
 
 type Action = 'status' | 'appointment' | 'split' | 'serials' | 'waste' | null;
@@ -49,9 +50,11 @@ export function OrderDetailPanel({ id }: { id: string }) {
   );
 
   const close = () => useUi.getState().openDetail(null);
+  // every local write waits in the outbox for a moment; only when the link is down is that worth saying
   const done = async (queued = false) => {
     setAction(null);
-    useUi.getState().toast('success', queued ? t('detail.queued') : t('detail.done'));
+    const offline = useSync.getState().state?.status === 'offline';
+    useUi.getState().toast('success', queued && offline ? t('detail.queued') : t('detail.done'));
     await load();
     void useOrders.getState().load();
   };
