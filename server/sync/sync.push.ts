@@ -173,6 +173,22 @@ async function refuse(
 }
 
 /**
+ * Ends the op's savepoint and opens the next op's. RELEASE keeps one savepoint level: the released
+ * subtransaction's writes join the transaction.
+ */
+const NEXT_OP = 'RELEASE SAVEPOINT op; SAVEPOINT op';
+
+/**
+ * Whether another op follows in the chunk (wanted), and whether its savepoint was opened already, in the same
+ * message as this op's record (opened; the round trip of a separate RELEASE/SAVEPOINT is saved). Only an
+ * accepted op's record carries it: every other way out of answerOp leaves savepoint `op` to the chunk loop.
+ */
+interface NextSavepoint {
+  wanted: boolean;
+  opened: boolean;
+}
+
+/**
  * One op, inside savepoint `op` of the chunk's transaction: its recorded answer for a known op id, else the
  * service and the answer recorded with the entity's row. Whatever goes wrong is rolled back to the savepoint —
  * the op's writes, trigger rows, cache scopes and after-commit work, nothing of the ops before it — and the
@@ -185,6 +201,7 @@ async function answerOp(
   clientId: string,
   op: PushOp,
   locale: Locale,
+  savepoint: NextSavepoint,
 ): Promise<OpResult> {
   // a resent op: its first answer is looked for before anything else
   if (op.attempt) {
@@ -199,8 +216,17 @@ async function answerOp(
     let err: unknown;
     try {
       const out = await handler(tx, actor, op.entityId, input);
-      const answer = await repo.recordSynced(tx, recordOf(actor, clientId, op), out.version);
-      if (answer) return answer;
+      // the next op's savepoint travels with this op's record (sent only if the record was written)
+      const answer = await repo.recordSynced(
+        tx,
+        recordOf(actor, clientId, op),
+        out.version,
+        savepoint.wanted ? NEXT_OP : '',
+      );
+      if (answer) {
+        savepoint.opened = savepoint.wanted;
+        return answer;
+      }
       err = new RaceLost();
     } catch (e) {
       err = toAppError(e);
@@ -233,10 +259,12 @@ async function answerOp(
 function applyChunk(deps: PushDeps, actor: Actor, clientId: string, ops: PushOp[], locale: Locale) {
   return withRequestTransaction(deps.pool, actor, async (tx) => {
     const results: OpResult[] = [];
+    const savepoint: NextSavepoint = { wanted: false, opened: false };
     for (const [i, op] of ops.entries()) {
-      // RELEASE keeps one savepoint level: its subtransaction's writes join the transaction
-      await tx.query(i === 0 ? 'SAVEPOINT op' : 'RELEASE SAVEPOINT op; SAVEPOINT op');
-      results.push(await answerOp(deps, tx, actor, clientId, op, locale));
+      if (!savepoint.opened) await tx.query(i === 0 ? 'SAVEPOINT op' : NEXT_OP);
+      savepoint.wanted = i + 1 < ops.length;
+      savepoint.opened = false;
+      results.push(await answerOp(deps, tx, actor, clientId, op, locale, savepoint));
     }
     return results;
   });

@@ -2,6 +2,7 @@
 // it reads to what the user may see.
 
 import { createHash } from 'node:crypto';
+import type pg from 'pg';
 import {
   ENTITY_KEY,
   type OpResult,
@@ -277,42 +278,40 @@ export async function recordOp(tx: Tx, r: OpRecord): Promise<boolean> {
 
 /**
  * Records a SYNCED op with its answer (the entity's row read by sync_row()) in one statement and returns the
- * answer; null when the op id was recorded before (a retry, or a concurrent request with the same op).
+ * answer; null when the op id was recorded before (a retry, or a concurrent request with the same op: the unique
+ * op_id refuses the insert, which aborts the transaction to the op's savepoint).
+ *
+ * `then` is SQL sent in the same message after the insert (the push opens the next op's savepoint here, saving a
+ * round trip per op). It runs only when the insert succeeded: an error skips the rest of a multi-statement
+ * message, so a refused insert leaves the op's own savepoint in place for the caller to roll back to. One
+ * message needs the simple protocol, which takes no parameters: the values go in as literals (escapeLiteral).
  */
 export async function recordSynced(
   tx: Tx,
   r: Omit<OpRecord, 'status' | 'lastError' | 'result'>,
   version: number,
+  then = '',
 ): Promise<OpResult | null> {
-  const { rows } = await tx.query<{ result: OpResult }>(
-    named(
-      `INSERT INTO offline_sync_queue(op_id, client_id, user_id, branch_id, operation_type, op_kind, entity_type,
+  const lit = (v: string | null) => (v === null ? 'NULL' : tx.escapeLiteral(v));
+  const int = (v: number | null) => (v === null ? 'NULL' : String(Math.trunc(v)));
+  const sql = `INSERT INTO offline_sync_queue(op_id, client_id, user_id, branch_id, operation_type, op_kind, entity_type,
                                       entity_id, payload, expected_version, status, result, synced_at)
-       SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'SYNCED',
-              jsonb_build_object('opId', $12::text, 'status', 'SYNCED', 'version', $11::int,
-                                 'current', sync_row($13::text, $14::text)),
-              now()
-       ON CONFLICT (op_id) DO NOTHING
-       RETURNING result`,
-      [
-        r.opId,
-        r.clientId,
-        r.userId,
-        r.branchId,
-        r.operationType,
-        r.kind,
-        r.entity,
-        r.entityId,
-        JSON.stringify(r.payload ?? {}),
-        r.expectedVersion,
-        version,
-        r.opId,
-        r.entity,
-        r.entityId,
-      ],
-    ),
-  );
-  return rows[0]?.result ?? null;
+       VALUES (${lit(r.opId)}, ${lit(r.clientId)}, ${lit(r.userId)}, ${lit(r.branchId)}, ${lit(r.operationType)},
+               ${lit(r.kind)}, ${lit(r.entity)}, ${lit(r.entityId)}, ${lit(JSON.stringify(r.payload ?? {}))},
+               ${int(r.expectedVersion)}, 'SYNCED',
+               jsonb_build_object('opId', ${lit(r.opId)}::text, 'status', 'SYNCED', 'version', ${int(version)}::int,
+                                  'current', sync_row(${lit(r.entity)}::text, ${lit(r.entityId)}::text)),
+               now())
+       RETURNING result${then ? `; ${then}` : ''}`;
+  try {
+    type Answer = pg.QueryResult<{ result: OpResult }>;
+    const res = (await tx.query(sql)) as unknown as Answer | Answer[];
+    return (Array.isArray(res) ? res[0] : res)!.rows[0]!.result;
+  } catch (e) {
+    const err = e as { code?: unknown; constraint?: unknown };
+    if (err.code === '23505' && err.constraint === 'uq_offline_sync_queue_op') return null;
+    throw e;
+  }
 }
 
 export interface QueueFilter {

@@ -369,6 +369,27 @@ describe('push', () => {
       expect(rows).toEqual([{ retry_count: 2 }]);
     });
 
+    it('an op id recorded by another user, applied again mid-chunk, is undone alone; the ops around it apply', async () => {
+      // the service accepts the op (HQ may edit the order), recording its answer fails on the unique op id: the op
+      // is rolled back to its own savepoint, and the next op (whose savepoint travels with a record) still applies
+      const [o, p, q] = await Promise.all([1, 2, 3].map(() => makeOrder(db.owner, { branchId: world.branch.id })));
+      const taken = update(o!.id, 1, { remarks: '지점' });
+      expect((await push(await server.login(world.manager.username), [taken]))[0]).toMatchObject({ status: 'SYNCED' });
+      const hq = await server.login(world.hq.username);
+      const results = await push(hq, [
+        update(p!.id, 1, { remarks: '앞' }),
+        { ...taken, expectedVersion: 2, payload: { remarks: '가로채기' } },
+        update(q!.id, 1, { remarks: '뒤' }),
+        update(p!.id, 2, { remarks: '앞2' }),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(['SYNCED', 'FAILED', 'SYNCED', 'SYNCED']);
+      expect(results[1]!.error).toMatchObject({ code: 'DUPLICATE_OP' });
+      expect(await serverOrder(o!.id)).toMatchObject({ remarks: '지점', version: 2 });
+      expect(await auditCount(o!.id)).toBe(1);
+      expect(await serverOrder(p!.id)).toMatchObject({ remarks: '앞2', version: 3 });
+      expect(await serverOrder(q!.id)).toMatchObject({ remarks: '뒤', version: 2 });
+    });
+
     it('120 ops on one order across three transactions apply in order; a conflict in the middle stops none', async () => {
       const o = await makeOrder(db.owner, { branchId: world.branch.id });
       const token = await server.login(world.manager.username);

@@ -1,0 +1,94 @@
+// Measures the server side of a sync push without HTTP or the client: calls pushOps directly with order.update
+// ops (as the bench's client sends) against the bench:sync database, and times every round trip by statement
+// kind. Usage: DATABASE_URL=… tsx scripts/bench/push-direct.ts <database> [requests] [ops per request]
+// Prints; asserts nothing. Edits orders of the database's largest branch (remarks only).
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { appRolePassword } from '../../db/migrate.js';
+import { withDatabase, withUser } from '../../db/pg/embedded.js';
+import type { Actor } from '../../server/http/context.js';
+import { orderOpHandlers } from '../../server/sync/sync.op-handlers.js';
+import { pushOps } from '../../server/sync/sync.push.js';
+
+const [dbName, requestsArg, perArg] = process.argv.slice(2);
+const requests = Number(requestsArg ?? 5);
+const per = Number(perArg ?? 200);
+const url = withDatabase(process.env.DATABASE_URL!, dbName!);
+const owner = new pg.Client({ connectionString: url });
+await owner.connect();
+const user = (
+  await owner.query<{ id: string; branch_id: string }>(
+    `SELECT u.id, u.branch_id FROM users u JOIN user_roles r ON r.user_id = u.id
+      WHERE r.role_code = 'BRANCH_MANAGER' AND u.branch_id IS NOT NULL ORDER BY u.username LIMIT 1`,
+  )
+).rows[0]!;
+const orders = (
+  await owner.query<{ id: string; version: string }>(
+    `SELECT id, version FROM orders WHERE branch_id = $1 AND deleted_at IS NULL ORDER BY random() LIMIT $2`,
+    [user.branch_id, requests * per],
+  )
+).rows;
+await owner.end();
+
+const pool = new pg.Pool({ connectionString: withUser(url, 'dispatch_app', appRolePassword()), max: 2 });
+const actor: Actor = {
+  userId: user.id,
+  role: 'BRANCH_MANAGER',
+  branchId: user.branch_id,
+  partnerId: null,
+  username: 'bench',
+  locale: 'en',
+};
+const timings = new Map<string, { n: number; ms: number }>();
+const wrapped = new WeakSet<object>();
+pool.on('connect', (client) => {
+  if (wrapped.has(client)) return;
+  wrapped.add(client);
+  const query = client.query.bind(client) as (...a: unknown[]) => Promise<unknown>;
+  (client as unknown as { query: unknown }).query = async (...a: unknown[]) => {
+    const q = a[0] as string | { text: string };
+    const text = typeof q === 'string' ? q : q.text;
+    const key = text.replace(/\s+/g, ' ').trim().slice(0, 40);
+    const t = performance.now();
+    try {
+      return await query(...a);
+    } finally {
+      const s = timings.get(key) ?? { n: 0, ms: 0 };
+      s.n++;
+      s.ms += performance.now() - t;
+      timings.set(key, s);
+    }
+  };
+});
+const chunks = [];
+for (let r = 0; r < requests; r++) chunks.push(orders.slice(r * per, (r + 1) * per));
+let total = 0;
+for (const [r, chunk] of chunks.entries()) {
+  const body = {
+    clientId: randomUUID(),
+    ops: chunk.map((o, i) => ({
+      opId: randomUUID(),
+      entity: 'orders',
+      entityId: o.id,
+      kind: 'order.update',
+      payload: { remarks: `direct ${r} ${i} ${Date.now()}` },
+      expectedVersion: Number(o.version),
+      attempt: 0,
+    })),
+  };
+  const cpu0 = process.cpuUsage();
+  const t = performance.now();
+  const res = await pushOps({ pool, handlers: orderOpHandlers }, actor, body, 'en');
+  const ms = performance.now() - t;
+  const cpu = process.cpuUsage(cpu0);
+  if (r > 0) total += ms; // the first request prepares the statements
+  const bad = res.results.filter((x) => x.status !== 'SYNCED');
+  console.log(
+    `request ${r}: ${res.results.length} answers (${bad.length} not SYNCED${bad[0] ? `: ${JSON.stringify(bad[0]).slice(0, 200)}` : ''}) in ${ms.toFixed(0)} ms, ${(ms / per).toFixed(2)} ms/op; node CPU ${((cpu.user + cpu.system) / 1000 / per).toFixed(2)} ms/op`,
+  );
+}
+console.log(`after the first: ${(total / ((requests - 1) * per)).toFixed(3)} ms/op`);
+const n = requests * per;
+for (const [k, s] of [...timings].sort((a, b) => b[1].ms - a[1].ms))
+  console.log(`${(s.ms / n).toFixed(3)} ms/op  ${String(s.n).padStart(6)}×  ${k}`);
+await pool.end();
