@@ -21,10 +21,19 @@ const TOTAL_ORDERS = ordersArg >= 0 ? Number(args[ordersArg + 1]) : 158_000;
 
 function runClient(env: Record<string, string>): Promise<Record<string, number>> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'sync-client.ts')], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const p = spawn(
+      process.execPath,
+      [
+        ...(process.env.BENCH_CLIENT_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CLIENT_PROF}`] : []),
+        '--import',
+        'tsx',
+        join(import.meta.dirname, 'sync-client.ts'),
+      ],
+      {
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let out = '';
     p.stdout.on('data', (d) => {
       out += d;

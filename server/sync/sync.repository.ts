@@ -314,6 +314,57 @@ export async function recordSynced(
   }
 }
 
+/**
+ * Records the answers of a chunk's ops applied without savepoints (sync.push.ts, the chunk's fast path) in one
+ * statement, each with its entity's row read by sync_row() now, at the end of the chunk. An op's answer is only
+ * recorded if its row is still at the version the op produced (every write to a row bumps its version: touch_row),
+ * i.e. the row is exactly what a read right after the op would have given. Returns the answers in op order, or
+ * null when any op could not be recorded so (op id recorded already, row changed or hidden since): the caller
+ * then rolls the whole transaction back.
+ */
+export async function recordSyncedMany(
+  tx: Tx,
+  records: Omit<OpRecord, 'status' | 'lastError' | 'result'>[],
+  versions: number[],
+): Promise<OpResult[] | null> {
+  const col = <T>(f: (r: Omit<OpRecord, 'status' | 'lastError' | 'result'>) => T) => records.map(f);
+  const { rows } = await tx.query<{ op_id: string; result: OpResult }>(
+    named(
+      `INSERT INTO offline_sync_queue(op_id, client_id, user_id, branch_id, operation_type, op_kind, entity_type,
+                                      entity_id, payload, expected_version, status, result, synced_at)
+       SELECT r.op_id, r.client_id, r.user_id, r.branch_id, r.operation_type, r.op_kind, r.entity_type, r.entity_id,
+              r.payload::jsonb, r.expected_version, 'SYNCED',
+              jsonb_build_object('opId', r.op_id::text, 'status', 'SYNCED', 'version', r.version, 'current', c.row),
+              now()
+         FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::uuid[],
+                     $9::text[], $10::int[], $11::int[])
+              AS r(op_id, client_id, user_id, branch_id, operation_type, op_kind, entity_type, entity_id, payload,
+                   expected_version, version)
+        CROSS JOIN LATERAL (SELECT sync_row(r.entity_type, r.entity_id::text) AS row) c
+        WHERE (c.row ->> 'version')::int = r.version
+       ON CONFLICT (op_id) DO NOTHING
+       RETURNING op_id::text, result`,
+      [
+        col((r) => r.opId),
+        col((r) => r.clientId),
+        col((r) => r.userId),
+        col((r) => r.branchId),
+        col((r) => r.operationType),
+        col((r) => r.kind),
+        col((r) => r.entity),
+        col((r) => r.entityId),
+        col((r) => JSON.stringify(r.payload ?? {})),
+        col((r) => r.expectedVersion),
+        versions,
+      ],
+    ),
+  );
+  if (rows.length !== records.length) return null;
+  const byOp = new Map(rows.map((r) => [r.op_id, r.result]));
+  const answers = records.map((r) => byOp.get(r.opId.toLowerCase()));
+  return answers.every((a) => a !== undefined) ? (answers as OpResult[]) : null;
+}
+
 export interface QueueFilter {
   status?: 'PENDING' | 'SYNCED' | 'CONFLICT' | 'FAILED' | 'STUCK';
   userId?: string;

@@ -372,7 +372,10 @@ describe('push', () => {
     it('an op id recorded by another user, applied again mid-chunk, is undone alone; the ops around it apply', async () => {
       // the service accepts the op (HQ may edit the order), recording its answer fails on the unique op id: the op
       // is rolled back to its own savepoint, and the next op (whose savepoint travels with a record) still applies
-      const [o, p, q] = await Promise.all([1, 2, 3].map(() => makeOrder(db.owner, { branchId: world.branch.id })));
+      // (order.update ops on distinct orders: tried on the fast path first, whose record of the taken op id fails)
+      const [o, p, q, r] = await Promise.all(
+        [1, 2, 3, 4].map(() => makeOrder(db.owner, { branchId: world.branch.id })),
+      );
       const taken = update(o!.id, 1, { remarks: '지점' });
       expect((await push(await server.login(world.manager.username), [taken]))[0]).toMatchObject({ status: 'SYNCED' });
       const hq = await server.login(world.hq.username);
@@ -380,14 +383,82 @@ describe('push', () => {
         update(p!.id, 1, { remarks: '앞' }),
         { ...taken, expectedVersion: 2, payload: { remarks: '가로채기' } },
         update(q!.id, 1, { remarks: '뒤' }),
-        update(p!.id, 2, { remarks: '앞2' }),
+        update(r!.id, 1, { remarks: '끝' }),
       ]);
       expect(results.map((r) => r.status)).toEqual(['SYNCED', 'FAILED', 'SYNCED', 'SYNCED']);
       expect(results[1]!.error).toMatchObject({ code: 'DUPLICATE_OP' });
       expect(await serverOrder(o!.id)).toMatchObject({ remarks: '지점', version: 2 });
       expect(await auditCount(o!.id)).toBe(1);
-      expect(await serverOrder(p!.id)).toMatchObject({ remarks: '앞2', version: 3 });
+      expect(await serverOrder(p!.id)).toMatchObject({ remarks: '앞', version: 2 });
       expect(await serverOrder(q!.id)).toMatchObject({ remarks: '뒤', version: 2 });
+      expect(await serverOrder(r!.id)).toMatchObject({ remarks: '끝', version: 2 });
+      for (const x of [p!, q!, r!]) expect(await auditCount(x.id)).toBe(1);
+    });
+
+    it('edits of distinct orders (the fast path): each answer carries its row at its version, recorded once', async () => {
+      const orders = await Promise.all(
+        Array.from({ length: 60 }, () => makeOrder(db.owner, { branchId: world.branch.id })),
+      );
+      const token = await server.login(world.manager.username);
+      const ops = orders.map((o, i) => update(o.id, 1, { remarks: `빠른 ${i}` }));
+      const results = (await push(token, ops)) as unknown as {
+        opId: string;
+        status: string;
+        version: number;
+        current: { id: string; remarks: string; version: number };
+      }[];
+      expect(results.map((r) => [r.opId, r.status, r.version])).toEqual(ops.map((op) => [op.opId, 'SYNCED', 2]));
+      for (const [i, r] of results.entries())
+        expect(r.current).toMatchObject({ id: orders[i]!.id, remarks: `빠른 ${i}`, version: 2 });
+      const { rows } = await db.owner.query(
+        'SELECT op_id AS "opId", status, result FROM offline_sync_queue WHERE op_id = ANY($1::uuid[])',
+        [ops.map((o) => o.opId)],
+      );
+      expect(rows).toHaveLength(60);
+      for (const row of rows) {
+        expect(row.status).toBe('SYNCED');
+        expect(row.result).toEqual(results.find((r) => r.opId === row.opId));
+      }
+      for (const o of orders) expect(await auditCount(o.id)).toBe(1);
+    });
+
+    it('a refused edit in a chunk of distinct orders: the chunk is applied op by op, nothing of the first try stays', async () => {
+      const day = addDays(seoulToday(), 35);
+      const orders = await Promise.all(
+        [1, 2, 3, 4, 5].map((i) =>
+          makeOrder(db.owner, { branchId: world.branch.id, appointmentDate: i === 4 ? day : null }),
+        ),
+      );
+      await db.owner.query(
+        `INSERT INTO settlement_periods(branch_id, period_start, period_end, status, locked_at)
+         VALUES ($1, $2, $2::date + 6, 'LOCKED', now())
+         ON CONFLICT (branch_id, period_start) DO UPDATE SET status = 'LOCKED'`,
+        [world.branch.id, mondayOf(day)],
+      );
+      const token = await server.login(world.manager.username);
+      // op 2 expects a version that never was (CONFLICT); op 4's week is locked (the trigger refuses it: FAILED)
+      const ops = orders.map((o, i) => update(o.id, i === 1 ? 7 : 1, { remarks: `거절 ${i}` }));
+      const results = await push(token, ops);
+      expect(results.map((r) => r.status)).toEqual(['SYNCED', 'CONFLICT', 'SYNCED', 'FAILED', 'SYNCED']);
+      expect(results[3]!.error).toMatchObject({ code: 'LOCKED' });
+      for (const i of [0, 2, 4]) {
+        expect(results[i]).toMatchObject({ version: 2 });
+        expect(await serverOrder(orders[i]!.id)).toMatchObject({ remarks: `거절 ${i}`, version: 2 });
+        expect(await auditCount(orders[i]!.id)).toBe(1);
+      }
+      for (const i of [1, 3]) {
+        expect(await serverOrder(orders[i]!.id)).toMatchObject({ remarks: null, version: 1 });
+        expect(await auditCount(orders[i]!.id)).toBe(0);
+      }
+      const { rows } = await db.owner.query(
+        'SELECT status, count(*)::int AS n FROM offline_sync_queue WHERE op_id = ANY($1::uuid[]) GROUP BY status ORDER BY status',
+        [ops.map((o) => o.opId)],
+      );
+      expect(rows).toEqual([
+        { status: 'CONFLICT', n: 1 },
+        { status: 'FAILED', n: 1 },
+        { status: 'SYNCED', n: 3 },
+      ]);
     });
 
     it('120 ops on one order across three transactions apply in order; a conflict in the middle stops none', async () => {
