@@ -2,6 +2,8 @@
 // writes, and what the push answered (conflicts, failed ops). Synchronous (better-sqlite3): the services run it in
 // a worker thread (main/services/), tests may call it directly. Every method that changes more than one table
 // does so in one SQLite transaction, so a crash leaves either all of it or none of it.
+
+import type { Statement } from 'better-sqlite3';
 import { v7 as uuidv7 } from 'uuid';
 import type { Conflict, ConflictField, FailedOp } from '../../domain/client-api.js';
 import {
@@ -115,6 +117,22 @@ export class ClientStore {
   readonly mirror: Mirror;
   readonly orders: OrdersView;
 
+  private readonly statements = new Map<string, Statement>();
+
+  /**
+   * The statement for this SQL, prepared once per store: better-sqlite3 compiles on every prepare(), and answering
+   * a push runs the same few statements per op (applyResults). The texts are fixed or name a mirrored table, so
+   * the map stays small; none of them is iterated (a statement being iterated cannot run again meanwhile).
+   */
+  private stmt(sql: string): Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
   constructor(readonly file: string) {
     this.db = openDatabase(file);
     this.mirror = new Mirror(this.db);
@@ -129,12 +147,12 @@ export class ClientStore {
   // Named values
 
   getState(key: string): string | null {
-    const r = this.db.prepare('SELECT value FROM sync_state WHERE key = ?').get(key) as { value: string } | undefined;
+    const r = this.stmt('SELECT value FROM sync_state WHERE key = ?').get(key) as { value: string } | undefined;
     return r?.value ?? null;
   }
 
   setState(key: string, value: string | null): void {
-    if (value === null) this.db.prepare('DELETE FROM sync_state WHERE key = ?').run(key);
+    if (value === null) this.stmt('DELETE FROM sync_state WHERE key = ?').run(key);
     else
       this.db
         .prepare(
@@ -185,8 +203,8 @@ export class ClientStore {
   private removeWithChildren(entity: SyncEntity, id: string): void {
     this.mirror.remove(entity, id);
     if (entity !== 'orders') return;
-    for (const child of ORDER_CHILDREN) this.db.prepare(`DELETE FROM ${child} WHERE order_id = ?`).run(id);
-    this.db.prepare('DELETE FROM split_orders WHERE parent_order_id = ?').run(id);
+    for (const child of ORDER_CHILDREN) this.stmt(`DELETE FROM ${child} WHERE order_id = ?`).run(id);
+    this.stmt('DELETE FROM split_orders WHERE parent_order_id = ?').run(id);
   }
 
   /**
@@ -198,9 +216,9 @@ export class ClientStore {
     const orderIds = new Set<string>();
     this.db.transaction(() => {
       const pending = new Set(
-        (
-          this.db.prepare('SELECT entity, entity_id FROM row_base').all() as { entity: string; entity_id: string }[]
-        ).map((r) => `${r.entity}\u0000${r.entity_id}`),
+        (this.stmt('SELECT entity, entity_id FROM row_base').all() as { entity: string; entity_id: string }[]).map(
+          (r) => `${r.entity}\u0000${r.entity_id}`,
+        ),
       );
       if (page.reset) this.clearMirror(pending);
       for (const c of page.changes) {
@@ -230,7 +248,7 @@ export class ClientStore {
     for (const entity of SYNC_ENTITIES) {
       const key = this.mirror.tables[entity].key;
       const keep = [...pending].filter((k) => k.startsWith(`${entity}\u0000`)).map((k) => k.split('\u0000')[1]);
-      if (keep.length === 0) this.db.prepare(`DELETE FROM ${entity}`).run();
+      if (keep.length === 0) this.stmt(`DELETE FROM ${entity}`).run();
       else
         this.db
           .prepare(`DELETE FROM ${entity} WHERE ${key} NOT IN (SELECT value FROM json_each(?))`)
@@ -326,7 +344,7 @@ export class ClientStore {
   }
 
   pendingOps(): OutboxOp[] {
-    return (this.db.prepare('SELECT * FROM outbox ORDER BY seq').all() as OutboxRecord[]).map((r) => this.outboxOp(r));
+    return (this.stmt('SELECT * FROM outbox ORDER BY seq').all() as OutboxRecord[]).map((r) => this.outboxOp(r));
   }
 
   /**
@@ -368,7 +386,7 @@ export class ClientStore {
    * already (PushOp.attempt).
    */
   markSent(ops: { opId: string }[]): void {
-    const stmt = this.db.prepare('UPDATE outbox SET attempts = attempts + 1 WHERE op_id = ?');
+    const stmt = this.stmt('UPDATE outbox SET attempts = attempts + 1 WHERE op_id = ?');
     this.db.transaction(() => {
       for (const op of ops) stmt.run(op.opId);
     })();
@@ -376,7 +394,7 @@ export class ClientStore {
 
   /** A send that got no answer (network, timeout, 5xx): the ops stay queued with the reason. */
   markAttempt(ops: { opId: string }[], error: string): void {
-    const stmt = this.db.prepare('UPDATE outbox SET last_error = ? WHERE op_id = ?');
+    const stmt = this.stmt('UPDATE outbox SET last_error = ? WHERE op_id = ?');
     this.db.transaction(() => {
       for (const op of ops) stmt.run(error, op.opId);
     })();
@@ -391,23 +409,24 @@ export class ClientStore {
   applyResults(batch: SendableOp[], results: OpResult[]): StoreChange {
     const orderIds = new Set<string>();
     const now = nowIso();
+    const sent = new Map(batch.map((o) => [o.opId, o]));
     this.db.transaction(() => {
       for (const res of results) {
-        const op = batch.find((o) => o.opId === res.opId);
+        const op = res.opId === null ? undefined : sent.get(res.opId);
         if (!op) continue;
-        const exists = this.db.prepare('SELECT 1 FROM outbox WHERE op_id = ?').get(op.opId);
+        const exists = this.stmt('SELECT 1 FROM outbox WHERE op_id = ?').get(op.opId);
         if (!exists) continue; // answered already (a duplicate answer after a retry)
         const current = res.current ?? null;
         const currentVersion = current && typeof current.version === 'number' ? current.version : null;
         const touched = this.opRows(op.seq);
-        this.db.prepare('DELETE FROM outbox WHERE op_id = ?').run(op.opId);
+        this.stmt('DELETE FROM outbox WHERE op_id = ?').run(op.opId);
         if (res.status === 'SYNCED') {
           if (current) this.rememberServerRow(op.entity, op.entityId, current, currentVersion);
           // a removed row has no answer row: the op's own prediction becomes the base
           else this.foldIntoBase(op.entity, op.entityId, (row) => applyOrderOp(op.kind, op.payload, row, now));
           // the other rows it changed come with the next pull; until then the prediction stands for them
           for (const t of touched) this.foldIntoBase(t.entity, t.id, (row) => applyEffect(t.effect, row));
-          this.db.prepare('DELETE FROM op_rows WHERE seq = ?').run(op.seq);
+          this.stmt('DELETE FROM op_rows WHERE seq = ?').run(op.seq);
           if (res.version !== undefined)
             this.db
               .prepare('UPDATE row_base SET base_version = ? WHERE entity = ? AND entity_id = ?')
@@ -435,7 +454,7 @@ export class ClientStore {
             );
         } else {
           if (current) this.rememberServerRow(op.entity, op.entityId, current, currentVersion);
-          this.db.prepare('DELETE FROM op_rows WHERE seq = ?').run(op.seq);
+          this.stmt('DELETE FROM op_rows WHERE seq = ?').run(op.seq);
           const error: OpError = res.error ?? { code: 'FAILED', message: 'refused by the head office' };
           this.db
             .prepare(
@@ -462,7 +481,7 @@ export class ClientStore {
 
   private opRows(seq: number): RowChange[] {
     return (
-      this.db.prepare('SELECT entity, entity_id, effect FROM op_rows WHERE seq = ?').all(seq) as {
+      this.stmt('SELECT entity, entity_id, effect FROM op_rows WHERE seq = ?').all(seq) as {
         entity: SyncEntity;
         entity_id: string;
         effect: string;
@@ -524,7 +543,7 @@ export class ClientStore {
       row = op.effect
         ? applyEffect(JSON.parse(op.effect) as RowEffect, row)
         : applyOrderOp(op.kind!, JSON.parse(op.payload!), row, now);
-    if (ops.length === 0) this.db.prepare('DELETE FROM row_base WHERE entity = ? AND entity_id = ?').run(entity, id);
+    if (ops.length === 0) this.stmt('DELETE FROM row_base WHERE entity = ? AND entity_id = ?').run(entity, id);
     if (row) this.mirror.write(entity, row);
     else this.removeWithChildren(entity, id);
   }
@@ -576,7 +595,7 @@ export class ClientStore {
   }
 
   listConflicts(): Conflict[] {
-    return (this.db.prepare('SELECT * FROM conflicts ORDER BY seq').all() as ConflictRecord[]).map((c) => ({
+    return (this.stmt('SELECT * FROM conflicts ORDER BY seq').all() as ConflictRecord[]).map((c) => ({
       id: c.id,
       opId: c.op_id,
       entity: c.entity,
@@ -599,7 +618,7 @@ export class ClientStore {
     let newOpId: string | null = null;
     let orderIds: string[] = [];
     this.db.transaction(() => {
-      const c = this.db.prepare('SELECT * FROM conflicts WHERE id = ?').get(conflictId) as ConflictRecord | undefined;
+      const c = this.stmt('SELECT * FROM conflicts WHERE id = ?').get(conflictId) as ConflictRecord | undefined;
       if (!c) throw new NotFoundLocallyError('conflict', conflictId);
       const touched = this.opRows(c.seq);
       const fields = this.conflictFields(c).map((f) => f.field);
@@ -616,11 +635,11 @@ export class ClientStore {
       } else if (kind !== 'order.update' && mineFields.length > 0) {
         next = payload;
       }
-      this.db.prepare('DELETE FROM conflicts WHERE id = ?').run(c.id);
+      this.stmt('DELETE FROM conflicts WHERE id = ?').run(c.id);
       this.db
         .prepare('UPDATE row_base SET base_version = ? WHERE entity = ? AND entity_id = ?')
         .run(c.server_version, c.entity, c.entity_id);
-      if (!next) this.db.prepare('DELETE FROM op_rows WHERE seq = ?').run(c.seq);
+      if (!next) this.stmt('DELETE FROM op_rows WHERE seq = ?').run(c.seq);
       if (next) {
         newOpId = uuidv7();
         this.db
@@ -635,7 +654,7 @@ export class ClientStore {
   }
 
   listFailed(): FailedOp[] {
-    const rows = this.db.prepare('SELECT * FROM failed_ops ORDER BY seq').all() as {
+    const rows = this.stmt('SELECT * FROM failed_ops ORDER BY seq').all() as {
       op_id: string;
       entity: string;
       entity_id: string;
@@ -654,7 +673,7 @@ export class ClientStore {
   }
 
   discardFailed(opId: string): boolean {
-    return this.db.prepare('DELETE FROM failed_ops WHERE op_id = ?').run(opId).changes > 0;
+    return this.stmt('DELETE FROM failed_ops WHERE op_id = ?').run(opId).changes > 0;
   }
 
   counts(): { pending: number; conflicts: number; failed: number } {

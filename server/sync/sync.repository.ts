@@ -334,12 +334,12 @@ export async function recordSyncedMany(
                                       entity_id, payload, expected_version, status, result, synced_at)
        SELECT r.op_id, r.client_id, r.user_id, r.branch_id, r.operation_type, r.op_kind, r.entity_type, r.entity_id,
               r.payload::jsonb, r.expected_version, 'SYNCED',
-              jsonb_build_object('opId', r.op_id::text, 'status', 'SYNCED', 'version', r.version, 'current', c.row),
+              jsonb_build_object('opId', r.op_text, 'status', 'SYNCED', 'version', r.version, 'current', c.row),
               now()
          FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::uuid[],
-                     $9::text[], $10::int[], $11::int[])
+                     $9::text[], $10::int[], $11::int[], $12::text[])
               AS r(op_id, client_id, user_id, branch_id, operation_type, op_kind, entity_type, entity_id, payload,
-                   expected_version, version)
+                   expected_version, version, op_text)
         CROSS JOIN LATERAL (SELECT sync_row(r.entity_type, r.entity_id::text) AS row) c
         WHERE (c.row ->> 'version')::int = r.version
        ON CONFLICT (op_id) DO NOTHING
@@ -356,6 +356,8 @@ export async function recordSyncedMany(
         col((r) => JSON.stringify(r.payload ?? {})),
         col((r) => r.expectedVersion),
         versions,
+        // the answer names the op as the client spelled its id (as recordSynced does), not as uuid prints it
+        col((r) => r.opId),
       ],
     ),
   );

@@ -400,7 +400,11 @@ describe('push', () => {
         Array.from({ length: 60 }, () => makeOrder(db.owner, { branchId: world.branch.id })),
       );
       const token = await server.login(world.manager.username);
-      const ops = orders.map((o, i) => update(o.id, 1, { remarks: `빠른 ${i}` }));
+      // the first op id in capitals: its answer names it as sent
+      const ops = orders.map((o, i) => {
+        const op = update(o.id, 1, { remarks: `빠른 ${i}` });
+        return i === 0 ? { ...op, opId: op.opId.toUpperCase() } : op;
+      });
       const results = (await push(token, ops)) as unknown as {
         opId: string;
         status: string;
@@ -417,7 +421,7 @@ describe('push', () => {
       expect(rows).toHaveLength(60);
       for (const row of rows) {
         expect(row.status).toBe('SYNCED');
-        expect(row.result).toEqual(results.find((r) => r.opId === row.opId));
+        expect(row.result).toEqual(results.find((r) => r.opId.toLowerCase() === row.opId));
       }
       for (const o of orders) expect(await auditCount(o.id)).toBe(1);
     });
