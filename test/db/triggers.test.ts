@@ -268,6 +268,15 @@ describe('settlement lock', () => {
     expect(e.code).toBe('DL423');
   });
 
+  it('moving an order out of a LOCKED week is refused too (the week it leaves is checked)', async () => {
+    const e = await failure(() =>
+      inTransaction(app, contexts(f).hq, (c) =>
+        c.query(`UPDATE orders SET appointment_date = '2098-12-01' WHERE id = $1`, [locked.id]),
+      ),
+    );
+    expect(e.code).toBe('DL423');
+  });
+
   it('other weeks of the branch, and the same week of another branch, stay editable', async () => {
     await inTransaction(app, contexts(f).hq, async (c) => {
       const a = await c.query(`UPDATE orders SET remarks = 'ok' WHERE id = $1`, [inOpenWeek.id]);
@@ -286,5 +295,48 @@ describe('settlement lock', () => {
       c.query(`UPDATE orders SET remarks = 'after unlock' WHERE id = $1`, [locked.id]),
     );
     expect(r.rowCount).toBe(1);
+  });
+});
+
+describe('cache scopes (app.cache_touched)', () => {
+  const touched = async (c: pg.ClientBase) =>
+    (await c.query<{ t: string | null }>("SELECT current_setting('app.cache_touched', true) AS t")).rows[0]!.t;
+
+  it('order writes list each scope once, whatever the order of the writes; a write of listed scopes adds none', async () => {
+    const a1 = await insertOrder(db.owner, { branchId: f.branchA });
+    const a2 = await insertOrder(db.owner, { branchId: f.branchA });
+    const b1 = await insertOrder(db.owner, { branchId: f.branchB });
+    const ids = [a1.id, a2.id, b1.id];
+    const expected = (
+      await db.owner.query<{ s: string }>(
+        `SELECT DISTINCT s FROM orders o,
+                LATERAL (VALUES ('all'), ('b:' || o.branch_id), ('cn:' || md5(o.customer_name)),
+                                ('cp:' || md5(o.customer_phone))) v(s)
+          WHERE o.id = ANY($1::uuid[]) AND s IS NOT NULL`,
+        [ids],
+      )
+    ).rows
+      .map((r) => r.s)
+      .sort();
+    await inTransaction(app, contexts(f).hq, async (c) => {
+      for (const id of [...ids, a1.id, b1.id]) await c.query(`UPDATE orders SET remarks = 'scope' WHERE id = $1`, [id]);
+      const list = (await touched(c))!.split(',');
+      expect([...list].sort()).toEqual(expected);
+      expect(new Set(list).size).toBe(list.length);
+    });
+  });
+
+  it("more than 200 scopes in a transaction become '*' (invalidate everything), as before", async () => {
+    await inTransaction(app, contexts(f).hq, async (c) => {
+      await c.query("SELECT cache_touch(ARRAY(SELECT 'x:' || g FROM generate_series(1, 150) g))");
+      await c.query("SELECT cache_touch(ARRAY(SELECT 'x:' || g FROM generate_series(1, 150) g) || '{NULL}')");
+      expect((await touched(c))!.split(',')).toHaveLength(150);
+      await c.query("SELECT cache_touch(ARRAY(SELECT 'x:' || g FROM generate_series(100, 200) g))");
+      expect((await touched(c))!.split(',')).toHaveLength(200);
+      await c.query("SELECT cache_touch('{x:201}')");
+      expect(await touched(c)).toBe('*');
+      await c.query("SELECT cache_touch('{x:1}')");
+      expect(await touched(c)).toBe('*');
+    });
   });
 });
