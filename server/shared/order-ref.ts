@@ -1,5 +1,6 @@
 // The few columns of an order that the order's sub-resources (split, serials, waste pick-ups, audit) need, read
 // under the caller's row-level security: an order the caller cannot see is a 404, exactly like a missing one.
+import { acceptsParts } from '../../domain/order-part-rules.js';
 import type { OrderStatus } from '../../domain/order-status.js';
 import type { Tx } from '../db/transaction.js';
 import { NotFoundError, RuleError, VersionConflictError } from '../http/errors.js';
@@ -47,12 +48,9 @@ export async function requireNotLocked(tx: Tx, order: Pick<OrderRef, 'branchId' 
   await tx.query('SELECT raise_if_locked($1::uuid, $2::date)', [order.branchId, order.appointmentDate]);
 }
 
-/** Orders in these statuses never got their goods: nothing can be recorded against them. */
-export const CANCELLED_STATUSES: readonly OrderStatus[] = ['취소', '의뢰취소'];
-
 /** 422 when the order was cancelled (serials, waste pick-ups). */
 export function requireNotCancelled(order: OrderRef, field?: string): void {
-  if (CANCELLED_STATUSES.includes(order.status)) {
+  if (!acceptsParts(order.status)) {
     throw new RuleError('ORDER_CLOSED', 'errors.orderCancelled', { field, params: { status: order.status } });
   }
 }
