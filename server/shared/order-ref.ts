@@ -82,10 +82,20 @@ export async function asManagerOfBranch<T>(
   await tx.query(`SELECT set_config('app.role', 'BRANCH_MANAGER', true), set_config('app.branch_id', $1, true)`, [
     branchId,
   ]);
-  const result = await fn();
-  await tx.query(`SELECT set_config('app.role', $1, true), set_config('app.branch_id', $2, true)`, [
-    caller.role,
-    caller.branchId ?? '',
-  ]);
+  const restore = () =>
+    tx.query(`SELECT set_config('app.role', $1, true), set_config('app.branch_id', $2, true)`, [
+      caller.role,
+      caller.branchId ?? '',
+    ]);
+  let result: T;
+  try {
+    result = await fn();
+  } catch (err) {
+    // The caller may go on in this transaction after a refusal (a sync push moves to its next op): it must not
+    // go on with the wider scope. After a database error the transaction is aborted and the settings die with it.
+    await restore().catch(() => {});
+    throw err;
+  }
+  await restore();
   return result;
 }
