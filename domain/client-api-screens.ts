@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { attachmentNameAllowed, base64Bytes, MAX_ATTACHMENT_BYTES } from './attachments.js';
 import type { OrderRow } from './client-api.js';
+import { serialValue } from './order-parts.js';
 import { isoDate, uuid, version } from './order-schemas.js';
 import type { OrderStatus, ReasonType } from './order-status.js';
 import { orderColumnKey, orderViewSpec } from './order-view.js';
@@ -295,7 +296,8 @@ export const screenChannels = {
       .object({
         id: uuid,
         lineId: uuid,
-        serials: z.array(z.string().trim().min(1).max(40)).min(1).max(200),
+        // the REST body's own element and count rules (serialsAdd), so the screen and the head office agree
+        serials: z.array(serialValue).min(1).max(500),
       })
       .strict(),
     result: result<OrderDetail>(),

@@ -4,6 +4,13 @@
 // its localized error (the message key), the client into its own error of the same code and field.
 import { type OrderStatus, TERMINAL_STATUSES } from './order-status.js';
 
+/** Orders in these statuses never got their goods: no serial or waste pick-up can be recorded against them. */
+export const CANCELLED_STATUSES: readonly OrderStatus[] = ['취소', '의뢰취소'];
+
+export function acceptsParts(status: OrderStatus): boolean {
+  return !CANCELLED_STATUSES.includes(status);
+}
+
 /** Statuses an order can be split in: not closed, and not delivered (인수: its goods are with the customer). */
 export function splittable(status: OrderStatus): boolean {
   return !TERMINAL_STATUSES.includes(status) && status !== '인수';

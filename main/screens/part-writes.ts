@@ -4,7 +4,13 @@
 // nothing; then the rows and the op commit in one SQLite transaction (ClientStore.localOrderOp with effects).
 import type Database from 'better-sqlite3';
 import { v7 as uuidv7 } from 'uuid';
-import { type LineState, serialCountProblem, splitProblem, splittable } from '../../domain/order-part-rules.js';
+import {
+  acceptsParts,
+  type LineState,
+  serialCountProblem,
+  splitProblem,
+  splittable,
+} from '../../domain/order-part-rules.js';
 import type { OrderStatus } from '../../domain/order-status.js';
 import { OP_INPUT_SCHEMA, type OpKind, opInput, type SyncRow } from '../../domain/sync-protocol.js';
 import {
@@ -100,6 +106,7 @@ export function recordSerials(
     orderId: args.id,
     payload,
     effects: (order, now) => {
+      requireNotCancelled(order.status);
       const line = lineStates(store.db, args.id).find((l) => l.id === payload.lineId);
       if (!line) fail('LINE_NOT_IN_ORDER', 'lineId: the line is not on this order', 'lineId');
       const tooMany = serialCountProblem(line, payload.serials.length);
@@ -118,6 +125,11 @@ export function recordSerials(
       return serialRows(order, payload, userId, now);
     },
   });
+}
+
+function requireNotCancelled(status: unknown): void {
+  if (!acceptsParts(status as OrderStatus))
+    fail('ORDER_CLOSED', `status: nothing can be recorded on an order in ${String(status)}`, 'status');
 }
 
 function requireWasteCode(db: Database.Database, code: string): void {
@@ -147,6 +159,7 @@ export function addWastePickup(
     orderId: args.id,
     payload,
     effects: (order, now) => {
+      requireNotCancelled(order.status);
       requireWasteCode(store.db, payload.code);
       requireFreeCode(store.db, args.id, payload.code);
       return [wasteRow(order, payload, now)];
@@ -169,6 +182,10 @@ export function editWastePickup(
 ): string {
   const { wasteId, version: v, ...changes } = args;
   const orderId = pickupOrder(store.db, wasteId);
+  requireNotCancelled(
+    (store.db.prepare('SELECT status FROM orders WHERE id = ?').get(orderId) as { status?: string } | undefined)
+      ?.status,
+  );
   const payload = validated<Record<string, unknown>>('waste.update', changes, v);
   if (Object.values(payload).every((x) => x === undefined)) fail('VALIDATION', 'Nothing to change.', 'code');
   if (typeof payload.code === 'string') {

@@ -1,5 +1,6 @@
 // The few columns of an order that the order's sub-resources (split, serials, waste pick-ups, audit) need, read
 // under the caller's row-level security: an order the caller cannot see is a 404, exactly like a missing one.
+import { acceptsParts } from '../../domain/order-part-rules.js';
 import type { OrderStatus } from '../../domain/order-status.js';
 import type { Tx } from '../db/transaction.js';
 import { NotFoundError, RuleError, VersionConflictError } from '../http/errors.js';
@@ -47,12 +48,9 @@ export async function requireNotLocked(tx: Tx, order: Pick<OrderRef, 'branchId' 
   await tx.query('SELECT raise_if_locked($1::uuid, $2::date)', [order.branchId, order.appointmentDate]);
 }
 
-/** Orders in these statuses never got their goods: nothing can be recorded against them. */
-export const CANCELLED_STATUSES: readonly OrderStatus[] = ['취소', '의뢰취소'];
-
 /** 422 when the order was cancelled (serials, waste pick-ups). */
 export function requireNotCancelled(order: OrderRef, field?: string): void {
-  if (CANCELLED_STATUSES.includes(order.status)) {
+  if (!acceptsParts(order.status)) {
     throw new RuleError('ORDER_CLOSED', 'errors.orderCancelled', { field, params: { status: order.status } });
   }
 }
@@ -84,10 +82,20 @@ export async function asManagerOfBranch<T>(
   await tx.query(`SELECT set_config('app.role', 'BRANCH_MANAGER', true), set_config('app.branch_id', $1, true)`, [
     branchId,
   ]);
-  const result = await fn();
-  await tx.query(`SELECT set_config('app.role', $1, true), set_config('app.branch_id', $2, true)`, [
-    caller.role,
-    caller.branchId ?? '',
-  ]);
+  const restore = () =>
+    tx.query(`SELECT set_config('app.role', $1, true), set_config('app.branch_id', $2, true)`, [
+      caller.role,
+      caller.branchId ?? '',
+    ]);
+  let result: T;
+  try {
+    result = await fn();
+  } catch (err) {
+    // The caller may go on in this transaction after a refusal (a sync push moves to its next op): it must not
+    // go on with the wider scope. After a database error the transaction is aborted and the settings die with it.
+    await restore().catch(() => {});
+    throw err;
+  }
+  await restore();
   return result;
 }

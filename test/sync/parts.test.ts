@@ -345,5 +345,23 @@ describe('order parts offline', () => {
     expect(localRows(c, 'serial_numbers', o.id)).toEqual([]);
     expect(localRows(c, 'waste_pickups', o.id)).toEqual([]);
     expect(c.store.getOrder(o.id)).toMatchObject({ version: 1, pendingOps: 0 });
+
+    // a cancelled order takes no serials or pick-ups (the head office's rule, checked here first)
+    const cancelled = await makeOrder(db.owner, {
+      branchId: world.branch.id,
+      status: '취소',
+      lines: [{ itemCode: 'AC-9', itemName: '에어컨', quantity: 1 }],
+    });
+    await syncUntil(c, () => c.store.getOrder(cancelled.id) !== null, 'the cancelled order');
+    expect(
+      refused(() =>
+        recordSerials(c.store, world.manager.id, { id: cancelled.id, lineId: cancelled.lineIds[0]!, serials: ['C1'] }),
+      ),
+    ).toMatchObject({ code: 'ORDER_CLOSED', field: 'status' });
+    expect(refused(() => addWastePickup(c.store, { id: cancelled.id, code: 'P01', quantity: 1 }))).toMatchObject({
+      code: 'ORDER_CLOSED',
+      field: 'status',
+    });
+    expect(c.store.counts()).toEqual({ pending: 0, conflicts: 0, failed: 0 });
   });
 });
