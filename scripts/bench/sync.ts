@@ -2,6 +2,7 @@
 // client peak RSS), no-change pull latency (p50/p95), push throughput (ops/s, one client and four at once).
 // Prints its figures; asserts nothing. Uses DATABASE_URL, else the embedded PostgreSQL. The data set (db/seed
 // generator, 2 branches) is kept in its own database between runs; the largest branch gets ~63 % of the orders.
+// BENCH_CLIENT_PROF=dir: each client process writes a CPU profile into dir (node --cpu-prof; NODE_OPTIONS may not).
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
