@@ -48,3 +48,16 @@ export function base64Bytes(b64: string): number {
   const pad = s.endsWith('==') ? 2 : s.endsWith('=') ? 1 : 0;
   return Math.floor((s.length * 3) / 4) - pad;
 }
+
+/** An attachment as the head office answers it (GET /api/orders/:id/attachments, the upload's 201). */
+export interface AttachmentView {
+  id: string;
+  orderId: string;
+  fileName: string;
+  fileType: string;
+  fileSize: number;
+  uploadedBy: string | null;
+  uploadedAt: string;
+  /** GET it to download */
+  url: string;
+}

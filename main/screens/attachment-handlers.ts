@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { z } from 'zod';
-import { ALLOWED_ATTACHMENT_TYPES, fileExtension } from '../../domain/attachments.js';
+import { ALLOWED_ATTACHMENT_TYPES, type AttachmentView, fileExtension } from '../../domain/attachments.js';
 import type { ClientApi, ClientApiHandlers, OrderDetail } from '../../domain/client-api.js';
 import { type Action, can } from '../../domain/roles.js';
 import type { HandlerModule } from '../services/worker-protocol.js';
@@ -17,17 +17,6 @@ import type { ScreenContext, SessionLike } from './session-like.js';
 
 type AttachmentChannel = Extract<keyof ClientApi, `attachments:${string}`>;
 type Args<C extends keyof ClientApi> = z.output<ClientApi[C]['args']>;
-
-/** What the head office answers to an upload (server/attachments, AttachmentView). */
-interface UploadedAttachment {
-  id: string;
-  orderId: string;
-  fileName: string;
-  fileType: string;
-  fileSize: number;
-  uploadedBy: string | null;
-  uploadedAt: string;
-}
 
 function fail(code: string, message: string, field?: string): never {
   throw { code, message, ...(field ? { field } : {}) };
@@ -86,7 +75,7 @@ export function createHandlers(ctx: ScreenContext): Record<string, (args: unknow
       const form = new FormData();
       form.append('file', new Blob([bytes]), fileName);
       const a = await headOffice(() =>
-        s.http.request<UploadedAttachment>('POST', `/api/orders/${orderId}/attachments`, {
+        s.http.request<AttachmentView>('POST', `/api/orders/${orderId}/attachments`, {
           form,
           timeoutMs: 120_000,
         }),

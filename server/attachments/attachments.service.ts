@@ -5,7 +5,7 @@
 import { basename } from 'node:path';
 import { fileTypeFromBuffer } from 'file-type';
 import { v7 as uuidv7 } from 'uuid';
-import { ALLOWED_ATTACHMENT_TYPES, fileExtension } from '../../domain/attachments.js';
+import { ALLOWED_ATTACHMENT_TYPES, type AttachmentView, fileExtension } from '../../domain/attachments.js';
 import { authorize } from '../auth/authorize.js';
 import { afterCommit } from '../db/after-commit.js';
 import type { Tx } from '../db/transaction.js';
@@ -52,17 +52,7 @@ export async function checkFile(originalName: string, buffer: Buffer): Promise<C
   return { fileName, mime: sniffed.mime, buffer };
 }
 
-export interface AttachmentView {
-  id: string;
-  orderId: string;
-  fileName: string;
-  fileType: string;
-  fileSize: number;
-  uploadedBy: string | null;
-  uploadedAt: string;
-  /** GET it to download */
-  url: string;
-}
+export type { AttachmentView };
 
 export function toView(a: AttachmentRecord): AttachmentView {
   return {
