@@ -4,23 +4,18 @@
 // answer is written into it at once and a pull is run, rather than leaving the list to the next timed pull.
 // A handler module of its own (worker-protocol's handlerModules), served next to screen-handlers.ts.
 import { writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { z } from 'zod';
 import { ALLOWED_ATTACHMENT_TYPES, type AttachmentView, fileExtension } from '../../domain/attachments.js';
 import type { ClientApi, ClientApiHandlers, OrderDetail } from '../../domain/client-api.js';
-import { type Action, can } from '../../domain/roles.js';
 import type { HandlerModule } from '../services/worker-protocol.js';
-import { FileStore, filesDir } from './file-store.js';
+import type { FileStore } from './file-store.js';
+import { currentSession, fail, fileStoreOf, requireAction } from './handler-kit.js';
 import { MirrorReads } from './mirror-reads.js';
 import { asApiError, download } from './online.js';
 import type { ScreenContext, SessionLike } from './session-like.js';
 
 type AttachmentChannel = Extract<keyof ClientApi, `attachments:${string}`>;
 type Args<C extends keyof ClientApi> = z.output<ClientApi[C]['args']>;
-
-function fail(code: string, message: string, field?: string): never {
-  throw { code, message, ...(field ? { field } : {}) };
-}
 
 /** Like online(), but a link that is down says what it means here: attachments wait for the connection. */
 async function headOffice<T>(fn: () => Promise<T>): Promise<T> {
@@ -42,17 +37,10 @@ function localName(fileName: string, fileType: string): string {
 }
 
 export function createHandlers(ctx: ScreenContext): Record<string, (args: unknown) => Promise<unknown>> {
+  const session = () => currentSession(ctx);
+  const require = requireAction;
   let files: FileStore | null = null;
-
-  function session(): SessionLike {
-    const s = ctx.current();
-    if (!s) fail('UNAUTHORIZED', 'Log in first.');
-    return s;
-  }
-  const fileStore = (s: SessionLike) => (files ??= new FileStore(filesDir(dirname(s.store.file))));
-  const require = (s: SessionLike, action: Action) => {
-    if (!can(s.session.user.role, action)) fail('FORBIDDEN', `Your role may not do this (${action}).`);
-  };
+  const fileStore = (s: SessionLike) => (files ??= fileStoreOf(s));
   function orderOf(s: SessionLike, orderId: string) {
     const order = s.store.getOrder(orderId);
     if (!order) fail('NOT_FOUND', 'order not found', 'orderId');

@@ -22,6 +22,7 @@ import {
   type WasteAddPayload,
   wasteRow,
 } from '../store/part-ops.js';
+import { fail } from './handler-kit.js';
 import type { StoreLike } from './session-like.js';
 
 /** What the part writes need of the client store (the screens' StoreLike). */
@@ -32,10 +33,6 @@ export interface PartError {
   message: string;
   field?: string;
   details?: unknown;
-}
-
-function fail(code: string, message: string, field?: string, details?: unknown): never {
-  throw { code, message, ...(field ? { field } : {}), ...(details !== undefined ? { details } : {}) } as PartError;
 }
 
 /** The payload as the head office will read it (the REST schema with the version put back), or a VALIDATION error. */

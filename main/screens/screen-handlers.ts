@@ -2,19 +2,19 @@
 // (worker-protocol's handlerModules): they read the same SQLite mirror and write through the same outbox, off the
 // thread that serves the UI. Loaded by URL, so it exports createHandlers and nothing else is assumed.
 import { writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import type { z } from 'zod';
 import type { ClientApi, ClientApiHandlers, ExportJob, OrderRow, SettlementWeek } from '../../domain/client-api.js';
 import type { OrderCreate } from '../../domain/order-schemas.js';
-import { can } from '../../domain/roles.js';
 import { createExcelService } from '../excel/excel-service.js';
 import { printLabels } from '../print/labels.js';
 import { buildAssignmentSheets } from '../print/sheet-model.js';
 import { writeSheetsPdf } from '../print/sheet-pdf.js';
 import type { HandlerModule } from '../services/worker-protocol.js';
 import { openOrderSnapshot } from '../store/order-snapshot.js';
-import { FileStore, filesDir } from './file-store.js';
+import type { FileStore } from './file-store.js';
+import { currentSession, dataDirOf, fail, fileStoreOf, requireAction } from './handler-kit.js';
 import { PrefsStore } from './json-store.js';
 import { MirrorReads, toWeek } from './mirror-reads.js';
 import { download, online } from './online.js';
@@ -38,10 +38,6 @@ type ScreenChannel = Exclude<
 >;
 type Args<C extends keyof ClientApi> = z.output<ClientApi[C]['args']>;
 
-function fail(code: string, message: string, field?: string): never {
-  throw { code, message, ...(field ? { field } : {}) };
-}
-
 function toExport(r: Record<string, unknown>): ExportJob {
   const g = (camel: string, snake: string) => r[camel] ?? r[snake] ?? null;
   return {
@@ -60,19 +56,12 @@ export function createHandlers(ctx: ScreenContext): Record<string, (args: unknow
   let prefs: PrefsStore | null = null;
   let lastUnread = -1;
 
-  function session(): SessionLike {
-    const s = ctx.current();
-    if (!s) fail('UNAUTHORIZED', 'Log in first.');
-    return s;
-  }
-  // the per-user databases live in the data folder; files and preferences sit next to them
-  const dataDir = (s: SessionLike) => dirname(s.store.file);
-  const fileStore = (s: SessionLike) => (files ??= new FileStore(filesDir(dataDir(s))));
+  const session = () => currentSession(ctx);
+  const dataDir = dataDirOf;
+  const fileStore = (s: SessionLike) => (files ??= fileStoreOf(s));
   const prefStore = (s: SessionLike) => (prefs ??= new PrefsStore(join(dataDir(s), 'preferences.json')));
   const reads = (s: SessionLike) => new MirrorReads(s.store.db);
-  const require = (s: SessionLike, action: Parameters<typeof can>[1]) => {
-    if (!can(s.session.user.role, action)) fail('FORBIDDEN', `Your role may not do this (${action}).`);
-  };
+  const require = requireAction;
 
   /** A local write is in the outbox: wake the push, tell the screens. */
   function wrote(s: SessionLike, ids: string[]): void {
