@@ -29,7 +29,7 @@ import { ordersRoutes } from './orders/orders.routes.js';
 import { serialsRoutes } from './serials/serials.routes.js';
 import { settlementsRoutes } from './settlements/settlements.routes.js';
 import { splitRoutes } from './splits/split.routes.js';
-import { orderOpHandlers } from './sync/sync.op-handlers.js';
+import { orderOpBatchHandlers, orderOpHandlers } from './sync/sync.op-handlers.js';
 import { syncRoutes } from './sync/sync.routes.js';
 import { wasteRoutes } from './waste/waste.routes.js';
 import { workflowRoutes } from './workflow/workflow.routes.js';
@@ -95,7 +95,10 @@ export function createApp(deps: AppDeps): Express {
   app.use('/api', notificationsRoutes({ ...routeDeps, hub: runtime.hub }));
   app.use('/api', attachmentsRoutes({ ...routeDeps, storage: runtime.storage }));
   app.use('/api', exportsRoutes({ ...routeDeps, jobs: runtime.jobs, storage: runtime.storage }));
-  app.use('/api', syncRoutes({ ...routeDeps, logger, opHandlers: orderOpHandlers }));
+  app.use(
+    '/api',
+    syncRoutes({ ...routeDeps, logger, opHandlers: orderOpHandlers, opBatchHandlers: orderOpBatchHandlers }),
+  );
   // issue 4, first half: split orders, serials, waste pick-ups and ECOAS, admin, audit
   app.use('/api', splitRoutes(routeDeps));
   app.use('/api', serialsRoutes(routeDeps));

@@ -7,7 +7,7 @@ import pg from 'pg';
 import { appRolePassword } from '../../db/migrate.js';
 import { withDatabase, withUser } from '../../db/pg/embedded.js';
 import type { Actor } from '../../server/http/context.js';
-import { orderOpHandlers } from '../../server/sync/sync.op-handlers.js';
+import { orderOpBatchHandlers, orderOpHandlers } from '../../server/sync/sync.op-handlers.js';
 import { pushOps } from '../../server/sync/sync.push.js';
 
 const [dbName, requestsArg, perArg] = process.argv.slice(2);
@@ -78,7 +78,12 @@ for (const [r, chunk] of chunks.entries()) {
   };
   const cpu0 = process.cpuUsage();
   const t = performance.now();
-  const res = await pushOps({ pool, handlers: orderOpHandlers }, actor, body, 'en');
+  const res = await pushOps(
+    { pool, handlers: orderOpHandlers, batchHandlers: orderOpBatchHandlers },
+    actor,
+    body,
+    'en',
+  );
   const ms = performance.now() - t;
   const cpu = process.cpuUsage(cpu0);
   if (r > 0) total += ms; // the first request prepares the statements

@@ -123,13 +123,38 @@ export async function applyOrderChanges(tx: Tx, id: string, version: number, cha
   throw new VersionConflictError(current);
 }
 
-/** PATCH /api/orders/:id */
-export async function patchOrder(tx: Tx, actor: Actor, id: unknown, body: unknown): Promise<Order> {
-  authorize(actor, 'orders.update');
+/** An edit's order id, version and changes, validated as PATCH /api/orders/:id takes them. */
+function patchInput(id: unknown, body: unknown): repo.OrderPatchItem {
   const orderId = parseId(id);
   const { version, ...changes } = parse(orderPatch, body);
   if (Object.values(changes).every((v) => v === undefined)) throw new ValidationError('body', 'errors.emptyPatch');
+  return { id: orderId, version, changes };
+}
+
+/** PATCH /api/orders/:id */
+export async function patchOrder(tx: Tx, actor: Actor, id: unknown, body: unknown): Promise<Order> {
+  authorize(actor, 'orders.update');
+  const { id: orderId, version, changes } = patchInput(id, body);
   return applyOrderChanges(tx, orderId, version, changes);
+}
+
+/**
+ * Many edits of distinct orders at once, each under the rules of patchOrder (a sync push's chunk): their new
+ * versions in order, undefined for an edit not written because its order moved on, was deleted or is hidden
+ * (patchOrder would have answered 409 or 404; the caller asks it for that answer). Throws what patchOrder throws
+ * for an edit it refuses before writing.
+ */
+export async function patchOrders(
+  tx: Tx,
+  actor: Actor,
+  edits: { id: unknown; body: unknown }[],
+): Promise<(number | undefined)[]> {
+  authorize(actor, 'orders.update');
+  const items = edits.map((e) => patchInput(e.id, e.body));
+  // one UPDATE writes a row once: two edits of one order must go one after the other (patchOrder)
+  if (new Set(items.map((i) => i.id.toLowerCase())).size !== items.length)
+    throw new Error('patchOrders: an order edited twice');
+  return repo.updateOrdersMany(tx, items);
 }
 
 /** DELETE /api/orders/:id?version=N: a soft delete (deleted_at), which sync delivers as a tombstone. */

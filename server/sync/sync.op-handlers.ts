@@ -1,12 +1,12 @@
 // Each push op kind → the service function its REST endpoint calls (domain/sync-protocol.ts OP_KIND_INFO), so a
 // sync op obeys exactly the rules of the API: the same authorization, validation, transitions, locks.
 import { assignOrder, unassignOrder } from '../assignment/assignment.service.js';
-import { createOrder, patchOrder } from '../orders/orders.service.js';
+import { createOrder, patchOrder, patchOrders } from '../orders/orders.service.js';
 import { addSerials } from '../serials/serials.service.js';
 import { splitOrder } from '../splits/split.service.js';
 import { addWaste, editWaste, orderOfPickup, removeWaste } from '../waste/waste.service.js';
 import { changeAppointment, changeStatus } from '../workflow/workflow.service.js';
-import type { OpHandlers } from './sync.push.js';
+import type { OpBatchHandlers, OpHandlers } from './sync.push.js';
 
 /**
  * The version the op was checked against, when the service leaves it as it was: serials and pick-ups added to an
@@ -35,4 +35,14 @@ export const orderOpHandlers: OpHandlers = {
     await removeWaste(tx, actor, await orderOfPickup(tx, id), id, input);
     return { version: versionOf(input) + 1 };
   },
+};
+
+/** Edits of distinct orders in one chunk: patchOrder's rules, one UPDATE per combination of edited fields. */
+export const orderOpBatchHandlers: OpBatchHandlers = {
+  'order.update': (tx, actor, ops) =>
+    patchOrders(
+      tx,
+      actor,
+      ops.map((op) => ({ id: op.entityId, body: op.input })),
+    ),
 };

@@ -39,10 +39,24 @@ import * as repo from './sync.repository.js';
 /** Applies one op through its service in the caller's transaction; returns the entity's new version. */
 export type OpHandler = (tx: Tx, actor: Actor, entityId: string, input: unknown) => Promise<{ version: number }>;
 export type OpHandlers = Partial<Record<OpKind, OpHandler>>;
+/**
+ * Applies many ops of one kind on distinct entities at once through their service, by the same rules as the
+ * kind's OpHandler one at a time; returns each entity's new version, or undefined for an op not applied (its
+ * OpHandler would have refused it; the chunk then goes the savepoint path). Only for kinds whose service writes
+ * the op's own entity row and nothing another op could be about (besides log rows hanging off it: history, audit).
+ */
+export type OpBatchHandler = (
+  tx: Tx,
+  actor: Actor,
+  ops: { entityId: string; input: unknown }[],
+) => Promise<(number | undefined)[]>;
+export type OpBatchHandlers = Partial<Record<OpKind, OpBatchHandler>>;
 
 export interface PushDeps {
   pool: pg.Pool;
   handlers: OpHandlers;
+  /** kinds that may take the fast path: a chunk of new ops of one of these kinds, on distinct entities */
+  batchHandlers?: OpBatchHandlers;
   logger?: Logger;
 }
 
@@ -271,23 +285,17 @@ function applyChunkSavepointed(deps: PushDeps, actor: Actor, clientId: string, o
 }
 
 /**
- * Kinds whose service writes the op's own entity row and nothing another op could be about (besides log rows
- * hanging off it: history, audit): patchOrder's one UPDATE of the order. A chunk of these alone, on distinct
- * entities, may take the fast path.
- */
-const FAST_KINDS: ReadonlySet<OpKind> = new Set<OpKind>(['order.update']);
-
-/**
  * Whether a chunk may first be tried on the fast path: new ops (a resend must look for its first answer before
- * anything else), each op id and each entity once, kinds in FAST_KINDS.
+ * anything else), each op id and each entity once, all of one kind that has a batch handler.
  */
-function fitsFastPath(ops: PushOp[]): boolean {
+function fitsFastPath(ops: PushOp[], batchHandlers: OpBatchHandlers): boolean {
+  const kind = ops[0]?.kind;
+  if (!kind || !batchHandlers[kind]) return false;
   const opIds = new Set<string>();
   const entities = new Set<string>();
   for (const op of ops) {
     const entity = `${op.entity}:${op.entityId}`.toLowerCase();
-    if (op.attempt || !FAST_KINDS.has(op.kind) || opIds.has(op.opId.toLowerCase()) || entities.has(entity))
-      return false;
+    if (op.attempt || op.kind !== kind || opIds.has(op.opId.toLowerCase()) || entities.has(entity)) return false;
     opIds.add(op.opId.toLowerCase());
     entities.add(entity);
   }
@@ -298,28 +306,26 @@ function fitsFastPath(ops: PushOp[]): boolean {
 class FastPathMissed extends Error {}
 
 /**
- * The fast path: the chunk's ops through their services in order in one transaction without savepoints, their
- * answers recorded together at the end (one round trip per op instead of two). All or nothing: any refusal or
+ * The fast path: the chunk's ops through their kind's batch handler (the same service rules, one statement per
+ * group of like edits instead of one per op) in one transaction without savepoints, their answers recorded
+ * together at the end (two round trips per chunk instead of two per op). All or nothing: any refusal or
  * error, or an answer that cannot be recorded exactly as the savepoint path would have (recordSyncedMany), rolls
  * the whole transaction back and throws; the caller then applies the chunk on the savepoint path, which answers
  * every op as always. So the answers, records and effects committed are the same either way.
  */
 function applyChunkFast(deps: PushDeps, actor: Actor, clientId: string, ops: PushOp[]) {
+  const batch = deps.batchHandlers![ops[0]!.kind]!;
   return withRequestTransaction(deps.pool, actor, async (tx) => {
-    const versions: number[] = [];
-    for (const op of ops) {
-      const out = await deps.handlers[op.kind]!(
-        tx,
-        actor,
-        op.entityId,
-        opInput(op.kind, op.payload, op.expectedVersion),
-      );
-      versions.push(out.version);
-    }
+    const versions = await batch(
+      tx,
+      actor,
+      ops.map((op) => ({ entityId: op.entityId, input: opInput(op.kind, op.payload, op.expectedVersion) })),
+    );
+    if (versions.some((v) => v === undefined)) throw new FastPathMissed();
     const answers = await repo.recordSyncedMany(
       tx,
       ops.map((op) => recordOf(actor, clientId, op)),
-      versions,
+      versions as number[],
     );
     if (!answers) throw new FastPathMissed();
     return answers;
@@ -328,7 +334,7 @@ function applyChunkFast(deps: PushDeps, actor: Actor, clientId: string, ops: Pus
 
 /** A chunk: on the fast path when it fits and goes through, else on the savepoint path. */
 async function applyChunk(deps: PushDeps, actor: Actor, clientId: string, ops: PushOp[], locale: Locale) {
-  if (ops.length > 1 && fitsFastPath(ops)) {
+  if (ops.length > 1 && deps.batchHandlers && fitsFastPath(ops, deps.batchHandlers)) {
     try {
       return await applyChunkFast(deps, actor, clientId, ops);
     } catch (e) {

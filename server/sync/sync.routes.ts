@@ -7,10 +7,12 @@ import { localeOf } from '../http/context.js';
 import { authenticate, guarded, guardedNoTx, type RouteDeps } from '../http/handler.js';
 import type { Logger } from '../logger.js';
 import { describeRoutes } from '../openapi/registry.js';
-import { type OpHandlers, pushOps } from './sync.push.js';
+import { type OpBatchHandlers, type OpHandlers, pushOps } from './sync.push.js';
 import { pullChanges, pullPageJson, queueStatus } from './sync.service.js';
 
-export function syncRoutes(deps: RouteDeps & { logger?: Logger; opHandlers: OpHandlers }): Router {
+export function syncRoutes(
+  deps: RouteDeps & { logger?: Logger; opHandlers: OpHandlers; opBatchHandlers?: OpBatchHandlers },
+): Router {
   const r = Router();
   // `guarded` but for the body: the page's rows are PostgreSQL's JSON text, sent without a parse/stringify.
   r.get('/sync/changes', async (req, res) => {
@@ -23,7 +25,12 @@ export function syncRoutes(deps: RouteDeps & { logger?: Logger; opHandlers: OpHa
   r.post(
     '/sync/push',
     guardedNoTx(deps, 'sync.use', (actor, req, res) =>
-      pushOps({ pool: deps.pool, handlers: deps.opHandlers, logger: deps.logger }, actor, req.body, localeOf(req, res)),
+      pushOps(
+        { pool: deps.pool, handlers: deps.opHandlers, batchHandlers: deps.opBatchHandlers, logger: deps.logger },
+        actor,
+        req.body,
+        localeOf(req, res),
+      ),
     ),
   );
   r.get(

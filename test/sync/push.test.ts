@@ -1,5 +1,6 @@
 // The push: local edits reaching the head office through the order services, exactly once.
 import { join } from 'node:path';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { addDays, createWorld, mondayOf, seoulToday, type World } from '../support/fixtures.js';
@@ -426,6 +427,75 @@ describe('push', () => {
       for (const o of orders) expect(await auditCount(o.id)).toBe(1);
     });
 
+    it('edits of different fields in one chunk: each written as PATCH writes it, one UPDATE per kind of edit', async () => {
+      const orders = await Promise.all(
+        [1, 2, 3, 4, 5, 6].map(() =>
+          makeOrder(db.owner, { branchId: world.branch.id, partnerId: world.partner.id, vendor: '삼성' }),
+        ),
+      );
+      const newAddress = { line1: '해운대로 10', line2: '101동 202호', city: '부산', postal: '48094' };
+      const edits: Record<string, unknown>[] = [
+        { remarks: '첫째' },
+        { customerPhone: '+82 10 9876 5432' },
+        { address: newAddress },
+        { remarks: '넷째' },
+        { partnerId: null, vendor: null },
+        { promisedDate: '2026-12-24', remarks: null },
+      ];
+      // the statements the server sends while the push runs
+      const updates: string[] = [];
+      const watched = new WeakSet<object>();
+      const watch = (client: pg.PoolClient) => {
+        if (watched.has(client)) return;
+        watched.add(client);
+        const query = client.query.bind(client) as (...a: unknown[]) => unknown;
+        (client as unknown as { query: unknown }).query = (...a: unknown[]) => {
+          const text = typeof a[0] === 'string' ? a[0] : (a[0] as { text?: string })?.text;
+          if (text && /^\s*UPDATE orders\b/.test(text)) updates.push(text);
+          return query(...a);
+        };
+      };
+      server.pool.on('acquire', watch);
+      const token = await server.login(world.manager.username);
+      let results: Awaited<ReturnType<typeof push>>;
+      try {
+        results = await push(
+          token,
+          orders.map((o, i) => update(o.id, 1, edits[i]!)),
+        );
+      } finally {
+        server.pool.off('acquire', watch);
+      }
+      expect(results.map((r) => [r.status, r.version])).toEqual(orders.map(() => ['SYNCED', 2]));
+      // five kinds of edit (remarks; phone; address; partner + vendor; promised date + remarks), one statement each
+      expect(updates).toHaveLength(5);
+
+      const { rows } = await db.owner.query(
+        `SELECT id, remarks, customer_phone, address, partner_id, vendor, promised_date::text AS promised, version
+           FROM orders WHERE id = ANY($1::uuid[])`,
+        [orders.map((o) => o.id)],
+      );
+      const row = (i: number) => rows.find((r) => r.id === orders[i]!.id);
+      expect(row(0)).toMatchObject({ remarks: '첫째', customer_phone: '010-1234-5678', vendor: '삼성', version: 2 });
+      expect(row(1)).toMatchObject({ customer_phone: '010-9876-5432', remarks: null, version: 2 });
+      expect(row(2)!.address).toEqual(newAddress);
+      expect(row(3)).toMatchObject({ remarks: '넷째', partner_id: world.partner.id });
+      expect(row(4)).toMatchObject({ partner_id: null, vendor: null, remarks: null });
+      expect(row(5)).toMatchObject({ promised: '2026-12-24', remarks: null, vendor: '삼성' });
+      // the audit trail names exactly the fields each op changed (remarks null → null is no change)
+      const { rows: audits } = await db.owner.query(
+        `SELECT record_id AS id, array(SELECT jsonb_object_keys(diff) ORDER BY 1) AS keys
+           FROM audit_logs WHERE record_id = ANY($1::uuid[]) AND action = 'UPDATE'`,
+        [orders.map((o) => o.id)],
+      );
+      const keys = (i: number) => audits.filter((a) => a.id === orders[i]!.id).map((a) => a.keys);
+      expect(keys(0)).toEqual([['remarks', 'version']]);
+      expect(keys(1)).toEqual([['customer_phone', 'version']]);
+      expect(keys(2)).toEqual([['address', 'version']]);
+      expect(keys(4)).toEqual([['partner_id', 'vendor', 'version']]);
+      expect(keys(5)).toEqual([['promised_date', 'version']]);
+    });
+
     it('a refused edit in a chunk of distinct orders: the chunk is applied op by op, nothing of the first try stays', async () => {
       const day = addDays(seoulToday(), 35);
       const orders = await Promise.all(
@@ -463,6 +533,22 @@ describe('push', () => {
         { status: 'FAILED', n: 1 },
         { status: 'SYNCED', n: 3 },
       ]);
+    });
+
+    it('an edit the schema refuses, amid edits of distinct orders: FAILED naming the field, the others applied', async () => {
+      const orders = await Promise.all([1, 2, 3].map(() => makeOrder(db.owner, { branchId: world.branch.id })));
+      const token = await server.login(world.manager.username);
+      const ops = [
+        update(orders[0]!.id, 1, { remarks: '앞' }),
+        update(orders[1]!.id, 1, { customerName: '   ' }),
+        update(orders[2]!.id, 1, { remarks: '뒤' }),
+      ];
+      const results = await push(token, ops);
+      expect(results.map((r) => r.status)).toEqual(['SYNCED', 'FAILED', 'SYNCED']);
+      expect(results[1]!.error).toMatchObject({ code: 'VALIDATION', field: 'customerName' });
+      expect(await serverOrder(orders[0]!.id)).toMatchObject({ remarks: '앞', version: 2 });
+      expect(await serverOrder(orders[1]!.id)).toMatchObject({ customer_name: '홍길동', version: 1 });
+      expect(await serverOrder(orders[2]!.id)).toMatchObject({ remarks: '뒤', version: 2 });
     });
 
     it('120 ops on one order across three transactions apply in order; a conflict in the middle stops none', async () => {
