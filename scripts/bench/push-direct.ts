@@ -9,6 +9,7 @@ import { withDatabase, withUser } from '../../db/pg/embedded.js';
 import type { Actor } from '../../server/http/context.js';
 import { orderOpBatchHandlers, orderOpHandlers } from '../../server/sync/sync.op-handlers.js';
 import { pushOps } from '../../server/sync/sync.push.js';
+import { timeStatements } from './statement-timings.js';
 
 const [dbName, requestsArg, perArg] = process.argv.slice(2);
 const requests = Number(requestsArg ?? 5);
@@ -39,27 +40,7 @@ const actor: Actor = {
   username: 'bench',
   locale: 'en',
 };
-const timings = new Map<string, { n: number; ms: number }>();
-const wrapped = new WeakSet<object>();
-pool.on('connect', (client) => {
-  if (wrapped.has(client)) return;
-  wrapped.add(client);
-  const query = client.query.bind(client) as (...a: unknown[]) => Promise<unknown>;
-  (client as unknown as { query: unknown }).query = async (...a: unknown[]) => {
-    const q = a[0] as string | { text: string };
-    const text = typeof q === 'string' ? q : q.text;
-    const key = text.replace(/\s+/g, ' ').trim().slice(0, 40);
-    const t = performance.now();
-    try {
-      return await query(...a);
-    } finally {
-      const s = timings.get(key) ?? { n: 0, ms: 0 };
-      s.n++;
-      s.ms += performance.now() - t;
-      timings.set(key, s);
-    }
-  };
-});
+const timings = timeStatements(pool);
 const chunks = [];
 for (let r = 0; r < requests; r++) chunks.push(orders.slice(r * per, (r + 1) * per));
 let total = 0;
@@ -93,7 +74,5 @@ for (const [r, chunk] of chunks.entries()) {
   );
 }
 console.log(`after the first: ${(total / ((requests - 1) * per)).toFixed(3)} ms/op`);
-const n = requests * per;
-for (const [k, s] of [...timings].sort((a, b) => b[1].ms - a[1].ms))
-  console.log(`${(s.ms / n).toFixed(3)} ms/op  ${String(s.n).padStart(6)}×  ${k}`);
+timings.print(requests * per, 'op');
 await pool.end();

@@ -1,7 +1,9 @@
 // The client side of `npm run bench:sync`, in its own process so its peak RSS is the client's alone.
-// Env: SERVER_URL, USERNAME, PASSWORD, DATA_DIR, PAGE_SIZE, PUSH_OPS, NOCHANGE_PULLS, PHASE (initial | push)
+// Env: SERVER_URL, USERNAME, PASSWORD, DATA_DIR, PAGE_SIZE, PUSH_OPS, NOCHANGE_PULLS, PHASE (initial | push),
+// OTHER_BRANCH_WRITER_URL + OTHER_BRANCH_ID (a database URL that may write the other branch's orders)
 // Prints one JSON line with its measurements.
 import { join } from 'node:path';
+import pg from 'pg';
 import { ClientStore } from '../../main/store/client-store.js';
 import { SyncEngine } from '../../main/sync/engine.js';
 import { HeadOfficeClient } from '../../main/sync/http-client.js';
@@ -61,6 +63,32 @@ if ((env.PHASE ?? 'initial') === 'initial') {
     lat.push(performance.now() - t);
   }
   Object.assign(out, { noChangeP50: percentile(lat, 50), noChangeP95: percentile(lat, 95) });
+
+  // the same while another branch keeps writing: every window then holds rows, none of them this clerk's
+  if (env.OTHER_BRANCH_WRITER_URL) {
+    const writer = new pg.Client({ connectionString: env.OTHER_BRANCH_WRITER_URL });
+    await writer.connect();
+    const busy: number[] = [];
+    let changes = 0;
+    for (let i = 0; i < Number(env.NOCHANGE_PULLS ?? 200); i++) {
+      await writer.query(
+        `UPDATE orders SET remarks = $2 WHERE id = (SELECT id FROM orders WHERE branch_id = $1 AND deleted_at IS NULL
+            ORDER BY id OFFSET $3 LIMIT 1)`,
+        [env.OTHER_BRANCH_ID, `bench other branch ${i}`, i],
+      );
+      const t = performance.now();
+      const page = await http.pull(store.cursor(), 1000);
+      store.applyPage(page);
+      busy.push(performance.now() - t);
+      changes += page.changes.length;
+    }
+    await writer.end();
+    Object.assign(out, {
+      busyNoChangeP50: percentile(busy, 50),
+      busyNoChangeP95: percentile(busy, 95),
+      busyChanges: changes,
+    });
+  }
 } else {
   // push: N local edits on distinct orders, then drain the outbox
   await engine.syncNow();

@@ -90,6 +90,9 @@ const branch = (
       GROUP BY b.id ORDER BY count(o.*) DESC LIMIT 1`,
   )
 ).rows[0]!;
+const otherBranch = (
+  await owner.query<{ id: string }>('SELECT id FROM branches WHERE id <> $1 ORDER BY id LIMIT 1', [branch.id])
+).rows[0]!.id;
 await owner.end();
 
 const server = await startServer({
@@ -118,7 +121,14 @@ try {
   );
 
   const initialDir = tmp();
-  const initial = await runClient({ ...base, DATA_DIR: initialDir, PHASE: 'initial', PAGE_SIZE: '5000' });
+  const initial = await runClient({
+    ...base,
+    DATA_DIR: initialDir,
+    PHASE: 'initial',
+    PAGE_SIZE: '5000',
+    OTHER_BRANCH_WRITER_URL: url,
+    OTHER_BRANCH_ID: otherBranch,
+  });
   // push clients start from a copy of the synced database (their own first sync is then only the delta)
   const synced = () => {
     const d = tmp();
@@ -131,6 +141,10 @@ try {
       `(${initial.pages} pages; ${initial.applySeconds!.toFixed(1)} s of it writing SQLite)`,
   );
   console.log(`no-change pull: p50 ${initial.noChangeP50!.toFixed(1)} ms, p95 ${initial.noChangeP95!.toFixed(1)} ms`);
+  console.log(
+    `no-change pull while the other branch writes (one order edited before each pull): p50 ${initial.busyNoChangeP50!.toFixed(1)} ms, ` +
+      `p95 ${initial.busyNoChangeP95!.toFixed(1)} ms (${initial.busyChanges} changes delivered)`,
+  );
 
   const one = await runClient({ ...base, DATA_DIR: synced(), PHASE: 'push', PUSH_OPS: '2000', TAG: 'one' });
   console.log(

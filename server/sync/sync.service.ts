@@ -80,8 +80,9 @@ export async function pullChanges(tx: Tx, actor: Actor, query: unknown): Promise
   const changes: PageChange[] = [];
   const w = { lo: c.lo, hi: c.hi };
   const snapshot = c.lo === '0';
-  if (!snapshot && c.t === 0 && c.x === null && !(await repo.anythingIn(tx, w))) {
-    // nothing in the whole window: the run is complete at once
+  // nothing in the whole window (no transaction anywhere wrote since the last run, or none of its rows are the
+  // caller's): the run is complete at once
+  if (!snapshot && c.t === 0 && c.x === null && (BigInt(w.lo) >= BigInt(w.hi) || !(await repo.anythingIn(tx, w)))) {
     c = { ...c, t: SECTIONS.length };
   }
   while (c.t < SECTIONS.length && changes.length < q.limit) {

@@ -1,0 +1,56 @@
+// Measures the server side of a no-change pull without HTTP or the client: calls pullChanges directly as the
+// branch's clerk in a request transaction, and times every round trip by statement kind.
+// Usage: DATABASE_URL=… tsx scripts/bench/pull-direct.ts <database> [pulls]   Prints; asserts nothing.
+import pg from 'pg';
+import { appRolePassword } from '../../db/migrate.js';
+import { withDatabase, withUser } from '../../db/pg/embedded.js';
+import { withRequestTransaction } from '../../server/db/transaction.js';
+import type { Actor } from '../../server/http/context.js';
+import { pullChanges } from '../../server/sync/sync.service.js';
+import { percentile, timeStatements } from './statement-timings.js';
+
+const [dbName, pullsArg] = process.argv.slice(2);
+const pulls = Number(pullsArg ?? 500);
+const url = withDatabase(process.env.DATABASE_URL!, dbName!);
+const owner = new pg.Client({ connectionString: url });
+await owner.connect();
+const user = (
+  await owner.query<{ id: string; branch_id: string }>(
+    `SELECT u.id, u.branch_id FROM users u JOIN user_roles r ON r.user_id = u.id
+      WHERE r.role_code = 'BRANCH_MANAGER' AND u.branch_id IS NOT NULL ORDER BY u.username LIMIT 1`,
+  )
+).rows[0]!;
+await owner.end();
+
+const pool = new pg.Pool({ connectionString: withUser(url, 'dispatch_app', appRolePassword()), max: 2 });
+const timings = timeStatements(pool);
+const actor: Actor = {
+  userId: user.id,
+  role: 'BRANCH_MANAGER',
+  branchId: user.branch_id,
+  partnerId: null,
+  username: 'bench',
+  locale: 'en',
+};
+// a cursor at the end of a complete run: walk the snapshot to its end once (large pages), then pull nothing new
+let cursor: string | undefined;
+for (;;) {
+  const page = await withRequestTransaction(pool, actor, (tx) =>
+    pullChanges(tx, actor, { limit: '5000', ...(cursor ? { cursor } : {}) }),
+  );
+  cursor = page.cursor;
+  if (!page.hasMore) break;
+}
+timings.clear();
+const lat: number[] = [];
+for (let i = 0; i < pulls; i++) {
+  const t = performance.now();
+  const page = await withRequestTransaction(pool, actor, (tx) => pullChanges(tx, actor, { cursor, limit: '1000' }));
+  lat.push(performance.now() - t);
+  cursor = page.cursor;
+}
+console.log(
+  `no-change pull (server side, no HTTP): p50 ${percentile(lat, 50).toFixed(2)} ms, p95 ${percentile(lat, 95).toFixed(2)} ms, max ${Math.max(...lat).toFixed(2)} ms`,
+);
+timings.print(pulls, 'pull');
+await pool.end();
