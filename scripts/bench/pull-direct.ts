@@ -1,6 +1,8 @@
 // Measures the server side of a no-change pull without HTTP or the client: calls pullChanges directly as the
 // branch's clerk in a request transaction, and times every round trip by statement kind.
-// Usage: DATABASE_URL=… tsx scripts/bench/pull-direct.ts <database> [pulls]   Prints; asserts nothing.
+// Usage: DATABASE_URL=… tsx scripts/bench/pull-direct.ts <database> [pulls] [busy]   Prints; asserts nothing.
+// With `busy`, an order of another branch is edited before each pull (not timed): the window then holds rows,
+// none of them the clerk's.
 import pg from 'pg';
 import { appRolePassword } from '../../db/migrate.js';
 import { withDatabase, withUser } from '../../db/pg/embedded.js';
@@ -9,7 +11,7 @@ import type { Actor } from '../../server/http/context.js';
 import { pullChanges } from '../../server/sync/sync.service.js';
 import { percentile, timeStatements } from './statement-timings.js';
 
-const [dbName, pullsArg] = process.argv.slice(2);
+const [dbName, pullsArg, busyArg] = process.argv.slice(2);
 const pulls = Number(pullsArg ?? 500);
 const url = withDatabase(process.env.DATABASE_URL!, dbName!);
 const owner = new pg.Client({ connectionString: url });
@@ -20,7 +22,12 @@ const user = (
       WHERE r.role_code = 'BRANCH_MANAGER' AND u.branch_id IS NOT NULL ORDER BY u.username LIMIT 1`,
   )
 ).rows[0]!;
-await owner.end();
+const other = (
+  await owner.query<{ id: string }>(
+    `SELECT id FROM orders WHERE branch_id <> $1 AND deleted_at IS NULL ORDER BY id LIMIT $2`,
+    [user.branch_id, pulls],
+  )
+).rows.map((r) => r.id);
 
 const pool = new pg.Pool({ connectionString: withUser(url, 'dispatch_app', appRolePassword()), max: 2 });
 const timings = timeStatements(pool);
@@ -44,6 +51,8 @@ for (;;) {
 timings.clear();
 const lat: number[] = [];
 for (let i = 0; i < pulls; i++) {
+  if (busyArg === 'busy')
+    await owner.query('UPDATE orders SET remarks = $2 WHERE id = $1', [other[i % other.length], `pull-direct ${i}`]);
   const t = performance.now();
   const page = await withRequestTransaction(pool, actor, (tx) => pullChanges(tx, actor, { cursor, limit: '1000' }));
   lat.push(performance.now() - t);
@@ -54,3 +63,4 @@ console.log(
 );
 timings.print(pulls, 'pull');
 await pool.end();
+await owner.end();
