@@ -323,7 +323,10 @@ export async function updateOrdersMany(tx: Tx, items: OrderPatchItem[]): Promise
     groups.set(key, group);
   }
   const versions = new Map<string, number>();
-  for (const { fields, items: group } of groups.values()) {
+  for (const { fields, items: unordered } of groups.values()) {
+    // rows are locked in the order of the arrays: the same order (by id) in every push, so two pushes writing
+    // some of the same orders wait for each other instead of deadlocking
+    const group = [...unordered].sort((a, b) => (a.id.toLowerCase() < b.id.toLowerCase() ? -1 : 1));
     // every value travels as text in a text[] and is cast in SQL, as updateOrder's parameters are
     const columns = fields.map((f, i) => ({
       field: f,

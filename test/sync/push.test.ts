@@ -535,6 +535,35 @@ describe('push', () => {
       ]);
     });
 
+    it('two pushes at once edit the same 40 orders from version 1: each order written once, the other edit CONFLICT', async () => {
+      const orders = await Promise.all(
+        Array.from({ length: 40 }, () => makeOrder(db.owner, { branchId: world.branch.id })),
+      );
+      const [manager, hq] = [await server.login(world.manager.username), await server.login(world.hq.username)];
+      const mine = orders.map((o) => update(o.id, 1, { remarks: '지점' }));
+      // the other push lists the orders the other way round
+      const theirs = [...orders].reverse().map((o) => update(o.id, 1, { remarks: '본사' }));
+      const [a, b] = await Promise.all([push(manager, mine), push(hq, theirs)]);
+      const byOrder = new Map<string, string[]>();
+      for (const [ops, results] of [
+        [mine, a],
+        [theirs, b],
+      ] as const)
+        for (const [i, r] of results.entries()) {
+          const id = ops[i]!.entityId;
+          byOrder.set(id, [...(byOrder.get(id) ?? []), r.status]);
+        }
+      for (const o of orders) {
+        expect(byOrder.get(o.id)!.sort()).toEqual(['CONFLICT', 'SYNCED']);
+        const row = await serverOrder(o.id);
+        expect(row.version).toBe(2);
+        // the edit that was written is the one answered SYNCED
+        const won = a[mine.findIndex((op) => op.entityId === o.id)]!.status === 'SYNCED' ? '지점' : '본사';
+        expect(row.remarks).toBe(won);
+        expect(await auditCount(o.id)).toBe(1);
+      }
+    });
+
     it('an edit the schema refuses, amid edits of distinct orders: FAILED naming the field, the others applied', async () => {
       const orders = await Promise.all([1, 2, 3].map(() => makeOrder(db.owner, { branchId: world.branch.id })));
       const token = await server.login(world.manager.username);
