@@ -1,5 +1,6 @@
 // Login, online or offline. Online: the head office checks the password; an Argon2id verifier of it and the
-// refresh token are kept in the user's local database. Offline (head office unreachable): the same user logs in
+// refresh token, sealed with a key derived from the password (store/token-seal.ts), are kept in the user's local
+// database. Offline (head office unreachable): the same user logs in
 // against that verifier and works on the local copy; the password stays in memory only until the link returns
 // and the session has tokens again (refresh token first, a fresh login with it if the refresh token is refused).
 import { createHash } from 'node:crypto';
@@ -9,6 +10,7 @@ import { type Algorithm, hash, verify } from '@node-rs/argon2';
 import type { Session } from '../../domain/client-api.js';
 import { ClientStore } from '../store/client-store.js';
 import { loadCredentials, saveCredentials, saveRefreshToken } from '../store/credentials.js';
+import { deriveTokenKey, openToken, sealToken, type TokenKey } from '../store/token-seal.js';
 import { type EngineOptions, SyncEngine } from './engine.js';
 import { HeadOfficeClient, HttpError, NetworkError, type TokenPair } from './http-client.js';
 import { LiveNotifications } from './live-notifications.js';
@@ -62,6 +64,8 @@ export class ClientSession {
     readonly engine: SyncEngine,
     private current: Session,
     password: string | null,
+    /** seals the refresh tokens this session is given (derived from the password at login) */
+    private readonly tokenKey: TokenKey,
   ) {
     this.password = password;
     this.live = new LiveNotifications({ http, onNotification: () => engine.kick() });
@@ -99,12 +103,13 @@ export class ClientSession {
     const file = databaseFile(opts.dataDir, serverUrl, username);
     if (pair) {
       const store = new ClientStore(file);
+      const [verifier, tokenKey] = await Promise.all([hash(input.password, ARGON2), deriveTokenKey(input.password)]);
       saveCredentials(store.db, {
         username,
         serverUrl,
         user: pair.user,
-        verifier: await hash(input.password, ARGON2),
-        refreshToken: pair.refreshToken,
+        verifier,
+        refreshToken: sealToken(tokenKey, pair.refreshToken),
       });
       self = new ClientSession(
         store,
@@ -112,6 +117,7 @@ export class ClientSession {
         new SyncEngine({ ...opts.engine, store, http }),
         { user: pair.user, serverUrl, offline: false },
         null,
+        tokenKey,
       );
       return self;
     }
@@ -133,19 +139,25 @@ export class ClientSession {
       store.close();
       throw new ClientError('INVALID_CREDENTIALS', 'Wrong username or password.', 'password');
     }
-    http.setTokens({ refreshToken: creds.refreshToken });
+    // a token that does not open (altered) is dropped: the password logs in again when the link returns
+    const opened = creds.refreshToken ? await openToken(input.password, creds.refreshToken) : null;
+    const tokenKey = opened?.key ?? (await deriveTokenKey(input.password));
+    // a token kept in plain text by an earlier version is sealed now
+    saveRefreshToken(store.db, username, opened ? sealToken(tokenKey, opened.token) : null);
+    http.setTokens({ refreshToken: opened?.token ?? null });
     self = new ClientSession(
       store,
       http,
       new SyncEngine({ ...opts.engine, store, http }),
       { user: creds.user, serverUrl, offline: true },
       input.password,
+      tokenKey,
     );
     return self;
   }
 
   private adoptTokens(pair: TokenPair): void {
-    saveRefreshToken(this.store.db, this.current.user.username, pair.refreshToken);
+    saveRefreshToken(this.store.db, this.current.user.username, sealToken(this.tokenKey, pair.refreshToken));
     this.current = { ...this.current, user: pair.user, offline: false };
     // tokens again: the password is no longer needed in memory
     this.password = null;

@@ -2,11 +2,14 @@
 // a user logs in offline against the locally kept verifier and the session gets tokens again when the link
 // returns. Also the services as the shells run them: in a worker thread.
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClientEvent, SyncState } from '../../domain/client-api.js';
 import { createClientServices } from '../../main/services/client-services.js';
 import { startServicesWorker } from '../../main/services/worker-host.js';
+import { openToken } from '../../main/store/token-seal.js';
+import { databaseFile } from '../../main/sync/session.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createWorld, type World } from '../support/fixtures.js';
 import { startTestServer, type TestServer } from '../support/server.js';
@@ -165,6 +168,56 @@ describe('outage', () => {
     const states = events.filter((e) => e.type === 'sync-state').map((e) => (e as { state: SyncState }).state.status);
     expect(states).toContain('offline');
     expect(states).toContain('online');
+  });
+
+  it('the refresh token kept on the PC is sealed with the password: an offline login opens it, nothing else does', async () => {
+    const proxy = await TcpProxy.start(server.url);
+    cleanups.push(() => proxy.close());
+    const dataDir = join(dir, 'sealed');
+    const open = () => {
+      const s = createClientServices({
+        dataDir,
+        emit: () => {},
+        engine: { backoff: { baseMs: 20, maxMs: 200 }, pullIntervalMs: 500 },
+        httpTimeoutMs: 3000,
+      });
+      cleanups.push(() => s.close());
+      return s;
+    };
+    const login = { serverUrl: proxy.url, username: world.manager.username, password: world.manager.password };
+    const families = async () =>
+      (
+        await db.owner.query('SELECT count(DISTINCT family_id)::int AS n FROM refresh_tokens WHERE user_id = $1', [
+          world.manager.id,
+        ])
+      ).rows[0].n as number;
+
+    let services = open();
+    expect(await services.handlers['auth:login'](login)).toMatchObject({ offline: false });
+    await services.close(); // the app is closed without logging out: the token stays for the next login
+    const loggedIn = await families();
+
+    // the next morning the VPN is down: an offline login, then the link returns and the kept token is used
+    proxy.setDown(true);
+    services = open();
+    expect(await services.handlers['auth:login'](login)).toMatchObject({ offline: true });
+    proxy.setDown(false);
+    await until('online again', async () => (await services.handlers['auth:session']({}))?.offline === false);
+    await services.close();
+    // refreshed, not logged in again: no new token family
+    expect(await families()).toBe(loggedIn);
+
+    const file = new Database(databaseFile(dataDir, proxy.url, world.manager.username), { readonly: true });
+    const stored = (file.prepare('SELECT refresh_token FROM credentials').get() as { refresh_token: string })
+      .refresh_token;
+    file.close();
+    expect(stored).toMatch(/^v1\./);
+    expect(await openToken('wrong password!', stored)).toBeNull();
+    const opened = await openToken(world.manager.password, stored);
+    expect(stored).not.toContain(opened!.token);
+    // what the password opens is the session's current refresh token
+    const res = await server.request('POST', '/api/auth/refresh', { body: { refreshToken: opened!.token } });
+    expect(res.status).toBe(200);
   });
 
   it('the services run in a worker thread: login, the synced orders, local edits, sync-state events', async () => {
