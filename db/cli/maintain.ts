@@ -5,18 +5,20 @@
 //   audit        monthly: audit logs older than 2 years → archive files, then out of the live database
 //   backup       nightly: pg_dump -Fc into BACKUP_DIR with retention (BACKUP_RETENTION_DAYS, default 30)
 //   restore-drill  restores the newest backup into a scratch database and compares row counts
+//   phones       once after upgrading: customer phones stored before domain/phone.ts in its written form
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { archiveOldAuditLogs } from '../maintenance/archive-audit.js';
 import { archiveOldOrders } from '../maintenance/archive-orders.js';
 import { backupDatabase, pruneBackups, restoreDrill } from '../maintenance/backup.js';
+import { normalizeStoredPhones } from '../maintenance/normalize-phones.js';
 import { defaultPartitionRows, ensurePartitions } from '../maintenance/partitions.js';
 import { weeklyMaintenance } from '../maintenance/weekly-report.js';
 import { dataRoot } from '../pg/data-dir.js';
 import { startDatabase } from '../pg/embedded.js';
 
-const TASKS = ['partitions', 'weekly', 'archive', 'audit', 'backup', 'restore-drill'] as const;
+const TASKS = ['partitions', 'weekly', 'archive', 'audit', 'backup', 'restore-drill', 'phones'] as const;
 type Task = (typeof TASKS)[number];
 
 const tasks = process.argv.slice(2).filter((a) => a !== '--');
@@ -41,6 +43,17 @@ try {
           await ensurePartitions(pool),
           'rows in DEFAULT partitions',
           await defaultPartitionRows(pool),
+        );
+      } finally {
+        await pool.end();
+      }
+    } else if (task === 'phones') {
+      const pool = new pg.Pool({ connectionString: db.url, max: 1 });
+      try {
+        const r = await normalizeStoredPhones(pool);
+        console.log(
+          `phone numbers: ${r.forms} stored forms to rewrite, ${r.rewritten} orders rewritten, ` +
+            `${r.lockedLeft} left as they are (locked settlement weeks)`,
         );
       } finally {
         await pool.end();

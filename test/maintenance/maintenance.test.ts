@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { archiveOldAuditLogs } from '../../db/maintenance/archive-audit.js';
 import { archiveOldOrders } from '../../db/maintenance/archive-orders.js';
 import { backupDatabase, pruneBackups, restoreDrill } from '../../db/maintenance/backup.js';
+import { normalizeStoredPhones } from '../../db/maintenance/normalize-phones.js';
 import { defaultPartitionRows, ensurePartitions } from '../../db/maintenance/partitions.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 
@@ -121,5 +122,51 @@ describe('backup and restore drill', () => {
     utimesSync(newer.file, longAgo, longAgo);
     expect(pruneBackups(dir, 30, 1)).toEqual([]);
     expect(existsSync(newer.file)).toBe(true);
+  });
+});
+
+describe('phone numbers stored before the written-form rule', () => {
+  it('rewrites them in their written form (the form the customer history looks up), leaves locked weeks, runs again', async () => {
+    const monday = '2026-03-02';
+    const ids: Record<string, string> = {};
+    for (const [key, phone, appointment] of [
+      ['plain', '01055551234', null],
+      ['spaced', '+82 10 5555 1234', null],
+      ['written', '010-5555-1234', null],
+      ['foreign', '+1 415 555 0100', null],
+      ['locked', '010 5555 1234', '2026-03-04'],
+    ] as const) {
+      const r = await db.owner.query(
+        `INSERT INTO orders(order_no, customer_name, customer_phone, branch_id, address, appointment_date, created_at)
+         VALUES ($1, '박전화', $2, $3, '{"line1":"전화로 1","city":"서울"}', $4, '2026-03-01T10:00:00+09:00') RETURNING id`,
+        [`MT-PHONE-${key}`, phone, branchId, appointment],
+      );
+      ids[key] = r.rows[0].id;
+    }
+    await db.owner.query(
+      `INSERT INTO settlement_periods(branch_id, period_start, period_end, status, locked_at)
+       VALUES ($1, $2, $2::date + 6, 'LOCKED', now())`,
+      [branchId, monday],
+    );
+    const first = await normalizeStoredPhones(db.owner);
+    expect(first).toMatchObject({ rewritten: 2, lockedLeft: 1 });
+    const phoneOf = async (key: string) =>
+      (await db.owner.query('SELECT customer_phone, version FROM orders WHERE id = $1', [ids[key]])).rows[0];
+    expect(await phoneOf('plain')).toEqual({ customer_phone: '010-5555-1234', version: 2 });
+    expect(await phoneOf('spaced')).toEqual({ customer_phone: '010-5555-1234', version: 2 });
+    expect(await phoneOf('written')).toEqual({ customer_phone: '010-5555-1234', version: 1 });
+    expect(await phoneOf('foreign')).toEqual({ customer_phone: '+1 415 555 0100', version: 1 });
+    expect(await phoneOf('locked')).toEqual({ customer_phone: '010 5555 1234', version: 1 });
+    const audit = await db.owner.query("SELECT note, diff FROM audit_logs WHERE record_id = $1 AND action = 'UPDATE'", [
+      ids.plain,
+    ]);
+    expect(audit.rows).toEqual([
+      {
+        note: expect.stringContaining('db:maintain phones'),
+        diff: expect.objectContaining({ customer_phone: { old: '01055551234', new: '010-5555-1234' } }),
+      },
+    ]);
+    // nothing more to do but the locked week
+    expect(await normalizeStoredPhones(db.owner)).toMatchObject({ rewritten: 0, lockedLeft: 1 });
   });
 });
