@@ -3,42 +3,19 @@
 // Usage: DATABASE_URL=… tsx scripts/bench/pull-direct.ts <database> [pulls] [busy]   Prints; asserts nothing.
 // With `busy`, an order of another branch is edited before each pull (not timed): the window then holds rows,
 // none of them the clerk's.
-import pg from 'pg';
-import { appRolePassword } from '../../db/migrate.js';
-import { withDatabase, withUser } from '../../db/pg/embedded.js';
 import { withRequestTransaction } from '../../server/db/transaction.js';
-import type { Actor } from '../../server/http/context.js';
 import { pullChanges } from '../../server/sync/sync.service.js';
-import { percentile, timeStatements } from './statement-timings.js';
+import { directBench, percentile } from './direct-bench.js';
 
 const [dbName, pullsArg, busyArg] = process.argv.slice(2);
 const pulls = Number(pullsArg ?? 500);
-const url = withDatabase(process.env.DATABASE_URL!, dbName!);
-const owner = new pg.Client({ connectionString: url });
-await owner.connect();
-const user = (
-  await owner.query<{ id: string; branch_id: string }>(
-    `SELECT u.id, u.branch_id FROM users u JOIN user_roles r ON r.user_id = u.id
-      WHERE r.role_code = 'BRANCH_MANAGER' AND u.branch_id IS NOT NULL ORDER BY u.username LIMIT 1`,
-  )
-).rows[0]!;
+const { owner, pool, actor, branchId, timings } = await directBench(dbName!);
 const other = (
   await owner.query<{ id: string }>(
     `SELECT id FROM orders WHERE branch_id <> $1 AND deleted_at IS NULL ORDER BY id LIMIT $2`,
-    [user.branch_id, pulls],
+    [branchId, pulls],
   )
 ).rows.map((r) => r.id);
-
-const pool = new pg.Pool({ connectionString: withUser(url, 'dispatch_app', appRolePassword()), max: 2 });
-const timings = timeStatements(pool);
-const actor: Actor = {
-  userId: user.id,
-  role: 'BRANCH_MANAGER',
-  branchId: user.branch_id,
-  partnerId: null,
-  username: 'bench',
-  locale: 'en',
-};
 // a cursor at the end of a complete run: walk the snapshot to its end once (large pages), then pull nothing new
 let cursor: string | undefined;
 for (;;) {

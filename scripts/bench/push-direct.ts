@@ -1,46 +1,23 @@
 // Measures the server side of a sync push without HTTP or the client: calls pushOps directly with order.update
 // ops (as the bench's client sends) against the bench:sync database, and times every round trip by statement
 // kind. Usage: DATABASE_URL=… tsx scripts/bench/push-direct.ts <database> [requests] [ops per request]
-// Prints; asserts nothing. Edits orders of the database's largest branch (remarks only).
+// Prints; asserts nothing. Edits orders of the branch of its first branch manager (remarks only).
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
-import { appRolePassword } from '../../db/migrate.js';
-import { withDatabase, withUser } from '../../db/pg/embedded.js';
-import type { Actor } from '../../server/http/context.js';
 import { orderOpBatchHandlers, orderOpHandlers } from '../../server/sync/sync.op-handlers.js';
 import { pushOps } from '../../server/sync/sync.push.js';
-import { timeStatements } from './statement-timings.js';
+import { directBench } from './direct-bench.js';
 
 const [dbName, requestsArg, perArg] = process.argv.slice(2);
 const requests = Number(requestsArg ?? 5);
 const per = Number(perArg ?? 200);
-const url = withDatabase(process.env.DATABASE_URL!, dbName!);
-const owner = new pg.Client({ connectionString: url });
-await owner.connect();
-const user = (
-  await owner.query<{ id: string; branch_id: string }>(
-    `SELECT u.id, u.branch_id FROM users u JOIN user_roles r ON r.user_id = u.id
-      WHERE r.role_code = 'BRANCH_MANAGER' AND u.branch_id IS NOT NULL ORDER BY u.username LIMIT 1`,
-  )
-).rows[0]!;
+const { owner, pool, actor, branchId, timings } = await directBench(dbName!);
 const orders = (
   await owner.query<{ id: string; version: string }>(
     `SELECT id, version FROM orders WHERE branch_id = $1 AND deleted_at IS NULL ORDER BY random() LIMIT $2`,
-    [user.branch_id, requests * per],
+    [branchId, requests * per],
   )
 ).rows;
 await owner.end();
-
-const pool = new pg.Pool({ connectionString: withUser(url, 'dispatch_app', appRolePassword()), max: 2 });
-const actor: Actor = {
-  userId: user.id,
-  role: 'BRANCH_MANAGER',
-  branchId: user.branch_id,
-  partnerId: null,
-  username: 'bench',
-  locale: 'en',
-};
-const timings = timeStatements(pool);
 const chunks = [];
 for (let r = 0; r < requests; r++) chunks.push(orders.slice(r * per, (r + 1) * per));
 let total = 0;

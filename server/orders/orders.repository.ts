@@ -235,6 +235,11 @@ const PATCH_COLUMNS = {
   remarks: ['remarks', 'text'],
 } as const;
 export type PatchField = keyof typeof PATCH_COLUMNS;
+
+/** A patch field's value as its SQL parameter (cast in SQL by PATCH_COLUMNS): the address as JSON text. */
+function patchParam(v: unknown): string | null {
+  return v === null || typeof v === 'string' ? v : JSON.stringify(v);
+}
 export type OrderChanges = Partial<{
   customerName: string;
   customerPhone: string | null;
@@ -269,7 +274,7 @@ export async function updateOrder(
   for (const [field, [column, cast]] of Object.entries(PATCH_COLUMNS) as [PatchField, readonly [string, string]][]) {
     const v = changes[field];
     if (v === undefined) continue;
-    sets.push(`${column} = ${p(cast === 'jsonb' && v !== null ? JSON.stringify(v) : v)}::${cast}`);
+    sets.push(`${column} = ${p(patchParam(v))}::${cast}`);
   }
   if (changes.status !== undefined) sets.push(`status = ${p(changes.status)}`);
   if (changes.installerId !== undefined) sets.push(`installer_id = ${p(changes.installerId)}::uuid`);
@@ -327,7 +332,7 @@ export async function updateOrdersMany(tx: Tx, items: OrderPatchItem[]): Promise
     // rows are locked in the order of the arrays: the same order (by id) in every push, so two pushes writing
     // some of the same orders wait for each other instead of deadlocking
     const group = [...unordered].sort((a, b) => (a.id.toLowerCase() < b.id.toLowerCase() ? -1 : 1));
-    // every value travels as text in a text[] and is cast in SQL, as updateOrder's parameters are
+    // every value travels as text in a text[] and is cast in SQL, as in updateOrder
     const columns = fields.map((f, i) => ({
       field: f,
       column: PATCH_COLUMNS[f][0],
@@ -345,12 +350,7 @@ export async function updateOrdersMany(tx: Tx, items: OrderPatchItem[]): Promise
         [
           group.map((g) => g.id),
           group.map((g) => g.version),
-          ...columns.map((c) =>
-            group.map((g) => {
-              const v = g.changes[c.field];
-              return v === null || typeof v === 'string' ? v : JSON.stringify(v);
-            }),
-          ),
+          ...columns.map((c) => group.map((g) => patchParam(g.changes[c.field]))),
         ],
       ),
     );

@@ -308,7 +308,7 @@ class FastPathMissed extends Error {}
 /**
  * The fast path: the chunk's ops through their kind's batch handler (the same service rules, one statement per
  * group of like edits instead of one per op) in one transaction without savepoints, their answers recorded
- * together at the end (two round trips per chunk instead of two per op). All or nothing: any refusal or
+ * together at the end in one statement. All or nothing: any refusal or
  * error, or an answer that cannot be recorded exactly as the savepoint path would have (recordSyncedMany), rolls
  * the whole transaction back and throws; the caller then applies the chunk on the savepoint path, which answers
  * every op as always. So the answers, records and effects committed are the same either way.

@@ -316,6 +316,19 @@ describe('PATCH /api/orders/:id', () => {
     expect(Object.keys(audit[0]!.diff).sort()).toEqual(['customer_phone', 'remarks', 'version']);
   });
 
+  it('writes a new address as given, and a partner and promised date', async () => {
+    const o = await createOrder(db.owner, { branchId: a.branch.id });
+    const address = { line1: '해운대로 10', line2: '101동', city: '부산', postal: '48094' };
+    const r = await api.request('PATCH', `/api/orders/${o.id}`, {
+      token: t.manager,
+      body: { version: 1, address, partnerId: null, promisedDate: '2026-12-24' },
+    });
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ version: 2, address, partnerId: null, promisedDate: '2026-12-24' });
+    const { rows } = await db.owner.query('SELECT address FROM orders WHERE id = $1', [o.id]);
+    expect(rows[0].address).toEqual(address);
+  });
+
   it('a stale version is a 409 carrying the current row', async () => {
     const o = await createOrder(db.owner, { branchId: a.branch.id });
     await db.owner.query(`UPDATE orders SET remarks = '먼저' WHERE id = $1`, [o.id]);
