@@ -23,7 +23,9 @@ const value = (name: string) => {
 const stops: Array<() => Promise<unknown>> = [];
 let serverUrl = value('--server') ?? process.env.DISPATCH_SERVER_URL;
 if (!serverUrl) {
-  const headOffice = await startDemoHeadOffice(createLogger(process.env.LOG_LEVEL ?? (flag('--web') ? 'warn' : 'info')));
+  const headOffice = await startDemoHeadOffice(
+    createLogger(process.env.LOG_LEVEL ?? (flag('--web') ? 'warn' : 'info')),
+  );
   serverUrl = headOffice.url;
   stops.push(() => headOffice.stop());
   console.log(`head office: ${headOffice.url} (${DEMO_LOGINS_LINE})`);
