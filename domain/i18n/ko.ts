@@ -122,6 +122,7 @@ export const ko = {
     의뢰취소: '의뢰취소',
   },
   columns: {
+    customerPhone2: '보조 연락처',
     serials: '시리얼 번호',
     waste: '폐가전 수거',
     lines: '분할 품목',
@@ -312,6 +313,15 @@ export const ko = {
     allInstallers: '모든 기사',
     saved: 'PDF를 저장했습니다: {{file}}',
     count: '{{count}}건',
+    stops: '방문 순서',
+    phone2: '보조 연락처',
+    pickups: '폐가전 수거',
+    serials: '시리얼 번호',
+    status: '상태',
+    done: '완료',
+    notes: '설치 메모',
+    no: '순번',
+    serialRequired: '필수',
   },
   excel: {
     exportFile: '주문',

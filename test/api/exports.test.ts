@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cellToText } from '../../main/excel/read-sheet.js';
 import { QUEUES } from '../../server/jobs/job-queue.js';
 import { loadBulkOrders } from '../support/bulk-orders.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
@@ -53,7 +54,10 @@ async function download(token: Token, id: string): Promise<{ status: number; row
   const workbook = new ExcelJS.Workbook();
   await workbook.xlsx.load(await res.arrayBuffer());
   const rows: unknown[][] = [];
-  workbook.worksheets[0]!.eachRow((row) => rows.push((row.values as unknown[]).slice(1)));
+  // cells as a spreadsheet shows them: dates (written as Excel dates) as the day, or day and time
+  workbook.worksheets[0]!.eachRow((row) =>
+    rows.push((row.values as unknown[]).slice(1).map((v) => (v instanceof Date ? cellToText(v) : v))),
+  );
   return { status: 200, rows, headers: res.headers };
 }
 
