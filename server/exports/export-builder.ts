@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import type pg from 'pg';
+import { readableAuditTableNames } from '../../domain/audit-tables.js';
 import { branchInScope } from '../branches/branch-scope.js';
 import type { ServerConfig } from '../config.js';
 import { type Tx, withRequestTransaction, withSystemTransaction } from '../db/transaction.js';
@@ -149,7 +150,14 @@ function sheetFor(tx: Tx, actor: Actor, e: repo.ExportRecord): Sheet {
         ],
         rows: repo.readInBatches<Row>(
           tx,
-          repo.auditQuery({ from: f.from!, to: f.to!, table: f.table, recordId: f.recordId, orderId: f.orderId }),
+          repo.auditQuery({
+            from: f.from!,
+            to: f.to!,
+            table: f.table,
+            recordId: f.recordId,
+            orderId: f.orderId,
+            tables: actor.role === 'HQ_ADMIN' ? undefined : readableAuditTableNames(actor.role),
+          }),
           BATCH,
         ),
       };

@@ -4,12 +4,14 @@ import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { APP_ROLE } from '../../db/migrate.js';
 import type { ServerConfig } from '../config.js';
+import { withSystemTransaction } from '../db/transaction.js';
 import { buildExport, sweepExpiredExports } from '../exports/export-builder.js';
 import { JobQueue, prepareJobSchema, QUEUES } from '../jobs/job-queue.js';
 import type { Logger } from '../logger.js';
 import { attachBus, type NotificationBus, PostgresBus, RedisBus } from '../notifications/notification-bus.js';
 import { createSmtpMailer, type Mailer, mailUnreadNotifications } from '../notifications/notification-email.js';
 import { NotificationHub } from '../notifications/notification-stream.js';
+import { ensureSettlementWeeks } from '../settlements/settlements.service.js';
 import { createStorage, type Storage } from '../storage/storage.js';
 
 export interface Runtime {
@@ -97,6 +99,13 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
         await sweepExpiredExports({ pool, storage, logger });
       });
       await jobs.schedule(QUEUES.exportSweep, '17 * * * *');
+      await jobs.work(QUEUES.settlementWeeks, async () => {
+        const created = await withSystemTransaction(pool, (tx) => ensureSettlementWeeks(tx));
+        if (created) logger.info({ created }, 'settlement weeks created');
+      });
+      await jobs.schedule(QUEUES.settlementWeeks, '5 0 * * *');
+      // a new installation (or one that was down over a Monday) has this week at once
+      await jobs.sendOnStart(QUEUES.settlementWeeks, {});
     }
     return runtime;
   } catch (err) {

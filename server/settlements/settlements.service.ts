@@ -14,6 +14,8 @@ import * as repo from './settlements.repository.js';
 export const MAX_SETTLEMENT_DAYS = 371;
 /** Weeks shown when no range is given: this week and the seven before it. */
 const DEFAULT_WEEKS = 8;
+/** Weeks the settlement-weeks job keeps ahead of this one. */
+const WEEKS_AHEAD = 4;
 
 export const settlementListQuery = z
   .object({ branchId: uuid.optional(), from: isoDate.optional(), to: isoDate.optional() })
@@ -26,7 +28,10 @@ function addDays(date: string, days: number): string {
   return d.toISOString().slice(0, 10);
 }
 
-/** GET /api/settlements?branchId&from&to — the weeks of the range, created (OPEN) where missing. */
+/**
+ * GET /api/settlements?branchId&from&to — the stored weeks of the range. A read never writes: weeks are created
+ * by the settlement-weeks job (ensureSettlementWeeks), so no caller can fill the table by asking.
+ */
 export async function listSettlements(tx: Tx, actor: Actor, query: unknown) {
   authorize(actor, 'settlements.read');
   const q = parse(settlementListQuery, query);
@@ -38,7 +43,6 @@ export async function listSettlements(tx: Tx, actor: Actor, query: unknown) {
   if ((Date.parse(to) - Date.parse(from)) / 86_400_000 + 1 > MAX_SETTLEMENT_DAYS) {
     throw new ValidationError('to', 'errors.rangeTooLong', { params: { max: MAX_SETTLEMENT_DAYS } });
   }
-  await repo.ensurePeriods(tx, branch.id, from, to);
   return {
     branchId: branch.id,
     timezone: branch.timezone,
@@ -46,6 +50,25 @@ export async function listSettlements(tx: Tx, actor: Actor, query: unknown) {
     currentWeekStart: monday,
     items: await repo.periods(tx, branch.id, from, to),
   };
+}
+
+/**
+ * The settlement-weeks job (SYSTEM context, migration 0070 lets only it, HQ and a branch's manager create weeks):
+ * every active branch gets its weeks from DEFAULT_WEEKS - 1 before this one to WEEKS_AHEAD after it, by its own
+ * calendar. Returns how many weeks were created.
+ */
+export async function ensureSettlementWeeks(tx: Tx): Promise<number> {
+  let created = 0;
+  for (const b of await repo.activeBranches(tx)) {
+    const { monday } = await repo.branchToday(tx, b.timezone);
+    created += await repo.ensurePeriods(
+      tx,
+      b.id,
+      addDays(monday, -7 * (DEFAULT_WEEKS - 1)),
+      addDays(monday, 7 * WEEKS_AHEAD + 6),
+    );
+  }
+  return created;
 }
 
 async function requirePeriod(tx: Tx, id: unknown, version: number) {

@@ -112,6 +112,7 @@ describe('events create notifications', () => {
   it('locking and unlocking a settlement week notify the branch’s users', async () => {
     const monday = mondayOf(addDays(seoulToday(), -21));
     const managerToken = await api.login(w.manager.username);
+    expect(await api.runtime.jobs.runNow('settlement-weeks')).toBe('completed');
     const weeks = await api.request('GET', `/api/settlements?branchId=${w.branch.id}&from=${monday}&to=${monday}`, {
       token: managerToken,
     });

@@ -36,6 +36,8 @@ interface Period {
 }
 
 async function weeks(w: World, token: string, qs = ''): Promise<{ currentWeekStart: string; items: Period[] }> {
+  // weeks are made by the settlement-weeks job, never by a read (security-authz.test.ts)
+  expect(await api.runtime.jobs.runNow('settlement-weeks')).toBe('completed');
   const r = await api.request('GET', `/api/settlements?branchId=${w.branch.id}${qs}`, { token });
   expect(r.status).toBe(200);
   return r.body;
@@ -47,7 +49,7 @@ async function currentWeek(w: World, token: string): Promise<Period> {
 }
 
 describe('GET /api/settlements', () => {
-  it('creates the branch’s Monday–Sunday weeks on first sight (this week and seven before), once', async () => {
+  it('lists the branch’s Monday–Sunday weeks (this week and seven before), each made once', async () => {
     const w = await createWorld(db.owner);
     const hq = await api.login(w.hq.username);
     const first = await weeks(w, hq.accessToken);
@@ -77,7 +79,7 @@ describe('GET /api/settlements', () => {
     });
   });
 
-  it('a coordinator may read (and so create) weeks; HQ must name the branch; other branches 404; installers 403', async () => {
+  it('a coordinator may read weeks; HQ must name the branch; other branches 404; installers 403', async () => {
     const w = await createWorld(db.owner);
     const other = await createWorld(db.owner);
     const coordinator = await api.login(w.coordinator.username);
