@@ -85,7 +85,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(opsRoutes({ pool, redis: deps.redis, bus: runtime.bus, metrics, metricsToken: config.metricsToken }));
   app.use(openApiRoutes(apiRouteDocs));
-  app.use('/api', authRoutes(routeDeps));
+  app.use('/api', authRoutes({ ...routeDeps, hub: runtime.hub }));
   app.use('/api', ordersRoutes(routeDeps));
   app.use('/api', workflowRoutes(routeDeps));
   app.use('/api', assignmentRoutes(routeDeps));

@@ -104,7 +104,8 @@ async function issue(
   });
   return {
     tokenType: 'Bearer',
-    accessToken: await deps.tokens.sign(actorOf(user, role)),
+    // the access token names its session (the family): ending the session ends the token (migration 0071)
+    accessToken: await deps.tokens.sign({ ...actorOf(user, role), sessionId: stored.familyId }),
     expiresIn: deps.tokens.ttlSeconds,
     refreshToken: refresh.token,
     refreshExpiresAt: stored.expiresAt.toISOString(),
@@ -165,12 +166,17 @@ export async function refresh(deps: AuthDeps, body: unknown): Promise<TokenPair>
   return outcome.pair;
 }
 
-/** POST /api/auth/logout: ends the refresh token's family. Unknown tokens are fine (already logged out). */
-export async function logout(deps: AuthDeps, body: unknown): Promise<void> {
+/**
+ * POST /api/auth/logout: ends the refresh token's family — the session — and so its access tokens at once.
+ * Unknown tokens are fine (already logged out). Returns the ended session, whose live streams the route closes.
+ */
+export async function logout(deps: AuthDeps, body: unknown): Promise<{ sessionId: string } | undefined> {
   const input = parse(refreshBody, body);
-  await withAnonymousTransaction(deps.pool, async (tx) => {
+  return withAnonymousTransaction(deps.pool, async (tx) => {
     const token = await repo.lockRefreshToken(tx, hashRefreshToken(input.refreshToken));
-    if (token) await repo.revokeRefreshFamily(tx, token.familyId);
+    if (!token) return undefined;
+    await repo.revokeRefreshFamily(tx, token.familyId);
+    return { sessionId: token.familyId };
   });
 }
 
@@ -190,7 +196,8 @@ export async function me(tx: Tx, actor: Actor): Promise<Me> {
 
 /**
  * POST /api/auth/password: checks the current password (throttled like a login), stores the new hash, ends
- * every other session of the user and returns a fresh token pair.
+ * every session of the user (their access tokens at once, this one's included) and returns a fresh token pair
+ * of a new session.
  */
 export async function changePassword(deps: AuthDeps, actor: Actor, body: unknown, ip: string): Promise<TokenPair> {
   authorize(actor, 'account.self');

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import type pg from 'pg';
 import { readableAuditTableNames } from '../../domain/audit-tables.js';
+import { AccessTokens } from '../auth/tokens.js';
 import { branchInScope } from '../branches/branch-scope.js';
 import type { ServerConfig } from '../config.js';
 import { type Tx, withRequestTransaction, withSystemTransaction } from '../db/transaction.js';
@@ -215,7 +216,7 @@ function describeError(err: unknown, locale: Locale): string {
 }
 
 /** The job of QUEUES.exportBuild. Failures end as FAILED with last_error; they are not retried. */
-export async function buildExport(deps: BuildDeps, exportId: string): Promise<void> {
+export async function buildExport(deps: BuildDeps, exportId: string, sealedSession?: unknown): Promise<void> {
   const found = await withSystemTransaction(deps.pool, async (tx) => {
     const e = await repo.findExport(tx, exportId);
     const creator = e && (await repo.findCreator(tx, e.createdBy));
@@ -237,6 +238,8 @@ export async function buildExport(deps: BuildDeps, exportId: string): Promise<vo
       branchId: creator.branchId,
       partnerId: creator.partnerId,
       locale,
+      // the creator's session: once it ended (logout, password change) the build is refused (401)
+      sessionId: AccessTokens.fromConfig(deps.config).openSession(sealedSession),
     };
     const rowCount = await withRequestTransaction(deps.pool, actor, (tx) =>
       writeXlsx(file, sheetFor(tx, actor, e), locale),

@@ -8,6 +8,7 @@ import { AUDITED_TABLES, mayReadAuditTable } from '../../domain/audit-tables.js'
 import { isoDate, uuid } from '../../domain/order-schemas.js';
 import type { Action } from '../../domain/roles.js';
 import { authorize } from '../auth/authorize.js';
+import type { AccessTokens } from '../auth/tokens.js';
 import { branchInScope } from '../branches/branch-scope.js';
 import type { Tx } from '../db/transaction.js';
 import type { Actor } from '../http/context.js';
@@ -103,7 +104,13 @@ function checkRange(from: string, to: string): void {
 }
 
 /** POST /api/exports {type, filters} → 202 with the PENDING export; the job is enqueued in the same transaction. */
-export async function createExport(tx: Tx, actor: Actor, body: unknown, jobs: JobQueue): Promise<ExportView> {
+export async function createExport(
+  tx: Tx,
+  actor: Actor,
+  body: unknown,
+  jobs: JobQueue,
+  tokens: AccessTokens,
+): Promise<ExportView> {
   authorize(actor, 'exports.create');
   const input = parse(exportCreate, body);
   authorize(actor, EXPORT_READ_ACTION[input.type]);
@@ -128,7 +135,9 @@ export async function createExport(tx: Tx, actor: Actor, body: unknown, jobs: Jo
     await branchInScope(tx, actor, filters.branchId, { field: 'filters.branchId' });
   }
   const created = await repo.insertExport(tx, { id: uuidv7(), type: input.type, filters, createdBy: actor.userId });
-  await jobs.send(QUEUES.exportBuild, { exportId: created.id }, { tx });
+  // the build acts in the creator's session (sealed: the job row is readable in the database), so it ends with it
+  const session = actor.sessionId ? tokens.sealSession(actor.sessionId) : undefined;
+  await jobs.send(QUEUES.exportBuild, { exportId: created.id, session }, { tx });
   return toView(created);
 }
 

@@ -92,8 +92,8 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       } else {
         logger.info('SMTP_URL not set: no e-mail fallback for unread notifications');
       }
-      await jobs.work<{ exportId: string }>(QUEUES.exportBuild, (data) =>
-        buildExport({ pool, storage, config, logger }, data.exportId),
+      await jobs.work<{ exportId: string; session?: string }>(QUEUES.exportBuild, (data) =>
+        buildExport({ pool, storage, config, logger }, data.exportId, data.session),
       );
       await jobs.work(QUEUES.exportSweep, async () => {
         await sweepExpiredExports({ pool, storage, logger });

@@ -13,6 +13,7 @@ import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { addDays, createOrder, createWorld, seoulToday, uniq, type World } from '../support/fixtures.js';
 import { stopTestRedis, testRedisUrl } from '../support/redis.js';
 import { startTestServer, type TestServer } from '../support/server.js';
+import { openSession } from '../support/session.js';
 
 const redisUrl = await testRedisUrl();
 const clients: Redis[] = [];
@@ -153,9 +154,11 @@ describe.skipIf(!redisUrl)('redis cache across instances', () => {
 describe.each(BACKENDS)('%s cache and committed writes', (backend) => {
   let pool: pg.Pool;
   let cache: Cache;
-  const ctx = () => ({ userId: world.hq.id, role: 'HQ_ADMIN' as const, branchId: null, partnerId: null });
+  let sessionId: string;
+  const ctx = () => ({ userId: world.hq.id, role: 'HQ_ADMIN' as const, branchId: null, partnerId: null, sessionId });
 
-  beforeAll(() => {
+  beforeAll(async () => {
+    sessionId = await openSession(db.owner, world.hq.id);
     pool = new pg.Pool({ connectionString: db.appUrl, max: 12 });
     cache = makeCache(backend);
     setCommitListener(pool, (touched) => cache.invalidate(touched));
