@@ -65,6 +65,11 @@ export interface ServerConfig {
   };
   /** GET /metrics needs `Authorization: Bearer <token>` when set (METRICS_TOKEN) */
   metricsToken: string | undefined;
+  /**
+   * /metrics (without METRICS_TOKEN), /api/docs and /api/openapi.json open to anyone (OPS_ENDPOINTS=open). Closed
+   * (404) by default: they tell an outsider the routes, versions and load; the demo (npm start) opens them.
+   */
+  opsOpen: boolean;
 }
 
 export type ConfigOverrides = Partial<Omit<ServerConfig, 'throttle' | 'notifications' | 'storage' | 'jobs'>> & {
@@ -132,6 +137,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
       exportTtlHours: intFromEnv(env, 'EXPORT_TTL_HOURS', 24),
     },
     metricsToken: env.METRICS_TOKEN || undefined,
+    opsOpen: env.OPS_ENDPOINTS === 'open',
   };
   const { throttle, notifications, storage, jobs, ...rest } = overrides;
   return {
