@@ -111,7 +111,8 @@ export function withAnonymousTransaction<T>(pool: pg.Pool, fn: (tx: Tx) => Promi
  * 'SYSTEM', which the policies of migration 0025 let reach notifications and exports only — never orders.
  */
 export function withSystemTransaction<T>(pool: pg.Pool, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  return inTransaction(pool, () => `SELECT set_config('app.role', 'SYSTEM', true)`, fn);
+  // sealed by the database (migration 0072): a context set with set_config alone reads as none
+  return inTransaction(pool, () => 'SELECT app_enter_system()', fn);
 }
 
 /** The transaction-local settings the triggers read besides the caller's context. */

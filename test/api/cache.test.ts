@@ -13,7 +13,7 @@ import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { addDays, createOrder, createWorld, seoulToday, uniq, type World } from '../support/fixtures.js';
 import { stopTestRedis, testRedisUrl } from '../support/redis.js';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { openSession } from '../support/session.js';
+import { enterAs, openSession } from '../support/session.js';
 
 const redisUrl = await testRedisUrl();
 const clients: Redis[] = [];
@@ -231,9 +231,7 @@ describe.each(BACKENDS)('%s cache and committed writes', (backend) => {
     const client = await pool.connect();
     try {
       await client.query('BEGIN');
-      await client.query(`SELECT set_config('app.user_id', $1, true), set_config('app.role', 'HQ_ADMIN', true)`, [
-        world.hq.id,
-      ]);
+      await enterAs(client, db.owner, { id: world.hq.id, role: 'HQ_ADMIN' });
       await client.query(`INSERT INTO orders(order_no, customer_name, branch_id) VALUES ($1, '캐시', $2)`, [
         uniq('W-', 5).toUpperCase(),
         world.branch.id,

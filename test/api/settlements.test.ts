@@ -14,6 +14,7 @@ import {
   type World,
 } from '../support/fixtures.js';
 import { startTestServer, type TestServer } from '../support/server.js';
+import { enterAs } from '../support/session.js';
 
 let db: TestDatabase;
 let api: TestServer;
@@ -219,8 +220,6 @@ describe('POST /api/settlements/:id/lock and /unlock', () => {
     const app = new pg.Client({ connectionString: db.appUrl });
     await app.connect();
     try {
-      const asHq = `SELECT set_config('app.user_id', '${w.hq.id}', false), set_config('app.role', 'HQ_ADMIN', false)`;
-      await app.query(asHq);
       const childWrites = [
         `INSERT INTO order_lines(order_id, order_created_at, item_code, item_name, quantity)
          SELECT id, created_at, 'GEN-2', '추가', 1 FROM orders WHERE id = '${plain.id}'`,
@@ -231,7 +230,11 @@ describe('POST /api/settlements/:id/lock and /unlock', () => {
          SELECT id, created_at, 'P01', 1, branch_id FROM orders WHERE id = '${plain.id}'`,
       ];
       for (const sql of childWrites) {
+        // each in its own transaction as HQ (the context is transaction-local and sealed: migration 0072)
+        await app.query('BEGIN');
+        await enterAs(app, db.owner, { id: w.hq.id, role: 'HQ_ADMIN' });
         await expect(app.query(sql), sql).rejects.toMatchObject({ code: 'DL423' });
+        await app.query('ROLLBACK');
       }
     } finally {
       await app.end();
@@ -301,9 +304,7 @@ describe('POST /api/settlements/:id/lock and /unlock', () => {
     await locker.connect();
     try {
       await locker.query('BEGIN');
-      await locker.query(`SELECT set_config('app.user_id', $1, true), set_config('app.role', 'HQ_ADMIN', true)`, [
-        w.hq.id,
-      ]);
+      await enterAs(locker, db.owner, { id: w.hq.id, role: 'HQ_ADMIN' });
       await locker.query('SELECT 1 FROM settlement_periods WHERE id = $1 FOR UPDATE', [week.id]);
       await locker.query(
         `UPDATE settlement_periods SET status = 'LOCKED', locked_by = $2, locked_at = now() WHERE id = $1`,

@@ -13,3 +13,23 @@ export async function openSession(owner: pg.ClientBase | pg.Pool, userId: string
   );
   return sessionId;
 }
+
+/**
+ * Enters, in the open transaction of `client` (dispatch_app), the sealed request context of the user with a
+ * fresh session, as the server does for a request (migrations 0071, 0072). A context set with set_config alone
+ * is not one the database honours.
+ */
+export async function enterAs(
+  client: pg.ClientBase,
+  owner: pg.ClientBase | pg.Pool,
+  user: { id: string; role: string; branchId?: string | null; partnerId?: string | null },
+): Promise<void> {
+  const sessionId = await openSession(owner, user.id);
+  await client.query('SELECT app_enter_request($1, $2, $3, $4, NULL, $5)', [
+    user.id,
+    user.role,
+    user.branchId ?? '',
+    user.partnerId ?? '',
+    sessionId,
+  ]);
+}
