@@ -17,8 +17,8 @@ CREATE OR REPLACE FUNCTION ensure_settlement_periods(p_branch uuid, p_from date,
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE created int;
 BEGIN
-  IF NOT (app_role() IN ('SYSTEM', 'HQ_ADMIN')
-          OR (app_role() = 'BRANCH_MANAGER' AND p_branch = app_branch_id())) THEN
+  IF NOT coalesce(app_role() IN ('SYSTEM', 'HQ_ADMIN')
+                  OR (app_role() = 'BRANCH_MANAGER' AND p_branch = app_branch_id()), false) THEN
     RAISE EXCEPTION 'no settlement weeks of branch % for this caller', p_branch USING ERRCODE = 'insufficient_privilege';
   END IF;
   IF p_from > p_to OR p_to - p_from > 400 THEN
@@ -40,7 +40,7 @@ CREATE OR REPLACE FUNCTION settlement_locked_week(p_branch uuid, p_date date) RE
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE w settlement_periods;
 BEGIN
-  IF pg_trigger_depth() = 0 AND NOT (app_role() = 'HQ_ADMIN' OR p_branch = app_branch_id()) THEN
+  IF pg_trigger_depth() = 0 AND NOT coalesce(app_role() = 'HQ_ADMIN' OR p_branch = app_branch_id(), false) THEN
     RETURN NULL;
   END IF;
   SELECT * INTO w FROM settlement_periods
