@@ -17,7 +17,8 @@ CREATE OR REPLACE FUNCTION ensure_settlement_periods(p_branch uuid, p_from date,
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE created int;
 BEGIN
-  IF NOT coalesce(app_role() IN ('SYSTEM', 'HQ_ADMIN')
+  -- the owner (maintenance) is not asked; the server's role is
+  IF session_user = 'dispatch_app' AND NOT coalesce(app_role() IN ('SYSTEM', 'HQ_ADMIN')
                   OR (app_role() = 'BRANCH_MANAGER' AND p_branch = app_branch_id()), false) THEN
     RAISE EXCEPTION 'no settlement weeks of branch % for this caller', p_branch USING ERRCODE = 'insufficient_privilege';
   END IF;
@@ -35,12 +36,14 @@ BEGIN
 END $$;
 
 -- The settlement guard asks, inside a trigger, whether the week of a row being written is locked; called
--- directly it answered for any branch. Outside a trigger it now answers only for the caller's own branch (HQ: all).
+-- directly it answered for any branch. Outside a trigger it now answers dispatch_app only for the caller's own
+-- branch (HQ: all); the owner's maintenance (db:maintain phones) still asks about any week.
 CREATE OR REPLACE FUNCTION settlement_locked_week(p_branch uuid, p_date date) RETURNS settlement_periods
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE w settlement_periods;
 BEGIN
-  IF pg_trigger_depth() = 0 AND NOT coalesce(app_role() = 'HQ_ADMIN' OR p_branch = app_branch_id(), false) THEN
+  IF pg_trigger_depth() = 0 AND session_user = 'dispatch_app'
+     AND NOT coalesce(app_role() = 'HQ_ADMIN' OR p_branch = app_branch_id(), false) THEN
     RETURN NULL;
   END IF;
   SELECT * INTO w FROM settlement_periods

@@ -156,11 +156,6 @@ export class JobQueue {
     return id;
   }
 
-  /** Enqueues a job once the queue is connected (now, if it is), and again after each reconnect. */
-  async sendOnStart(name: QueueName, data: object): Promise<void> {
-    await this.whenStarted((boss) => boss.send(name, data));
-  }
-
   private whenStarted(apply: (boss: PgBoss) => Promise<unknown>): Promise<unknown> {
     this.onStart.push(apply);
     return this.boss ? apply(this.boss) : Promise.resolve();

@@ -104,8 +104,11 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
         if (created) logger.info({ created }, 'settlement weeks created');
       });
       await jobs.schedule(QUEUES.settlementWeeks, '5 0 * * *');
-      // a new installation (or one that was down over a Monday) has this week at once
-      await jobs.sendOnStart(QUEUES.settlementWeeks, {});
+      // a new installation (or one that was down over a Monday) has this week at once; done before the instance
+      // serves, so what a client first pulls already holds them. A database not reachable yet: the cron catches up.
+      await withSystemTransaction(pool, (tx) => ensureSettlementWeeks(tx)).catch((err: Error) =>
+        logger.warn({ err }, 'settlement weeks not made at start'),
+      );
     }
     return runtime;
   } catch (err) {
