@@ -40,10 +40,13 @@ RETURNS void LANGUAGE sql AS $$
   SELECT set_config('app.context_seal', app_private.seal(), true);
 $$;
 
+-- plpgsql, not sql: its plan is cached for the session, where a sql definer function is planned again in every
+-- statement (0.03 ms against 0.11 ms per call here; the getters call it once per statement through (select …))
 CREATE FUNCTION app_context_sealed() RETURNS boolean
-LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER SET search_path = public, pg_temp AS $$
-  SELECT coalesce(current_setting('app.context_seal', true) = app_private.seal(), false)
-$$;
+LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+  RETURN coalesce(current_setting('app.context_seal', true) = app_private.seal(), false);
+END $$;
 
 CREATE OR REPLACE FUNCTION app_user_id() RETURNS uuid LANGUAGE sql STABLE PARALLEL SAFE AS
 $$ SELECT CASE WHEN app_context_sealed() THEN nullif(current_setting('app.user_id', true), '')::uuid END $$;
