@@ -103,7 +103,8 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
         const created = await withSystemTransaction(pool, (tx) => ensureSettlementWeeks(tx));
         if (created) logger.info({ created }, 'settlement weeks created');
       });
-      await jobs.schedule(QUEUES.settlementWeeks, '5 0 * * *');
+      // hourly: a branch HQ adds gets its weeks within the hour; a run that finds them all does nothing
+      await jobs.schedule(QUEUES.settlementWeeks, '5 * * * *');
       // a new installation (or one that was down over a Monday) has this week at once; done before the instance
       // serves, so what a client first pulls already holds them. A database not reachable yet: the cron catches up.
       await withSystemTransaction(pool, (tx) => ensureSettlementWeeks(tx)).catch((err: Error) =>
