@@ -21,6 +21,11 @@ export const settlementListQuery = z
   .object({ branchId: uuid.optional(), from: isoDate.optional(), to: isoDate.optional() })
   .strict();
 export const settlementWrite = z.object({ version }).strict();
+export const settlementWeekBody = z.object({ branchId: uuid, periodStart: isoDate }).strict();
+/** How far ahead a week may be made by hand (the job keeps WEEKS_AHEAD). */
+const MAX_WEEKS_AHEAD = 53;
+/** Nothing of this system is older. */
+const FIRST_WEEK = '2000-01-03';
 
 function addDays(date: string, days: number): string {
   const d = new Date(`${date}T00:00:00Z`);
@@ -69,6 +74,28 @@ export async function ensureSettlementWeeks(tx: Tx): Promise<number> {
     );
   }
   return created;
+}
+
+/**
+ * POST /api/settlements/weeks {branchId, periodStart}: the week, made OPEN when missing, so that HQ or the
+ * branch's manager can lock a week outside the settlement-weeks job's window (an old one). Reads never make weeks.
+ */
+export async function ensureSettlementWeek(tx: Tx, actor: Actor, body: unknown) {
+  authorize(actor, 'settlements.lock');
+  const input = parse(settlementWeekBody, body);
+  const branch = (await branchInScope(tx, actor, input.branchId, { required: true }))!;
+  const { monday } = await repo.branchToday(tx, branch.timezone);
+  if (new Date(`${input.periodStart}T00:00:00Z`).getUTCDay() !== 1) {
+    throw new ValidationError('periodStart', 'errors.settlementWeekStart');
+  }
+  if (input.periodStart < FIRST_WEEK || input.periodStart > addDays(monday, 7 * MAX_WEEKS_AHEAD)) {
+    throw new ValidationError('periodStart', 'errors.settlementWeekRange', {
+      params: { from: FIRST_WEEK, to: addDays(monday, 7 * MAX_WEEKS_AHEAD) },
+    });
+  }
+  await repo.ensurePeriods(tx, branch.id, input.periodStart, input.periodStart);
+  const [week] = await repo.periods(tx, branch.id, input.periodStart, input.periodStart);
+  return week!;
 }
 
 async function requirePeriod(tx: Tx, id: unknown, version: number) {

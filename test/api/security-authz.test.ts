@@ -156,4 +156,56 @@ describe('GET /api/settlements reads only', () => {
       Array.from({ length: 12 }, (_, i) => addDays(monday, 7 * (i - 7))),
     );
   });
+
+  it('a week outside the job’s window is made by HQ or the branch’s manager, to lock it', async () => {
+    const other = await createWorld(db.owner);
+    const hq = await api.login(w.hq.username);
+    const monday = addDays(mondayOf(seoulToday()), -7 * 30);
+    const made = await api.request('POST', '/api/settlements/weeks', {
+      token: hq,
+      body: { branchId: w.branch.id, periodStart: monday },
+    });
+    expect(made.status).toBe(200);
+    expect(made.body).toMatchObject({ branchId: w.branch.id, periodStart: monday, status: 'OPEN', version: 1 });
+    const again = await api.request('POST', '/api/settlements/weeks', {
+      token: hq,
+      body: { branchId: w.branch.id, periodStart: monday },
+    });
+    expect(again.status).toBe(200);
+    expect(again.body.id).toBe(made.body.id);
+    const locked = await api.request('POST', `/api/settlements/${made.body.id}/lock`, {
+      token: hq,
+      body: { version: 1 },
+    });
+    expect(locked.status).toBe(200);
+
+    const coordinator = await api.login(w.coordinator.username);
+    const refused = await api.request('POST', '/api/settlements/weeks', {
+      token: coordinator,
+      body: { branchId: w.branch.id, periodStart: addDays(monday, 7) },
+    });
+    expect(refused.status).toBe(403);
+    const manager = await api.login(w.manager.username);
+    const foreign = await api.request('POST', '/api/settlements/weeks', {
+      token: manager,
+      body: { branchId: other.branch.id, periodStart: addDays(monday, 7) },
+    });
+    expect(foreign.status).toBe(404);
+    for (const [periodStart, field] of [
+      [addDays(monday, 1), 'periodStart'],
+      [addDays(mondayOf(seoulToday()), 7 * 60), 'periodStart'],
+      ['1000-01-06', 'periodStart'],
+    ] as const) {
+      const bad = await api.request('POST', '/api/settlements/weeks', {
+        token: manager,
+        body: { branchId: w.branch.id, periodStart },
+      });
+      expect(bad.status, periodStart).toBe(400);
+      expect(bad.body.error.field).toBe(field);
+    }
+    const rows = await db.owner.query('SELECT count(*)::int AS n FROM settlement_periods WHERE branch_id = $1', [
+      other.branch.id,
+    ]);
+    expect(rows.rows[0].n).toBe(0);
+  });
 });
