@@ -26,17 +26,20 @@ CREATE FUNCTION app_private.seal() RETURNS text LANGUAGE sql STABLE PARALLEL SAF
            s.secret || '|' || extract(epoch FROM now())::text || '|' ||
            concat_ws('|', current_setting('app.user_id', true), current_setting('app.role', true),
                      current_setting('app.branch_id', true), current_setting('app.partner_id', true),
-                     current_setting('app.login_user', true)), 'UTF8')), 'hex'), 'UTF8')), 'hex')
+                     current_setting('app.login_user', true), current_setting('app.outer', true)), 'UTF8')),
+           'hex'), 'UTF8')), 'hex')
     FROM app_private.context_secret s
 $$;
 
 -- Sets and seals a context. Callable only from the definer functions below (not granted to dispatch_app).
-CREATE FUNCTION app_private.enter(p_user text, p_role text, p_branch text, p_partner text, p_login_user text)
+CREATE FUNCTION app_private.enter(p_user text, p_role text, p_branch text, p_partner text, p_login_user text,
+                                  p_outer text DEFAULT NULL)
 RETURNS void LANGUAGE sql AS $$
   SELECT set_config('app.user_id', coalesce(p_user, ''), true), set_config('app.role', coalesce(p_role, ''), true),
          set_config('app.branch_id', coalesce(p_branch, ''), true),
          set_config('app.partner_id', coalesce(p_partner, ''), true),
-         set_config('app.login_user', coalesce(p_login_user, ''), true);
+         set_config('app.login_user', coalesce(p_login_user, ''), true),
+         set_config('app.outer', coalesce(p_outer, ''), true);
   SELECT set_config('app.context_seal', app_private.seal(), true);
 $$;
 
@@ -87,10 +90,48 @@ LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
   SELECT app_private.enter(NULL, 'SYSTEM', NULL, NULL, NULL)
 $$;
 
-REVOKE EXECUTE ON FUNCTION app_context_sealed(), app_login_user(), app_enter_system() FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION app_context_sealed(), app_login_user(), app_enter_system() TO dispatch_app;
+-- Work the server does for a caller that the caller's own scope cannot express: an installer's 부분인수 creates
+-- the remainder order, which has no installer yet. For one order the caller can see (order_visible with the
+-- caller's context), the context becomes the manager of that order's branch,
+-- the actor staying the caller; app_leave_branch() returns to the caller's own context (kept, sealed, in
+-- app.outer). Was set_config, which a sealed context no longer honours.
+CREATE FUNCTION app_act_for_branch(p_order uuid) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE b uuid;
+BEGIN
+  IF app_user_id() IS NULL OR current_setting('app.outer', true) <> '' THEN
+    RAISE EXCEPTION 'no caller to act for' USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  -- checked here too: row-level security does not hold a superuser owner
+  SELECT o.branch_id INTO b FROM orders o
+   WHERE o.id = p_order
+     AND order_visible(o.branch_id, o.partner_id, o.installer_id, app_role(), app_branch_id(), app_partner_id(),
+                       app_installer_id());
+  IF b IS NULL THEN
+    RAISE EXCEPTION 'order % is not the caller''s', p_order USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  PERFORM app_private.enter(app_user_id()::text, 'BRANCH_MANAGER', b::text, NULL, NULL,
+    concat_ws('|', app_role(), coalesce(app_branch_id()::text, ''), coalesce(app_partner_id()::text, '')));
+END $$;
+
+CREATE FUNCTION app_leave_branch() RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE o text[] := string_to_array(current_setting('app.outer', true), '|');
+BEGIN
+  IF NOT app_context_sealed() OR coalesce(current_setting('app.outer', true), '') = '' THEN
+    RAISE EXCEPTION 'not acting for a branch' USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  PERFORM app_private.enter(app_user_id()::text, o[1], o[2], o[3], NULL, NULL);
+END $$;
+
+REVOKE EXECUTE ON FUNCTION app_context_sealed(), app_login_user(), app_enter_system(), app_act_for_branch(uuid),
+  app_leave_branch() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION app_context_sealed(), app_login_user(), app_enter_system(), app_act_for_branch(uuid),
+  app_leave_branch() TO dispatch_app;
 
 -- Down Migration
+DROP FUNCTION app_leave_branch();
+DROP FUNCTION app_act_for_branch(uuid);
 DROP FUNCTION app_enter_system();
 CREATE OR REPLACE FUNCTION app_enter_request(p_user text, p_role text, p_branch text, p_partner text,
                                              p_issued_at bigint, p_session uuid)

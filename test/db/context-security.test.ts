@@ -167,3 +167,28 @@ describe('without a context', () => {
     });
   });
 });
+
+describe('acting for a branch (an installer’s 부분인수)', () => {
+  it('only for an order the caller sees; set_config cannot fake it; leaving restores the caller', async () => {
+    const { instA } = contexts(f);
+    await inTransaction(app, instA, async (c) => {
+      const e = await failure(() => c.query('SELECT app_act_for_branch($1)', [f.orderB.id]));
+      expect(e.code).toBe('42501');
+    });
+    await inTransaction(app, instA, async (c) => {
+      await c.query('SELECT app_act_for_branch($1)', [f.orderA.id]);
+      expect((await c.query('SELECT app_role() AS r, app_branch_id() AS b')).rows[0]).toEqual({
+        r: 'BRANCH_MANAGER',
+        b: f.branchA,
+      });
+      await c.query('SELECT app_leave_branch()');
+      expect((await c.query('SELECT app_role() AS r')).rows[0].r).toBe('INSTALLER');
+    });
+    await raw(async (c) => {
+      await c.query(`SELECT set_config('app.role', 'INSTALLER', true), set_config('app.user_id', $1, true)`, [
+        f.users.instA,
+      ]);
+      expect((await failure(() => c.query('SELECT app_act_for_branch($1)', [f.orderA.id]))).code).toBe('42501');
+    });
+  });
+});
