@@ -317,6 +317,9 @@ export const en: Messages = {
     count: '{{count}} orders',
   },
   excel: {
+    exportFile: 'orders',
+    exportSheet: 'Orders',
+    page: 'Page',
     importTitle: 'Import a vendor order sheet',
     file: 'Excel file',
     vendor: 'Vendor',

@@ -314,6 +314,9 @@ export const ko = {
     count: '{{count}}건',
   },
   excel: {
+    exportFile: '주문',
+    exportSheet: '주문',
+    page: '페이지',
     importTitle: '의뢰처 주문서 가져오기',
     file: '엑셀 파일',
     vendor: '의뢰처',

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -10,6 +10,7 @@ import { QUEUES } from '../../server/jobs/job-queue.js';
 import { loadBulkOrders } from '../support/bulk-orders.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { addDays, auditRows, createOrder, createWorld, mondayOf, seoulToday, type World } from '../support/fixtures.js';
+import { officeCsv } from '../support/office.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 let db: TestDatabase;
@@ -91,6 +92,42 @@ describe('orders export', () => {
     const list = await api.request('GET', '/api/exports', { token });
     expect(list.body.items[0]).toMatchObject({ id: created.body.id, status: 'DONE' });
   });
+
+  it('opens in LibreOffice with the grid’s headers, dates as dates and phone numbers as written', async () => {
+    const order = await createOrder(db.owner, {
+      branchId: w.branch.id,
+      customerName: '정수민',
+      customerPhone: '010-0123-4567',
+      appointmentDate: addDays(seoulToday(), 3),
+    });
+    const token = await api.login(w.manager.username);
+    const created = await api.request('POST', '/api/exports', {
+      token,
+      body: { type: 'orders', filters: { q: order.orderNo } },
+    });
+    await waitForExport(token, created.body.id);
+    const res = await fetch(`${api.url}/api/exports/${created.body.id}/file`, {
+      headers: { authorization: `Bearer ${token.accessToken}` },
+    });
+    const file = join(storageDir, 'opened.xlsx');
+    await writeFile(file, Buffer.from(await res.arrayBuffer()));
+    const [header, row] = await officeCsv(file);
+    const at = (name: string) => row![header!.indexOf(name)];
+    expect(header).toEqual(
+      expect.arrayContaining(['수주번호', '부서코드', '고객명', '연락처', '약속일자', '시간대', '접수 시각']),
+    );
+    expect(at('수주번호')).toBe(order.orderNo);
+    expect(at('고객명')).toBe('정수민');
+    expect(at('연락처')).toBe('010-0123-4567');
+    expect(at('약속일자')).toBe(addDays(seoulToday(), 3));
+    expect(at('접수 시각')).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(file);
+    const ws = wb.worksheets[0]!;
+    expect(ws.getCell(2, header!.indexOf('약속일자') + 1).value).toBeInstanceOf(Date);
+    expect(ws.pageSetup).toMatchObject({ orientation: 'landscape', fitToWidth: 1, printTitlesRow: '1:1' });
+    expect(ws.autoFilter).toBeTruthy();
+  }, 120_000);
 
   it('holds exactly the rows GET /api/orders lists for the same filters', async () => {
     await createOrder(db.owner, { branchId: w.branch.id, customerName: '박민수', customerPhone: '010-5555-1234' });
