@@ -27,6 +27,14 @@ export async function directBench(dbName: string) {
     partnerId: null,
     username: 'bench',
     locale: 'en',
+    // the database accepts a request context only for a live session (migration 0071)
+    sessionId: (
+      await owner.query<{ id: string }>(
+        `INSERT INTO refresh_tokens(user_id, family_id, token_hash, expires_at)
+         VALUES ($1, gen_random_uuid(), md5(random()::text), now() + interval '1 day') RETURNING family_id AS id`,
+        [user.id],
+      )
+    ).rows[0]!.id,
   };
   return { owner, pool, actor, branchId: user.branch_id, timings: timeStatements(pool) };
 }

@@ -3,6 +3,7 @@
 // branch managers their branch's rows (row-level security on audit_logs) of order data and installers.
 // Newest first, keyset-paged; each row with its diff, its actor (username, full name) and its time.
 import { z } from 'zod';
+import { AUDITED_TABLES, mayReadAuditTable, readableAuditTableNames } from '../../domain/audit-tables.js';
 import { uuid } from '../../domain/order-schemas.js';
 import { authorize } from '../auth/authorize.js';
 import type { Tx } from '../db/transaction.js';
@@ -12,35 +13,7 @@ import { parse } from '../http/validate.js';
 import { decodeKeyset, encodeKeyset } from '../shared/keyset.js';
 import { requireOrderRef } from '../shared/order-ref.js';
 
-/** Tables with the audit trigger (migration 0005; user_roles rows come with users, migration 0020). */
-export const AUDITED_TABLES = [
-  'orders',
-  'order_lines',
-  'split_orders',
-  'waste_pickups',
-  'serial_numbers',
-  'attachments',
-  'installers',
-  'settlement_periods',
-  'branches',
-  'partners',
-  'users',
-  'reason_codes',
-  'waste_codes',
-  'item_skill_rules',
-] as const;
-
-/** What a branch manager may look up by table (the rest is HQ's reference data and accounts). */
-const BRANCH_TABLES: readonly string[] = [
-  'orders',
-  'order_lines',
-  'split_orders',
-  'waste_pickups',
-  'serial_numbers',
-  'attachments',
-  'installers',
-  'settlement_periods',
-];
+export { AUDITED_TABLES };
 
 export const auditQuery = z
   .object({
@@ -93,7 +66,7 @@ export async function auditTrail(tx: Tx, actor: Actor, query: unknown) {
   }
   if (!q.orderId && !q.recordId) throw new ValidationError('recordId', 'errors.validation');
   if (q.recordId && !q.table) throw new ValidationError('table', 'errors.validation');
-  if (q.table && actor.role !== 'HQ_ADMIN' && !BRANCH_TABLES.includes(q.table)) {
+  if (q.table && !mayReadAuditTable(actor.role, q.table)) {
     throw new ForbiddenError('errors.forbidden', { field: 'table', details: { table: q.table } });
   }
 
@@ -116,6 +89,8 @@ export async function auditTrail(tx: Tx, actor: Actor, query: unknown) {
     const tables = q.table === 'users' ? ['users', 'user_roles'] : [q.table!];
     where.push(`a.table_name = ANY(${p(tables)}::text[])`, `a.record_id = ${p(q.recordId)}`);
   }
+  // the rows of an order are order data, but the rule holds for every query, not only those naming a table
+  if (actor.role !== 'HQ_ADMIN') where.push(`a.table_name = ANY(${p(readableAuditTableNames(actor.role))}::text[])`);
   if (q.cursor) {
     const after = decodeKeyset(q.cursor, 'audit', LOGGED_AT);
     where.push(`(a.logged_at, a.id) < (${p(after.key)}::timestamptz, ${p(after.id)}::uuid)`);

@@ -15,6 +15,7 @@ import { listOrders } from '../../server/orders/orders.service.js';
 import { wasteSummary } from '../../server/waste/waste.service.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { type ExplainJson, explainJson, type PlanMode, type PlanNode, planNodes } from '../support/explain.js';
+import { openSession } from '../support/session.js';
 import { type RecordedStatement, SqlProbe } from '../support/sql-probe.js';
 import { ensureAllVisible } from '../support/visibility.js';
 
@@ -45,7 +46,16 @@ beforeAll(async () => {
       [username],
     );
     const u = rows[0];
-    return { userId: u.id, role: u.role_code, branchId: u.branch_id, partnerId: u.partner_id, username, locale: 'ko' };
+    const sessionId = await openSession(db.owner, u.id);
+    return {
+      userId: u.id,
+      role: u.role_code,
+      branchId: u.branch_id,
+      partnerId: u.partner_id,
+      username,
+      locale: 'ko',
+      sessionId,
+    };
   };
   hq = await actor('hq');
   manager = await actor('mgr.seoul');

@@ -15,6 +15,7 @@ import {
   type World,
 } from '../support/fixtures.js';
 import { startTestServer, type TestServer } from '../support/server.js';
+import { openSession } from '../support/session.js';
 import { openSse } from '../support/sse.js';
 
 let db: TestDatabase;
@@ -112,6 +113,7 @@ describe('events create notifications', () => {
   it('locking and unlocking a settlement week notify the branch’s users', async () => {
     const monday = mondayOf(addDays(seoulToday(), -21));
     const managerToken = await api.login(w.manager.username);
+    expect(await api.runtime.jobs.runNow('settlement-weeks')).toBe('completed');
     const weeks = await api.request('GET', `/api/settlements?branchId=${w.branch.id}&from=${monday}&to=${monday}`, {
       token: managerToken,
     });
@@ -165,7 +167,13 @@ describe('events create notifications', () => {
   });
 
   it('a rolled-back transaction leaves no notification', async () => {
-    const ctx = { userId: w.hq.id, role: 'HQ_ADMIN' as const, branchId: null, partnerId: null };
+    const ctx = {
+      userId: w.hq.id,
+      role: 'HQ_ADMIN' as const,
+      branchId: null,
+      partnerId: null,
+      sessionId: await openSession(db.owner, w.hq.id),
+    };
     await expect(
       withRequestTransaction(api.pool, ctx, async (tx) => {
         await notify(tx, { userIds: [other.installerUser.id], category: 'CANCEL', payload: { orderNo: 'GONE-1' } });
@@ -183,7 +191,13 @@ describe('GET /api/notifications, read, read-all', () => {
   let user: UserFixture;
   beforeAll(async () => {
     user = await createUser(db.owner, { role: 'BRANCH_MANAGER', branchId: other.branch.id });
-    const ctx = { userId: w.hq.id, role: 'HQ_ADMIN' as const, branchId: null, partnerId: null };
+    const ctx = {
+      userId: w.hq.id,
+      role: 'HQ_ADMIN' as const,
+      branchId: null,
+      partnerId: null,
+      sessionId: await openSession(db.owner, w.hq.id),
+    };
     // seven notifications in seven transactions, and three more in one (identical created_at: the id breaks ties)
     for (let i = 1; i <= 7; i++) {
       await withRequestTransaction(api.pool, ctx, (tx) =>
@@ -425,9 +439,17 @@ describe('e-mail fallback', () => {
   const mails: { to: string[]; subject: string; text: string }[] = [];
   let smtp: SMTPServer;
   let smtpUrl: string;
-  const hq = () => ({ userId: w.hq.id, role: 'HQ_ADMIN' as const, branchId: null, partnerId: null });
+  let hqSession: string;
+  const hq = () => ({
+    userId: w.hq.id,
+    role: 'HQ_ADMIN' as const,
+    branchId: null,
+    partnerId: null,
+    sessionId: hqSession,
+  });
 
   beforeAll(async () => {
+    hqSession = await openSession(db.owner, w.hq.id);
     smtp = new SMTPServer({
       authOptional: true,
       disabledCommands: ['STARTTLS'],
