@@ -69,6 +69,28 @@ export const skillTag = z
 
 const email = z.email().max(120);
 
+/**
+ * The PATCH body of a table whose every create field may change: the version read, then those fields, each
+ * optional. A default is for creation only, so `undefaulted` restates such a field without it.
+ */
+function patchOf(create: z.ZodObject<Shape>, undefaulted: Shape = {}) {
+  return z.object({ version, ...create.partial().shape, ...undefaulted }).strict();
+}
+
+const branchCreate = z
+  .object({ code: branchCode, name: text(120), region: optionalText(50), timezone: timezone.default('Asia/Seoul') })
+  .strict();
+const partnerCreate = z
+  .object({
+    code: branchCode,
+    name: text(120),
+    contactName: optionalText(120),
+    phone: phone.nullable().optional(),
+    email: email.nullable().optional(),
+  })
+  .strict();
+const skillRuleCreate = z.object({ itemPrefix, skillTag, requiresSerial: z.boolean().default(false) }).strict();
+
 export const REFERENCE_SPECS: ReferenceSpec[] = [
   {
     path: 'branches',
@@ -76,18 +98,8 @@ export const REFERENCE_SPECS: ReferenceSpec[] = [
     table: 'branches',
     key: uuidKey,
     columns: { code: 'code', name: 'name', region: 'region', timezone: 'timezone' },
-    create: z
-      .object({ code: branchCode, name: text(120), region: optionalText(50), timezone: timezone.default('Asia/Seoul') })
-      .strict(),
-    patch: z
-      .object({
-        version,
-        code: branchCode.optional(),
-        name: text(120).optional(),
-        region: optionalText(50),
-        timezone: timezone.optional(),
-      })
-      .strict(),
+    create: branchCreate,
+    patch: patchOf(branchCreate, { timezone: timezone.optional() }),
     activatable: true,
     orderBy: 'code',
   },
@@ -97,25 +109,8 @@ export const REFERENCE_SPECS: ReferenceSpec[] = [
     table: 'partners',
     key: uuidKey,
     columns: { code: 'code', name: 'name', contactName: 'contact_name', phone: 'phone', email: 'email' },
-    create: z
-      .object({
-        code: branchCode,
-        name: text(120),
-        contactName: optionalText(120),
-        phone: phone.nullable().optional(),
-        email: email.nullable().optional(),
-      })
-      .strict(),
-    patch: z
-      .object({
-        version,
-        code: branchCode.optional(),
-        name: text(120).optional(),
-        contactName: optionalText(120),
-        phone: phone.nullable().optional(),
-        email: email.nullable().optional(),
-      })
-      .strict(),
+    create: partnerCreate,
+    patch: patchOf(partnerCreate),
     activatable: true,
     orderBy: 'code',
   },
@@ -160,15 +155,8 @@ export const REFERENCE_SPECS: ReferenceSpec[] = [
     table: 'item_skill_rules',
     key: uuidKey,
     columns: { itemPrefix: 'item_prefix', skillTag: 'skill_tag', requiresSerial: 'requires_serial' },
-    create: z.object({ itemPrefix, skillTag, requiresSerial: z.boolean().default(false) }).strict(),
-    patch: z
-      .object({
-        version,
-        itemPrefix: itemPrefix.optional(),
-        skillTag: skillTag.optional(),
-        requiresSerial: z.boolean().optional(),
-      })
-      .strict(),
+    create: skillRuleCreate,
+    patch: patchOf(skillRuleCreate, { requiresSerial: z.boolean().optional() }),
     activatable: false,
     orderBy: 'item_prefix',
   },
