@@ -58,7 +58,7 @@ export interface ServerConfig {
     workers: boolean;
     pollingIntervalSeconds: number;
     exportTtlHours: number;
-    /** how often the report rollups' deltas are folded (REPORT_FOLD_SECONDS; 0: never, e.g. in tests) */
+    /** how often the report rollups' deltas are folded (REPORT_FOLD_SECONDS; 0: never); see server/ops/upkeep.ts */
     reportFoldSeconds: number;
   };
   /** GET /metrics needs `Authorization: Bearer <token>` when set (METRICS_TOKEN) */

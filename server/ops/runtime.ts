@@ -10,8 +10,8 @@ import type { Logger } from '../logger.js';
 import { attachBus, type NotificationBus, PostgresBus, RedisBus } from '../notifications/notification-bus.js';
 import { createSmtpMailer, type Mailer, mailUnreadNotifications } from '../notifications/notification-email.js';
 import { NotificationHub } from '../notifications/notification-stream.js';
-import { startReportFold } from '../reports/report-fold.js';
 import { createStorage, type Storage } from '../storage/storage.js';
+import { startUpkeep } from './upkeep.js';
 
 export interface Runtime {
   jobs: JobQueue;
@@ -99,7 +99,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       });
       await jobs.schedule(QUEUES.exportSweep, '17 * * * *');
       if (config.jobs.reportFoldSeconds > 0) {
-        stops.push(startReportFold(pool, logger, config.jobs.reportFoldSeconds * 1000));
+        stops.push(startUpkeep(pool, logger, config.jobs.reportFoldSeconds * 1000));
       }
     }
     return runtime;
