@@ -208,13 +208,20 @@ export async function summary(tx: Tx, f: SummaryFilter, groupBy: GroupBy): Promi
   const inPeriod = 'left(e, 10)::date BETWEEN $1::date AND $2::date AND substr(e, 12) = ANY($3::text[])';
   const orders = {
     code: '',
-    day: `LEFT JOIN (SELECT d.key, sum(s.n)::int AS orders
-                       FROM (${sigs('report_waste_orders')} UNION ALL ${sigs('report_waste_orders_delta')}) s
-                       CROSS JOIN LATERAL (SELECT DISTINCT left(e, 10) AS key FROM unnest(s.sig) e WHERE ${inPeriod}) d
-                      GROUP BY d.key) o ON o.key = q.key`,
-    partner: `LEFT JOIN (SELECT s.partner_id::text AS key, sum(s.n)::int AS orders
-                           FROM (${sigs('report_waste_orders')} UNION ALL ${sigs('report_waste_orders_delta')}) s
-                          WHERE EXISTS (SELECT 1 FROM unnest(s.sig) e WHERE ${inPeriod})
+    // each signature row counts once per day it has in the period (one DISTINCT over all rows, not one per row)
+    day: `LEFT JOIN (SELECT key, sum(n)::int AS orders
+                       FROM (SELECT DISTINCT s.rid, left(e, 10) AS key, s.n
+                               FROM (SELECT row_number() OVER () AS rid, u.sig, u.n
+                                       FROM (${sigs('report_waste_orders')} UNION ALL ${sigs('report_waste_orders_delta')}) u) s,
+                                    unnest(s.sig) e
+                              WHERE ${inPeriod}) d
+                      GROUP BY key) o ON o.key = q.key`,
+    partner: `LEFT JOIN (SELECT partner_id::text AS key, sum(n)::int AS orders
+                           FROM (SELECT DISTINCT s.rid, s.partner_id, s.n
+                                   FROM (SELECT row_number() OVER () AS rid, u.partner_id, u.sig, u.n
+                                           FROM (${sigs('report_waste_orders')} UNION ALL ${sigs('report_waste_orders_delta')}) u) s,
+                                        unnest(s.sig) e
+                                  WHERE ${inPeriod}) d
                           GROUP BY 1) o ON o.key IS NOT DISTINCT FROM q.key`,
   }[groupBy];
   const labels = LABELS[groupBy];
