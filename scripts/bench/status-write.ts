@@ -2,9 +2,9 @@
 //
 // What the report rollups' triggers (migration 0090) add to an order status change: the status UPDATE of one
 // order, as dispatch_app in a request transaction (the branch's manager, as the server sets it up), timed on the
-// Node side, with the rollup triggers enabled and disabled in alternating blocks on the same orders, so both
-// modes meet the same machine load. Prints p50 / p95 of the UPDATE round trip and of the whole transaction per
-// mode, and the triggers' own time from EXPLAIN ANALYZE. Asserts nothing; leaves the triggers enabled.
+// Node side, with the rollup trigger (and the sync scope notes' trigger of 0091) enabled and disabled in
+// alternating blocks on the same orders, so every mode meets the same machine load. Prints p50 / p95 of the
+// UPDATE round trip and of the whole transaction per mode, and the triggers' own time from EXPLAIN ANALYZE. Asserts nothing; leaves the triggers enabled.
 import { loadavg } from 'node:os';
 import { withRequestTransaction } from '../../server/db/transaction.js';
 import { directBench, percentile } from './direct-bench.js';
@@ -18,9 +18,20 @@ const perBlock = Number(process.argv[3] ?? 50);
 const blocks = Number(process.argv[4] ?? 8);
 const { owner, pool, actor, branchId } = await directBench(dbName);
 
-const TRIGGERS = ['trg_report_u'];
-async function setTriggers(on: boolean) {
-  for (const t of TRIGGERS) await owner.query(`ALTER TABLE orders ${on ? 'ENABLE' : 'DISABLE'} TRIGGER ${t}`);
+// off: none of them; rollup: the report rollups' trigger (0090); all: it and the sync scope notes' triggers
+// (0091) of orders and of order_status_history (a status change writes a history row)
+const MODES = {
+  off: [],
+  rollup: ['orders.trg_report_u'],
+  all: ['orders.trg_report_u', 'orders.trg_sync_note_u', 'order_status_history.trg_sync_note_i'],
+} as const;
+type Mode = keyof typeof MODES;
+async function setTriggers(mode: Mode) {
+  for (const t of MODES.all) {
+    const on = (MODES[mode] as readonly string[]).includes(t);
+    const [table, trigger] = t.split('.');
+    await owner.query(`ALTER TABLE ${table} ${on ? 'ENABLE' : 'DISABLE'} TRIGGER ${trigger}`);
+  }
 }
 
 // orders of the branch in a status that toggles 배정 <-> 배정확정, outside locked settlement weeks
@@ -38,15 +49,18 @@ if (ids.length < perBlock) throw new Error(`only ${ids.length} orders to toggle`
 
 const SQL = `UPDATE orders SET status = CASE status WHEN '배정' THEN '배정확정' ELSE '배정' END
               WHERE id = $1 AND deleted_at IS NULL`;
-const samples = { on: { stmt: [] as number[], tx: [] as number[] }, off: { stmt: [] as number[], tx: [] as number[] } };
+const samples = Object.fromEntries(
+  Object.keys(MODES).map((m) => [m, { stmt: [] as number[], tx: [] as number[] }]),
+) as Record<Mode, { stmt: number[]; tx: number[] }>;
+const modes = Object.keys(MODES) as Mode[];
 console.log(
   `load average at start: ${loadavg()
     .map((x) => x.toFixed(2))
     .join(' ')}`,
 );
-for (let b = 0; b < blocks * 2; b++) {
-  const mode = b % 2 === 0 ? 'on' : 'off';
-  await setTriggers(mode === 'on');
+for (let b = 0; b < blocks * modes.length; b++) {
+  const mode = modes[b % modes.length]!;
+  await setTriggers(mode);
   for (const id of ids) {
     const t0 = performance.now();
     let stmt = 0;
@@ -59,19 +73,17 @@ for (let b = 0; b < blocks * 2; b++) {
     samples[mode].tx.push(performance.now() - t0);
   }
 }
-await setTriggers(true);
+await setTriggers('all');
 
 const fmt = (xs: number[]) => `p50 ${percentile(xs, 50).toFixed(3)} ms, p95 ${percentile(xs, 95).toFixed(3)} ms`;
-console.log(`${samples.on.stmt.length} status changes per mode, ${blocks} alternating blocks of ${perBlock}`);
-for (const mode of ['off', 'on'] as const) {
+console.log(`${samples.off.stmt.length} status changes per mode, ${blocks} alternating blocks of ${perBlock}`);
+for (const mode of modes) {
+  const d = (k: 'stmt' | 'tx') => (percentile(samples[mode][k], 50) - percentile(samples.off[k], 50)).toFixed(3);
   console.log(
-    `rollup triggers ${mode.padEnd(3)}: UPDATE ${fmt(samples[mode].stmt)}; transaction ${fmt(samples[mode].tx)}`,
+    `new triggers ${mode.padEnd(6)}: UPDATE ${fmt(samples[mode].stmt)}; transaction ${fmt(samples[mode].tx)}` +
+      (mode === 'off' ? '' : `; p50 vs off: UPDATE +${d('stmt')} ms, transaction +${d('tx')} ms`),
   );
 }
-console.log(
-  `difference of p50: UPDATE ${(percentile(samples.on.stmt, 50) - percentile(samples.off.stmt, 50)).toFixed(3)} ms, ` +
-    `transaction ${(percentile(samples.on.tx, 50) - percentile(samples.off.tx, 50)).toFixed(3)} ms`,
-);
 
 // the triggers' own time, as PostgreSQL counts it (one status change, rolled back)
 const triggerTimes: Record<string, number[]> = {};
