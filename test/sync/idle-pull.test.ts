@@ -109,7 +109,7 @@ describe('idle pull from the scope notes', () => {
     expect(ids(got, 'orders')).toEqual([mine.id]);
   });
 
-  it('each role receives each kind of write of its scope (order, line, pick-up, notification, reference, hand-over)', async () => {
+  it('each role receives each kind of write of its scope (order, line, pick-up, status history, notification, reference, hand-over)', async () => {
     const order = await createOrder(db.owner, {
       branchId: world.branch.id,
       partnerId: world.partner.id,
@@ -143,6 +143,8 @@ describe('idle pull from the scope notes', () => {
           ),
       ],
       ['orders', order.id, () => db.owner.query("UPDATE orders SET remarks = 'r' WHERE id = $1", [order.id])],
+      // the history row is written by the order's own trigger, inside the order's statement
+      ['order_status_history', '', () => db.owner.query("UPDATE orders SET status = '배정' WHERE id = $1", [order.id])],
     ];
     for (const [entity, id, write] of writes) {
       await write();
