@@ -7,12 +7,12 @@ import type {
   ImportPreview,
   ImportResult,
   MappingPreset,
-  OrderRow,
   Session,
 } from '../../domain/client-api.js';
+import type { OrderRow } from '../../domain/order-row.js';
 import type { OrderCreate, OrderPatch } from '../../domain/order-schemas.js';
-import type { FileStore } from '../screens/file-store.js';
-import { JsonFileStore } from '../screens/json-store.js';
+import type { FileStore } from '../channel-handlers/file-store.js';
+import { JsonFileStore } from '../channel-handlers/json-store.js';
 import { EXPORT_KIND, EXPORT_META_SHEET, type OrderSource, writeOrdersXlsx } from './export-orders.js';
 import { excelText, problem } from './problems.js';
 import { type ReadSheet, readWorkbook } from './read-sheet.js';

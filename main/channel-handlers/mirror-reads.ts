@@ -6,7 +6,6 @@ import type {
   NotificationItem,
   OrderDetail,
   OrderLine,
-  OrderRow,
   ReasonCode,
   SettlementWeek,
   SkillRule,
@@ -14,6 +13,7 @@ import type {
   WasteSummaryRow,
 } from '../../domain/client-api.js';
 import { UNREAD_COUNT_LIMIT } from '../../domain/notifications.js';
+import type { OrderRow } from '../../domain/order-row.js';
 import type { OrderStatus, ReasonType } from '../../domain/order-status.js';
 
 type R = Record<string, unknown>;
