@@ -1,15 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cellToText } from '../../main/excel/read-sheet.js';
 import { QUEUES } from '../../server/jobs/job-queue.js';
 import { loadBulkOrders } from '../support/bulk-orders.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { addDays, auditRows, createOrder, createWorld, mondayOf, seoulToday, type World } from '../support/fixtures.js';
+import { officeCsv } from '../support/office.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 let db: TestDatabase;
@@ -52,7 +54,10 @@ async function download(token: Token, id: string): Promise<{ status: number; row
   const workbook = new ExcelJS.Workbook();
   await workbook.xlsx.load(await res.arrayBuffer());
   const rows: unknown[][] = [];
-  workbook.worksheets[0]!.eachRow((row) => rows.push((row.values as unknown[]).slice(1)));
+  // cells as a spreadsheet shows them: dates (written as Excel dates) as the day, or day and time
+  workbook.worksheets[0]!.eachRow((row) =>
+    rows.push((row.values as unknown[]).slice(1).map((v) => (v instanceof Date ? cellToText(v) : v))),
+  );
   return { status: 200, rows, headers: res.headers };
 }
 
@@ -91,6 +96,42 @@ describe('orders export', () => {
     const list = await api.request('GET', '/api/exports', { token });
     expect(list.body.items[0]).toMatchObject({ id: created.body.id, status: 'DONE' });
   });
+
+  it('opens in LibreOffice with the grid’s headers, dates as dates and phone numbers as written', async () => {
+    const order = await createOrder(db.owner, {
+      branchId: w.branch.id,
+      customerName: '정수민',
+      customerPhone: '010-0123-4567',
+      appointmentDate: addDays(seoulToday(), 3),
+    });
+    const token = await api.login(w.manager.username);
+    const created = await api.request('POST', '/api/exports', {
+      token,
+      body: { type: 'orders', filters: { q: order.orderNo } },
+    });
+    await waitForExport(token, created.body.id);
+    const res = await fetch(`${api.url}/api/exports/${created.body.id}/file`, {
+      headers: { authorization: `Bearer ${token.accessToken}` },
+    });
+    const file = join(storageDir, 'opened.xlsx');
+    await writeFile(file, Buffer.from(await res.arrayBuffer()));
+    const [header, row] = await officeCsv(file);
+    const at = (name: string) => row![header!.indexOf(name)];
+    expect(header).toEqual(
+      expect.arrayContaining(['수주번호', '부서코드', '고객명', '연락처', '약속일자', '시간대', '접수 시각']),
+    );
+    expect(at('수주번호')).toBe(order.orderNo);
+    expect(at('고객명')).toBe('정수민');
+    expect(at('연락처')).toBe('010-0123-4567');
+    expect(at('약속일자')).toBe(addDays(seoulToday(), 3));
+    expect(at('접수 시각')).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(file);
+    const ws = wb.worksheets[0]!;
+    expect(ws.getCell(2, header!.indexOf('약속일자') + 1).value).toBeInstanceOf(Date);
+    expect(ws.pageSetup).toMatchObject({ orientation: 'landscape', fitToWidth: 1, printTitlesRow: '1:1' });
+    expect(ws.autoFilter).toBeTruthy();
+  }, 120_000);
 
   it('holds exactly the rows GET /api/orders lists for the same filters', async () => {
     await createOrder(db.owner, { branchId: w.branch.id, customerName: '박민수', customerPhone: '010-5555-1234' });
