@@ -62,6 +62,8 @@ export interface ServerConfig {
     workers: boolean;
     pollingIntervalSeconds: number;
     exportTtlHours: number;
+    /** how often the report rollups' deltas are folded (REPORT_FOLD_SECONDS; 0: never); see server/ops/upkeep.ts */
+    reportFoldSeconds: number;
   };
   /** GET /metrics needs `Authorization: Bearer <token>` when set (METRICS_TOKEN) */
   metricsToken: string | undefined;
@@ -135,6 +137,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
       workers: env.JOB_WORKERS !== 'false',
       pollingIntervalSeconds: intFromEnv(env, 'JOB_POLLING_INTERVAL_SECONDS', 2),
       exportTtlHours: intFromEnv(env, 'EXPORT_TTL_HOURS', 24),
+      reportFoldSeconds: intFromEnv(env, 'REPORT_FOLD_SECONDS', 5),
     },
     metricsToken: env.METRICS_TOKEN || undefined,
     opsOpen: env.OPS_ENDPOINTS === 'open',

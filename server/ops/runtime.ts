@@ -13,6 +13,7 @@ import { createSmtpMailer, type Mailer, mailUnreadNotifications } from '../notif
 import { NotificationHub } from '../notifications/notification-stream.js';
 import { ensureSettlementWeeks } from '../settlements/settlements.service.js';
 import { createStorage, type Storage } from '../storage/storage.js';
+import { startUpkeep } from './upkeep.js';
 
 export interface Runtime {
   jobs: JobQueue;
@@ -110,6 +111,9 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       await withSystemTransaction(pool, (tx) => ensureSettlementWeeks(tx)).catch((err: Error) =>
         logger.warn({ err }, 'settlement weeks not made at start'),
       );
+      if (config.jobs.reportFoldSeconds > 0) {
+        stops.push(startUpkeep(pool, logger, config.jobs.reportFoldSeconds * 1000));
+      }
     }
     return runtime;
   } catch (err) {

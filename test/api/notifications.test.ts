@@ -300,6 +300,42 @@ describe('GET /api/notifications, read, read-all', () => {
   });
 });
 
+describe('the unread count is bounded', () => {
+  it('counts up to 100 (the badge shows 99+), exactly below; read-all and the stream say the same', async () => {
+    const user = await createUser(db.owner, { role: 'BRANCH_MANAGER', branchId: other.branch.id });
+    // 150 unread: counting all of a user's unread notifications grows with them (9,012 for one user at 5M orders)
+    await db.owner.query(
+      `INSERT INTO notifications(user_id, category, payload)
+       SELECT $1, 'CANCEL', jsonb_build_object('orderNo', 'U-' || i) FROM generate_series(1, 150) i`,
+      [user.id],
+    );
+    const token = await api.login(user.username);
+    const list = await api.request('GET', '/api/notifications?status=UNREAD&limit=5', { token });
+    expect(list.status).toBe(200);
+    expect(list.body.unreadCount).toBe(100);
+    const stream = await openSse(`${api.url}/api/notifications/stream`, {
+      authorization: `Bearer ${token.accessToken}`,
+    });
+    try {
+      expect((await stream.next('ready')).data.unreadCount).toBe(100);
+    } finally {
+      stream.close();
+    }
+    // 60 of them read: 90 left, counted exactly
+    const ids = await db.owner.query<{ id: string }>(
+      'SELECT id FROM notifications WHERE user_id = $1 ORDER BY id LIMIT 60',
+      [user.id],
+    );
+    await db.owner.query("UPDATE notifications SET status = 'READ', read_at = now() WHERE id = ANY($1)", [
+      ids.rows.map((r) => r.id),
+    ]);
+    const after = await api.request('GET', '/api/notifications?limit=1', { token });
+    expect(after.body.unreadCount).toBe(90);
+    const all = await api.request('POST', '/api/notifications/read-all', { token, body: {} });
+    expect(all.body).toEqual({ updated: 90, unreadCount: 0 });
+  });
+});
+
 describe('live push over Server-Sent Events', () => {
   async function crossInstance(label: string, redisUrl: string | undefined) {
     const a = await startTestServer(db, { config: { redisUrl } });
