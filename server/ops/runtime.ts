@@ -2,7 +2,7 @@
 // fan-out and SSE hub, file storage and the mailer. startServer() starts it before the app and stops it after.
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
-import { APP_ROLE } from '../../db/migrate.js';
+import { APP_ROLE, withSetupLock } from '../../db/migrate.js';
 import type { ServerConfig } from '../config.js';
 import { buildExport, sweepExpiredExports } from '../exports/export-builder.js';
 import { JobQueue, prepareJobSchema, QUEUES } from '../jobs/job-queue.js';
@@ -46,7 +46,8 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     }
   };
   try {
-    await prepareJobSchema(opts.ownerUrl, APP_ROLE);
+    // under the set-up lock: instances starting together would race on creating queues and on the GRANTs
+    await withSetupLock(opts.ownerUrl, () => prepareJobSchema(opts.ownerUrl, APP_ROLE));
     const storage = createStorage(config.storage);
 
     let bus: NotificationBus;
