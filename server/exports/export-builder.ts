@@ -8,6 +8,7 @@ import ExcelJS from 'exceljs';
 import type pg from 'pg';
 import { branchInScope } from '../branches/branch-scope.js';
 import type { ServerConfig } from '../config.js';
+import type { ReportReads } from '../db/reports.js';
 import { type Tx, withRequestTransaction, withSystemTransaction } from '../db/transaction.js';
 import type { Actor } from '../http/context.js';
 import { AppError } from '../http/errors.js';
@@ -196,6 +197,8 @@ async function writeXlsx(file: string, sheet: Sheet, locale: Locale): Promise<nu
 
 export interface BuildDeps {
   pool: pg.Pool;
+  /** the rows of the file are read where report reads go (a fresh replica, else the primary) */
+  reports?: ReportReads;
   storage: Storage;
   config: ServerConfig;
   logger: Logger;
@@ -230,7 +233,8 @@ export async function buildExport(deps: BuildDeps, exportId: string): Promise<vo
       partnerId: creator.partnerId,
       locale,
     };
-    const rowCount = await withRequestTransaction(deps.pool, actor, (tx) =>
+    const readPool = deps.reports ? await deps.reports.pool() : deps.pool;
+    const rowCount = await withRequestTransaction(readPool, actor, (tx) =>
       writeXlsx(file, sheetFor(tx, actor, e), locale),
     );
     await deps.storage.putFile(exportStorageKey(e.id), file, { contentType: XLSX_TYPE });

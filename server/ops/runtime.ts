@@ -3,7 +3,10 @@
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { APP_ROLE, withSetupLock } from '../../db/migrate.js';
+import { withUser } from '../../db/pg/embedded.js';
 import type { ServerConfig } from '../config.js';
+import { createPool } from '../db/pool.js';
+import { ReportReads } from '../db/reports.js';
 import { buildExport, sweepExpiredExports } from '../exports/export-builder.js';
 import { JobQueue, prepareJobSchema, QUEUES } from '../jobs/job-queue.js';
 import type { Logger } from '../logger.js';
@@ -19,6 +22,8 @@ export interface Runtime {
   storage: Storage;
   /** undefined without SMTP_URL: no e-mail fallback */
   mailer: Mailer | undefined;
+  /** where report reads go: the replica of REPORTS_DATABASE_URL when fresh enough, else the primary */
+  reports: ReportReads;
   stop(): Promise<void>;
 }
 
@@ -50,6 +55,25 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     await withSetupLock(opts.ownerUrl, () => prepareJobSchema(opts.ownerUrl, APP_ROLE));
     const storage = createStorage(config.storage);
 
+    let replica: pg.Pool | undefined;
+    if (config.reports.databaseUrl) {
+      // the replica holds the same roles: dispatch_app with the primary's password
+      const password = decodeURIComponent(new URL(opts.appUrl).password);
+      replica = createPool(withUser(config.reports.databaseUrl, APP_ROLE, password), {
+        max: Math.max(2, Math.floor(pool.options.max / 2)),
+        logger,
+      });
+      const r = replica;
+      stops.push(() => r.end());
+    }
+    const reports = new ReportReads({
+      primary: pool,
+      replica,
+      maxLagSeconds: config.reports.maxLagSeconds,
+      maxWaitMs: config.reports.maxWaitMs,
+      logger,
+    });
+
     let bus: NotificationBus;
     if (redis) {
       const database = decodeURIComponent(new URL(opts.appUrl).pathname.slice(1));
@@ -80,7 +104,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     await jobs.start();
     stops.push(() => jobs.stop());
 
-    const runtime: Runtime = { jobs, bus, hub, storage, mailer, stop: stopAll };
+    const runtime: Runtime = { jobs, bus, hub, storage, mailer, reports, stop: stopAll };
     if (config.jobs.workers) {
       if (mailer) {
         await jobs.work(QUEUES.notificationEmail, async () => {
@@ -92,7 +116,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
         logger.info('SMTP_URL not set: no e-mail fallback for unread notifications');
       }
       await jobs.work<{ exportId: string }>(QUEUES.exportBuild, (data) =>
-        buildExport({ pool, storage, config, logger }, data.exportId),
+        buildExport({ pool, storage, config, logger, reports }, data.exportId),
       );
       await jobs.work(QUEUES.exportSweep, async () => {
         await sweepExpiredExports({ pool, storage, logger });
