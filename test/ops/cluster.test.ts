@@ -11,6 +11,7 @@ import { type Cluster, startCluster } from '../../scripts/cluster/cluster.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createOrder, createWorld, DEFAULT_PASSWORD, seoulToday, uniq, type World } from '../support/fixtures.js';
 import { openSse } from '../support/sse.js';
+import { clientChecksums, connectClient, differences, serverChecksums, syncUntil } from '../sync/support.js';
 
 let db: TestDatabase;
 let w: World;
@@ -186,6 +187,61 @@ describe('two instances behind nginx', () => {
     );
     expect(jobs.rows.map((j) => j.id).sort()).toEqual([...ids].sort());
     expect(jobs.rows.every((j) => j.state === 'completed' && j.retry_count === 0)).toBe(true);
+  });
+
+  it('a sync client through nginx, its requests taking turns on A and B, pulls everything and pushes each op once', async () => {
+    const pushesServed = async () => {
+      const out: number[] = [];
+      for (const inst of cluster.instances) {
+        const text = await (await fetch(`${inst.url}/metrics`)).text();
+        out.push(
+          text
+            .split('\n')
+            .filter((l) => l.startsWith('http_request_duration_seconds_count') && l.includes('route="/api/sync/push"'))
+            .reduce((n, l) => n + Number(l.split(' ').pop()), 0),
+        );
+      }
+      return out;
+    };
+    const before = await pushesServed();
+    const orders: Awaited<ReturnType<typeof createOrder>>[] = [];
+    for (let i = 0; i < 4; i++) orders.push(await createOrder(db.owner, { branchId: w.branch.id }));
+    const c = await connectClient(cluster.url, w.manager, join(work, 'client.sqlite'));
+    try {
+      await syncUntil(c, () => orders.every((o) => c.store.getOrder(o.id) !== null), 'the orders');
+      // rounds of local edits, each round one push (and a pull) through nginx: round robin takes turns
+      for (let round = 1; round <= 4; round++) {
+        for (const o of orders) {
+          c.store.localOrderOp({ kind: 'order.update', orderId: o.id, payload: { remarks: `round ${round}` } });
+        }
+        await createOrder(db.owner, { branchId: w.branch.id }); // something new to pull each round
+        await c.engine.syncNow();
+        expect(c.store.counts()).toEqual({ pending: 0, conflicts: 0, failed: 0 });
+        // a push and a pull are two requests: one more request shifts round robin, so the next push lands on
+        // the other instance
+        await fetch(`${cluster.url}/api/health`);
+      }
+      const after = await pushesServed();
+      expect(after.every((n, i) => n > before[i]!)).toBe(true); // both instances took pushes
+      // four edits of each order, each applied once
+      const now = await db.owner.query('SELECT id, version, remarks FROM orders WHERE id = ANY($1)', [
+        orders.map((o) => o.id),
+      ]);
+      for (const o of orders) {
+        expect(now.rows.find((r) => r.id === o.id)).toMatchObject({ version: o.version + 4, remarks: 'round 4' });
+      }
+      // and the client's copy is exactly what the manager may see on the head office
+      await syncUntil(c, () => true, 'a last pull');
+      const user = {
+        id: w.manager.id,
+        role: w.manager.role,
+        branchId: w.manager.branchId,
+        partnerId: w.manager.partnerId,
+      };
+      expect(differences(clientChecksums(c.store), await serverChecksums(db, user, c.store))).toEqual({});
+    } finally {
+      await c.close();
+    }
   });
 
   // last: A stays dead
