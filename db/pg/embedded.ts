@@ -23,6 +23,8 @@ export interface EmbeddedOptions {
    * cluster ("pg-test") never archives.
    */
   archiveDir?: string | false;
+  /** archive_command instead of the copy into archiveDir (e.g. db/cli/wal.ts through the storage adapter) */
+  archiveCommand?: string;
 }
 
 /**
@@ -66,7 +68,7 @@ export async function startEmbedded(opts: EmbeddedOptions = {}): Promise<Running
       '-c',
       'shared_buffers=256MB',
       ...(name === 'pg-test' ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off'] : []),
-      ...(archive ? walArchiveFlags(archive) : []),
+      ...(archive ? walArchiveFlags(archive, opts.archiveCommand) : []),
     ],
   });
   if (!existsSync(join(databaseDir, 'PG_VERSION'))) await pg.initialise();
@@ -101,7 +103,7 @@ export function withUser(url: string, user: string, password: string): string {
 /** Seconds after which a WAL segment with any change is archived even when not full: the bound of the RPO. */
 export const ARCHIVE_TIMEOUT_SECONDS = 60;
 
-function walArchiveFlags(dir: string): string[] {
+function walArchiveFlags(dir: string, command?: string): string[] {
   mkdirSync(dir, { recursive: true });
   return [
     '-c',
@@ -109,7 +111,7 @@ function walArchiveFlags(dir: string): string[] {
     '-c',
     // never overwrites an archived segment; the copy goes to a temporary name first so that a crash mid-copy
     // leaves no truncated segment under the real name (restore would take it for a good one)
-    `archive_command=test ! -f ${dir}/%f && cp %p ${dir}/%f.tmp && mv ${dir}/%f.tmp ${dir}/%f`,
+    `archive_command=${command ?? `test ! -f ${dir}/%f && cp %p ${dir}/%f.tmp && mv ${dir}/%f.tmp ${dir}/%f`}`,
     '-c',
     `archive_timeout=${ARCHIVE_TIMEOUT_SECONDS}`,
   ];
