@@ -57,7 +57,13 @@ export function createApp(deps: AppDeps): Express {
   setCommitListener(pool, (touched) => cache.invalidate(touched));
   const routeDeps = { pool, config, tokens, throttle, cache, reports: deps.runtime.reports };
   const { runtime } = deps;
-  const metrics = new Metrics({ pool, routes: apiRouteDocs(), jobs: runtime.jobs, hub: runtime.hub });
+  const metrics = new Metrics({
+    pool,
+    routes: apiRouteDocs(),
+    jobs: runtime.jobs,
+    hub: runtime.hub,
+    reports: runtime.reports,
+  });
 
   const app = express();
   app.locals.cache = cache;

@@ -189,5 +189,10 @@ describe('read replica', () => {
     const progress = await call('GET', progressPath(), mgr);
     expect(progress.body.total).toBe(5);
     expect(reports.counts).toEqual({ replica: before.replica + 1, primary: before.primary });
+    // what an operator watches
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toContain(`report_reads{target="replica"} ${reports.counts.replica}`);
+    expect(metrics).toContain(`report_reads{target="primary"} ${reports.counts.primary}`);
+    expect(metrics).toMatch(/^report_replica_lag_seconds \d/m);
   });
 });
