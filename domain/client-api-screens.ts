@@ -3,8 +3,8 @@
 // IPC registration and the browser shell's HTTP transport pick them up like every other channel.
 import { z } from 'zod';
 import { attachmentNameAllowed, base64Bytes, MAX_ATTACHMENT_BYTES } from './attachments.js';
-import type { OrderRow } from './client-api.js';
 import { serialValue } from './order-parts.js';
+import type { OrderRow } from './order-row.js';
 import { isoDate, uuid, version } from './order-schemas.js';
 import type { OrderStatus, ReasonType } from './order-status.js';
 import { orderColumnKey, orderViewSpec } from './order-view.js';

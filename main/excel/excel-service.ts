@@ -7,9 +7,9 @@ import type {
   ImportPreview,
   ImportResult,
   MappingPreset,
-  OrderRow,
   Session,
 } from '../../domain/client-api.js';
+import type { OrderRow } from '../../domain/order-row.js';
 import type { OrderCreate, OrderPatch } from '../../domain/order-schemas.js';
 import type { FileStore } from '../screens/file-store.js';
 import { JsonFileStore } from '../screens/json-store.js';

@@ -5,7 +5,8 @@
 // the export let a re-import of the edited file find the orders that changed at head office in the meantime.
 import { once } from 'node:events';
 import ExcelJS from 'exceljs';
-import type { OrderRow } from '../../domain/client-api.js';
+import { orderColumn } from '../../domain/order-fields.js';
+import type { OrderRow } from '../../domain/order-row.js';
 import {
   cellText,
   createOrderViewCollector,
@@ -18,24 +19,6 @@ export const EXPORT_META_SHEET = '_dispatch_export';
 export const EXPORT_KIND = 'dispatch-orders-export/1';
 export const ID_HEADER = '_id';
 export const VERSION_HEADER = '_version';
-
-const WIDTH: Partial<Record<OrderColumnKey, number>> = {
-  orderNo: 18,
-  status: 10,
-  customerName: 12,
-  customerPhone: 16,
-  city: 14,
-  address: 34,
-  vendor: 14,
-  installerName: 10,
-  appointmentDate: 12,
-  timeWindow: 13,
-  promisedDate: 12,
-  items: 36,
-  remarks: 30,
-  updatedAt: 17,
-  createdAt: 17,
-};
 
 /** Where the rows come from: every order of the grid, in the grid's row order, and again by handle. */
 export interface OrderSource {
@@ -100,7 +83,7 @@ export async function writeOrdersXlsx(args: ExportArgs): Promise<{ rows: number 
   const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: args.path, useStyles: true, useSharedStrings: false });
   const ws = wb.addWorksheet(args.sheetName.slice(0, 31), { views: [{ state: 'frozen', ySplit: 1 }] });
   ws.columns = [
-    ...args.columns.map((k) => ({ header: args.headers[k] ?? k, key: k, width: WIDTH[k] ?? 14 })),
+    ...args.columns.map((k) => ({ header: args.headers[k] ?? k, key: k, width: orderColumn(k).width })),
     { header: ID_HEADER, key: ID_HEADER, width: 38, hidden: true },
     { header: VERSION_HEADER, key: VERSION_HEADER, width: 8, hidden: true },
   ];

@@ -1,6 +1,7 @@
 // The daily assignment sheets of one day, one per installer with orders that day: what print preview shows and the
 // PDF contains. Built from the local mirror only, so it prints while the head office is unreachable.
-import type { AssignmentSheet, InstallerRow, OrderLine, OrderRow } from '../../domain/client-api.js';
+import type { AssignmentSheet, InstallerRow, OrderLine } from '../../domain/client-api.js';
+import type { OrderRow } from '../../domain/order-row.js';
 import { TERMINAL_STATUSES } from '../../domain/order-status.js';
 import { formatAddress, formatTimeWindow } from '../../domain/order-view.js';
 

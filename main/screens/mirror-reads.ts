@@ -6,13 +6,13 @@ import type {
   NotificationItem,
   OrderDetail,
   OrderLine,
-  OrderRow,
   ReasonCode,
   SettlementWeek,
   SkillRule,
   WasteCode,
   WasteSummaryRow,
 } from '../../domain/client-api.js';
+import type { OrderRow } from '../../domain/order-row.js';
 import type { OrderStatus, ReasonType } from '../../domain/order-status.js';
 
 type R = Record<string, unknown>;

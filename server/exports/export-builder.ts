@@ -21,6 +21,7 @@ import { ecoasPage } from '../waste/waste.repository.js';
 import { wasteSummary } from '../waste/waste.service.js';
 import * as repo from './exports.repository.js';
 import { exportStorageKey, orderExportFilters, XLSX_TYPE } from './exports.service.js';
+import { ORDER_EXPORT_COLUMNS, orderColumnTitle } from './order-export-columns.js';
 
 const BATCH = 2000;
 
@@ -28,8 +29,8 @@ type Row = Record<string, string | number | null>;
 
 interface Sheet {
   name: string;
-  /** header: an i18n key, default exports.columns.<key> */
-  columns: { key: string; width: number; header?: string }[];
+  /** header: an i18n key, default exports.columns.<key>; or `title`, the header's text */
+  columns: { key: string; width: number; header?: string; title?: string }[];
   rows: AsyncIterable<Row[]>;
 }
 
@@ -88,26 +89,11 @@ function sheetFor(tx: Tx, actor: Actor, e: repo.ExportRecord): Sheet {
     case 'orders':
       return {
         name: 'orders',
-        columns: [
-          col('orderNo', 18),
-          col('status', 10),
-          col('branchCode', 10),
-          col('branchName', 16),
-          col('customerName', 14),
-          col('customerPhone', 15),
-          col('city', 10),
-          col('address', 36),
-          col('postal', 8),
-          col('vendor', 14),
-          col('partner', 16),
-          col('installer', 12),
-          col('appointmentDate', 12),
-          col('promisedDate', 12),
-          col('items', 40),
-          col('createdAt', 20),
-          col('updatedAt', 20),
-          col('remarks', 30),
-        ],
+        columns: ORDER_EXPORT_COLUMNS.map((c) => ({
+          key: c.key,
+          width: c.width,
+          title: orderColumnTitle(actor.locale, c.key),
+        })),
         rows: repo.readInBatches<Row>(tx, repo.ordersQuery(parse(orderExportFilters, e.filters)), BATCH),
       };
     case 'settlement':
@@ -182,7 +168,7 @@ async function writeXlsx(file: string, sheet: Sheet, locale: Locale): Promise<nu
   ws.columns = sheet.columns.map((c) => ({
     key: c.key,
     width: c.width,
-    header: t(locale, c.header ?? `exports.columns.${c.key}`),
+    header: c.title ?? t(locale, c.header ?? `exports.columns.${c.key}`),
   }));
   ws.getRow(1).font = { bold: true };
   let count = 0;

@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ORDER_STATUSES, type OrderStatus, REASON_REQUIRED, TRANSITIONS } from '../../domain/order-status.js';
-import { STATUS_TARGETS_BY_ROLE } from '../../domain/roles.js';
+import {
+  ORDER_STATUSES,
+  type OrderStatus,
+  REASON_REQUIRED,
+  STATUS_TARGETS_BY_ROLE,
+  TRANSITIONS,
+} from '../../domain/order-status.js';
 import type { TokenPair } from '../../server/auth/auth.service.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import {

@@ -1,5 +1,6 @@
 // Deterministic synthetic orders for the client benchmarks (a seeded generator: the same rows every run).
-import type { InstallerRow, OrderRow } from '../../domain/client-api.js';
+import type { InstallerRow } from '../../domain/client-api.js';
+import type { OrderRow } from '../../domain/order-row.js';
 import { ORDER_STATUSES } from '../../domain/order-status.js';
 
 function rng(seed: number) {

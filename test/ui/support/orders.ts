@@ -1,5 +1,5 @@
 // Plain OrderRow values for view-logic tests (input data, not a stand-in for any of our modules).
-import type { OrderRow } from '../../../domain/client-api.js';
+import type { OrderRow } from '../../../domain/order-row.js';
 
 export function orderRow(n: number, over: Partial<OrderRow> = {}): OrderRow {
   return {

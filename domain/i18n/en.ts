@@ -146,6 +146,10 @@ export const en: Messages = {
     updatedAt: 'Updated',
     createdAt: 'Received',
     pending: 'Sync',
+    branchCode: 'Branch code',
+    branchName: 'Branch',
+    postal: 'Postal code',
+    partner: 'Partner',
   },
   grid: {
     title: 'Orders',
@@ -460,6 +464,25 @@ export const en: Messages = {
     electron: 'Desktop app',
     browser: 'Browser',
     saved: 'Saved.',
+  },
+  workflow: {
+    forbiddenStatus: "You may not set the status '{{status}}'.",
+    forbidden: 'You may not do this.',
+    notACorrection:
+      "'{{from}}' → '{{to}}' is not a correction: a correction moves an order out of a terminal state to another status.",
+    illegalTransition: "An order cannot go from '{{from}}' to '{{to}}'. Possible: {{allowed}}",
+    reasonRequired: "The status '{{status}}' needs a {{type}} reason code.",
+    reasonInvalid: 'Reason code {{code}} is not a {{type}} reason.',
+    reasonInactive: 'Reason code {{code}} is no longer in use.',
+    reasonNotExpected: "The status '{{status}}' takes no reason code.",
+    appointmentRequired: "'{{status}}' needs the new appointment date.",
+    appointmentNotExpected: "An appointment date cannot go with '{{status}}'. Use the appointment change.",
+    needsInstaller: "The status '{{status}}' needs an installer. Use assignment.",
+    split: {
+      undeliveredRequired: "'{{status}}' needs the undelivered lines.",
+      undeliveredNotExpected: "Undelivered lines go only with '부분인수' (partial delivery), not with '{{status}}'.",
+    },
+    reasonType: { CANCEL: 'cancellation', POSTPONE: 'postponement', ABSENCE: 'absence' },
   },
   errors: {
     VALIDATION: 'Check the input: {{message}}',

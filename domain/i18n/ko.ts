@@ -144,6 +144,10 @@ export const ko = {
     updatedAt: '수정 시각',
     createdAt: '접수 시각',
     pending: '동기화',
+    branchCode: '부서코드',
+    branchName: '지점',
+    postal: '우편번호',
+    partner: '협력사',
   },
   grid: {
     title: '주문 목록',
@@ -457,6 +461,26 @@ export const ko = {
     electron: '데스크톱 앱',
     browser: '브라우저',
     saved: '저장했습니다.',
+  },
+  workflow: {
+    forbiddenStatus: "'{{status}}' 상태로 변경할 권한이 없습니다.",
+    forbidden: '이 작업을 할 권한이 없습니다.',
+    notACorrection:
+      "'{{from}}'에서 '{{to}}'(으)로는 정정할 수 없습니다: 정정은 종료 상태의 주문만 다른 상태로 되돌립니다.",
+    illegalTransition: "'{{from}}' 상태에서 '{{to}}' 상태로 바꿀 수 없습니다. 가능한 상태: {{allowed}}",
+    reasonRequired: "'{{status}}' 상태에는 {{type}} 사유 코드가 필요합니다.",
+    reasonInvalid: '사유 코드 {{code}}은(는) {{type}} 사유 코드가 아닙니다.',
+    reasonInactive: '사유 코드 {{code}}은(는) 사용이 중지되었습니다.',
+    reasonNotExpected: "'{{status}}' 상태에는 사유 코드를 쓰지 않습니다.",
+    appointmentRequired: "'{{status}}'에는 새 약속일자가 필요합니다.",
+    appointmentNotExpected:
+      "'{{status}}' 상태로 바꿀 때는 약속일자를 함께 바꿀 수 없습니다. 약속일자 변경 기능을 사용하세요.",
+    needsInstaller: "'{{status}}' 상태에는 기사가 필요합니다. 기사 배정 기능을 사용하세요.",
+    split: {
+      undeliveredRequired: "'{{status}}'에는 미인수 품목이 필요합니다.",
+      undeliveredNotExpected: "미인수 품목은 부분인수에만 지정할 수 있습니다('{{status}}' 불가).",
+    },
+    reasonType: { CANCEL: '취소', POSTPONE: '연기', ABSENCE: '부재' },
   },
   errors: {
     VALIDATION: '입력값을 확인하세요: {{message}}',
