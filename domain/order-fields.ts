@@ -12,6 +12,7 @@
 import { z } from 'zod';
 import { address, isoDate, orderNo, phone, timeWindow, uuid } from './field-types.js';
 import { ORDER_STATUSES } from './order-status.js';
+import type { XlsxKind } from './xlsx-layout.js';
 
 /** A PostgreSQL type, for the casts of written SQL (every value travels as text or JSON). */
 export type SqlType = 'uuid' | 'text' | 'date' | 'jsonb' | 'tstzrange' | 'timestamptz' | 'bigint';
@@ -97,6 +98,16 @@ export const ORDER_FIELDS = {
     patch: phone.nullable(),
     splitCopy: true,
     columns: [{ key: 'customerPhone', width: 16, edit: 'nullable', px: 130 }],
+  },
+  customerPhone2: {
+    pg: 'customer_phone2',
+    sqlite: 'customer_phone2',
+    sql: 'text',
+    read: nullableString,
+    create: phone.optional(),
+    patch: phone.nullable(),
+    splitCopy: true,
+    columns: [{ key: 'customerPhone2', width: 16, edit: 'nullable', px: 130, hidden: true }],
   },
   address: {
     pg: 'address',
@@ -259,11 +270,17 @@ export type OrderColumnKey = { [K in OrderField]: ColumnOf<Fields[K]> }[OrderFie
 export interface OrderColumn extends GridColumnDef {
   key: OrderColumnKey;
   field: OrderField;
+  /** how the xlsx exports write its cells (from the field's type) */
+  xlsx: XlsxKind;
 }
+
+const XLSX_OF_TYPE: Partial<Record<SqlType, XlsxKind>> = { date: 'date', timestamptz: 'datetime', bigint: 'number' };
 
 /** The grid's columns in order (and the xlsx exports'), each with the field it shows. */
 export const ORDER_COLUMNS: readonly OrderColumn[] = ORDER_FIELD_NAMES.flatMap((field) =>
-  ((ORDER_FIELDS[field] as OrderFieldDef).columns ?? []).map((c) => ({ ...c, field }) as OrderColumn),
+  ((ORDER_FIELDS[field] as OrderFieldDef).columns ?? []).map(
+    (c) => ({ ...c, field, xlsx: XLSX_OF_TYPE[ORDER_FIELDS[field].sql] ?? 'text' }) as OrderColumn,
+  ),
 );
 export const ORDER_COLUMN_KEYS = ORDER_COLUMNS.map((c) => c.key) as [OrderColumnKey, ...OrderColumnKey[]];
 

@@ -39,7 +39,7 @@ export const statusChange = z
     /** 연기 needs the new appointment date. */
     appointmentDate: isoDate.optional(),
     appointmentTimeWindow: timeWindow.optional(),
-    /** HQ correcting an order out of a terminal state (DESIGN.md §2): outside TRANSITIONS, needs notes. */
+    /** HQ correcting an order out of a terminal state (domain/order-status.ts: terminal statuses): outside the transitions, needs notes. */
     correction: z.boolean().optional(),
     /** 부분인수 needs the lines (or parts) not delivered: they are split off into a new order. */
     undelivered: splitLines.optional(),

@@ -2,6 +2,7 @@ import { statusesWhere } from '../../domain/order-status.js';
 import { ROLES, type Role } from '../../domain/roles.js';
 import type { Tx } from '../db/transaction.js';
 import type { Locale } from '../i18n/index.js';
+import { orderSearchWhere } from '../orders/order-search.js';
 import { localTime, ORDER_EXPORT_COLUMNS } from './order-export-columns.js';
 
 export const EXPORT_TYPES = ['orders', 'waste', 'ecoas', 'settlement', 'audit'] as const;
@@ -150,40 +151,15 @@ const ORDER_SORT: Record<string, string> = {
   orderNo: 'o.order_no',
 };
 
-function likeEscape(s: string): string {
-  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
-
 /**
- * The rows of GET /api/orders for the same filters and sort, in one pass. The filter semantics mirror
- * orders.repository.ts listOrders (test/api/exports.test.ts compares the two); the grid pages through them,
+ * The rows of GET /api/orders for the same filters and sort, in one pass: the same WHERE (order-search.ts;
+ * test/api/exports.test.ts compares the two); the grid pages through them,
  * an export reads them through one cursor, so 100k rows cost one scan instead of 200 page queries.
  */
 export function ordersQuery(f: OrderExportFilter): CursorQuery {
   const params: unknown[] = [];
   const p = (v: unknown) => `$${params.push(v)}`;
-  const where = ['o.deleted_at IS NULL'];
-  if (f.branchId) where.push(`o.branch_id = ${p(f.branchId)}`);
-  if (f.status?.length) where.push(`o.status = ANY(${p(f.status)}::text[])`);
-  if (f.installerId) where.push(`o.installer_id = ${p(f.installerId)}`);
-  if (f.partnerId) where.push(`o.partner_id = ${p(f.partnerId)}`);
-  if (f.vendor) where.push(`o.vendor = ${p(f.vendor)}`);
-  if (f.dateField === 'created') {
-    if (f.from) where.push(`o.created_at >= (${p(f.from)}::date::timestamp AT TIME ZONE ${SEOUL})`);
-    if (f.to) where.push(`o.created_at < ((${p(f.to)}::date + 1)::timestamp AT TIME ZONE ${SEOUL})`);
-  } else {
-    if (f.from) where.push(`o.appointment_date >= ${p(f.from)}::date`);
-    if (f.to) where.push(`o.appointment_date <= ${p(f.to)}::date`);
-  }
-  if (f.q) {
-    const text = p(likeEscape(f.q));
-    const alternatives = [`o.order_no ILIKE ${text} || '%'`, `o.customer_name ILIKE '%' || ${text} || '%'`];
-    const digits = f.q.replace(/[^0-9]/g, '');
-    if (digits.length >= 3) {
-      alternatives.push(`regexp_replace(o.customer_phone, '[^0-9]', '', 'g') LIKE '%' || ${p(digits)} || '%'`);
-    }
-    where.push(`(${alternatives.join(' OR ')})`);
-  }
+  const where = orderSearchWhere({ ...f, statuses: f.status }, p);
   const descending = f.sort.startsWith('-');
   const expr = ORDER_SORT[f.sort.replace(/^-/, '')] ?? 'o.created_at';
   const dir = descending ? 'DESC' : 'ASC';

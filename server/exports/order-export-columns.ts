@@ -5,6 +5,7 @@
 import { en } from '../../domain/i18n/en.js';
 import { ko } from '../../domain/i18n/ko.js';
 import { fieldDef, ORDER_COLUMNS, type OrderColumnKey } from '../../domain/order-fields.js';
+import type { XlsxKind } from '../../domain/xlsx-layout.js';
 import type { Locale } from '../i18n/index.js';
 import { ITEMS_SUMMARY_SQL } from '../orders/order-columns.js';
 
@@ -36,6 +37,7 @@ export interface ExportColumn {
   key: OrderColumnKey | ExtraKey;
   width: number;
   sql: string;
+  xlsx: XlsxKind;
 }
 
 function columnSql(key: OrderColumnKey, field: Parameters<typeof fieldDef>[0]): string {
@@ -46,12 +48,12 @@ export const ORDER_EXPORT_COLUMNS: readonly ExportColumn[] = (() => {
   const out: ExportColumn[] = [];
   const place = (after: string) => {
     for (const x of EXTRA.filter((e) => e.after === after)) {
-      out.push({ key: x.key, width: x.width, sql: x.sql });
+      out.push({ key: x.key, width: x.width, sql: x.sql, xlsx: 'text' });
       place(x.key);
     }
   };
   for (const c of ORDER_COLUMNS) {
-    out.push({ key: c.key, width: c.width, sql: columnSql(c.key, c.field) });
+    out.push({ key: c.key, width: c.width, sql: columnSql(c.key, c.field), xlsx: c.xlsx });
     place(c.key);
   }
   return out;
