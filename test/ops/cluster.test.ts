@@ -17,6 +17,9 @@ let db: TestDatabase;
 let w: World;
 let cluster: Cluster;
 let work: string;
+const metricsToken = randomBytes(12).toString('hex');
+const metrics = (url: string) =>
+  fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } }).then((r) => r.text());
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -36,6 +39,7 @@ beforeAll(async () => {
       JOB_POLLING_INTERVAL_SECONDS: '1',
       PG_POOL_MAX: '4',
       LOG_LEVEL: 'warn',
+      METRICS_TOKEN: metricsToken,
     },
   });
 }, 120_000);
@@ -71,7 +75,7 @@ describe('two instances behind nginx', () => {
     const served = async () => {
       const counts: number[] = [];
       for (const inst of cluster.instances) {
-        const text = await (await fetch(`${inst.url}/metrics`)).text();
+        const text = await metrics(inst.url);
         const me = text
           .split('\n')
           .filter((l) => l.startsWith('http_request_duration_seconds_count') && l.includes('/api/me'));
@@ -193,7 +197,7 @@ describe('two instances behind nginx', () => {
     const pushesServed = async () => {
       const out: number[] = [];
       for (const inst of cluster.instances) {
-        const text = await (await fetch(`${inst.url}/metrics`)).text();
+        const text = await metrics(inst.url);
         out.push(
           text
             .split('\n')
