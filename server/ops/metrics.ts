@@ -4,6 +4,7 @@
 import type { RequestHandler } from 'express';
 import type pg from 'pg';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { ReportReads } from '../db/reports.js';
 import type { JobQueue } from '../jobs/job-queue.js';
 import type { NotificationHub } from '../notifications/notification-stream.js';
 import type { RouteDoc } from '../openapi/registry.js';
@@ -27,6 +28,7 @@ export interface MetricsSources {
   routes: readonly Pick<RouteDoc, 'method' | 'path'>[];
   jobs?: JobQueue;
   hub?: NotificationHub;
+  reports?: ReportReads;
 }
 
 export class Metrics {
@@ -44,7 +46,7 @@ export class Metrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [this.registry],
     });
-    const { pool, jobs, hub } = sources;
+    const { pool, jobs, hub, reports } = sources;
     new Gauge({
       name: 'db_pool_connections',
       help: 'dispatch_app pool connections by state (total, idle, waiting = requests queued for a connection)',
@@ -67,6 +69,7 @@ export class Metrics {
         },
       });
     }
+    if (reports?.hasReplica) this.reportGauges(reports);
     if (hub) {
       new Gauge({
         name: 'notification_streams',
@@ -77,6 +80,28 @@ export class Metrics {
         },
       });
     }
+  }
+
+  // a replica that is always behind shows as reads going to the primary; lag is Infinity until it was caught up
+  private reportGauges(reports: ReportReads): void {
+    new Gauge({
+      name: 'report_reads',
+      help: 'report reads (FR-07, FR-08, ECOAS, exports) since start, by where they ran (replica or primary)',
+      labelNames: ['target'],
+      registers: [this.registry],
+      collect() {
+        for (const [target, n] of Object.entries(reports.counts)) this.set({ target }, n);
+      },
+    });
+    new Gauge({
+      name: 'report_replica_lag_seconds',
+      help: 'seconds since the report replica was last seen holding everything the primary had written',
+      registers: [this.registry],
+      collect() {
+        const lag = reports.lagSeconds();
+        if (Number.isFinite(lag)) this.set(lag);
+      },
+    });
   }
 
   routeOf(method: string, url: string): string {
