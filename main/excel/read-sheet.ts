@@ -77,19 +77,6 @@ function cellText(cell: ExcelJS.Cell): string {
   return cellToText(v).trim();
 }
 
-interface ReaderInternals {
-  model?: { sheets?: Array<{ name: string; rId: string }> };
-  workbookRels?: Array<{ Id: string; Target: string }>;
-}
-
-/** The zip path of a sheet (where the guard counted its hidden columns), from the workbook's relationships. */
-function sheetPath(reader: ReaderInternals, name: string): string | null {
-  const rId = reader.model?.sheets?.find((s) => s.name === name)?.rId;
-  const target = reader.workbookRels?.find((r) => r.Id === rId)?.Target;
-  if (!target) return null;
-  return target.startsWith('/') ? target.slice(1) : `xl/${target}`;
-}
-
 /** Reads every sheet's non-empty rows as text; throws XlsxLimitError for a file over the import limits. */
 export async function readBook(buffer: Buffer, metaSheet: string): Promise<ReadBook> {
   const shapes = await inspectXlsx(buffer);
@@ -118,8 +105,7 @@ export async function readBook(buffer: Buffer, metaSheet: string): Promise<ReadB
       for (const r of rows) meta.set(r.cells[0] ?? '', r.cells[1] ?? '');
       continue;
     }
-    const path = sheetPath(reader as unknown as ReaderInternals, name);
-    const shape = shapes.find((s) => s.path === path);
+    const shape = shapes.find((s) => s.name === name);
     sheets.push({
       name,
       hidden: state !== undefined && state !== 'visible',

@@ -15,6 +15,7 @@ export type ImportLimits = typeof IMPORT_LIMITS;
 export class XlsxLimitError extends Error {
   constructor(
     readonly limit: 'fileBytes' | 'unzippedBytes' | 'rows' | 'columns' | 'entries' | 'notXlsx',
+    /** the sheet's name, for the limits of a sheet */
     readonly sheet?: string,
   ) {
     super(`xlsx refused: ${limit}`);
@@ -24,6 +25,8 @@ export class XlsxLimitError extends Error {
 export interface SheetShape {
   /** zip path, e.g. xl/worksheets/sheet1.xml */
   path: string;
+  /** the name on its tab (the path when the workbook does not say) */
+  name: string;
   /** row elements holding cells */
   rows: number;
   /** highest 1-based column with a cell */
@@ -106,9 +109,10 @@ class SheetCounter {
   private inData = false;
   constructor(
     path: string,
+    name: string,
     private readonly limits: ImportLimits,
   ) {
-    this.shape = { path, rows: 0, columns: 0, hiddenColumns: new Set() };
+    this.shape = { path, name, rows: 0, columns: 0, hiddenColumns: new Set() };
   }
   /** `text` ends just before a `<`, so no tag is cut in two. */
   take(text: string): void {
@@ -147,6 +151,38 @@ class SheetCounter {
   }
 }
 
+async function smallText(zip: yauzl.ZipFile, entry: yauzl.Entry | undefined): Promise<string> {
+  // the workbook part names the sheets; a few kilobytes, never worth reading when it claims more
+  if (!entry || entry.uncompressedSize > 1024 * 1024) return '';
+  const chunks: Buffer[] = [];
+  for await (const c of (await readStream(zip, entry)) as AsyncIterable<Buffer>) chunks.push(c);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+const unescapeXml = (s: string) =>
+  s.replace(/&(lt|gt|quot|apos|amp);/g, (_, e: string) => ({ lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' })[e]!);
+
+/** zip path → the sheet's name, from xl/workbook.xml and its relationships. */
+async function sheetNames(zip: yauzl.ZipFile, entries: readonly yauzl.Entry[]): Promise<Map<string, string>> {
+  const find = (name: string) => entries.find((e) => e.fileName === name);
+  const book = await smallText(zip, find('xl/workbook.xml'));
+  const rels = await smallText(zip, find('xl/_rels/workbook.xml.rels'));
+  const targets = new Map<string, string>();
+  for (const m of rels.matchAll(/<Relationship\b([^>]*)>/g)) {
+    const id = /\bId="([^"]+)"/.exec(m[1]!)?.[1];
+    const target = /\bTarget="([^"]+)"/.exec(m[1]!)?.[1];
+    if (id && target) targets.set(id, target.startsWith('/') ? target.slice(1) : `xl/${target}`);
+  }
+  const names = new Map<string, string>();
+  for (const m of book.matchAll(/<sheet\b([^>]*)>/g)) {
+    const name = /\bname="([^"]*)"/.exec(m[1]!)?.[1];
+    const id = /\br:id="([^"]+)"/.exec(m[1]!)?.[1];
+    const path = id ? targets.get(id) : undefined;
+    if (name !== undefined && path) names.set(path, unescapeXml(name));
+  }
+  return names;
+}
+
 /**
  * Checks the file against the limits and returns the shape of each worksheet (by zip path), or throws
  * XlsxLimitError. Nothing of the file is kept in memory beyond the zip's directory.
@@ -160,12 +196,15 @@ export async function inspectXlsx(buffer: Buffer, limits: ImportLimits = IMPORT_
     if (declared > limits.unzippedBytes) throw new XlsxLimitError('unzippedBytes');
     if (!entries.some((e) => e.fileName === 'xl/workbook.xml')) throw new XlsxLimitError('notXlsx');
     checkNoHiddenEntries(buffer, entries);
+    const names = await sheetNames(zip, entries);
     const shapes: SheetShape[] = [];
     let inflated = 0;
     for (const entry of entries) {
       if (entry.fileName.endsWith('/')) continue;
       const isSheet = /^xl\/worksheets\/[^/]+\.xml$/.test(entry.fileName);
-      const counter = isSheet ? new SheetCounter(entry.fileName, limits) : null;
+      const counter = isSheet
+        ? new SheetCounter(entry.fileName, names.get(entry.fileName) ?? entry.fileName, limits)
+        : null;
       const stream = await readStream(zip, entry);
       const decoder = new StringDecoder('utf8');
       let carry = '';
@@ -184,7 +223,7 @@ export async function inspectXlsx(buffer: Buffer, limits: ImportLimits = IMPORT_
         counter?.take(carry + decoder.end());
       } catch (e) {
         (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
-        if (e instanceof XlsxLimitError) throw new XlsxLimitError(e.limit, entry.fileName);
+        if (e instanceof XlsxLimitError) throw new XlsxLimitError(e.limit, counter?.shape.name);
         throw new XlsxLimitError('notXlsx');
       }
       if (counter) shapes.push(counter.shape);
