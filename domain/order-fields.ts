@@ -99,6 +99,16 @@ export const ORDER_FIELDS = {
     splitCopy: true,
     columns: [{ key: 'customerPhone', width: 16, edit: 'nullable', px: 130 }],
   },
+  customerPhone2: {
+    pg: 'customer_phone2',
+    sqlite: 'customer_phone2',
+    sql: 'text',
+    read: nullableString,
+    create: phone.optional(),
+    patch: phone.nullable(),
+    splitCopy: true,
+    columns: [{ key: 'customerPhone2', width: 16, edit: 'nullable', px: 130, hidden: true }],
+  },
   address: {
     pg: 'address',
     sqlite: 'address',

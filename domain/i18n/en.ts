@@ -124,6 +124,7 @@ export const en: Messages = {
     의뢰취소: 'Cancelled by requester',
   },
   columns: {
+    customerPhone2: 'Second phone',
     serials: 'Serial numbers',
     waste: 'Waste pick-up',
     lines: 'Lines to split off',
@@ -180,6 +181,7 @@ export const en: Messages = {
     readOnly: 'This column cannot be edited here.',
   },
   detail: {
+    chooseStatus: '— choose the new status —',
     undelivered: 'Quantity not delivered (split into a new order)',
     undeliveredRequired: 'Partial delivery needs the quantity not delivered.',
     title: 'Order details',
@@ -315,6 +317,15 @@ export const en: Messages = {
     allInstallers: 'All installers',
     saved: 'PDF saved: {{file}}',
     count: '{{count}} orders',
+    stops: 'Stops in order',
+    phone2: 'Second phone',
+    pickups: 'Waste pick-ups',
+    serials: 'Serial numbers',
+    status: 'Status',
+    done: 'Done',
+    notes: 'Installation notes',
+    no: 'No.',
+    serialRequired: 'required',
   },
   excel: {
     exportFile: 'orders',

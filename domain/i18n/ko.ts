@@ -122,6 +122,7 @@ export const ko = {
     의뢰취소: '의뢰취소',
   },
   columns: {
+    customerPhone2: '보조 연락처',
     serials: '시리얼 번호',
     waste: '폐가전 수거',
     lines: '분할 품목',
@@ -178,6 +179,7 @@ export const ko = {
     readOnly: '이 열은 여기서 편집할 수 없습니다.',
   },
   detail: {
+    chooseStatus: '— 바꿀 상태를 고르세요 —',
     undelivered: '인수하지 않은 수량 (새 주문으로 분할)',
     undeliveredRequired: '부분인수는 인수하지 않은 수량이 필요합니다.',
     title: '주문 상세',
@@ -312,6 +314,15 @@ export const ko = {
     allInstallers: '모든 기사',
     saved: 'PDF를 저장했습니다: {{file}}',
     count: '{{count}}건',
+    stops: '방문 순서',
+    phone2: '보조 연락처',
+    pickups: '폐가전 수거',
+    serials: '시리얼 번호',
+    status: '상태',
+    done: '완료',
+    notes: '설치 메모',
+    no: '순번',
+    serialRequired: '필수',
   },
   excel: {
     exportFile: '주문',

@@ -79,9 +79,15 @@ export function createHandlers(ctx: ScreenContext): Record<string, (args: unknow
   function sheets(s: SessionLike, date: string, installerIds?: string[]) {
     const r = reads(s);
     const orders = s.store.listOrders({ appointmentDate: date });
+    const ids = orders.map((o) => o.id);
     return buildAssignmentSheets(date, installerIds, {
       orders,
-      linesByOrder: r.linesOf(orders.map((o) => o.id)),
+      linesByOrder: r.linesOf(ids),
+      pickupsByOrder: r.pickupsOf(ids),
+      serialPrefixes: r
+        .skillRules()
+        .filter((rule) => rule.requiresSerial)
+        .map((rule) => rule.itemPrefix),
       installers: r.installers(),
       branchNames: r.names('branches'),
       partnerNames: r.names('partners'),
@@ -196,7 +202,7 @@ export function createHandlers(ctx: ScreenContext): Record<string, (args: unknow
       const locale = s.session.user.locale;
       const labels = printLabels(locale);
       const f = fileStore(s).reserve(`${locale === 'en' ? 'assignment-sheets' : '배정표'}-${date}.pdf`);
-      await writeSheetsPdf(sheets(s, date, installerIds), f.path, labels);
+      await writeSheetsPdf(sheets(s, date, installerIds), f.path, labels, locale);
       return fileStore(s).ref(f.fileId);
     },
 

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cellToText } from '../../main/excel/read-sheet.js';
 import { QUEUES } from '../../server/jobs/job-queue.js';
 import { loadBulkOrders } from '../support/bulk-orders.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
@@ -53,7 +54,10 @@ async function download(token: Token, id: string): Promise<{ status: number; row
   const workbook = new ExcelJS.Workbook();
   await workbook.xlsx.load(await res.arrayBuffer());
   const rows: unknown[][] = [];
-  workbook.worksheets[0]!.eachRow((row) => rows.push((row.values as unknown[]).slice(1)));
+  // cells as a spreadsheet shows them: dates (written as Excel dates) as the day, or day and time
+  workbook.worksheets[0]!.eachRow((row) =>
+    rows.push((row.values as unknown[]).slice(1).map((v) => (v instanceof Date ? cellToText(v) : v))),
+  );
   return { status: 200, rows, headers: res.headers };
 }
 
@@ -197,10 +201,8 @@ describe('settlement and audit exports', () => {
     await createOrder(db.owner, { branchId: w.branch.id, appointmentDate: addDays(monday, 2), status: '취소' });
     await createOrder(db.owner, { branchId: w.branch.id, appointmentDate: addDays(monday, 6) });
     const token = await api.login(w.manager.username);
-    // the week exists once someone looked at it
-    expect(
-      (await api.request('GET', `/api/settlements?from=${monday}&to=${addDays(monday, 6)}`, { token })).status,
-    ).toBe(200);
+    // the week exists once the settlement-weeks job made it
+    expect(await api.runtime.jobs.runNow('settlement-weeks')).toBe('completed');
     const created = await api.request('POST', '/api/exports', {
       token,
       body: { type: 'settlement', filters: { from: monday, to: addDays(monday, 6) } },
