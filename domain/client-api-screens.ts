@@ -167,6 +167,7 @@ export const IMPORT_FIELDS = [
   'postal',
   'vendor',
   'appointmentDate',
+  'appointmentTimeWindow',
   'promisedDate',
   'remarks',
   'itemCode',
@@ -179,22 +180,52 @@ export type ImportField = (typeof IMPORT_FIELDS)[number];
 export const columnMapping = z.partialRecord(z.enum(IMPORT_FIELDS), z.string().min(1).max(100));
 export type ColumnMapping = z.infer<typeof columnMapping>;
 
+/**
+ * What a vendor sheet may be: checked on the zip before anything parses it (main/excel/xlsx-guard.ts), and the
+ * file size also in the dialog before it is read. A vendor's day is a few thousand rows of 15–30 columns.
+ */
+export const IMPORT_LIMITS = {
+  fileBytes: 20 * 1024 * 1024,
+  /** everything in the zip, inflated: sheet XML, shared strings, styles */
+  unzippedBytes: 200 * 1024 * 1024,
+  rows: 50_000,
+  columns: 200,
+  /** files in the zip (a workbook has a few dozen) */
+  entries: 2_000,
+} as const;
+
 export interface RowError {
   /** 1-based sheet row number, as Excel shows it */
   row: number;
   column: string;
   message: string;
 }
+export interface ImportSheet {
+  name: string;
+  /** data rows below its header row */
+  rows: number;
+}
 export interface ImportPreview {
   kind: 'vendor' | 'reimport';
+  /** the workbook's visible sheets; `sheet` is the one read (the one with orders, unless the clerk chose) */
+  sheets: ImportSheet[];
+  sheet: string;
+  /** 1-based row of the sheet's header row (title rows above it are skipped) */
+  headerRow: number;
   headers: string[];
+  /** headers of columns hidden in the sheet: offered, never guessed */
+  hiddenHeaders: string[];
   mapping: ColumnMapping;
+  /** the vendor whose saved mapping was applied (found by the vendor's name or by the sheet's header texts) */
+  preset: string | null;
   /** the first rows as mapped, for the clerk to check the mapping */
   sample: Array<Record<string, string>>;
   rowCount: number;
   /** how many orders the rows make (several rows with one order_no are one order with several lines) */
   orderCount: number;
   errors: RowError[];
+  /** what was changed or skipped on the way (a phone's lost leading 0, a totals row): shown, never blocking */
+  warnings: RowError[];
   /** re-import of an exported sheet: rows whose order changed at head office since the export */
   conflicts: ImportConflict[];
   /** re-import: rows with edited cells and no conflict */
@@ -214,12 +245,15 @@ export interface ImportResult {
   /** rows that went to the outbox because the head office was unreachable */
   queued: number;
   errors: RowError[];
+  warnings: RowError[];
   conflicts: ImportConflict[];
 }
 
 export interface MappingPreset {
   vendor: string;
   mapping: ColumnMapping;
+  /** the header texts of the sheet it was saved from: a later sheet with the same headers is the same vendor's */
+  headers?: string[];
   updatedAt: string;
 }
 
@@ -264,6 +298,8 @@ const base64File = z
   .max(40 * 1024 * 1024)
   .regex(/^[A-Za-z0-9+/=\s]+$/, 'not base64');
 const vendorName = z.string().trim().min(1).max(80);
+/** Excel allows 31 characters in a sheet name */
+const sheetName = z.string().min(1).max(31);
 
 /** An attachment's bytes as base64: the size is checked first, so a large file is refused for what it is. */
 const attachmentFile = z.string().superRefine((s, ctx) => {
@@ -388,16 +424,27 @@ export const screenChannels = {
     result: result<FileRef & { rows: number }>(),
   },
   'excel:importPreview': {
-    args: z.object({ file: base64File, vendor: vendorName, mapping: columnMapping.optional() }).strict(),
+    args: z
+      .object({
+        file: base64File,
+        vendor: vendorName.optional(),
+        sheet: sheetName.optional(),
+        mapping: columnMapping.optional(),
+      })
+      .strict(),
     result: result<ImportPreview>(),
   },
   'excel:importCommit': {
-    args: z.object({ file: base64File, vendor: vendorName, mapping: columnMapping.optional() }).strict(),
+    args: z
+      .object({ file: base64File, vendor: vendorName, sheet: sheetName.optional(), mapping: columnMapping.optional() })
+      .strict(),
     result: result<ImportResult>(),
   },
   'excel:presets': { args: none, result: result<MappingPreset[]>() },
   'excel:savePreset': {
-    args: z.object({ vendor: vendorName, mapping: columnMapping }).strict(),
+    args: z
+      .object({ vendor: vendorName, mapping: columnMapping, headers: z.array(z.string().max(100)).max(200).optional() })
+      .strict(),
     result: result<null>(),
   },
 

@@ -1,23 +1,26 @@
 // The excel:* channels: export the grid's view, preview and commit an import (vendor sheet or re-import of an
 // export), and the per-vendor mapping presets. Orders are created and updated through the same local services as
 // every other write, so offline they go to the outbox like a clerk's edits.
-import type {
-  ClientApiHandlers,
-  ColumnMapping,
-  ImportPreview,
-  ImportResult,
-  MappingPreset,
-  Session,
+import { createHash } from 'node:crypto';
+import {
+  type ClientApiHandlers,
+  type ColumnMapping,
+  IMPORT_LIMITS,
+  type ImportPreview,
+  type ImportResult,
+  type MappingPreset,
+  type Session,
 } from '../../domain/client-api.js';
 import type { OrderRow } from '../../domain/order-row.js';
 import type { OrderCreate, OrderPatch } from '../../domain/order-schemas.js';
 import type { FileStore } from '../channel-handlers/file-store.js';
 import { JsonFileStore } from '../channel-handlers/json-store.js';
 import { EXPORT_KIND, EXPORT_META_SHEET, type OrderSource, writeOrdersXlsx } from './export-orders.js';
-import { excelText, problem } from './problems.js';
-import { type ReadSheet, readWorkbook } from './read-sheet.js';
+import { type ExcelText, excelText, problem } from './problems.js';
+import { chooseSheet, type ReadBook, type ReadSheet, readBook } from './read-sheet.js';
 import { planReimport } from './reimport.js';
-import { guessMapping, planVendorImport } from './vendor-import.js';
+import { guessMapping, isHeaderWord, planVendorImport } from './vendor-import.js';
+import { XlsxLimitError } from './xlsx-guard.js';
 
 export interface ExcelDeps {
   readonly files: FileStore;
@@ -31,12 +34,47 @@ export interface ExcelDeps {
   createOrders(creates: OrderCreate[]): Promise<OrderRow[]>;
   updateOrder(id: string, patch: OrderPatch): Promise<OrderRow>;
   isOffline(): Promise<boolean>;
+  /** today in Korea (YYYY-MM-DD): places dates written without a year */
+  today?(): string;
 }
 
 type Handlers = Pick<
   ClientApiHandlers,
   'excel:export' | 'excel:importPreview' | 'excel:importCommit' | 'excel:presets' | 'excel:savePreset'
 >;
+
+const MB = 1024 * 1024;
+
+/** A refused file, said with the limit it is over. */
+function limitProblem(text: ExcelText, e: XlsxLimitError): string {
+  const sheet = e.sheet ?? '';
+  switch (e.limit) {
+    case 'fileBytes':
+      return problem(text, 'tooLarge', { limit: `${IMPORT_LIMITS.fileBytes / MB} MB` });
+    case 'unzippedBytes':
+      return problem(text, 'tooMuchContent', { limit: `${IMPORT_LIMITS.unzippedBytes / MB} MB` });
+    case 'rows':
+      return problem(text, 'tooManyRows', { sheet, limit: IMPORT_LIMITS.rows.toLocaleString('en-US') });
+    case 'columns':
+      return problem(text, 'tooManyColumns', { sheet, limit: IMPORT_LIMITS.columns });
+    case 'entries':
+      return problem(text, 'tooManyEntries', { limit: IMPORT_LIMITS.entries.toLocaleString('en-US') });
+    default:
+      return problem(text, 'badFile');
+  }
+}
+
+const kstToday = () => new Date(Date.now() + 9 * 3600_000).toISOString().slice(0, 10);
+
+/** Share of header texts two sheets have in common (0..1). */
+function overlap(a: readonly string[], b: readonly string[]): number {
+  const x = new Set(a.filter(Boolean));
+  const y = new Set(b.filter(Boolean));
+  if (x.size === 0 || y.size === 0) return 0;
+  let common = 0;
+  for (const h of x) if (y.has(h)) common++;
+  return common / new Set([...x, ...y]).size;
+}
 
 function stamp(d = new Date()): string {
   const kst = new Date(d.getTime() + 9 * 3600_000);
@@ -61,28 +99,71 @@ export function createExcelService(deps: ExcelDeps): Handlers {
     return s;
   }
 
-  async function analyse(file: string, vendor: string, mapping: ColumnMapping | undefined) {
+  // The dialog previews again on each mapping change and then commits, each time with the same file: the last
+  // file read is kept (its text cells only) so those calls do not read the xlsx again.
+  let lastBook: { key: string; book: ReadBook } | null = null;
+  async function book(file: string, text: ExcelText): Promise<ReadBook> {
+    const key = createHash('sha256').update(file).digest('base64');
+    if (lastBook?.key === key) return lastBook.book;
+    const bytes = Buffer.from(file, 'base64');
+    try {
+      const b = await readBook(bytes, EXPORT_META_SHEET);
+      lastBook = { key, book: b };
+      return b;
+    } catch (e) {
+      const message = e instanceof XlsxLimitError ? limitProblem(text, e) : problem(text, 'badFile');
+      throw { code: 'VALIDATION', message, field: 'file' };
+    }
+  }
+
+  /** The saved mapping for this sheet: the vendor's own, else one saved from a sheet with the same headers. */
+  function presetFor(userId: string, vendor: string | undefined, sheet: ReadSheet): MappingPreset | null {
+    const mine = presetStore().read()[userId] ?? {};
+    const fits = (p: MappingPreset) => Object.values(p.mapping).every((h) => sheet.headers.includes(h as string));
+    const own = vendor ? mine[vendor] : undefined;
+    if (own && fits(own)) return own;
+    const alike = Object.values(mine)
+      .filter((p) => p.headers?.length && fits(p))
+      .map((p) => ({ p, score: overlap(p.headers!, sheet.headers) }))
+      .filter((x) => x.score >= 0.8)
+      .sort((a, b) => b.score - a.score)[0];
+    return alike?.p ?? null;
+  }
+
+  async function analyse(
+    file: string,
+    vendor: string | undefined,
+    sheetName: string | undefined,
+    mapping: ColumnMapping | undefined,
+  ) {
     const s = await user();
     const text = excelText(s.user.locale);
-    let sheet: ReadSheet;
-    try {
-      sheet = await readWorkbook(Buffer.from(file, 'base64'), EXPORT_META_SHEET);
-    } catch {
-      throw { code: 'VALIDATION', message: problem(text, 'badFile'), field: 'file' };
-    }
+    const b = await book(file, text);
+    if (sheetName !== undefined && !b.sheets.some((x) => x.name === sheetName))
+      throw { code: 'VALIDATION', message: problem(text, 'noSheet', { sheet: sheetName }), field: 'sheet' };
+    const sheet = chooseSheet(b, isHeaderWord, sheetName);
+    if (!sheet) throw { code: 'VALIDATION', message: problem(text, 'badFile'), field: 'file' };
     const rows = await deps.listOrders();
     if (sheet.meta.get('kind') === EXPORT_KIND) {
       const plan = planReimport(sheet, new Map(rows.map((r) => [r.id, r])), text);
-      return { kind: 'reimport' as const, sheet, text, mapping: {}, reimport: plan, vendor: null };
+      return { kind: 'reimport' as const, sheet, text, mapping: {}, preset: null, reimport: plan, vendor: null };
     }
-    const chosen = mapping ?? presetStore().read()[s.user.id]?.[vendor]?.mapping ?? guessMapping(sheet.headers);
+    const preset = mapping ? null : presetFor(s.user.id, vendor, sheet);
+    const chosen = mapping ?? preset?.mapping ?? guessMapping(sheet.headers, sheet.hiddenHeaders);
     const plan = planVendorImport(sheet, chosen, {
-      vendor,
+      vendor: vendor ?? preset?.vendor ?? '',
       branchId: s.user.branchId,
       existingOrderNos: new Set(rows.map((r) => r.orderNo)),
       text,
+      today: deps.today?.() ?? kstToday(),
     });
-    return { kind: 'vendor' as const, sheet, text, mapping: chosen, vendor: plan, reimport: null };
+    return { kind: 'vendor' as const, sheet, text, mapping: chosen, preset, vendor: plan, reimport: null };
+  }
+
+  function savePreset(userId: string, preset: MappingPreset) {
+    const presets = presetStore();
+    const all = presets.read();
+    presets.write({ ...all, [userId]: { ...(all[userId] ?? {}), [preset.vendor]: preset } });
   }
 
   return {
@@ -109,18 +190,27 @@ export function createExcelService(deps: ExcelDeps): Handlers {
       }
     },
 
-    async 'excel:importPreview'({ file, vendor, mapping }): Promise<ImportPreview> {
-      const a = await analyse(file, vendor, mapping);
+    async 'excel:importPreview'({ file, vendor, sheet, mapping }): Promise<ImportPreview> {
+      const a = await analyse(file, vendor, sheet, mapping);
+      const where = {
+        sheets: a.sheet.sheets,
+        sheet: a.sheet.name,
+        headerRow: a.sheet.headerRow,
+        headers: a.sheet.headers,
+        hiddenHeaders: a.sheet.hiddenHeaders,
+      };
       if (a.kind === 'reimport') {
         const p = a.reimport!;
         return {
           kind: 'reimport',
-          headers: a.sheet.headers,
+          ...where,
           mapping: {},
+          preset: null,
           sample: [],
           rowCount: a.sheet.rows.length,
           orderCount: a.sheet.rows.length,
           errors: p.errors,
+          warnings: [],
           conflicts: p.conflicts,
           updates: p.updates.length,
         };
@@ -128,35 +218,52 @@ export function createExcelService(deps: ExcelDeps): Handlers {
       const p = a.vendor!;
       return {
         kind: 'vendor',
-        headers: a.sheet.headers,
+        ...where,
         mapping: a.mapping,
+        preset: a.preset?.vendor ?? null,
         sample: p.sample,
         rowCount: p.rowCount,
         orderCount: p.orderCount,
         errors: p.errors,
+        warnings: p.warnings,
         conflicts: [],
         updates: 0,
       };
     },
 
-    async 'excel:importCommit'({ file, vendor, mapping }): Promise<ImportResult> {
-      const a = await analyse(file, vendor, mapping);
+    async 'excel:importCommit'({ file, vendor, sheet, mapping }): Promise<ImportResult> {
+      const a = await analyse(file, vendor, sheet, mapping);
       const offline = await deps.isOffline();
+      const none = { created: 0, updated: 0, queued: 0, warnings: [] };
       if (a.kind === 'reimport') {
         const p = a.reimport!;
-        if (p.errors.length || p.conflicts.length)
-          return { created: 0, updated: 0, queued: 0, errors: p.errors, conflicts: p.conflicts };
+        if (p.errors.length || p.conflicts.length) return { ...none, errors: p.errors, conflicts: p.conflicts };
         let updated = 0;
         for (const u of p.updates) {
           await deps.updateOrder(u.order.id, { version: u.order.version, ...u.patch });
           updated++;
         }
-        return { created: 0, updated, queued: offline ? updated : 0, errors: [], conflicts: [] };
+        return { ...none, updated, queued: offline ? updated : 0, errors: [], conflicts: [] };
       }
       const p = a.vendor!;
-      if (p.errors.length) return { created: 0, updated: 0, queued: 0, errors: p.errors, conflicts: [] };
+      if (p.errors.length) return { ...none, warnings: p.warnings, errors: p.errors, conflicts: [] };
       const created = await deps.createOrders(p.orders.map((o) => o.create));
-      return { created: created.length, updated: 0, queued: offline ? created.length : 0, errors: [], conflicts: [] };
+      // the mapping that worked is this vendor's from now on, recognised also by the sheet's header texts
+      const s = await user();
+      savePreset(s.user.id, {
+        vendor,
+        mapping: a.mapping,
+        headers: a.sheet.headers.filter(Boolean),
+        updatedAt: new Date().toISOString(),
+      });
+      return {
+        created: created.length,
+        updated: 0,
+        queued: offline ? created.length : 0,
+        errors: [],
+        warnings: p.warnings,
+        conflicts: [],
+      };
     },
 
     async 'excel:presets'() {
@@ -166,12 +273,14 @@ export function createExcelService(deps: ExcelDeps): Handlers {
       );
     },
 
-    async 'excel:savePreset'({ vendor, mapping }) {
+    async 'excel:savePreset'({ vendor, mapping, headers }) {
       const s = await user();
-      const presets = presetStore();
-      const all = presets.read();
-      const mine = { ...(all[s.user.id] ?? {}), [vendor]: { vendor, mapping, updatedAt: new Date().toISOString() } };
-      presets.write({ ...all, [s.user.id]: mine });
+      savePreset(s.user.id, {
+        vendor,
+        mapping,
+        ...(headers ? { headers: headers.filter(Boolean) } : {}),
+        updatedAt: new Date().toISOString(),
+      });
       return null;
     },
   };

@@ -1,11 +1,14 @@
 // A vendor's order sheet → new orders. Each sheet row is one order line; rows sharing an order number are one order.
 // The clerk maps sheet columns to order fields (a saved preset per vendor, or a guess from the header text);
 // every cell is checked with the domain's orderCreate schema and each problem is reported with its sheet row and
-// column. The plan is all or nothing: with any error, nothing is created.
+// column. The plan is all or nothing: with any error, nothing is created. What is mended or skipped on the way (a
+// phone number that lost its leading 0 as an Excel number, a totals row) is listed as a warning, which blocks nothing.
 import { type ColumnMapping, IMPORT_FIELDS, type ImportField, type RowError } from '../../domain/client-api.js';
 import { en } from '../../domain/i18n/en.js';
 import { ko } from '../../domain/i18n/ko.js';
 import { type OrderCreate, orderCreate } from '../../domain/order-schemas.js';
+import { koreanPhone } from '../../domain/phone.js';
+import { normalizeDate, parseTimeWindow, windowOn } from './cell-values.js';
 import { type ExcelText, issueText, problem } from './problems.js';
 import type { ReadSheet, SheetRow } from './read-sheet.js';
 
@@ -19,6 +22,7 @@ const ORDER_FIELDS: ImportField[] = [
   'postal',
   'vendor',
   'appointmentDate',
+  'appointmentTimeWindow',
   'promisedDate',
   'remarks',
 ];
@@ -43,6 +47,19 @@ const SYNONYMS: Record<ImportField, string[]> = {
     'appointmentdate',
     'deliverydate',
   ],
+  appointmentTimeWindow: [
+    '시간대',
+    '약속시간',
+    '방문시간',
+    '배송시간',
+    '설치시간',
+    '희망시간',
+    '방문시간대',
+    '배송시간대',
+    'time',
+    'timewindow',
+    'timeslot',
+  ],
   promisedDate: ['최초약속일', '약정일', 'promised', 'promiseddate'],
   remarks: ['비고', '메모', '요청사항', 'remarks', 'memo', 'note', 'notes'],
   itemCode: ['품목코드', '모델', '모델코드', '제품코드', '상품코드', 'itemcode', 'model', 'sku'],
@@ -53,11 +70,22 @@ const SYNONYMS: Record<ImportField, string[]> = {
 
 const norm = (s: string) => s.toLowerCase().replace(/[\s_\-·./()]/g, '');
 
-export function guessMapping(headers: readonly string[]): ColumnMapping {
+const WORDS = new Map(
+  IMPORT_FIELDS.map((f) => [f, new Set([...SYNONYMS[f], ko.excel.fields[f], en.excel.fields[f]].map(norm))]),
+);
+const ALL_WORDS = new Set([...WORDS.values()].flatMap((w) => [...w]));
+
+/** A header text that names an order field. */
+export function isHeaderWord(text: string): boolean {
+  return ALL_WORDS.has(norm(text));
+}
+
+/** The mapping guessed from header words; hidden columns are offered to the clerk but never guessed. */
+export function guessMapping(headers: readonly string[], hidden: readonly string[] = []): ColumnMapping {
   const mapping: ColumnMapping = {};
-  const used = new Set<string>();
+  const used = new Set<string>(hidden);
   for (const field of IMPORT_FIELDS) {
-    const words = new Set([...SYNONYMS[field], ko.excel.fields[field], en.excel.fields[field]].map(norm));
+    const words = WORDS.get(field)!;
     const hit = headers.find((h) => h && !used.has(h) && words.has(norm(h)));
     if (hit) {
       mapping[field] = hit;
@@ -67,18 +95,10 @@ export function guessMapping(headers: readonly string[]): ColumnMapping {
   return mapping;
 }
 
-/** Dates as vendors type them (2026-11-26, 2026.11.26, 2026/11/26, 20261126) → ISO, or null when not a date. */
-export function normalizeDate(text: string): string | null {
-  const m = /^(\d{4})[-./]?(\d{1,2})[-./]?(\d{1,2})\.?$/.exec(text.trim());
-  if (!m) return null;
-  const iso = `${m[1]}-${m[2]!.padStart(2, '0')}-${m[3]!.padStart(2, '0')}`;
-  const d = new Date(`${iso}T00:00:00Z`);
-  return Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== iso ? null : iso;
-}
-
 export interface VendorPlan {
   orders: Array<{ create: OrderCreate; rows: number[] }>;
   errors: RowError[];
+  warnings: RowError[];
   sample: Array<Record<string, string>>;
   rowCount: number;
   orderCount: number;
@@ -89,10 +109,29 @@ export interface VendorContext {
   branchId: string | null;
   existingOrderNos: ReadonlySet<string>;
   text: ExcelText;
+  /** YYYY-MM-DD in Korea: places dates written without a year */
+  today: string;
 }
+
+// a totals row names itself in one of its cells and carries no order number
+const TOTAL_WORDS = new Set([
+  '합계',
+  '총계',
+  '소계',
+  '총합계',
+  '계',
+  '합',
+  '총',
+  'total',
+  'totals',
+  'sum',
+  'subtotal',
+  'grandtotal',
+]);
 
 export function planVendorImport(sheet: ReadSheet, mapping: ColumnMapping, ctx: VendorContext): VendorPlan {
   const errors: RowError[] = [];
+  const warnings: RowError[] = [];
   const { text } = ctx;
   const col = new Map<ImportField, number>();
   for (const [field, header] of Object.entries(mapping) as [ImportField, string][]) {
@@ -102,18 +141,33 @@ export function planVendorImport(sheet: ReadSheet, mapping: ColumnMapping, ctx: 
   const headerOf = (f: ImportField) => mapping[f] ?? text.fields[f];
   for (const f of REQUIRED)
     if (!col.has(f))
-      errors.push({ row: 1, column: text.fields[f], message: problem(text, 'notMapped', { field: text.fields[f] }) });
-  if (!ctx.branchId) errors.push({ row: 1, column: '', message: problem(text, 'noBranch') });
-  if (sheet.rows.length === 0) errors.push({ row: 2, column: '', message: problem(text, 'noRows') });
+      errors.push({
+        row: sheet.headerRow,
+        column: text.fields[f],
+        message: problem(text, 'notMapped', { field: text.fields[f] }),
+      });
+  if (!ctx.branchId) errors.push({ row: sheet.headerRow, column: '', message: problem(text, 'noBranch') });
   const cell = (r: SheetRow, f: ImportField) => {
     const i = col.get(f);
     return i === undefined ? '' : (r.cells[i] ?? '');
   };
-  const sample = sheet.rows.slice(0, 8).map((r) => Object.fromEntries([...col.keys()].map((f) => [f, cell(r, f)])));
-  if (errors.length > 0) return { orders: [], errors, sample, rowCount: sheet.rows.length, orderCount: 0 };
+  const isTotals = (r: SheetRow) => {
+    const no = cell(r, 'orderNo');
+    return (no === '' || TOTAL_WORDS.has(norm(no))) && r.cells.some((c) => TOTAL_WORDS.has(norm(c)));
+  };
+  const dataRows: SheetRow[] = [];
+  for (const r of sheet.rows) {
+    if (col.has('orderNo') && isTotals(r))
+      warnings.push({ row: r.row, column: '', message: problem(text, 'totalsRow') });
+    else dataRows.push(r);
+  }
+  const firstData = sheet.headerRow + 1;
+  if (dataRows.length === 0) errors.push({ row: firstData, column: '', message: problem(text, 'noRows') });
+  const sample = dataRows.slice(0, 8).map((r) => Object.fromEntries([...col.keys()].map((f) => [f, cell(r, f)])));
+  if (errors.length > 0) return { orders: [], errors, warnings, sample, rowCount: dataRows.length, orderCount: 0 };
 
   const groups = new Map<string, SheetRow[]>();
-  for (const r of sheet.rows) {
+  for (const r of dataRows) {
     const no = cell(r, 'orderNo');
     const key = no || `\u0000row${r.row}`; // a row without an order number stands alone and fails validation
     const g = groups.get(key) ?? [];
@@ -136,9 +190,36 @@ export function planVendorImport(sheet: ReadSheet, mapping: ColumnMapping, ctx: 
     const date = (r: SheetRow, f: 'appointmentDate' | 'promisedDate') => {
       const v = cell(r, f);
       if (!v) return undefined;
-      const iso = normalizeDate(v);
+      const iso = normalizeDate(v, ctx.today);
       if (!iso) err(r, f, problem(text, 'date'));
       return iso ?? undefined;
+    };
+    const appointmentDate = date(first, 'appointmentDate');
+    const timeWindow = () => {
+      const v = cell(first, 'appointmentTimeWindow');
+      if (!v) return undefined;
+      const w = parseTimeWindow(v);
+      if (!w) err(first, 'appointmentTimeWindow', problem(text, 'timeWindow'));
+      else if (!cell(first, 'appointmentDate')) err(first, 'appointmentTimeWindow', problem(text, 'windowWithoutDate'));
+      return w && appointmentDate ? windowOn(appointmentDate, w) : undefined;
+    };
+    // Excel keeps a phone typed as a number without its leading 0 (1012345678): restored when the digits then
+    // make a Korean number, and said so; digits alone that make no phone number are refused
+    const phone = () => {
+      const v = cell(first, 'customerPhone');
+      if (!v || !/^[0-9]+$/.test(v)) return v || undefined;
+      if (koreanPhone(v)) return v;
+      const restored = koreanPhone(`0${v}`) ?? (v.startsWith('82') ? koreanPhone(`+${v}`) : null);
+      if (!restored) {
+        err(first, 'customerPhone', problem(text, 'phone'));
+        return v;
+      }
+      warnings.push({
+        row: first.row,
+        column: headerOf('customerPhone'),
+        message: problem(text, 'phoneRestored', { typed: v, phone: restored }),
+      });
+      return restored;
     };
     const num = (r: SheetRow, f: 'quantity' | 'weight'): number | undefined => {
       const v = cell(r, f).replace(/,/g, '');
@@ -154,7 +235,7 @@ export function planVendorImport(sheet: ReadSheet, mapping: ColumnMapping, ctx: 
     const candidate = {
       orderNo: cell(first, 'orderNo'),
       customerName: cell(first, 'customerName'),
-      customerPhone: opt('customerPhone'),
+      customerPhone: phone(),
       address: {
         line1: cell(first, 'addressLine1'),
         ...(opt('addressLine2') ? { line2: opt('addressLine2') } : {}),
@@ -163,7 +244,8 @@ export function planVendorImport(sheet: ReadSheet, mapping: ColumnMapping, ctx: 
       },
       vendor: opt('vendor') ?? ctx.vendor,
       branchId: ctx.branchId!,
-      appointmentDate: date(first, 'appointmentDate'),
+      appointmentDate,
+      appointmentTimeWindow: timeWindow(),
       promisedDate: date(first, 'promisedDate'),
       remarks: opt('remarks'),
       lines: rows.map((r) => ({
@@ -196,12 +278,15 @@ export function planVendorImport(sheet: ReadSheet, mapping: ColumnMapping, ctx: 
     errors.push(...rowErrors);
     if (parsed.success && rowErrors.length === 0) orders.push({ create: parsed.data, rows: rows.map((r) => r.row) });
   }
-  errors.sort((a, b) => a.row - b.row || a.column.localeCompare(b.column));
+  const byPlace = (a: RowError, b: RowError) => a.row - b.row || a.column.localeCompare(b.column);
+  errors.sort(byPlace);
+  warnings.sort(byPlace);
   return {
     orders: errors.length ? [] : orders,
     errors,
+    warnings,
     sample,
-    rowCount: sheet.rows.length,
+    rowCount: dataRows.length,
     orderCount: groups.size,
   };
 }

@@ -1,8 +1,16 @@
-// Vendor order sheet import: pick the file and vendor, check the column mapping (a saved preset per vendor fills
-// it), see the preview and every row-level error, then import all or nothing.
+// Vendor order sheet import: pick the file (it is read at once: the sheet with orders, its header row, the mapping
+// saved for a sheet with these headers or guessed), check the vendor, the sheet and the column mapping, see the
+// preview, every row-level error and what was mended (warnings), then import all or nothing. Another file starts
+// the dialog over.
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { type ColumnMapping, IMPORT_FIELDS, type ImportPreview, type MappingPreset } from '../../domain/client-api.js';
+import {
+  type ColumnMapping,
+  IMPORT_FIELDS,
+  IMPORT_LIMITS,
+  type ImportPreview,
+  type MappingPreset,
+} from '../../domain/client-api.js';
 import { errorText } from '../i18n/index.js';
 import { tryCall } from '../platform/api.js';
 import { useOrders } from '../stores/orders.js';
@@ -22,25 +30,33 @@ export function ImportDialog() {
   const [vendor, setVendor] = useState('');
   const [presets, setPresets] = useState<MappingPreset[]>([]);
   const [mapping, setMapping] = useState<ColumnMapping | undefined>(undefined);
+  const [sheet, setSheet] = useState<string | undefined>(undefined);
   const [preview, setPreview] = useState<ImportPreview | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const [busy, setBusy] = useState<null | 'reading' | 'importing'>(null);
   const close = () => useUi.getState().setImportOpen(false);
 
   useEffect(() => {
     void tryCall('excel:presets', {}).then((r) => r.ok && setPresets(r.value));
   }, []);
 
-  async function check(nextMapping = mapping) {
-    if (!file || !vendor.trim()) return;
-    setBusy(true);
+  async function check(
+    opts: { file?: string | null; vendor?: string; sheet?: string; mapping?: ColumnMapping | undefined } = {},
+  ) {
+    const f = opts.file ?? file;
+    const v = (opts.vendor ?? vendor).trim();
+    const sh = 'sheet' in opts ? opts.sheet : sheet;
+    const m = 'mapping' in opts ? opts.mapping : mapping;
+    if (!f) return;
+    setBusy('reading');
     setError(null);
     const r = await tryCall('excel:importPreview', {
-      file,
-      vendor: vendor.trim(),
-      ...(nextMapping ? { mapping: nextMapping } : {}),
+      file: f,
+      ...(v ? { vendor: v } : {}),
+      ...(sh ? { sheet: sh } : {}),
+      ...(m ? { mapping: m } : {}),
     });
-    setBusy(false);
+    setBusy(null);
     if (!r.ok) {
       setError(errorText(r.error));
       setPreview(null);
@@ -48,19 +64,44 @@ export function ImportDialog() {
     }
     setPreview(r.value);
     setMapping(r.value.mapping);
+    setSheet(r.value.sheet);
+    // a sheet recognised by its headers names its vendor
+    if (!v && r.value.preset) setVendor(r.value.preset);
+  }
+
+  async function chooseFile(f: File) {
+    // another file: nothing of the last one stays (its sheet, mapping, preview or errors)
+    setFileName(f.name);
+    setFile(null);
+    setPreview(null);
+    setMapping(undefined);
+    setSheet(undefined);
+    setError(null);
+    if (f.size > IMPORT_LIMITS.fileBytes) {
+      setError(t('excel.problems.tooLarge', { limit: `${IMPORT_LIMITS.fileBytes / 1024 / 1024} MB` }));
+      return;
+    }
+    const data = await toBase64(f);
+    setFile(data);
+    await check({ file: data, sheet: undefined, mapping: undefined });
   }
 
   async function commit() {
     if (!file || !preview) return;
-    setBusy(true);
-    const r = await tryCall('excel:importCommit', { file, vendor: vendor.trim(), mapping: preview.mapping });
-    setBusy(false);
+    setBusy('importing');
+    const r = await tryCall('excel:importCommit', {
+      file,
+      vendor: vendor.trim(),
+      ...(sheet ? { sheet } : {}),
+      mapping: preview.mapping,
+    });
+    setBusy(null);
     if (!r.ok) {
       setError(errorText(r.error));
       return;
     }
     if (r.value.errors.length > 0 || r.value.conflicts.length > 0) {
-      setPreview({ ...preview, errors: r.value.errors, conflicts: r.value.conflicts });
+      setPreview({ ...preview, errors: r.value.errors, warnings: r.value.warnings, conflicts: r.value.conflicts });
       return;
     }
     const { created, updated, queued } = r.value;
@@ -71,7 +112,11 @@ export function ImportDialog() {
 
   async function savePreset() {
     if (!mapping || !vendor.trim()) return;
-    const r = await tryCall('excel:savePreset', { vendor: vendor.trim(), mapping });
+    const r = await tryCall('excel:savePreset', {
+      vendor: vendor.trim(),
+      mapping,
+      headers: (preview?.headers ?? []).filter(Boolean),
+    });
     if (r.ok) {
       useUi.getState().toast('success', t('excel.presetSaved'));
       const p = await tryCall('excel:presets', {});
@@ -79,7 +124,9 @@ export function ImportDialog() {
     } else setError(errorText(r.error));
   }
 
-  const blocked = !preview || preview.errors.length > 0 || preview.conflicts.length > 0 || preview.rowCount === 0;
+  const blocked =
+    !preview || !vendor.trim() || preview.errors.length > 0 || preview.conflicts.length > 0 || preview.rowCount === 0;
+  const hidden = new Set(preview?.hiddenHeaders ?? []);
 
   return (
     <div className="modal-backdrop">
@@ -98,12 +145,9 @@ export function ImportDialog() {
               type="file"
               accept=".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
               data-testid="import-file"
-              onChange={async (e) => {
+              onChange={(e) => {
                 const f = e.target.files?.[0];
-                if (!f) return;
-                setFileName(f.name);
-                setFile(await toBase64(f));
-                setPreview(null);
+                if (f) void chooseFile(f);
               }}
             />
           </label>
@@ -114,6 +158,7 @@ export function ImportDialog() {
               value={vendor}
               data-testid="import-vendor"
               onChange={(e) => {
+                // the vendor's saved mapping applies on the next check
                 setVendor(e.target.value);
                 setMapping(undefined);
               }}
@@ -127,15 +172,21 @@ export function ImportDialog() {
           <button
             type="button"
             className="btn"
-            disabled={!file || !vendor.trim() || busy}
+            disabled={!file || busy !== null}
             onClick={() => void check()}
             data-testid="import-check"
           >
             {t('excel.check')}
           </button>
         </div>
+        {busy && (
+          <div className="import-progress" data-testid="import-progress">
+            <progress aria-label={t(`excel.${busy}`)} />
+            <span className="muted small">{t(`excel.${busy}`)}</span>
+          </div>
+        )}
         {error && (
-          <p className="form-error" role="alert">
+          <p className="form-error" role="alert" data-testid="import-error">
             {error}
           </p>
         )}
@@ -145,6 +196,32 @@ export function ImportDialog() {
               <b>{fileName}</b> — {t('excel.rows', { rows: preview.rowCount, orders: preview.orderCount })}
               {preview.kind === 'reimport' && ` · ${t('excel.reimport', { count: preview.updates })}`}
             </p>
+            <div className="form row">
+              {preview.sheets.length > 1 && (
+                <label>
+                  <span>{t('excel.sheet')}</span>
+                  <select
+                    value={preview.sheet}
+                    data-testid="import-sheet"
+                    onChange={(e) => void check({ sheet: e.target.value, mapping: undefined })}
+                  >
+                    {preview.sheets.map((s) => (
+                      <option key={s.name} value={s.name}>
+                        {s.name} ({s.rows})
+                      </option>
+                    ))}
+                  </select>
+                </label>
+              )}
+              <span className="muted small" data-testid="import-header-row">
+                {t('excel.headerRowAt', { row: preview.headerRow })}
+              </span>
+            </div>
+            {preview.preset && (
+              <p className="muted small" data-testid="import-preset">
+                {t('excel.presetApplied', { vendor: preview.preset })}
+              </p>
+            )}
             <h3>{t('excel.mapping')}</h3>
             <div className="mapping-grid">
               {IMPORT_FIELDS.map((f) => (
@@ -152,18 +229,19 @@ export function ImportDialog() {
                   <span>{t(`excel.fields.${f}`)}</span>
                   <select
                     value={preview.mapping[f] ?? ''}
+                    data-testid={`import-map-${f}`}
                     onChange={(e) => {
                       const next = { ...preview.mapping };
                       if (e.target.value) next[f] = e.target.value;
                       else delete next[f];
                       setMapping(next);
-                      void check(next);
+                      void check({ mapping: next });
                     }}
                   >
                     <option value="">{t('excel.notMapped')}</option>
-                    {preview.headers.map((h) => (
+                    {[...new Set(preview.headers.filter(Boolean))].map((h) => (
                       <option key={h} value={h}>
-                        {h}
+                        {hidden.has(h) ? t('excel.hiddenColumn', { header: h }) : h}
                       </option>
                     ))}
                   </select>
@@ -192,6 +270,31 @@ export function ImportDialog() {
                         <td className="num">{e.row}</td>
                         <td>{e.column}</td>
                         <td>{e.message}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </>
+            )}
+            {preview.warnings.length > 0 && (
+              <>
+                <p className="muted" data-testid="import-warnings-summary">
+                  {t('excel.warnings', { count: preview.warnings.length })}
+                </p>
+                <table className="table compact" data-testid="import-warnings">
+                  <thead>
+                    <tr>
+                      <th className="num">{t('excel.errorRow')}</th>
+                      <th>{t('excel.errorColumn')}</th>
+                      <th>{t('excel.errorMessage')}</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {preview.warnings.slice(0, 200).map((w) => (
+                      <tr key={`${w.row}-${w.column}-${w.message}`}>
+                        <td className="num">{w.row}</td>
+                        <td>{w.column}</td>
+                        <td>{w.message}</td>
                       </tr>
                     ))}
                   </tbody>
@@ -268,7 +371,7 @@ export function ImportDialog() {
           <button
             type="button"
             className="btn primary"
-            disabled={blocked || busy}
+            disabled={blocked || busy !== null}
             onClick={() => void commit()}
             data-testid="import-commit"
           >

@@ -311,6 +311,57 @@ describe('branch client', () => {
     expect(await count("SELECT count(*) AS n FROM orders WHERE order_no LIKE 'V-%'")).toBe(0);
   });
 
+  it('reads a vendor sheet as people make it: the table under a title, phones mended with a warning; another file starts over', async () => {
+    const wb = new ExcelJS.Workbook();
+    wb.addWorksheet('표지').addRow(['12월 의뢰서']);
+    const ws = wb.addWorksheet('주문');
+    ws.addRow(['동부대우전자 12월 배송 의뢰서']);
+    ws.mergeCells('A1:I1');
+    ws.addRow([]);
+    ws.addRow(['주문번호', '성명', '전화번호', '주소', '시군구', '배송일', '모델', '제품명', '수량']);
+    ws.addRow(['V-E2E-1', '시트고객', 1055556666, '중앙로 7', '서울 강남구', DAY, 'AC-1', '에어컨', 1]);
+    const titled = join(w.downloads, 'vendor-titled.xlsx');
+    await wb.xlsx.writeFile(titled);
+    const plain = new ExcelJS.Workbook();
+    plain.addWorksheet('Sheet1').addRows([
+      ['번호', '이름'],
+      ['1', 'a'],
+    ]);
+    const other = join(w.downloads, 'other.xlsx');
+    await plain.xlsx.writeFile(other);
+
+    await page.click('[data-testid=import-open]');
+    await page.setInputFiles('[data-testid=import-file]', titled);
+    await page.waitForSelector('[data-testid=import-header-row] >> text=머리글 3행');
+    expect(await page.inputValue('[data-testid=import-sheet]')).toBe('주문');
+    // the merged title fills none of the drop-downs
+    expect(await page.inputValue('[data-testid=import-map-orderNo]')).toBe('주문번호');
+    expect(await page.inputValue('[data-testid=import-map-customerName]')).toBe('성명');
+    expect(await page.textContent('[data-testid=import-warnings]')).toContain('010-5555-6666');
+    await shot(page, '09b-import-titled-sheet');
+    // another file: nothing of the first stays
+    await page.setInputFiles('[data-testid=import-file]', other);
+    await page.waitForSelector('[data-testid=import-header-row] >> text=머리글 1행');
+    expect(await page.inputValue('[data-testid=import-map-orderNo]')).toBe('');
+    expect(await page.locator('[data-testid=import-warnings]').count()).toBe(0);
+    // back to the vendor's sheet, imported
+    await page.setInputFiles('[data-testid=import-file]', titled);
+    await page.waitForSelector('[data-testid=import-header-row] >> text=머리글 3행');
+    await page.fill('[data-testid=import-vendor]', '동부대우전자');
+    await page.click('[data-testid=import-check]');
+    await page.waitForSelector('[data-testid=import-warnings]');
+    await page.click('[data-testid=import-commit]');
+    await page.waitForSelector('[data-testid=import-dialog]', { state: 'detached' });
+    await expect
+      .poll(
+        async () => (await q<{ p: string }>("SELECT customer_phone AS p FROM orders WHERE order_no = 'V-E2E-1'"))[0]?.p,
+        {
+          timeout: 20_000,
+        },
+      )
+      .toBe('010-5555-6666');
+  });
+
   async function editPhone(orderNo: string, phone: string) {
     await page.fill('[data-testid=filter-orderNo]', orderNo);
     await expect.poll(() => page.locator('.rdg-row:not(.rdg-summary-row)').count()).toBe(1);

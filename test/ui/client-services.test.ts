@@ -226,6 +226,96 @@ describe('vendor sheet import through the services', () => {
   });
 });
 
+describe('vendor sheets as people make them, through the services', () => {
+  const HEAD = ['No.', '받는분', '핸드폰', '배송지', '지역', '배송일', '방문시간', '모델', '제품명', '수량'];
+  async function workbook(build: (wb: ExcelJS.Workbook) => void): Promise<string> {
+    const wb = new ExcelJS.Workbook();
+    build(wb);
+    return Buffer.from(await wb.xlsx.writeBuffer()).toString('base64');
+  }
+  const vendorSheet = (ws: ExcelJS.Worksheet, no: string) => {
+    ws.addRow(['한빛상사 12월 배송 의뢰']);
+    ws.mergeCells('A1:J1');
+    ws.addRow([]);
+    ws.addRow(HEAD);
+    ws.addRow([no, '시트고객', 1098765432, '중앙로 10', '서울 마포구', '12/20', '14~16시', 'AC-1', '에어컨', 1]);
+    ws.addRow(['합계', '', '', '', '', '', '', '', '', 1]);
+  };
+
+  it('finds the table under a merged title, picks the sheet with orders or the one chosen, and says what it mended', async () => {
+    const file = await workbook((wb) => {
+      wb.addWorksheet('표지').addRow(['의뢰서']);
+      vendorSheet(wb.addWorksheet('주문'), 'HB-1');
+      vendorSheet(wb.addWorksheet('지난주'), 'HB-0');
+    });
+    const preview = await httpApi['excel:importPreview']({ file });
+    if (!preview.ok) throw new Error(JSON.stringify(preview));
+    const p = preview.value;
+    expect([p.sheet, p.headerRow, p.headers, p.sheets.map((s) => s.name)]).toEqual([
+      '주문',
+      3,
+      HEAD,
+      ['표지', '주문', '지난주'],
+    ]);
+    // the merged title fills none of the drop-downs; 'No.' is no known word, so the order number stays unmapped
+    expect(Object.values(p.mapping)).toEqual(HEAD.slice(1));
+    const mapping = { ...p.mapping, orderNo: 'No.' };
+    const mapped = await httpApi['excel:importPreview']({ file, vendor: '한빛상사', mapping });
+    expect(mapped.ok && [mapped.value.errors, mapped.value.warnings.map((w) => [w.row, w.column])]).toEqual([
+      [],
+      [
+        [4, '핸드폰'],
+        [5, ''],
+      ],
+    ]);
+    const other = await httpApi['excel:importPreview']({ file, vendor: '한빛상사', sheet: '지난주', mapping });
+    expect(other.ok && [other.value.sheet, other.value.sample[0]?.orderNo]).toEqual(['지난주', 'HB-0']);
+    const missing = await httpApi['excel:importPreview']({ file, sheet: '없는 시트' });
+    expect(!missing.ok && [missing.error.field, missing.error.message]).toEqual([
+      'sheet',
+      '시트 "없는 시트"가 없습니다',
+    ]);
+
+    const r = await httpApi['excel:importCommit']({ file, vendor: '한빛상사', mapping });
+    expect(r.ok && [r.value.created, r.value.errors, r.value.warnings.length]).toEqual([1, [], 2]);
+    // the phone with its 0 back and the time window on the appointment day reach the head office
+    await until(
+      async () =>
+        (
+          await db.owner.query(
+            "SELECT customer_phone, appointment_date::text AS day, lower(appointment_time_window) AS start FROM orders WHERE order_no = 'HB-1'",
+          )
+        ).rows,
+      (rows) => rows.length === 1,
+      'the imported order at the head office',
+    ).then((rows) =>
+      expect([rows[0].customer_phone, rows[0].start.toISOString()]).toEqual([
+        '010-9876-5432',
+        expect.stringMatching(/T05:00:00/),
+      ]),
+    );
+
+    // next time, a sheet with the same header texts is recognised as 한빛상사's: its mapping comes back, no vendor typed
+    const again = await workbook((wb) => vendorSheet(wb.addWorksheet('주문'), 'HB-2'));
+    const next = await httpApi['excel:importPreview']({ file: again });
+    expect(next.ok && [next.value.preset, next.value.mapping]).toEqual(['한빛상사', mapping]);
+  });
+
+  it('refuses a sheet over the row limit, naming the limit', async () => {
+    const file = await workbook((wb) => {
+      const ws = wb.addWorksheet('주문');
+      ws.addRow(['주문번호', '성명']);
+      ws.getCell('A50001').value = 'x';
+    });
+    const r = await httpApi['excel:importPreview']({ file, vendor: 'X' });
+    expect(!r.ok && [r.error.code, r.error.field, r.error.message]).toEqual([
+      'VALIDATION',
+      'file',
+      '시트 "주문"의 행이 50,000개를 넘어 열지 않습니다',
+    ]);
+  });
+});
+
 describe('xlsx export through the services', () => {
   it("writes the grid's filtered, sorted view from the local database, with the ids re-import needs", async () => {
     const list = await httpApi['orders:list']({});
@@ -255,7 +345,7 @@ describe('renderer stores over the browser shell', () => {
     const mapping = { orderNo: '주문번호', customerName: '성명' };
     expect((await httpApi['excel:savePreset']({ vendor: '삼성전자', mapping })).ok).toBe(true);
     const presets = await httpApi['excel:presets']({});
-    expect(presets.ok && presets.value.map((p) => [p.vendor, p.mapping])).toEqual([['삼성전자', mapping]]);
+    expect(presets.ok && presets.value.filter((p) => p.vendor === '삼성전자').map((p) => p.mapping)).toEqual([mapping]);
     // the next preview for that vendor starts from the preset, not from a guess
     const file = await sheet([['P-1', '고객', '주소', '서울', 'AC-1', '에어컨', 1]]);
     const preview = await httpApi['excel:importPreview']({ file, vendor: '삼성전자' });
