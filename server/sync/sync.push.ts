@@ -71,6 +71,8 @@ class RaceLost extends Error {}
 
 /** Errors that say nothing about the op: the database connection or server went away. */
 function isTransient(e: unknown): boolean {
+  // toAppError's answer to a lost connection, an unreachable database, a job queue not yet connected
+  if (e instanceof AppError && e.status === 503) return true;
   const err = e as { code?: unknown; message?: unknown };
   const code = typeof err?.code === 'string' ? err.code : '';
   if (/^(08|53|57P)/.test(code)) return true;
