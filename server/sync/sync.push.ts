@@ -82,10 +82,32 @@ function isTransient(e: unknown): boolean {
   );
 }
 
-/** A serialization failure or deadlock (mapped to a 409 "concurrent"): the op is tried again, not answered. */
+/**
+ * A serialization failure or deadlock (mapped to a 409 "concurrent"): transient, never an op's answer. The whole
+ * chunk is rolled back and tried again — retrying the op alone inside its savepoint would keep the rows the ops
+ * before it locked, which the other transaction of the deadlock is waiting for, and deadlock again.
+ */
 function isRetryable(e: unknown): boolean {
-  const cause = (e as { cause?: { code?: unknown } })?.cause;
-  return cause?.code === '40001' || cause?.code === '40P01';
+  if (e instanceof ChunkContended) return true;
+  const err = e as { code?: unknown; cause?: { code?: unknown } };
+  const code = err?.cause?.code ?? err?.code;
+  return code === '40001' || code === '40P01';
+}
+
+/** Thrown out of a chunk's transaction when an op of it lost a deadlock or a serialization check. */
+class ChunkContended extends Error {
+  constructor(readonly cause: unknown) {
+    super('sync push chunk lost a deadlock or serialization check', { cause });
+  }
+}
+
+/** How often a contended chunk is tried again before the push stops there (the client sends the rest later). */
+const CHUNK_TRIES = 6;
+
+function contentionPause(attempt: number): Promise<void> {
+  // jittered, doubling from ~10 ms: the transaction that won the deadlock commits meanwhile
+  const ms = Math.random() * 10 * 2 ** attempt;
+  return new Promise((r) => setTimeout(r, ms));
 }
 
 function failed(opId: string | null, error: OpError): OpResult {
@@ -227,44 +249,43 @@ async function answerOp(
   const handler = deps.handlers[op.kind]!;
   const input =
     op.kind === 'order.create' ? { ...op.payload, id: op.entityId } : opInput(op.kind, op.payload, op.expectedVersion);
-  for (let attempt = 0; ; attempt++) {
-    const mark = afterCommitMark(tx);
-    let err: unknown;
-    try {
-      const out = await handler(tx, actor, op.entityId, input);
-      // the next op's savepoint travels with this op's record (sent only if the record was written)
-      const answer = await repo.recordSynced(
-        tx,
-        recordOf(actor, clientId, op),
-        out.version,
-        savepoint.wanted ? NEXT_OP : '',
-      );
-      if (answer) {
-        savepoint.opened = savepoint.wanted;
-        return answer;
-      }
-      err = new RaceLost();
-    } catch (e) {
-      err = toAppError(e);
+  const mark = afterCommitMark(tx);
+  let err: unknown;
+  try {
+    const out = await handler(tx, actor, op.entityId, input);
+    // the next op's savepoint travels with this op's record (sent only if the record was written)
+    const answer = await repo.recordSynced(
+      tx,
+      recordOf(actor, clientId, op),
+      out.version,
+      savepoint.wanted ? NEXT_OP : '',
+    );
+    if (answer) {
+      savepoint.opened = savepoint.wanted;
+      return answer;
     }
+    err = new RaceLost();
+  } catch (e) {
+    err = toAppError(e);
+  }
+  await tx.query('ROLLBACK TO SAVEPOINT op');
+  dropAfterCommitSince(tx, mark);
+  // a revoked session (user deactivated, role or branch changed) is the request's fault, not the op's
+  if (err instanceof UnauthorizedError) throw err;
+  // recorded already (two requests racing, a client that lost count): the first answer, or someone else's id
+  if (err instanceof RaceLost) return (await replay(tx, op.opId)) ?? duplicateOp(op.opId);
+  if (isTransient(err)) throw err;
+  if (isRetryable(err)) throw new ChunkContended(err);
+  const refusalMark = afterCommitMark(tx);
+  try {
+    return await refuse(deps, tx, actor, clientId, op, err, locale);
+  } catch (e2) {
     await tx.query('ROLLBACK TO SAVEPOINT op');
-    dropAfterCommitSince(tx, mark);
-    // a revoked session (user deactivated, role or branch changed) is the request's fault, not the op's
-    if (err instanceof UnauthorizedError) throw err;
-    // recorded already (two requests racing, a client that lost count): the first answer, or someone else's id
-    if (err instanceof RaceLost) return (await replay(tx, op.opId)) ?? duplicateOp(op.opId);
-    if (isTransient(err)) throw err;
-    if (isRetryable(err) && attempt < 5) continue;
-    const refusalMark = afterCommitMark(tx);
-    try {
-      return await refuse(deps, tx, actor, clientId, op, err, locale);
-    } catch (e2) {
-      await tx.query('ROLLBACK TO SAVEPOINT op');
-      dropAfterCommitSince(tx, refusalMark);
-      if (isTransient(e2)) throw e2;
-      deps.logger?.error({ err: e2, kind: op.kind }, 'sync op failed unexpectedly');
-      return failed(op.opId, errorOf(e2, locale));
-    }
+    dropAfterCommitSince(tx, refusalMark);
+    if (isTransient(e2)) throw e2;
+    if (isRetryable(e2)) throw new ChunkContended(e2);
+    deps.logger?.error({ err: e2, kind: op.kind }, 'sync op failed unexpectedly');
+    return failed(op.opId, errorOf(e2, locale));
   }
 }
 
@@ -275,6 +296,14 @@ async function answerOp(
 function applyChunkSavepointed(deps: PushDeps, actor: Actor, clientId: string, ops: PushOp[], locale: Locale) {
   return withRequestTransaction(deps.pool, actor, async (tx) => {
     const results: OpResult[] = [];
+    const orderIds = new Set<string>();
+    const pickupIds = new Set<string>();
+    for (const op of ops) {
+      if (op.kind === 'order.create') continue;
+      if (op.entity === 'orders') orderIds.add(op.entityId.toLowerCase());
+      else if (op.entity === 'waste_pickups') pickupIds.add(op.entityId.toLowerCase());
+    }
+    if (orderIds.size + pickupIds.size > 1) await repo.lockOrdersInIdOrder(tx, [...orderIds], [...pickupIds]);
     const savepoint: NextSavepoint = { wanted: false, opened: false };
     for (const [i, op] of ops.entries()) {
       if (!savepoint.opened) await tx.query(i === 0 ? 'SAVEPOINT op' : NEXT_OP);
@@ -334,8 +363,27 @@ function applyChunkFast(deps: PushDeps, actor: Actor, clientId: string, ops: Pus
   });
 }
 
-/** A chunk: on the fast path when it fits and goes through, else on the savepoint path. */
+/**
+ * A chunk, tried again whole (after a short pause) while it loses deadlocks or serialization checks; when it
+ * still does after CHUNK_TRIES, the contention is reported as transient: the push's answers end before it.
+ */
 async function applyChunk(deps: PushDeps, actor: Actor, clientId: string, ops: PushOp[], locale: Locale) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await applyChunkOnce(deps, actor, clientId, ops, locale);
+    } catch (e) {
+      if (!isRetryable(e)) throw e;
+      if (attempt + 1 >= CHUNK_TRIES) {
+        deps.logger?.warn({ err: e, ops: ops.length }, 'sync push chunk still contended; the client resends it');
+        throw new SyncUnavailableError(e);
+      }
+      await contentionPause(attempt);
+    }
+  }
+}
+
+/** A chunk: on the fast path when it fits and goes through, else on the savepoint path. */
+async function applyChunkOnce(deps: PushDeps, actor: Actor, clientId: string, ops: PushOp[], locale: Locale) {
   if (ops.length > 1 && deps.batchHandlers && fitsFastPath(ops, deps.batchHandlers)) {
     try {
       return await applyChunkFast(deps, actor, clientId, ops);
@@ -362,20 +410,15 @@ async function applyOneByOne(
   results: OpResult[],
 ): Promise<void> {
   for (const op of ops) {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        results.push(...(await applyChunk(deps, actor, clientId, [op], locale)));
-        break;
-      } catch (e) {
-        if (isTransient(e) || e instanceof UnauthorizedError) throw e;
-        if (isRetryable(e) && attempt < 5) continue;
-        results.push(
-          await withRequestTransaction(deps.pool, actor, (tx) =>
-            refuse(deps, tx, actor, clientId, op, toAppError(e), locale),
-          ),
-        );
-        break;
-      }
+    try {
+      results.push(...(await applyChunk(deps, actor, clientId, [op], locale)));
+    } catch (e) {
+      if (isTransient(e) || e instanceof UnauthorizedError) throw e;
+      results.push(
+        await withRequestTransaction(deps.pool, actor, (tx) =>
+          refuse(deps, tx, actor, clientId, op, toAppError(e), locale),
+        ),
+      );
     }
   }
 }

@@ -206,6 +206,23 @@ export async function orderChildren(
 }
 
 /** One row as the pull delivers it (push answers carry it too), or null when gone or hidden (sync_row(), 0031). */
+/**
+ * Locks the live orders a chunk's ops are about, in id order — the order the fast path's batched UPDATEs lock
+ * them in too — so two pushes over some of the same orders wait for each other instead of deadlocking. Ops on a
+ * pick-up lock its order (order-ref.ts); orders the caller cannot see or that do not exist are skipped.
+ */
+export async function lockOrdersInIdOrder(tx: Tx, orderIds: string[], pickupIds: string[]): Promise<void> {
+  await tx.query(
+    named(
+      `SELECT 1 FROM orders o
+        WHERE o.deleted_at IS NULL
+          AND (o.id = ANY($1::uuid[]) OR o.id IN (SELECT w.order_id FROM waste_pickups w WHERE w.id = ANY($2::uuid[])))
+        ORDER BY o.id FOR UPDATE OF o`,
+      [orderIds, pickupIds],
+    ),
+  );
+}
+
 export async function rowOf(tx: Tx, entity: SyncEntity, id: string): Promise<SyncRow | null> {
   const { rows } = await tx.query<{ row: SyncRow | null }>(named('SELECT sync_row($1, $2) AS row', [entity, id]));
   return rows[0]?.row ?? null;
