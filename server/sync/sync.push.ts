@@ -96,7 +96,7 @@ function isRetryable(e: unknown): boolean {
 
 /** Thrown out of a chunk's transaction when an op of it lost a deadlock or a serialization check. */
 class ChunkContended extends Error {
-  constructor(readonly cause: unknown) {
+  constructor(cause: unknown) {
     super('sync push chunk lost a deadlock or serialization check', { cause });
   }
 }
