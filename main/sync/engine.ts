@@ -166,7 +166,12 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
       // No answer, a 5xx, or a batch cut short: the head office (or the VPN to it) is away. Any other error
       // came from a head office that is there (e.g. a refused login): online, with the error shown.
       const away = e instanceof NetworkError || e instanceof StopCycle || (e instanceof HttpError && e.transient);
-      if (away) {
+      if (e instanceof HttpError && e.status === 401) {
+        // the head office is there but will not take this session's calls (refresh token refused, user
+        // disabled): nothing syncs until the user signs in again, and the clerk is told so, not "online"
+        this.offlineSince = null;
+        this.status = 'signedOut';
+      } else if (away) {
         this.offlineSince ??= new Date().toISOString();
         this.status = 'offline';
       } else {

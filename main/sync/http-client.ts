@@ -2,6 +2,7 @@
 // token, one token refresh on 401 (shared by concurrent callers), and errors sorted into "the link is down"
 // (NetworkError: retry later) and "the head office answered no" (HttpError). The sync engine uses it; online-only
 // screens may too.
+import { randomBytes } from 'node:crypto';
 import type { SessionUser } from '../../domain/client-api.js';
 import {
   type PullResponse,
@@ -48,6 +49,12 @@ export class HttpError extends Error {
   }
 }
 
+/**
+ * 401 after the tokens could not be renewed (refresh token refused, no way to log in again): the session cannot
+ * authenticate until its user signs in again. Its code is the refusal's (REFRESH_INVALID, REFRESH_REUSED, …).
+ */
+export class SignedOutError extends HttpError {}
+
 export interface HeadOfficeClientOptions {
   baseUrl: string;
   /** per request; default 10 s */
@@ -77,7 +84,15 @@ export class HeadOfficeClient {
   readonly baseUrl: string;
   private accessToken: string | null = null;
   private refreshToken: string | null = null;
+  /**
+   * Sent with every refresh of the current refresh token, the same on each try: a refresh whose answer was lost
+   * is tried again with it, and the head office then issues new tokens instead of revoking the family as it does
+   * for a used token presented without it (a copy). Kept only in memory, until new tokens are adopted.
+   */
+  private retryKey: string | null = null;
   private refreshing: Promise<boolean> | null = null;
+  /** why the last renewal of the tokens was refused (the refresh's answer), for the 401 the caller gets */
+  private refusal: HttpError | null = null;
 
   constructor(private readonly opts: HeadOfficeClientOptions) {
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
@@ -85,7 +100,10 @@ export class HeadOfficeClient {
 
   setTokens(pair: { accessToken?: string | null; refreshToken?: string | null }): void {
     if (pair.accessToken !== undefined) this.accessToken = pair.accessToken;
-    if (pair.refreshToken !== undefined) this.refreshToken = pair.refreshToken;
+    if (pair.refreshToken !== undefined && pair.refreshToken !== this.refreshToken) {
+      this.refreshToken = pair.refreshToken;
+      this.retryKey = null;
+    }
   }
 
   get hasAccessToken(): boolean {
@@ -169,6 +187,7 @@ export class HeadOfficeClient {
             return true;
           } catch (e) {
             if (!(e instanceof HttpError) || e.status !== 401) throw e;
+            this.refusal = e;
           }
         }
         const pair = (await this.opts.reauthenticate?.()) ?? null;
@@ -181,7 +200,15 @@ export class HeadOfficeClient {
     return this.refreshing;
   }
 
+  /** The 401 of a request whose tokens could not be renewed. */
+  private signedOut(): SignedOutError {
+    const r = this.refusal;
+    return new SignedOutError(401, r?.code ?? 'UNAUTHORIZED', r?.message ?? 'the session cannot authenticate');
+  }
+
   private adopt(pair: TokenPair): void {
+    this.refusal = null;
+    this.retryKey = null;
     this.accessToken = pair.accessToken;
     this.refreshToken = pair.refreshToken;
     this.opts.onTokens?.(pair);
@@ -195,7 +222,9 @@ export class HeadOfficeClient {
     const res = await this.send(method, path, o);
     if (res.status === 401 && o.auth !== false) {
       await res.body?.cancel();
+      // the answer after renewed tokens (a 401 again: the user may no longer sign in, SESSION_REVOKED)
       if (await this.refreshOnce()) return this.read<T>(await this.send(method, path, o));
+      throw this.signedOut();
     }
     return this.read<T>(res);
   }
@@ -221,7 +250,8 @@ export class HeadOfficeClient {
     let res = await open();
     if (res.status === 401) {
       await res.body?.cancel();
-      if (await this.refreshOnce()) res = await open();
+      if (!(await this.refreshOnce())) throw this.signedOut();
+      res = await open();
     }
     if (!res.ok || !res.body) return this.read<never>(res);
     return res;
@@ -237,8 +267,12 @@ export class HeadOfficeClient {
 
   async refresh(): Promise<TokenPair> {
     if (!this.refreshToken) throw new HttpError(401, 'REFRESH_INVALID', 'no refresh token');
+    this.retryKey ??= randomBytes(24).toString('base64url');
     const pair = await this.read<TokenPair>(
-      await this.send('POST', '/api/auth/refresh', { body: { refreshToken: this.refreshToken }, auth: false }),
+      await this.send('POST', '/api/auth/refresh', {
+        body: { refreshToken: this.refreshToken, retryKey: this.retryKey },
+        auth: false,
+      }),
     );
     this.adopt(pair);
     return pair;
@@ -248,6 +282,7 @@ export class HeadOfficeClient {
     const token = this.refreshToken;
     this.accessToken = null;
     this.refreshToken = null;
+    this.retryKey = null;
     if (token)
       await this.read(await this.send('POST', '/api/auth/logout', { body: { refreshToken: token }, auth: false }));
   }

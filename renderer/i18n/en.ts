@@ -81,6 +81,7 @@ export const en: Messages = {
     status: 'Connection',
     online: 'Online',
     syncing: 'Syncing',
+    signedOut: 'Sign-in needed · please sign in again',
     offlineSince: 'Offline since {{since}}',
     pending: '{{count}} pending',
     conflicts: '{{count}} conflicts',

@@ -79,6 +79,7 @@ export const ko = {
     status: '연결 상태',
     online: '온라인',
     syncing: '동기화 중',
+    signedOut: '로그인 필요 · 다시 로그인하세요',
     offlineSince: '오프라인 ({{since}}부터)',
     pending: '대기 {{count}}건',
     conflicts: '충돌 {{count}}건',

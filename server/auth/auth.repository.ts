@@ -49,16 +49,20 @@ export interface RefreshTokenRecord {
   revokedAt: Date | null;
   /** decided by the database clock, like expires_at itself */
   expired: boolean;
+  /** the token this one was exchanged for */
+  replacedBy: string | null;
+  /** hash of the retry key sent with the refresh that used this token */
+  retryKeyHash: string | null;
 }
 
 export async function insertRefreshToken(
   tx: Tx,
   t: { userId: string; familyId: string | null; tokenHash: string; ttlSeconds: number },
-): Promise<{ familyId: string; expiresAt: Date }> {
-  const { rows } = await tx.query<{ familyId: string; expiresAt: Date }>(
+): Promise<{ id: string; familyId: string; expiresAt: Date }> {
+  const { rows } = await tx.query<{ id: string; familyId: string; expiresAt: Date }>(
     `INSERT INTO refresh_tokens(user_id, family_id, token_hash, expires_at)
      VALUES ($1, coalesce($2::uuid, gen_random_uuid()), $3, now() + make_interval(secs => $4))
-     RETURNING family_id AS "familyId", expires_at AS "expiresAt"`,
+     RETURNING id, family_id AS "familyId", expires_at AS "expiresAt"`,
     [t.userId, t.familyId, t.tokenHash, t.ttlSeconds],
   );
   return rows[0]!;
@@ -68,15 +72,32 @@ export async function insertRefreshToken(
 export async function lockRefreshToken(tx: Tx, tokenHash: string): Promise<RefreshTokenRecord | undefined> {
   const { rows } = await tx.query<RefreshTokenRecord>(
     `SELECT id, user_id AS "userId", family_id AS "familyId", expires_at AS "expiresAt", used_at AS "usedAt",
-            revoked_at AS "revokedAt", expires_at <= now() AS expired
+            revoked_at AS "revokedAt", expires_at <= now() AS expired, replaced_by AS "replacedBy",
+            retry_key_hash AS "retryKeyHash"
        FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE`,
     [tokenHash],
   );
   return rows[0];
 }
 
-export async function markRefreshTokenUsed(tx: Tx, id: string): Promise<void> {
-  await tx.query('UPDATE refresh_tokens SET used_at = now() WHERE id = $1', [id]);
+/** Revokes the successor of a used token if nobody has used it yet (locked); false when it was used. */
+export async function revokeUnusedSuccessor(tx: Tx, successorId: string): Promise<boolean> {
+  const { rows } = await tx.query<{ usedAt: Date | null; revokedAt: Date | null }>(
+    `SELECT used_at AS "usedAt", revoked_at AS "revokedAt" FROM refresh_tokens WHERE id = $1 FOR UPDATE`,
+    [successorId],
+  );
+  const s = rows[0];
+  if (!s || s.usedAt) return false;
+  if (!s.revokedAt) await tx.query('UPDATE refresh_tokens SET revoked_at = now() WHERE id = $1', [successorId]);
+  return true;
+}
+
+export async function setRefreshSuccessor(tx: Tx, id: string, successorId: string): Promise<void> {
+  await tx.query('UPDATE refresh_tokens SET replaced_by = $2 WHERE id = $1', [id, successorId]);
+}
+
+export async function markRefreshTokenUsed(tx: Tx, id: string, retryKeyHash: string | null): Promise<void> {
+  await tx.query('UPDATE refresh_tokens SET used_at = now(), retry_key_hash = $2 WHERE id = $1', [id, retryKeyHash]);
 }
 
 export async function revokeRefreshFamily(tx: Tx, familyId: string): Promise<void> {

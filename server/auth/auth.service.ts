@@ -26,7 +26,16 @@ export const loginBody = z
   })
   .strict();
 
-export const refreshBody = z.object({ refreshToken: z.string().min(1).max(200) }).strict();
+export const refreshBody = z
+  .object({
+    refreshToken: z.string().min(1).max(200),
+    /**
+     * Random, chosen by the client for this refresh token and sent again when it retries the refresh: with it,
+     * a retry after a lost answer gets new tokens instead of revoking the family as a reused token would.
+     */
+    retryKey: z.string().min(16).max(200).optional(),
+  })
+  .strict();
 
 export const passwordChangeBody = z
   .object({
@@ -94,6 +103,7 @@ async function issue(
   user: repo.UserRecord,
   role: Role,
   familyId: string | null,
+  replacing?: string,
 ): Promise<TokenPair> {
   const refresh = newRefreshToken();
   const stored = await repo.insertRefreshToken(tx, {
@@ -102,6 +112,7 @@ async function issue(
     tokenHash: refresh.hash,
     ttlSeconds: deps.config.refreshTokenTtlSeconds,
   });
+  if (replacing) await repo.setRefreshSuccessor(tx, replacing, stored.id);
   return {
     tokenType: 'Bearer',
     accessToken: await deps.tokens.sign(actorOf(user, role)),
@@ -139,7 +150,10 @@ type RefreshOutcome = { ok: true; pair: TokenPair } | { ok: false; error: Unauth
 
 /**
  * POST /api/auth/refresh: the token is used once and replaced by a new one of the same family. Presenting a
- * used token again means it was copied: the whole family is revoked (the thief's and the owner's sessions).
+ * used token again means it was copied: the whole family is revoked (the thief's and the owner's sessions) —
+ * unless it comes with the retry key of the refresh that used it while the token issued then has never been
+ * used: that is the owner retrying a refresh whose answer the network lost (migration 0060). The unused token is
+ * revoked and a new one issued, so the family keeps one live token.
  */
 export async function refresh(deps: AuthDeps, body: unknown): Promise<TokenPair> {
   const input = parse(refreshBody, body);
@@ -148,18 +162,27 @@ export async function refresh(deps: AuthDeps, body: unknown): Promise<TokenPair>
   const outcome = await withAnonymousTransaction<RefreshOutcome>(deps.pool, async (tx) => {
     const token = await repo.lockRefreshToken(tx, hashRefreshToken(input.refreshToken));
     if (!token || token.revokedAt || token.expired) return { ok: false, error: invalid() };
+    const retryKeyHash = input.retryKey ? hashRefreshToken(input.retryKey) : null;
     if (token.usedAt) {
-      await repo.revokeRefreshFamily(tx, token.familyId);
-      return { ok: false, error: new UnauthorizedError('REFRESH_REUSED', 'errors.refreshReused') };
+      const answerLost =
+        retryKeyHash !== null &&
+        token.retryKeyHash === retryKeyHash &&
+        token.replacedBy !== null &&
+        (await repo.revokeUnusedSuccessor(tx, token.replacedBy));
+      if (!answerLost) {
+        await repo.revokeRefreshFamily(tx, token.familyId);
+        return { ok: false, error: new UnauthorizedError('REFRESH_REUSED', 'errors.refreshReused') };
+      }
+    } else {
+      await repo.markRefreshTokenUsed(tx, token.id, retryKeyHash);
     }
-    await repo.markRefreshTokenUsed(tx, token.id);
     const user = await repo.findUserById(tx, token.userId);
     const role = user && primaryRole(user.roles);
     if (!user?.isActive || !role) {
       await repo.revokeRefreshFamily(tx, token.familyId);
       return { ok: false, error: new UnauthorizedError('ACCOUNT_INACTIVE', 'errors.accountInactive') };
     }
-    return { ok: true, pair: await issue(deps, tx, user, role, token.familyId) };
+    return { ok: true, pair: await issue(deps, tx, user, role, token.familyId, token.id) };
   });
   if (!outcome.ok) throw outcome.error;
   return outcome.pair;
