@@ -128,6 +128,16 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
     else this.schedule(0);
   }
 
+  /**
+   * The link is known to work again (the live stream reopened; the shell saw the network return): requests still
+   * waiting for an answer from before went out on connections the outage may have left dead, which say nothing
+   * and would hold this cycle until their timeout. They are dropped and sent again at once; then a cycle runs.
+   */
+  linkBack(): void {
+    this.http.dropStale();
+    this.kick();
+  }
+
   /** Runs a cycle now (or joins the one running) and resolves with the state after it. */
   async syncNow(): Promise<SyncState> {
     if (this.running) {

@@ -3,6 +3,7 @@
 // (NetworkError: retry later) and "the head office answered no" (HttpError). The sync engine uses it; online-only
 // screens may too.
 import { randomBytes } from 'node:crypto';
+import { Agent } from 'undici';
 import type { SessionUser } from '../../domain/client-api.js';
 import {
   type PullResponse,
@@ -18,6 +19,14 @@ export interface TokenPair {
   refreshToken: string;
   refreshExpiresAt: string;
   user: SessionUser;
+}
+
+/** Why dropStale() aborted a request. */
+class LinkReset extends Error {
+  constructor() {
+    super('dropped: no answer on a connection from before the link came back');
+    this.name = 'LinkReset';
+  }
 }
 
 /** No answer: refused connection, DNS, reset, timeout. The link (VPN) is down or the head office is. */
@@ -57,8 +66,15 @@ export class SignedOutError extends HttpError {}
 
 export interface HeadOfficeClientOptions {
   baseUrl: string;
-  /** per request; default 10 s */
+  /** per request, the whole answer; default 10 s (pulls and pushes: 60 s) */
   timeoutMs?: number;
+  /**
+   * The stall bound: a request on which nothing arrives for this long — no answer's head, then no next piece of
+   * its body — is given up (its connection dropped), whatever its timeout. A connection a link reset left dead
+   * says nothing at all, so this is how such a request ends when nothing tells the client the link is back.
+   * Default 15 s; connecting is bounded at 5 s.
+   */
+  stallMs?: number;
   /** sent as Accept-Language so errors come in the UI's language */
   locale?: () => string;
   /** called with every new token pair (after login or refresh), e.g. to store the refresh token */
@@ -80,8 +96,21 @@ export interface RequestOptions {
   auth?: boolean;
 }
 
+/** A request under way: dropped by dropStale() when nothing has come back on it yet. */
+interface InFlight {
+  abort: AbortController;
+  startedAt: number;
+  answered: boolean;
+}
+
+const CONNECT_TIMEOUT_MS = 5000;
+const DEFAULT_STALL_MS = 15_000;
+
 export class HeadOfficeClient {
   readonly baseUrl: string;
+  /** this client's connections, replaced (all sockets closed) when they may have been left dead */
+  private agent: Agent;
+  private readonly inFlight = new Set<InFlight>();
   private accessToken: string | null = null;
   private refreshToken: string | null = null;
   /**
@@ -96,6 +125,43 @@ export class HeadOfficeClient {
 
   constructor(private readonly opts: HeadOfficeClientOptions) {
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
+    this.agent = this.newAgent();
+  }
+
+  private newAgent(): Agent {
+    const stall = this.opts.stallMs ?? DEFAULT_STALL_MS;
+    return new Agent({ connect: { timeout: CONNECT_TIMEOUT_MS }, headersTimeout: stall, bodyTimeout: stall });
+  }
+
+  /** Closes every pooled connection: the next request opens a new one. */
+  private resetConnections(): void {
+    const old = this.agent;
+    this.agent = this.newAgent();
+    void old.destroy().catch(() => {});
+  }
+
+  /**
+   * The link is back (the live stream reopened, the shell saw the network return): a request that has had no
+   * answer for `minAgeMs` most likely went out on a connection the outage left dead. Each is dropped — the
+   * caller sees a dropped connection and sends it again at once (safe: pulls are reads, pushes exactly once by
+   * op id) — and the pooled connections with it. Requests younger than that are left alone.
+   */
+  dropStale(minAgeMs = 1000): number {
+    const now = Date.now();
+    let dropped = 0;
+    for (const r of this.inFlight) {
+      if (r.answered || now - r.startedAt < minAgeMs) continue;
+      r.abort.abort(new LinkReset());
+      dropped++;
+    }
+    if (dropped > 0) this.resetConnections();
+    return dropped;
+  }
+
+  /** Closes this client's connections for good (the session ends). */
+  async close(): Promise<void> {
+    for (const r of this.inFlight) r.abort.abort(new LinkReset());
+    await this.agent.destroy().catch(() => {});
   }
 
   setTokens(pair: { accessToken?: string | null; refreshToken?: string | null }): void {
@@ -132,22 +198,40 @@ export class HeadOfficeClient {
     if (o.body !== undefined) headers['content-type'] = 'application/json';
     if (o.auth !== false && this.accessToken) headers.authorization = `Bearer ${this.accessToken}`;
     const timeoutMs = o.timeoutMs ?? this.opts.timeoutMs ?? 10_000;
+    const flight: InFlight = { abort: new AbortController(), startedAt: Date.now(), answered: false };
+    this.inFlight.add(flight);
     try {
-      return await fetch(url, {
+      const res = await fetch(url, {
         method,
         headers,
         body: o.form ?? (o.body === undefined ? undefined : JSON.stringify(o.body)),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
+        signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), flight.abort.signal]),
+        // biome-ignore lint/suspicious/noExplicitAny: Node's fetch takes an undici dispatcher; its types do not say so
+        dispatcher: this.agent as any,
+      } as RequestInit);
+      flight.answered = true;
+      return res;
     } catch (e) {
       const err = e as Error & { cause?: { code?: string } };
-      const timedOut = err.name === 'TimeoutError' || err.name === 'AbortError';
+      if (flight.abort.signal.aborted) {
+        throw new NetworkError(`${this.baseUrl}: ${(flight.abort.signal.reason as Error).message}`, false, true);
+      }
       const code = err.cause?.code ?? err.message;
+      const stalled = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
+      const timedOut = err.name === 'TimeoutError' || err.name === 'AbortError' || stalled;
+      // the other connections of the pool went through the same link: do not reuse them
+      if (stalled) this.resetConnections();
       throw new NetworkError(
-        timedOut ? `no answer from ${this.baseUrl} within ${timeoutMs} ms` : `${this.baseUrl} unreachable (${code})`,
+        stalled
+          ? `nothing from ${this.baseUrl} for ${code === 'UND_ERR_CONNECT_TIMEOUT' ? CONNECT_TIMEOUT_MS : (this.opts.stallMs ?? DEFAULT_STALL_MS)} ms`
+          : timedOut
+            ? `no answer from ${this.baseUrl} within ${timeoutMs} ms`
+            : `${this.baseUrl} unreachable (${code})`,
         timedOut,
         code === 'UND_ERR_SOCKET' || code === 'ECONNRESET',
       );
+    } finally {
+      this.inFlight.delete(flight);
     }
   }
 
