@@ -103,6 +103,12 @@ interface ConflictRecord {
 
 const nowIso = () => new Date().toISOString();
 
+/**
+ * The op_rows effect that only marks an order as having a pending change of one of its rows (orderMark in
+ * part-ops.ts): it makes nothing another op could depend on.
+ */
+const MARKER = JSON.stringify({ patch: {} });
+
 const WASTE_COLUMNS: Record<string, string> = { collectedBy: 'collected_by', collectedAt: 'collected_at' };
 
 function orderIdOf(entity: SyncEntity, row: SyncRow | null | undefined, id: string): string | null {
@@ -350,23 +356,44 @@ export class ClientStore {
   /**
    * The next ops to send, in outbox order. Ops of an entity in conflict wait for its resolution. A batch holds
    * one op per entity: the next op of the same entity expects the version the previous one produces, known only
-   * from its answer.
+   * from its answer. Causal order: an op on a row that an earlier op made or changed (its `op_rows`: a pick-up
+   * added, a split's child) waits while that op is unresolved (in conflict, or itself waiting), and does not ride
+   * in the same batch as it: sent ahead of it, or with it when it turns out a CONFLICT, it would be refused as
+   * NOT_FOUND, and the clerk's edit lost once the conflict is resolved.
    */
   nextBatch(max: number): SendableOp[] {
+    const key = (entity: string, id: string) => `${entity}\u0000${id}`;
+    // rows that wait: the conflicted ops' entities and every row they made or changed
+    const waiting = new Set<string>();
+    for (const r of this.stmt(
+      `SELECT entity, entity_id FROM conflicts
+       UNION SELECT r.entity, r.entity_id FROM op_rows r JOIN conflicts c ON c.seq = r.seq WHERE r.effect <> ?`,
+    ).all(MARKER) as { entity: string; entity_id: string }[])
+      waiting.add(key(r.entity, r.entity_id));
+    const rowsOf = this.stmt('SELECT entity, entity_id FROM op_rows WHERE seq = ? AND effect <> ?');
+    const seen = new Set<string>();
+    // rows made or changed by the ops of this batch: an op on one of them waits for the answer
+    const madeInBatch = new Set<string>();
+    const batch: SendableOp[] = [];
     const rows = this.db
       .prepare(
         `SELECT o.*, b.base_version FROM outbox o
            LEFT JOIN row_base b ON b.entity = o.entity AND b.entity_id = o.entity_id
-          WHERE NOT EXISTS (SELECT 1 FROM conflicts c WHERE c.entity = o.entity AND c.entity_id = o.entity_id)
-          ORDER BY o.seq LIMIT ?`,
+          ORDER BY o.seq`,
       )
-      .all(max) as (OutboxRecord & { base_version: number | null })[];
-    const seen = new Set<string>();
-    const batch: SendableOp[] = [];
+      .iterate() as IterableIterator<OutboxRecord & { base_version: number | null }>;
     for (const r of rows) {
-      const key = `${r.entity}\u0000${r.entity_id}`;
-      if (seen.has(key)) break;
-      seen.add(key);
+      const k = key(r.entity, r.entity_id);
+      const made = () =>
+        (rowsOf.all(r.seq, MARKER) as { entity: string; entity_id: string }[]).map((m) => key(m.entity, m.entity_id));
+      if (waiting.has(k)) {
+        // what a waiting op makes waits with it
+        for (const m of made()) waiting.add(m);
+        continue;
+      }
+      if (seen.has(k) || madeInBatch.has(k)) break;
+      seen.add(k);
+      for (const m of made()) madeInBatch.add(m);
       batch.push({
         seq: r.seq,
         opId: r.op_id,
@@ -377,8 +404,63 @@ export class ClientStore {
         expectedVersion: r.kind === 'order.create' ? null : r.base_version,
         attempt: r.attempts,
       });
+      if (batch.length >= max) break;
     }
     return batch;
+  }
+
+  /**
+   * The ops queued after `seq` on rows that the op at `seq` made or changed (`made`), and transitively theirs:
+   * that op is gone (refused, or dropped by the clerk), so they are not sent — each moves to the failed list with
+   * `code`, naming the op it depended on, and its own row changes are undone. Returns the rows to rebase.
+   */
+  private failDependents(
+    seq: number,
+    opId: string,
+    made: RowChange[],
+    code: 'DEPENDS_ON_FAILED' | 'DEPENDS_ON_DROPPED',
+  ): { entity: SyncEntity; id: string }[] {
+    const out: { entity: SyncEntity; id: string }[] = [];
+    const now = nowIso();
+    const message =
+      code === 'DEPENDS_ON_FAILED'
+        ? `not sent: op ${opId}, which it was made on, was refused`
+        : `not sent: op ${opId}, which it was made on, was dropped`;
+    const queue = made.filter((m) => JSON.stringify(m.effect) !== MARKER).map((m) => ({ entity: m.entity, id: m.id }));
+    const done = new Set<number>();
+    while (queue.length > 0) {
+      const row = queue.shift()!;
+      const dependents = this.stmt(
+        'SELECT * FROM outbox WHERE entity = ? AND entity_id = ? AND seq > ? ORDER BY seq',
+      ).all(row.entity, row.id, seq) as OutboxRecord[];
+      for (const d of dependents) {
+        if (done.has(d.seq)) continue;
+        done.add(d.seq);
+        const theirs = this.opRows(d.seq);
+        this.stmt('DELETE FROM outbox WHERE seq = ?').run(d.seq);
+        this.stmt('DELETE FROM op_rows WHERE seq = ?').run(d.seq);
+        this.stmt(
+          `INSERT INTO failed_ops(op_id, seq, entity, entity_id, kind, payload, error, created_at, failed_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(op_id) DO NOTHING`,
+        ).run(
+          d.op_id,
+          d.seq,
+          d.entity,
+          d.entity_id,
+          d.kind,
+          d.payload,
+          JSON.stringify({ code, message, details: { opId } } satisfies OpError),
+          d.created_at,
+          now,
+        );
+        out.push({ entity: d.entity as SyncEntity, id: d.entity_id });
+        for (const t of theirs) {
+          out.push({ entity: t.entity, id: t.id });
+          if (JSON.stringify(t.effect) !== MARKER) queue.push({ entity: t.entity, id: t.id });
+        }
+      }
+    }
+    return out;
   }
 
   /**
@@ -419,6 +501,7 @@ export class ClientStore {
         const current = res.current ?? null;
         const currentVersion = current && typeof current.version === 'number' ? current.version : null;
         const touched = this.opRows(op.seq);
+        const dependents: { entity: SyncEntity; id: string }[] = [];
         this.stmt('DELETE FROM outbox WHERE op_id = ?').run(op.opId);
         if (res.status === 'SYNCED') {
           if (current) this.rememberServerRow(op.entity, op.entityId, current, currentVersion);
@@ -455,6 +538,7 @@ export class ClientStore {
         } else {
           if (current) this.rememberServerRow(op.entity, op.entityId, current, currentVersion);
           this.stmt('DELETE FROM op_rows WHERE seq = ?').run(op.seq);
+          dependents.push(...this.failDependents(op.seq, op.opId, touched, 'DEPENDS_ON_FAILED'));
           const error: OpError = res.error ?? { code: 'FAILED', message: 'refused by the head office' };
           this.db
             .prepare(
@@ -473,7 +557,8 @@ export class ClientStore {
               now,
             );
         }
-        for (const oid of this.rebaseAll([{ entity: op.entity, id: op.entityId }, ...touched])) orderIds.add(oid);
+        for (const oid of this.rebaseAll([{ entity: op.entity, id: op.entityId }, ...touched, ...dependents]))
+          orderIds.add(oid);
       }
     })();
     return { orderIds: [...orderIds] };
@@ -639,6 +724,7 @@ export class ClientStore {
       this.db
         .prepare('UPDATE row_base SET base_version = ? WHERE entity = ? AND entity_id = ?')
         .run(c.server_version, c.entity, c.entity_id);
+      const dependents = next ? [] : this.failDependents(c.seq, c.op_id, touched, 'DEPENDS_ON_DROPPED');
       if (!next) this.stmt('DELETE FROM op_rows WHERE seq = ?').run(c.seq);
       if (next) {
         newOpId = uuidv7();
@@ -648,7 +734,7 @@ export class ClientStore {
           )
           .run(c.seq, newOpId, c.entity, c.entity_id, kind, JSON.stringify(next), nowIso());
       }
-      orderIds = this.rebaseAll([{ entity: c.entity as SyncEntity, id: c.entity_id }, ...touched]);
+      orderIds = this.rebaseAll([{ entity: c.entity as SyncEntity, id: c.entity_id }, ...touched, ...dependents]);
     })();
     return { orderIds, opId: newOpId };
   }

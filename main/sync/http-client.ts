@@ -105,6 +105,7 @@ interface InFlight {
 
 const CONNECT_TIMEOUT_MS = 5000;
 const DEFAULT_STALL_MS = 15_000;
+const LOGIN_TIMEOUT_MS = 5000;
 
 export class HeadOfficeClient {
   readonly baseUrl: string;
@@ -342,8 +343,14 @@ export class HeadOfficeClient {
   }
 
   async login(username: string, password: string): Promise<TokenPair> {
+    // short: a head office that does not answer a login at once is as good as away, and the clerk waits for the
+    // fall-back to the offline login
     const pair = await this.read<TokenPair>(
-      await this.send('POST', '/api/auth/login', { body: { username, password }, auth: false }),
+      await this.send('POST', '/api/auth/login', {
+        body: { username, password },
+        auth: false,
+        timeoutMs: Math.min(this.opts.timeoutMs ?? LOGIN_TIMEOUT_MS, LOGIN_TIMEOUT_MS),
+      }),
     );
     this.adopt(pair);
     return pair;

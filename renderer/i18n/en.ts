@@ -463,6 +463,8 @@ export const en: Messages = {
     saved: 'Saved.',
   },
   errors: {
+    DEPENDS_ON_DROPPED: 'Not sent: the change it was made on (an add or a split) was dropped.',
+    DEPENDS_ON_FAILED: 'Not sent: the change it was made on (an add or a split) was refused.',
     VALIDATION: 'Check the input: {{message}}',
     CONFLICT: 'Someone else changed this first.',
     OFFLINE: 'Not connected to the head office.',

@@ -460,6 +460,8 @@ export const ko = {
     saved: '저장했습니다.',
   },
   errors: {
+    DEPENDS_ON_DROPPED: '먼저 한 변경(추가·분할)을 취소해서 이 변경은 보내지 않았습니다.',
+    DEPENDS_ON_FAILED: '먼저 한 변경(추가·분할)이 거부되어 이 변경은 보내지 않았습니다.',
     VALIDATION: '입력값을 확인하세요: {{message}}',
     CONFLICT: '다른 사용자가 먼저 변경했습니다.',
     OFFLINE: '본사 서버에 연결되어 있지 않습니다.',
