@@ -109,6 +109,27 @@ export async function stampedRows(
   return rows;
 }
 
+/**
+ * The orders of a snapshot: every order the caller may see, as it is now, keyset-paged by id — not by stamp
+ * within the run's window. An order written after the run started is stamped above the window and comes again in
+ * the next run; paged by stamp it would leave this snapshot, and its children (delivered with it, and stamped
+ * below the window) would never come at all (issue 17, finding 1).
+ */
+export async function snapshotOrders(tx: Tx, afterId: string | null, limit: number): Promise<StampedRow[]> {
+  const { rows } = await tx.query<StampedRow>(
+    named(
+      `SELECT t.id::text AS id, t.change_xid::text AS x, t.version, t.deleted_at IS NOT NULL AS deleted,
+            (to_jsonb(t) - 'change_xid')::text AS row
+       FROM orders t
+      WHERE t.id > coalesce($1::uuid, '00000000-0000-0000-0000-000000000000'::uuid)
+      ORDER BY t.id
+      LIMIT $2`,
+      [afterId, limit],
+    ),
+  );
+  return rows;
+}
+
 export interface Tombstone {
   k: string;
   x: string;
@@ -205,7 +226,6 @@ export async function orderChildren(
   return out;
 }
 
-/** One row as the pull delivers it (push answers carry it too), or null when gone or hidden (sync_row(), 0031). */
 /**
  * Locks the live orders a chunk's ops are about, in id order — the order the fast path's batched UPDATEs lock
  * them in too — so two pushes over some of the same orders wait for each other instead of deadlocking. Ops on a
@@ -223,6 +243,7 @@ export async function lockOrdersInIdOrder(tx: Tx, orderIds: string[], pickupIds:
   );
 }
 
+/** One row as the pull delivers it (push answers carry it too), or null when gone or hidden (sync_row(), 0031). */
 export async function rowOf(tx: Tx, entity: SyncEntity, id: string): Promise<SyncRow | null> {
   const { rows } = await tx.query<{ row: SyncRow | null }>(named('SELECT sync_row($1, $2) AS row', [entity, id]));
   return rows[0]?.row ?? null;

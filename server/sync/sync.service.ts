@@ -98,8 +98,11 @@ export async function pullChanges(tx: Tx, actor: Actor, query: unknown): Promise
     } else if (section === 'tombstones') got = await tombstoneSection(tx, w, after, budget, changes);
     else if (section === 'moves') got = await moveSection(tx, w, after, budget, changes);
     else {
-      if (snapshot && section === 'orders') asked = Math.max(1, Math.floor(budget / ROWS_PER_ORDER));
-      const rows = await repo.stampedRows(tx, section, w, after, asked);
+      const snapshotOrders = snapshot && section === 'orders';
+      if (snapshotOrders) asked = Math.max(1, Math.floor(budget / ROWS_PER_ORDER));
+      const rows = snapshotOrders
+        ? await repo.snapshotOrders(tx, after?.k ?? null, asked)
+        : await repo.stampedRows(tx, section, w, after, asked);
       for (const r of rows) {
         changes.push(
           r.deleted
