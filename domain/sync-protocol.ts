@@ -187,6 +187,15 @@ export const pushOp = z
      * before anything else; exactly-once does not depend on it (the answer's record is unique per op id).
      */
     attempt: z.number().int().min(0).optional(),
+    /**
+     * Rows besides its entity that the op made or changed in the client's copy (its prediction: a split's child
+     * and lines, serials, a pick-up). A SYNCED answer carries each as the head office has it then (`rows`), so
+     * the client replaces its prediction — and drops a predicted row the head office did not make.
+     */
+    predicted: z
+      .array(z.object({ entity: syncEntity, id: z.string().min(1).max(100) }).strict())
+      .max(500)
+      .optional(),
   })
   .strict();
 export type PushOp = z.infer<typeof pushOp>;
@@ -213,6 +222,10 @@ export const opResult = z.object({
   error: opError.optional(),
   /** true when this is the stored answer of an op already applied (a retry) */
   replayed: z.boolean().optional(),
+  /** SYNCED: the op's `predicted` rows as the head office has them after it (row null: it has no such row) */
+  rows: z
+    .array(z.object({ entity: syncEntity, id: z.string(), row: z.record(z.string(), z.unknown()).nullable() }))
+    .optional(),
 });
 export type OpResult = z.infer<typeof opResult>;
 

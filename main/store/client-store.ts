@@ -393,7 +393,8 @@ export class ClientStore {
       }
       if (seen.has(k) || madeInBatch.has(k)) break;
       seen.add(k);
-      for (const m of made()) madeInBatch.add(m);
+      const predicted = rowsOf.all(r.seq, MARKER) as { entity: SyncEntity; entity_id: string }[];
+      for (const m of predicted) madeInBatch.add(key(m.entity, m.entity_id));
       batch.push({
         seq: r.seq,
         opId: r.op_id,
@@ -403,6 +404,7 @@ export class ClientStore {
         payload: JSON.parse(r.payload),
         expectedVersion: r.kind === 'order.create' ? null : r.base_version,
         attempt: r.attempts,
+        ...(predicted.length ? { predicted: predicted.map((m) => ({ entity: m.entity, id: m.entity_id })) } : {}),
       });
       if (batch.length >= max) break;
     }
@@ -507,8 +509,14 @@ export class ClientStore {
           if (current) this.rememberServerRow(op.entity, op.entityId, current, currentVersion);
           // a removed row has no answer row: the op's own prediction becomes the base
           else this.foldIntoBase(op.entity, op.entityId, (row) => applyOrderOp(op.kind, op.payload, row, now));
-          // the other rows it changed come with the next pull; until then the prediction stands for them
-          for (const t of touched) this.foldIntoBase(t.entity, t.id, (row) => applyEffect(t.effect, row));
+          // the other rows it changed: as the head office answered them (a predicted row it did not make goes);
+          // without that answer the prediction stands for them until the pull brings the real rows
+          const answered = new Map((res.rows ?? []).map((r) => [`${r.entity}\u0000${r.id}`, r.row]));
+          for (const t of touched) {
+            const k = `${t.entity}\u0000${t.id}`;
+            if (answered.has(k)) this.setBaseRow(t.entity, t.id, answered.get(k) ?? null);
+            else this.foldIntoBase(t.entity, t.id, (row) => applyEffect(t.effect, row));
+          }
           this.stmt('DELETE FROM op_rows WHERE seq = ?').run(op.seq);
           if (res.version !== undefined)
             this.db
@@ -572,6 +580,20 @@ export class ClientStore {
         effect: string;
       }[]
     ).map((r) => ({ entity: r.entity, id: r.entity_id, effect: JSON.parse(r.effect) as RowEffect }));
+  }
+
+  /**
+   * The head office's row (or that it has none) as a push answered it: the base of a row with local ops, unless a
+   * pull has brought a newer version meanwhile.
+   */
+  private setBaseRow(entity: SyncEntity, id: string, row: SyncRow | null): void {
+    const base = this.rowBase(entity, id);
+    if (!base) return;
+    const version = row && typeof row.version === 'number' ? row.version : null;
+    if (row && base.server_version !== null && version !== null && version < base.server_version) return;
+    this.db
+      .prepare('UPDATE row_base SET server_row = ?, server_version = ? WHERE entity = ? AND entity_id = ?')
+      .run(row ? JSON.stringify(row) : null, version, entity, id);
   }
 
   /** An answered op's effect on a row becomes part of what the head office is known to have. */

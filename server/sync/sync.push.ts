@@ -23,6 +23,7 @@ import {
   type PushResponse,
   pushOp,
   pushRequest,
+  type SyncEntity,
 } from '../../domain/sync-protocol.js';
 import { authorize } from '../auth/authorize.js';
 import { afterCommitMark, dropAfterCommitSince } from '../db/after-commit.js';
@@ -483,5 +484,33 @@ export async function pushOps(deps: PushDeps, actor: Actor, body: unknown, local
     if (chunk.length >= OPS_PER_TRANSACTION && !(await flush())) return { results };
   }
   await flush();
+  await answerPredictions(deps, actor, req.ops, results);
   return { results };
+}
+
+/**
+ * The rows each SYNCED op predicted, as the head office has them now (read after the chunks committed, in one
+ * statement): the client replaces its predictions with them. Best effort: without them (the database away by
+ * now) the client keeps its predictions until pulls bring the rows, as before.
+ */
+async function answerPredictions(deps: PushDeps, actor: Actor, raw: unknown[], results: OpResult[]) {
+  const predicted = new Map<string, { entity: SyncEntity; id: string }[]>();
+  for (const r of raw) {
+    const op = pushOp.safeParse(r);
+    if (op.success && op.data.predicted?.length) predicted.set(op.data.opId, op.data.predicted);
+  }
+  const wanted = results.filter((r) => r.status === 'SYNCED' && r.opId !== null && predicted.has(r.opId));
+  if (wanted.length === 0) return;
+  const keys = wanted.flatMap((r) => predicted.get(r.opId!)!);
+  try {
+    const rows = await withRequestTransaction(deps.pool, actor, (tx) => repo.rowsOf(tx, keys));
+    let i = 0;
+    for (const r of wanted) {
+      const n = predicted.get(r.opId!)!.length;
+      r.rows = rows.slice(i, i + n);
+      i += n;
+    }
+  } catch (err) {
+    deps.logger?.warn({ err }, 'sync push: the predicted rows could not be read back');
+  }
 }

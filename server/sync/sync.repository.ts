@@ -243,6 +243,22 @@ export async function lockOrdersInIdOrder(tx: Tx, orderIds: string[], pickupIds:
   );
 }
 
+/** Several rows as the pull delivers them (null: gone or hidden), in the order asked. */
+export async function rowsOf(
+  tx: Tx,
+  keys: { entity: SyncEntity; id: string }[],
+): Promise<{ entity: SyncEntity; id: string; row: SyncRow | null }[]> {
+  if (keys.length === 0) return [];
+  const { rows } = await tx.query<{ entity: SyncEntity; id: string; row: SyncRow | null }>(
+    named(
+      `SELECT k.entity, k.id, sync_row(k.entity, k.id) AS row
+         FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS k(entity, id, n) ORDER BY k.n`,
+      [keys.map((k) => k.entity), keys.map((k) => k.id)],
+    ),
+  );
+  return rows;
+}
+
 /** One row as the pull delivers it (push answers carry it too), or null when gone or hidden (sync_row(), 0031). */
 export async function rowOf(tx: Tx, entity: SyncEntity, id: string): Promise<SyncRow | null> {
   const { rows } = await tx.query<{ row: SyncRow | null }>(named('SELECT sync_row($1, $2) AS row', [entity, id]));
