@@ -66,8 +66,42 @@ export const pullQuery = z
   .object({
     cursor: z.string().max(2000).optional(),
     limit: z.coerce.number().int().min(1).max(5000).default(1000),
+    // the client's outbox, reported with the first page of a run when it changed (or a minute has passed): the
+    // queue monitor shows per client how many ops wait and since when; all four come together
+    clientId: z.string().trim().min(1).max(64).optional(),
+    pending: z.coerce.number().int().min(0).optional(),
+    conflicts: z.coerce.number().int().min(0).optional(),
+    failed: z.coerce.number().int().min(0).optional(),
+    pendingSince: z.iso.datetime().optional(),
   })
-  .strict();
+  .strict()
+  .refine((q) => q.clientId === undefined || q.pending !== undefined, {
+    message: 'an outbox report needs pending',
+    path: ['pending'],
+  });
+
+/** What a client reports of its outbox (pullQuery's report fields). */
+export interface OutboxReport {
+  clientId: string;
+  pending: number;
+  conflicts: number;
+  failed: number;
+  /** when the oldest op still waiting (in the outbox or in conflict) was made; absent when none waits */
+  pendingSince?: string;
+}
+
+/** One client's outbox as it last reported it (the queue monitor). */
+export interface ClientOutbox {
+  clientId: string;
+  userId: string;
+  username: string | null;
+  branchId: string | null;
+  pending: number;
+  conflicts: number;
+  failed: number;
+  oldestPendingAt: string | null;
+  reportedAt: string;
+}
 
 export const pullResponse = z.object({
   changes: z.array(change),
@@ -275,4 +309,6 @@ export interface QueueSummary {
 export interface QueueResponse {
   items: QueueItem[];
   summary: QueueSummary[];
+  /** per client, what waits in its outbox (as it last reported with a pull) */
+  clients: ClientOutbox[];
 }

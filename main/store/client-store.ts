@@ -12,6 +12,7 @@ import {
   type OpKind,
   type OpResult,
   ORDER_CHILDREN,
+  type OutboxReport,
   type PullResponse,
   type PushOp,
   SYNC_ENTITIES,
@@ -782,6 +783,23 @@ export class ClientStore {
 
   discardFailed(opId: string): boolean {
     return this.stmt('DELETE FROM failed_ops WHERE op_id = ?').run(opId).changes > 0;
+  }
+
+  /** What the outbox holds, as the pull reports it to the head office's queue monitor. */
+  outboxReport(): OutboxReport {
+    const r = this.stmt(
+      `SELECT (SELECT count(*) FROM outbox) AS pending, (SELECT count(*) FROM conflicts) AS conflicts,
+              (SELECT count(*) FROM failed_ops) AS failed,
+              (SELECT min(t) FROM (SELECT min(created_at) AS t FROM outbox
+                                   UNION ALL SELECT min(created_at) FROM conflicts)) AS since`,
+    ).get() as { pending: number; conflicts: number; failed: number; since: string | null };
+    return {
+      clientId: this.clientId(),
+      pending: r.pending,
+      conflicts: r.conflicts,
+      failed: r.failed,
+      ...(r.since ? { pendingSince: r.since } : {}),
+    };
   }
 
   counts(): { pending: number; conflicts: number; failed: number } {

@@ -4,7 +4,7 @@
 // link is back (kick()).
 import { EventEmitter } from 'node:events';
 import type { SyncState } from '../../domain/client-api.js';
-import type { PullResponse, PushResponse } from '../../domain/sync-protocol.js';
+import type { OutboxReport, PullResponse, PushResponse } from '../../domain/sync-protocol.js';
 import type { ClientStore, SendableOp } from '../store/client-store.js';
 import { type BackoffOptions, backoffDelay } from './backoff.js';
 import { type HeadOfficeClient, HttpError, NetworkError } from './http-client.js';
@@ -35,6 +35,9 @@ export interface EngineEvents {
   'orders-changed': [string[]];
 }
 
+/** An unchanged outbox is reported again after this long, so the monitor sees the client is alive. */
+const REPORT_EVERY_MS = 60_000;
+
 /** The head office answered with something the engine cannot act on: it stops this cycle, keeps the ops. */
 class StopCycle extends Error {}
 
@@ -52,6 +55,7 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
   private again = false;
   private started = false;
   private lastEmitted = '';
+  private lastReport = { key: '', at: 0 };
 
   constructor(opts: EngineOptions) {
     super();
@@ -222,9 +226,23 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
     }
   }
 
+  /**
+   * The outbox report for this run's first page: when it changed since the last one the head office took, or a
+   * minute has passed (so the monitor's "reported at" says the client is alive); otherwise none.
+   */
+  private reportDue(): OutboxReport | undefined {
+    const report = this.store.outboxReport();
+    const key = JSON.stringify(report);
+    if (key === this.lastReport.key && Date.now() - this.lastReport.at < REPORT_EVERY_MS) return undefined;
+    return report;
+  }
+
   private async pullAll(): Promise<void> {
+    let report = this.reportDue();
     for (;;) {
-      const page = await this.http.pull(this.store.cursor(), this.o.pageSize);
+      const page = await this.http.pull(this.store.cursor(), this.o.pageSize, report);
+      if (report) this.lastReport = { key: JSON.stringify(report), at: Date.now() };
+      report = undefined;
       const hook = this.o.hooks.beforeCursorSaved;
       const change = this.store.applyPage(page, hook ? { beforeCursorSaved: () => hook(page) } : {});
       if (change.orderIds.length) this.emit('orders-changed', change.orderIds);

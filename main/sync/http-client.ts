@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { Agent } from 'undici';
 import type { SessionUser } from '../../domain/client-api.js';
 import {
+  type OutboxReport,
   type PullResponse,
   type PushOp,
   type PushResponse,
@@ -388,9 +389,9 @@ export class HeadOfficeClient {
     }
   }
 
-  async pull(cursor: string | null, limit: number): Promise<PullResponse> {
+  async pull(cursor: string | null, limit: number, report?: OutboxReport): Promise<PullResponse> {
     const body = await this.request<unknown>('GET', '/api/sync/changes', {
-      query: { cursor: cursor ?? undefined, limit },
+      query: { cursor: cursor ?? undefined, limit, ...report },
       timeoutMs: 60_000,
     });
     return pullResponse.parse(body);

@@ -479,3 +479,43 @@ export async function queueSummary(tx: Tx, f: QueueFilter) {
   );
   return rows;
 }
+
+/** A client's outbox report (its user's own row; row-level security checks it). */
+export async function reportOutbox(
+  tx: Tx,
+  r: {
+    clientId: string;
+    userId: string;
+    branchId: string | null;
+    pending: number;
+    conflicts: number;
+    failed: number;
+    pendingSince: string | null;
+  },
+): Promise<void> {
+  await tx.query(
+    named(
+      `INSERT INTO sync_client_outbox(client_id, user_id, branch_id, pending, conflicts, failed, oldest_pending_at, reported_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, now())
+       ON CONFLICT (client_id, user_id) DO UPDATE
+         SET branch_id = EXCLUDED.branch_id, pending = EXCLUDED.pending, conflicts = EXCLUDED.conflicts,
+             failed = EXCLUDED.failed, oldest_pending_at = EXCLUDED.oldest_pending_at, reported_at = now()`,
+      [r.clientId, r.userId, r.branchId, r.pending, r.conflicts, r.failed, r.pendingSince],
+    ),
+  );
+}
+
+/** The clients' outbox reports the caller may see (HQ: all; a branch manager: their branch), by user. */
+export async function clientOutboxes(tx: Tx, f: { userId?: string }) {
+  const { rows } = await tx.query(
+    `SELECT c.client_id AS "clientId", c.user_id AS "userId", u.username, c.branch_id AS "branchId", c.pending,
+            c.conflicts, c.failed,
+            to_char(c.oldest_pending_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "oldestPendingAt",
+            to_char(c.reported_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "reportedAt"
+       FROM sync_client_outbox c LEFT JOIN users u ON u.id = c.user_id
+      WHERE $1::uuid IS NULL OR c.user_id = $1::uuid
+      ORDER BY c.pending + c.conflicts DESC, c.oldest_pending_at NULLS LAST, u.username`,
+    [f.userId ?? null],
+  );
+  return rows;
+}

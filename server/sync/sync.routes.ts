@@ -8,7 +8,7 @@ import { authenticate, guarded, guardedNoTx, type RouteDeps } from '../http/hand
 import type { Logger } from '../logger.js';
 import { describeRoutes } from '../openapi/registry.js';
 import { type OpBatchHandlers, type OpHandlers, pushOps } from './sync.push.js';
-import { pullChanges, pullPageJson, queueStatus } from './sync.service.js';
+import { hasOutboxReport, pullChanges, pullPageJson, queueStatus, recordOutboxReport } from './sync.service.js';
 
 export function syncRoutes(
   deps: RouteDeps & { logger?: Logger; opHandlers: OpHandlers; opBatchHandlers?: OpBatchHandlers },
@@ -19,6 +19,12 @@ export function syncRoutes(
     const actor = await authenticate(req, res, deps.tokens);
     authorize(actor, 'sync.use');
     const page = await withRequestTransaction(deps.pool, actor, (tx) => pullChanges(tx, actor, req.query));
+    if (hasOutboxReport(req.query)) {
+      // best effort: a report that cannot be stored now is sent again with a later pull
+      await withRequestTransaction(deps.pool, actor, (tx) => recordOutboxReport(tx, actor, req.query)).catch((err) =>
+        deps.logger?.warn({ err }, 'sync: outbox report not stored'),
+      );
+    }
     res.status(200).type('application/json').send(pullPageJson(page));
   });
   // Not `guarded`: ops are committed in chunks, each op in its own savepoint (sync.push.ts).
@@ -93,7 +99,8 @@ export const syncRouteDocs = describeRoutes(
     path: '/api/sync/queue',
     action: 'sync.monitor',
     tag: 'sync',
-    summary: 'Pushed ops per user, status and age (HQ: all; branch managers: their branch)',
+    summary:
+      'Pushed ops per user, status and age, and per client what its outbox holds as reported with its pulls (HQ: all; branch managers: their branch)',
     query: queueQuery,
     responses: {
       200: {
@@ -107,6 +114,19 @@ export const syncRouteDocs = describeRoutes(
               status: z.string(),
               count: z.number().int(),
               oldestAt: z.string(),
+            }),
+          ),
+          clients: z.array(
+            z.object({
+              clientId: z.string(),
+              userId: z.uuid(),
+              username: z.string().nullable(),
+              branchId: z.uuid().nullable(),
+              pending: z.number().int(),
+              conflicts: z.number().int(),
+              failed: z.number().int(),
+              oldestPendingAt: z.string().nullable(),
+              reportedAt: z.string(),
             }),
           ),
         }),

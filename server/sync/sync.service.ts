@@ -56,7 +56,30 @@ export function pullPageJson(page: PullPage): string {
   return `{"changes":[${items.join(',')}],"cursor":${JSON.stringify(page.cursor)},"hasMore":${page.hasMore},"reset":${page.reset}}`;
 }
 
-/** GET /api/sync/changes?cursor=…&limit=N */
+/**
+ * The outbox report a pull carries (validated with the pull's query), stored in a transaction of its own after
+ * the page: the pull's own stays read-only, so it holds back no other transaction's horizon.
+ */
+export async function recordOutboxReport(tx: Tx, actor: Actor, query: unknown): Promise<void> {
+  const q = parse(pullQuery, query);
+  if (q.clientId === undefined || q.pending === undefined) return;
+  await repo.reportOutbox(tx, {
+    clientId: q.clientId,
+    userId: actor.userId,
+    branchId: actor.branchId,
+    pending: q.pending,
+    conflicts: q.conflicts ?? 0,
+    failed: q.failed ?? 0,
+    pendingSince: q.pendingSince ?? null,
+  });
+}
+
+/** Whether a pull's query carries an outbox report. */
+export function hasOutboxReport(query: unknown): boolean {
+  return typeof query === 'object' && query !== null && 'clientId' in query;
+}
+
+/** GET /api/sync/changes?cursor=…&limit=N[&clientId=…&pending=…&conflicts=…&failed=…&pendingSince=…] */
 export async function pullChanges(tx: Tx, actor: Actor, query: unknown): Promise<PullPage> {
   authorize(actor, 'sync.use');
   const q = parse(pullQuery, query);
@@ -176,5 +199,6 @@ export async function queueStatus(tx: Tx, actor: Actor, query: unknown): Promise
   const q = parse(queueQuery, query);
   const filter = { ...q, olderThanMinutes: q.olderThanMinutes ?? (q.status === 'STUCK' ? 30 : undefined) };
   const [items, summary] = [await repo.queueItems(tx, filter), await repo.queueSummary(tx, filter)];
-  return { items, summary } as QueueResponse;
+  const clients = await repo.clientOutboxes(tx, { userId: q.userId });
+  return { items, summary, clients } as QueueResponse;
 }
