@@ -80,6 +80,52 @@ export const pullQuery = z
     path: ['pending'],
   });
 
+// ---------------------------------------------------------------------------------------------------------------
+// Checkpoint: is the client's copy what its scope should hold?
+
+/** Rows of a table fall in CHECKPOINT_BUCKETS buckets by the md5 of their key (checkpointBucket). */
+export const CHECKPOINT_BUCKETS = 16;
+
+export const checkpointQuery = z.object({ cursor: z.string().max(2000) }).strict();
+export const checkpointBucketQuery = z
+  .object({
+    cursor: z.string().max(2000),
+    entity: syncEntity,
+    bucket: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(CHECKPOINT_BUCKETS - 1),
+  })
+  .strict();
+
+/**
+ * Per table, per non-empty bucket: how many rows the caller's scope holds and the sum of their row hashes
+ * (checkpointRowHash of key and version, as a decimal string). The same sums over the client's copy show which
+ * buckets differ.
+ */
+export const checkpointResponse = z.object({
+  tables: z.record(z.string(), z.array(z.object({ b: z.number().int(), n: z.number().int(), h: z.string() }))),
+});
+export type CheckpointResponse = z.infer<typeof checkpointResponse>;
+
+/** One bucket's rows as the head office has them; `old`: stamped below the cursor's horizon (the client should have it). */
+export const checkpointBucketResponse = z.object({
+  rows: z.array(
+    z.object({
+      id: z.string(),
+      version: z.number().int().nullable(),
+      old: z.boolean(),
+      row: z.record(z.string(), z.unknown()),
+    }),
+  ),
+});
+export type CheckpointBucketResponse = z.infer<typeof checkpointBucketResponse>;
+
+export const repairsReport = z
+  .object({ repairs: z.partialRecord(syncEntity, z.number().int().min(0).max(1_000_000)) })
+  .strict();
+
 /** What a client reports of its outbox (pullQuery's report fields). */
 export interface OutboxReport {
   clientId: string;

@@ -785,6 +785,62 @@ export class ClientStore {
     return this.stmt('DELETE FROM failed_ops WHERE op_id = ?').run(opId).changes > 0;
   }
 
+  // ---------------------------------------------------------------------------------------------------------
+  // Checkpoint
+
+  /** The (key, version text) of every row of a mirrored table; '0' for tables without versions. */
+  checkpointRows(entity: SyncEntity): { k: string; v: string }[] {
+    const t = this.mirror.tables[entity];
+    return this.stmt(`SELECT ${t.key} AS k, ${t.versioned ? 'version' : "'0'"} AS v FROM ${entity}`)
+      .all()
+      .map((r) => {
+        const row = r as { k: unknown; v: unknown };
+        return { k: String(row.k), v: String(row.v) };
+      });
+  }
+
+  /**
+   * One checkpoint bucket compared row by row with the head office's: a row it has that the copy lacks or holds
+   * at an older version is written (when stamped below the cursor's horizon: otherwise the next pull brings it),
+   * a row of the copy the head office does not have is removed. Rows with local ops are left alone. Returns the
+   * rows repaired.
+   */
+  repairBucket(
+    entity: SyncEntity,
+    inBucket: (key: string) => boolean,
+    serverRows: { id: string; version: number | null; old: boolean; row: SyncRow }[],
+  ): number {
+    let repaired = 0;
+    this.db.transaction(() => {
+      const pending = new Set(
+        (this.stmt('SELECT entity_id FROM row_base WHERE entity = ?').all(entity) as { entity_id: string }[]).map(
+          (r) => r.entity_id,
+        ),
+      );
+      const local = new Map(
+        this.checkpointRows(entity)
+          .filter((r) => inBucket(r.k))
+          .map((r) => [r.k, r.v]),
+      );
+      const theirs = new Set<string>();
+      for (const r of serverRows) {
+        theirs.add(r.id);
+        if (pending.has(r.id) || !r.old) continue;
+        const mine = local.get(r.id);
+        if (mine === undefined || (r.version !== null && Number(mine) < r.version)) {
+          this.mirror.write(entity, r.row);
+          repaired++;
+        }
+      }
+      for (const id of local.keys()) {
+        if (theirs.has(id) || pending.has(id)) continue;
+        this.removeWithChildren(entity, id);
+        repaired++;
+      }
+    })();
+    return repaired;
+  }
+
   /** What the outbox holds, as the pull reports it to the head office's queue monitor. */
   outboxReport(): OutboxReport {
     const r = this.stmt(

@@ -4,9 +4,16 @@
 // link is back (kick()).
 import { EventEmitter } from 'node:events';
 import type { SyncState } from '../../domain/client-api.js';
-import type { OutboxReport, PullResponse, PushResponse } from '../../domain/sync-protocol.js';
+import {
+  type OutboxReport,
+  type PullResponse,
+  type PushResponse,
+  SYNC_ENTITIES,
+  type SyncEntity,
+} from '../../domain/sync-protocol.js';
 import type { ClientStore, SendableOp } from '../store/client-store.js';
 import { type BackoffOptions, backoffDelay } from './backoff.js';
+import { bucketSums, checkpointBucket } from './checkpoint.js';
 import { type HeadOfficeClient, HttpError, NetworkError } from './http-client.js';
 
 export interface EngineHooks {
@@ -21,6 +28,8 @@ export interface EngineOptions {
   http: HeadOfficeClient;
   /** pull period while online (default 5 s) */
   pullIntervalMs?: number;
+  /** how often a complete pull is followed by a checkpoint comparison (default 10 min) */
+  verifyEveryMs?: number;
   /** debounce of the push after a local write (default 50 ms) */
   writeDebounceMs?: number;
   backoff?: BackoffOptions;
@@ -56,6 +65,7 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
   private started = false;
   private lastEmitted = '';
   private lastReport = { key: '', at: 0 };
+  private lastVerifyAt = Date.now();
 
   constructor(opts: EngineOptions) {
     super();
@@ -64,6 +74,7 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
     this.o = {
       pullIntervalMs: opts.pullIntervalMs ?? 5000,
       writeDebounceMs: opts.writeDebounceMs ?? 50,
+      verifyEveryMs: opts.verifyEveryMs ?? 10 * 60_000,
       backoff: opts.backoff ?? { baseMs: 500, maxMs: 30_000, minMs: 100 },
       batchSize: opts.batchSize ?? 100,
       pageSize: opts.pageSize ?? 1000,
@@ -142,6 +153,37 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
     this.kick();
   }
 
+  /**
+   * Compares the copy with a checkpoint of what its scope holds at the head office (per table, per bucket of
+   * keys), fetches the buckets that differ, repairs what is missing, outdated or not there, and reports the
+   * repairs (the head office counts them in /metrics). Run after a complete pull run, every `verifyEveryMs`.
+   */
+  async verify(): Promise<{ repaired: number }> {
+    const cursor = this.store.cursor();
+    if (!cursor) return { repaired: 0 };
+    const cp = await this.http.checkpoint(cursor);
+    const perEntity: Partial<Record<SyncEntity, number>> = {};
+    let repaired = 0;
+    for (const entity of SYNC_ENTITIES) {
+      const mine = bucketSums(this.store.checkpointRows(entity));
+      const theirs = new Map((cp.tables[entity] ?? []).map((b) => [b.b, b]));
+      const differ = [...new Set([...mine.keys(), ...theirs.keys()])].filter((b) => {
+        const m = mine.get(b);
+        const t = theirs.get(b);
+        return m?.n !== t?.n || m?.h.toString() !== t?.h;
+      });
+      for (const b of differ) {
+        const { rows } = await this.http.checkpointBucket(cursor, entity, b);
+        const n = this.store.repairBucket(entity, (k) => checkpointBucket(k) === b, rows);
+        if (n) perEntity[entity] = (perEntity[entity] ?? 0) + n;
+        repaired += n;
+      }
+    }
+    this.lastVerifyAt = Date.now();
+    if (repaired) await this.http.reportRepairs(perEntity);
+    return { repaired };
+  }
+
   /** Runs a cycle now (or joins the one running) and resolves with the state after it. */
   async syncNow(): Promise<SyncState> {
     if (this.running) {
@@ -168,6 +210,7 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
     try {
       await this.pushAll();
       await this.pullAll();
+      if (Date.now() - this.lastVerifyAt >= this.o.verifyEveryMs) await this.verify();
       this.failures = 0;
       this.status = 'online';
       this.offlineSince = null;

@@ -6,12 +6,17 @@ import { randomBytes } from 'node:crypto';
 import { Agent } from 'undici';
 import type { SessionUser } from '../../domain/client-api.js';
 import {
+  type CheckpointBucketResponse,
+  type CheckpointResponse,
+  checkpointBucketResponse,
+  checkpointResponse,
   type OutboxReport,
   type PullResponse,
   type PushOp,
   type PushResponse,
   pullResponse,
   pushResponse,
+  type SyncEntity,
 } from '../../domain/sync-protocol.js';
 
 export interface TokenPair {
@@ -395,6 +400,22 @@ export class HeadOfficeClient {
       timeoutMs: 60_000,
     });
     return pullResponse.parse(body);
+  }
+
+  async checkpoint(cursor: string): Promise<CheckpointResponse> {
+    return checkpointResponse.parse(await this.request<unknown>('GET', '/api/sync/checkpoint', { query: { cursor } }));
+  }
+
+  async checkpointBucket(cursor: string, entity: SyncEntity, bucket: number): Promise<CheckpointBucketResponse> {
+    const body = await this.request<unknown>('GET', '/api/sync/checkpoint/bucket', {
+      query: { cursor, entity, bucket },
+      timeoutMs: 60_000,
+    });
+    return checkpointBucketResponse.parse(body);
+  }
+
+  async reportRepairs(repairs: Partial<Record<SyncEntity, number>>): Promise<void> {
+    await this.request('POST', '/api/sync/repairs', { body: { repairs } });
   }
 
   async push(clientId: string, ops: PushOp[]): Promise<PushResponse> {

@@ -519,3 +519,55 @@ export async function clientOutboxes(tx: Tx, f: { userId?: string }) {
   );
   return rows;
 }
+
+/**
+ * The live rows of `entity` in the caller's scope as a copy mirrors them (orders not deleted, what hangs off a
+ * live order, the caller's own notifications), as (k: key text, v: version text, '0' for tables without one).
+ */
+function checkpointRows(entity: SyncEntity): string {
+  const key = ENTITY_KEY[entity];
+  let where = '';
+  if (entity === 'orders') where = 'WHERE t.deleted_at IS NULL';
+  else if (entity === 'notifications') where = 'WHERE t.user_id = app_user_id()';
+  else if (entity === 'split_orders')
+    where = 'WHERE EXISTS (SELECT 1 FROM orders o WHERE o.id = t.parent_order_id AND o.deleted_at IS NULL)';
+  else if ((ORDER_CHILDREN as readonly string[]).includes(entity))
+    where = 'WHERE EXISTS (SELECT 1 FROM orders o WHERE o.id = t.order_id AND o.deleted_at IS NULL)';
+  return `SELECT t.${key}::text AS k, ${VERSIONLESS.has(entity) ? "'0'" : 't.version::text'} AS v, t.change_xid AS x, t
+            FROM ${entity} t ${where}`;
+}
+
+/** The bucket of a key: the low 4 bits of the first 32 bits of md5(key) (main/sync/checkpoint.ts the same). */
+const BUCKET = `(('x' || substr(md5(s.k), 1, 8))::bit(32)::int & 15)`;
+
+/** Per bucket: rows and the sum of the rows' hashes, the first 60 bits of md5(key || ':' || version). */
+export async function checkpointBuckets(tx: Tx, entity: SyncEntity): Promise<{ b: number; n: number; h: string }[]> {
+  const { rows } = await tx.query<{ b: number; n: number; h: string }>(
+    named(
+      `SELECT ${BUCKET} AS b, count(*)::int AS n,
+              sum(('x' || substr(md5(s.k || ':' || s.v), 1, 15))::bit(60)::bigint)::text AS h
+         FROM (${checkpointRows(entity)}) s
+        GROUP BY 1 ORDER BY 1`,
+    ),
+  );
+  return rows;
+}
+
+/** One bucket's rows as the pull would deliver them; `old`: stamped below `hi`. */
+export async function checkpointBucketRows(
+  tx: Tx,
+  entity: SyncEntity,
+  bucket: number,
+  hi: string,
+): Promise<{ id: string; version: number | null; old: boolean; row: SyncRow }[]> {
+  const { rows } = await tx.query<{ id: string; version: number | null; old: boolean; row: SyncRow }>(
+    named(
+      `SELECT s.k AS id, ${VERSIONLESS.has(entity) ? 'NULL::int' : 's.v::int'} AS version, s.x < $2::xid8 AS old,
+              to_jsonb(s.t) - 'change_xid' AS row
+         FROM (${checkpointRows(entity)}) s
+        WHERE ${BUCKET} = $1`,
+      [bucket, hi],
+    ),
+  );
+  return rows;
+}

@@ -5,6 +5,10 @@
 // it. A transaction that commits late has an id ≥ the hi of any run that started while it was open, so its rows
 // fall in a later window: nothing is skipped, whatever the commit order (docs/sync-protocol.md).
 import {
+  type CheckpointBucketResponse,
+  type CheckpointResponse,
+  checkpointBucketQuery,
+  checkpointQuery,
   ORDER_CHILDREN,
   pullQuery,
   type QueueResponse,
@@ -16,6 +20,7 @@ import {
 import { authorize } from '../auth/authorize.js';
 import type { Tx } from '../db/transaction.js';
 import type { Actor } from '../http/context.js';
+import { ValidationError } from '../http/errors.js';
 import { parse } from '../http/validate.js';
 import { decodeCursor, encodeCursor, scopeFingerprint } from './sync.cursor.js';
 import * as repo from './sync.repository.js';
@@ -201,4 +206,32 @@ export async function queueStatus(tx: Tx, actor: Actor, query: unknown): Promise
   const [items, summary] = [await repo.queueItems(tx, filter), await repo.queueSummary(tx, filter)];
   const clients = await repo.clientOutboxes(tx, { userId: q.userId });
   return { items, summary, clients } as QueueResponse;
+}
+
+/** GET /api/sync/checkpoint?cursor=…: per table and bucket, what the caller's copy should hold. */
+export async function checkpoint(tx: Tx, actor: Actor, query: unknown): Promise<CheckpointResponse> {
+  authorize(actor, 'sync.use');
+  parse(checkpointQuery, query);
+  await repo.startPull(tx);
+  const tables: CheckpointResponse['tables'] = {};
+  for (const entity of SYNC_ENTITIES) {
+    const buckets = await repo.checkpointBuckets(tx, entity);
+    if (buckets.length) tables[entity] = buckets;
+  }
+  return { tables };
+}
+
+/**
+ * GET /api/sync/checkpoint/bucket?cursor=…&entity=…&bucket=…: the rows of one bucket, each marked `old` when
+ * stamped below the cursor's horizon — a row the client should have as it is, not one a later pull will bring.
+ */
+export async function checkpointBucket(tx: Tx, actor: Actor, query: unknown): Promise<CheckpointBucketResponse> {
+  authorize(actor, 'sync.use');
+  const q = parse(checkpointBucketQuery, query);
+  const c = decodeCursor(q.cursor);
+  if (c.s !== scopeFingerprint(actor)) throw new ValidationError('cursor', 'errors.validation');
+  await repo.startPull(tx);
+  // a run still under way has delivered nothing above its lower end for sure
+  const hi = c.t >= SECTIONS.length ? c.hi : c.lo;
+  return { rows: await repo.checkpointBucketRows(tx, q.entity, q.bucket, hi) };
 }
