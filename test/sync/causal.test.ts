@@ -71,54 +71,64 @@ function localPickups(c: TestClient, orderId: string) {
   }[];
 }
 
-/** Offline: a pick-up added to the order, then edited; the head office edits the order meanwhile. */
-async function addThenEdit(c: TestClient, orderId: string) {
-  addWastePickup(c.store, { id: orderId, code: 'P01', quantity: 1 });
-  const added = localPickups(c, orderId)[0]!;
-  editWastePickup(c.store, { wasteId: added.id, version: 1, quantity: 3 });
-  await headOfficeEdits(orderId);
-  await c.engine.syncNow();
-  return added.id;
+/** Offline: a split of one unit of the order's first line, then an edit of the child it makes. */
+function splitThenEditChild(c: TestClient, o: { id: string; lineIds: string[] }) {
+  const childId = splitOrderLocally(c.store, { id: o.id, version: 1, lines: [{ lineId: o.lineIds[0]!, quantity: 1 }] });
+  c.store.localOrderOp({ kind: 'order.update', orderId: childId, payload: { remarks: '분할 후 메모' } });
+  return childId;
+}
+
+async function exists(id: string): Promise<boolean> {
+  return (await db.owner.query('SELECT 1 FROM orders WHERE id = $1', [id])).rows.length > 0;
 }
 
 describe('causal order of ops', () => {
-  it('an edit of a pick-up waits behind its conflicted add, and both apply once the clerk keeps "mine"', async () => {
+  it('an edit of a pick-up behind its refused add is not sent: both in the failed list, the second saying why', async () => {
     const o = await makeOrder(db.owner, { branchId: world.branch.id });
-    const c = await client('pickup-mine');
+    const c = await client('pickup-refused');
     await syncUntil(c, () => c.store.getOrder(o.id) !== null, 'the order');
-    const pickupId = await addThenEdit(c, o.id);
-
-    // the add is a CONFLICT; the edit of the pick-up it makes was not sent ahead of it
-    expect(c.engine.state()).toMatchObject({ conflicts: 1, pending: 1, failed: 0 });
-    expect(await pickups(o.id)).toEqual([]);
-    // the clerk still sees the pick-up as edited
-    expect(localPickups(c, o.id)).toEqual([{ id: pickupId, code: 'P01', quantity: 3 }]);
-
-    const [conflict] = c.store.listConflicts();
-    expect(conflict!.kind).toBe('waste.add');
-    c.store.resolveConflict(conflict!.id, { waste: 'mine' });
+    addWastePickup(c.store, { id: o.id, code: 'P01', quantity: 1 });
+    const added = localPickups(c, o.id)[0]!;
+    editWastePickup(c.store, { wasteId: added.id, version: 1, quantity: 3 });
+    // the head office records a P01 pick-up on the order meanwhile: the clerk's add is refused (one per code)
+    await db.owner.query(
+      `INSERT INTO waste_pickups(order_id, order_created_at, code, quantity, branch_id)
+       SELECT id, created_at, 'P01', 2, branch_id FROM orders WHERE id = $1`,
+      [o.id],
+    );
     await c.engine.syncNow();
-    expect(c.engine.state()).toMatchObject({ conflicts: 0, pending: 0, failed: 0 });
-    expect(await pickups(o.id)).toEqual([{ id: pickupId, code: 'P01', quantity: 3 }]);
-    await sameAsHeadOffice(c, 'the pick-up, added and edited');
+
+    expect(c.engine.state()).toMatchObject({ conflicts: 0, pending: 0, failed: 2 });
+    const failed = c.store.listFailed();
+    expect(failed.map((f) => [f.kind, f.error.code])).toEqual([
+      ['waste.add', 'DUPLICATE'],
+      ['waste.update', 'DEPENDS_ON_FAILED'],
+    ]);
+    expect((await pickups(o.id)).map((p) => p.quantity)).toEqual([2]);
+    await sameAsHeadOffice(c, "the head office's pick-up only");
   });
 
-  it('dropping the conflicted add ("theirs") takes the edit of its pick-up with it, shown as failed', async () => {
-    const o = await makeOrder(db.owner, { branchId: world.branch.id });
-    const c = await client('pickup-theirs');
+  it('dropping a conflicted split ("theirs") takes the edit of its child with it, shown as failed', async () => {
+    const o = await makeOrder(db.owner, {
+      branchId: world.branch.id,
+      lines: [{ itemCode: 'TV-55', itemName: 'TV', quantity: 2 }],
+    });
+    const c = await client('split-theirs');
     await syncUntil(c, () => c.store.getOrder(o.id) !== null, 'the order');
-    await addThenEdit(c, o.id);
-    const [conflict] = c.store.listConflicts();
-    c.store.resolveConflict(conflict!.id, { waste: 'theirs' });
+    const childId = splitThenEditChild(c, o);
+    await headOfficeEdits(o.id);
     await c.engine.syncNow();
+    expect(c.engine.state()).toMatchObject({ conflicts: 1, pending: 1, failed: 0 });
 
+    const [conflict] = c.store.listConflicts();
+    c.store.resolveConflict(conflict!.id, { lines: 'theirs' });
+    await c.engine.syncNow();
     // nothing of it reached the head office, and nothing was dropped silently: the edit is listed with why
-    expect(await pickups(o.id)).toEqual([]);
+    expect(await exists(childId)).toBe(false);
     expect(c.engine.state()).toMatchObject({ conflicts: 0, pending: 0, failed: 1 });
-    const [failed] = c.store.listFailed();
-    expect(failed).toMatchObject({ kind: 'waste.update', error: { code: 'DEPENDS_ON_DROPPED' } });
-    expect(localPickups(c, o.id)).toEqual([]);
-    await sameAsHeadOffice(c, 'no pick-up');
+    expect(c.store.listFailed()[0]).toMatchObject({ kind: 'order.update', error: { code: 'DEPENDS_ON_DROPPED' } });
+    expect(c.store.getOrder(childId)).toBeNull();
+    await sameAsHeadOffice(c, 'no child');
   });
 
   it("an edit of a split's child waits behind the conflicted split and applies after it", async () => {
@@ -128,18 +138,13 @@ describe('causal order of ops', () => {
     });
     const c = await client('split-child');
     await syncUntil(c, () => c.store.getOrder(o.id) !== null, 'the order');
-    const childId = splitOrderLocally(c.store, {
-      id: o.id,
-      version: 1,
-      lines: [{ lineId: o.lineIds[0]!, quantity: 1 }],
-    });
-    c.store.localOrderOp({ kind: 'order.update', orderId: childId, payload: { remarks: '분할 후 메모' } });
+    const childId = splitThenEditChild(c, o);
     await headOfficeEdits(o.id);
     await c.engine.syncNow();
 
+    // the split is a CONFLICT; the edit of the child it makes was not sent ahead of it (NOT_FOUND)
     expect(c.engine.state()).toMatchObject({ conflicts: 1, pending: 1, failed: 0 });
-    const { rows: none } = await db.owner.query('SELECT 1 FROM orders WHERE id = $1', [childId]);
-    expect(none).toEqual([]);
+    expect(await exists(childId)).toBe(false);
 
     const [conflict] = c.store.listConflicts();
     c.store.resolveConflict(conflict!.id, { lines: 'mine' });

@@ -2,7 +2,7 @@
 // (pending, in conflict, refused) and since when, and the queue monitor shows it per client.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addWastePickup, editWastePickup } from '../../main/screens/part-writes.js';
+import { splitOrderLocally } from '../../main/screens/part-writes.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createWorld, type World } from '../support/fixtures.js';
 import { startTestServer, type TestServer } from '../support/server.js';
@@ -29,18 +29,22 @@ afterAll(async () => {
 
 describe("the client's outbox at the head office", () => {
   it('a client holding ops behind a conflict reports them; HQ and its branch manager see it, another branch not', async () => {
-    const o = await makeOrder(db.owner, { branchId: world.branch.id });
+    const o = await makeOrder(db.owner, {
+      branchId: world.branch.id,
+      lines: [{ itemCode: 'TV-55', itemName: 'TV', quantity: 2 }],
+    });
     const c = await connectClient(server.url, world.manager, join(dir, 'report.sqlite'));
     clients.push(c);
     await syncUntil(c, () => c.store.getOrder(o.id) !== null, 'the order');
 
-    // a pick-up added and edited offline while the head office edits the order: the add is a CONFLICT and the
-    // edit waits behind it
-    addWastePickup(c.store, { id: o.id, code: 'P01', quantity: 1 });
-    const [pickup] = c.store.db.prepare('SELECT id FROM waste_pickups WHERE order_id = ?').all(o.id) as {
-      id: string;
-    }[];
-    editWastePickup(c.store, { wasteId: pickup!.id, version: 1, quantity: 2 });
+    // a split and an edit of its child made offline while the head office edits the order: the split is a
+    // CONFLICT and the edit waits behind it
+    const childId = splitOrderLocally(c.store, {
+      id: o.id,
+      version: 1,
+      lines: [{ lineId: o.lineIds[0]!, quantity: 1 }],
+    });
+    c.store.localOrderOp({ kind: 'order.update', orderId: childId, payload: { remarks: '분할 후' } });
     await db.owner.query(`UPDATE orders SET remarks = '본사' WHERE id = $1`, [o.id]);
     await c.engine.syncNow();
     expect(c.engine.state()).toMatchObject({ pending: 1, conflicts: 1 });
@@ -78,7 +82,7 @@ describe("the client's outbox at the head office", () => {
 
     // resolved and sent: the next report says nothing waits
     const [conflict] = c.store.listConflicts();
-    c.store.resolveConflict(conflict!.id, { waste: 'mine' });
+    c.store.resolveConflict(conflict!.id, { lines: 'mine' });
     await c.engine.syncNow();
     const after = await server.request('GET', '/api/sync/queue', { token: hq });
     expect(after.body.clients.find((r: { clientId: string }) => r.clientId === c.store.clientId())).toMatchObject({
