@@ -45,8 +45,8 @@ export default defineConfig(
               'main/electron/main': 'main/electron/main.ts',
               // next to main.js: the services host (bundled into main.js) starts ./worker-entry.js beside itself
               'main/electron/worker-entry': 'main/services/worker-entry.ts',
-              'main/screens/screen-handlers': 'main/screens/screen-handlers.ts',
-              'main/screens/attachment-handlers': 'main/screens/attachment-handlers.ts',
+              'main/channel-handlers/screen-handlers': 'main/channel-handlers/screen-handlers.ts',
+              'main/channel-handlers/attachment-handlers': 'main/channel-handlers/attachment-handlers.ts',
             },
             external,
             output: { format: 'es', entryFileNames: '[name].js' },

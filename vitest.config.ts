@@ -9,5 +9,11 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Each file gets its own database cloned from a migrated template, so files run in parallel.
     fileParallelism: true,
+    // Files wait on PostgreSQL, child processes and the browser more than they compute: more files in flight
+    // than cores keeps both cores busy (measured in the commit that set it).
+    maxWorkers: Number(process.env.TEST_WORKERS ?? 3),
+    // Cheap Argon2 for the hundreds of users the suite creates and signs in (domain/argon2-cost.ts); production
+    // and the demo data keep OWASP's cost.
+    env: { ARGON2_TEST_PROFILE: 'fast' },
   },
 });

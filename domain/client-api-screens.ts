@@ -3,8 +3,8 @@
 // IPC registration and the browser shell's HTTP transport pick them up like every other channel.
 import { z } from 'zod';
 import { attachmentNameAllowed, base64Bytes, MAX_ATTACHMENT_BYTES } from './attachments.js';
-import type { OrderRow } from './client-api.js';
 import { serialValue } from './order-parts.js';
+import type { OrderRow } from './order-row.js';
 import { isoDate, uuid, version } from './order-schemas.js';
 import type { OrderStatus, ReasonType } from './order-status.js';
 import { orderColumnKey, orderViewSpec } from './order-view.js';
@@ -122,21 +122,38 @@ export interface FileRef {
 }
 
 /** The daily assignment sheet of one installer: what print preview shows and what the PDF contains. */
+/** A waste appliance to collect at an order (폐가전), as the assignment sheet prints it. */
+export interface SheetPickup {
+  code: string;
+  nameKo: string;
+  nameEn: string;
+  quantity: number;
+  status: string;
+}
+
+/** One order on an installer's sheet: everything the installer needs at the door, in visiting order. */
+export interface SheetOrder {
+  id: string;
+  orderNo: string;
+  customerName: string;
+  customerPhone: string | null;
+  customerPhone2: string | null;
+  /** city, street and detail */
+  address: string;
+  /** the city and street only, for the day's list of stops */
+  shortAddress: string;
+  timeWindow: string;
+  items: Array<{ itemCode: string; itemName: string; quantity: number; requiresSerial: boolean }>;
+  pickups: SheetPickup[];
+  remarks: string | null;
+  status: OrderStatus;
+}
+
 export interface AssignmentSheet {
   date: string;
   installer: { id: string; name: string; phone: string | null; partnerName: string | null };
   branchName: string | null;
-  orders: Array<{
-    id: string;
-    orderNo: string;
-    customerName: string;
-    customerPhone: string | null;
-    address: string;
-    timeWindow: string;
-    items: Array<{ itemCode: string; itemName: string; quantity: number }>;
-    remarks: string | null;
-    status: OrderStatus;
-  }>;
+  orders: SheetOrder[];
   generatedAt: string;
 }
 

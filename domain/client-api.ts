@@ -5,6 +5,7 @@
 // { ok: true, value } | { ok: false, error } rather than thrown across the boundary.
 import { z } from 'zod';
 import { screenChannels } from './client-api-screens.js';
+import type { OrderRow } from './order-row.js';
 import {
   appointmentChange,
   assign,
@@ -15,7 +16,6 @@ import {
   unassign,
   uuid,
 } from './order-schemas.js';
-import type { OrderStatus } from './order-status.js';
 import type { Role } from './roles.js';
 
 export interface ApiError {
@@ -44,34 +44,6 @@ export interface Session {
   serverUrl: string;
   /** true when this login was checked against the locally kept verifier because the head office was unreachable */
   offline: boolean;
-}
-
-/** A row of the local orders mirror as the grid shows it. */
-export interface OrderRow {
-  id: string;
-  orderNo: string;
-  customerName: string;
-  customerPhone: string | null;
-  address: { line1: string; line2?: string; city: string; postal?: string };
-  vendor: string | null;
-  branchId: string;
-  partnerId: string | null;
-  installerId: string | null;
-  installerName: string | null;
-  status: OrderStatus;
-  appointmentDate: string | null;
-  appointmentTimeWindow: { start: string; end: string } | null;
-  promisedDate: string | null;
-  remarks: string | null;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-  /** local edits not yet confirmed by the head office */
-  pendingOps: number;
-  /** item summary, e.g. "에어컨 AC-1234 ×1" */
-  items: string;
-  /** the item codes of the lines, when the services provide them (skills for assignment suggestions) */
-  itemCodes?: string[];
 }
 
 export interface SyncState {
@@ -167,7 +139,7 @@ export type ResultOf<C extends Channel> = ClientApi[C]['result'];
 /** What main/ implements: one async function per channel, given validated arguments. */
 export type ClientApiHandlers = { [C in Channel]: (args: z.output<ClientApi[C]['args']>) => Promise<ResultOf<C>> };
 
-/** What the renderer calls: window.api.<area>.<action>(args) → Result. */
+/** What the renderer calls: window.api['<area>:<action>'](args) → Result. */
 export type WindowApi = { [C in Channel]: (args: ArgsOf<C>) => Promise<Result<ResultOf<C>>> };
 
 /** window.api as both shells provide it: the channel methods plus a subscription to ClientEvents. */

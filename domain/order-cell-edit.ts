@@ -1,6 +1,8 @@
 // Turning what a clerk typed or pasted into one cell into an order patch, validated by the same zod schema the
 // services and the head office apply (domain/order-schemas.ts), so a bad value is refused before it is queued.
-import type { OrderRow } from './client-api.js';
+
+import { fieldDef, orderColumn } from './order-fields.js';
+import type { OrderRow } from './order-row.js';
 import type { OrderPatch } from './order-schemas.js';
 import { address, orderPatch } from './order-schemas.js';
 import { EDITABLE_COLUMNS, type OrderColumnKey } from './order-view.js';
@@ -23,8 +25,9 @@ function refusal(key: OrderColumnKey, r: { error?: { issues: readonly unknown[] 
   if (issue.code === 'too_small' || issue.code === 'invalid_type') return { ok: false, problem: 'required', message };
   if (issue.code === 'too_big') return { ok: false, problem: 'tooLong', max: Number(issue.maximum), message };
   if (issue.path.includes('postal')) return { ok: false, problem: 'postal', message };
-  if (key === 'customerPhone') return { ok: false, problem: 'phone', message };
-  if (key === 'promisedDate') return { ok: false, problem: 'date', message };
+  const { field } = orderColumn(key);
+  if (field === 'customerPhone') return { ok: false, problem: 'phone', message };
+  if (fieldDef(field).sql === 'date') return { ok: false, problem: 'date', message };
   return { ok: false, problem: 'format', message };
 }
 
@@ -33,22 +36,17 @@ export function cellPatch(row: OrderRow, key: OrderColumnKey, raw: string): Cell
   const text = raw.replace(/\r?\n$/, '');
   const trimmed = text.trim();
   const nullable = trimmed === '' ? null : trimmed;
+  const column = orderColumn(key);
   let patch: Omit<OrderPatch, 'version'>;
-  switch (key) {
-    case 'customerName':
-      patch = { customerName: trimmed };
+  switch (column.edit) {
+    case 'text':
+      patch = { [column.field]: trimmed };
       break;
-    case 'customerPhone':
-      patch = { customerPhone: nullable };
+    case 'nullable':
+      patch = { [column.field]: nullable };
       break;
-    case 'vendor':
-      patch = { vendor: nullable };
-      break;
-    case 'promisedDate':
-      patch = { promisedDate: nullable };
-      break;
-    case 'remarks':
-      patch = { remarks: text === '' ? null : text };
+    case 'raw':
+      patch = { [column.field]: text === '' ? null : text };
       break;
     case 'city': {
       const a = address.safeParse({ ...row.address, city: trimmed });
@@ -56,7 +54,7 @@ export function cellPatch(row: OrderRow, key: OrderColumnKey, raw: string): Cell
       patch = { address: a.data };
       break;
     }
-    case 'address': {
+    case 'street': {
       // the grid shows street and detail in one cell; an edit replaces the street and drops the detail line
       const { line2: _dropped, ...rest } = row.address;
       const a = address.safeParse({ ...rest, line1: trimmed });

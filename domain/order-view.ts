@@ -1,39 +1,15 @@
 // What a grid of orders shows: its columns, their text, per-column filters, quick filters (FR-03) and sorting.
 // The renderer's grid and the xlsx export in main/ both run this, so an export contains exactly the grid's view.
 import { z } from 'zod';
-import type { OrderRow } from './client-api.js';
+import { ORDER_COLUMN_KEYS, ORDER_COLUMNS, type OrderColumnKey, orderColumn } from './order-fields.js';
+import type { OrderRow } from './order-row.js';
 import { ORDER_STATUSES, type OrderStatus } from './order-status.js';
 
-export const ORDER_COLUMN_KEYS = [
-  'orderNo',
-  'status',
-  'customerName',
-  'customerPhone',
-  'city',
-  'address',
-  'vendor',
-  'installerName',
-  'appointmentDate',
-  'timeWindow',
-  'promisedDate',
-  'items',
-  'remarks',
-  'updatedAt',
-  'createdAt',
-] as const;
-export type OrderColumnKey = (typeof ORDER_COLUMN_KEYS)[number];
+export { ORDER_COLUMN_KEYS, type OrderColumnKey } from './order-fields.js';
 export const orderColumnKey = z.enum(ORDER_COLUMN_KEYS);
 
 /** Columns a clerk may edit in place (each writes one orderPatch field; city and address write parts of address). */
-export const EDITABLE_COLUMNS: readonly OrderColumnKey[] = [
-  'customerName',
-  'customerPhone',
-  'city',
-  'address',
-  'vendor',
-  'promisedDate',
-  'remarks',
-];
+export const EDITABLE_COLUMNS: readonly OrderColumnKey[] = ORDER_COLUMNS.filter((c) => c.edit).map((c) => c.key);
 
 export const quickFilter = z
   .object({ kind: z.enum(['unassigned', 'assigned']), date: z.iso.date().optional() })
@@ -90,36 +66,21 @@ export function formatStreet(a: OrderRow['address']): string {
 /** The text a cell shows, the filter matches and the export writes. */
 export function cellText(row: OrderRow, key: OrderColumnKey): string {
   switch (key) {
-    case 'orderNo':
-      return row.orderNo;
-    case 'status':
-      return row.status;
-    case 'customerName':
-      return row.customerName;
-    case 'customerPhone':
-      return row.customerPhone ?? '';
     case 'city':
       return row.address.city;
     case 'address':
       return formatStreet(row.address);
-    case 'vendor':
-      return row.vendor ?? '';
-    case 'installerName':
-      return row.installerName ?? '';
-    case 'appointmentDate':
-      return row.appointmentDate ?? '';
     case 'timeWindow':
       return formatTimeWindow(row.appointmentTimeWindow);
-    case 'promisedDate':
-      return row.promisedDate ?? '';
-    case 'items':
-      return row.items;
-    case 'remarks':
-      return row.remarks ?? '';
     case 'updatedAt':
       return formatStamp(row.updatedAt);
     case 'createdAt':
       return formatStamp(row.createdAt);
+    default: {
+      // a column showing its field's value as it is (text, a date, a number)
+      const v = row[orderColumn(key).field as keyof OrderRow];
+      return v === null || v === undefined ? '' : String(v);
+    }
   }
 }
 

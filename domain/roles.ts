@@ -1,5 +1,3 @@
-import type { OrderStatus } from './order-status.js';
-
 export const ROLES = ['HQ_ADMIN', 'BRANCH_MANAGER', 'PARTNER_COORDINATOR', 'INSTALLER'] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -50,31 +48,4 @@ export function can(role: Role, action: Action): boolean {
   return (ACTIONS[action] as readonly Role[]).includes(role);
 }
 
-/**
- * Which target statuses each role may set (DESIGN.md §2 "Who"). HQ and branch managers drive the whole
- * workflow of what they see; partner coordinators confirm and release; installers report from the road.
- * 의뢰취소 (the vendor cancelled) and corrections of terminal states are HQ's alone.
- */
-export const STATUS_TARGETS_BY_ROLE: Record<Role, readonly OrderStatus[] | 'all'> = {
-  HQ_ADMIN: 'all',
-  BRANCH_MANAGER: [
-    '미배정',
-    '배정',
-    '배정확정',
-    '출고확정',
-    '출문',
-    '연기',
-    '부재',
-    '인수',
-    '부분인수',
-    '회수',
-    '취소',
-  ],
-  PARTNER_COORDINATOR: ['배정확정', '출고확정'],
-  INSTALLER: ['출문', '인수', '부분인수', '부재', '연기', '회수'],
-};
-
-export function roleMaySetStatus(role: Role, to: OrderStatus): boolean {
-  const allowed = STATUS_TARGETS_BY_ROLE[role];
-  return allowed === 'all' || allowed.includes(to);
-}
+// Which statuses each role may set is a column of the workflow table: domain/order-status.ts (setBy).

@@ -1,4 +1,4 @@
-// Import boundaries between folders (DESIGN.md §1). Biome has no per-folder "may not import" rule that understands
+// Import boundaries between folders (docs/ARCHITECTURE.md, "Folders and who may import whom"). Biome has no per-folder "may not import" rule that understands
 // relative paths, so this small check walks the sources and resolves each import against the folder it lands in.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
@@ -7,8 +7,23 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 const root = resolve(import.meta.dirname, '..');
 const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
 
-type Rule = { from: string; forbidFolders: string[]; forbidBuiltins?: boolean; forbidAllOurs?: boolean };
+type Rule = {
+  from: string;
+  forbidFolders: string[];
+  forbidBuiltins?: boolean;
+  /** npm packages the folder may not import, except in the subfolders of `packagesAllowedIn` */
+  forbidPackages?: string[];
+  packagesAllowedIn?: string[];
+};
 const rules: Rule[] = [
+  // main/ is the client's own: its Electron shell alone talks to Electron, so the services, the sync engine, the
+  // exports and the browser shell run in plain Node (the worker thread, the tests, the browser shell)
+  {
+    from: 'main',
+    forbidFolders: ['renderer', 'server', 'db', 'scripts', 'test'],
+    forbidPackages: ['electron'],
+    packagesAllowedIn: ['main/electron'],
+  },
   { from: 'renderer', forbidFolders: ['main', 'server', 'db'], forbidBuiltins: true },
   { from: 'server', forbidFolders: ['renderer', 'main', 'preload'] },
   {
@@ -51,8 +66,13 @@ for (const rule of rules) {
         const top = target.split(sep)[0] ?? '';
         if (rule.forbidFolders.includes(top))
           problems.push(`${where}: imports ${spec} (${rule.from}/ may not import ${top}/)`);
-      } else if (rule.forbidBuiltins && builtins.has(spec.split('/')[0] === 'node:' ? spec : spec)) {
+      } else if (rule.forbidBuiltins && builtins.has(spec)) {
         problems.push(`${where}: imports Node built-in ${spec} (${rule.from}/ runs without Node)`);
+      } else if (
+        rule.forbidPackages?.some((p) => spec === p || spec.startsWith(`${p}/`)) &&
+        !rule.packagesAllowedIn?.some((dir) => where.startsWith(`${dir}${sep}`))
+      ) {
+        problems.push(`${where}: imports ${spec} (only ${rule.packagesAllowedIn?.join(', ')} may)`);
       }
     }
   }

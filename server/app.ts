@@ -105,7 +105,7 @@ export function createApp(deps: AppDeps): Express {
       opBatchHandlers: orderOpBatchHandlers,
     }),
   );
-  // issue 4, first half: split orders, serials, waste pick-ups and ECOAS, admin, audit
+  // order parts and administration: split orders, serials, waste pick-ups and ECOAS, admin, audit
   app.use('/api', splitRoutes(routeDeps));
   app.use('/api', serialsRoutes(routeDeps));
   app.use('/api', wasteRoutes(routeDeps));

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { AppInfo } from '../../domain/client-api.js';
-import { FileStore, filesDir } from '../screens/file-store.js';
+import { FileStore, filesDir } from '../channel-handlers/file-store.js';
 import { startServicesWorker } from '../services/worker-host.js';
 import { type BrowserShell, startBrowserShell } from './shell-server.js';
 
@@ -31,8 +31,8 @@ export async function launchBrowserShell(opts: LaunchOptions): Promise<LaunchedS
     engine: opts.engine,
     httpTimeoutMs: opts.httpTimeoutMs,
     handlerModules: [
-      new URL('../screens/screen-handlers.ts', import.meta.url).href,
-      new URL('../screens/attachment-handlers.ts', import.meta.url).href,
+      new URL('../channel-handlers/screen-handlers.ts', import.meta.url).href,
+      new URL('../channel-handlers/attachment-handlers.ts', import.meta.url).href,
     ],
   });
   const version = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;

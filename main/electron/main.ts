@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { app, BrowserWindow, dialog, ipcMain, protocol, session } from 'electron';
 import electronUpdater from 'electron-updater';
 import type { AppInfo, ClientApiHandlers } from '../../domain/client-api.js';
-import { FileStore, filesDir } from '../screens/file-store.js';
+import { FileStore, filesDir } from '../channel-handlers/file-store.js';
 import { type ServicesWorker, startServicesWorker } from '../services/worker-host.js';
 import { hardenContents, permissionCheckHandler, permissionRequestHandler } from './guards.js';
 import { EVENT_CHANNEL, registerIpcHandlers } from './ipc.js';
@@ -51,8 +51,8 @@ app.whenReady().then(async () => {
   services = await startServicesWorker({
     dataDir,
     handlerModules: [
-      new URL('../screens/screen-handlers.js', import.meta.url).href,
-      new URL('../screens/attachment-handlers.js', import.meta.url).href,
+      new URL('../channel-handlers/screen-handlers.js', import.meta.url).href,
+      new URL('../channel-handlers/attachment-handlers.js', import.meta.url).href,
     ],
   });
   const files = new FileStore(filesDir(dataDir));

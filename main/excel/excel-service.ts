@@ -7,12 +7,12 @@ import type {
   ImportPreview,
   ImportResult,
   MappingPreset,
-  OrderRow,
   Session,
 } from '../../domain/client-api.js';
+import type { OrderRow } from '../../domain/order-row.js';
 import type { OrderCreate, OrderPatch } from '../../domain/order-schemas.js';
-import type { FileStore } from '../screens/file-store.js';
-import { JsonFileStore } from '../screens/json-store.js';
+import type { FileStore } from '../channel-handlers/file-store.js';
+import { JsonFileStore } from '../channel-handlers/json-store.js';
 import { EXPORT_KIND, EXPORT_META_SHEET, type OrderSource, writeOrdersXlsx } from './export-orders.js';
 import { excelText, problem } from './problems.js';
 import { type ReadSheet, readWorkbook } from './read-sheet.js';
@@ -88,13 +88,21 @@ export function createExcelService(deps: ExcelDeps): Handlers {
   return {
     async 'excel:export'({ view, columns, headers }) {
       const s = await user();
-      const en = s.user.locale === 'en';
-      const { fileId, path } = deps.files.reserve(`${en ? 'orders' : '주문'}-${stamp()}.xlsx`);
-      const sheetName = en ? 'Orders' : '주문';
+      const text = excelText(s.user.locale);
+      const { fileId, path } = deps.files.reserve(`${text.exportFile}-${stamp()}.xlsx`);
+      const sheetName = text.exportSheet;
       // streamed from SQLite rather than deps.listOrders(): 100k order objects alone are ~100 MB of heap
       const source = deps.openOrders();
       try {
-        const { rows: n } = await writeOrdersXlsx({ source, view, columns, headers: headers ?? {}, path, sheetName });
+        const { rows: n } = await writeOrdersXlsx({
+          source,
+          view,
+          columns,
+          headers: headers ?? {},
+          path,
+          sheetName,
+          pageLabel: text.page,
+        });
         return { ...deps.files.ref(fileId), rows: n };
       } finally {
         source.close();

@@ -5,7 +5,8 @@
 // the export let a re-import of the edited file find the orders that changed at head office in the meantime.
 import { once } from 'node:events';
 import ExcelJS from 'exceljs';
-import type { OrderRow } from '../../domain/client-api.js';
+import { orderColumn } from '../../domain/order-fields.js';
+import type { OrderRow } from '../../domain/order-row.js';
 import {
   cellText,
   createOrderViewCollector,
@@ -13,29 +14,12 @@ import {
   type OrderViewSpec,
   viewColumns,
 } from '../../domain/order-view.js';
+import { sheetOptions, XLSX_FORMAT, type XlsxKind, xlsxValue } from '../../domain/xlsx-layout.js';
 
 export const EXPORT_META_SHEET = '_dispatch_export';
 export const EXPORT_KIND = 'dispatch-orders-export/1';
 export const ID_HEADER = '_id';
 export const VERSION_HEADER = '_version';
-
-const WIDTH: Partial<Record<OrderColumnKey, number>> = {
-  orderNo: 18,
-  status: 10,
-  customerName: 12,
-  customerPhone: 16,
-  city: 14,
-  address: 34,
-  vendor: 14,
-  installerName: 10,
-  appointmentDate: 12,
-  timeWindow: 13,
-  promisedDate: 12,
-  items: 36,
-  remarks: 30,
-  updatedAt: 17,
-  createdAt: 17,
-};
 
 /** Where the rows come from: every order of the grid, in the grid's row order, and again by handle. */
 export interface OrderSource {
@@ -54,8 +38,9 @@ export function rowsSource(rows: readonly OrderRow[]): OrderSource {
   };
 }
 
-const TEXT_STYLE: Partial<ExcelJS.Style> = {};
-const NUMBER_STYLE: Partial<ExcelJS.Style> = {};
+const STYLE = Object.fromEntries(
+  Object.entries(XLSX_FORMAT).map(([kind, numFmt]) => [kind, { numFmt } as Partial<ExcelJS.Style>]),
+) as Record<XlsxKind, Partial<ExcelJS.Style>>;
 
 // rows fetched and written before waiting for the zip: 500 kept the export's peak RSS at the first pass's (2000
 // let each chunk's rows and XML push it ~30 MB higher) at no measurable cost in time
@@ -68,6 +53,8 @@ export interface ExportArgs {
   headers: Partial<Record<OrderColumnKey, string>>;
   path: string;
   sheetName: string;
+  /** the word before the page numbers in the printed footer ("페이지") */
+  pageLabel?: string;
   exportedAt?: Date;
 }
 
@@ -98,9 +85,10 @@ export async function writeOrdersXlsx(args: ExportArgs): Promise<{ rows: number 
   args.source.scan((row, ref) => view.offer(row, ref), { items: viewColumns(args.view).has('items') });
   const refs = view.finish();
   const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: args.path, useStyles: true, useSharedStrings: false });
-  const ws = wb.addWorksheet(args.sheetName.slice(0, 31), { views: [{ state: 'frozen', ySplit: 1 }] });
+  const ws = wb.addWorksheet(args.sheetName.slice(0, 31), sheetOptions(args.columns.length, args.pageLabel ?? ''));
+  const kinds = args.columns.map((k) => orderColumn(k).xlsx);
   ws.columns = [
-    ...args.columns.map((k) => ({ header: args.headers[k] ?? k, key: k, width: WIDTH[k] ?? 14 })),
+    ...args.columns.map((k) => ({ header: args.headers[k] ?? k, key: k, width: orderColumn(k).width })),
     { header: ID_HEADER, key: ID_HEADER, width: 38, hidden: true },
     { header: VERSION_HEADER, key: VERSION_HEADER, width: 8, hidden: true },
   ];
@@ -109,10 +97,10 @@ export async function writeOrdersXlsx(args: ExportArgs): Promise<{ rows: number 
   const last = args.columns.length + 2;
   for (let at = 0; at < refs.length; at += CHUNK) {
     for (const r of args.source.fetch(refs.slice(at, at + CHUNK))) {
-      const row = ws.addRow([...args.columns.map((k) => cellText(r, k)), r.id, r.version]);
+      const row = ws.addRow([...args.columns.map((k, i) => xlsxValue(kinds[i]!, cellText(r, k))), r.id, r.version]);
       // exceljs gives every cell its own empty style object and serialises it to find the style's id; one shared
       // object per kind is looked up once (that lookup was a third of the export's time)
-      for (let c = 1; c <= last; c++) row.getCell(c).style = c === last ? NUMBER_STYLE : TEXT_STYLE;
+      for (let c = 1; c <= last; c++) row.getCell(c).style = c === last ? STYLE.number : STYLE[kinds[c - 1] ?? 'text'];
       row.commit();
     }
     await taken(ws);

@@ -1,7 +1,7 @@
 // Row-level error messages in the user's language, from the UI's message catalogue.
 import type { z } from 'zod';
-import { en } from '../../renderer/i18n/en.js';
-import { ko } from '../../renderer/i18n/ko.js';
+import { en } from '../../domain/i18n/en.js';
+import { ko } from '../../domain/i18n/ko.js';
 import { fill } from '../print/labels.js';
 
 export type ExcelText = typeof ko.excel;

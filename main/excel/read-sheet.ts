@@ -14,8 +14,10 @@ export interface ReadSheet {
 }
 
 function isoDay(d: Date): string {
-  // Excel dates carry no zone; exceljs reads them as UTC midnight
-  return d.toISOString().slice(0, 10);
+  // Excel dates carry no zone; exceljs reads them as UTC wall-clock time: a day, or a day and time (our exports
+  // write Korean times so, domain/xlsx-layout.ts), which reads back as the grid shows it
+  const iso = d.toISOString();
+  return iso.slice(11, 16) === '00:00' ? iso.slice(0, 10) : `${iso.slice(0, 10)} ${iso.slice(11, 16)}`;
 }
 
 export function cellToText(v: ExcelJS.CellValue): string {

@@ -2,8 +2,9 @@
 // it had at export. Cells that differ from the order as it is now are edits. If the order's version moved since
 // the export, the head office (or someone else) changed it meanwhile: those rows are conflicts, shown field by field,
 // and nothing is applied until the clerk exports again. Edits to read-only columns are refused.
-import type { ImportConflict, OrderRow, RowError } from '../../domain/client-api.js';
+import type { ImportConflict, RowError } from '../../domain/client-api.js';
 import { cellPatch, isEditable, patchChanges } from '../../domain/order-cell-edit.js';
+import type { OrderRow } from '../../domain/order-row.js';
 import type { OrderPatch } from '../../domain/order-schemas.js';
 import { cellText, ORDER_COLUMN_KEYS, type OrderColumnKey } from '../../domain/order-view.js';
 import { ID_HEADER, VERSION_HEADER } from './export-orders.js';

@@ -3,9 +3,9 @@
 // every cell is checked with the domain's orderCreate schema and each problem is reported with its sheet row and
 // column. The plan is all or nothing: with any error, nothing is created.
 import { type ColumnMapping, IMPORT_FIELDS, type ImportField, type RowError } from '../../domain/client-api.js';
+import { en } from '../../domain/i18n/en.js';
+import { ko } from '../../domain/i18n/ko.js';
 import { type OrderCreate, orderCreate } from '../../domain/order-schemas.js';
-import { en } from '../../renderer/i18n/en.js';
-import { ko } from '../../renderer/i18n/ko.js';
 import { type ExcelText, issueText, problem } from './problems.js';
 import type { ReadSheet, SheetRow } from './read-sheet.js';
 

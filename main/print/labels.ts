@@ -1,6 +1,6 @@
 // The sheet's words come from the UI's message catalogue, so the PDF and the preview say the same thing.
-import { en } from '../../renderer/i18n/en.js';
-import { ko } from '../../renderer/i18n/ko.js';
+import { en } from '../../domain/i18n/en.js';
+import { ko } from '../../domain/i18n/ko.js';
 
 export type PrintLabels = typeof ko.print;
 

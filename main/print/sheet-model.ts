@@ -1,12 +1,16 @@
 // The daily assignment sheets of one day, one per installer with orders that day: what print preview shows and the
 // PDF contains. Built from the local mirror only, so it prints while the head office is unreachable.
-import type { AssignmentSheet, InstallerRow, OrderLine, OrderRow } from '../../domain/client-api.js';
-import { TERMINAL_STATUSES } from '../../domain/order-status.js';
+import type { AssignmentSheet, InstallerRow, OrderLine, SheetPickup } from '../../domain/client-api.js';
+import type { OrderRow } from '../../domain/order-row.js';
+import { statusRule } from '../../domain/order-status.js';
 import { formatAddress, formatTimeWindow } from '../../domain/order-view.js';
 
 export interface SheetSources {
   orders: readonly OrderRow[];
   linesByOrder: ReadonlyMap<string, readonly OrderLine[]>;
+  pickupsByOrder?: ReadonlyMap<string, readonly SheetPickup[]>;
+  /** the item rules of the reference data: a line whose item code starts with a prefix needing serials gets boxes */
+  serialPrefixes?: readonly string[];
   installers: readonly InstallerRow[];
   branchNames: ReadonlyMap<string, string>;
   partnerNames: ReadonlyMap<string, string>;
@@ -22,8 +26,8 @@ export function buildAssignmentSheets(
   const byInstaller = new Map<string, OrderRow[]>();
   for (const o of src.orders) {
     if (o.appointmentDate !== date || !o.installerId) continue;
-    // cancelled and finished orders are not a visit anymore
-    if (TERMINAL_STATUSES.includes(o.status) && o.status !== '인수') continue;
+    // cancelled and finished orders are not a visit anymore (domain/order-status.ts onSheet)
+    if (!statusRule(o.status).onSheet) continue;
     if (wanted && !wanted.has(o.installerId)) continue;
     const list = byInstaller.get(o.installerId) ?? [];
     list.push(o);
@@ -51,13 +55,17 @@ export function buildAssignmentSheets(
         orderNo: o.orderNo,
         customerName: o.customerName,
         customerPhone: o.customerPhone,
+        customerPhone2: o.customerPhone2,
         address: formatAddress(o.address),
+        shortAddress: formatAddress({ city: o.address.city, line1: o.address.line1 }),
         timeWindow: formatTimeWindow(o.appointmentTimeWindow),
         items: (src.linesByOrder.get(o.id) ?? []).map((l) => ({
           itemCode: l.itemCode,
           itemName: l.itemName,
           quantity: l.quantity,
+          requiresSerial: (src.serialPrefixes ?? []).some((p) => l.itemCode.startsWith(p)),
         })),
+        pickups: [...(src.pickupsByOrder?.get(o.id) ?? [])],
         remarks: o.remarks,
         status: o.status,
       })),

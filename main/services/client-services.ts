@@ -4,9 +4,11 @@
 // work the same with the VPN up or down.
 import { v7 as uuidv7 } from 'uuid';
 import type { z } from 'zod';
-import type { ClientApi, ClientApiHandlers, ClientEvent, OrderRow, SyncState } from '../../domain/client-api.js';
-import { canTransition, REASON_REQUIRED, reasonCodeMatchesType } from '../../domain/order-status.js';
-import { type Action, can, roleMaySetStatus } from '../../domain/roles.js';
+import type { ClientApi, ClientApiHandlers, ClientEvent, SyncState } from '../../domain/client-api.js';
+import { statusProblemText } from '../../domain/i18n/workflow-text.js';
+import type { OrderRow } from '../../domain/order-row.js';
+import { type OrderStatus, statusChangeProblem } from '../../domain/order-status.js';
+import { type Action, can } from '../../domain/roles.js';
 import type { OpKind, SyncRow } from '../../domain/sync-protocol.js';
 import { ChoiceError, NotFoundLocallyError, StaleWriteError } from '../store/client-store.js';
 import type { EngineOptions } from '../sync/engine.js';
@@ -160,25 +162,27 @@ export function createClientServices(opts: ClientServicesOptions): ClientService
     async 'orders:status'({ id, change }: Args<'orders:status'>) {
       const s = requireSession();
       requireAction(s, 'orders.status');
-      const role = s.session.user.role;
+      const { role, locale } = s.session.user;
       const [payload, version] = withoutVersion(change);
-      if (!roleMaySetStatus(role, change.status))
-        throw new ClientError('FORBIDDEN', `Your role (${role}) may not set ${change.status}.`, 'change.status');
-      const reasonType = REASON_REQUIRED[change.status];
-      if (reasonType && !change.reasonCode)
-        throw new ClientError('VALIDATION', `${change.status} needs a ${reasonType} reason code.`, 'change.reasonCode');
-      if (reasonType && change.reasonCode && !reasonCodeMatchesType(change.reasonCode, reasonType))
-        throw new ClientError(
-          'VALIDATION',
-          `${change.reasonCode} is not a ${reasonType} reason code.`,
-          'change.reasonCode',
-        );
-      if (change.status === '연기' && !change.appointmentDate)
-        throw new ClientError('VALIDATION', '연기 needs the new appointment date.', 'change.appointmentDate');
+      // the head office's own rules (domain/order-status.ts), checked against the copy before the op is queued
       return write('order.status', id, payload, version, (current) => {
-        const from = current?.status as Parameters<typeof canTransition>[0];
-        if (role !== 'HQ_ADMIN' && !canTransition(from, change.status))
-          throw new ClientError('INVALID_TRANSITION', `${from} → ${change.status} is not allowed.`, 'change.status');
+        const problem = statusChangeProblem({
+          role,
+          from: current?.status as OrderStatus,
+          to: change.status,
+          correction: change.correction,
+          reasonCode: change.reasonCode,
+          appointmentDate: change.appointmentDate,
+          appointmentTimeWindow: change.appointmentTimeWindow,
+          undelivered: change.undelivered,
+          hasInstaller: current?.installer_id != null,
+          reason: (code) => s.store.reasonCode(code),
+        });
+        if (problem) {
+          const code =
+            problem.kind === 'forbidden' ? 'FORBIDDEN' : problem.kind === 'rule' ? problem.code : 'VALIDATION';
+          throw new ClientError(code, statusProblemText(locale, problem), `change.${problem.field}`, problem.details);
+        }
       });
     },
 

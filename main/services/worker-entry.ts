@@ -1,25 +1,14 @@
 // Runs inside the services worker thread (see worker-host.ts): the SQLite store, the sync engine and the
 // handlers live here, so a pull page or a 100k-row query never blocks the thread that serves the UI.
 import { parentPort, workerData } from 'node:worker_threads';
-import type { ApiError, ClientEvent, Result } from '../../domain/client-api.js';
+import type { ClientEvent, Result } from '../../domain/client-api.js';
+import { toApiError } from '../transport/dispatch.js';
 import { type ClientServices, createClientServices } from './client-services.js';
 import type { HandlerModule, ServicesWorkerData, WorkerRequest, WorkerResponse } from './worker-protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('worker-entry.ts runs only as a worker thread');
 const data = workerData as ServicesWorkerData;
-
-function toApiError(e: unknown): ApiError {
-  const err = e as Partial<ApiError> & { message?: unknown };
-  if (err && typeof err.code === 'string')
-    return {
-      code: err.code,
-      message: typeof err.message === 'string' ? err.message : err.code,
-      ...(typeof err.field === 'string' ? { field: err.field } : {}),
-      ...(err.details !== undefined ? { details: err.details } : {}),
-    };
-  return { code: 'INTERNAL', message: e instanceof Error ? e.message : String(e) };
-}
 
 const emit = (event: ClientEvent) => port.postMessage({ type: 'event', event } satisfies WorkerResponse);
 const services: ClientServices = createClientServices({

@@ -6,6 +6,7 @@
 import type { Statement } from 'better-sqlite3';
 import { v7 as uuidv7 } from 'uuid';
 import type { Conflict, ConflictField, FailedOp } from '../../domain/client-api.js';
+import type { ReasonType } from '../../domain/order-status.js';
 import {
   OP_KIND_INFO,
   type OpError,
@@ -21,7 +22,8 @@ import {
 } from '../../domain/sync-protocol.js';
 import { type Db, openDatabase } from './database.js';
 import { Mirror } from './mirror.js';
-import { applyOrderOp, createdLines, OP_FIELDS, parseTimeWindow } from './order-ops.js';
+import { parseTimeWindow } from './mirror-order-row.js';
+import { applyOrderOp, createdLines, OP_FIELDS } from './order-ops.js';
 import { type OrderFilter, OrdersView } from './orders-view.js';
 import { applyEffect, type RowChange, type RowEffect } from './part-ops.js';
 
@@ -876,6 +878,14 @@ export class ClientStore {
 
   getOrder(id: string) {
     return this.orders.get(id);
+  }
+
+  /** A reason code as the synced reference data has it (the status rules check its type and whether it is used). */
+  reasonCode(code: string): { type: ReasonType; isActive: boolean } | undefined {
+    const r = this.db.prepare('SELECT type, is_active FROM reason_codes WHERE code = ?').get(code) as
+      | { type: ReasonType; is_active: number | boolean | string }
+      | undefined;
+    return r && { type: r.type, isActive: r.is_active === 1 || r.is_active === true || r.is_active === 'true' };
   }
 }
 

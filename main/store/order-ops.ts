@@ -1,42 +1,13 @@
 // What each op does to the local copy of a row: used when the user makes the change (optimistic local write) and
 // when a row is rebased (the head office's row with the still-pending ops replayed on top). The head office's
 // answer always replaces the prediction, so these only need to be right enough to show the user.
+import { CREATE_FIELDS } from '../../domain/order-fields.js';
+import { type OrderStatus, statusRule } from '../../domain/order-status.js';
 import type { OpKind, SyncRow } from '../../domain/sync-protocol.js';
+import { formatTimeWindow, newOrderRow, PATCH_COLUMNS } from './mirror-order-row.js';
 import { applyWastePatch } from './part-ops.js';
 
 type Payload = Record<string, unknown>;
-
-/** A time window as PostgreSQL prints a tstzrange: ["start","end"). */
-export function formatTimeWindow(w: { start: string; end: string } | null | undefined): string | null {
-  return w ? `["${new Date(w.start).toISOString()}","${new Date(w.end).toISOString()}")` : null;
-}
-
-function isoFromPg(s: string): string {
-  // "2024-05-01 09:00:00+09" → "2024-05-01T09:00:00+09:00"
-  const t = s
-    .trim()
-    .replace(' ', 'T')
-    .replace(/([+-]\d\d)$/, '$1:00');
-  const d = new Date(t);
-  return Number.isNaN(d.getTime()) ? s : d.toISOString();
-}
-
-export function parseTimeWindow(v: unknown): { start: string; end: string } | null {
-  if (typeof v !== 'string' || v === 'empty') return null;
-  const m = /^[[(]"?([^",]*)"?,"?([^",\])]*)"?[\])]$/.exec(v);
-  if (!m?.[1] || !m[2]) return null;
-  return { start: isoFromPg(m[1]), end: isoFromPg(m[2]) };
-}
-
-const PATCH_COLUMNS: Record<string, string> = {
-  customerName: 'customer_name',
-  customerPhone: 'customer_phone',
-  address: 'address',
-  vendor: 'vendor',
-  partnerId: 'partner_id',
-  promisedDate: 'promised_date',
-  remarks: 'remarks',
-};
 
 /** The order fields each kind changes, as the conflict dialog names them (payload names → row columns). */
 export const OP_FIELDS: Record<OpKind, Record<string, string>> = {
@@ -70,27 +41,7 @@ function bump(row: SyncRow, now: string): SyncRow {
 export function applyOrderOp(kind: OpKind, payload: Payload, row: SyncRow | null, now: string): SyncRow | null {
   if (kind === 'order.create') {
     if (row) return row; // already on the head office: its row wins
-    const p = payload as Record<string, unknown>;
-    return {
-      id: p.id,
-      order_no: p.orderNo,
-      customer_name: p.customerName,
-      customer_phone: p.customerPhone ?? null,
-      address: p.address,
-      vendor: p.vendor ?? null,
-      branch_id: p.branchId,
-      partner_id: p.partnerId ?? null,
-      installer_id: null,
-      status: '미배정',
-      appointment_date: p.appointmentDate ?? null,
-      appointment_time_window: formatTimeWindow(p.appointmentTimeWindow as { start: string; end: string } | undefined),
-      promised_date: p.promisedDate ?? null,
-      remarks: p.remarks ?? null,
-      version: 1,
-      deleted_at: null,
-      created_at: now,
-      updated_at: now,
-    };
+    return newOrderRow(Object.fromEntries(CREATE_FIELDS.map((f) => [f, payload[f]])), now);
   }
   if (!row) return null;
   switch (kind) {
@@ -114,7 +65,7 @@ export function applyOrderOp(kind: OpKind, payload: Payload, row: SyncRow | null
       return next;
     case 'order.status':
       next.status = payload.status;
-      if (payload.status === '미배정') next.installer_id = null;
+      if (statusRule(payload.status as OrderStatus).clearsInstaller) next.installer_id = null;
       if (payload.appointmentDate !== undefined) next.appointment_date = payload.appointmentDate;
       if (payload.appointmentTimeWindow !== undefined)
         next.appointment_time_window = formatTimeWindow(

@@ -1,8 +1,10 @@
 // The orders grid's view of the mirror: OrderRow (camelCase, installer name, item summary, pending op count).
-import type { OrderRow } from '../../domain/client-api.js';
+
+import { fieldDef, fieldsWhere, type MirrorComputedField } from '../../domain/order-fields.js';
+import type { OrderRow } from '../../domain/order-row.js';
 import type { OrderStatus } from '../../domain/order-status.js';
 import type { Db } from './database.js';
-import { parseTimeWindow } from './order-ops.js';
+import { parseTimeWindow } from './mirror-order-row.js';
 
 export interface OrderFilter {
   statuses?: OrderStatus[];
@@ -11,38 +13,26 @@ export interface OrderFilter {
   text?: string;
 }
 
-interface Record_ {
-  id: string;
-  order_no: string;
-  customer_name: string;
-  customer_phone: string | null;
-  address: string | null;
-  vendor: string | null;
-  branch_id: string;
-  partner_id: string | null;
-  installer_id: string | null;
-  installer_name: string | null;
-  status: OrderStatus;
-  appointment_date: string | null;
-  appointment_time_window: string | null;
-  promised_date: string | null;
-  remarks: string | null;
-  version: number;
-  created_at: string;
-  updated_at: string;
-  pending_ops: number;
-  items: string | null;
-}
+type Record_ = Record<string, unknown> & { pending_ops: number };
 
 const ITEMS = `(SELECT group_concat(l.item_name || ' ' || l.item_code || ' ×' || l.quantity, ', ')
             FROM order_lines l WHERE l.order_id = o.id)`;
 
+/** The client's order fields (domain/order-fields.ts), read from the mirror under their own names. */
+const CLIENT_FIELDS = fieldsWhere((d) => !d.serverOnly);
+
+/** How the mirror reads the fields no column holds. */
+const COMPUTED: Record<MirrorComputedField, (items: string) => string> = {
+  installerName: () => 'i.name',
+  items: (items) => items,
+};
+
 const select = (items: string) => `
-  SELECT o.rowid AS ref, o.id, o.order_no, o.customer_name, o.customer_phone, o.address, o.vendor, o.branch_id, o.partner_id,
-         o.installer_id, i.name AS installer_name, o.status, o.appointment_date, o.appointment_time_window,
-         o.promised_date, o.remarks, o.version, o.created_at, o.updated_at,
-         coalesce(p.n, 0) AS pending_ops,
-         ${items} AS items
+  SELECT o.rowid AS ref, ${CLIENT_FIELDS.map((f) => {
+    const column = fieldDef(f).sqlite;
+    return `${column ? `o.${column}` : COMPUTED[f as MirrorComputedField](items)} AS "${f}"`;
+  }).join(', ')},
+         coalesce(p.n, 0) AS pending_ops
     FROM orders o
     LEFT JOIN installers i ON i.id = o.installer_id
     LEFT JOIN (SELECT entity_id, count(*) AS n FROM
@@ -57,29 +47,18 @@ const SELECT = select(ITEMS);
 /** The grid's row order (ties between equal sort keys in the grid and in an export fall back to it). */
 const ROW_ORDER = 'ORDER BY o.appointment_date, o.order_no, o.id';
 
+// the fields whose mirror text is not the value itself
+const JSON_FIELDS = fieldsWhere((d) => d.sql === 'jsonb');
+const WINDOW_FIELDS = fieldsWhere((d) => d.sql === 'tstzrange');
+
 function toRow(r: Record_): OrderRow {
-  return {
-    id: r.id,
-    orderNo: r.order_no,
-    customerName: r.customer_name,
-    customerPhone: r.customer_phone,
-    address: r.address ? JSON.parse(r.address) : { line1: '', city: '' },
-    vendor: r.vendor,
-    branchId: r.branch_id,
-    partnerId: r.partner_id,
-    installerId: r.installer_id,
-    installerName: r.installer_name,
-    status: r.status,
-    appointmentDate: r.appointment_date,
-    appointmentTimeWindow: parseTimeWindow(r.appointment_time_window),
-    promisedDate: r.promised_date,
-    remarks: r.remarks,
-    version: r.version,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-    pendingOps: r.pending_ops,
-    items: r.items ?? '',
-  };
+  const row: Record<string, unknown> = {};
+  for (const f of CLIENT_FIELDS) row[f] = r[f];
+  for (const f of JSON_FIELDS) row[f] = typeof r[f] === 'string' ? JSON.parse(r[f] as string) : { line1: '', city: '' };
+  for (const f of WINDOW_FIELDS) row[f] = parseTimeWindow(r[f]);
+  row.items = r.items ?? '';
+  row.pendingOps = r.pending_ops;
+  return row as OrderRow;
 }
 
 export class OrdersView {

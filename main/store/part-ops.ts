@@ -4,7 +4,9 @@
 // the head office's rows. Like order-ops.ts these only need to be right enough to show the user until the
 // head office's rows arrive; they never claim a version the head office has not reached (new rows are version 1,
 // changed rows keep theirs), so a pulled row always replaces the prediction.
+import { fieldDef, fieldsWhere } from '../../domain/order-fields.js';
 import type { SyncEntity, SyncRow } from '../../domain/sync-protocol.js';
+import { newOrderRow } from './mirror-order-row.js';
 
 /** put: the whole row (a new row); patch: columns set on the row; remove: the row goes. */
 export type RowEffect = { put: SyncRow } | { patch: SyncRow } | { remove: true };
@@ -126,34 +128,15 @@ export function splitRows(args: {
 }): RowChange[] {
   const { parent, payload, now } = args;
   const keep = typeof parent.appointment_date === 'string' && parent.appointment_date >= args.today;
-  const out: RowChange[] = [
-    {
-      entity: 'orders',
-      id: payload.childId,
-      effect: {
-        put: {
-          id: payload.childId,
-          order_no: args.provisionalNo,
-          customer_name: parent.customer_name,
-          customer_phone: parent.customer_phone ?? null,
-          address: parent.address,
-          vendor: parent.vendor ?? null,
-          branch_id: parent.branch_id,
-          partner_id: parent.partner_id ?? null,
-          installer_id: null,
-          status: '미배정',
-          appointment_date: keep ? parent.appointment_date : null,
-          appointment_time_window: keep ? (parent.appointment_time_window ?? null) : null,
-          promised_date: parent.promised_date ?? null,
-          remarks: parent.remarks ?? null,
-          version: 1,
-          deleted_at: null,
-          created_at: now,
-          updated_at: now,
-        },
-      },
-    },
-  ];
+  const copied = fieldsWhere((d) => d.splitCopy !== undefined).map((f) => {
+    const column = fieldDef(f).sqlite!;
+    const ifFuture = fieldDef(f).splitCopy === 'ifFuture';
+    return [f, ifFuture && !keep ? null : (parent[column] ?? null)] as const;
+  });
+  const child = newOrderRow({ id: payload.childId, orderNo: args.provisionalNo }, now);
+  // copied columns hold the parent's mirror values as they are (no conversion)
+  for (const [f, v] of copied) child[fieldDef(f).sqlite!] = v;
+  const out: RowChange[] = [{ entity: 'orders', id: payload.childId, effect: { put: child } }];
   const byId = new Map(args.lines.map((l) => [l.id as string, l]));
   for (const req of payload.lines) {
     const line = byId.get(req.lineId);

@@ -5,10 +5,15 @@
 // seal the tokens that later refreshes bring.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { type Algorithm, hashRaw } from '@node-rs/argon2';
+import { argon2Cost } from '../../domain/argon2-cost.js';
 
 const PREFIX = 'v1';
 // Argon2id at OWASP's minimum, as the offline-login verifier (2 = Argon2id: the enum is const, see session.ts)
-const KDF = { algorithm: 2 as Algorithm, memoryCost: 19456, timeCost: 2, parallelism: 1, outputLen: 32 } as const;
+const KDF = {
+  algorithm: 2 as Algorithm,
+  ...argon2Cost(process.env.ARGON2_TEST_PROFILE),
+  outputLen: 32,
+} as const;
 
 /** A sealing key and the salt it was derived with (stored with every token it seals). */
 export interface TokenKey {

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Algorithm, hash, verify } from '@node-rs/argon2';
+import { argon2Cost } from '../../domain/argon2-cost.js';
 import type { Session } from '../../domain/client-api.js';
 import { ClientStore } from '../store/client-store.js';
 import { loadCredentials, saveCredentials, saveRefreshToken } from '../store/credentials.js';
@@ -29,7 +30,7 @@ export class ClientError extends Error {
 
 // OWASP's minimum for Argon2id; ~17 ms here, so an offline login stays instant while guessing stays slow.
 // (the Algorithm enum is const: tsc would inline it, tsx does not, so its value is written here: 2 = Argon2id)
-const ARGON2 = { algorithm: 2 as Algorithm, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
+const ARGON2 = { algorithm: 2 as Algorithm, ...argon2Cost(process.env.ARGON2_TEST_PROFILE) } as const;
 
 export interface SessionOptions {
   /** where the per-user databases live */

@@ -6,7 +6,8 @@ import {
   type SuggestOrder,
   suggestAssignments,
 } from '../../domain/assignment-suggest.js';
-import type { InstallerRow, OrderRow } from '../../domain/client-api.js';
+import type { InstallerRow } from '../../domain/client-api.js';
+import type { OrderRow } from '../../domain/order-row.js';
 import { CAPACITY_STATUSES } from '../../domain/order-status.js';
 
 export interface InstallerColumn {

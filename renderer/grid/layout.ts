@@ -1,6 +1,6 @@
 // The orders grid's column layout (order, hidden columns, widths), saved per user through prefs:*. A saved layout
 // from an older version may name columns that no longer exist or miss new ones: normalize() repairs it.
-import { ORDER_COLUMN_KEYS, type OrderColumnKey } from '../../domain/order-view.js';
+import { ORDER_COLUMN_KEYS, ORDER_COLUMNS, type OrderColumnKey } from '../../domain/order-fields.js';
 
 export interface GridLayout {
   order: OrderColumnKey[];
@@ -10,26 +10,17 @@ export interface GridLayout {
 
 export const LAYOUT_PREF_KEY = 'grid.orders.layout';
 
-export const DEFAULT_WIDTHS: Record<OrderColumnKey, number> = {
-  orderNo: 150,
-  status: 112,
-  customerName: 110,
-  customerPhone: 130,
-  city: 100,
-  address: 240,
-  vendor: 120,
-  installerName: 90,
-  appointmentDate: 108,
-  timeWindow: 108,
-  promisedDate: 108,
-  items: 220,
-  remarks: 200,
-  updatedAt: 140,
-  createdAt: 140,
-};
+export const DEFAULT_WIDTHS = Object.fromEntries(ORDER_COLUMNS.map((c) => [c.key, c.px])) as Record<
+  OrderColumnKey,
+  number
+>;
 
 export function defaultLayout(): GridLayout {
-  return { order: [...ORDER_COLUMN_KEYS], hidden: ['promisedDate', 'createdAt', 'updatedAt'], widths: {} };
+  return {
+    order: [...ORDER_COLUMN_KEYS],
+    hidden: ORDER_COLUMNS.filter((c) => c.hidden).map((c) => c.key),
+    widths: {},
+  };
 }
 
 function isKey(k: unknown): k is OrderColumnKey {

@@ -1,8 +1,9 @@
 // Applying a pasted block to the grid the way Excel does: the block's top-left lands on the active cell and fills
 // right and down over the visible columns. Each cell is validated on its own; read-only columns and bad values are
 // reported with their row and column, and only the valid cells become patches (one per order).
-import type { OrderRow } from '../../domain/client-api.js';
+
 import { type CellRefusal, cellPatch, isEditable, patchChanges } from '../../domain/order-cell-edit.js';
+import type { OrderRow } from '../../domain/order-row.js';
 import type { OrderPatch } from '../../domain/order-schemas.js';
 import type { OrderColumnKey } from '../../domain/order-view.js';
 

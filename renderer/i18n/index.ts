@@ -1,8 +1,8 @@
 import i18next from 'i18next';
 import { initReactI18next } from 'react-i18next';
 import type { ApiError } from '../../domain/client-api.js';
-import { en } from './en.js';
-import { ko } from './ko.js';
+import { en } from '../../domain/i18n/en.js';
+import { ko } from '../../domain/i18n/ko.js';
 
 export type Locale = 'ko' | 'en';
 export const LOCALES: Locale[] = ['ko', 'en'];

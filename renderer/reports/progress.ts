@@ -1,7 +1,7 @@
 // FR-08 progress and FR-16 customer history, computed from the local mirror: it holds every order the user may
 // see (the head office's row-level security decided what was synced), so the answer is the head office's answer as
 // of the last sync, and it is there offline too.
-import type { OrderRow } from '../../domain/client-api.js';
+import type { OrderRow } from '../../domain/order-row.js';
 import { ORDER_STATUSES, type OrderStatus } from '../../domain/order-status.js';
 
 export interface ProgressDay {

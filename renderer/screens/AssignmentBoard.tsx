@@ -4,7 +4,7 @@
 import { type DragEvent, type KeyboardEvent, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { checkAssignment, requiredSkills } from '../../domain/assignment-suggest.js';
-import type { OrderRow } from '../../domain/client-api.js';
+import type { OrderRow } from '../../domain/order-row.js';
 import { formatTimeWindow } from '../../domain/order-view.js';
 import { can } from '../../domain/roles.js';
 import {

@@ -3,9 +3,16 @@
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ApiError, OrderDetail } from '../../domain/client-api.js';
-import { allowedTransitions, type OrderStatus, REASON_REQUIRED } from '../../domain/order-status.js';
+import { statusProblemText } from '../../domain/i18n/workflow-text.js';
+import {
+  allowedTransitions,
+  type OrderStatus,
+  roleMaySetStatus,
+  statusChangeProblem,
+  statusRule,
+} from '../../domain/order-status.js';
 import { formatAddress, formatStamp, formatTimeWindow } from '../../domain/order-view.js';
-import { can, roleMaySetStatus } from '../../domain/roles.js';
+import { can, type Role } from '../../domain/roles.js';
 import { AttachmentsPanel } from '../components/AttachmentsPanel.js';
 import { StatusBadge } from '../components/StatusBadge.js';
 import { Unavailable } from '../components/Unavailable.js';
@@ -341,7 +348,7 @@ function FormError({ error }: { error: string | null }) {
   ) : null;
 }
 
-function StatusForm({ detail, role, onDone, onCancel }: FormProps & { role: Parameters<typeof roleMaySetStatus>[0] }) {
+function StatusForm({ detail, role, onDone, onCancel }: FormProps & { role: Role }) {
   const { t, i18n } = useTranslation();
   const o = detail.order;
   const options = allowedTransitions(o.status).filter((s) => roleMaySetStatus(role, s));
@@ -354,37 +361,43 @@ function StatusForm({ detail, role, onDone, onCancel }: FormProps & { role: Para
   const [error, setError] = useState<string | null>(null);
   const reasons = useLookups((s) => s.reasonCodes);
   const installers = useLookups((s) => s.installers);
-  const reasonType = to ? REASON_REQUIRED[to] : undefined;
+  const rule = to ? statusRule(to) : undefined;
+  const reasonType = rule?.reason;
+  // choosing 배정 here picks the installer: the assignment, not a bare status change
+  const assigning = rule?.needsInstaller === true;
   if (options.length === 0) return <p className="muted">{t('detail.noTransitions')}</p>;
 
   async function submit() {
     if (!to) return;
     setError(null);
-    if (reasonType && !reason) {
-      setError(t('detail.reasonRequired', { status: t(`status.${to}`) }));
-      return;
-    }
     const notDelivered = Object.entries(undelivered)
       .filter(([, q]) => q > 0)
       .map(([lineId, quantity]) => ({ lineId, quantity }));
-    if (to === '부분인수' && notDelivered.length === 0) {
-      setError(t('detail.undeliveredRequired'));
-      return;
+    const change = {
+      version: o.version,
+      status: to,
+      ...(reason ? { reasonCode: reason } : {}),
+      ...(notes ? { notes } : {}),
+      ...(rule?.newAppointment && date ? { appointmentDate: date } : {}),
+      ...(rule?.needsUndelivered ? { undelivered: notDelivered } : {}),
+    };
+    if (!assigning) {
+      // the same rules the local services and the head office apply, said in the form before anything is sent
+      const problem = statusChangeProblem({
+        role,
+        from: o.status,
+        to,
+        ...change,
+        hasInstaller: o.installerId !== null,
+      });
+      if (problem) {
+        setError(statusProblemText(i18n.language === 'en' ? 'en' : 'ko', problem));
+        return;
+      }
     }
-    const r =
-      to === '배정'
-        ? await tryCall('orders:assign', { id: o.id, assign: { version: o.version, installerId } })
-        : await tryCall('orders:status', {
-            id: o.id,
-            change: {
-              version: o.version,
-              status: to,
-              ...(reason ? { reasonCode: reason } : {}),
-              ...(notes ? { notes } : {}),
-              ...(to === '연기' && date ? { appointmentDate: date } : {}),
-              ...(to === '부분인수' ? { undelivered: notDelivered } : {}),
-            },
-          });
+    const r = assigning
+      ? await tryCall('orders:assign', { id: o.id, assign: { version: o.version, installerId } })
+      : await tryCall('orders:status', { id: o.id, change });
     if (!r.ok) setError(errorText(r.error as ApiError));
     else onDone(r.value.pendingOps > 0);
   }
@@ -416,7 +429,7 @@ function StatusForm({ detail, role, onDone, onCancel }: FormProps & { role: Para
           ))}
         </select>
       </label>
-      {to === '배정' && (
+      {assigning && (
         <label>
           <span>{t('detail.installer')}</span>
           <select value={installerId} onChange={(e) => setInstallerId(e.target.value)} required>
@@ -446,7 +459,7 @@ function StatusForm({ detail, role, onDone, onCancel }: FormProps & { role: Para
           </select>
         </label>
       )}
-      {to === '부분인수' &&
+      {rule?.needsUndelivered &&
         detail.lines.map((l) => (
           <label key={l.id}>
             <span>
@@ -461,7 +474,7 @@ function StatusForm({ detail, role, onDone, onCancel }: FormProps & { role: Para
             />
           </label>
         ))}
-      {to === '연기' && (
+      {rule?.newAppointment && (
         <label>
           <span>{t('detail.newDate')}</span>
           <input type="date" value={date} onChange={(e) => setDate(e.target.value)} required />

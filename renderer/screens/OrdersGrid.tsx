@@ -11,8 +11,8 @@ import {
   type SortColumn,
 } from 'react-data-grid';
 import { useTranslation } from 'react-i18next';
-import type { OrderRow } from '../../domain/client-api.js';
 import { cellPatch } from '../../domain/order-cell-edit.js';
+import type { OrderRow } from '../../domain/order-row.js';
 import { ORDER_STATUSES, type OrderStatus, STATUS_TONE } from '../../domain/order-status.js';
 import {
   cellText,

@@ -1,7 +1,8 @@
 // The orders the grid, board and dashboard show: the whole local mirror, loaded once and refreshed when the
 // services say orders changed; plus the grid's view (filters, sort, quick filter) and column layout.
 import { create } from 'zustand';
-import type { ApiError, OrderRow } from '../../domain/client-api.js';
+import type { ApiError } from '../../domain/client-api.js';
+import type { OrderRow } from '../../domain/order-row.js';
 import type { OrderPatch } from '../../domain/order-schemas.js';
 import type { OrderStatus } from '../../domain/order-status.js';
 import type { OrderColumnKey, OrderViewSpec, QuickFilter, SortSpec } from '../../domain/order-view.js';

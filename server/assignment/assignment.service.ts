@@ -140,7 +140,7 @@ export async function assignableInstallers(tx: Tx, actor: Actor, query: unknown,
   const q = parse(assignableQuery, query);
   const branch = (await branchInScope(tx, actor, q.branchId, { required: true }))!;
   const requiredSkills = q.orderId ? await repo.requiredSkills(tx, (await requireOrder(tx, q.orderId)).id) : [];
-  // assignable-installers cache (seed §3, 1 min): installer and order writes of the branch invalidate it
+  // assignable-installers cache (docs/cache.md, 1 min): installer and order writes of the branch invalidate it
   const installers = await cached(cache, {
     namespace: 'assignable',
     key: [visibilityKey(actor), branch.id, q.date],

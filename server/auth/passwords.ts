@@ -1,8 +1,9 @@
 import { type Algorithm, hash, verify } from '@node-rs/argon2';
+import { argon2Cost } from '../../domain/argon2-cost.js';
 
-// Argon2id at the OWASP minimum (m=19 MiB, t=2, p=1). The enum is const (inlined by tsc, not by tsx).
+// Argon2id at the OWASP minimum (domain/argon2-cost.ts). The enum is const (inlined by tsc, not by tsx).
 const ARGON2ID = 2 as Algorithm;
-export const ARGON2_OPTIONS = { algorithm: ARGON2ID, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
+export const ARGON2_OPTIONS = { algorithm: ARGON2ID, ...argon2Cost(process.env.ARGON2_TEST_PROFILE) } as const;
 
 export const PASSWORD_MIN_LENGTH = 10;
 export const PASSWORD_MAX_LENGTH = 200;

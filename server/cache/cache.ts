@@ -1,4 +1,4 @@
-// The head office's cache (seed §3): one interface, two implementations — Redis (ioredis) when REDIS_URL is set,
+// The head office's cache (docs/cache.md): one interface, two implementations — Redis (ioredis) when REDIS_URL is set,
 // shared by every instance; an in-process LRU (lru-cache) otherwise. See docs/cache.md for the reasoning.
 //
 // Invalidation is by GENERATION NUMBERS, never by deleting keys (Redis has no `DEL pattern*`): every cached answer

@@ -38,7 +38,7 @@ export function visibilityKey(actor: Pick<Actor, 'role' | 'branchId' | 'partnerI
   }
 }
 
-/** Seconds each kind of answer is kept (seed §3). */
+/** Seconds each kind of answer is kept. */
 export const CACHE_TTL = {
   kpi: 5 * 60,
   assignableInstallers: 60,

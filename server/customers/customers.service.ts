@@ -25,7 +25,7 @@ export async function customerHistory(tx: Tx, actor: Actor, query: unknown, cach
       params: { fields: 'name, phone' },
     });
   }
-  // customer cache (seed §3, 30 min): a write to any order of this customer (name or phone) invalidates it
+  // customer cache (docs/cache.md, 30 min): a write to any order of this customer (name or phone) invalidates it
   const items = await cached(cache, {
     namespace: 'customer',
     key: [visibilityKey(actor), q.name, q.phone, q.limit],

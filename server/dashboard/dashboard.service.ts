@@ -46,7 +46,7 @@ export async function progress(tx: Tx, actor: Actor, query: unknown, cache?: Cac
   }
   const days = daysBetween(q.from, q.to);
   const branch = await branchInScope(tx, actor, q.branchId);
-  // KPI cache (seed §3, 5 min): per caller visibility and branch; any order write of the branch invalidates it
+  // KPI cache (docs/cache.md, 5 min): per caller visibility and branch; any order write of the branch invalidates it
   const rows = await cached(cache, {
     namespace: 'kpi',
     key: [visibilityKey(actor), branch?.id, q.from, q.to, q.dateField],

@@ -1,7 +1,13 @@
 // The tables of docs/api.md that restate domain/ rules, rendered from domain/ so they cannot drift:
 // `npm run docs:roles` rewrites them, test/api/docs.test.ts fails when the file is stale.
-import { ORDER_STATUSES, REASON_REQUIRED, STATUS_CODE, TRANSITIONS } from '../../domain/order-status.js';
-import { ACTIONS, type Action, ROLES, type Role, roleMaySetStatus } from '../../domain/roles.js';
+import {
+  ORDER_STATUSES,
+  REASON_REQUIRED,
+  roleMaySetStatus,
+  STATUS_CODE,
+  TRANSITIONS,
+} from '../../domain/order-status.js';
+import { ACTIONS, type Action, ROLES, type Role } from '../../domain/roles.js';
 
 const yes = '✓';
 const no = '·';

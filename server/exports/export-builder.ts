@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import type pg from 'pg';
+import { sheetOptions, XLSX_FORMAT, type XlsxKind, xlsxValue } from '../../domain/xlsx-layout.js';
 import { branchInScope } from '../branches/branch-scope.js';
 import type { ServerConfig } from '../config.js';
 import { type Tx, withRequestTransaction, withSystemTransaction } from '../db/transaction.js';
@@ -20,6 +21,7 @@ import { ecoasPage } from '../waste/waste.repository.js';
 import { wasteSummary } from '../waste/waste.service.js';
 import * as repo from './exports.repository.js';
 import { exportStorageKey, orderExportFilters, XLSX_TYPE } from './exports.service.js';
+import { ORDER_EXPORT_COLUMNS, orderColumnTitle } from './order-export-columns.js';
 
 const BATCH = 2000;
 
@@ -27,12 +29,12 @@ type Row = Record<string, string | number | null>;
 
 interface Sheet {
   name: string;
-  /** header: an i18n key, default exports.columns.<key> */
-  columns: { key: string; width: number; header?: string }[];
+  /** header: an i18n key, default exports.columns.<key>; or `title`, the header's text */
+  columns: { key: string; width: number; header?: string; title?: string; xlsx?: XlsxKind }[];
   rows: AsyncIterable<Row[]>;
 }
 
-const col = (key: string, width: number) => ({ key, width });
+const col = (key: string, width: number, xlsx: XlsxKind = 'text') => ({ key, width, xlsx });
 
 const ECOAS_PAGE = 1000;
 
@@ -87,26 +89,12 @@ function sheetFor(tx: Tx, actor: Actor, e: repo.ExportRecord): Sheet {
     case 'orders':
       return {
         name: 'orders',
-        columns: [
-          col('orderNo', 18),
-          col('status', 10),
-          col('branchCode', 10),
-          col('branchName', 16),
-          col('customerName', 14),
-          col('customerPhone', 15),
-          col('city', 10),
-          col('address', 36),
-          col('postal', 8),
-          col('vendor', 14),
-          col('partner', 16),
-          col('installer', 12),
-          col('appointmentDate', 12),
-          col('promisedDate', 12),
-          col('items', 40),
-          col('createdAt', 20),
-          col('updatedAt', 20),
-          col('remarks', 30),
-        ],
+        columns: ORDER_EXPORT_COLUMNS.map((c) => ({
+          key: c.key,
+          width: c.width,
+          xlsx: c.xlsx,
+          title: orderColumnTitle(actor.locale, c.key),
+        })),
         rows: repo.readInBatches<Row>(tx, repo.ordersQuery(parse(orderExportFilters, e.filters)), BATCH),
       };
     case 'settlement':
@@ -115,18 +103,18 @@ function sheetFor(tx: Tx, actor: Actor, e: repo.ExportRecord): Sheet {
         columns: [
           col('branchCode', 10),
           col('branchName', 16),
-          col('periodStart', 12),
-          col('periodEnd', 12),
+          col('periodStart', 12, 'date'),
+          col('periodEnd', 12, 'date'),
           col('status', 9),
           col('lockedBy', 14),
-          col('lockedAt', 20),
+          col('lockedAt', 20, 'datetime'),
           col('unlockedBy', 14),
-          col('unlockedAt', 20),
-          col('orders', 9),
-          col('delivered', 9),
-          col('partiallyDelivered', 12),
-          col('cancelled', 9),
-          col('open', 9),
+          col('unlockedAt', 20, 'datetime'),
+          col('orders', 9, 'number'),
+          col('delivered', 9, 'number'),
+          col('partiallyDelivered', 12, 'number'),
+          col('cancelled', 9, 'number'),
+          col('open', 9, 'number'),
         ],
         rows: repo.readInBatches<Row>(
           tx,
@@ -138,7 +126,7 @@ function sheetFor(tx: Tx, actor: Actor, e: repo.ExportRecord): Sheet {
       return {
         name: 'audit',
         columns: [
-          col('loggedAt', 20),
+          col('loggedAt', 20, 'datetime'),
           col('table', 18),
           col('recordId', 38),
           col('action', 8),
@@ -158,7 +146,11 @@ function sheetFor(tx: Tx, actor: Actor, e: repo.ExportRecord): Sheet {
         name: 'ecoas',
         // the report's own headers (ecoas.columns.*), so the file reads like GET /api/waste/ecoas's
         columns: ECOAS_COLUMNS.map((c, i) => ({
-          ...col(c, [12, 22, 10, 10, 18, 8, 16, 14][i] ?? 12),
+          ...col(
+            c,
+            [12, 22, 10, 10, 18, 8, 16, 14][i] ?? 12,
+            c === 'date' ? 'date' : c === 'quantity' ? 'number' : 'text',
+          ),
           header: `ecoas.columns.${c}`,
         })),
         rows: ecoasRows(tx, actor, { month: f.month!, branchId: f.branchId }),
@@ -166,7 +158,13 @@ function sheetFor(tx: Tx, actor: Actor, e: repo.ExportRecord): Sheet {
     case 'waste':
       return {
         name: 'waste',
-        columns: [col('group', 16), col('name', 20), col('quantity', 10), col('pickups', 10), col('orders', 10)],
+        columns: [
+          col('group', 16),
+          col('name', 20),
+          col('quantity', 10, 'number'),
+          col('pickups', 10, 'number'),
+          col('orders', 10, 'number'),
+        ],
         rows: wasteRows(tx, actor, e.filters),
       };
   }
@@ -175,18 +173,28 @@ function sheetFor(tx: Tx, actor: Actor, e: repo.ExportRecord): Sheet {
 /** Writes the sheet to `file` row by row; returns the number of data rows. */
 async function writeXlsx(file: string, sheet: Sheet, locale: Locale): Promise<number> {
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: file, useStyles: true, useSharedStrings: false });
-  const ws = workbook.addWorksheet(t(locale, `exports.sheet.${sheet.name}`), {
-    views: [{ state: 'frozen', ySplit: 1 }],
-  });
+  const ws = workbook.addWorksheet(
+    t(locale, `exports.sheet.${sheet.name}`),
+    sheetOptions(sheet.columns.length, t(locale, 'exports.page')),
+  );
   ws.columns = sheet.columns.map((c) => ({
     key: c.key,
     width: c.width,
-    header: t(locale, c.header ?? `exports.columns.${c.key}`),
+    header: c.title ?? t(locale, c.header ?? `exports.columns.${c.key}`),
+    style: { numFmt: XLSX_FORMAT[c.xlsx ?? 'text'] },
   }));
   ws.getRow(1).font = { bold: true };
+  // the query's text as the cell's kind: days and Korean times as Excel dates, counts as numbers
+  const typed = sheet.columns.filter((c) => c.xlsx && c.xlsx !== 'text');
   let count = 0;
   for await (const batch of sheet.rows) {
-    for (const row of batch) ws.addRow(row).commit();
+    for (const row of batch) {
+      for (const c of typed) {
+        const v = row[c.key];
+        if (typeof v === 'string') row[c.key] = xlsxValue(c.xlsx!, v) as never;
+      }
+      ws.addRow(row).commit();
+    }
     count += batch.length;
   }
   ws.commit();

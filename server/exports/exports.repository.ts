@@ -1,6 +1,9 @@
+import { statusesWhere } from '../../domain/order-status.js';
 import { ROLES, type Role } from '../../domain/roles.js';
 import type { Tx } from '../db/transaction.js';
 import type { Locale } from '../i18n/index.js';
+import { orderSearchWhere } from '../orders/order-search.js';
+import { localTime, ORDER_EXPORT_COLUMNS } from './order-export-columns.js';
 
 export const EXPORT_TYPES = ['orders', 'waste', 'ecoas', 'settlement', 'audit'] as const;
 export type ExportType = (typeof EXPORT_TYPES)[number];
@@ -128,7 +131,6 @@ export interface CursorQuery {
 }
 
 const SEOUL = `'Asia/Seoul'`;
-const localTime = (col: string) => `to_char(${col} AT TIME ZONE ${SEOUL}, 'YYYY-MM-DD HH24:MI:SS')`;
 
 export interface OrderExportFilter {
   branchId?: string;
@@ -149,63 +151,40 @@ const ORDER_SORT: Record<string, string> = {
   orderNo: 'o.order_no',
 };
 
-function likeEscape(s: string): string {
-  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
-
 /**
- * The rows of GET /api/orders for the same filters and sort, in one pass. The filter semantics mirror
- * orders.repository.ts listOrders (test/api/exports.test.ts compares the two); the grid pages through them,
+ * The rows of GET /api/orders for the same filters and sort, in one pass: the same WHERE (order-search.ts;
+ * test/api/exports.test.ts compares the two); the grid pages through them,
  * an export reads them through one cursor, so 100k rows cost one scan instead of 200 page queries.
  */
 export function ordersQuery(f: OrderExportFilter): CursorQuery {
   const params: unknown[] = [];
   const p = (v: unknown) => `$${params.push(v)}`;
-  const where = ['o.deleted_at IS NULL'];
-  if (f.branchId) where.push(`o.branch_id = ${p(f.branchId)}`);
-  if (f.status?.length) where.push(`o.status = ANY(${p(f.status)}::text[])`);
-  if (f.installerId) where.push(`o.installer_id = ${p(f.installerId)}`);
-  if (f.partnerId) where.push(`o.partner_id = ${p(f.partnerId)}`);
-  if (f.vendor) where.push(`o.vendor = ${p(f.vendor)}`);
-  if (f.dateField === 'created') {
-    if (f.from) where.push(`o.created_at >= (${p(f.from)}::date::timestamp AT TIME ZONE ${SEOUL})`);
-    if (f.to) where.push(`o.created_at < ((${p(f.to)}::date + 1)::timestamp AT TIME ZONE ${SEOUL})`);
-  } else {
-    if (f.from) where.push(`o.appointment_date >= ${p(f.from)}::date`);
-    if (f.to) where.push(`o.appointment_date <= ${p(f.to)}::date`);
-  }
-  if (f.q) {
-    const text = p(likeEscape(f.q));
-    const alternatives = [`o.order_no ILIKE ${text} || '%'`, `o.customer_name ILIKE '%' || ${text} || '%'`];
-    const digits = f.q.replace(/[^0-9]/g, '');
-    if (digits.length >= 3) {
-      alternatives.push(`regexp_replace(o.customer_phone, '[^0-9]', '', 'g') LIKE '%' || ${p(digits)} || '%'`);
-    }
-    where.push(`(${alternatives.join(' OR ')})`);
-  }
+  const where = orderSearchWhere({ ...f, statuses: f.status }, p);
   const descending = f.sort.startsWith('-');
   const expr = ORDER_SORT[f.sort.replace(/^-/, '')] ?? 'o.created_at';
   const dir = descending ? 'DESC' : 'ASC';
   return {
-    sql: `SELECT o.order_no AS "orderNo", o.status, b.code AS "branchCode", b.name AS "branchName",
-                 o.customer_name AS "customerName", o.customer_phone AS "customerPhone",
-                 o.address ->> 'city' AS city, concat_ws(' ', o.address ->> 'line1', o.address ->> 'line2') AS address,
-                 o.address ->> 'postal' AS postal, o.vendor, pt.name AS partner, i.name AS installer,
-                 o.appointment_date::text AS "appointmentDate", o.promised_date::text AS "promisedDate",
-                 coalesce(li.items, '') AS items, ${localTime('o.created_at')} AS "createdAt",
-                 ${localTime('o.updated_at')} AS "updatedAt", o.remarks
+    sql: `SELECT ${ORDER_EXPORT_COLUMNS.map((c) => `${c.sql} AS "${c.key}"`).join(',\n                 ')}
             FROM orders o
             JOIN branches b ON b.id = o.branch_id
             LEFT JOIN partners pt ON pt.id = o.partner_id
             LEFT JOIN installers i ON i.id = o.installer_id
-            LEFT JOIN LATERAL (
-              SELECT string_agg(l.item_name || ' ' || l.item_code || ' ×' || l.quantity, ', ' ORDER BY l.created_at, l.id) AS items
-                FROM order_lines l WHERE l.order_id = o.id AND l.order_created_at = o.created_at) li ON true
            WHERE ${where.join(' AND ')}
            ORDER BY ${expr} ${dir}, o.id ${dir}`,
     params,
   };
 }
+
+// The week's orders counted by their status's settlement outcome (domain/order-status.ts): the status lists are
+// literals generated from the rules, so a new status is counted where its rule says.
+const SETTLEMENT_COUNTS = (['delivered', 'partiallyDelivered', 'cancelled', 'open'] as const)
+  .map((outcome) => {
+    const list = statusesWhere((r) => r.settlement === outcome)
+      .map((s) => `'${s}'`)
+      .join(', ');
+    return `count(o.id) FILTER (WHERE o.status IN (${list}))::int AS "${outcome}"`;
+  })
+  .join(',\n                 ');
 
 /** Settlement weeks of [from, to] with their orders counted by outcome (the orders the creator may see). */
 export function settlementQuery(f: { branchId?: string; from: string; to: string }): CursorQuery {
@@ -217,10 +196,7 @@ export function settlementQuery(f: { branchId?: string; from: string; to: string
                  ${localTime('sp.locked_at')} AS "lockedAt", uu.full_name AS "unlockedBy",
                  ${localTime('sp.unlocked_at')} AS "unlockedAt",
                  count(o.id)::int AS orders,
-                 count(o.id) FILTER (WHERE o.status = '인수')::int AS delivered,
-                 count(o.id) FILTER (WHERE o.status = '부분인수')::int AS "partiallyDelivered",
-                 count(o.id) FILTER (WHERE o.status IN ('취소', '의뢰취소'))::int AS cancelled,
-                 count(o.id) FILTER (WHERE o.status NOT IN ('인수', '부분인수', '회수', '취소', '의뢰취소'))::int AS open
+                 ${SETTLEMENT_COUNTS}
             FROM settlement_periods sp
             JOIN branches b ON b.id = sp.branch_id
             LEFT JOIN users lu ON lu.id = sp.locked_by

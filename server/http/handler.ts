@@ -13,7 +13,7 @@ import { UnauthorizedError } from './errors.js';
 export interface RouteDeps {
   pool: pg.Pool;
   tokens: AccessTokens;
-  /** the answer cache (server/cache); services read through it where seed §3 asks for one */
+  /** the answer cache (server/cache); services read through it where docs/cache.md lists one */
   cache?: Cache;
 }
 

@@ -4,7 +4,7 @@
 // in their language (the list in the request's, the e-mail in the user's own).
 import { v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
-import type { OrderStatus } from '../../domain/order-status.js';
+import { type OrderStatus, statusRule } from '../../domain/order-status.js';
 import { authorize } from '../auth/authorize.js';
 import type { Tx } from '../db/transaction.js';
 import type { Actor } from '../http/context.js';
@@ -87,23 +87,17 @@ export async function notifyOrderAssigned(tx: Tx, order: OrderFacts): Promise<st
   });
 }
 
-const STATUS_CATEGORY: Partial<Record<OrderStatus, NotificationCategory>> = {
-  부재: 'ABSENCE',
-  연기: 'POSTPONE',
-  취소: 'CANCEL',
-  의뢰취소: 'CANCEL',
-};
-
 /**
- * An order's status changed. 부재, 연기, 취소 and 의뢰취소 tell the branch managers of the order's branch; other
- * statuses notify nobody (returns []). `order` is the order after the change.
+ * An order's status changed. The statuses whose rule names a notice (domain/order-status.ts: 부재, 연기, 취소,
+ * 의뢰취소) tell the branch managers of the order's branch; other statuses notify nobody (returns []). `order`
+ * is the order after the change.
  */
 export async function notifyOrderStatusChanged(
   tx: Tx,
   order: OrderFacts,
   change: { from: OrderStatus; reasonCode?: string | null },
 ): Promise<string[]> {
-  const category = STATUS_CATEGORY[order.status];
+  const category: NotificationCategory | undefined = statusRule(order.status).notice;
   if (!category || change.from === order.status) return [];
   const reason = change.reasonCode ? await repo.reasonLabels(tx, change.reasonCode) : undefined;
   return notify(tx, {

@@ -2,17 +2,15 @@
 // here so that the modules' route files stay as their authors wrote them. Request schemas are the very ones the
 // services parse with; response schemas describe what the services return.
 import { z } from 'zod';
+import { readShape } from '../../domain/order-fields.js';
 import {
-  address,
   appointmentChange,
   assign,
   orderCreate,
   orderPatch,
   statusChange,
-  timeWindow,
   unassign,
 } from '../../domain/order-schemas.js';
-import { ORDER_STATUSES } from '../../domain/order-status.js';
 import { ROLES } from '../../domain/roles.js';
 import { assignableQuery } from '../assignment/assignment.service.js';
 import { loginBody, passwordChangeBody, refreshBody } from '../auth/auth.service.js';
@@ -107,29 +105,9 @@ export const authRouteDocs = describeRoutes(
 
 // ── orders, workflow, assignment ───────────────────────────────────────────────────────────────────────────
 
-const order = z
-  .object({
-    id: z.uuid(),
-    orderNo: z.string(),
-    customerName: z.string(),
-    customerPhone: z.string().nullable(),
-    address,
-    vendor: z.string().nullable(),
-    branchId: z.uuid(),
-    partnerId: z.uuid().nullable(),
-    installerId: z.uuid().nullable(),
-    installerName: z.string().nullable(),
-    status: z.enum(ORDER_STATUSES),
-    appointmentDate: z.string().nullable(),
-    appointmentTimeWindow: timeWindow.nullable(),
-    promisedDate: z.string().nullable(),
-    remarks: z.string().nullable(),
-    version: z.number().int(),
-    deletedAt: z.string().nullable(),
-    createdAt: z.string(),
-    updatedAt: z.string(),
-  })
-  .meta({ id: 'Order' });
+// the fields of domain/order-fields.ts; the item summary only in list rows
+const { items: _listOnly, ...orderShape } = readShape;
+const order = z.object(orderShape).meta({ id: 'Order' });
 
 const orderDetail = order
   .extend({
@@ -160,7 +138,7 @@ export const orderRouteDocs = describeRoutes(
       200: {
         description: 'one page',
         schema: z.object({
-          items: z.array(order.extend({ items: z.string() })),
+          items: z.array(order.extend({ items: readShape.items })),
           nextCursor: z.string().nullable(),
         }),
       },

@@ -1,4 +1,4 @@
-// Descriptions of the routes of issue 4's first half (split, serials, waste and ECOAS, admin, audit), kept here
+// Descriptions of the routes of the order parts and administration (split, serials, waste and ECOAS, admin, audit), kept here
 // like core-routes.ts. Request schemas are the ones the services parse with; the answers are described loosely
 // where docs/api.md documents their fields.
 import { z } from 'zod';

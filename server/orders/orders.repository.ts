@@ -1,74 +1,47 @@
-import type { Address, OrderLineInput, TimeWindow } from '../../domain/order-schemas.js';
+import type { OrderValues, PatchField } from '../../domain/order-fields.js';
+import type { OrderCreate, OrderLineInput, TimeWindow } from '../../domain/order-schemas.js';
 import type { OrderStatus } from '../../domain/order-status.js';
 import { prepared } from '../db/prepared.js';
 import type { Tx } from '../db/transaction.js';
+import {
+  INSERT_COLUMNS,
+  ITEMS_SUMMARY_SQL,
+  insertValues,
+  ORDER_SELECT,
+  PATCH_COLUMNS,
+  rangesToWindows,
+  sqlParam,
+} from './order-columns.js';
+import { COMPANY_TIME_ZONE, type OrderSearch, orderSearchWhere } from './order-search.js';
 
-/** Days of the company (created-at ranges, "today") are Korean days, like the monthly partitions. */
-export const COMPANY_TIME_ZONE = 'Asia/Seoul';
+export { COMPANY_TIME_ZONE };
 
-export interface Order {
-  id: string;
-  orderNo: string;
-  customerName: string;
-  customerPhone: string | null;
-  address: Address;
-  vendor: string | null;
-  branchId: string;
-  partnerId: string | null;
-  installerId: string | null;
-  installerName: string | null;
-  status: OrderStatus;
-  appointmentDate: string | null;
-  appointmentTimeWindow: TimeWindow | null;
-  promisedDate: string | null;
-  remarks: string | null;
-  version: number;
+/** An order as the server reads it: the fields of domain/order-fields.ts, timestamps as Dates. */
+export type Order = Omit<OrderValues, 'items' | 'createdAt' | 'updatedAt' | 'deletedAt'> & {
   deletedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
-}
+};
 
 /** A list row: the order plus a one-line summary of its items. */
 export interface OrderListRow extends Order {
   items: string;
 }
 
-type OrderRow = Omit<Order, 'appointmentTimeWindow'> & { windowStart: Date | null; windowEnd: Date | null };
+const ITEMS_SUMMARY = `${ITEMS_SUMMARY_SQL} AS items`;
 
-// Every statement that returns orders selects these, aliased "o" (also in UPDATE … RETURNING).
-const ORDER_COLUMNS = `
-  o.id, o.order_no AS "orderNo", o.customer_name AS "customerName", o.customer_phone AS "customerPhone",
-  o.address, o.vendor, o.branch_id AS "branchId", o.partner_id AS "partnerId", o.installer_id AS "installerId",
-  (SELECT i.name FROM installers i WHERE i.id = o.installer_id) AS "installerName",
-  o.status, o.appointment_date AS "appointmentDate",
-  lower(o.appointment_time_window) AS "windowStart", upper(o.appointment_time_window) AS "windowEnd",
-  o.promised_date AS "promisedDate", o.remarks, o.version, o.deleted_at AS "deletedAt",
-  o.created_at AS "createdAt", o.updated_at AS "updatedAt"`;
-
-const ITEMS_SUMMARY = `
-  coalesce((SELECT string_agg(l.item_name || ' ' || l.item_code || ' ×' || l.quantity, ', ' ORDER BY l.created_at, l.id)
-              FROM order_lines l WHERE l.order_id = o.id AND l.order_created_at = o.created_at), '') AS items`;
-
-function toOrder<T extends OrderRow>(
-  row: T,
-): Omit<T, 'windowStart' | 'windowEnd'> & Pick<Order, 'appointmentTimeWindow'> {
-  const { windowStart, windowEnd, ...rest } = row;
-  return {
-    ...rest,
-    appointmentTimeWindow:
-      windowStart && windowEnd ? { start: windowStart.toISOString(), end: windowEnd.toISOString() } : null,
-  };
-}
+/** A row as selected by ORDER_SELECT (time windows as their two ends) → the order. */
+const toOrder = <T>(row: Record<string, unknown>): T => rangesToWindows(row) as T;
 
 /** A live (not soft-deleted) order the caller may see; `lock` takes its row lock for the rest of the transaction. */
 export async function findOrder(tx: Tx, id: string, opts: { lock?: boolean } = {}): Promise<Order | undefined> {
-  const { rows } = await tx.query<OrderRow>(
+  const { rows } = await tx.query(
     prepared(
-      `SELECT ${ORDER_COLUMNS} FROM orders o WHERE o.id = $1 AND o.deleted_at IS NULL ${opts.lock ? 'FOR UPDATE OF o' : ''}`,
+      `SELECT ${ORDER_SELECT} FROM orders o WHERE o.id = $1 AND o.deleted_at IS NULL ${opts.lock ? 'FOR UPDATE OF o' : ''}`,
       [id],
     ),
   );
-  return rows[0] && toOrder(rows[0]);
+  return rows[0] && toOrder<Order>(rows[0]);
 }
 
 export type SortField = 'createdAt' | 'appointmentDate' | 'orderNo';
@@ -89,24 +62,11 @@ const SORT_SQL: Record<SortField, { expr: string; keyText: string; cast: string 
   orderNo: { expr: 'o.order_no', keyText: 'o.order_no', cast: 'text' },
 };
 
-export interface ListFilter {
-  branchId?: string;
-  statuses?: OrderStatus[];
-  dateField: 'created' | 'appointment';
-  from?: string;
-  to?: string;
-  installerId?: string;
-  partnerId?: string;
-  vendor?: string;
-  q?: string;
+export interface ListFilter extends OrderSearch {
   sort: SortField;
   descending: boolean;
   after?: { key: string; id: string };
   limit: number;
-}
-
-function likeEscape(s: string): string {
-  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 /** One page in (sort key, id) order after `after`; rows come with their sort key for the next cursor. */
@@ -116,32 +76,7 @@ export async function listOrders(tx: Tx, f: ListFilter): Promise<(OrderListRow &
     params.push(v);
     return `$${params.length}`;
   };
-  const where = ['o.deleted_at IS NULL'];
-  if (f.branchId) where.push(`o.branch_id = ${p(f.branchId)}`);
-  // One status (the FR-03 assignment list) is an equality, so idx_orders_branch_status_created yields the page
-  // already in created_at order whatever the plan. As ANY(array), the server's generic plan (pool.ts forces
-  // them) cannot tell how many rows the array matches and walks the branch's whole history by created_at.
-  if (f.statuses?.length === 1) where.push(`o.status = ${p(f.statuses[0])}`);
-  else if (f.statuses?.length) where.push(`o.status = ANY(${p(f.statuses)}::text[])`);
-  if (f.installerId) where.push(`o.installer_id = ${p(f.installerId)}`);
-  if (f.partnerId) where.push(`o.partner_id = ${p(f.partnerId)}`);
-  if (f.vendor) where.push(`o.vendor = ${p(f.vendor)}`);
-  if (f.dateField === 'created') {
-    if (f.from) where.push(`o.created_at >= (${p(f.from)}::date::timestamp AT TIME ZONE '${COMPANY_TIME_ZONE}')`);
-    if (f.to) where.push(`o.created_at < ((${p(f.to)}::date + 1)::timestamp AT TIME ZONE '${COMPANY_TIME_ZONE}')`);
-  } else {
-    if (f.from) where.push(`o.appointment_date >= ${p(f.from)}::date`);
-    if (f.to) where.push(`o.appointment_date <= ${p(f.to)}::date`);
-  }
-  if (f.q) {
-    const text = p(likeEscape(f.q));
-    const alternatives = [`o.order_no ILIKE ${text} || '%'`, `o.customer_name ILIKE '%' || ${text} || '%'`];
-    const digits = f.q.replace(/[^0-9]/g, '');
-    if (digits.length >= 3) {
-      alternatives.push(`regexp_replace(o.customer_phone, '[^0-9]', '', 'g') LIKE '%' || ${p(digits)} || '%'`);
-    }
-    where.push(`(${alternatives.join(' OR ')})`);
-  }
+  const where = orderSearchWhere(f, p);
   const sort = SORT_SQL[f.sort];
   const dir = f.descending ? 'DESC' : 'ASC';
   if (f.after) {
@@ -149,7 +84,7 @@ export async function listOrders(tx: Tx, f: ListFilter): Promise<(OrderListRow &
       `(${sort.expr}, o.id) ${f.descending ? '<' : '>'} (${p(f.after.key)}::${sort.cast}, ${p(f.after.id)}::uuid)`,
     );
   }
-  const text = `SELECT ${ORDER_COLUMNS}, ${ITEMS_SUMMARY}, ${sort.keyText} AS "sortKey"
+  const text = `SELECT ${ORDER_SELECT}, ${ITEMS_SUMMARY}, ${sort.keyText} AS "sortKey"
        FROM orders o
       WHERE ${where.join(' AND ')}
       ORDER BY ${sort.expr} ${dir}, o.id ${dir}
@@ -163,52 +98,20 @@ export async function listOrders(tx: Tx, f: ListFilter): Promise<(OrderListRow &
     f.statuses?.length === 1 &&
     f.sort === 'createdAt' &&
     [f.installerId, f.partnerId, f.vendor, f.from, f.to, f.q].every((v) => v === undefined);
-  const { rows } = await tx.query<OrderRow & { items: string; sortKey: string }>(
-    assignmentList ? prepared(text, params) : { text, values: params },
-  );
-  return rows.map(toOrder);
+  const { rows } = await tx.query(assignmentList ? prepared(text, params) : { text, values: params });
+  return rows.map((r) => toOrder<OrderListRow & { sortKey: string }>(r));
 }
 
-export interface NewOrder {
-  id?: string;
-  orderNo: string;
-  customerName: string;
-  customerPhone?: string;
-  address: Address;
-  vendor?: string;
-  branchId: string;
-  partnerId?: string;
-  appointmentDate?: string;
-  appointmentTimeWindow?: TimeWindow;
-  promisedDate?: string;
-  remarks?: string;
-}
+/** A new order: the create fields of domain/order-fields.ts (its lines are inserted by insertLines). */
+export type NewOrder = Omit<OrderCreate, 'lines'>;
 
 export async function insertOrder(tx: Tx, o: NewOrder): Promise<Order> {
-  const { rows } = await tx.query<OrderRow>(
-    `INSERT INTO orders AS o (id, order_no, customer_name, customer_phone, address, vendor, branch_id, partner_id,
-                              appointment_date, appointment_time_window, promised_date, remarks)
-     VALUES (coalesce($1::uuid, gen_random_uuid()), $2, $3, $4, $5::jsonb, $6, $7, $8, $9,
-             CASE WHEN $10::timestamptz IS NULL THEN NULL ELSE tstzrange($10::timestamptz, $11::timestamptz, '[)') END,
-             $12, $13)
-     RETURNING ${ORDER_COLUMNS}`,
-    [
-      o.id ?? null,
-      o.orderNo,
-      o.customerName,
-      o.customerPhone ?? null,
-      JSON.stringify(o.address),
-      o.vendor ?? null,
-      o.branchId,
-      o.partnerId ?? null,
-      o.appointmentDate ?? null,
-      o.appointmentTimeWindow?.start ?? null,
-      o.appointmentTimeWindow?.end ?? null,
-      o.promisedDate ?? null,
-      o.remarks ?? null,
-    ],
+  const { exprs, params } = insertValues(o);
+  const { rows } = await tx.query(
+    `INSERT INTO orders AS o (${INSERT_COLUMNS.join(', ')}) VALUES (${exprs.join(', ')}) RETURNING ${ORDER_SELECT}`,
+    params,
   );
-  return toOrder(rows[0]!);
+  return toOrder<Order>(rows[0]!);
 }
 
 export async function insertLines(tx: Tx, order: Pick<Order, 'id'>, lines: OrderLineInput[]) {
@@ -224,36 +127,18 @@ export async function insertLines(tx: Tx, order: Pick<Order, 'id'>, lines: Order
   );
 }
 
-/** Column of each patchable field, and its SQL cast. */
-const PATCH_COLUMNS = {
-  customerName: ['customer_name', 'text'],
-  customerPhone: ['customer_phone', 'text'],
-  address: ['address', 'jsonb'],
-  vendor: ['vendor', 'text'],
-  partnerId: ['partner_id', 'uuid'],
-  promisedDate: ['promised_date', 'date'],
-  remarks: ['remarks', 'text'],
-} as const;
-export type PatchField = keyof typeof PATCH_COLUMNS;
+export type { PatchField };
 
 /** A patch field's value as its SQL parameter (cast in SQL by PATCH_COLUMNS): the address as JSON text. */
-function patchParam(v: unknown): string | null {
-  return v === null || typeof v === 'string' ? v : JSON.stringify(v);
-}
-export type OrderChanges = Partial<{
-  customerName: string;
-  customerPhone: string | null;
-  address: Address;
-  vendor: string | null;
-  partnerId: string | null;
-  promisedDate: string | null;
-  remarks: string | null;
-  status: OrderStatus;
-  installerId: string | null;
-  appointmentDate: string | null;
-  appointmentTimeWindow: TimeWindow | null;
-  deleted: true;
-}>;
+const patchParam = sqlParam;
+export type OrderChanges = Partial<{ [F in PatchField]: Exclude<OrderValues[F], undefined> }> &
+  Partial<{
+    status: OrderStatus;
+    installerId: string | null;
+    appointmentDate: string | null;
+    appointmentTimeWindow: TimeWindow | null;
+    deleted: true;
+  }>;
 
 /**
  * Applies `changes` if the row is still at `version` (optimistic lock); the version is bumped by the database
@@ -292,16 +177,16 @@ export async function updateOrder(
   // one statement text per combination of changed fields: few enough to keep each prepared. The partition key
   // from order_numbers (kept by trigger for every order) lets the generic plan prune at run time to the order's
   // partition instead of probing the id index of every month.
-  const { rows } = await tx.query<OrderRow>(
+  const { rows } = await tx.query(
     prepared(
       `UPDATE orders AS o SET ${sets.join(', ')}
         WHERE o.id = $1 AND o.created_at = (SELECT n.order_created_at FROM order_numbers n WHERE n.order_id = $1)
           AND o.version = $2::bigint AND o.deleted_at IS NULL
-        RETURNING ${ORDER_COLUMNS}`,
+        RETURNING ${ORDER_SELECT}`,
       params,
     ),
   );
-  return rows[0] && toOrder(rows[0]);
+  return rows[0] && toOrder<Order>(rows[0]);
 }
 
 export interface OrderPatchItem {

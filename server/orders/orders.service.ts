@@ -8,7 +8,7 @@ import type { Tx } from '../db/transaction.js';
 import type { Actor } from '../http/context.js';
 import { NotFoundError, ValidationError, VersionConflictError } from '../http/errors.js';
 import { parse, parseId } from '../http/validate.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { decodeKeyset, encodeKeyset } from '../shared/keyset.js';
 import type { Order, OrderChanges, OrderListRow, SortField } from './orders.repository.js';
 import * as repo from './orders.repository.js';
 import { deleteQuery, orderListQuery } from './orders.schemas.js';
@@ -33,8 +33,7 @@ export async function listOrders(tx: Tx, actor: Actor, query: unknown): Promise<
   const branch = q.branchId ? await branchInScope(tx, actor, q.branchId) : undefined;
   const descending = q.sort.startsWith('-');
   const sort = q.sort.replace(/^-/, '') as SortField;
-  const after = q.cursor ? decodeCursor(q.cursor, q.sort) : undefined;
-  if (after && !CURSOR_KEY_FORMAT[sort].test(after.key)) throw new ValidationError('cursor', 'errors.badCursor');
+  const after = q.cursor ? decodeKeyset(q.cursor, q.sort, CURSOR_KEY_FORMAT[sort]) : undefined;
 
   const rows = await repo.listOrders(tx, {
     branchId: branch?.id,
@@ -56,7 +55,7 @@ export async function listOrders(tx: Tx, actor: Actor, query: unknown): Promise<
   const last = page[page.length - 1];
   return {
     items: page.map(({ sortKey: _sortKey, ...row }) => row),
-    nextCursor: more && last ? encodeCursor(q.sort, { key: last.sortKey, id: last.id }) : null,
+    nextCursor: more && last ? encodeKeyset(q.sort, { key: last.sortKey, id: last.id }) : null,
   };
 }
 

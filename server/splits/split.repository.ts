@@ -1,4 +1,5 @@
 import type { Tx } from '../db/transaction.js';
+import { splitCopies } from '../orders/order-columns.js';
 import type { OrderRef } from '../shared/order-ref.js';
 
 export interface LineRow {
@@ -75,14 +76,12 @@ export async function insertChildOrder(
   keepAppointment: boolean,
   id?: string,
 ): Promise<OrderRef> {
+  // the parent's fields the field table says a child copies (domain/order-fields.ts splitCopy); the status is the
+  // column's default, the first of the workflow
+  const copy = splitCopies('$3');
   const { rows } = await tx.query<OrderRef>(
-    `INSERT INTO orders AS o (id, order_no, customer_name, customer_phone, address, vendor, branch_id, partner_id,
-                              status, appointment_date, appointment_time_window, promised_date, remarks)
-     SELECT coalesce($4::uuid, gen_random_uuid()), $2, p.customer_name, p.customer_phone, p.address, p.vendor, p.branch_id, p.partner_id, '미배정',
-            -- an appointment in the past cannot be kept (chk_appointment_date): the child is rescheduled
-            CASE WHEN $3 AND p.appointment_date >= now()::date THEN p.appointment_date END,
-            CASE WHEN $3 AND p.appointment_date >= now()::date THEN p.appointment_time_window END,
-            p.promised_date, p.remarks
+    `INSERT INTO orders AS o (id, order_no, ${copy.columns.join(', ')})
+     SELECT coalesce($4::uuid, gen_random_uuid()), $2, ${copy.exprs.join(', ')}
        FROM orders p WHERE p.id = $1
      RETURNING o.id, o.order_no AS "orderNo", o.created_at AS "createdAt", o.branch_id AS "branchId",
                o.partner_id AS "partnerId", o.installer_id AS "installerId", o.status,

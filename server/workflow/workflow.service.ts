@@ -3,18 +3,17 @@
 // The triggers write order_status_history / appointments / audit_logs from the notes set here.
 import { appointmentChange, statusChange } from '../../domain/order-schemas.js';
 import {
-  allowedTransitions,
-  CAPACITY_STATUSES,
-  canTransition,
-  REASON_REQUIRED,
+  roleMaySetStatus,
+  type StatusProblem,
+  statusChangeProblem,
+  statusRule,
   TERMINAL_STATUSES,
 } from '../../domain/order-status.js';
-import { roleMaySetStatus } from '../../domain/roles.js';
 import { checkAssignment, checkCapacityOnDate } from '../assignment/assignment.service.js';
 import { authorize } from '../auth/authorize.js';
 import { type Tx, withTriggerNotes } from '../db/transaction.js';
 import type { Actor } from '../http/context.js';
-import { ForbiddenError, RuleError, ValidationError } from '../http/errors.js';
+import { type AppError, ForbiddenError, RuleError, ValidationError } from '../http/errors.js';
 import { parse, parseId } from '../http/validate.js';
 import { notifyOrderAssigned, notifyOrderStatusChanged } from '../notifications/notifications.service.js';
 import type { Order, OrderChanges } from '../orders/orders.repository.js';
@@ -42,83 +41,51 @@ export async function changeStatus(tx: Tx, actor: Actor, id: unknown, body: unkn
   const order = await requireOrder(tx, orderId, { lock: true });
   requireVersion(order, input.version);
   const from = order.status;
-  if (input.correction) {
-    // A correction leaves a terminal state by hand; the notes (required by the schema) go to the history.
-    authorize(actor, 'orders.correct');
-    if (!TERMINAL_STATUSES.includes(from) || from === to) {
-      throw new RuleError('NOT_A_CORRECTION', 'errors.notACorrection', { field: 'correction', params: { from, to } });
-    }
-  } else if (!canTransition(from, to)) {
-    const allowed = allowedTransitions(from).filter((s) => roleMaySetStatus(actor.role, s));
-    throw new RuleError('ILLEGAL_TRANSITION', 'errors.illegalTransition', {
-      field: 'status',
-      params: { from, to, allowed: allowed.join(', ') || '—' },
-      details: { from, to, allowed },
-    });
-  }
-
-  const reasonType = REASON_REQUIRED[to];
-  if (reasonType) {
-    if (!input.reasonCode) {
-      throw new ValidationError('reasonCode', 'errors.reasonRequired', { params: { status: to, type: reasonType } });
-    }
-    const reason = await findReasonCode(tx, input.reasonCode);
-    if (!reason || reason.type !== reasonType) {
-      throw new RuleError('REASON_CODE', 'errors.reasonInvalid', {
-        field: 'reasonCode',
-        params: { code: input.reasonCode, type: reasonType },
-        details: { expectedType: reasonType },
-      });
-    }
-    if (!reason.isActive) {
-      throw new RuleError('REASON_CODE', 'errors.reasonInactive', {
-        field: 'reasonCode',
-        params: { code: input.reasonCode },
-        details: { expectedType: reasonType },
-      });
-    }
-  } else if (input.reasonCode) {
-    throw new ValidationError('reasonCode', 'errors.reasonNotExpected', { params: { status: to } });
-  }
+  const rule = statusRule(to);
+  const problem = statusChangeProblem({
+    role: actor.role,
+    from,
+    to,
+    correction: input.correction,
+    reasonCode: input.reasonCode,
+    appointmentDate: input.appointmentDate,
+    appointmentTimeWindow: input.appointmentTimeWindow,
+    undelivered: input.undelivered,
+    hasInstaller: order.installerId !== null,
+    reason: rule.reason && input.reasonCode ? await reasonLookup(tx, input.reasonCode) : undefined,
+  });
+  if (problem) throw statusProblemError(problem);
 
   const changes: OrderChanges = { status: to };
-  if (to === '연기') {
-    if (!input.appointmentDate) throw new ValidationError('appointmentDate', 'errors.appointmentRequired');
+  if (rule.newAppointment) {
     changes.appointmentDate = input.appointmentDate;
     changes.appointmentTimeWindow = input.appointmentTimeWindow ?? null;
-  } else if (input.appointmentDate !== undefined || input.appointmentTimeWindow !== undefined) {
-    const field = input.appointmentDate !== undefined ? 'appointmentDate' : 'appointmentTimeWindow';
-    throw new ValidationError(field, 'errors.appointmentNotExpected');
   }
-  if (to === '미배정') changes.installerId = null;
-  if (to === '배정') {
-    // 배정 through this endpoint keeps the order's installer (e.g. back from 연기); choosing one is /assign.
-    if (!order.installerId) throw new RuleError('NEEDS_INSTALLER', 'errors.needsInstaller', { field: 'status' });
-    // Coming back into the installer's day (from 연기) takes a slot again: the assignment rules apply.
-    if (!CAPACITY_STATUSES.includes(from)) await checkAssignment(tx, order, order.installerId, { override: false });
+  if (rule.clearsInstaller) changes.installerId = null;
+  // Coming back into the installer's day (e.g. 배정 from 연기) takes a slot again: the assignment rules apply.
+  if (rule.needsInstaller && order.installerId && rule.holdsCapacity && !statusRule(from).holdsCapacity) {
+    await checkAssignment(tx, order, order.installerId, { override: false });
   }
   // 부분인수: the undelivered lines (or parts) go to a new child order in this same transaction (split).
-  if (to === '부분인수') {
+  if (rule.needsUndelivered) {
     const undelivered = requireUndelivered(input.undelivered, 'undelivered');
     await splitOffLines(tx, actor, order, undelivered, { appointment: 'clear', field: 'undelivered' });
-  } else if (input.undelivered !== undefined) {
-    throw new ValidationError('undelivered', 'errors.split.undeliveredNotExpected', { params: { status: to } });
   }
   // 인수 (and the delivered part of 부분인수) needs a serial for every unit of a serialised item.
-  if (to === '인수' || to === '부분인수') await requireSerialsForDelivery(tx, order);
+  if (rule.needsSerials) await requireSerialsForDelivery(tx, order);
 
   const changed = await withTriggerNotes(
     tx,
     {
       reasonCode: input.reasonCode ?? null,
       statusNote: input.notes ?? null,
-      changeReason: to === '연기' ? [input.reasonCode, input.notes].filter(Boolean).join(' ') : null,
+      changeReason: rule.newAppointment ? [input.reasonCode, input.notes].filter(Boolean).join(' ') : null,
     },
     () => applyOrderChanges(tx, order.id, input.version, changes),
   );
   // FR-11: 부재/연기/취소 tell the branch managers; back to 배정 (from 연기) tells the installer again
   await notifyOrderStatusChanged(tx, changed, { from, reasonCode: input.reasonCode });
-  if (to === '배정') await notifyOrderAssigned(tx, changed);
+  if (rule.needsInstaller) await notifyOrderAssigned(tx, changed);
   return changed;
 }
 
@@ -141,4 +108,17 @@ export async function changeAppointment(tx: Tx, actor: Actor, id: unknown, body:
   return withTriggerNotes(tx, { changeReason: input.reason }, () =>
     applyOrderChanges(tx, order.id, input.version, changes),
   );
+}
+
+/** A status change's refusal (domain/order-status.ts) as the head office answers it. */
+function statusProblemError(p: StatusProblem): AppError {
+  const key = `errors.${p.key}`;
+  if (p.kind === 'forbidden') return new ForbiddenError(key, { field: p.field, params: p.params, details: p.details });
+  if (p.kind === 'validation') return new ValidationError(p.field, key, { params: p.params });
+  return new RuleError(p.code, key, { field: p.field, params: p.params, details: p.details });
+}
+
+async function reasonLookup(tx: Tx, code: string) {
+  const found = await findReasonCode(tx, code);
+  return (c: string) => (found && c === code ? { type: found.type, isActive: found.isActive } : undefined);
 }

@@ -1,27 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TokenPair } from '../../server/auth/auth.service.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { createOrder, createWorld, type OrderFixture, type World } from '../support/fixtures.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { startApiSuite, stopApiSuite, type Tokens } from '../support/api-suite.js';
+import type { TestDatabase } from '../support/db.js';
+import { createOrder, type OrderFixture, type World } from '../support/fixtures.js';
+import type { TestServer } from '../support/server.js';
 
 let db: TestDatabase;
 let api: TestServer;
 let a: World;
-let b: World;
-const t: Record<'hq' | 'manager' | 'otherManager' | 'coordinator' | 'installer', TokenPair> = {} as never;
+const t = {} as Tokens;
 let order: OrderFixture;
 let childId: string;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  api = await startTestServer(db);
-  a = await createWorld(db.owner);
-  b = await createWorld(db.owner);
-  t.hq = await api.login(a.hq.username);
-  t.manager = await api.login(a.manager.username);
-  t.otherManager = await api.login(b.manager.username);
-  t.coordinator = await api.login(a.coordinator.username);
-  t.installer = await api.login(a.installerUser.username);
+  ({ db, api, a } = await startApiSuite(t));
 
   // an order with a history: edited, a waste pick-up, split
   order = await createOrder(db.owner, {
@@ -48,10 +39,7 @@ beforeAll(async () => {
   expect(split.status).toBe(201);
   childId = split.body.child.id;
 });
-afterAll(async () => {
-  await api?.stop();
-  await db?.drop();
-});
+afterAll(() => stopApiSuite({ api, db }));
 
 interface Entry {
   id: string;

@@ -1,4 +1,4 @@
-// The cache (server/cache, seed §3): both implementations, the commit → bump ordering against a real
+// The cache (server/cache, docs/cache.md): both implementations, the commit → bump ordering against a real
 // PostgreSQL, freshness of every cached endpoint after writes, a read/write race, and two app instances on one
 // PostgreSQL and one Redis.
 import { Redis } from 'ioredis';

@@ -1,39 +1,27 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TokenPair } from '../../server/auth/auth.service.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { startApiSuite, stopApiSuite, type Tokens } from '../support/api-suite.js';
+import type { TestDatabase } from '../support/db.js';
 import {
   auditRows,
   createOrder,
-  createWorld,
   mondayOf,
   type OrderFixture,
   seoulToday,
   uniq,
   type World,
 } from '../support/fixtures.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import type { TestServer } from '../support/server.js';
 
 let db: TestDatabase;
 let api: TestServer;
 let a: World;
 let b: World;
-const t: Record<'hq' | 'manager' | 'otherManager' | 'coordinator' | 'installer', TokenPair> = {} as never;
+const t = {} as Tokens;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  api = await startTestServer(db);
-  a = await createWorld(db.owner);
-  b = await createWorld(db.owner);
-  t.hq = await api.login(a.hq.username);
-  t.manager = await api.login(a.manager.username);
-  t.otherManager = await api.login(b.manager.username);
-  t.coordinator = await api.login(a.coordinator.username);
-  t.installer = await api.login(a.installerUser.username);
+  ({ db, api, a, b } = await startApiSuite(t));
 });
-afterAll(async () => {
-  await api?.stop();
-  await db?.drop();
-});
+afterAll(() => stopApiSuite({ api, db }));
 
 /** AC-… needs a serial per unit (item_skill_rules: AC → requires_serial); GEN-… does not. */
 function order(o: Partial<Parameters<typeof createOrder>[1]> = {}): Promise<OrderFixture> {

@@ -1,40 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ORDER_STATUSES, type OrderStatus, REASON_REQUIRED, TRANSITIONS } from '../../domain/order-status.js';
-import { STATUS_TARGETS_BY_ROLE } from '../../domain/roles.js';
-import type { TokenPair } from '../../server/auth/auth.service.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import {
-  addDays,
-  auditRows,
-  createInstaller,
-  createOrder,
-  createWorld,
-  seoulToday,
-  type World,
-} from '../support/fixtures.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+  ORDER_STATUSES,
+  type OrderStatus,
+  REASON_REQUIRED,
+  STATUS_TARGETS_BY_ROLE,
+  TRANSITIONS,
+} from '../../domain/order-status.js';
+import { startApiSuite, stopApiSuite, type Tokens } from '../support/api-suite.js';
+import type { TestDatabase } from '../support/db.js';
+import { addDays, auditRows, createInstaller, createOrder, seoulToday, type World } from '../support/fixtures.js';
+import type { TestServer } from '../support/server.js';
 
 let db: TestDatabase;
 let api: TestServer;
 let a: World;
-let b: World;
-const t: Record<'hq' | 'manager' | 'otherManager' | 'coordinator' | 'installer', TokenPair> = {} as never;
+const t = {} as Tokens;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  api = await startTestServer(db);
-  a = await createWorld(db.owner);
-  b = await createWorld(db.owner);
-  t.hq = await api.login(a.hq.username);
-  t.manager = await api.login(a.manager.username);
-  t.otherManager = await api.login(b.manager.username);
-  t.coordinator = await api.login(a.coordinator.username);
-  t.installer = await api.login(a.installerUser.username);
+  ({ db, api, a } = await startApiSuite(t));
 });
-afterAll(async () => {
-  await api?.stop();
-  await db?.drop();
-});
+afterAll(() => stopApiSuite({ api, db }));
 
 const REASON_FOR = { CANCEL: 'C01', POSTPONE: 'P01', ABSENCE: 'A01' } as const;
 

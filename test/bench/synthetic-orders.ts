@@ -1,5 +1,6 @@
 // Deterministic synthetic orders for the client benchmarks (a seeded generator: the same rows every run).
-import type { InstallerRow, OrderRow } from '../../domain/client-api.js';
+import type { InstallerRow } from '../../domain/client-api.js';
+import { nullOrderFields, type OrderRow } from '../../domain/order-row.js';
 import { ORDER_STATUSES } from '../../domain/order-status.js';
 
 function rng(seed: number) {
@@ -59,6 +60,7 @@ export function syntheticOrders(
       `2026-${String(9 + Math.floor(r() * 3)).padStart(2, '0')}-${String(1 + Math.floor(r() * 28)).padStart(2, '0')}`;
     const hour = 9 + Math.floor(r() * 8);
     out[i] = {
+      ...nullOrderFields(),
       id: `0190c000-0000-7000-8000-${String(i + 1).padStart(12, '0')}`,
       orderNo: `SO-${String(100000 + i)}`,
       customerName: `${SURNAMES[Math.floor(r() * SURNAMES.length)]}${GIVEN[Math.floor(r() * GIVEN.length)]}`,

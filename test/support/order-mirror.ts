@@ -1,8 +1,8 @@
 // OrderRow values as the pull pages that would put them in a client's mirror: orders, one order line per order
 // (its item summary) and the installers they name. Lets tests and benches fill a real client store.
-import type { OrderRow } from '../../domain/client-api.js';
+import type { OrderRow } from '../../domain/order-row.js';
 import type { Change, PullResponse } from '../../domain/sync-protocol.js';
-import { formatTimeWindow } from '../../main/store/order-ops.js';
+import { formatTimeWindow } from '../../main/store/mirror-order-row.js';
 
 function up(entity: Change['entity'], row: Record<string, unknown>): Change {
   return { entity, id: row.id as string, op: 'upsert', version: (row.version as number) ?? null, row };

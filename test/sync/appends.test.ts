@@ -4,7 +4,7 @@
 // and the client's base is not advanced past head-office changes it has not seen.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addWastePickup, recordSerials } from '../../main/screens/part-writes.js';
+import { addWastePickup, recordSerials } from '../../main/channel-handlers/part-writes.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createWorld, type World } from '../support/fixtures.js';
 import { startTestServer, type TestServer } from '../support/server.js';

@@ -3,7 +3,7 @@
 // rebased with it — never sent ahead of it (FAILED NOT_FOUND, and the edit lost once the clerk keeps "mine").
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addWastePickup, editWastePickup, splitOrderLocally } from '../../main/screens/part-writes.js';
+import { addWastePickup, editWastePickup, splitOrderLocally } from '../../main/channel-handlers/part-writes.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createWorld, type World } from '../support/fixtures.js';
 import { startTestServer, type TestServer } from '../support/server.js';

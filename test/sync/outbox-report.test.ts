@@ -2,7 +2,7 @@
 // (pending, in conflict, refused) and since when, and the queue monitor shows it per client.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { splitOrderLocally } from '../../main/screens/part-writes.js';
+import { splitOrderLocally } from '../../main/channel-handlers/part-writes.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createWorld, type World } from '../support/fixtures.js';
 import { startTestServer, type TestServer } from '../support/server.js';

@@ -1,5 +1,5 @@
 // Serials, waste pick-ups (폐가전) and splits recorded while the head office is unreachable: local writes through
-// the outbox (main/screens/part-writes.ts), pushed through the same services as the REST API once it is back.
+// the outbox (main/channel-handlers/part-writes.ts), pushed through the same services as the REST API once it is back.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -8,7 +8,7 @@ import {
   recordSerials,
   removeWastePickup,
   splitOrderLocally,
-} from '../../main/screens/part-writes.js';
+} from '../../main/channel-handlers/part-writes.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createWorld, type World } from '../support/fixtures.js';
 import { startTestServer, type TestServer } from '../support/server.js';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BrowserShell, startBrowserShell } from '../../main/browser-shell/shell-server.js';
-import { FileStore, filesDir } from '../../main/screens/file-store.js';
+import { FileStore, filesDir } from '../../main/channel-handlers/file-store.js';
 import { type ServicesWorker, startServicesWorker } from '../../main/services/worker-host.js';
 import { createHttpApi, fetchShellFile } from '../../renderer/platform/http-api.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
@@ -34,8 +34,8 @@ beforeAll(async () => {
     dataDir,
     engine: { pullIntervalMs: 3_600_000, backoff: { baseMs: 50, maxMs: 300 } },
     handlerModules: [
-      new URL('../../main/screens/screen-handlers.ts', import.meta.url).href,
-      new URL('../../main/screens/attachment-handlers.ts', import.meta.url).href,
+      new URL('../../main/channel-handlers/screen-handlers.ts', import.meta.url).href,
+      new URL('../../main/channel-handlers/attachment-handlers.ts', import.meta.url).href,
     ],
   });
   shell = await startBrowserShell({

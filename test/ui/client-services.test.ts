@@ -10,10 +10,10 @@ import type { Result, WindowBridge } from '../../domain/client-api.js';
 import { applyOrderView, cellText } from '../../domain/order-view.js';
 import { TOKEN_HEADER } from '../../main/browser-shell/http-transport.js';
 import { type BrowserShell, startBrowserShell } from '../../main/browser-shell/shell-server.js';
+import { FileStore, filesDir } from '../../main/channel-handlers/file-store.js';
 import { registerIpcHandlers } from '../../main/electron/ipc.js';
 import { EXPORT_META_SHEET } from '../../main/excel/export-orders.js';
 import { readWorkbook } from '../../main/excel/read-sheet.js';
-import { FileStore, filesDir } from '../../main/screens/file-store.js';
 import { type ServicesWorker, startServicesWorker } from '../../main/services/worker-host.js';
 import { buildWindowApi } from '../../preload/build-api.js';
 import { useBridge } from '../../renderer/platform/api.js';
@@ -70,7 +70,7 @@ beforeAll(async () => {
   worker = await startServicesWorker({
     dataDir,
     engine: { pullIntervalMs: 300, backoff: { baseMs: 50, maxMs: 300 } },
-    handlerModules: [new URL('../../main/screens/screen-handlers.ts', import.meta.url).href],
+    handlerModules: [new URL('../../main/channel-handlers/screen-handlers.ts', import.meta.url).href],
   });
   browser = await startBrowserShell({
     handlers: worker.handlers,

@@ -1,5 +1,6 @@
 // Excel export and import, through real xlsx files written and read with exceljs.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
@@ -12,6 +13,7 @@ import { planReimport } from '../../main/excel/reimport.js';
 import { guessMapping, normalizeDate, planVendorImport } from '../../main/excel/vendor-import.js';
 import { ClientStore } from '../../main/store/client-store.js';
 import { openOrderSnapshot } from '../../main/store/order-snapshot.js';
+import { officeCsv, officePdf } from '../support/office.js';
 import { mirrorPages } from '../support/order-mirror.js';
 import { orderRow } from './support/orders.js';
 
@@ -50,6 +52,106 @@ describe('export', () => {
     expect(sheet.headers.slice(0, 5)).toEqual(['수주번호', '고객명', '시/구', '비고', '상태']);
     expect(sheet.rows.map((r) => r.cells.slice(0, 5))).toEqual(expected.map((o) => columns.map((k) => cellText(o, k))));
     expect(sheet.meta.get('kind')).toBe(EXPORT_KIND);
+  });
+});
+
+describe('export opened in an office suite', () => {
+  it('LibreOffice reads dates as dates, phone numbers with their 0, Korean text; the sheet prints landscape, one page wide, the header on every page', async () => {
+    const many = Array.from({ length: 400 }, (_, i) =>
+      orderRow(i + 1, { customerPhone: '010-2345-0007', promisedDate: '2026-12-08', remarks: '벽걸이 ㎡ 설치' }),
+    );
+    const cols: OrderColumnKey[] = [
+      'orderNo',
+      'customerName',
+      'customerPhone',
+      'appointmentDate',
+      'promisedDate',
+      'createdAt',
+      'remarks',
+      'items',
+      'address',
+    ];
+    const path = join(dir, 'office.xlsx');
+    await writeOrdersXlsx({
+      source: rowsSource(many),
+      view: {},
+      columns: cols,
+      headers: {
+        orderNo: '수주번호',
+        customerName: '고객명',
+        customerPhone: '연락처',
+        appointmentDate: '약속일자',
+        promisedDate: '최초 약속일',
+        createdAt: '접수 시각',
+        remarks: '비고',
+        items: '품목',
+        address: '주소',
+      },
+      path,
+      sheetName: '주문',
+      pageLabel: '페이지',
+    });
+    // the cells' types and the sheet's print set-up, as written
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(path);
+    const ws = wb.getWorksheet('주문')!;
+    expect(ws.getCell('D2').value).toBeInstanceOf(Date);
+    expect(ws.getCell('D2').numFmt).toBe('yyyy-mm-dd');
+    expect(ws.getCell('C2').value).toBe('010-2345-0007');
+    expect(ws.getCell('C2').numFmt).toBe('@');
+    expect(ws.autoFilter).toBeTruthy();
+    expect(ws.pageSetup).toMatchObject({
+      orientation: 'landscape',
+      fitToWidth: 1,
+      fitToHeight: 0,
+      printTitlesRow: '1:1',
+    });
+    expect(ws.headerFooter.oddFooter).toContain('&P');
+    // what a clerk sees in LibreOffice
+    const csv = await officeCsv(path);
+    expect(csv[0]).toEqual([
+      '수주번호',
+      '고객명',
+      '연락처',
+      '약속일자',
+      '최초 약속일',
+      '접수 시각',
+      '비고',
+      '품목',
+      '주소',
+      '_id',
+      '_version',
+    ]);
+    const first = many[0]!;
+    expect(csv[1]!.slice(0, 7)).toEqual([
+      first.orderNo,
+      first.customerName,
+      '010-2345-0007',
+      first.appointmentDate,
+      '2026-12-08',
+      cellText(first, 'createdAt'),
+      '벽걸이 ㎡ 설치',
+    ]);
+    expect(csv.length).toBe(401);
+    // printed: far fewer pages than rows/40 portrait pages, every page starting with the header row
+    const pdf = join(dir, 'office.pdf');
+    writeFileSync(pdf, await officePdf(path));
+    const pages = execFileSync('pdftotext', ['-layout', pdf, '-'], { encoding: 'utf8' })
+      .split('\f')
+      .filter((p) => p.trim());
+    expect(pages.length).toBeGreaterThan(1);
+    expect(pages.length).toBeLessThan(20);
+    for (const page of pages) expect(page).toContain('수주번호');
+    expect(pages.at(-1)).toContain(`페이지 ${pages.length} / ${pages.length}`);
+  }, 180_000);
+
+  it('reads its own export back unchanged: dates and times compare equal with the grid (nothing to re-import)', async () => {
+    const path = join(dir, 'roundtrip.xlsx');
+    const cols: OrderColumnKey[] = ['orderNo', 'appointmentDate', 'createdAt', 'updatedAt', 'customerPhone'];
+    await writeOrdersXlsx({ source: rowsSource(rows), view: {}, columns: cols, headers: {}, path, sheetName: '주문' });
+    const sheet = await readWorkbook(readFileSync(path), EXPORT_META_SHEET);
+    const plan = planReimport(sheet, new Map(rows.map((r) => [r.id, r])), ko);
+    expect(plan).toEqual({ updates: [], conflicts: [], errors: [] });
   });
 });
 

@@ -5,7 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { InstallerRow, OrderLine, OrderRow } from '../../domain/client-api.js';
+import type { InstallerRow, OrderLine } from '../../domain/client-api.js';
+import { nullOrderFields, type OrderRow } from '../../domain/order-row.js';
 import { printLabels } from '../../main/print/labels.js';
 import { buildAssignmentSheets } from '../../main/print/sheet-model.js';
 import { writeSheetsPdf } from '../../main/print/sheet-pdf.js';
@@ -30,6 +31,7 @@ const LEE = installer(2, '이기사');
 
 function order(n: number, who: InstallerRow | null, over: Partial<OrderRow> = {}): OrderRow {
   return {
+    ...nullOrderFields(),
     id: `0190a0a0-0000-7000-9000-${String(n).padStart(12, '0')}`,
     orderNo: `SO-2026-${String(n).padStart(5, '0')}`,
     customerName: `고객${n}`,

@@ -1,8 +1,9 @@
 // Plain OrderRow values for view-logic tests (input data, not a stand-in for any of our modules).
-import type { OrderRow } from '../../../domain/client-api.js';
+import { nullOrderFields, type OrderRow } from '../../../domain/order-row.js';
 
 export function orderRow(n: number, over: Partial<OrderRow> = {}): OrderRow {
   return {
+    ...nullOrderFields(),
     id: `0190a0a0-0000-7000-8000-${String(n).padStart(12, '0')}`,
     orderNo: `SO-${String(n).padStart(6, '0')}`,
     customerName: `고객${n}`,

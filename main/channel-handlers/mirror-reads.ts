@@ -6,13 +6,14 @@ import type {
   NotificationItem,
   OrderDetail,
   OrderLine,
-  OrderRow,
   ReasonCode,
   SettlementWeek,
+  SheetPickup,
   SkillRule,
   WasteCode,
   WasteSummaryRow,
 } from '../../domain/client-api.js';
+import type { OrderRow } from '../../domain/order-row.js';
 import type { OrderStatus, ReasonType } from '../../domain/order-status.js';
 
 type R = Record<string, unknown>;
@@ -45,6 +46,30 @@ export class MirrorReads {
       quantity: Number(r.quantity),
       weight: r.weight === null ? null : Number(r.weight),
     }));
+  }
+
+  /** The waste appliances to collect at these orders (폐가전: code, name in both languages, quantity). */
+  pickupsOf(orderIds: readonly string[]): Map<string, SheetPickup[]> {
+    const out = new Map<string, SheetPickup[]>();
+    if (orderIds.length === 0) return out;
+    const rows = this.all(
+      `SELECT w.order_id, w.code, c.name_ko, c.name_en, w.quantity, w.status FROM waste_pickups w
+         LEFT JOIN waste_codes c ON c.code = w.code
+        WHERE w.order_id IN (SELECT value FROM json_each(?)) ORDER BY w.code`,
+      JSON.stringify(orderIds),
+    );
+    for (const r of rows) {
+      const list = out.get(String(r.order_id)) ?? [];
+      list.push({
+        code: String(r.code),
+        nameKo: String(r.name_ko ?? r.code),
+        nameEn: String(r.name_en ?? r.code),
+        quantity: Number(r.quantity),
+        status: String(r.status),
+      });
+      out.set(String(r.order_id), list);
+    }
+    return out;
   }
 
   linesOf(orderIds: readonly string[]): Map<string, OrderLine[]> {

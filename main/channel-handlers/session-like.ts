@@ -2,7 +2,8 @@
 // SQLite mirror, the head-office HTTP client, the engine. Declared structurally so this folder depends on the
 // engine's behaviour, not its file layout.
 import type Database from 'better-sqlite3';
-import type { ClientEvent, OrderRow, Session, SyncState } from '../../domain/client-api.js';
+import type { ClientEvent, Session, SyncState } from '../../domain/client-api.js';
+import type { OrderRow } from '../../domain/order-row.js';
 import type { OpKind, SyncRow } from '../../domain/sync-protocol.js';
 import type { RowChange } from '../store/part-ops.js';
 

@@ -5,7 +5,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import type { z } from 'zod';
-import type { ClientApi, ClientApiHandlers, ExportJob, OrderRow, SettlementWeek } from '../../domain/client-api.js';
+import type { ClientApi, ClientApiHandlers, ExportJob, SettlementWeek } from '../../domain/client-api.js';
+import type { OrderRow } from '../../domain/order-row.js';
 import type { OrderCreate } from '../../domain/order-schemas.js';
 import { createExcelService } from '../excel/excel-service.js';
 import { printLabels } from '../print/labels.js';
@@ -78,9 +79,15 @@ export function createHandlers(ctx: ScreenContext): Record<string, (args: unknow
   function sheets(s: SessionLike, date: string, installerIds?: string[]) {
     const r = reads(s);
     const orders = s.store.listOrders({ appointmentDate: date });
+    const ids = orders.map((o) => o.id);
     return buildAssignmentSheets(date, installerIds, {
       orders,
-      linesByOrder: r.linesOf(orders.map((o) => o.id)),
+      linesByOrder: r.linesOf(ids),
+      pickupsByOrder: r.pickupsOf(ids),
+      serialPrefixes: r
+        .skillRules()
+        .filter((rule) => rule.requiresSerial)
+        .map((rule) => rule.itemPrefix),
       installers: r.installers(),
       branchNames: r.names('branches'),
       partnerNames: r.names('partners'),

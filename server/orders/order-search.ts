@@ -1,0 +1,52 @@
+// The WHERE of an order search (GET /api/orders and the orders export, which must list the same rows for the same
+// filters): soft-deleted orders left out, then each filter given. `p` adds a parameter and answers its placeholder.
+import type { OrderStatus } from '../../domain/order-status.js';
+
+/** Days of the company (created-at ranges, "today") are Korean days, like the monthly partitions. */
+export const COMPANY_TIME_ZONE = 'Asia/Seoul';
+
+export interface OrderSearch {
+  branchId?: string;
+  statuses?: readonly (OrderStatus | string)[];
+  dateField: 'created' | 'appointment';
+  from?: string;
+  to?: string;
+  installerId?: string;
+  partnerId?: string;
+  vendor?: string;
+  q?: string;
+}
+
+export function likeEscape(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+export function orderSearchWhere(f: OrderSearch, p: (v: unknown) => string): string[] {
+  const where = ['o.deleted_at IS NULL'];
+  if (f.branchId) where.push(`o.branch_id = ${p(f.branchId)}`);
+  // One status (the FR-03 assignment list) is an equality, so idx_orders_branch_status_created yields the page
+  // already in created_at order whatever the plan. As ANY(array), the server's generic plan (pool.ts forces
+  // them) cannot tell how many rows the array matches and walks the branch's whole history by created_at.
+  if (f.statuses?.length === 1) where.push(`o.status = ${p(f.statuses[0])}`);
+  else if (f.statuses?.length) where.push(`o.status = ANY(${p(f.statuses)}::text[])`);
+  if (f.installerId) where.push(`o.installer_id = ${p(f.installerId)}`);
+  if (f.partnerId) where.push(`o.partner_id = ${p(f.partnerId)}`);
+  if (f.vendor) where.push(`o.vendor = ${p(f.vendor)}`);
+  if (f.dateField === 'created') {
+    if (f.from) where.push(`o.created_at >= (${p(f.from)}::date::timestamp AT TIME ZONE '${COMPANY_TIME_ZONE}')`);
+    if (f.to) where.push(`o.created_at < ((${p(f.to)}::date + 1)::timestamp AT TIME ZONE '${COMPANY_TIME_ZONE}')`);
+  } else {
+    if (f.from) where.push(`o.appointment_date >= ${p(f.from)}::date`);
+    if (f.to) where.push(`o.appointment_date <= ${p(f.to)}::date`);
+  }
+  if (f.q) {
+    const text = p(likeEscape(f.q));
+    const alternatives = [`o.order_no ILIKE ${text} || '%'`, `o.customer_name ILIKE '%' || ${text} || '%'`];
+    const digits = f.q.replace(/[^0-9]/g, '');
+    if (digits.length >= 3) {
+      alternatives.push(`regexp_replace(o.customer_phone, '[^0-9]', '', 'g') LIKE '%' || ${p(digits)} || '%'`);
+    }
+    where.push(`(${alternatives.join(' OR ')})`);
+  }
+  return where;
+}
