@@ -14,7 +14,8 @@ export async function startDemoHeadOffice(logger: Logger): Promise<{ url: string
     await migrate(db.url);
     const seeded = await seedDemo(db.url, { log: (m: string) => logger.info(m) });
     if (seeded.status === 'present') logger.info('demo data already present');
-    const server = await startServer({ ownerUrl: db.url, migrate: false, logger });
+    // the demo opens /metrics, /api/docs and the OpenAPI document (closed by default: OPS_ENDPOINTS)
+    const server = await startServer({ ownerUrl: db.url, migrate: false, logger, config: { opsOpen: true } });
     return {
       url: server.url,
       async stop() {

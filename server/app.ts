@@ -83,9 +83,18 @@ export function createApp(deps: AppDeps): Express {
   app.use(metrics.middleware());
   app.use(express.json({ limit: config.bodyLimit, strict: true }));
 
-  app.use(opsRoutes({ pool, redis: deps.redis, bus: runtime.bus, metrics, metricsToken: config.metricsToken }));
-  app.use(openApiRoutes(apiRouteDocs));
-  app.use('/api', authRoutes(routeDeps));
+  app.use(
+    opsRoutes({
+      pool,
+      redis: deps.redis,
+      bus: runtime.bus,
+      metrics,
+      metricsToken: config.metricsToken,
+      opsOpen: config.opsOpen,
+    }),
+  );
+  app.use(openApiRoutes(apiRouteDocs, { open: config.opsOpen }));
+  app.use('/api', authRoutes({ ...routeDeps, hub: runtime.hub }));
   app.use('/api', ordersRoutes(routeDeps));
   app.use('/api', workflowRoutes(routeDeps));
   app.use('/api', assignmentRoutes(routeDeps));

@@ -22,7 +22,11 @@ export interface ServerConfig {
   throttle: {
     /** prefix of the limiter keys, so several deployments (or test files) can share one Redis */
     keyPrefix: string;
+    /** failures of one username from one address: the clerk's own typos, or an attacker at one address */
+    perUserAddress: ThrottleRule;
+    /** failures of one username from all addresses: the slower back-off against guesses spread over many */
     perUsername: ThrottleRule;
+    /** failures from one address over all usernames: high, since a branch office shares one NAT address */
     perIp: ThrottleRule;
   };
   /** FR-11: live push and the e-mail fallback */
@@ -58,9 +62,16 @@ export interface ServerConfig {
     workers: boolean;
     pollingIntervalSeconds: number;
     exportTtlHours: number;
+    /** how often the report rollups' deltas are folded (REPORT_FOLD_SECONDS; 0: never); see server/ops/upkeep.ts */
+    reportFoldSeconds: number;
   };
   /** GET /metrics needs `Authorization: Bearer <token>` when set (METRICS_TOKEN) */
   metricsToken: string | undefined;
+  /**
+   * /metrics (without METRICS_TOKEN), /api/docs and /api/openapi.json open to anyone (OPS_ENDPOINTS=open). Closed
+   * (404) by default: they tell an outsider the routes, versions and load; the demo (npm start) opens them.
+   */
+  opsOpen: boolean;
 }
 
 export type ConfigOverrides = Partial<Omit<ServerConfig, 'throttle' | 'notifications' | 'storage' | 'jobs'>> & {
@@ -96,8 +107,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     cacheKeyPrefix: env.CACHE_KEY_PREFIX ?? 'dispatch:cache',
     throttle: {
       keyPrefix: env.THROTTLE_KEY_PREFIX ?? 'dispatch:login',
-      perUsername: { points: intFromEnv(env, 'LOGIN_MAX_FAILURES_PER_USER', 5), durationSeconds: 15 * 60 },
-      perIp: { points: intFromEnv(env, 'LOGIN_MAX_FAILURES_PER_IP', 50), durationSeconds: 15 * 60 },
+      perUserAddress: {
+        points: intFromEnv(env, 'LOGIN_MAX_FAILURES_PER_USER_ADDRESS', 5),
+        durationSeconds: 15 * 60,
+      },
+      perUsername: { points: intFromEnv(env, 'LOGIN_MAX_FAILURES_PER_USER', 20), durationSeconds: 60 * 60 },
+      perIp: { points: intFromEnv(env, 'LOGIN_MAX_FAILURES_PER_IP', 300), durationSeconds: 15 * 60 },
     },
     notifications: {
       emailAfterMinutes: intFromEnv(env, 'NOTIFY_EMAIL_AFTER_MINUTES', 15),
@@ -122,8 +137,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
       workers: env.JOB_WORKERS !== 'false',
       pollingIntervalSeconds: intFromEnv(env, 'JOB_POLLING_INTERVAL_SECONDS', 2),
       exportTtlHours: intFromEnv(env, 'EXPORT_TTL_HOURS', 24),
+      reportFoldSeconds: intFromEnv(env, 'REPORT_FOLD_SECONDS', 5),
     },
     metricsToken: env.METRICS_TOKEN || undefined,
+    opsOpen: env.OPS_ENDPOINTS === 'open',
   };
   const { throttle, notifications, storage, jobs, ...rest } = overrides;
   return {

@@ -26,15 +26,18 @@ export interface LaunchedShell extends BrowserShell {
 }
 
 export async function launchBrowserShell(opts: LaunchOptions): Promise<LaunchedShell> {
-  const worker = await startServicesWorker({
-    dataDir: opts.dataDir,
-    engine: opts.engine,
-    httpTimeoutMs: opts.httpTimeoutMs,
-    handlerModules: [
-      new URL('../channel-handlers/screen-handlers.ts', import.meta.url).href,
-      new URL('../channel-handlers/attachment-handlers.ts', import.meta.url).href,
-    ],
-  });
+  const worker = await startServicesWorker(
+    {
+      dataDir: opts.dataDir,
+      engine: opts.engine,
+      httpTimeoutMs: opts.httpTimeoutMs,
+      handlerModules: [
+        new URL('../channel-handlers/screen-handlers.ts', import.meta.url).href,
+        new URL('../channel-handlers/attachment-handlers.ts', import.meta.url).href,
+      ],
+    },
+    { onRestart: (e) => console.warn(`client services restarted: ${e.message}`) },
+  );
   const version = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
   const info: AppInfo = { shell: 'browser', version, defaultServerUrl: opts.serverUrl ?? null };
   const shell = await startBrowserShell({

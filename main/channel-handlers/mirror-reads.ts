@@ -13,6 +13,7 @@ import type {
   WasteCode,
   WasteSummaryRow,
 } from '../../domain/client-api.js';
+import { UNREAD_COUNT_LIMIT } from '../../domain/notifications.js';
 import type { OrderRow } from '../../domain/order-row.js';
 import type { OrderStatus, ReasonType } from '../../domain/order-status.js';
 
@@ -264,7 +265,8 @@ export class MirrorReads {
   }
 
   unreadCount(): number {
-    return Number((this.db.prepare("SELECT count(*) AS n FROM notifications WHERE status = 'UNREAD'").get() as R).n);
+    const sql = "SELECT count(*) AS n FROM (SELECT 1 FROM notifications WHERE status = 'UNREAD' LIMIT ?)";
+    return Number((this.db.prepare(sql).get(UNREAD_COUNT_LIMIT) as R).n);
   }
 
   markRead(id: string | undefined): void {

@@ -199,7 +199,7 @@ export function createHandlers(ctx: ScreenContext): Record<string, (args: unknow
       const locale = s.session.user.locale;
       const labels = printLabels(locale);
       const f = fileStore(s).reserve(`${locale === 'en' ? 'assignment-sheets' : '배정표'}-${date}.pdf`);
-      await writeSheetsPdf(sheets(s, date, installerIds), f.path, labels);
+      await writeSheetsPdf(sheets(s, date, installerIds), f.path, labels, locale);
       return fileStore(s).ref(f.fileId);
     },
 

@@ -48,13 +48,17 @@ app.whenReady().then(async () => {
   session.defaultSession.setPermissionCheckHandler(permissionCheckHandler);
   protocol.handle(APP_SCHEME, createAppProtocolHandler(rendererDir));
 
-  services = await startServicesWorker({
-    dataDir,
-    handlerModules: [
-      new URL('../channel-handlers/screen-handlers.js', import.meta.url).href,
-      new URL('../channel-handlers/attachment-handlers.js', import.meta.url).href,
-    ],
-  });
+  services = await startServicesWorker(
+    {
+      dataDir,
+      handlerModules: [
+        new URL('../channel-handlers/screen-handlers.js', import.meta.url).href,
+        new URL('../channel-handlers/attachment-handlers.js', import.meta.url).href,
+      ],
+    },
+    // the worker died (e.g. out of its memory on a bad file): a new one serves the next calls, signed out
+    { onRestart: (e) => console.warn(`client services restarted: ${e.message}`) },
+  );
   const files = new FileStore(filesDir(dataDir));
   const pkg = JSON.parse(await readFile(join(appRoot, 'package.json'), 'utf8')) as { version: string };
   // npm start passes the head office it started; an installed app asks on the login screen.

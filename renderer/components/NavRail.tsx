@@ -1,4 +1,5 @@
 import { useTranslation } from 'react-i18next';
+import { unreadBadge } from '../../domain/notifications.js';
 import { type Screen, useUi } from '../stores/ui.js';
 
 const ITEMS: Array<{ screen: Screen; icon: string }> = [
@@ -35,7 +36,7 @@ export function NavRail() {
           <span className="label">{t(`nav.${item.screen}`)}</span>
           {item.screen === 'notifications' && unread > 0 && (
             <span className="nav-badge" data-testid="unread-badge">
-              {unread > 99 ? '99+' : unread}
+              {unreadBadge(unread)}
             </span>
           )}
         </button>

@@ -44,6 +44,37 @@ export function SheetView({ sheet }: { sheet: AssignmentSheet }) {
         </table>
       </header>
       {sheet.orders.length === 0 && <p>{t('print.noOrders')}</p>}
+      {sheet.orders.length > 0 && (
+        <section className="sheet-stops">
+          <h2>{t('print.stops')}</h2>
+          <table className="sheet-fields">
+            <thead>
+              <tr>
+                <th>{t('print.no')}</th>
+                <th>{t('print.window')}</th>
+                <th>{t('print.customer')}</th>
+                <th>{t('print.address')}</th>
+                <th>{t('print.phone')}</th>
+                <th>{t('print.items')}</th>
+                <th>{t('print.pickups')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {sheet.orders.map((o, i) => (
+                <tr key={o.id}>
+                  <td>{i + 1}</td>
+                  <td>{o.timeWindow || '—'}</td>
+                  <td>{o.customerName}</td>
+                  <td>{o.shortAddress}</td>
+                  <td>{[o.customerPhone, o.customerPhone2].filter(Boolean).join(' · ')}</td>
+                  <td>{o.items.map((it) => `${it.itemName} × ${it.quantity}`).join(', ')}</td>
+                  <td>{o.pickups.map((p) => `${p.code} ${p.nameKo} × ${p.quantity}`).join(', ')}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      )}
       {sheet.orders.map((o, i) => (
         <section className="sheet-order" key={o.id}>
           <div className="sheet-order-head">
@@ -61,8 +92,14 @@ export function SheetView({ sheet }: { sheet: AssignmentSheet }) {
               <tr>
                 <th>{t('print.customer')}</th>
                 <td>{o.customerName}</td>
+                <th>{t('print.status')}</th>
+                <td>{t(`status.${o.status}`)}</td>
+              </tr>
+              <tr>
                 <th>{t('print.phone')}</th>
                 <td>{o.customerPhone ?? ''}</td>
+                <th>{t('print.phone2')}</th>
+                <td>{o.customerPhone2 ?? ''}</td>
               </tr>
               <tr>
                 <th>{t('print.address')}</th>
@@ -79,12 +116,46 @@ export function SheetView({ sheet }: { sheet: AssignmentSheet }) {
                 </td>
               </tr>
               <tr>
-                <th>{t('print.remarks')}</th>
+                <th>{t('print.serials')}</th>
+                <td colSpan={3}>
+                  {o.items.map((it) => (
+                    <div key={`s-${it.itemCode}-${it.itemName}`} className="serial-line">
+                      <span>
+                        {it.itemName} ({it.itemCode}) × {it.quantity}
+                        {it.requiresSerial ? ` · ${t('print.serialRequired')}` : ''}
+                      </span>
+                      <span className="serial-boxes">
+                        {Array.from({ length: Math.min(it.quantity, 12) }, (_, n) => (
+                          // biome-ignore lint/suspicious/noArrayIndexKey: empty boxes, one per unit
+                          <span key={n} className="serial-box">
+                            {n + 1}
+                          </span>
+                        ))}
+                      </span>
+                    </div>
+                  ))}
+                </td>
+              </tr>
+              <tr>
+                <th>{t('print.notes')}</th>
                 <td colSpan={3}>{o.remarks ?? ''}</td>
+              </tr>
+              <tr>
+                <th>{t('print.pickups')}</th>
+                <td colSpan={3}>
+                  {o.pickups.map((p) => (
+                    <div key={p.code}>
+                      {p.code} {p.nameKo} × {p.quantity}
+                    </div>
+                  ))}
+                </td>
               </tr>
             </tbody>
           </table>
           <div className="sheet-sign">
+            <div className="sheet-done">
+              <span className="tick-box" /> <b>{t('print.done')}</b>
+            </div>
             <div>
               <span className="label">{t('print.signature')}</span>
               <div className="sign-box" />

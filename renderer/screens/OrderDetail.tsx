@@ -2,7 +2,7 @@
 // from the local mirror (detail:get), so it works offline; writes go through the same channels as the grid.
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { ApiError, OrderDetail } from '../../domain/client-api.js';
+import type { ApiError, OrderDetail, Result } from '../../domain/client-api.js';
 import { statusProblemText } from '../../domain/i18n/workflow-text.js';
 import {
   allowedTransitions,
@@ -14,6 +14,7 @@ import {
 import { formatAddress, formatStamp, formatTimeWindow } from '../../domain/order-view.js';
 import { can, type Role } from '../../domain/roles.js';
 import { AttachmentsPanel } from '../components/AttachmentsPanel.js';
+import { FormShell } from '../components/FormShell.js';
 import { StatusBadge } from '../components/StatusBadge.js';
 import { Unavailable } from '../components/Unavailable.js';
 import { errorText } from '../i18n/index.js';
@@ -340,12 +341,17 @@ interface FormProps {
   onCancel: () => void;
 }
 
-function FormError({ error }: { error: string | null }) {
-  return error ? (
-    <p className="form-error" role="alert">
-      {error}
-    </p>
-  ) : null;
+/**
+ * A form's error and the end of its write: the error shown in the form, or the form done (queued while changes
+ * still wait to be sent to the head office).
+ */
+function useFormWrite(onDone: FormProps['onDone']) {
+  const [error, setError] = useState<string | null>(null);
+  function settle<T>(r: Result<T>, pendingOps: (value: T) => number) {
+    if (!r.ok) setError(errorText(r.error));
+    else onDone(pendingOps(r.value) > 0);
+  }
+  return { error, setError, settle };
 }
 
 function StatusForm({ detail, role, onDone, onCancel }: FormProps & { role: Role }) {
@@ -358,7 +364,7 @@ function StatusForm({ detail, role, onDone, onCancel }: FormProps & { role: Role
   const [date, setDate] = useState(o.appointmentDate ?? '');
   const [installerId, setInstallerId] = useState('');
   const [undelivered, setUndelivered] = useState<Record<string, number>>({});
-  const [error, setError] = useState<string | null>(null);
+  const { error, setError, settle } = useFormWrite(onDone);
   const reasons = useLookups((s) => s.reasonCodes);
   const installers = useLookups((s) => s.installers);
   const rule = to ? statusRule(to) : undefined;
@@ -398,20 +404,19 @@ function StatusForm({ detail, role, onDone, onCancel }: FormProps & { role: Role
     const r = assigning
       ? await tryCall('orders:assign', { id: o.id, assign: { version: o.version, installerId } })
       : await tryCall('orders:status', { id: o.id, change });
-    if (!r.ok) setError(errorText(r.error as ApiError));
-    else onDone(r.value.pendingOps > 0);
+    settle(r, (v) => v.pendingOps);
   }
 
   return (
-    <form
-      className="card form"
-      data-testid="status-form"
-      onSubmit={(e) => {
-        e.preventDefault();
-        void submit();
-      }}
+    <FormShell
+      title={t('detail.changeStatus')}
+      testId="status-form"
+      submitLabel={t('common.apply')}
+      submitTestId="status-submit"
+      error={error}
+      onSubmit={submit}
+      onCancel={onCancel}
     >
-      <h3>{t('detail.changeStatus')}</h3>
       <label>
         <span>{t('detail.newStatus')}</span>
         <select
@@ -484,16 +489,7 @@ function StatusForm({ detail, role, onDone, onCancel }: FormProps & { role: Role
         <span>{t('detail.notes')}</span>
         <input value={notes} onChange={(e) => setNotes(e.target.value)} maxLength={2000} />
       </label>
-      <FormError error={error} />
-      <div className="actions">
-        <button type="button" className="btn ghost" onClick={onCancel}>
-          {t('common.cancel')}
-        </button>
-        <button type="submit" className="btn primary" data-testid="status-submit">
-          {t('common.apply')}
-        </button>
-      </div>
-    </form>
+    </FormShell>
   );
 }
 
@@ -502,18 +498,20 @@ function AppointmentForm({ detail, onDone, onCancel }: FormProps) {
   const o = detail.order;
   const [date, setDate] = useState(o.appointmentDate ?? '');
   const [reason, setReason] = useState('');
-  const [error, setError] = useState<string | null>(null);
+  const { error, settle } = useFormWrite(onDone);
   return (
-    <form
-      className="card form"
-      onSubmit={async (e) => {
-        e.preventDefault();
-        const r = await tryCall('orders:appointment', { id: o.id, change: { version: o.version, date, reason } });
-        if (!r.ok) setError(errorText(r.error));
-        else onDone(r.value.pendingOps > 0);
-      }}
+    <FormShell
+      title={t('detail.changeAppointment')}
+      submitLabel={t('common.apply')}
+      error={error}
+      onSubmit={async () =>
+        settle(
+          await tryCall('orders:appointment', { id: o.id, change: { version: o.version, date, reason } }),
+          (v) => v.pendingOps,
+        )
+      }
+      onCancel={onCancel}
     >
-      <h3>{t('detail.changeAppointment')}</h3>
       <label>
         <span>{t('detail.newDate')}</span>
         <input type="date" value={date} onChange={(e) => setDate(e.target.value)} required />
@@ -522,37 +520,31 @@ function AppointmentForm({ detail, onDone, onCancel }: FormProps) {
         <span>{t('detail.appointmentReason')}</span>
         <input value={reason} onChange={(e) => setReason(e.target.value)} required maxLength={500} />
       </label>
-      <FormError error={error} />
-      <div className="actions">
-        <button type="button" className="btn ghost" onClick={onCancel}>
-          {t('common.cancel')}
-        </button>
-        <button type="submit" className="btn primary">
-          {t('common.apply')}
-        </button>
-      </div>
-    </form>
+    </FormShell>
   );
 }
 
 function SplitForm({ detail, onDone, onCancel }: FormProps) {
   const { t } = useTranslation();
   const [qty, setQty] = useState<Record<string, number>>({});
-  const [error, setError] = useState<string | null>(null);
+  const { error, settle } = useFormWrite(onDone);
   const lines = Object.entries(qty)
     .filter(([, q]) => q > 0)
     .map(([lineId, quantity]) => ({ lineId, quantity }));
   return (
-    <form
-      className="card form"
-      onSubmit={async (e) => {
-        e.preventDefault();
-        const r = await tryCall('detail:split', { id: detail.order.id, version: detail.order.version, lines });
-        if (!r.ok) setError(errorText(r.error));
-        else onDone(r.value.pendingOps > 0);
-      }}
+    <FormShell
+      title={t('detail.splitOrder')}
+      submitLabel={t('detail.split')}
+      submitDisabled={lines.length === 0}
+      error={error}
+      onSubmit={async () =>
+        settle(
+          await tryCall('detail:split', { id: detail.order.id, version: detail.order.version, lines }),
+          (v) => v.pendingOps,
+        )
+      }
+      onCancel={onCancel}
     >
-      <h3>{t('detail.splitOrder')}</h3>
       <p className="muted">{t('detail.splitHelp')}</p>
       {detail.lines.map((l) => (
         <label key={l.id}>
@@ -568,16 +560,7 @@ function SplitForm({ detail, onDone, onCancel }: FormProps) {
           />
         </label>
       ))}
-      <FormError error={error} />
-      <div className="actions">
-        <button type="button" className="btn ghost" onClick={onCancel}>
-          {t('common.cancel')}
-        </button>
-        <button type="submit" className="btn primary" disabled={lines.length === 0}>
-          {t('detail.split')}
-        </button>
-      </div>
-    </form>
+    </FormShell>
   );
 }
 
@@ -585,22 +568,22 @@ function SerialsForm({ detail, onDone, onCancel }: FormProps) {
   const { t } = useTranslation();
   const [lineId, setLineId] = useState(detail.lines[0]?.id ?? '');
   const [text, setText] = useState('');
-  const [error, setError] = useState<string | null>(null);
+  const { error, settle } = useFormWrite(onDone);
   const serials = text
     .split(/\r?\n/)
     .map((s) => s.trim())
     .filter(Boolean);
   return (
-    <form
-      className="card form"
-      onSubmit={async (e) => {
-        e.preventDefault();
-        const r = await tryCall('detail:serials', { id: detail.order.id, lineId, serials });
-        if (!r.ok) setError(errorText(r.error));
-        else onDone(r.value.order.pendingOps > 0);
-      }}
+    <FormShell
+      title={t('detail.addSerials')}
+      submitLabel={t('common.save')}
+      submitDisabled={serials.length === 0}
+      error={error}
+      onSubmit={async () =>
+        settle(await tryCall('detail:serials', { id: detail.order.id, lineId, serials }), (v) => v.order.pendingOps)
+      }
+      onCancel={onCancel}
     >
-      <h3>{t('detail.addSerials')}</h3>
       <label>
         <span>{t('detail.lines')}</span>
         <select value={lineId} onChange={(e) => setLineId(e.target.value)}>
@@ -615,16 +598,7 @@ function SerialsForm({ detail, onDone, onCancel }: FormProps) {
         <span>{t('detail.serialsHelp')}</span>
         <textarea rows={4} value={text} onChange={(e) => setText(e.target.value)} />
       </label>
-      <FormError error={error} />
-      <div className="actions">
-        <button type="button" className="btn ghost" onClick={onCancel}>
-          {t('common.cancel')}
-        </button>
-        <button type="submit" className="btn primary" disabled={serials.length === 0}>
-          {t('common.save')}
-        </button>
-      </div>
-    </form>
+    </FormShell>
   );
 }
 
@@ -633,18 +607,18 @@ function WasteForm({ detail, onDone, onCancel }: FormProps) {
   const codes = useLookups((s) => s.wasteCodes);
   const [code, setCode] = useState(codes[0]?.code ?? '');
   const [quantity, setQuantity] = useState(1);
-  const [error, setError] = useState<string | null>(null);
+  const { error, settle } = useFormWrite(onDone);
   return (
-    <form
-      className="card form"
-      onSubmit={async (e) => {
-        e.preventDefault();
-        const r = await tryCall('detail:waste', { id: detail.order.id, code, quantity });
-        if (!r.ok) setError(errorText(r.error));
-        else onDone(r.value.order.pendingOps > 0);
-      }}
+    <FormShell
+      title={t('detail.addWaste')}
+      submitLabel={t('common.save')}
+      submitDisabled={!code}
+      error={error}
+      onSubmit={async () =>
+        settle(await tryCall('detail:waste', { id: detail.order.id, code, quantity }), (v) => v.order.pendingOps)
+      }
+      onCancel={onCancel}
     >
-      <h3>{t('detail.addWaste')}</h3>
       <label>
         <span>{t('detail.wasteCode')}</span>
         <select value={code} onChange={(e) => setCode(e.target.value)}>
@@ -659,15 +633,6 @@ function WasteForm({ detail, onDone, onCancel }: FormProps) {
         <span>{t('detail.quantity')}</span>
         <input type="number" min={1} max={999} value={quantity} onChange={(e) => setQuantity(Number(e.target.value))} />
       </label>
-      <FormError error={error} />
-      <div className="actions">
-        <button type="button" className="btn ghost" onClick={onCancel}>
-          {t('common.cancel')}
-        </button>
-        <button type="submit" className="btn primary" disabled={!code}>
-          {t('common.save')}
-        </button>
-      </div>
-    </form>
+    </FormShell>
   );
 }

@@ -3,6 +3,7 @@
 import pg from 'pg';
 import { appRolePassword } from '../../db/migrate.js';
 import { withDatabase, withUser } from '../../db/pg/embedded.js';
+import { createPool } from '../../server/db/pool.js';
 import type { Actor } from '../../server/http/context.js';
 
 /**
@@ -19,7 +20,8 @@ export async function directBench(dbName: string) {
         WHERE r.role_code = 'BRANCH_MANAGER' AND u.branch_id IS NOT NULL ORDER BY u.username LIMIT 1`,
     )
   ).rows[0]!;
-  const pool = new pg.Pool({ connectionString: withUser(url, 'dispatch_app', appRolePassword()), max: 2 });
+  // the server's own pool settings (plan_cache_mode, date parsing)
+  const pool = createPool(withUser(url, 'dispatch_app', appRolePassword()), { max: 2 });
   const actor: Actor = {
     userId: user.id,
     role: 'BRANCH_MANAGER',
@@ -27,6 +29,14 @@ export async function directBench(dbName: string) {
     partnerId: null,
     username: 'bench',
     locale: 'en',
+    // the database accepts a request context only for a live session (migration 0071)
+    sessionId: (
+      await owner.query<{ id: string }>(
+        `INSERT INTO refresh_tokens(user_id, family_id, token_hash, expires_at)
+         VALUES ($1, gen_random_uuid(), md5(random()::text), now() + interval '1 day') RETURNING family_id AS id`,
+        [user.id],
+      )
+    ).rows[0]!.id,
   };
   return { owner, pool, actor, branchId: user.branch_id, timings: timeStatements(pool) };
 }

@@ -1,7 +1,13 @@
 import { type RequestHandler, Router } from 'express';
 import { authorize } from '../auth/authorize.js';
 import { authenticate, guarded, type RouteDeps } from '../http/handler.js';
-import { createInstaller, getInstaller, listInstallers, setInstallerActive, updateInstaller } from './installers.js';
+import {
+  createInstaller,
+  getInstaller,
+  listInstallers,
+  setInstallerActive,
+  updateInstaller,
+} from './installers.service.js';
 import {
   createReference,
   deleteReference,
@@ -9,8 +15,8 @@ import {
   REFERENCE_SPECS,
   setReferenceActive,
   updateReference,
-} from './reference.js';
-import { createUser, getUser, listUsers, resetPassword, setUserActive, updateUser } from './users.js';
+} from './reference.service.js';
+import { createUser, getUser, listUsers, resetPassword, setUserActive, updateUser } from './users.service.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

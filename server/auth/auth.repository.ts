@@ -23,11 +23,6 @@ const USER_COLUMNS = `
   -- installers is under row-level security; this only finds the record for the caller itself
   (SELECT i.id FROM installers i WHERE i.user_id = u.id) AS "installerId"`;
 
-export async function findUserByUsername(tx: Tx, username: string): Promise<UserRecord | undefined> {
-  const { rows } = await tx.query<UserRecord>(`SELECT ${USER_COLUMNS} FROM users u WHERE u.username = $1`, [username]);
-  return rows[0];
-}
-
 export async function findUserById(tx: Tx, id: string): Promise<UserRecord | undefined> {
   const { rows } = await tx.query<UserRecord>(`SELECT ${USER_COLUMNS} FROM users u WHERE u.id = $1`, [id]);
   return rows[0];
@@ -40,72 +35,65 @@ export async function updatePasswordHash(tx: Tx, userId: string, passwordHash: s
   ]);
 }
 
-export interface RefreshTokenRecord {
-  id: string;
-  userId: string;
-  familyId: string;
-  expiresAt: Date;
-  usedAt: Date | null;
-  revokedAt: Date | null;
-  /** decided by the database clock, like expires_at itself */
-  expired: boolean;
-  /** the token this one was exchanged for */
-  replacedBy: string | null;
-  /** hash of the retry key sent with the refresh that used this token */
-  retryKeyHash: string | null;
+/**
+ * The stored hash's salt and parameters (`$argon2id$v=19$m=…,t=…,p=…$<salt>$<hash length>`), to recompute the
+ * hash from a typed password; undefined for an unknown username (migration 0073).
+ */
+export async function passwordSalt(tx: Tx, username: string): Promise<string | undefined> {
+  const { rows } = await tx.query<{ s: string | null }>('SELECT auth_password_salt($1) AS s', [username]);
+  return rows[0]?.s ?? undefined;
 }
 
-export async function insertRefreshToken(
+/**
+ * The database compares the recomputed hash with the stored one (which dispatch_app cannot read); on a match the
+ * user becomes readable in this transaction and a session may be opened for it. Its id, or undefined.
+ */
+export async function provePassword(tx: Tx, username: string, proof: string): Promise<string | undefined> {
+  const { rows } = await tx.query<{ id: string | null }>('SELECT auth_login($1, $2) AS id', [username, proof]);
+  return rows[0]?.id ?? undefined;
+}
+
+/** A new session for the user this transaction proved, or for the caller itself (password change). */
+export async function openSession(
   tx: Tx,
-  t: { userId: string; familyId: string | null; tokenHash: string; ttlSeconds: number },
-): Promise<{ id: string; familyId: string; expiresAt: Date }> {
-  const { rows } = await tx.query<{ id: string; familyId: string; expiresAt: Date }>(
-    `INSERT INTO refresh_tokens(user_id, family_id, token_hash, expires_at)
-     VALUES ($1, coalesce($2::uuid, gen_random_uuid()), $3, now() + make_interval(secs => $4))
-     RETURNING id, family_id AS "familyId", expires_at AS "expiresAt"`,
-    [t.userId, t.familyId, t.tokenHash, t.ttlSeconds],
+  t: { tokenHash: string; ttlSeconds: number },
+): Promise<{ familyId: string; expiresAt: Date }> {
+  const { rows } = await tx.query<{ familyId: string; expiresAt: Date }>(
+    'SELECT family_id AS "familyId", expires_at AS "expiresAt" FROM auth_open_session($1, $2)',
+    [t.tokenHash, t.ttlSeconds],
   );
   return rows[0]!;
 }
 
-/** The token row, locked so two refreshes with the same token are decided one after the other. */
-export async function lockRefreshToken(tx: Tx, tokenHash: string): Promise<RefreshTokenRecord | undefined> {
-  const { rows } = await tx.query<RefreshTokenRecord>(
-    `SELECT id, user_id AS "userId", family_id AS "familyId", expires_at AS "expiresAt", used_at AS "usedAt",
-            revoked_at AS "revokedAt", expires_at <= now() AS expired, replaced_by AS "replacedBy",
-            retry_key_hash AS "retryKeyHash"
-       FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE`,
-    [tokenHash],
+export type RefreshOutcome =
+  | { outcome: 'invalid' }
+  | { outcome: 'reused'; userId: string; familyId: string }
+  | { outcome: 'inactive'; userId: string; familyId: string }
+  | { outcome: 'ok'; userId: string; familyId: string; expiresAt: Date };
+
+/**
+ * One use of a refresh token, decided in the database (migration 0073 auth_refresh; with the client's retry key,
+ * 0062 auth_refresh_retry: a retry after a lost answer gets a new token instead of revoking the family).
+ */
+export async function useRefreshToken(
+  tx: Tx,
+  t: { oldHash: string; newHash: string; ttlSeconds: number; retryKeyHash?: string | null },
+): Promise<RefreshOutcome> {
+  const { rows } = await tx.query<{ outcome: string; userId: string; familyId: string; expiresAt: Date }>(
+    `SELECT outcome, out_user AS "userId", out_family AS "familyId", out_expires AS "expiresAt"
+       FROM auth_refresh_retry($1, $4, $2, $3)`,
+    [t.oldHash, t.newHash, t.ttlSeconds, t.retryKeyHash ?? null],
   );
-  return rows[0];
+  return rows[0] as RefreshOutcome;
 }
 
-/** Revokes the successor of a used token if nobody has used it yet (locked); false when it was used. */
-export async function revokeUnusedSuccessor(tx: Tx, successorId: string): Promise<boolean> {
-  const { rows } = await tx.query<{ usedAt: Date | null; revokedAt: Date | null }>(
-    `SELECT used_at AS "usedAt", revoked_at AS "revokedAt" FROM refresh_tokens WHERE id = $1 FOR UPDATE`,
-    [successorId],
-  );
-  const s = rows[0];
-  if (!s || s.usedAt) return false;
-  if (!s.revokedAt) await tx.query('UPDATE refresh_tokens SET revoked_at = now() WHERE id = $1', [successorId]);
-  return true;
+/** Ends the session (family) of a token; its id, or undefined for an unknown token. */
+export async function endSessionOfToken(tx: Tx, tokenHash: string): Promise<string | undefined> {
+  const { rows } = await tx.query<{ id: string | null }>('SELECT auth_logout($1) AS id', [tokenHash]);
+  return rows[0]?.id ?? undefined;
 }
 
-export async function setRefreshSuccessor(tx: Tx, id: string, successorId: string): Promise<void> {
-  await tx.query('UPDATE refresh_tokens SET replaced_by = $2 WHERE id = $1', [id, successorId]);
-}
-
-export async function markRefreshTokenUsed(tx: Tx, id: string, retryKeyHash: string | null): Promise<void> {
-  await tx.query('UPDATE refresh_tokens SET used_at = now(), retry_key_hash = $2 WHERE id = $1', [id, retryKeyHash]);
-}
-
-export async function revokeRefreshFamily(tx: Tx, familyId: string): Promise<void> {
-  await tx.query('UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL', [
-    familyId,
-  ]);
-}
-
+/** Ends every session of the user: the user itself or HQ. */
 export async function revokeRefreshTokensOfUser(tx: Tx, userId: string): Promise<void> {
-  await tx.query('UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL', [userId]);
+  await tx.query('SELECT auth_end_sessions($1)', [userId]);
 }

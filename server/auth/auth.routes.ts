@@ -1,5 +1,7 @@
 import { type Request, Router } from 'express';
+import { decodeJwt } from 'jose';
 import { authenticate, guarded, open, type RouteDeps } from '../http/handler.js';
+import type { NotificationHub } from '../notifications/notification-stream.js';
 import { type AuthDeps, changePassword, login, logout, me, refresh } from './auth.service.js';
 import { authorize } from './authorize.js';
 
@@ -7,7 +9,7 @@ function clientIp(req: Request): string {
   return req.ip ?? req.socket.remoteAddress ?? 'unknown';
 }
 
-export function authRoutes(deps: AuthDeps & RouteDeps): Router {
+export function authRoutes(deps: AuthDeps & RouteDeps & { hub?: NotificationHub }): Router {
   const r = Router();
   r.post(
     '/auth/login',
@@ -19,7 +21,10 @@ export function authRoutes(deps: AuthDeps & RouteDeps): Router {
   );
   r.post(
     '/auth/logout',
-    open((req) => logout(deps, req.body)),
+    open(async (req) => {
+      const ended = await logout(deps, req.body);
+      if (ended) deps.hub?.endSessions((s) => s.actor.sessionId === ended.sessionId);
+    }),
   );
   r.get(
     '/me',
@@ -31,7 +36,11 @@ export function authRoutes(deps: AuthDeps & RouteDeps): Router {
     open(async (req, res) => {
       const actor = await authenticate(req, res, deps.tokens);
       authorize(actor, 'account.self');
-      return changePassword(deps, actor, req.body, clientIp(req));
+      const pair = await changePassword(deps, actor, req.body, clientIp(req));
+      // every earlier session of the user ended with the change, so did their live streams
+      const fresh = decodeJwt(pair.accessToken).sid;
+      deps.hub?.endSessions((s) => s.actor.userId === actor.userId && s.actor.sessionId !== fresh);
+      return pair;
     }),
   );
   return r;

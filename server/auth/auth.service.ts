@@ -14,6 +14,7 @@ import {
   hashPassword,
   PASSWORD_MAX_LENGTH,
   PASSWORD_MIN_LENGTH,
+  passwordProof,
   verifyPassword,
 } from './passwords.js';
 import type { LoginThrottle } from './throttle.js';
@@ -97,104 +98,115 @@ function sessionUser(user: repo.UserRecord, role: Role): SessionUser {
   };
 }
 
-async function issue(
-  deps: AuthDeps,
-  tx: Tx,
-  user: repo.UserRecord,
-  role: Role,
-  familyId: string | null,
-  replacing?: string,
-): Promise<TokenPair> {
+/** Opens a session for the proved user (login) or the caller (password change) and signs its first pair. */
+async function issue(deps: AuthDeps, tx: Tx, user: repo.UserRecord, role: Role): Promise<TokenPair> {
   const refresh = newRefreshToken();
-  const stored = await repo.insertRefreshToken(tx, {
-    userId: user.id,
-    familyId,
+  const session = await repo.openSession(tx, {
     tokenHash: refresh.hash,
     ttlSeconds: deps.config.refreshTokenTtlSeconds,
   });
-  if (replacing) await repo.setRefreshSuccessor(tx, replacing, stored.id);
+  return pairOf(deps, user, role, session, refresh.token);
+}
+
+async function pairOf(
+  deps: AuthDeps,
+  user: repo.UserRecord,
+  role: Role,
+  session: { familyId: string; expiresAt: Date },
+  refreshToken: string,
+): Promise<TokenPair> {
   return {
     tokenType: 'Bearer',
-    accessToken: await deps.tokens.sign(actorOf(user, role)),
+    // the access token names its session (the family): ending the session ends the token (migration 0071)
+    accessToken: await deps.tokens.sign({ ...actorOf(user, role), sessionId: session.familyId }),
     expiresIn: deps.tokens.ttlSeconds,
-    refreshToken: refresh.token,
-    refreshExpiresAt: stored.expiresAt.toISOString(),
+    refreshToken,
+    refreshExpiresAt: session.expiresAt.toISOString(),
     user: sessionUser(user, role),
   };
 }
 
 /**
  * POST /api/auth/login. Unknown username and wrong password give the same answer after the same work;
- * the throttle counts every attempt per username and per address.
+ * the throttle counts every attempt per (username, address), username and address. The password is proved in
+ * the database (migration 0073): the server recomputes the hash with the stored salt, the database compares it
+ * with the stored hash, and only then lets the user be read and a session be opened for it.
  */
 export async function login(deps: AuthDeps, body: unknown, ip: string): Promise<TokenPair> {
   const input = parse(loginBody, body);
   await deps.throttle.attempt(input.username, ip);
-  const user = await withAnonymousTransaction(deps.pool, (tx) => repo.findUserByUsername(tx, input.username));
-  if (!user) {
+  const invalid = () => new UnauthorizedError('INVALID_CREDENTIALS', 'errors.invalidCredentials');
+  const salt = await withAnonymousTransaction(deps.pool, (tx) => repo.passwordSalt(tx, input.username));
+  if (!salt) {
     await burnVerification(input.password);
-    throw new UnauthorizedError('INVALID_CREDENTIALS', 'errors.invalidCredentials');
+    throw invalid();
   }
-  if (!(await verifyPassword(user.passwordHash, input.password))) {
-    throw new UnauthorizedError('INVALID_CREDENTIALS', 'errors.invalidCredentials');
-  }
-  await deps.throttle.succeeded(input.username, ip);
-  // Only someone who knows the password learns that the account is disabled or has no role.
-  if (!user.isActive) throw new UnauthorizedError('ACCOUNT_INACTIVE', 'errors.accountInactive');
-  const role = primaryRole(user.roles);
-  if (!role) throw new ForbiddenError('errors.noRole');
-  return withAnonymousTransaction(deps.pool, (tx) => issue(deps, tx, user, role, null));
+  const proof = await passwordProof(salt, input.password);
+  if (!proof) throw invalid();
+  return withAnonymousTransaction(deps.pool, async (tx) => {
+    const userId = await repo.provePassword(tx, input.username, proof);
+    if (!userId) throw invalid();
+    await deps.throttle.succeeded(input.username, ip);
+    const user = await repo.findUserById(tx, userId);
+    // Only someone who knows the password learns that the account is disabled or has no role.
+    if (!user?.isActive) throw new UnauthorizedError('ACCOUNT_INACTIVE', 'errors.accountInactive');
+    const role = primaryRole(user.roles);
+    if (!role) throw new ForbiddenError('errors.noRole');
+    return issue(deps, tx, user, role);
+  });
 }
 
-type RefreshOutcome = { ok: true; pair: TokenPair } | { ok: false; error: UnauthorizedError | ForbiddenError };
+type RefreshResult = { ok: true; pair: TokenPair } | { ok: false; error: UnauthorizedError | ForbiddenError };
 
 /**
  * POST /api/auth/refresh: the token is used once and replaced by a new one of the same family. Presenting a
  * used token again means it was copied: the whole family is revoked (the thief's and the owner's sessions) —
  * unless it comes with the retry key of the refresh that used it while the token issued then has never been
- * used: that is the owner retrying a refresh whose answer the network lost (migration 0060). The unused token is
- * revoked and a new one issued, so the family keeps one live token.
+ * used: the owner retrying a refresh whose answer the network lost (issue 17), answered with a new pair.
+ * Decided in the database (auth_refresh_retry, migration 0062, as 0073's auth_refresh), which alone reaches
+ * refresh_tokens.
  */
 export async function refresh(deps: AuthDeps, body: unknown): Promise<TokenPair> {
   const input = parse(refreshBody, body);
-  const invalid = () => new UnauthorizedError('REFRESH_INVALID', 'errors.refreshInvalid');
+  const next = newRefreshToken();
   // Revocations must be committed even though the caller gets an error, so the outcome is returned, not thrown.
-  const outcome = await withAnonymousTransaction<RefreshOutcome>(deps.pool, async (tx) => {
-    const token = await repo.lockRefreshToken(tx, hashRefreshToken(input.refreshToken));
-    if (!token || token.revokedAt || token.expired) return { ok: false, error: invalid() };
-    const retryKeyHash = input.retryKey ? hashRefreshToken(input.retryKey) : null;
-    if (token.usedAt) {
-      const answerLost =
-        retryKeyHash !== null &&
-        token.retryKeyHash === retryKeyHash &&
-        token.replacedBy !== null &&
-        (await repo.revokeUnusedSuccessor(tx, token.replacedBy));
-      if (!answerLost) {
-        await repo.revokeRefreshFamily(tx, token.familyId);
-        return { ok: false, error: new UnauthorizedError('REFRESH_REUSED', 'errors.refreshReused') };
-      }
-    } else {
-      await repo.markRefreshTokenUsed(tx, token.id, retryKeyHash);
+  const outcome = await withAnonymousTransaction<RefreshResult>(deps.pool, async (tx) => {
+    const r = await repo.useRefreshToken(tx, {
+      oldHash: hashRefreshToken(input.refreshToken),
+      newHash: next.hash,
+      retryKeyHash: input.retryKey ? hashRefreshToken(input.retryKey) : null,
+      ttlSeconds: deps.config.refreshTokenTtlSeconds,
+    });
+    if (r.outcome === 'invalid') {
+      return { ok: false, error: new UnauthorizedError('REFRESH_INVALID', 'errors.refreshInvalid') };
     }
-    const user = await repo.findUserById(tx, token.userId);
-    const role = user && primaryRole(user.roles);
-    if (!user?.isActive || !role) {
-      await repo.revokeRefreshFamily(tx, token.familyId);
+    if (r.outcome === 'reused') {
+      return { ok: false, error: new UnauthorizedError('REFRESH_REUSED', 'errors.refreshReused') };
+    }
+    if (r.outcome === 'inactive') {
       return { ok: false, error: new UnauthorizedError('ACCOUNT_INACTIVE', 'errors.accountInactive') };
     }
-    return { ok: true, pair: await issue(deps, tx, user, role, token.familyId, token.id) };
+    const user = await repo.findUserById(tx, r.userId);
+    const role = user && primaryRole(user.roles);
+    if (!user || !role) {
+      return { ok: false, error: new UnauthorizedError('ACCOUNT_INACTIVE', 'errors.accountInactive') };
+    }
+    return { ok: true, pair: await pairOf(deps, user, role, r, next.token) };
   });
   if (!outcome.ok) throw outcome.error;
   return outcome.pair;
 }
 
-/** POST /api/auth/logout: ends the refresh token's family. Unknown tokens are fine (already logged out). */
-export async function logout(deps: AuthDeps, body: unknown): Promise<void> {
+/**
+ * POST /api/auth/logout: ends the refresh token's family — the session — and so its access tokens at once.
+ * Unknown tokens are fine (already logged out). Returns the ended session, whose live streams the route closes.
+ */
+export async function logout(deps: AuthDeps, body: unknown): Promise<{ sessionId: string } | undefined> {
   const input = parse(refreshBody, body);
-  await withAnonymousTransaction(deps.pool, async (tx) => {
-    const token = await repo.lockRefreshToken(tx, hashRefreshToken(input.refreshToken));
-    if (token) await repo.revokeRefreshFamily(tx, token.familyId);
-  });
+  const sessionId = await withAnonymousTransaction(deps.pool, (tx) =>
+    repo.endSessionOfToken(tx, hashRefreshToken(input.refreshToken)),
+  );
+  return sessionId ? { sessionId } : undefined;
 }
 
 /** GET /api/me */
@@ -213,7 +225,8 @@ export async function me(tx: Tx, actor: Actor): Promise<Me> {
 
 /**
  * POST /api/auth/password: checks the current password (throttled like a login), stores the new hash, ends
- * every other session of the user and returns a fresh token pair.
+ * every session of the user (their access tokens at once, this one's included) and returns a fresh token pair
+ * of a new session.
  */
 export async function changePassword(deps: AuthDeps, actor: Actor, body: unknown, ip: string): Promise<TokenPair> {
   authorize(actor, 'account.self');
@@ -230,6 +243,6 @@ export async function changePassword(deps: AuthDeps, actor: Actor, body: unknown
   return withRequestTransaction(deps.pool, actor, async (tx) => {
     await repo.updatePasswordHash(tx, user.id, newHash);
     await repo.revokeRefreshTokensOfUser(tx, user.id);
-    return issue(deps, tx, user, actor.role, null);
+    return issue(deps, tx, user, actor.role);
   });
 }

@@ -21,6 +21,34 @@ export async function verifyPassword(stored: string, password: string): Promise<
   }
 }
 
+const PHC_PREFIX = /^\$argon2(id|i|d)\$v=(\d+)\$m=(\d+),t=(\d+),p=(\d+)\$([A-Za-z0-9+/]+)\$(\d+)$/;
+const ALGORITHMS: Record<string, Algorithm> = { d: 0 as Algorithm, i: 1 as Algorithm, id: 2 as Algorithm };
+
+/**
+ * The stored hash recomputed from a typed password, given the stored salt and parameters (auth_password_salt,
+ * migration 0073): the database compares it with the stored hash, which the server never reads. Undefined for a
+ * salt string that is not one of ours (the login then fails as for a wrong password).
+ */
+export async function passwordProof(saltAndParams: string, password: string): Promise<string | undefined> {
+  const m = PHC_PREFIX.exec(saltAndParams);
+  if (!m) return undefined;
+  const [, variant, v, mem, time, par, salt, hashChars] = m;
+  try {
+    return await hash(password, {
+      algorithm: ALGORITHMS[variant!],
+      version: Number(v) === 16 ? 0 : 1,
+      memoryCost: Number(mem),
+      timeCost: Number(time),
+      parallelism: Number(par),
+      salt: Buffer.from(salt!, 'base64'),
+      // unpadded base64: 4 characters per 3 bytes
+      outputLen: Math.floor((Number(hashChars) * 3) / 4),
+    });
+  } catch {
+    return undefined;
+  }
+}
+
 let dummy: Promise<string> | undefined;
 /**
  * Verifies against a throwaway hash so that an unknown username costs the same time as a wrong password:

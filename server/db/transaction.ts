@@ -14,6 +14,8 @@ export interface RequestContext {
   partnerId: string | null;
   /** when the caller's access token was issued (seconds): a token older than a password reset is refused */
   issuedAt?: number;
+  /** the session (refresh-token family) the access token belongs to: a request of an ended session is refused */
+  sessionId?: string;
 }
 
 /**
@@ -102,12 +104,14 @@ async function inTransaction<T>(
 export function withRequestTransaction<T>(pool: pg.Pool, ctx: RequestContext, fn: (tx: Tx) => Promise<T>): Promise<T> {
   return inTransaction(
     pool,
-    // sets the context and checks, in the same round trip as BEGIN, that the user is still active in that role,
-    // branch and partner (migration 0046); a stale token fails with DS401 → 401 SESSION_REVOKED
+    // sets the context and checks, in the same round trip as BEGIN, that the session is live and the user still
+    // active in that role, branch and partner (migrations 0046, 0071); a stale token fails with DS401 → 401
+    // SESSION_REVOKED
     (c) =>
       `SELECT app_enter_request(${c.escapeLiteral(ctx.userId)}, ${c.escapeLiteral(ctx.role)}, ` +
       `${c.escapeLiteral(ctx.branchId ?? '')}, ${c.escapeLiteral(ctx.partnerId ?? '')}, ` +
-      `${Number.isFinite(ctx.issuedAt) ? Math.floor(ctx.issuedAt!) : 'NULL'}::bigint)`,
+      `${Number.isFinite(ctx.issuedAt) ? Math.floor(ctx.issuedAt!) : 'NULL'}::bigint, ` +
+      `${ctx.sessionId ? c.escapeLiteral(ctx.sessionId) : 'NULL'}::uuid)`,
     fn,
   );
 }
@@ -122,7 +126,8 @@ export function withAnonymousTransaction<T>(pool: pg.Pool, fn: (tx: Tx) => Promi
  * 'SYSTEM', which the policies of migration 0025 let reach notifications and exports only — never orders.
  */
 export function withSystemTransaction<T>(pool: pg.Pool, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  return inTransaction(pool, () => `SELECT set_config('app.role', 'SYSTEM', true)`, fn);
+  // sealed by the database (migration 0072): a context set with set_config alone reads as none
+  return inTransaction(pool, () => 'SELECT app_enter_system()', fn);
 }
 
 /** The transaction-local settings the triggers read besides the caller's context. */

@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import type pg from 'pg';
+import { readableAuditTableNames } from '../../domain/audit-tables.js';
 import { sheetOptions, XLSX_FORMAT, type XlsxKind, xlsxValue } from '../../domain/xlsx-layout.js';
+import { AccessTokens } from '../auth/tokens.js';
 import { branchInScope } from '../branches/branch-scope.js';
 import type { ServerConfig } from '../config.js';
 import { type Tx, withRequestTransaction, withSystemTransaction } from '../db/transaction.js';
@@ -137,7 +139,14 @@ function sheetFor(tx: Tx, actor: Actor, e: repo.ExportRecord): Sheet {
         ],
         rows: repo.readInBatches<Row>(
           tx,
-          repo.auditQuery({ from: f.from!, to: f.to!, table: f.table, recordId: f.recordId, orderId: f.orderId }),
+          repo.auditQuery({
+            from: f.from!,
+            to: f.to!,
+            table: f.table,
+            recordId: f.recordId,
+            orderId: f.orderId,
+            tables: actor.role === 'HQ_ADMIN' ? undefined : readableAuditTableNames(actor.role),
+          }),
           BATCH,
         ),
       };
@@ -215,7 +224,7 @@ function describeError(err: unknown, locale: Locale): string {
 }
 
 /** The job of QUEUES.exportBuild. Failures end as FAILED with last_error; they are not retried. */
-export async function buildExport(deps: BuildDeps, exportId: string): Promise<void> {
+export async function buildExport(deps: BuildDeps, exportId: string, sealedSession?: unknown): Promise<void> {
   const found = await withSystemTransaction(deps.pool, async (tx) => {
     const e = await repo.findExport(tx, exportId);
     const creator = e && (await repo.findCreator(tx, e.createdBy));
@@ -237,6 +246,8 @@ export async function buildExport(deps: BuildDeps, exportId: string): Promise<vo
       branchId: creator.branchId,
       partnerId: creator.partnerId,
       locale,
+      // the creator's session: once it ended (logout, password change) the build is refused (401)
+      sessionId: AccessTokens.fromConfig(deps.config).openSession(sealedSession),
     };
     const rowCount = await withRequestTransaction(deps.pool, actor, (tx) =>
       writeXlsx(file, sheetFor(tx, actor, e), locale),

@@ -217,6 +217,8 @@ export function auditQuery(f: {
   table?: string;
   recordId?: string;
   orderId?: string;
+  /** the stored table names the creator may read (domain/audit-tables.ts); all when absent */
+  tables?: string[];
 }): CursorQuery {
   const params: unknown[] = [f.from, f.to];
   const where = [
@@ -226,6 +228,7 @@ export function auditQuery(f: {
   if (f.table) where.push(`a.table_name = $${params.push(f.table)}`);
   if (f.recordId) where.push(`a.record_id = $${params.push(f.recordId)}`);
   if (f.orderId) where.push(`a.order_id = $${params.push(f.orderId)}`);
+  if (f.tables) where.push(`a.table_name = ANY($${params.push(f.tables)}::text[])`);
   return {
     sql: `SELECT ${localTime('a.logged_at')} AS "loggedAt", a.table_name AS "table", a.record_id AS "recordId",
                  a.action, coalesce(u.username, '') AS actor, a.order_id AS "orderId", a.diff::text AS diff,

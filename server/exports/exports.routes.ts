@@ -28,7 +28,7 @@ export function exportsRoutes(deps: RouteDeps & { jobs: JobQueue; storage: Stora
   const r = Router();
   r.post(
     '/exports',
-    guarded(deps, 'exports.create', ({ tx, actor, req }) => createExport(tx, actor, req.body, deps.jobs), {
+    guarded(deps, 'exports.create', ({ tx, actor, req }) => createExport(tx, actor, req.body, deps.jobs, deps.tokens), {
       status: 202,
     }),
   );

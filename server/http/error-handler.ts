@@ -15,6 +15,15 @@ function fromBodyParser(err: unknown): AppError | undefined {
   return new ValidationError('body');
 }
 
+/**
+ * The router decodes path parameters while matching; a broken percent-escape (`/api/orders/%E0%A4%A`) throws a
+ * URIError there, before any handler: the client's error, never a 500.
+ */
+function fromPathDecoding(err: unknown): AppError | undefined {
+  if (err instanceof URIError) return new ValidationError('path', 'errors.malformedPath');
+  return undefined;
+}
+
 export function notFoundRoute(): RequestHandler {
   return () => {
     throw new NotFoundError('route');
@@ -25,7 +34,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, next) => {
     if (res.headersSent) return next(err);
     const mapped = toAppError(err);
-    const appError = mapped instanceof AppError ? mapped : fromBodyParser(err);
+    const appError = mapped instanceof AppError ? mapped : (fromBodyParser(err) ?? fromPathDecoding(err));
     const locale = localeOf(req, res);
     if (appError) {
       if (appError.status >= 500) logger.error({ err }, 'request failed');

@@ -34,3 +34,16 @@ export const idParam = z.uuid();
 export function parseId(value: unknown, field = 'id'): string {
   return parse(idParam, value, field);
 }
+
+/**
+ * A PATCH body: its version and the changes, of which at least one must be given (400 errors.emptyPatch). Fields
+ * left out are undefined in `changes`; null stays (it clears a field).
+ */
+export function parsePatch<T extends { version: number }>(
+  schema: z.ZodType<T>,
+  body: unknown,
+): { version: number; changes: Omit<T, 'version'> } {
+  const { version, ...changes } = parse(schema, body);
+  if (Object.values(changes).every((x) => x === undefined)) throw new ValidationError('body', 'errors.emptyPatch');
+  return { version, changes };
+}

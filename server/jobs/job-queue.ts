@@ -23,6 +23,8 @@ export const QUEUES = {
   exportSweep: 'export-sweep',
   /** mails notifications still unread after N minutes (cron) */
   notificationEmail: 'notification-email',
+  /** creates every branch's settlement weeks around today (cron, and once at start): reads never create them */
+  settlementWeeks: 'settlement-weeks',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
@@ -32,6 +34,7 @@ const QUEUE_OPTIONS: Record<QueueName, Omit<PgBoss.Queue, 'name'>> = {
   'export-build': { retryLimit: 1, retryDelay: 5, expireInSeconds: 30 * 60 },
   'export-sweep': { retryLimit: 0, expireInSeconds: 10 * 60 },
   'notification-email': { retryLimit: 0, expireInSeconds: 5 * 60 },
+  'settlement-weeks': { retryLimit: 2, retryDelay: 60, expireInSeconds: 10 * 60 },
 };
 
 /** The pg-boss queue of cron schedules (created by its timekeeper; created here because only the owner can). */

@@ -95,6 +95,7 @@ export class NotificationHub {
     if (this.heartbeatSeconds > 0) {
       this.heartbeat = setInterval(() => {
         for (const set of this.byUser.values()) for (const s of set) s.heartbeat();
+        this.checkSessions().catch((err) => this.logger.warn({ err }, 'could not check the streams’ sessions'));
       }, this.heartbeatSeconds * 1000);
       this.heartbeat.unref();
     }
@@ -122,6 +123,33 @@ export class NotificationHub {
     if (!set) return;
     set.delete(stream);
     if (set.size === 0) this.byUser.delete(stream.actor.userId);
+  }
+
+  /**
+   * Closes, with a `revoked` event, the streams on this instance whose session ended (logout, password change).
+   * Other instances find out at their next heartbeat (checkSessions).
+   */
+  endSessions(ended: (s: SseStream) => boolean): void {
+    for (const set of [...this.byUser.values()]) {
+      for (const s of [...set]) {
+        if (ended(s)) {
+          s.send('revoked', {});
+          s.close();
+        }
+      }
+    }
+  }
+
+  /** Asks the database which of the streams' sessions are still live and ends the others' streams. */
+  async checkSessions(): Promise<void> {
+    const ids = new Set<string>();
+    for (const set of this.byUser.values()) for (const s of set) if (s.actor.sessionId) ids.add(s.actor.sessionId);
+    if (ids.size === 0) return;
+    const { rows } = await this.pool.query<{ live: string[] }>('SELECT app_live_sessions($1::uuid[]) AS live', [
+      [...ids],
+    ]);
+    const live = new Set(rows[0]?.live ?? []);
+    this.endSessions((s) => !s.actor.sessionId || !live.has(s.actor.sessionId));
   }
 
   private onMessage(m: BusMessage): void {

@@ -1,3 +1,4 @@
+import { UNREAD_COUNT_LIMIT } from '../../domain/notifications.js';
 import type { Tx } from '../db/transaction.js';
 import type { Locale } from '../i18n/index.js';
 
@@ -93,10 +94,12 @@ export async function listAfter(tx: Tx, userId: string, afterId: string, limit: 
   return rows;
 }
 
+/** The user's unread notifications, counted up to UNREAD_COUNT_LIMIT (domain/notifications.ts). */
 export async function countUnread(tx: Tx, userId: string): Promise<number> {
   const { rows } = await tx.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM notifications WHERE user_id = $1 AND status = 'UNREAD'`,
-    [userId],
+    `SELECT count(*)::int AS n
+       FROM (SELECT 1 FROM notifications WHERE user_id = $1 AND status = 'UNREAD' LIMIT $2) u`,
+    [userId, UNREAD_COUNT_LIMIT],
   );
   return rows[0]?.n ?? 0;
 }

@@ -1,6 +1,7 @@
 import { type Request, type Response, Router } from 'express';
 import { decodeJwt } from 'jose';
 import { z } from 'zod';
+import { UNREAD_COUNT_LIMIT } from '../../domain/notifications.js';
 import { authorize } from '../auth/authorize.js';
 import { withRequestTransaction } from '../db/transaction.js';
 import { type Actor, localeOf, setActor } from '../http/context.js';
@@ -20,6 +21,12 @@ import {
   toView,
   unreadCount,
 } from './notifications.service.js';
+
+const unreadCountSchema = z
+  .number()
+  .int()
+  .max(UNREAD_COUNT_LIMIT)
+  .describe(`unread notifications, counted up to ${UNREAD_COUNT_LIMIT} (that many means at least as many: show 99+)`);
 
 /** Notifications replayed to a stream that reconnects with Last-Event-ID. */
 const REPLAY_LIMIT = 100;
@@ -125,7 +132,7 @@ export const notificationRouteDocs = describeRoutes(
         schema: z.object({
           items: z.array(notificationView),
           nextCursor: z.string().nullable(),
-          unreadCount: z.number().int(),
+          unreadCount: unreadCountSchema,
         }),
       },
     },
@@ -156,7 +163,7 @@ export const notificationRouteDocs = describeRoutes(
     responses: {
       200: {
         description: 'how many were marked',
-        schema: z.object({ updated: z.number().int(), unreadCount: z.number().int() }),
+        schema: z.object({ updated: z.number().int(), unreadCount: unreadCountSchema }),
       },
     },
   },

@@ -17,7 +17,7 @@ import { loginBody, passwordChangeBody, refreshBody } from '../auth/auth.service
 import { customerHistoryQuery } from '../customers/customers.service.js';
 import { progressQuery } from '../dashboard/dashboard.service.js';
 import { deleteQuery, orderListQuery } from '../orders/orders.schemas.js';
-import { settlementListQuery, settlementWrite } from '../settlements/settlements.service.js';
+import { settlementListQuery, settlementWeekBody, settlementWrite } from '../settlements/settlements.service.js';
 import { describeRoutes, idParams } from './registry.js';
 
 const sessionUser = z
@@ -305,7 +305,7 @@ export const settlementRouteDocs = describeRoutes(
     path: '/api/settlements',
     action: 'settlements.read',
     tag: 'settlement',
-    summary: 'A branch’s settlement weeks (created OPEN where missing)',
+    summary: 'A branch’s settlement weeks (those stored: a read creates none; the settlement-weeks job does)',
     query: settlementListQuery,
     responses: {
       200: {
@@ -318,6 +318,18 @@ export const settlementRouteDocs = describeRoutes(
           items: z.array(settlementPeriod),
         }),
       },
+    },
+  },
+  {
+    method: 'post',
+    path: '/api/settlements/weeks',
+    action: 'settlements.lock',
+    tag: 'settlement',
+    summary: 'Make a week (OPEN) where it is missing, to lock one outside the job’s window; answers the week',
+    body: settlementWeekBody,
+    responses: {
+      200: { description: 'the week, made or already there', schema: settlementPeriod },
+      404: { description: 'a branch outside the caller’s scope' },
     },
   },
   {

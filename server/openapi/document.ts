@@ -20,6 +20,38 @@ function responseOf(status: number, r: RouteDoc['responses'][number]): ResponseC
   return { description: r.description, content: { [r.contentType ?? 'application/json']: { schema } } };
 }
 
+/** `get /api/orders/{id}/history` → `getOrdersByIdHistory`: stable, unique per method and path. */
+export function operationIdOf(method: string, path: string): string {
+  const words = path
+    .replace(/^\/api\//, '/')
+    .split(/[/.-]/)
+    .filter(Boolean)
+    .map((seg) => {
+      const param = /^\{(.+)\}$/.exec(seg);
+      const word = param ? `by-${param[1]}` : seg;
+      return word
+        .split(/[-_]/)
+        .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+        .join('');
+    });
+  return method.toLowerCase() + words.join('');
+}
+
+/**
+ * zod's unknown() comes out as `{nullable: true}` without a type, which OpenAPI 3.0 does not allow
+ * (nullable-type-sibling): a schema without a type already takes any value, so the flag goes.
+ */
+function dropTypelessNullable(node: unknown): void {
+  if (Array.isArray(node)) {
+    for (const n of node) dropTypelessNullable(n);
+    return;
+  }
+  if (!node || typeof node !== 'object') return;
+  const o = node as Record<string, unknown>;
+  if (o.nullable === true && o.type === undefined && !o.$ref && !o.allOf && !o.oneOf && !o.anyOf) delete o.nullable;
+  for (const v of Object.values(o)) dropTypelessNullable(v);
+}
+
 export function buildOpenApiDocument(routes: readonly RouteDoc[], info: { version: string }) {
   const registry = new OpenAPIRegistry();
   const bearer = registry.registerComponent('securitySchemes', 'bearerAuth', {
@@ -43,6 +75,7 @@ export function buildOpenApiDocument(routes: readonly RouteDoc[], info: { versio
       tags: [route.tag],
       summary: route.summary,
       description: [route.description, `Action: \`${route.action}\` (${roles}).`].filter(Boolean).join('\n\n'),
+      operationId: operationIdOf(route.method, openApiPath(route.path)),
       security: route.action === 'public' ? [] : [{ [bearer.name]: [] }],
       'x-action': route.action,
       request: {
@@ -55,8 +88,10 @@ export function buildOpenApiDocument(routes: readonly RouteDoc[], info: { versio
       responses,
     });
   }
-  return new OpenApiGeneratorV3(registry.definitions).generateDocument({
+  const document = new OpenApiGeneratorV3(registry.definitions).generateDocument({
     openapi: '3.0.3',
+    // relative: the document describes the head office that serves it
+    servers: [{ url: '/', description: 'this head office' }],
     info: {
       title: 'Branch dispatch head office API',
       version: info.version,
@@ -66,4 +101,6 @@ export function buildOpenApiDocument(routes: readonly RouteDoc[], info: { versio
         "current row. Rows outside the caller's scope (row-level security) answer 404, like rows that do not exist.",
     },
   });
+  dropTypelessNullable(document);
+  return document;
 }

@@ -5,6 +5,7 @@ import express, { Router } from 'express';
 import swaggerUiPath from 'swagger-ui-dist/absolute-path.js';
 import { z } from 'zod';
 import pkg from '../../package.json' with { type: 'json' };
+import { NotFoundError } from '../http/errors.js';
 import { buildOpenApiDocument } from './document.js';
 import { describeRoutes, type RouteDoc } from './registry.js';
 
@@ -38,9 +39,16 @@ const INITIALIZER = `window.onload = function () {
 };
 `;
 
-export function openApiRoutes(routes: () => readonly RouteDoc[]): Router {
+export function openApiRoutes(routes: () => readonly RouteDoc[], opts: { open: boolean }): Router {
   const r = Router();
   let document: unknown;
+  // closed unless opened (ServerConfig.opsOpen): the same 404 as a route that does not exist
+  if (!opts.open) {
+    r.use(['/api/openapi.json', '/api/docs'], () => {
+      throw new NotFoundError('route');
+    });
+    return r;
+  }
   r.get('/api/openapi.json', (_req, res) => {
     document ??= buildOpenApiDocument(routes(), { version: pkg.version });
     res.json(document);
@@ -63,7 +71,10 @@ export const openApiRouteDocs = describeRoutes(
     action: 'public',
     tag: 'operations',
     summary: 'This document (OpenAPI 3.0)',
-    responses: { 200: { description: 'the OpenAPI document', schema: z.record(z.string(), z.unknown()) } },
+    responses: {
+      200: { description: 'the OpenAPI document', schema: z.record(z.string(), z.unknown()) },
+      404: { description: 'closed: OPS_ENDPOINTS is not open' },
+    },
   },
   {
     method: 'get',
@@ -71,6 +82,9 @@ export const openApiRouteDocs = describeRoutes(
     action: 'public',
     tag: 'operations',
     summary: 'Browsable API documentation (Swagger UI)',
-    responses: { 200: { description: 'an HTML page', contentType: 'text/html', schema: z.string() } },
+    responses: {
+      200: { description: 'an HTML page', contentType: 'text/html', schema: z.string() },
+      404: { description: 'closed: OPS_ENDPOINTS is not open' },
+    },
   },
 );

@@ -3,9 +3,9 @@
 // where docs/api.md documents their fields.
 import { z } from 'zod';
 import { serialsAdd, splitOrderBody, wasteAdd, wastePatch } from '../../domain/order-parts.js';
-import { installerCreateBody, installerListQuery, installerPatchBody } from '../admin/installers.js';
-import { REFERENCE_SPECS, versionBody as referenceVersionBody, versionQuery } from '../admin/reference.js';
-import { passwordResetBody, userCreateBody, userListQuery, userPatchBody, versionBody } from '../admin/users.js';
+import { installerCreateBody, installerListQuery, installerPatchBody } from '../admin/installers.service.js';
+import { REFERENCE_SPECS, versionBody, versionQuery } from '../admin/reference.service.js';
+import { passwordResetBody, userCreateBody, userListQuery, userPatchBody } from '../admin/users.service.js';
 import { auditQuery } from '../audit/audit.service.js';
 import { serialDeleteQuery } from '../serials/serials.service.js';
 import { ecoasQuery } from '../waste/ecoas.js';
@@ -276,7 +276,7 @@ export const adminReferenceRouteDocs: RouteDoc[] = REFERENCE_SPECS.flatMap((spec
         tag: 'admin',
         summary: `${verb === 'activate' ? 'Activate' : 'Deactivate'} one of ${spec.path}`,
         params: keyParams,
-        body: referenceVersionBody,
+        body: versionBody,
         responses: { 200: { description: 'the row', schema: anyObject }, 404: notFound, 409: conflict },
       });
     }
@@ -340,7 +340,7 @@ export const installerRouteDocs = describeRoutes(
     tag: 'installers',
     summary: 'Deactivate an installer',
     params: idParams,
-    body: referenceVersionBody,
+    body: versionBody,
     responses: { 200: { description: 'the installer', schema: anyObject }, 404: notFound, 409: conflict },
   },
   {
@@ -350,7 +350,7 @@ export const installerRouteDocs = describeRoutes(
     tag: 'installers',
     summary: 'Activate an installer',
     params: idParams,
-    body: referenceVersionBody,
+    body: versionBody,
     responses: { 200: { description: 'the installer', schema: anyObject }, 404: notFound, 409: conflict },
   },
 );

@@ -4,7 +4,7 @@ import { Router } from 'express';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { z } from 'zod';
-import { UnauthorizedError } from '../http/errors.js';
+import { NotFoundError, UnauthorizedError } from '../http/errors.js';
 import type { NotificationBus } from '../notifications/notification-bus.js';
 import { describeRoutes } from '../openapi/registry.js';
 import type { Metrics } from './metrics.js';
@@ -42,6 +42,8 @@ export interface OpsDeps {
   bus?: NotificationBus;
   metrics: Metrics;
   metricsToken?: string;
+  /** /metrics open to anyone when no METRICS_TOKEN is set (ServerConfig.opsOpen); else 404 */
+  opsOpen?: boolean;
 }
 
 export interface Health {
@@ -78,6 +80,8 @@ export function opsRoutes(deps: OpsDeps): Router {
     if (deps.metricsToken) {
       const m = req.get('authorization')?.match(/^Bearer\s+(\S+)$/i);
       if (!m?.[1] || !sameToken(m[1], deps.metricsToken)) throw new UnauthorizedError();
+    } else if (!deps.opsOpen) {
+      throw new NotFoundError('route');
     }
     const body = await deps.metrics.registry.metrics();
     res.type(deps.metrics.registry.contentType).send(body);
@@ -118,6 +122,10 @@ export const opsRouteDocs = describeRoutes(
     description:
       'http_request_duration_seconds{method,route,status_code}, db_pool_connections{state}, ' +
       'job_queue_depth{queue}, notification_streams, and the Node.js process defaults.',
-    responses: { 200: { description: 'text exposition format', contentType: 'text/plain', schema: z.string() } },
+    responses: {
+      200: { description: 'text exposition format', contentType: 'text/plain', schema: z.string() },
+      401: { description: 'METRICS_TOKEN is set and was not given' },
+      404: { description: 'closed: no METRICS_TOKEN set and OPS_ENDPOINTS is not open' },
+    },
   },
 );

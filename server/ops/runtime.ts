@@ -4,13 +4,16 @@ import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { APP_ROLE } from '../../db/migrate.js';
 import type { ServerConfig } from '../config.js';
+import { withSystemTransaction } from '../db/transaction.js';
 import { buildExport, sweepExpiredExports } from '../exports/export-builder.js';
 import { JobQueue, prepareJobSchema, QUEUES } from '../jobs/job-queue.js';
 import type { Logger } from '../logger.js';
 import { attachBus, type NotificationBus, PostgresBus, RedisBus } from '../notifications/notification-bus.js';
 import { createSmtpMailer, type Mailer, mailUnreadNotifications } from '../notifications/notification-email.js';
 import { NotificationHub } from '../notifications/notification-stream.js';
+import { ensureSettlementWeeks } from '../settlements/settlements.service.js';
 import { createStorage, type Storage } from '../storage/storage.js';
+import { startUpkeep } from './upkeep.js';
 
 export interface Runtime {
   jobs: JobQueue;
@@ -90,13 +93,27 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       } else {
         logger.info('SMTP_URL not set: no e-mail fallback for unread notifications');
       }
-      await jobs.work<{ exportId: string }>(QUEUES.exportBuild, (data) =>
-        buildExport({ pool, storage, config, logger }, data.exportId),
+      await jobs.work<{ exportId: string; session?: string }>(QUEUES.exportBuild, (data) =>
+        buildExport({ pool, storage, config, logger }, data.exportId, data.session),
       );
       await jobs.work(QUEUES.exportSweep, async () => {
         await sweepExpiredExports({ pool, storage, logger });
       });
       await jobs.schedule(QUEUES.exportSweep, '17 * * * *');
+      await jobs.work(QUEUES.settlementWeeks, async () => {
+        const created = await withSystemTransaction(pool, (tx) => ensureSettlementWeeks(tx));
+        if (created) logger.info({ created }, 'settlement weeks created');
+      });
+      // hourly: a branch HQ adds gets its weeks within the hour; a run that finds them all does nothing
+      await jobs.schedule(QUEUES.settlementWeeks, '5 * * * *');
+      // a new installation (or one that was down over a Monday) has this week at once; done before the instance
+      // serves, so what a client first pulls already holds them. A database not reachable yet: the cron catches up.
+      await withSystemTransaction(pool, (tx) => ensureSettlementWeeks(tx)).catch((err: Error) =>
+        logger.warn({ err }, 'settlement weeks not made at start'),
+      );
+      if (config.jobs.reportFoldSeconds > 0) {
+        stops.push(startUpkeep(pool, logger, config.jobs.reportFoldSeconds * 1000));
+      }
     }
     return runtime;
   } catch (err) {

@@ -28,8 +28,21 @@ export async function branchToday(tx: Tx, timezone: string): Promise<{ today: st
   return rows[0]!;
 }
 
-export async function ensurePeriods(tx: Tx, branchId: string, from: string, to: string): Promise<void> {
-  await tx.query('SELECT ensure_settlement_periods($1, $2::date, $3::date)', [branchId, from, to]);
+/** Creates the missing OPEN weeks of [from, to]; how many it created. */
+export async function ensurePeriods(tx: Tx, branchId: string, from: string, to: string): Promise<number> {
+  const { rows } = await tx.query<{ n: number }>('SELECT ensure_settlement_periods($1, $2::date, $3::date) AS n', [
+    branchId,
+    from,
+    to,
+  ]);
+  return rows[0]!.n;
+}
+
+export async function activeBranches(tx: Tx): Promise<{ id: string; timezone: string }[]> {
+  const { rows } = await tx.query<{ id: string; timezone: string }>(
+    'SELECT id, timezone FROM branches WHERE is_active ORDER BY id',
+  );
+  return rows;
 }
 
 /** The weeks of the branch that overlap [from, to], oldest first. */

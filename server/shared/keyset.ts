@@ -34,3 +34,19 @@ export function decodeKeyset(cursor: string, kind: string, keyFormat?: RegExp): 
   }
   throw new ValidationError('cursor', 'errors.badCursor');
 }
+
+/**
+ * One page out of the `limit + 1` rows a list read: the extra row only tells that another page follows, and the
+ * cursor starts after the last row kept.
+ */
+export function keysetPage<T extends { id: string }>(
+  rows: T[],
+  limit: number,
+  kind: string,
+  keyOf: (row: T) => string,
+): { items: T[]; nextCursor: string | null } {
+  const more = rows.length > limit;
+  const items = more ? rows.slice(0, limit) : rows;
+  const last = items[items.length - 1];
+  return { items, nextCursor: more && last ? encodeKeyset(kind, { key: keyOf(last), id: last.id }) : null };
+}

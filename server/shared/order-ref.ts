@@ -75,18 +75,15 @@ export async function bumpOrderVersion(tx: Tx, order: OrderRef, version: number)
 export async function asManagerOfBranch<T>(
   tx: Tx,
   caller: { role: string; branchId: string | null },
-  branchId: string,
+  order: { id: string; branchId: string },
   fn: () => Promise<T>,
 ): Promise<T> {
-  if (caller.role === 'HQ_ADMIN' || (caller.role === 'BRANCH_MANAGER' && caller.branchId === branchId)) return fn();
-  await tx.query(`SELECT set_config('app.role', 'BRANCH_MANAGER', true), set_config('app.branch_id', $1, true)`, [
-    branchId,
-  ]);
-  const restore = () =>
-    tx.query(`SELECT set_config('app.role', $1, true), set_config('app.branch_id', $2, true)`, [
-      caller.role,
-      caller.branchId ?? '',
-    ]);
+  if (caller.role === 'HQ_ADMIN' || (caller.role === 'BRANCH_MANAGER' && caller.branchId === order.branchId)) {
+    return fn();
+  }
+  // sealed by the database, for an order the caller's own policy shows (migration 0072 app_act_for_branch)
+  await tx.query('SELECT app_act_for_branch($1)', [order.id]);
+  const restore = () => tx.query('SELECT app_leave_branch()');
   let result: T;
   try {
     result = await fn();

@@ -89,7 +89,7 @@ export async function splitOffLines(
   const problem = splitProblem(current, lines, opts.field);
   if (problem) throw ruleErrorOf(problem);
 
-  return asManagerOfBranch(tx, actor, order.branchId, async () => {
+  return asManagerOfBranch(tx, actor, order, async () => {
     const base = await repo.splitRootOrderNo(tx, order);
     const orderNo = await repo.nextSplitOrderNo(tx, base);
     if (orderNo.length > ORDER_NO_MAX) {

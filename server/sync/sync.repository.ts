@@ -44,16 +44,30 @@ export interface StampedRow {
  * these many small index scans over partitions), and returns the upper end of the next window,
  * sync_horizon() (migration 0030): every transaction of this database with a smaller id has ended, so the set
  * of rows stamped below it can only shrink (a row re-stamped by a later write leaves for a later window), never
- * grow. Also the newest pruned tombstone id (sync_prune_change_log). One round trip.
+ * grow. Also the newest pruned tombstone id (sync_prune_change_log), and — given the window's lower end `lo` —
+ * whether any write since `lo` noted a scope the caller may see (sync_scope_changed, migration 0091): false
+ * means the window [lo, hi) holds nothing for the caller. One round trip.
  */
-export async function startPull(tx: Tx): Promise<{ hi: string; prunedUpTo: string }> {
-  const { rows } = await tx.query<{ hi: string; pruned: string }>(
+export async function startPull(
+  tx: Tx,
+  lo: string | null,
+): Promise<{ hi: string; prunedUpTo: string; scopeChanged: boolean | null }> {
+  const { rows } = await tx.query<{ hi: string; pruned: string; changed: boolean | null }>(
     named(
-      `SELECT set_config('TimeZone', 'UTC', true), set_config('jit', 'off', true), sync_horizon()::text AS hi,
-              (SELECT pruned_up_to::text FROM sync_log_horizon) AS pruned`,
+      `SELECT set_config('TimeZone', 'UTC', true), set_config('jit', 'off', true), h.hi::text AS hi,
+              (SELECT pruned_up_to::text FROM sync_log_horizon) AS pruned,
+              CASE WHEN $1::xid8 IS NOT NULL AND $1::xid8 < h.hi THEN sync_scope_changed($1::xid8, h.hi) END AS changed
+         FROM (SELECT sync_horizon() AS hi) h`,
+      [lo],
     ),
   );
-  return { hi: rows[0]!.hi, prunedUpTo: rows[0]!.pruned ?? '0' };
+  return { hi: rows[0]!.hi, prunedUpTo: rows[0]!.pruned ?? '0', scopeChanged: rows[0]!.changed };
+}
+
+/** Drops the scope notes older than a day (migration 0091, sync_prune_scope_log); how many. */
+export async function pruneScopeLog(db: Pick<Tx, 'query'>): Promise<number> {
+  const { rows } = await db.query<{ n: number }>('SELECT sync_prune_scope_log() AS n');
+  return rows[0]?.n ?? 0;
 }
 
 /**

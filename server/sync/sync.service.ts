@@ -90,17 +90,22 @@ export async function pullChanges(tx: Tx, actor: Actor, query: unknown): Promise
   const q = parse(pullQuery, query);
   const scope = scopeFingerprint(actor);
   const previous = q.cursor ? decodeCursor(q.cursor) : null;
-  const { hi, prunedUpTo } = await repo.startPull(tx);
+  const nextRun = previous !== null && previous.s === scope && previous.t >= SECTIONS.length;
+  const { hi, prunedUpTo, scopeChanged } = await repo.startPull(tx, nextRun ? previous.hi : null);
 
   let c: ServerCursor;
   let reset = false;
   const missedDeletes = previous !== null && previous.lo !== '0' && BigInt(previous.lo) <= BigInt(prunedUpTo);
+  let nothingForCaller = false;
   if (!previous || previous.s !== scope || missedDeletes) {
     // A first pull, another scope, or a cursor older than pruned tombstones: a snapshot of everything.
     c = { v: 1, s: scope, lo: '0', hi, t: 0, x: null, k: null };
     reset = true;
   } else if (previous.t >= SECTIONS.length) {
     c = { v: 1, s: scope, lo: previous.hi, hi: xidMax(hi, previous.hi), t: 0, x: null, k: null };
+    // no write since the last run noted a scope of the caller's (migration 0091): while other branches write,
+    // an up-to-date client is answered without the probe
+    nothingForCaller = scopeChanged === false;
   } else {
     c = previous;
   }
@@ -108,9 +113,14 @@ export async function pullChanges(tx: Tx, actor: Actor, query: unknown): Promise
   const changes: PageChange[] = [];
   const w = { lo: c.lo, hi: c.hi };
   const snapshot = c.lo === '0';
-  // nothing in the whole window (no transaction anywhere wrote since the last run, or none of its rows are the
-  // caller's): the run is complete at once
-  if (!snapshot && c.t === 0 && c.x === null && (BigInt(w.lo) >= BigInt(w.hi) || !(await repo.anythingIn(tx, w)))) {
+  // nothing in the whole window (no transaction anywhere wrote since the last run, none noted the caller's
+  // scopes, or none of its rows are the caller's): the run is complete at once
+  if (
+    !snapshot &&
+    c.t === 0 &&
+    c.x === null &&
+    (BigInt(w.lo) >= BigInt(w.hi) || nothingForCaller || !(await repo.anythingIn(tx, w)))
+  ) {
     c = { ...c, t: SECTIONS.length };
   }
   while (c.t < SECTIONS.length && changes.length < q.limit) {
@@ -212,7 +222,7 @@ export async function queueStatus(tx: Tx, actor: Actor, query: unknown): Promise
 export async function checkpoint(tx: Tx, actor: Actor, query: unknown): Promise<CheckpointResponse> {
   authorize(actor, 'sync.use');
   parse(checkpointQuery, query);
-  await repo.startPull(tx);
+  await repo.startPull(tx, null);
   const tables: CheckpointResponse['tables'] = {};
   for (const entity of SYNC_ENTITIES) {
     const buckets = await repo.checkpointBuckets(tx, entity);
@@ -230,7 +240,7 @@ export async function checkpointBucket(tx: Tx, actor: Actor, query: unknown): Pr
   const q = parse(checkpointBucketQuery, query);
   const c = decodeCursor(q.cursor);
   if (c.s !== scopeFingerprint(actor)) throw new ValidationError('cursor', 'errors.validation');
-  await repo.startPull(tx);
+  await repo.startPull(tx, null);
   // a run still under way has delivered nothing above its lower end for sure
   const hi = c.t >= SECTIONS.length ? c.hi : c.lo;
   return { rows: await repo.checkpointBucketRows(tx, q.entity, q.bucket, hi) };

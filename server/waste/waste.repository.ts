@@ -173,8 +173,80 @@ export interface SummaryGroup {
 
 const COMPANY_TZ = 'Asia/Seoul';
 
-/** Totals of the pick-ups collected between from and to (Korean days, inclusive), grouped. */
+const LABELS = {
+  code: { join: 'LEFT JOIN waste_codes c ON c.code = g.key', ko: 'c.name_ko', en: 'c.name_en' },
+  day: { join: '', ko: 'NULL', en: 'NULL' },
+  partner: { join: 'LEFT JOIN partners p ON p.id::text = g.key', ko: 'p.name', en: 'p.name' },
+} as const;
+
+/**
+ * Totals of the pick-ups collected between from and to (Korean days, inclusive), grouped, from the rollups
+ * (migration 0090): folded cells plus deltas not folded yet, so it equals summaryRaw at every moment; row-level
+ * security on the rollups shows each role its scope. Quantities and pick-ups add up over cells; distinct orders
+ * do not, so they come from the orders' signatures (one row per set of (day, status) an order's pick-ups have):
+ * an order counts in a group when its signature has an element in the period with a status asked for. By code,
+ * orders = pick-ups (one pick-up per code per order, uq_waste_pickups_order_code).
+ */
 export async function summary(tx: Tx, f: SummaryFilter, groupBy: GroupBy): Promise<SummaryGroup[]> {
+  const params: unknown[] = [f.from, f.to, f.statuses];
+  const where = ['day BETWEEN $1::date AND $2::date', 'status = ANY($3::text[])'];
+  const sigWhere = ["days && daterange($1::date, $2::date, '[]')"];
+  if (f.branchId) {
+    params.push(f.branchId);
+    where.push(`branch_id = $${params.length}`);
+    sigWhere.push(`branch_id = $${params.length}`);
+  }
+  if (f.partnerId) {
+    params.push(f.partnerId);
+    where.push(`partner_id = $${params.length}`);
+    sigWhere.push(`partner_id = $${params.length}`);
+  }
+  const key = { code: 'code', day: "to_char(day, 'YYYY-MM-DD')", partner: 'partner_id::text' }[groupBy];
+  const cells = (table: string) => `SELECT ${key} AS key, quantity, pickups FROM ${table} WHERE ${where.join(' AND ')}`;
+  const sigs = (table: string) => `SELECT partner_id, sig, n FROM ${table} WHERE ${sigWhere.join(' AND ')}`;
+  // an element of a signature in the period, with a status asked for
+  const inPeriod = 'left(e, 10)::date BETWEEN $1::date AND $2::date AND substr(e, 12) = ANY($3::text[])';
+  const orders = {
+    code: '',
+    // each signature row counts once per day it has in the period (one DISTINCT over all rows, not one per row)
+    day: `LEFT JOIN (SELECT key, sum(n)::int AS orders
+                       FROM (SELECT DISTINCT s.rid, left(e, 10) AS key, s.n
+                               FROM (SELECT row_number() OVER () AS rid, u.sig, u.n
+                                       FROM (${sigs('report_waste_orders')} UNION ALL ${sigs('report_waste_orders_delta')}) u) s,
+                                    unnest(s.sig) e
+                              WHERE ${inPeriod}) d
+                      GROUP BY key) o ON o.key = q.key`,
+    partner: `LEFT JOIN (SELECT partner_id::text AS key, sum(n)::int AS orders
+                           FROM (SELECT DISTINCT s.rid, s.partner_id, s.n
+                                   FROM (SELECT row_number() OVER () AS rid, u.partner_id, u.sig, u.n
+                                           FROM (${sigs('report_waste_orders')} UNION ALL ${sigs('report_waste_orders_delta')}) u) s,
+                                        unnest(s.sig) e
+                                  WHERE ${inPeriod}) d
+                          GROUP BY 1) o ON o.key IS NOT DISTINCT FROM q.key`,
+  }[groupBy];
+  const labels = LABELS[groupBy];
+  const { rows } = await tx.query<SummaryGroup>(
+    prepared(
+      `SELECT g.key, ${labels.ko} AS label, ${labels.en} AS "labelEn", g.quantity, g.pickups, g.orders
+       FROM (SELECT q.key, q.quantity, q.pickups, ${groupBy === 'code' ? 'q.pickups' : 'coalesce(o.orders, 0)'} AS orders
+               FROM (SELECT key, sum(quantity)::int AS quantity, sum(pickups)::int AS pickups
+                       FROM (${cells('report_waste')} UNION ALL ${cells('report_waste_delta')}) c
+                      GROUP BY key
+                     HAVING sum(pickups) <> 0) q
+               ${orders}) g
+       ${labels.join}
+      ORDER BY g.key NULLS LAST`,
+      params,
+    ),
+  );
+  return rows;
+}
+
+/**
+ * FR-07 straight from the pick-ups: the definition summary() must equal (test/db/report-rollups.test.ts compares
+ * them; the bench measures both).
+ */
+export async function summaryRaw(tx: Tx, f: SummaryFilter, groupBy: GroupBy): Promise<SummaryGroup[]> {
   const params: unknown[] = [f.from, f.to, f.statuses];
   const where = [
     `w.collected_at >= ($1::date::timestamp AT TIME ZONE '${COMPANY_TZ}')`,
@@ -198,11 +270,7 @@ export async function summary(tx: Tx, f: SummaryFilter, groupBy: GroupBy): Promi
     day: `to_char(w.collected_at AT TIME ZONE '${COMPANY_TZ}', 'YYYY-MM-DD')`,
     partner: 'w.partner_id::text',
   }[groupBy];
-  const labels = {
-    code: { join: 'LEFT JOIN waste_codes c ON c.code = g.key', ko: 'c.name_ko', en: 'c.name_en' },
-    day: { join: '', ko: 'NULL', en: 'NULL' },
-    partner: { join: 'LEFT JOIN partners p ON p.id::text = g.key', ko: 'p.name', en: 'p.name' },
-  }[groupBy];
+  const labels = LABELS[groupBy];
   // Named (at most 12 texts: grouping × branch × partner): planning it over every partition, twice under RLS,
   // costs as much as running it, and its generic plan is right for any period.
   const { rows } = await tx.query<SummaryGroup>(

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -228,7 +229,7 @@ describe('tokens', () => {
 
   it('an expired access token gets 401 TOKEN_EXPIRED; a forged or missing one 401', async () => {
     const key = new TextEncoder().encode(api.jwtSecret);
-    const claims = { usr: w.hq.username, role: 'HQ_ADMIN', br: null, pt: null, loc: 'ko' };
+    const claims = { sid: randomUUID(), usr: w.hq.username, role: 'HQ_ADMIN', br: null, pt: null, loc: 'ko' };
     const expired = await new SignJWT(claims)
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(w.hq.id)
@@ -400,11 +401,13 @@ describe('errors', () => {
       },
     };
     try {
-      const token = await new SignJWT({ usr: w.hq.username, role: 'HQ_ADMIN', br: null, pt: null, loc: 'en' })
+      const sid = randomUUID();
+      const token = await new SignJWT({ sid, usr: w.hq.username, role: 'HQ_ADMIN', br: null, pt: null, loc: 'en' })
         .setProtectedHeader({ alg: 'HS256' })
         .setSubject(w.hq.id)
         .setIssuer('branch-dispatch')
         .setAudience('dispatch-api')
+        .setIssuedAt()
         .setExpirationTime('5m')
         .sign(new TextEncoder().encode(down.jwtSecret));
       const r = await down.request('GET', '/api/me', { token });

@@ -39,6 +39,7 @@ const junk: { what: string; rawBody?: string; body?: unknown; headers?: Record<s
 describe('every write endpoint answers junk with 400 and writes nothing', () => {
   it('orders, status, appointment, assignment, settlements, password', async () => {
     const order = await createOrder(db.owner, { branchId: w.branch.id, installerId: w.installer.id, status: '배정' });
+    expect(await api.runtime.jobs.runNow('settlement-weeks')).toBe('completed');
     const settlements = await api.request('GET', `/api/settlements?branchId=${w.branch.id}`, { token: hq });
     const week = settlements.body.items[0].id as string;
     const endpoints: [string, string][] = [

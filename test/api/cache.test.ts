@@ -13,6 +13,7 @@ import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { addDays, createOrder, createWorld, seoulToday, uniq, type World } from '../support/fixtures.js';
 import { stopTestRedis, testRedisUrl } from '../support/redis.js';
 import { startTestServer, type TestServer } from '../support/server.js';
+import { enterAs, openSession } from '../support/session.js';
 
 const redisUrl = await testRedisUrl();
 const clients: Redis[] = [];
@@ -153,9 +154,11 @@ describe.skipIf(!redisUrl)('redis cache across instances', () => {
 describe.each(BACKENDS)('%s cache and committed writes', (backend) => {
   let pool: pg.Pool;
   let cache: Cache;
-  const ctx = () => ({ userId: world.hq.id, role: 'HQ_ADMIN' as const, branchId: null, partnerId: null });
+  let sessionId: string;
+  const ctx = () => ({ userId: world.hq.id, role: 'HQ_ADMIN' as const, branchId: null, partnerId: null, sessionId });
 
-  beforeAll(() => {
+  beforeAll(async () => {
+    sessionId = await openSession(db.owner, world.hq.id);
     pool = new pg.Pool({ connectionString: db.appUrl, max: 12 });
     cache = makeCache(backend);
     setCommitListener(pool, (touched) => cache.invalidate(touched));
@@ -228,9 +231,7 @@ describe.each(BACKENDS)('%s cache and committed writes', (backend) => {
     const client = await pool.connect();
     try {
       await client.query('BEGIN');
-      await client.query(`SELECT set_config('app.user_id', $1, true), set_config('app.role', 'HQ_ADMIN', true)`, [
-        world.hq.id,
-      ]);
+      await enterAs(client, db.owner, { id: world.hq.id, role: 'HQ_ADMIN' });
       await client.query(`INSERT INTO orders(order_no, customer_name, branch_id) VALUES ($1, '캐시', $2)`, [
         uniq('W-', 5).toUpperCase(),
         world.branch.id,

@@ -201,10 +201,8 @@ describe('settlement and audit exports', () => {
     await createOrder(db.owner, { branchId: w.branch.id, appointmentDate: addDays(monday, 2), status: '취소' });
     await createOrder(db.owner, { branchId: w.branch.id, appointmentDate: addDays(monday, 6) });
     const token = await api.login(w.manager.username);
-    // the week exists once someone looked at it
-    expect(
-      (await api.request('GET', `/api/settlements?from=${monday}&to=${addDays(monday, 6)}`, { token })).status,
-    ).toBe(200);
+    // the week exists once the settlement-weeks job made it
+    expect(await api.runtime.jobs.runNow('settlement-weeks')).toBe('completed');
     const created = await api.request('POST', '/api/exports', {
       token,
       body: { type: 'settlement', filters: { from: monday, to: addDays(monday, 6) } },

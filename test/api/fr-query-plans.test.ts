@@ -15,6 +15,7 @@ import { listOrders } from '../../server/orders/orders.service.js';
 import { wasteSummary } from '../../server/waste/waste.service.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { type ExplainJson, explainJson, type PlanMode, type PlanNode, planNodes } from '../support/explain.js';
+import { openSession } from '../support/session.js';
 import { type RecordedStatement, SqlProbe } from '../support/sql-probe.js';
 import { ensureAllVisible } from '../support/visibility.js';
 
@@ -45,7 +46,16 @@ beforeAll(async () => {
       [username],
     );
     const u = rows[0];
-    return { userId: u.id, role: u.role_code, branchId: u.branch_id, partnerId: u.partner_id, username, locale: 'ko' };
+    const sessionId = await openSession(db.owner, u.id);
+    return {
+      userId: u.id,
+      role: u.role_code,
+      branchId: u.branch_id,
+      partnerId: u.partner_id,
+      username,
+      locale: 'ko',
+      sessionId,
+    };
   };
   hq = await actor('hq');
   manager = await actor('mgr.seoul');
@@ -190,28 +200,26 @@ describe.each(['generic', 'custom'] as const)('FR endpoint queries as dispatch_a
 
   it.each([
     ['HQ naming the branch', () => hq, seoul],
+    ['HQ, every branch', () => hq, undefined],
     ['a branch manager (its own branch)', () => manager, undefined],
   ] as const)(
-    "FR-08 progress (%s) reads the branch's range only, index-only in the generic plan",
+    'FR-08 progress (%s) reads the rollup by its day range, never orders (0090)',
     async (_l, who, branchId) => {
       const recorded = await record(who(), (tx) =>
         progress(tx, who(), { branchId, from: addDays(today, -29), to: today }),
       );
-      const p = await planOf(recorded, mode);
-      const family = await indexFamily('idx_orders_branch_date_covering');
-      const { access, rlsProbes } = await orderScans(p.json.Plan);
-      expect(access.length, 'the range is read').toBeGreaterThan(0);
-      expect(access.length, 'only the partitions of the range (and its margin days) are read').toBeLessThanOrEqual(3);
-      expect(rlsProbes).toEqual([]);
-      // row-level security reads branch_id, partner_id and installer_id: the index covers them too (0041)
-      // A custom plan sees the values: on a small partition that is mostly inside the range a sequential scan is
-      // a fair choice, so only the generic plan (the one each connection keeps) is held to index-only scans.
-      const wrong = access.filter(
-        (n) => mode === 'generic' && (n['Node Type'] !== 'Index Only Scan' || !family.has(n['Index Name'] ?? '')),
-      );
-      expect(wrong.map(describeNode), show('index-only scans of the covering index', p)).toEqual([]);
+      const p = await planOf(recorded, mode, /\bFROM report_progress\b/);
+      const rollupReads = await expectRollupReadsOnly(p, ['report_progress', 'report_progress_delta']);
+      if (mode === 'generic') {
+        // the folded cells are found by an index on the day (and branch), not read whole
+        const cells = rollupReads.filter((n) => n['Relation Name'] === 'report_progress');
+        expect(cells.map(describeNode), show('index scans of the day range', p)).toEqual(
+          cells
+            .filter((n) => /Index|Bitmap Heap/.test(n['Node Type']) && /\bday\b/.test(JSON.stringify(n)))
+            .map(describeNode),
+        );
+      }
       expect(p.json.JIT, 'no JIT compilation for an interactive request').toBeUndefined();
-      // planning it costs more than running it: each connection plans it once (server/db/prepared.ts)
       expect(p.named, 'a named statement').toBe(true);
     },
   );
@@ -234,26 +242,42 @@ describe.each(['generic', 'custom'] as const)('FR endpoint queries as dispatch_a
   });
 });
 
-// Generic only: on the test's small partitions a custom plan may rightly read a partition whole.
-describe("FR-07 as dispatch_app, generic plan (the server's)", () => {
+/**
+ * Every scan of the plan reads one of the report tables given (never orders or pick-ups), and each of them is read.
+ * Returns those scans.
+ */
+async function expectRollupReadsOnly(p: { json: ExplainJson; sql: string }, tables: string[]): Promise<PlanNode[]> {
+  const scans = planNodes(p.json.Plan).filter((n) => n['Relation Name']);
+  const others = scans.filter(
+    (n) => !tables.includes(n['Relation Name']!) && !['waste_codes', 'partners'].includes(n['Relation Name']!),
+  );
+  expect(others.map(describeNode), show('only the rollup tables are read', p)).toEqual([]);
+  for (const t of tables)
+    expect(
+      scans.some((n) => n['Relation Name'] === t),
+      `${t} is read`,
+    ).toBe(true);
+  return scans;
+}
+
+describe.each(['generic', 'custom'] as const)('FR-07 as dispatch_app, %s plan', (mode) => {
   it.each([
-    ['HQ, every branch', () => hq],
-    ['a branch manager', () => manager],
+    ['HQ, every branch, by code', () => hq, 'code'],
+    ['HQ, every branch, by day', () => hq, 'day'],
+    ['a branch manager, by partner', () => manager, 'partner'],
   ] as const)(
-    'FR-07 waste totals (%s) read orders only for the deleted ones, never a partition whole',
-    async (label, who) => {
+    'FR-07 waste totals (%s) read the rollups only, never pick-ups or orders (0090)',
+    async (_l, who, groupBy) => {
       const recorded = await record(who(), (tx) =>
-        wasteSummary(tx, who(), { from: addDays(today, -29), to: today, groupBy: 'code' }),
+        wasteSummary(tx, who(), { from: addDays(today, -29), to: today, groupBy }),
       );
-      const p = await planOf(recorded, 'generic', /\bFROM waste_pickups w\b/);
-      const deleted = await indexFamily('idx_orders_deleted');
-      const { access, rlsProbes } = await orderScans(p.json.Plan);
-      // "not of a deleted order" reads the deleted orders' partial index, not every live order (0042)
-      const wrong = access.filter((n) => !deleted.has(n['Index Name'] ?? ''));
-      expect(wrong.map(describeNode), show('orders are read through idx_orders_deleted only', p)).toEqual([]);
-      // the pick-ups policy looks each pick-up's order up, except for HQ, who sees every order (0043)
-      const probes = rlsProbes.filter((n) => (n['Actual Loops'] ?? 0) > 0);
-      if (label.startsWith('HQ')) expect(probes.map(describeNode), show('no lookups for HQ', p)).toEqual([]);
+      const p = await planOf(recorded, mode, /\bFROM report_waste\b/);
+      await expectRollupReadsOnly(
+        p,
+        groupBy === 'code'
+          ? ['report_waste', 'report_waste_delta']
+          : ['report_waste', 'report_waste_delta', 'report_waste_orders', 'report_waste_orders_delta'],
+      );
       expect(p.json.JIT, 'no JIT compilation for an interactive request').toBeUndefined();
       expect(p.named, 'a named statement').toBe(true);
     },

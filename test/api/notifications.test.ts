@@ -15,6 +15,7 @@ import {
   type World,
 } from '../support/fixtures.js';
 import { startTestServer, type TestServer } from '../support/server.js';
+import { openSession } from '../support/session.js';
 import { openSse } from '../support/sse.js';
 
 let db: TestDatabase;
@@ -112,6 +113,7 @@ describe('events create notifications', () => {
   it('locking and unlocking a settlement week notify the branch’s users', async () => {
     const monday = mondayOf(addDays(seoulToday(), -21));
     const managerToken = await api.login(w.manager.username);
+    expect(await api.runtime.jobs.runNow('settlement-weeks')).toBe('completed');
     const weeks = await api.request('GET', `/api/settlements?branchId=${w.branch.id}&from=${monday}&to=${monday}`, {
       token: managerToken,
     });
@@ -165,7 +167,13 @@ describe('events create notifications', () => {
   });
 
   it('a rolled-back transaction leaves no notification', async () => {
-    const ctx = { userId: w.hq.id, role: 'HQ_ADMIN' as const, branchId: null, partnerId: null };
+    const ctx = {
+      userId: w.hq.id,
+      role: 'HQ_ADMIN' as const,
+      branchId: null,
+      partnerId: null,
+      sessionId: await openSession(db.owner, w.hq.id),
+    };
     await expect(
       withRequestTransaction(api.pool, ctx, async (tx) => {
         await notify(tx, { userIds: [other.installerUser.id], category: 'CANCEL', payload: { orderNo: 'GONE-1' } });
@@ -183,7 +191,13 @@ describe('GET /api/notifications, read, read-all', () => {
   let user: UserFixture;
   beforeAll(async () => {
     user = await createUser(db.owner, { role: 'BRANCH_MANAGER', branchId: other.branch.id });
-    const ctx = { userId: w.hq.id, role: 'HQ_ADMIN' as const, branchId: null, partnerId: null };
+    const ctx = {
+      userId: w.hq.id,
+      role: 'HQ_ADMIN' as const,
+      branchId: null,
+      partnerId: null,
+      sessionId: await openSession(db.owner, w.hq.id),
+    };
     // seven notifications in seven transactions, and three more in one (identical created_at: the id breaks ties)
     for (let i = 1; i <= 7; i++) {
       await withRequestTransaction(api.pool, ctx, (tx) =>
@@ -283,6 +297,42 @@ describe('GET /api/notifications, read, read-all', () => {
     expect(some.body).toEqual({ updated: 7, unreadCount: 2 });
     const rest = await api.request('POST', '/api/notifications/read-all', { token });
     expect(rest.body).toEqual({ updated: 2, unreadCount: 0 });
+  });
+});
+
+describe('the unread count is bounded', () => {
+  it('counts up to 100 (the badge shows 99+), exactly below; read-all and the stream say the same', async () => {
+    const user = await createUser(db.owner, { role: 'BRANCH_MANAGER', branchId: other.branch.id });
+    // 150 unread: counting all of a user's unread notifications grows with them (9,012 for one user at 5M orders)
+    await db.owner.query(
+      `INSERT INTO notifications(user_id, category, payload)
+       SELECT $1, 'CANCEL', jsonb_build_object('orderNo', 'U-' || i) FROM generate_series(1, 150) i`,
+      [user.id],
+    );
+    const token = await api.login(user.username);
+    const list = await api.request('GET', '/api/notifications?status=UNREAD&limit=5', { token });
+    expect(list.status).toBe(200);
+    expect(list.body.unreadCount).toBe(100);
+    const stream = await openSse(`${api.url}/api/notifications/stream`, {
+      authorization: `Bearer ${token.accessToken}`,
+    });
+    try {
+      expect((await stream.next('ready')).data.unreadCount).toBe(100);
+    } finally {
+      stream.close();
+    }
+    // 60 of them read: 90 left, counted exactly
+    const ids = await db.owner.query<{ id: string }>(
+      'SELECT id FROM notifications WHERE user_id = $1 ORDER BY id LIMIT 60',
+      [user.id],
+    );
+    await db.owner.query("UPDATE notifications SET status = 'READ', read_at = now() WHERE id = ANY($1)", [
+      ids.rows.map((r) => r.id),
+    ]);
+    const after = await api.request('GET', '/api/notifications?limit=1', { token });
+    expect(after.body.unreadCount).toBe(90);
+    const all = await api.request('POST', '/api/notifications/read-all', { token, body: {} });
+    expect(all.body).toEqual({ updated: 90, unreadCount: 0 });
   });
 });
 
@@ -425,9 +475,17 @@ describe('e-mail fallback', () => {
   const mails: { to: string[]; subject: string; text: string }[] = [];
   let smtp: SMTPServer;
   let smtpUrl: string;
-  const hq = () => ({ userId: w.hq.id, role: 'HQ_ADMIN' as const, branchId: null, partnerId: null });
+  let hqSession: string;
+  const hq = () => ({
+    userId: w.hq.id,
+    role: 'HQ_ADMIN' as const,
+    branchId: null,
+    partnerId: null,
+    sessionId: hqSession,
+  });
 
   beforeAll(async () => {
+    hqSession = await openSession(db.owner, w.hq.id);
     smtp = new SMTPServer({
       authOptional: true,
       disabledCommands: ['STARTTLS'],

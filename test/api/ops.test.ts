@@ -43,6 +43,7 @@ describe('request ids and the request log', () => {
       config: {
         jwtSecret: randomBytes(32).toString('base64url'),
         throttle: { keyPrefix: `test:${randomBytes(6).toString('hex')}` },
+        opsOpen: true,
       },
     });
   });

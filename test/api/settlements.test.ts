@@ -14,6 +14,7 @@ import {
   type World,
 } from '../support/fixtures.js';
 import { startTestServer, type TestServer } from '../support/server.js';
+import { enterAs } from '../support/session.js';
 
 let db: TestDatabase;
 let api: TestServer;
@@ -36,6 +37,8 @@ interface Period {
 }
 
 async function weeks(w: World, token: string, qs = ''): Promise<{ currentWeekStart: string; items: Period[] }> {
+  // weeks are made by the settlement-weeks job, never by a read (security-authz.test.ts)
+  expect(await api.runtime.jobs.runNow('settlement-weeks')).toBe('completed');
   const r = await api.request('GET', `/api/settlements?branchId=${w.branch.id}${qs}`, { token });
   expect(r.status).toBe(200);
   return r.body;
@@ -47,7 +50,7 @@ async function currentWeek(w: World, token: string): Promise<Period> {
 }
 
 describe('GET /api/settlements', () => {
-  it('creates the branch’s Monday–Sunday weeks on first sight (this week and seven before), once', async () => {
+  it('lists the branch’s Monday–Sunday weeks (this week and seven before), each made once', async () => {
     const w = await createWorld(db.owner);
     const hq = await api.login(w.hq.username);
     const first = await weeks(w, hq.accessToken);
@@ -77,7 +80,7 @@ describe('GET /api/settlements', () => {
     });
   });
 
-  it('a coordinator may read (and so create) weeks; HQ must name the branch; other branches 404; installers 403', async () => {
+  it('a coordinator may read weeks; HQ must name the branch; other branches 404; installers 403', async () => {
     const w = await createWorld(db.owner);
     const other = await createWorld(db.owner);
     const coordinator = await api.login(w.coordinator.username);
@@ -217,8 +220,6 @@ describe('POST /api/settlements/:id/lock and /unlock', () => {
     const app = new pg.Client({ connectionString: db.appUrl });
     await app.connect();
     try {
-      const asHq = `SELECT set_config('app.user_id', '${w.hq.id}', false), set_config('app.role', 'HQ_ADMIN', false)`;
-      await app.query(asHq);
       const childWrites = [
         `INSERT INTO order_lines(order_id, order_created_at, item_code, item_name, quantity)
          SELECT id, created_at, 'GEN-2', '추가', 1 FROM orders WHERE id = '${plain.id}'`,
@@ -229,7 +230,11 @@ describe('POST /api/settlements/:id/lock and /unlock', () => {
          SELECT id, created_at, 'P01', 1, branch_id FROM orders WHERE id = '${plain.id}'`,
       ];
       for (const sql of childWrites) {
+        // each in its own transaction as HQ (the context is transaction-local and sealed: migration 0072)
+        await app.query('BEGIN');
+        await enterAs(app, db.owner, { id: w.hq.id, role: 'HQ_ADMIN' });
         await expect(app.query(sql), sql).rejects.toMatchObject({ code: 'DL423' });
+        await app.query('ROLLBACK');
       }
     } finally {
       await app.end();
@@ -299,9 +304,7 @@ describe('POST /api/settlements/:id/lock and /unlock', () => {
     await locker.connect();
     try {
       await locker.query('BEGIN');
-      await locker.query(`SELECT set_config('app.user_id', $1, true), set_config('app.role', 'HQ_ADMIN', true)`, [
-        w.hq.id,
-      ]);
+      await enterAs(locker, db.owner, { id: w.hq.id, role: 'HQ_ADMIN' });
       await locker.query('SELECT 1 FROM settlement_periods WHERE id = $1 FOR UPDATE', [week.id]);
       await locker.query(
         `UPDATE settlement_periods SET status = 'LOCKED', locked_by = $2, locked_at = now() WHERE id = $1`,

@@ -28,9 +28,12 @@ export async function failure(fn: () => Promise<unknown>): Promise<PgFailure> {
   throw new Error('expected the statement to fail, it succeeded');
 }
 
+/** A live session per fixture user (makeFixture): the database seals a context only for one (0071, 0072). */
+const sessions = new Map<string, string>();
+
 /**
- * One transaction on `client` with the request context the server sets (set_config(…, true)), rolled back at the
- * end unless `commit`. A null context sets nothing.
+ * One transaction on `client` with the request context the server sets (app_enter_request with the user's
+ * session: sealed, migration 0072), rolled back at the end unless `commit`. A null context sets nothing.
  */
 export async function inTransaction<T>(
   client: pg.ClientBase,
@@ -41,11 +44,15 @@ export async function inTransaction<T>(
   await client.query('BEGIN');
   try {
     if (ctx) {
-      await client.query(
-        `SELECT set_config('app.role', $1, true), set_config('app.user_id', $2, true),
-                set_config('app.branch_id', $3, true), set_config('app.partner_id', $4, true)`,
-        [ctx.role, ctx.userId ?? '', ctx.branchId ?? '', ctx.partnerId ?? ''],
-      );
+      const session = ctx.userId && sessions.get(ctx.userId);
+      if (!session) throw new Error(`no fixture session for ${JSON.stringify(ctx)}`);
+      await client.query('SELECT app_enter_request($1, $2, $3, $4, NULL, $5)', [
+        ctx.userId,
+        ctx.role,
+        ctx.branchId ?? '',
+        ctx.partnerId ?? '',
+        session,
+      ]);
     }
     const out = await fn(client);
     await client.query(opts.commit ? 'COMMIT' : 'ROLLBACK');
@@ -213,6 +220,14 @@ export async function makeFixture(db: pg.Pool): Promise<Fixture> {
     installerId: null,
     recordedBy: users.mgrA,
   });
+  for (const id of Object.values(users)) {
+    const { rows } = await db.query<{ family_id: string }>(
+      `INSERT INTO refresh_tokens(user_id, family_id, token_hash, expires_at)
+       VALUES ($1::uuid, gen_random_uuid(), md5(random()::text || $1::text), now() + interval '1 day') RETURNING family_id`,
+      [id],
+    );
+    sessions.set(id, rows[0]!.family_id);
+  }
   return { branchA, branchB, partnerA, partnerB, users, installerA, installerB, orderA, orderB, orderA2 };
 }
 

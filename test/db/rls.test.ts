@@ -194,10 +194,10 @@ describe('row-level security for dispatch_app', () => {
     });
   });
 
-  it('an INSTALLER context naming another user gets that user’s installer only, never a wider view', async () => {
-    // app.user_id decides the installer record; a branch or partner set alongside widens nothing
+  it('a context whose branch or partner is not the user’s is refused, never a wider view', async () => {
+    // app_enter_request checks the claimed branch and partner against the user's row (0046, sealed since 0072)
     const ctx: AppContext = { role: 'INSTALLER', userId: f.users.instB, branchId: f.branchA, partnerId: f.partnerA };
-    expect(await visibleOrders(ctx)).toEqual([f.orderB.id]);
+    expect((await failure(() => visibleOrders(ctx))).code).toBe('DS401');
   });
 
   it('notifications are visible and markable by their own user only', async () => {

@@ -62,6 +62,8 @@ export async function startTestServer(
       jwtSecret,
       // one Redis may serve many test files at once: each server gets its own cache keys unless told to share
       cacheKeyPrefix: `test:${randomBytes(6).toString('hex')}:cache`,
+      // the tests of /metrics and /api/docs read them; security-api.test.ts checks they are closed by default
+      opsOpen: true,
       ...opts.config,
       // one Redis may serve many test files at once: each server gets its own throttle keys
       throttle: { keyPrefix: `test:${randomBytes(6).toString('hex')}`, ...opts.config?.throttle },

@@ -11,6 +11,7 @@ import { type EngineOptions, SyncEngine } from '../../main/sync/engine.js';
 import { HeadOfficeClient, type HeadOfficeClientOptions } from '../../main/sync/http-client.js';
 import type { TestDatabase } from '../support/db.js';
 import { createOrder, type UserFixture } from '../support/fixtures.js';
+import { enterAs } from '../support/session.js';
 
 export function tempDir(prefix = 'sync-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -112,12 +113,8 @@ export async function serverChecksums(db: TestDatabase, user: RlsUser, store: Cl
   await client.connect();
   try {
     await client.query('BEGIN');
-    await client.query(
-      `SELECT set_config('app.user_id', $1, true), set_config('app.role', $2, true),
-              set_config('app.branch_id', $3, true), set_config('app.partner_id', $4, true),
-              set_config('TimeZone', 'UTC', true)`,
-      [user.id, user.role, user.branchId ?? '', user.partnerId ?? ''],
-    );
+    await enterAs(client, db.owner, user);
+    await client.query(`SELECT set_config('TimeZone', 'UTC', true)`);
     const out = {} as Checksums;
     for (const entity of SYNC_ENTITIES) {
       const t = store.mirror.tables[entity];

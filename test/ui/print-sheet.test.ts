@@ -83,25 +83,89 @@ function pdfText(path: string): string {
 }
 
 describe('assignment sheet', () => {
-  it("lists one installer's orders of the day and nothing else", async () => {
-    const sheets = buildAssignmentSheets('2026-11-26', [KIM.id], sources);
+  it("prints one installer's day: the stops in order, then every order with all an installer needs", async () => {
+    const SYMBOLS = '㎡ ㎏ ℃ × · ～ ① ②';
+    const withParts = {
+      ...sources,
+      orders: sources.orders.map((o) =>
+        o.id === orders[1]!.id
+          ? {
+              ...o,
+              customerPhone2: '02-555-0102',
+              appointmentTimeWindow: { start: '2026-11-26T13:00:00+09:00', end: '2026-11-26T15:00:00+09:00' },
+            }
+          : o,
+      ),
+      linesByOrder: new Map([
+        ...linesByOrder,
+        [
+          orders[1]!.id,
+          [
+            { id: 'l1', itemCode: 'AC-101', itemName: '벽걸이 에어컨', quantity: 2, weight: null },
+            { id: 'lx', itemCode: 'ST-9', itemName: `스탠드 ${SYMBOLS}`, quantity: 1, weight: null },
+          ],
+        ],
+      ]),
+      pickupsByOrder: new Map([
+        [orders[1]!.id, [{ code: 'W01', nameKo: '냉장고', nameEn: 'Refrigerator', quantity: 1, status: 'PLANNED' }]],
+      ]),
+      serialPrefixes: ['AC-'],
+    };
+    const sheets = buildAssignmentSheets('2026-11-26', [KIM.id], withParts);
     expect(sheets.map((s) => s.installer.name)).toEqual(['김기사']);
     const path = join(dir, 'kim.pdf');
-    await writeSheetsPdf(sheets, path, printLabels('ko'));
+    const { pages } = await writeSheetsPdf(sheets, path, printLabels('ko'));
     const text = pdfText(path);
-    expect(text).toContain('배정표');
-    expect(text).toContain('김기사');
-    expect(text).toContain('서울지점');
-    for (const no of ['SO-2026-00001', 'SO-2026-00002']) expect(text).toContain(no);
+    const [stops, ...parts] = text.split('\f').filter((p) => p.trim());
+    expect(pages).toBe(1 + parts.length);
+    // the first page: the day's stops in visiting order, each with window, customer, short address, phones,
+    // items and pick-ups
+    expect(stops).toContain('배정표');
+    expect(stops).toContain('김기사');
+    expect(stops).toContain('서울지점');
+    expect(stops).toContain('방문 순서');
+    const inOrder = (page: string, words: string[]) => {
+      let at = -1;
+      for (const w of words) {
+        const next = page.indexOf(w, at + 1);
+        expect(next, `${w} after position ${at}`).toBeGreaterThan(at);
+        at = next;
+      }
+    };
+    inOrder(stops!, ['09:00–12:00', '고객1', '서울 강남구 테헤란로 1길', '010-2000-0001', '13:00–15:00', '고객2']);
+    expect(stops).toContain('W01 냉장고 × 1');
+    expect(stops).toContain('02-555-0102');
+    // then one part per order, in the same order, with every field
+    const orderPages = parts.join('\n');
+    inOrder(orderPages, [
+      'SO-2026-00001',
+      '고객1',
+      '010-2000-0001',
+      '서울 강남구 테헤란로 1길',
+      'SO-2026-00002',
+      '고객2',
+    ]);
+    for (const word of [
+      '상태',
+      '배정',
+      '보조 연락처',
+      '02-555-0102',
+      '벽걸이 에어컨 (AC-101) × 2',
+      '시리얼 번호',
+      '필수',
+      '설치 메모',
+      '경비실에 맡겨 주세요',
+      '폐가전 수거',
+      'W01 냉장고 × 1',
+      '완료',
+      '고객 서명',
+      '09:00–12:00',
+    ])
+      expect(orderPages, word).toContain(word);
+    // every character prints, the symbols of item names too (the fallback font)
+    expect(text).toContain(`스탠드 ${SYMBOLS}`);
     for (const no of ['SO-2026-00003', 'SO-2026-00004', 'SO-2026-00005', 'SO-2026-00006'])
       expect(text).not.toContain(no);
-    expect(text).toContain('고객1');
-    expect(text).toContain('서울 강남구 테헤란로 1길');
-    expect(text).toContain('010-2000-0001');
-    expect(text).toMatch(/벽걸이 에어컨 \(AC-100\) × 1/);
-    expect(text).toContain('09:00–12:00');
-    expect(text).toContain('경비실에 맡겨 주세요');
-    expect(text).toContain('고객 서명');
     // one barcode image per order
     const images = execFileSync('pdfimages', ['-list', path], { encoding: 'utf8' })
       .trim()
@@ -115,12 +179,14 @@ describe('assignment sheet', () => {
     const sheets = buildAssignmentSheets('2026-11-26', undefined, sources);
     expect(sheets.map((s) => s.installer.name)).toEqual(['김기사', '이기사']);
     const path = join(dir, 'all.pdf');
-    const { pages } = await writeSheetsPdf(sheets, path, printLabels('en'));
-    expect(pages).toBe(2);
+    const { pages } = await writeSheetsPdf(sheets, path, printLabels('en'), 'en');
+    // each installer: the stops page and the orders' page, in one file for the day
+    expect(pages).toBe(4);
     const text = pdfText(path);
     expect(text).toContain('Assignment sheet');
+    expect(text).toContain('Stops in order');
     expect(text).toContain('SO-2026-00003');
-    expect(text.split('\f').filter((p) => p.trim()).length).toBe(2);
+    expect(text.split('\f').filter((p) => p.trim()).length).toBe(4);
   });
 
   it('continues a long day on further pages without losing an order', async () => {

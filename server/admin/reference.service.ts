@@ -8,26 +8,21 @@ import { REASON_CODE_PREFIX, REASON_TYPES, type ReasonType } from '../../domain/
 import { authorize } from '../auth/authorize.js';
 import type { Tx } from '../db/transaction.js';
 import type { Actor } from '../http/context.js';
-import { NotFoundError, ValidationError, VersionConflictError } from '../http/errors.js';
-import { parse } from '../http/validate.js';
+import { NotFoundError, RuleError, VersionConflictError } from '../http/errors.js';
+import { parse, parsePatch } from '../http/validate.js';
+import * as repo from './reference.repository.js';
 
 type Shape = z.ZodRawShape;
 
-export interface ReferenceSpec {
+export interface ReferenceSpec extends repo.ReferenceTable {
   /** path segment under /api/admin */
   path: string;
   /** NotFoundError entity (errors.notFound.<entity>) */
   entity: string;
-  table: string;
   /** the key column and the path parameter's schema */
-  key: { column: string; field: string; schema: z.ZodType<string> };
-  /** request field → column (besides key, version, is_active) */
-  columns: Record<string, string>;
+  key: repo.ReferenceTable['key'] & { schema: z.ZodType<string> };
   create: z.ZodObject<Shape>;
-  patch: z.ZodObject<Shape>;
-  /** has is_active: deactivate/activate; else delete */
-  activatable: boolean;
-  orderBy: string;
+  patch: z.ZodType<{ version: number } & Record<string, unknown>>;
   /** list filters: query field → column (exact match) */
   filters?: Record<string, { column: string; schema: z.ZodType<string> }>;
 }
@@ -74,6 +69,28 @@ export const skillTag = z
 
 const email = z.email().max(120);
 
+/**
+ * The PATCH body of a table whose every create field may change: the version read, then those fields, each
+ * optional. A default is for creation only, so `undefaulted` restates such a field without it.
+ */
+function patchOf(create: z.ZodObject<Shape>, undefaulted: Shape = {}) {
+  return z.object({ version, ...create.partial().shape, ...undefaulted }).strict();
+}
+
+const branchCreate = z
+  .object({ code: branchCode, name: text(120), region: optionalText(50), timezone: timezone.default('Asia/Seoul') })
+  .strict();
+const partnerCreate = z
+  .object({
+    code: branchCode,
+    name: text(120),
+    contactName: optionalText(120),
+    phone: phone.nullable().optional(),
+    email: email.nullable().optional(),
+  })
+  .strict();
+const skillRuleCreate = z.object({ itemPrefix, skillTag, requiresSerial: z.boolean().default(false) }).strict();
+
 export const REFERENCE_SPECS: ReferenceSpec[] = [
   {
     path: 'branches',
@@ -81,18 +98,8 @@ export const REFERENCE_SPECS: ReferenceSpec[] = [
     table: 'branches',
     key: uuidKey,
     columns: { code: 'code', name: 'name', region: 'region', timezone: 'timezone' },
-    create: z
-      .object({ code: branchCode, name: text(120), region: optionalText(50), timezone: timezone.default('Asia/Seoul') })
-      .strict(),
-    patch: z
-      .object({
-        version,
-        code: branchCode.optional(),
-        name: text(120).optional(),
-        region: optionalText(50),
-        timezone: timezone.optional(),
-      })
-      .strict(),
+    create: branchCreate,
+    patch: patchOf(branchCreate, { timezone: timezone.optional() }),
     activatable: true,
     orderBy: 'code',
   },
@@ -102,25 +109,8 @@ export const REFERENCE_SPECS: ReferenceSpec[] = [
     table: 'partners',
     key: uuidKey,
     columns: { code: 'code', name: 'name', contactName: 'contact_name', phone: 'phone', email: 'email' },
-    create: z
-      .object({
-        code: branchCode,
-        name: text(120),
-        contactName: optionalText(120),
-        phone: phone.nullable().optional(),
-        email: email.nullable().optional(),
-      })
-      .strict(),
-    patch: z
-      .object({
-        version,
-        code: branchCode.optional(),
-        name: text(120).optional(),
-        contactName: optionalText(120),
-        phone: phone.nullable().optional(),
-        email: email.nullable().optional(),
-      })
-      .strict(),
+    create: partnerCreate,
+    patch: patchOf(partnerCreate),
     activatable: true,
     orderBy: 'code',
   },
@@ -165,32 +155,12 @@ export const REFERENCE_SPECS: ReferenceSpec[] = [
     table: 'item_skill_rules',
     key: uuidKey,
     columns: { itemPrefix: 'item_prefix', skillTag: 'skill_tag', requiresSerial: 'requires_serial' },
-    create: z.object({ itemPrefix, skillTag, requiresSerial: z.boolean().default(false) }).strict(),
-    patch: z
-      .object({
-        version,
-        itemPrefix: itemPrefix.optional(),
-        skillTag: skillTag.optional(),
-        requiresSerial: z.boolean().optional(),
-      })
-      .strict(),
+    create: skillRuleCreate,
+    patch: patchOf(skillRuleCreate, { requiresSerial: z.boolean().optional() }),
     activatable: false,
     orderBy: 'item_prefix',
   },
 ];
-
-function selectList(spec: ReferenceSpec): string {
-  const cols = [
-    spec.key.column === 'id' ? 'id' : null,
-    ...Object.entries(spec.columns).map(([f, c]) => `${c} AS "${f}"`),
-    spec.key.column !== 'id' && !(spec.key.field in spec.columns) ? `${spec.key.column} AS "${spec.key.field}"` : null,
-    spec.activatable ? 'is_active AS "isActive"' : null,
-    'version',
-    'created_at AS "createdAt"',
-    'updated_at AS "updatedAt"',
-  ];
-  return cols.filter(Boolean).join(', ');
-}
 
 const listQuery = (spec: ReferenceSpec) =>
   z
@@ -203,65 +173,38 @@ const listQuery = (spec: ReferenceSpec) =>
 export async function listReference(tx: Tx, actor: Actor, spec: ReferenceSpec, query: unknown) {
   authorize(actor, 'admin.reference');
   const q = parse(listQuery(spec), query) as Record<string, string | undefined>;
-  const params: unknown[] = [];
-  const where: string[] = [];
-  if (q.active !== undefined && spec.activatable) {
-    params.push(q.active === 'true');
-    where.push(`is_active = $${params.length}`);
-  }
-  for (const [f, d] of Object.entries(spec.filters ?? {})) {
-    if (q[f] === undefined) continue;
-    params.push(q[f]);
-    where.push(`${d.column} = $${params.length}`);
-  }
-  const { rows } = await tx.query(
-    `SELECT ${selectList(spec)} FROM ${spec.table} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${spec.orderBy}`,
-    params,
-  );
-  return { items: rows };
-}
-
-async function findRow(tx: Tx, spec: ReferenceSpec, key: string, lock = false) {
-  const { rows } = await tx.query<{ version: number } & Record<string, unknown>>(
-    `SELECT ${selectList(spec)} FROM ${spec.table} WHERE ${spec.key.column} = $1 ${lock ? 'FOR UPDATE' : ''}`,
-    [key],
-  );
-  return rows[0];
+  const items = await repo.listRows(tx, spec, {
+    active: q.active === undefined ? undefined : q.active === 'true',
+    equal: Object.entries(spec.filters ?? {})
+      .filter(([f]) => q[f] !== undefined)
+      .map(([f, d]) => [d.column, q[f]]),
+  });
+  return { items };
 }
 
 async function requireRow(tx: Tx, spec: ReferenceSpec, rawKey: unknown) {
   const key = parse(spec.key.schema, rawKey, spec.key.field);
-  const row = await findRow(tx, spec, key, true);
+  const row = await repo.findRow(tx, spec, key, true);
   if (!row) throw new NotFoundError(spec.entity, { field: spec.key.field });
   return { key, row };
 }
 
+const defined = (o: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+
 export async function createReference(tx: Tx, actor: Actor, spec: ReferenceSpec, body: unknown) {
   authorize(actor, 'admin.reference');
   const input = parse(spec.create, body) as Record<string, unknown>;
-  const fields = Object.keys(input).filter((f) => input[f] !== undefined);
-  const columns = fields.map((f) => (f === spec.key.field ? spec.key.column : spec.columns[f]!));
-  const { rows } = await tx.query<Record<string, unknown>>(
-    `INSERT INTO ${spec.table}(${columns.join(', ')}) VALUES (${fields.map((_, i) => `$${i + 1}`).join(', ')})
-     RETURNING ${spec.key.column} AS key`,
-    fields.map((f) => input[f]),
-  );
-  return findRow(tx, spec, String(rows[0]!.key));
+  return repo.findRow(tx, spec, await repo.insertRow(tx, spec, defined(input)));
 }
 
 export async function updateReference(tx: Tx, actor: Actor, spec: ReferenceSpec, rawKey: unknown, body: unknown) {
   authorize(actor, 'admin.reference');
-  const { version: v, ...changes } = parse(spec.patch, body) as Record<string, unknown> & { version: number };
-  const fields = Object.keys(changes).filter((f) => changes[f] !== undefined);
-  if (fields.length === 0) throw new ValidationError('body', 'errors.emptyPatch');
+  const { version: v, changes } = parsePatch(spec.patch, body);
   const { key, row } = await requireRow(tx, spec, rawKey);
   if (row.version !== v) throw new VersionConflictError(row);
-  await tx.query(
-    `UPDATE ${spec.table} SET ${fields.map((f, i) => `${spec.columns[f]} = $${i + 3}`).join(', ')}
-      WHERE ${spec.key.column} = $1 AND version = $2`,
-    [key, v, ...fields.map((f) => changes[f])],
-  );
-  return findRow(tx, spec, key);
+  await repo.updateRow(tx, spec, key, v, defined(changes));
+  return repo.findRow(tx, spec, key);
 }
 
 export const versionBody = z.object({ version }).strict();
@@ -279,12 +222,8 @@ export async function setReferenceActive(
   const { version: v } = parse(versionBody, body);
   const { key, row } = await requireRow(tx, spec, rawKey);
   if (row.version !== v) throw new VersionConflictError(row);
-  await tx.query(`UPDATE ${spec.table} SET is_active = $3 WHERE ${spec.key.column} = $1 AND version = $2`, [
-    key,
-    v,
-    active,
-  ]);
-  return findRow(tx, spec, key);
+  await repo.setRowActive(tx, spec, key, v, active);
+  return repo.findRow(tx, spec, key);
 }
 
 export async function deleteReference(tx: Tx, actor: Actor, spec: ReferenceSpec, rawKey: unknown, query: unknown) {
@@ -292,5 +231,22 @@ export async function deleteReference(tx: Tx, actor: Actor, spec: ReferenceSpec,
   const { version: v } = parse(versionQuery, query);
   const { key, row } = await requireRow(tx, spec, rawKey);
   if (row.version !== v) throw new VersionConflictError(row);
-  await tx.query(`DELETE FROM ${spec.table} WHERE ${spec.key.column} = $1 AND version = $2`, [key, v]);
+  await repo.deleteRow(tx, spec, key, v);
+}
+
+/** The branch a user or an installer is given exists and is active (422 naming branchId). */
+export async function requireActiveBranch(tx: Tx, id: string): Promise<void> {
+  const active = await repo.isActive(tx, 'branches', id);
+  if (active === undefined)
+    throw new RuleError('UNKNOWN_REFERENCE', 'errors.admin.unknownBranch', { field: 'branchId' });
+  if (!active) throw new RuleError('INACTIVE_REFERENCE', 'errors.admin.inactiveBranch', { field: 'branchId' });
+}
+
+/** The partner a user or an installer is given exists and is active (422 naming partnerId). */
+export async function requireActivePartner(tx: Tx, id: string): Promise<void> {
+  const active = await repo.isActive(tx, 'partners', id);
+  if (active === undefined) {
+    throw new RuleError('UNKNOWN_REFERENCE', 'errors.admin.unknownPartner', { field: 'partnerId' });
+  }
+  if (!active) throw new RuleError('INACTIVE_REFERENCE', 'errors.admin.inactivePartner', { field: 'partnerId' });
 }

@@ -1,0 +1,272 @@
+// npm run bench:load [-- --orders N] [--duration S] [--clients C] [--idle-seconds S]
+//
+// Throughput of the head office under autocannon, with the server in its own process (so its CPU, and that of
+// its PostgreSQL backends, can be read from /proc apart from the load generator's):
+//   1. FR-03 (the assignment list) with 32 requests in flight: req/s, p50 / p99, and req/s per core used by the
+//      server and its backends;
+//   2. C idle branch clients (default 1,000) polling GET /api/sync/changes every 30 s with an up-to-date cursor
+//      while another branch writes (one order edit per second): the CPU they cost, and how many such clients
+//      one instance would carry at 50 % of one core. Run twice: with the scope-note shortcut (migration 0091)
+//      and with it switched off for the run (every pull probes the 17 tables), as before it.
+// Uses the bench:api data set (DATABASE_URL's server or the embedded cluster; generated if missing).
+// BENCH_PROF=dir writes a CPU profile of the server process (node --cpu-prof) for each phase into dir.
+// Prints; asserts nothing. See docs/performance.md.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, loadavg } from 'node:os';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { startDatabase } from '../../db/pg/embedded.js';
+import { SYNC_ENTITIES } from '../../domain/sync-protocol.js';
+import type { Actor } from '../../server/http/context.js';
+import { encodeCursor, scopeFingerprint } from '../../server/sync/sync.cursor.js';
+import { ensureDataset } from './dataset.js';
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+const ORDERS = arg('orders', 1_000_000);
+const DURATION = arg('duration', 15);
+const CLIENTS = arg('clients', 1_000);
+const IDLE_SECONDS = arg('idle-seconds', 40);
+const POLL_SECONDS = 30;
+
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
+
+function cpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function startServerProcess(
+  url: string,
+  profDir: string | undefined,
+): Promise<{ child: ChildProcess; base: string }> {
+  const port = await freePort();
+  const args = ['--import', 'tsx', ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), 'server/main.ts'];
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, DATABASE_URL: url, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 600; i++) {
+    try {
+      if ((await fetch(`${base}/api/health`)).ok) return { child, base };
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error('the server did not start');
+}
+
+async function stopServer(child: ChildProcess): Promise<void> {
+  await new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+async function login(base: string, username: string): Promise<string> {
+  const res = await fetch(`${base}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password: 'demo1234' }),
+  });
+  const body = (await res.json()) as { accessToken?: string };
+  if (!body.accessToken) throw new Error(`login ${username}: ${res.status}`);
+  return body.accessToken;
+}
+
+/** The CPU of the server process and of its PostgreSQL backends over fn(). */
+async function measured<T>(owner: pg.Client, serverPid: number, fn: () => Promise<T>) {
+  const backends = async () =>
+    (
+      await owner.query<{ pid: number }>(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'dispatch-server'",
+      )
+    ).rows.map((r) => r.pid);
+  const before = new Map<number, number>();
+  for (const pid of await backends()) before.set(pid, cpuMs(pid));
+  const node0 = cpuMs(serverPid);
+  const t0 = performance.now();
+  const result = await fn();
+  const wallMs = performance.now() - t0;
+  let pgMs = 0;
+  for (const pid of new Set([...before.keys(), ...(await backends())])) pgMs += cpuMs(pid) - (before.get(pid) ?? 0);
+  return { result, wallMs, nodeMs: cpuMs(serverPid) - node0, pgMs };
+}
+
+async function main() {
+  const db = await startDatabase();
+  const ds = await ensureDataset(db.url, { orders: ORDERS, seed: 1, branches: 10 }, { log: console.log });
+  const owner = new pg.Client({ connectionString: ds.url });
+  await owner.connect();
+  const profDir = process.env.BENCH_PROF;
+  console.log(
+    `machine: ${cpus().length} cores (${cpus()[0]?.model.trim()}), Node ${process.versions.node}, ` +
+      `${db.embedded ? 'embedded PostgreSQL' : 'DATABASE_URL'}; data set ${ds.name}`,
+  );
+  const users = (
+    await owner.query<{ id: string; username: string; branch_id: string; code: string }>(
+      `SELECT DISTINCT ON (b.code) u.id, u.username, u.branch_id, b.code
+         FROM users u JOIN user_roles r ON r.user_id = u.id AND r.role_code = 'BRANCH_MANAGER'
+         JOIN branches b ON b.id = u.branch_id
+        WHERE u.is_active ORDER BY b.code, u.username`,
+    )
+  ).rows;
+  const hq = (await owner.query<{ username: string }>("SELECT username FROM users WHERE username = 'hq'")).rows[0]!;
+
+  // ---- 1. FR-03 at 32 in flight ----
+  {
+    const { child, base } = await startServerProcess(ds.url, profDir);
+    try {
+      const tokens = new Map<string, string>();
+      for (const u of [...users.map((x) => x.username), hq.username]) tokens.set(u, await login(base, u));
+      const statuses = ['미배정', '미배정', '미배정', '배정', '배정확정', '연기'];
+      const requests = users.flatMap((u, i) =>
+        statuses.map((s) => ({
+          method: 'GET' as const,
+          path: `/api/orders?${new URLSearchParams({ branchId: u.branch_id, status: s, sort: '-createdAt' })}`,
+          headers: {
+            authorization: `Bearer ${tokens.get(i % 2 ? u.username : hq.username)}`,
+            'accept-language': 'ko',
+          },
+        })),
+      );
+      let next = 0;
+      const run = (duration: number) =>
+        autocannon({
+          url: base,
+          connections: 32,
+          duration,
+          requests: [
+            {
+              setupRequest: (req) => {
+                const r = requests[next++ % requests.length]!;
+                return { ...req, ...r };
+              },
+            },
+          ],
+        });
+      await run(3); // warm-up: plans, pools, JIT of the server's code
+      console.log(`\nFR-03 at 32 in flight, ${DURATION} s (load average ${load()})`);
+      const m = await measured(owner, child.pid!, () => run(DURATION));
+      const r = m.result;
+      const cores = (m.nodeMs + m.pgMs) / m.wallMs;
+      console.log(
+        `  ${r.requests.average.toFixed(0)} req/s, latency p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, ` +
+          `${r.non2xx} non-2xx, ${r.errors} errors`,
+      );
+      console.log(
+        `  CPU: server ${(m.nodeMs / r.requests.total).toFixed(2)} ms + PostgreSQL ${(m.pgMs / r.requests.total).toFixed(2)} ms ` +
+          `per request; ${cores.toFixed(2)} cores busy → ${(r.requests.average / cores).toFixed(0)} req/s per core ` +
+          `(load average after ${load()})`,
+      );
+    } finally {
+      await stopServer(child);
+    }
+  }
+
+  // ---- 2. idle clients polling every 30 s ----
+  const polled = users.slice(0, -1);
+  const writerBranch = users.at(-1)!.branch_id;
+  const writable = (
+    await owner.query<{ id: string }>(
+      'SELECT id FROM orders WHERE branch_id = $1 AND deleted_at IS NULL ORDER BY created_at DESC LIMIT 500',
+      [writerBranch],
+    )
+  ).rows.map((r) => r.id);
+  const horizonBefore = (await owner.query('SELECT pruned_up_to::text AS p FROM sync_scope_log_horizon')).rows[0].p;
+  for (const shortcut of [true, false]) {
+    if (!shortcut) {
+      // every window reaches below the pruned notes: each pull probes as before 0091
+      await owner.query("UPDATE sync_scope_log_horizon SET pruned_up_to = '9223372036854775807'");
+    }
+    const { child, base } = await startServerProcess(ds.url, profDir);
+    try {
+      const h = (await owner.query('SELECT sync_horizon()::text AS h')).rows[0].h as string;
+      const clients: { path: string; token: string }[] = [];
+      for (const u of polled) {
+        const token = await login(base, u.username);
+        const actor = { userId: u.id, role: 'BRANCH_MANAGER', branchId: u.branch_id, partnerId: null } as Actor;
+        const cursor = encodeCursor({
+          v: 1,
+          s: scopeFingerprint(actor),
+          lo: h,
+          hi: h,
+          t: SYNC_ENTITIES.length + 2,
+          x: null,
+          k: null,
+        });
+        clients.push({ path: `/api/sync/changes?cursor=${cursor}&limit=500`, token });
+      }
+      let next = 0;
+      let writes = 0;
+      const writer = setInterval(() => {
+        const id = writable[writes++ % writable.length];
+        owner.query('UPDATE orders SET remarks = $2 WHERE id = $1', [id, `bench:load ${writes}`]).catch(() => {});
+      }, 1000);
+      const rate = CLIENTS / POLL_SECONDS;
+      console.log(
+        `\n${CLIENTS} idle clients (${polled.length} branch managers' cursors) polling every ${POLL_SECONDS} s = ` +
+          `${rate.toFixed(1)} pulls/s for ${IDLE_SECONDS} s, another branch writing 1 order/s; scope-note shortcut ` +
+          `${shortcut ? 'on' : 'OFF (every pull probes)'} (load average ${load()})`,
+      );
+      const poll = (duration: number) =>
+        autocannon({
+          url: base,
+          connections: 50,
+          overallRate: rate,
+          duration,
+          requests: [
+            {
+              setupRequest: (req) => {
+                const c = clients[next++ % clients.length]!;
+                return { ...req, method: 'GET', path: c.path, headers: { authorization: `Bearer ${c.token}` } };
+              },
+            },
+          ],
+        });
+      await poll(5); // warm-up: the server's modules load and its plans are made on first use
+      const m = await measured(owner, child.pid!, () => poll(IDLE_SECONDS));
+      clearInterval(writer);
+      const r = m.result;
+      const cores = (m.nodeMs + m.pgMs) / m.wallMs;
+      console.log(
+        `  ${r.requests.total} pulls, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, ${r.non2xx} non-2xx; ` +
+          `CPU per pull: server ${(m.nodeMs / r.requests.total).toFixed(2)} ms + PostgreSQL ${(m.pgMs / r.requests.total).toFixed(2)} ms`,
+      );
+      console.log(
+        `  ${CLIENTS} idle clients cost ${(cores * 100).toFixed(1)} % of a core → one instance carries ` +
+          `≈ ${Math.round((CLIENTS * 0.5) / cores).toLocaleString('en')} at 50 % of a core (load average after ${load()})`,
+      );
+    } finally {
+      await stopServer(child);
+      if (!shortcut) await owner.query('UPDATE sync_scope_log_horizon SET pruned_up_to = $1', [horizonBefore]);
+    }
+  }
+  await owner.end();
+  await db.stop();
+}
+
+await main();
