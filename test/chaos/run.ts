@@ -22,6 +22,7 @@ import { dataRoot } from '../../db/pg/data-dir.js';
 import { startDatabase, withDatabase, withUser } from '../../db/pg/embedded.js';
 import { ClientStore } from '../../main/store/client-store.js';
 import { databaseFile } from '../../main/sync/session.js';
+import type { TestDatabase } from '../support/db.js';
 import { createBranch, createInstaller, createUser, type UserFixture } from '../support/fixtures.js';
 import { type ChildRun, runChild, startChild } from '../sync/child.js';
 import { clientChecksums, differences, makeOrder, serverChecksums, tempDir } from '../sync/support.js';
@@ -113,6 +114,8 @@ async function oneRun(seed: number): Promise<RunResult> {
   const appUrl = withUser(ownerUrl, 'dispatch_app', appRolePassword());
   const owner = new pg.Pool({ connectionString: ownerUrl, max: 4 });
   owner.on('error', () => {});
+  // what serverChecksums reads of a test database (it never drops it)
+  const asTestDatabase = { appUrl, owner } satisfies Pick<TestDatabase, 'appUrl' | 'owner'> as TestDatabase;
   const port = await freePort();
   const jwtSecret = randomBytes(32).toString('base64url');
   const children = new Set<ChildProcess>();
@@ -290,7 +293,7 @@ async function oneRun(seed: number): Promise<RunResult> {
         const st = store.counts();
         if (st.pending || st.conflicts) anomalies.push(`${c.name}: not settled ${JSON.stringify(st)}`);
         const rls = { id: c.user.id, role: c.user.role, branchId: c.branchId, partnerId: null };
-        const diff = differences(clientChecksums(store), await serverChecksums({ appUrl } as never, rls, store));
+        const diff = differences(clientChecksums(store), await serverChecksums(asTestDatabase, rls, store));
         if (Object.keys(diff).length) anomalies.push(`${c.name}: copy differs ${JSON.stringify(diff).slice(0, 300)}`);
       } finally {
         store.close();
