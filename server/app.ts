@@ -55,9 +55,15 @@ export function createApp(deps: AppDeps): Express {
   const cache = deps.cache ?? createCache({ redis: deps.redis, keyPrefix: config.cacheKeyPrefix, logger });
   // Every committed transaction of this pool bumps the cache generations its writes touched (migration 0021).
   setCommitListener(pool, (touched) => cache.invalidate(touched));
-  const routeDeps = { pool, config, tokens, throttle, cache };
+  const routeDeps = { pool, config, tokens, throttle, cache, reports: deps.runtime.reports };
   const { runtime } = deps;
-  const metrics = new Metrics({ pool, routes: apiRouteDocs(), jobs: runtime.jobs, hub: runtime.hub });
+  const metrics = new Metrics({
+    pool,
+    routes: apiRouteDocs(),
+    jobs: runtime.jobs,
+    hub: runtime.hub,
+    reports: runtime.reports,
+  });
 
   const app = express();
   app.locals.cache = cache;

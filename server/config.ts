@@ -65,6 +65,15 @@ export interface ServerConfig {
     /** how often the report rollups' deltas are folded (REPORT_FOLD_SECONDS; 0: never); see server/ops/upkeep.ts */
     reportFoldSeconds: number;
   };
+  /** report reads (FR-07, FR-08, exports) on a streaming replica (server/db/reports.ts) */
+  reports: {
+    /** REPORTS_DATABASE_URL: the replica, as the owner's URL (the server logs in there as dispatch_app) */
+    databaseUrl: string | undefined;
+    /** a replica not caught up for longer is not waited for (REPORTS_MAX_LAG_SECONDS) */
+    maxLagSeconds: number;
+    /** how long a read waits for the replica to replay what the primary had written (REPORTS_MAX_WAIT_MS) */
+    maxWaitMs: number;
+  };
   /** GET /metrics needs `Authorization: Bearer <token>` when set (METRICS_TOKEN) */
   metricsToken: string | undefined;
   /**
@@ -74,7 +83,10 @@ export interface ServerConfig {
   opsOpen: boolean;
 }
 
-export type ConfigOverrides = Partial<Omit<ServerConfig, 'throttle' | 'notifications' | 'storage' | 'jobs'>> & {
+export type ConfigOverrides = Partial<
+  Omit<ServerConfig, 'throttle' | 'notifications' | 'storage' | 'jobs' | 'reports'>
+> & {
+  reports?: Partial<ServerConfig['reports']>;
   throttle?: Partial<ServerConfig['throttle']>;
   notifications?: Partial<ServerConfig['notifications']>;
   storage?: Partial<ServerConfig['storage']>;
@@ -139,10 +151,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
       exportTtlHours: intFromEnv(env, 'EXPORT_TTL_HOURS', 24),
       reportFoldSeconds: intFromEnv(env, 'REPORT_FOLD_SECONDS', 5),
     },
+    reports: {
+      databaseUrl: env.REPORTS_DATABASE_URL || undefined,
+      maxLagSeconds: intFromEnv(env, 'REPORTS_MAX_LAG_SECONDS', 30),
+      maxWaitMs: intFromEnv(env, 'REPORTS_MAX_WAIT_MS', 500),
+    },
     metricsToken: env.METRICS_TOKEN || undefined,
     opsOpen: env.OPS_ENDPOINTS === 'open',
   };
-  const { throttle, notifications, storage, jobs, ...rest } = overrides;
+  const { throttle, notifications, storage, jobs, reports, ...rest } = overrides;
   return {
     ...base,
     ...rest,
@@ -150,5 +167,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     notifications: { ...base.notifications, ...notifications },
     storage: { ...base.storage, ...storage },
     jobs: { ...base.jobs, ...jobs },
+    reports: { ...base.reports, ...reports },
   };
 }

@@ -3,7 +3,11 @@ import { createLogger } from './logger.js';
 import { startServer } from './start.js';
 
 const logger = createLogger();
-const running = await startServer({ logger });
+const running = await startServer({ logger }).catch((err: Error) => {
+  // e.g. a database migrated by a newer release: the message says what to do
+  logger.fatal({ err }, `head office not started: ${err.message}`);
+  process.exit(1);
+});
 logger.info({ url: running.url }, 'head office listening');
 
 let stopping = false;

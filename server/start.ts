@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import { Redis } from 'ioredis';
 import type pg from 'pg';
-import { appRolePassword, migrate } from '../db/migrate.js';
+import { appRolePassword, checkSchema, migrate } from '../db/migrate.js';
 import { startDatabase, withUser } from '../db/pg/embedded.js';
 import { createApp } from './app.js';
 import { type ConfigOverrides, loadConfig, type ServerConfig } from './config.js';
@@ -19,7 +19,10 @@ export interface StartOptions {
   ownerUrl?: string;
   /** dispatch_app connection. Default: the owner URL with dispatch_app and its password. */
   appUrl?: string;
-  /** apply db/migrations first (default true) */
+  /**
+   * apply db/migrations first (default: DB_MIGRATE_ON_START, else true); when false, the database must already
+   * hold every migration this code knows. Either way a database migrated by a newer release is refused.
+   */
   migrate?: boolean;
   config?: ConfigOverrides;
   logger?: Logger;
@@ -48,9 +51,11 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     for (const c of cleanups.reverse()) await c().catch((err) => logger.error({ err }, 'shutdown step failed'));
   };
   try {
-    if (opts.migrate ?? true) {
+    if (opts.migrate ?? process.env.DB_MIGRATE_ON_START !== 'false') {
       const applied = await migrate(db.url);
       if (applied.length) logger.info({ applied }, 'migrations applied');
+    } else {
+      await checkSchema(db.url);
     }
     const appUrl = opts.appUrl ?? withUser(db.url, 'dispatch_app', appRolePassword());
     const pool = createPool(appUrl, {

@@ -1,12 +1,14 @@
 import { spawn } from 'node:child_process';
 
-/** pg_dump / pg_restore from PG_BIN_DIR, else PATH (the embedded cluster ships no client tools). */
-export function pgTool(name: 'pg_dump' | 'pg_restore'): string {
+/** pg_dump / pg_restore / pg_basebackup from PG_BIN_DIR, else PATH (the embedded cluster ships no client tools). */
+export type PgTool = 'pg_dump' | 'pg_restore' | 'pg_basebackup';
+
+export function pgTool(name: PgTool): string {
   return process.env.PG_BIN_DIR ? `${process.env.PG_BIN_DIR}/${name}` : name;
 }
 
 /** Runs a PostgreSQL client tool; rejects with its stderr when it exits non-zero. */
-export function runPgTool(name: 'pg_dump' | 'pg_restore', args: string[]): Promise<string> {
+export function runPgTool(name: PgTool, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(pgTool(name), args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

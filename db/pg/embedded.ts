@@ -12,17 +12,41 @@ export interface RunningDatabase {
 const EMBEDDED_USER = 'postgres';
 const EMBEDDED_PASSWORD = 'postgres';
 
+export interface EmbeddedOptions {
+  /** folder under .data (default "pg"); ignored when dir is given */
+  name?: string;
+  /** data directory (default .data/<name>) */
+  dir?: string;
+  port?: number;
+  /**
+   * WAL archive folder (default: WAL_ARCHIVE_DIR, else .data/<name>-wal-archive); false: no archiving. The test
+   * cluster ("pg-test") never archives.
+   */
+  archiveDir?: string | false;
+  /** archive_command instead of the copy into archiveDir (e.g. db/cli/wal.ts through the storage adapter) */
+  archiveCommand?: string;
+}
+
 /**
  * DATABASE_URL when set; otherwise an embedded PostgreSQL 15 under .data/<name>. The test suite uses its own
  * cluster (name "pg-test", another port) so that it never touches the demo data of a running `npm start`.
  */
-export async function startDatabase(opts: { name?: string; port?: number } = {}): Promise<RunningDatabase> {
+export async function startDatabase(opts: EmbeddedOptions = {}): Promise<RunningDatabase> {
   if (process.env.DATABASE_URL) {
     return { url: process.env.DATABASE_URL, embedded: false, stop: async () => {} };
   }
+  return startEmbedded(opts);
+}
+
+/** An embedded PostgreSQL 15 cluster, created on first use (DATABASE_URL is not looked at). */
+export async function startEmbedded(opts: EmbeddedOptions = {}): Promise<RunningDatabase> {
   const name = opts.name ?? 'pg';
   const port = opts.port ?? Number(process.env.EMBEDDED_PG_PORT ?? 54329);
-  const databaseDir = join(dataRoot, name);
+  const databaseDir = opts.dir ?? join(dataRoot, name);
+  const archive =
+    name === 'pg-test' || opts.archiveDir === false
+      ? undefined
+      : (opts.archiveDir ?? process.env.WAL_ARCHIVE_DIR ?? join(dataRoot, `${name}-wal-archive`));
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir,
@@ -36,22 +60,20 @@ export async function startDatabase(opts: { name?: string; port?: number } = {})
     onError: (e: unknown) => {
       if (process.env.DEBUG_PG) console.error(e);
     },
-    // The test cluster is disposable, so it skips fsync; the demo cluster keeps PostgreSQL's durable defaults.
+    // The test cluster is disposable, so it skips fsync; the head-office cluster keeps PostgreSQL's durable
+    // defaults and archives its WAL for point-in-time recovery.
     postgresFlags: [
       '-c',
       'max_connections=300',
       '-c',
       'shared_buffers=256MB',
-      // The head-office cluster archives its WAL for point-in-time recovery (RPO 1 h: a segment at least hourly).
-      ...(name === 'pg-test'
-        ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off']
-        : walArchiveFlags(join(dataRoot, `${name}-wal-archive`))),
+      ...(name === 'pg-test' ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off'] : []),
+      ...(archive ? walArchiveFlags(archive, opts.archiveCommand) : []),
     ],
   });
   if (!existsSync(join(databaseDir, 'PG_VERSION'))) await pg.initialise();
   // The server runs as the cluster's OS user (not root): it must own the WAL archive it writes to.
-  const archive = join(dataRoot, `${name}-wal-archive`);
-  if (existsSync(archive)) {
+  if (archive && existsSync(archive)) {
     const owner = statSync(databaseDir);
     chownSync(archive, owner.uid, owner.gid);
   }
@@ -78,15 +100,20 @@ export function withUser(url: string, user: string, password: string): string {
   return u.toString();
 }
 
-function walArchiveFlags(dir: string): string[] {
+/** Seconds after which a WAL segment with any change is archived even when not full: the bound of the RPO. */
+export const ARCHIVE_TIMEOUT_SECONDS = 60;
+
+function walArchiveFlags(dir: string, command?: string): string[] {
   mkdirSync(dir, { recursive: true });
   return [
     '-c',
     'archive_mode=on',
     '-c',
-    `archive_command=test ! -f ${dir}/%f && cp %p ${dir}/%f`,
+    // never overwrites an archived segment; the copy goes to a temporary name first so that a crash mid-copy
+    // leaves no truncated segment under the real name (restore would take it for a good one)
+    `archive_command=${command ?? `test ! -f ${dir}/%f && cp %p ${dir}/%f.tmp && mv ${dir}/%f.tmp ${dir}/%f`}`,
     '-c',
-    'archive_timeout=3600',
+    `archive_timeout=${ARCHIVE_TIMEOUT_SECONDS}`,
   ];
 }
 

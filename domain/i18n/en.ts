@@ -182,6 +182,7 @@ export const en: Messages = {
     readOnly: 'This column cannot be edited here.',
   },
   detail: {
+    chooseStatus: '— choose the new status —',
     undelivered: 'Quantity not delivered (split into a new order)',
     undeliveredRequired: 'Partial delivery needs the quantity not delivered.',
     title: 'Order details',

@@ -180,6 +180,7 @@ export const ko = {
     readOnly: '이 열은 여기서 편집할 수 없습니다.',
   },
   detail: {
+    chooseStatus: '— 바꿀 상태를 고르세요 —',
     undelivered: '인수하지 않은 수량 (새 주문으로 분할)',
     undeliveredRequired: '부분인수는 인수하지 않은 수량이 필요합니다.',
     title: '주문 상세',

@@ -358,7 +358,8 @@ function StatusForm({ detail, role, onDone, onCancel }: FormProps & { role: Role
   const { t, i18n } = useTranslation();
   const o = detail.order;
   const options = allowedTransitions(o.status).filter((s) => roleMaySetStatus(role, s));
-  const [to, setTo] = useState<OrderStatus | ''>(options[0] ?? '');
+  // nothing chosen until the clerk chooses: a form that starts on the first option applies it by a stray Enter
+  const [to, setTo] = useState<OrderStatus | ''>('');
   const [reason, setReason] = useState('');
   const [notes, setNotes] = useState('');
   const [date, setDate] = useState(o.appointmentDate ?? '');
@@ -374,7 +375,10 @@ function StatusForm({ detail, role, onDone, onCancel }: FormProps & { role: Role
   if (options.length === 0) return <p className="muted">{t('detail.noTransitions')}</p>;
 
   async function submit() {
-    if (!to) return;
+    if (!to) {
+      setError(t('detail.chooseStatus'));
+      return;
+    }
     setError(null);
     const notDelivered = Object.entries(undelivered)
       .filter(([, q]) => q > 0)
@@ -427,6 +431,9 @@ function StatusForm({ detail, role, onDone, onCancel }: FormProps & { role: Role
             setReason('');
           }}
         >
+          <option value="" disabled>
+            {t('detail.chooseStatus')}
+          </option>
           {options.map((s) => (
             <option key={s} value={s}>
               {t(`status.${s}`)}

@@ -11,6 +11,7 @@ import { sheetOptions, XLSX_FORMAT, type XlsxKind, xlsxValue } from '../../domai
 import { AccessTokens } from '../auth/tokens.js';
 import { branchInScope } from '../branches/branch-scope.js';
 import type { ServerConfig } from '../config.js';
+import type { ReportReads } from '../db/reports.js';
 import { type Tx, withRequestTransaction, withSystemTransaction } from '../db/transaction.js';
 import type { Actor } from '../http/context.js';
 import { AppError } from '../http/errors.js';
@@ -213,6 +214,8 @@ async function writeXlsx(file: string, sheet: Sheet, locale: Locale): Promise<nu
 
 export interface BuildDeps {
   pool: pg.Pool;
+  /** the rows of the file are read where report reads go (a fresh replica, else the primary) */
+  reports?: ReportReads;
   storage: Storage;
   config: ServerConfig;
   logger: Logger;
@@ -249,7 +252,8 @@ export async function buildExport(deps: BuildDeps, exportId: string, sealedSessi
       // the creator's session: once it ended (logout, password change) the build is refused (401)
       sessionId: AccessTokens.fromConfig(deps.config).openSession(sealedSession),
     };
-    const rowCount = await withRequestTransaction(deps.pool, actor, (tx) =>
+    const readPool = deps.reports ? await deps.reports.pool() : deps.pool;
+    const rowCount = await withRequestTransaction(readPool, actor, (tx) =>
       writeXlsx(file, sheetFor(tx, actor, e), locale),
     );
     await deps.storage.putFile(exportStorageKey(e.id), file, { contentType: XLSX_TYPE });

@@ -6,6 +6,7 @@ import type { Action } from '../../domain/roles.js';
 import { authorize } from '../auth/authorize.js';
 import type { AccessTokens } from '../auth/tokens.js';
 import type { Cache } from '../cache/index.js';
+import type { ReportReads } from '../db/reports.js';
 import { type Tx, withRequestTransaction } from '../db/transaction.js';
 import { type Actor, setActor } from './context.js';
 import { UnauthorizedError } from './errors.js';
@@ -15,6 +16,8 @@ export interface RouteDeps {
   tokens: AccessTokens;
   /** the answer cache (server/cache); services read through it where docs/cache.md lists one */
   cache?: Cache;
+  /** where report reads go (server/db/reports.ts); absent: the pool */
+  reports?: ReportReads;
 }
 
 export interface Call {
@@ -56,6 +59,21 @@ export function guarded<T>(
     authorize(actor, action);
     const result = await withRequestTransaction(deps.pool, actor, (tx) => fn({ tx, actor, req, res }));
     send(res, result, opts);
+  };
+}
+
+/**
+ * A read-only report route (FR-07, FR-08): as guarded(), but the transaction runs where report reads go — a
+ * streaming replica that has replayed what the primary had written, else the primary — under the same
+ * row-level-security context.
+ */
+export function guardedReport<T>(deps: RouteDeps, action: Action, fn: (call: Call) => Promise<T>): RequestHandler {
+  return async (req, res) => {
+    const actor = await authenticate(req, res, deps.tokens);
+    authorize(actor, action);
+    const pool = deps.reports ? await deps.reports.pool() : deps.pool;
+    const result = await withRequestTransaction(pool, actor, (tx) => fn({ tx, actor, req, res }));
+    send(res, result, {});
   };
 }
 

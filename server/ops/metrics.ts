@@ -4,6 +4,7 @@
 import type { RequestHandler } from 'express';
 import type pg from 'pg';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { ReportReads } from '../db/reports.js';
 import type { JobQueue } from '../jobs/job-queue.js';
 import type { NotificationHub } from '../notifications/notification-stream.js';
 import type { RouteDoc } from '../openapi/registry.js';
@@ -27,6 +28,7 @@ export interface MetricsSources {
   routes: readonly Pick<RouteDoc, 'method' | 'path'>[];
   jobs?: JobQueue;
   hub?: NotificationHub;
+  reports?: ReportReads;
 }
 
 export class Metrics {
@@ -60,7 +62,7 @@ export class Metrics {
       labelNames: ['entity'],
       registers: [this.registry],
     });
-    const { pool, jobs, hub } = sources;
+    const { pool, jobs, hub, reports } = sources;
     new Gauge({
       name: 'db_pool_connections',
       help: 'dispatch_app pool connections by state (total, idle, waiting = requests queued for a connection)',
@@ -83,6 +85,7 @@ export class Metrics {
         },
       });
     }
+    if (reports?.hasReplica) this.reportGauges(reports);
     if (hub) {
       new Gauge({
         name: 'notification_streams',
@@ -93,6 +96,28 @@ export class Metrics {
         },
       });
     }
+  }
+
+  // a replica that is always behind shows as reads going to the primary; lag is Infinity until it was caught up
+  private reportGauges(reports: ReportReads): void {
+    new Gauge({
+      name: 'report_reads',
+      help: 'report reads (FR-07, FR-08, ECOAS, exports) since start, by where they ran (replica or primary)',
+      labelNames: ['target'],
+      registers: [this.registry],
+      collect() {
+        for (const [target, n] of Object.entries(reports.counts)) this.set({ target }, n);
+      },
+    });
+    new Gauge({
+      name: 'report_replica_lag_seconds',
+      help: 'seconds since the report replica was last seen holding everything the primary had written',
+      registers: [this.registry],
+      collect() {
+        const lag = reports.lagSeconds();
+        if (Number.isFinite(lag)) this.set(lag);
+      },
+    });
   }
 
   routeOf(method: string, url: string): string {

@@ -2,8 +2,11 @@
 // fan-out and SSE hub, file storage and the mailer. startServer() starts it before the app and stops it after.
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
-import { APP_ROLE } from '../../db/migrate.js';
+import { APP_ROLE, withSetupLock } from '../../db/migrate.js';
+import { withUser } from '../../db/pg/embedded.js';
 import type { ServerConfig } from '../config.js';
+import { createPool } from '../db/pool.js';
+import { ReportReads } from '../db/reports.js';
 import { withSystemTransaction } from '../db/transaction.js';
 import { buildExport, sweepExpiredExports } from '../exports/export-builder.js';
 import { JobQueue, prepareJobSchema, QUEUES } from '../jobs/job-queue.js';
@@ -22,6 +25,8 @@ export interface Runtime {
   storage: Storage;
   /** undefined without SMTP_URL: no e-mail fallback */
   mailer: Mailer | undefined;
+  /** where report reads go: the replica of REPORTS_DATABASE_URL when fresh enough, else the primary */
+  reports: ReportReads;
   stop(): Promise<void>;
 }
 
@@ -49,8 +54,28 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     }
   };
   try {
-    await prepareJobSchema(opts.ownerUrl, APP_ROLE);
+    // under the set-up lock: instances starting together would race on creating queues and on the GRANTs
+    await withSetupLock(opts.ownerUrl, () => prepareJobSchema(opts.ownerUrl, APP_ROLE));
     const storage = createStorage(config.storage);
+
+    let replica: pg.Pool | undefined;
+    if (config.reports.databaseUrl) {
+      // the replica holds the same roles: dispatch_app with the primary's password
+      const password = decodeURIComponent(new URL(opts.appUrl).password);
+      replica = createPool(withUser(config.reports.databaseUrl, APP_ROLE, password), {
+        max: Math.max(2, Math.floor(pool.options.max / 2)),
+        logger,
+      });
+      const r = replica;
+      stops.push(() => r.end());
+    }
+    const reports = new ReportReads({
+      primary: pool,
+      replica,
+      maxLagSeconds: config.reports.maxLagSeconds,
+      maxWaitMs: config.reports.maxWaitMs,
+      logger,
+    });
 
     let bus: NotificationBus;
     if (redis) {
@@ -82,7 +107,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     await jobs.start();
     stops.push(() => jobs.stop());
 
-    const runtime: Runtime = { jobs, bus, hub, storage, mailer, stop: stopAll };
+    const runtime: Runtime = { jobs, bus, hub, storage, mailer, reports, stop: stopAll };
     if (config.jobs.workers) {
       if (mailer) {
         await jobs.work(QUEUES.notificationEmail, async () => {
@@ -94,7 +119,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
         logger.info('SMTP_URL not set: no e-mail fallback for unread notifications');
       }
       await jobs.work<{ exportId: string; session?: string }>(QUEUES.exportBuild, (data) =>
-        buildExport({ pool, storage, config, logger }, data.exportId, data.session),
+        buildExport({ pool, storage, config, logger, reports }, data.exportId, data.session),
       );
       await jobs.work(QUEUES.exportSweep, async () => {
         await sweepExpiredExports({ pool, storage, logger });

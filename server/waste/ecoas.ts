@@ -77,7 +77,9 @@ export function ecoasReport(deps: RouteDeps): RequestHandler {
     const q = parse(ecoasQuery, req.query);
     const locale = localeOf(req, res);
     const headers = ECOAS_COLUMNS.map((c) => t(locale, `ecoas.columns.${c}`));
-    await withRequestTransaction(deps.pool, actor, async (tx) => {
+    // a report read: on the replica when it has replayed what the primary had written (server/db/reports.ts)
+    const pool = deps.reports ? await deps.reports.pool() : deps.pool;
+    await withRequestTransaction(pool, actor, async (tx) => {
       const branch = await branchInScope(tx, actor, q.branchId);
       const fileName = `ECOAS_${q.month}${branch ? `_${branch.code}` : ''}.${q.format}`;
       // the first page before any byte is sent: an error up to here is still an ordinary JSON error

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { guarded, type RouteDeps } from '../http/handler.js';
+import { guarded, guardedReport, type RouteDeps } from '../http/handler.js';
 import { ecoasReport } from './ecoas.js';
 import { addWaste, editWaste, listOrderWaste, removeWaste, wasteCodes, wasteSummary } from './waste.service.js';
 
@@ -29,7 +29,7 @@ export function wasteRoutes(deps: RouteDeps): Router {
   );
   r.get(
     '/waste/summary',
-    guarded(deps, 'waste.report', ({ tx, actor, req }) => wasteSummary(tx, actor, req.query)),
+    guardedReport(deps, 'waste.report', ({ tx, actor, req }) => wasteSummary(tx, actor, req.query)),
   );
   r.get('/waste/ecoas', ecoasReport(deps));
   r.get(

@@ -111,8 +111,10 @@ describe('memory cache', () => {
 describe.skipIf(!redisUrl)('redis cache across instances', () => {
   it('two instances share answers and invalidations; concurrent misses on both load once (fill lock)', async () => {
     const prefix = uniq('t:shared:', 6);
-    const a = new RedisCache(redisClient(), { keyPrefix: prefix });
-    const b = new RedisCache(redisClient(), { keyPrefix: prefix });
+    // a waiter's bound (fillWaitMs, 2 s by default) is not what this test is about: on a machine busy enough to
+    // stall a process that long, the waiter would rightly load on its own
+    const a = new RedisCache(redisClient(), { keyPrefix: prefix, fillWaitMs: 15_000 });
+    const b = new RedisCache(redisClient(), { keyPrefix: prefix, fillWaitMs: 15_000 });
     let loads = 0;
     const q = (v: string) =>
       query(async () => {

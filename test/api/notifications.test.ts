@@ -426,14 +426,15 @@ describe('live push over Server-Sent Events', () => {
   });
 
   it('ends the stream when the access token expires', async () => {
-    const short = await startTestServer(db, { config: { accessTokenTtlSeconds: 1 } });
+    // long enough that a busy machine still opens the stream before the token runs out
+    const short = await startTestServer(db, { config: { accessTokenTtlSeconds: 3 } });
     try {
       const pair = await short.login(w.coordinator.username);
       const stream = await openSse(`${short.url}/api/notifications/stream`, {
         authorization: `Bearer ${pair.accessToken}`,
       });
       await stream.next('ready');
-      await stream.next('expired', 5000);
+      await stream.next('expired', 10_000);
       for (let i = 0; i < 50 && !stream.ended(); i++) await new Promise((r) => setTimeout(r, 20));
       expect(stream.ended()).toBe(true);
     } finally {

@@ -21,6 +21,7 @@ import type { Actor } from '../../server/http/context.js';
 import { splitOrder } from '../../server/splits/split.service.js';
 import { type GroupBy, type SummaryFilter, summary, summaryRaw } from '../../server/waste/waste.repository.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { openSession } from '../support/session.js';
 
 let db: TestDatabase;
 let pool: pg.Pool;
@@ -53,6 +54,8 @@ beforeAll(async () => {
   );
   for (const u of users.rows) {
     const a: Actor = {
+      // the database takes a request context only for a live session of the user (migrations 0071, 0072)
+      sessionId: await openSession(db.owner, u.id),
       userId: u.id,
       username: u.username,
       role: u.role_code,

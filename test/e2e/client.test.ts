@@ -184,6 +184,10 @@ describe('branch client', () => {
     await page.click(`button:has-text("${target.orderNo}")`);
     await page.waitForSelector('[data-testid=order-detail]');
     await page.click('[data-testid=action-status]');
+    // the new status starts unchosen: applying then changes nothing and says what is missing
+    expect(await page.inputValue('[data-testid=status-select]')).toBe('');
+    await page.click('[data-testid=status-submit]');
+    await page.waitForSelector('[data-testid=status-form] .form-error:has-text("바꿀 상태를 고르세요")');
     await page.selectOption('[data-testid=status-select]', '연기');
     // without a reason the form refuses
     await page.click('[data-testid=status-submit]');

@@ -10,6 +10,7 @@ import type { Actor } from '../../server/http/context.js';
 import { type PageChange, pullChanges } from '../../server/sync/sync.service.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createOrder, createWorld, type UserFixture, type World } from '../support/fixtures.js';
+import { openSession } from '../support/session.js';
 import { type RecordedStatement, SqlProbe } from '../support/sql-probe.js';
 
 let db: TestDatabase;
@@ -35,7 +36,9 @@ afterAll(async () => {
   await db?.drop();
 });
 
-const actorOf = (u: UserFixture): Actor => ({
+// the database takes a request context only for a live session of the user (migrations 0071, 0072)
+const actorOf = async (u: UserFixture): Promise<Actor> => ({
+  sessionId: await openSession(db.owner, u.id),
   userId: u.id,
   username: u.username,
   role: u.role,
@@ -95,7 +98,7 @@ describe('idle pull from the scope notes', () => {
   it('an up-to-date client is answered without the probe while another branch writes, and gets its own writes', async () => {
     const mine = await createOrder(db.owner, { branchId: world.branch.id });
     const foreign = await createOrder(db.owner, { branchId: other.branch.id });
-    const manager = new Puller(actorOf(world.manager));
+    const manager = new Puller(await actorOf(world.manager));
     await manager.upToDate();
 
     await db.owner.query("UPDATE orders SET remarks = 'elsewhere' WHERE id = $1", [foreign.id]);
@@ -115,8 +118,8 @@ describe('idle pull from the scope notes', () => {
       partnerId: world.partner.id,
       installerId: world.installer.id,
     });
-    const pullers = [world.hq, world.manager, world.coordinator, world.installerUser].map(
-      (u) => new Puller(actorOf(u)),
+    const pullers = await Promise.all(
+      [world.hq, world.manager, world.coordinator, world.installerUser].map(async (u) => new Puller(await actorOf(u))),
     );
     for (const p of pullers) await p.upToDate();
     const writes: [string, string, () => Promise<unknown>][] = [
@@ -179,7 +182,7 @@ describe('idle pull from the scope notes', () => {
   it('three transactions: an older writer of my branch still open while another branch commits, then commits', async () => {
     const mine = await createOrder(db.owner, { branchId: world.branch.id });
     const foreign = await createOrder(db.owner, { branchId: other.branch.id });
-    const manager = new Puller(actorOf(world.manager));
+    const manager = new Puller(await actorOf(world.manager));
     await manager.upToDate();
 
     const A = await openTx(); // older: its id is below B's
@@ -199,7 +202,7 @@ describe('idle pull from the scope notes', () => {
   it('a younger writer of my branch that commits after an older writer elsewhere is not skipped', async () => {
     const mine = await createOrder(db.owner, { branchId: world.branch.id });
     const foreign = await createOrder(db.owner, { branchId: other.branch.id });
-    const manager = new Puller(actorOf(world.manager));
+    const manager = new Puller(await actorOf(world.manager));
     await manager.upToDate();
 
     const old = await openTx();
@@ -218,7 +221,7 @@ describe('idle pull from the scope notes', () => {
   it('a write rolled back to a savepoint leaves no note, the kept write after it is delivered', async () => {
     const mine = await createOrder(db.owner, { branchId: world.branch.id });
     const second = await createOrder(db.owner, { branchId: world.branch.id });
-    const manager = new Puller(actorOf(world.manager));
+    const manager = new Puller(await actorOf(world.manager));
     await manager.upToDate();
     const t = await openTx();
     await t.query('SAVEPOINT s');
@@ -232,7 +235,7 @@ describe('idle pull from the scope notes', () => {
 
   it('after the notes are pruned, a client whose window reaches back before them probes and still gets its change', async () => {
     const mine = await createOrder(db.owner, { branchId: world.branch.id });
-    const manager = new Puller(actorOf(world.manager));
+    const manager = new Puller(await actorOf(world.manager));
     await manager.upToDate();
     await db.owner.query("UPDATE orders SET remarks = 'before pruning' WHERE id = $1", [mine.id]);
     await db.owner.query("SELECT sync_prune_scope_log(interval '0 seconds')");

@@ -5,6 +5,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Change, PullResponse, SyncRow } from '../../domain/sync-protocol.js';
 import { ChoiceError, ClientStore, StaleWriteError } from '../../main/store/client-store.js';
+import { newOrderRow } from '../../main/store/mirror-order-row.js';
 
 let dir: string;
 let store: ClientStore;
@@ -21,6 +22,8 @@ const branchId = '0190c000-0000-7000-8000-000000000001';
 
 function serverOrder(over: Partial<SyncRow> = {}): SyncRow {
   return {
+    // every column of the mirror's orders (domain/order-fields.ts), null unless set here
+    ...newOrderRow({}, '2026-11-25T01:00:00+00:00'),
     id: uuidv7(),
     order_no: `SO-${Math.floor(Math.random() * 1e9)}`,
     customer_name: '김철수',
