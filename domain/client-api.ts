@@ -47,7 +47,8 @@ export interface Session {
 }
 
 export interface SyncState {
-  status: 'online' | 'offline' | 'syncing';
+  /** signedOut: the head office refuses this session's tokens; nothing syncs until the user signs in again */
+  status: 'online' | 'offline' | 'syncing' | 'signedOut';
   offlineSince: string | null;
   pending: number;
   conflicts: number;

@@ -66,6 +66,12 @@ export const serialsAdd = z
   .object({
     /** the order's version the caller read: when given, a 409 if the order changed since */
     version: version.optional(),
+    /**
+     * the line's version the caller read: with it, an order changed since `version` is accepted as long as the
+     * line is still at it — recording serials commutes with the other edits of the order, not with a change of
+     * the line they are counted against
+     */
+    lineVersion: version.optional(),
     lineId: uuid,
     serials: z
       .array(serialValue)

@@ -66,8 +66,88 @@ export const pullQuery = z
   .object({
     cursor: z.string().max(2000).optional(),
     limit: z.coerce.number().int().min(1).max(5000).default(1000),
+    // the client's outbox, reported with the first page of a run when it changed (or a minute has passed): the
+    // queue monitor shows per client how many ops wait and since when; all four come together
+    clientId: z.string().trim().min(1).max(64).optional(),
+    pending: z.coerce.number().int().min(0).optional(),
+    conflicts: z.coerce.number().int().min(0).optional(),
+    failed: z.coerce.number().int().min(0).optional(),
+    pendingSince: z.iso.datetime().optional(),
+  })
+  .strict()
+  .refine((q) => q.clientId === undefined || q.pending !== undefined, {
+    message: 'an outbox report needs pending',
+    path: ['pending'],
+  });
+
+// ---------------------------------------------------------------------------------------------------------------
+// Checkpoint: is the client's copy what its scope should hold?
+
+/** Rows of a table fall in CHECKPOINT_BUCKETS buckets by the md5 of their key (checkpointBucket). */
+export const CHECKPOINT_BUCKETS = 16;
+
+export const checkpointQuery = z.object({ cursor: z.string().max(2000) }).strict();
+export const checkpointBucketQuery = z
+  .object({
+    cursor: z.string().max(2000),
+    entity: syncEntity,
+    bucket: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(CHECKPOINT_BUCKETS - 1),
   })
   .strict();
+
+/**
+ * Per table, per non-empty bucket: how many rows the caller's scope holds and the sum of their row hashes
+ * (checkpointRowHash of key and version, as a decimal string). The same sums over the client's copy show which
+ * buckets differ.
+ */
+export const checkpointResponse = z.object({
+  tables: z.record(z.string(), z.array(z.object({ b: z.number().int(), n: z.number().int(), h: z.string() }))),
+});
+export type CheckpointResponse = z.infer<typeof checkpointResponse>;
+
+/** One bucket's rows as the head office has them; `old`: stamped below the cursor's horizon (the client should have it). */
+export const checkpointBucketResponse = z.object({
+  rows: z.array(
+    z.object({
+      id: z.string(),
+      version: z.number().int().nullable(),
+      old: z.boolean(),
+      row: z.record(z.string(), z.unknown()),
+    }),
+  ),
+});
+export type CheckpointBucketResponse = z.infer<typeof checkpointBucketResponse>;
+
+export const repairsReport = z
+  .object({ repairs: z.partialRecord(syncEntity, z.number().int().min(0).max(1_000_000)) })
+  .strict();
+
+/** What a client reports of its outbox (pullQuery's report fields). */
+export interface OutboxReport {
+  clientId: string;
+  pending: number;
+  conflicts: number;
+  failed: number;
+  /** when the oldest op still waiting (in the outbox or in conflict) was made; absent when none waits */
+  pendingSince?: string;
+}
+
+/** One client's outbox as it last reported it (the queue monitor). */
+export interface ClientOutbox {
+  clientId: string;
+  userId: string;
+  username: string | null;
+  branchId: string | null;
+  pending: number;
+  conflicts: number;
+  failed: number;
+  oldestPendingAt: string | null;
+  reportedAt: string;
+}
 
 export const pullResponse = z.object({
   changes: z.array(change),
@@ -187,6 +267,15 @@ export const pushOp = z
      * before anything else; exactly-once does not depend on it (the answer's record is unique per op id).
      */
     attempt: z.number().int().min(0).optional(),
+    /**
+     * Rows besides its entity that the op made or changed in the client's copy (its prediction: a split's child
+     * and lines, serials, a pick-up). A SYNCED answer carries each as the head office has it then (`rows`), so
+     * the client replaces its prediction — and drops a predicted row the head office did not make.
+     */
+    predicted: z
+      .array(z.object({ entity: syncEntity, id: z.string().min(1).max(100) }).strict())
+      .max(500)
+      .optional(),
   })
   .strict();
 export type PushOp = z.infer<typeof pushOp>;
@@ -213,6 +302,10 @@ export const opResult = z.object({
   error: opError.optional(),
   /** true when this is the stored answer of an op already applied (a retry) */
   replayed: z.boolean().optional(),
+  /** SYNCED: the op's `predicted` rows as the head office has them after it (row null: it has no such row) */
+  rows: z
+    .array(z.object({ entity: syncEntity, id: z.string(), row: z.record(z.string(), z.unknown()).nullable() }))
+    .optional(),
 });
 export type OpResult = z.infer<typeof opResult>;
 
@@ -262,4 +355,6 @@ export interface QueueSummary {
 export interface QueueResponse {
   items: QueueItem[];
   summary: QueueSummary[];
+  /** per client, what waits in its outbox (as it last reported with a pull) */
+  clients: ClientOutbox[];
 }

@@ -112,7 +112,13 @@ export function createApp(deps: AppDeps): Express {
   app.use('/api', exportsRoutes({ ...routeDeps, jobs: runtime.jobs, storage: runtime.storage }));
   app.use(
     '/api',
-    syncRoutes({ ...routeDeps, logger, opHandlers: orderOpHandlers, opBatchHandlers: orderOpBatchHandlers }),
+    syncRoutes({
+      ...routeDeps,
+      logger,
+      metrics,
+      opHandlers: orderOpHandlers,
+      opBatchHandlers: orderOpBatchHandlers,
+    }),
   );
   // order parts and administration: split orders, serials, waste pick-ups and ECOAS, admin, audit
   app.use('/api', splitRoutes(routeDeps));

@@ -81,6 +81,7 @@ export const en: Messages = {
     status: 'Connection',
     online: 'Online',
     syncing: 'Syncing',
+    signedOut: 'Sign-in needed · please sign in again',
     offlineSince: 'Offline since {{since}}',
     pending: '{{count}} pending',
     conflicts: '{{count}} conflicts',
@@ -517,6 +518,8 @@ export const en: Messages = {
     reasonType: { CANCEL: 'cancellation', POSTPONE: 'postponement', ABSENCE: 'absence' },
   },
   errors: {
+    DEPENDS_ON_DROPPED: 'Not sent: the change it was made on (an add or a split) was dropped.',
+    DEPENDS_ON_FAILED: 'Not sent: the change it was made on (an add or a split) was refused.',
     VALIDATION: 'Check the input: {{message}}',
     CONFLICT: 'Someone else changed this first.',
     OFFLINE: 'Not connected to the head office.',

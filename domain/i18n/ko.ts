@@ -79,6 +79,7 @@ export const ko = {
     status: '연결 상태',
     online: '온라인',
     syncing: '동기화 중',
+    signedOut: '로그인 필요 · 다시 로그인하세요',
     offlineSince: '오프라인 ({{since}}부터)',
     pending: '대기 {{count}}건',
     conflicts: '충돌 {{count}}건',
@@ -515,6 +516,8 @@ export const ko = {
     reasonType: { CANCEL: '취소', POSTPONE: '연기', ABSENCE: '부재' },
   },
   errors: {
+    DEPENDS_ON_DROPPED: '먼저 한 변경(추가·분할)을 취소해서 이 변경은 보내지 않았습니다.',
+    DEPENDS_ON_FAILED: '먼저 한 변경(추가·분할)이 거부되어 이 변경은 보내지 않았습니다.',
     VALIDATION: '입력값을 확인하세요: {{message}}',
     CONFLICT: '다른 사용자가 먼저 변경했습니다.',
     OFFLINE: '본사 서버에 연결되어 있지 않습니다.',

@@ -95,9 +95,23 @@ export function recordSerials(
   userId: string,
   args: { id: string; lineId: string; serials: string[] },
 ): void {
-  const raw = { lineId: args.lineId, serials: args.serials, ids: args.serials.map(() => uuidv7()) };
+  const raw: Record<string, unknown> = {
+    lineId: args.lineId,
+    serials: args.serials,
+    ids: args.serials.map(() => uuidv7()),
+  };
+  // the line as the clerk saw it: the serials commute with other changes of the order, not with one of this line
+  // (a line a pending split made has no head-office version yet: then the whole order's version is checked)
+  const seen = store.db.prepare('SELECT version FROM order_lines WHERE id = ?').get(args.lineId) as
+    | { version: number }
+    | undefined;
+  if (seen && !isPendingRow(store.db, 'order_lines', args.lineId)) raw.lineVersion = seen.version;
   // the version is the order's at the head office when the op is sent (the outbox fills it in)
-  const payload = validated<{ lineId: string; serials: string[]; ids: string[] }>('serial.record', raw, 1);
+  const payload = validated<{ lineId: string; serials: string[]; ids: string[]; lineVersion?: number }>(
+    'serial.record',
+    raw,
+    1,
+  );
   write(store, {
     kind: 'serial.record',
     orderId: args.id,
@@ -274,4 +288,9 @@ export function splitOrderLocally(
     },
   });
   return childId;
+}
+
+/** Whether a row has local ops not yet answered (its head-office version is not what the copy shows). */
+function isPendingRow(db: Database.Database, entity: string, id: string): boolean {
+  return db.prepare('SELECT 1 FROM row_base WHERE entity = ? AND entity_id = ?').get(entity, id) !== undefined;
 }

@@ -13,6 +13,7 @@ import {
   type OpKind,
   type OpResult,
   ORDER_CHILDREN,
+  type OutboxReport,
   type PullResponse,
   type PushOp,
   SYNC_ENTITIES,
@@ -104,6 +105,12 @@ interface ConflictRecord {
 }
 
 const nowIso = () => new Date().toISOString();
+
+/**
+ * The op_rows effect that only marks an order as having a pending change of one of its rows (orderMark in
+ * part-ops.ts): it makes nothing another op could depend on.
+ */
+const MARKER = JSON.stringify({ patch: {} });
 
 const WASTE_COLUMNS: Record<string, string> = { collectedBy: 'collected_by', collectedAt: 'collected_at' };
 
@@ -352,23 +359,45 @@ export class ClientStore {
   /**
    * The next ops to send, in outbox order. Ops of an entity in conflict wait for its resolution. A batch holds
    * one op per entity: the next op of the same entity expects the version the previous one produces, known only
-   * from its answer.
+   * from its answer. Causal order: an op on a row that an earlier op made or changed (its `op_rows`: a pick-up
+   * added, a split's child) waits while that op is unresolved (in conflict, or itself waiting), and does not ride
+   * in the same batch as it: sent ahead of it, or with it when it turns out a CONFLICT, it would be refused as
+   * NOT_FOUND, and the clerk's edit lost once the conflict is resolved.
    */
   nextBatch(max: number): SendableOp[] {
+    const key = (entity: string, id: string) => `${entity}\u0000${id}`;
+    // rows that wait: the conflicted ops' entities and every row they made or changed
+    const waiting = new Set<string>();
+    for (const r of this.stmt(
+      `SELECT entity, entity_id FROM conflicts
+       UNION SELECT r.entity, r.entity_id FROM op_rows r JOIN conflicts c ON c.seq = r.seq WHERE r.effect <> ?`,
+    ).all(MARKER) as { entity: string; entity_id: string }[])
+      waiting.add(key(r.entity, r.entity_id));
+    const rowsOf = this.stmt('SELECT entity, entity_id FROM op_rows WHERE seq = ? AND effect <> ?');
+    const seen = new Set<string>();
+    // rows made or changed by the ops of this batch: an op on one of them waits for the answer
+    const madeInBatch = new Set<string>();
+    const batch: SendableOp[] = [];
     const rows = this.db
       .prepare(
         `SELECT o.*, b.base_version FROM outbox o
            LEFT JOIN row_base b ON b.entity = o.entity AND b.entity_id = o.entity_id
-          WHERE NOT EXISTS (SELECT 1 FROM conflicts c WHERE c.entity = o.entity AND c.entity_id = o.entity_id)
-          ORDER BY o.seq LIMIT ?`,
+          ORDER BY o.seq`,
       )
-      .all(max) as (OutboxRecord & { base_version: number | null })[];
-    const seen = new Set<string>();
-    const batch: SendableOp[] = [];
+      .iterate() as IterableIterator<OutboxRecord & { base_version: number | null }>;
     for (const r of rows) {
-      const key = `${r.entity}\u0000${r.entity_id}`;
-      if (seen.has(key)) break;
-      seen.add(key);
+      const k = key(r.entity, r.entity_id);
+      const made = () =>
+        (rowsOf.all(r.seq, MARKER) as { entity: string; entity_id: string }[]).map((m) => key(m.entity, m.entity_id));
+      if (waiting.has(k)) {
+        // what a waiting op makes waits with it
+        for (const m of made()) waiting.add(m);
+        continue;
+      }
+      if (seen.has(k) || madeInBatch.has(k)) break;
+      seen.add(k);
+      const predicted = rowsOf.all(r.seq, MARKER) as { entity: SyncEntity; entity_id: string }[];
+      for (const m of predicted) madeInBatch.add(key(m.entity, m.entity_id));
       batch.push({
         seq: r.seq,
         opId: r.op_id,
@@ -378,9 +407,65 @@ export class ClientStore {
         payload: JSON.parse(r.payload),
         expectedVersion: r.kind === 'order.create' ? null : r.base_version,
         attempt: r.attempts,
+        ...(predicted.length ? { predicted: predicted.map((m) => ({ entity: m.entity, id: m.entity_id })) } : {}),
       });
+      if (batch.length >= max) break;
     }
     return batch;
+  }
+
+  /**
+   * The ops queued after `seq` on rows that the op at `seq` made or changed (`made`), and transitively theirs:
+   * that op is gone (refused, or dropped by the clerk), so they are not sent — each moves to the failed list with
+   * `code`, naming the op it depended on, and its own row changes are undone. Returns the rows to rebase.
+   */
+  private failDependents(
+    seq: number,
+    opId: string,
+    made: RowChange[],
+    code: 'DEPENDS_ON_FAILED' | 'DEPENDS_ON_DROPPED',
+  ): { entity: SyncEntity; id: string }[] {
+    const out: { entity: SyncEntity; id: string }[] = [];
+    const now = nowIso();
+    const message =
+      code === 'DEPENDS_ON_FAILED'
+        ? `not sent: op ${opId}, which it was made on, was refused`
+        : `not sent: op ${opId}, which it was made on, was dropped`;
+    const queue = made.filter((m) => JSON.stringify(m.effect) !== MARKER).map((m) => ({ entity: m.entity, id: m.id }));
+    const done = new Set<number>();
+    while (queue.length > 0) {
+      const row = queue.shift()!;
+      const dependents = this.stmt(
+        'SELECT * FROM outbox WHERE entity = ? AND entity_id = ? AND seq > ? ORDER BY seq',
+      ).all(row.entity, row.id, seq) as OutboxRecord[];
+      for (const d of dependents) {
+        if (done.has(d.seq)) continue;
+        done.add(d.seq);
+        const theirs = this.opRows(d.seq);
+        this.stmt('DELETE FROM outbox WHERE seq = ?').run(d.seq);
+        this.stmt('DELETE FROM op_rows WHERE seq = ?').run(d.seq);
+        this.stmt(
+          `INSERT INTO failed_ops(op_id, seq, entity, entity_id, kind, payload, error, created_at, failed_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(op_id) DO NOTHING`,
+        ).run(
+          d.op_id,
+          d.seq,
+          d.entity,
+          d.entity_id,
+          d.kind,
+          d.payload,
+          JSON.stringify({ code, message, details: { opId } } satisfies OpError),
+          d.created_at,
+          now,
+        );
+        out.push({ entity: d.entity as SyncEntity, id: d.entity_id });
+        for (const t of theirs) {
+          out.push({ entity: t.entity, id: t.id });
+          if (JSON.stringify(t.effect) !== MARKER) queue.push({ entity: t.entity, id: t.id });
+        }
+      }
+    }
+    return out;
   }
 
   /**
@@ -421,13 +506,20 @@ export class ClientStore {
         const current = res.current ?? null;
         const currentVersion = current && typeof current.version === 'number' ? current.version : null;
         const touched = this.opRows(op.seq);
+        const dependents: { entity: SyncEntity; id: string }[] = [];
         this.stmt('DELETE FROM outbox WHERE op_id = ?').run(op.opId);
         if (res.status === 'SYNCED') {
           if (current) this.rememberServerRow(op.entity, op.entityId, current, currentVersion);
           // a removed row has no answer row: the op's own prediction becomes the base
           else this.foldIntoBase(op.entity, op.entityId, (row) => applyOrderOp(op.kind, op.payload, row, now));
-          // the other rows it changed come with the next pull; until then the prediction stands for them
-          for (const t of touched) this.foldIntoBase(t.entity, t.id, (row) => applyEffect(t.effect, row));
+          // the other rows it changed: as the head office answered them (a predicted row it did not make goes);
+          // without that answer the prediction stands for them until the pull brings the real rows
+          const answered = new Map((res.rows ?? []).map((r) => [`${r.entity}\u0000${r.id}`, r.row]));
+          for (const t of touched) {
+            const k = `${t.entity}\u0000${t.id}`;
+            if (answered.has(k)) this.setBaseRow(t.entity, t.id, answered.get(k) ?? null);
+            else this.foldIntoBase(t.entity, t.id, (row) => applyEffect(t.effect, row));
+          }
           this.stmt('DELETE FROM op_rows WHERE seq = ?').run(op.seq);
           if (res.version !== undefined)
             this.db
@@ -457,6 +549,7 @@ export class ClientStore {
         } else {
           if (current) this.rememberServerRow(op.entity, op.entityId, current, currentVersion);
           this.stmt('DELETE FROM op_rows WHERE seq = ?').run(op.seq);
+          dependents.push(...this.failDependents(op.seq, op.opId, touched, 'DEPENDS_ON_FAILED'));
           const error: OpError = res.error ?? { code: 'FAILED', message: 'refused by the head office' };
           this.db
             .prepare(
@@ -475,7 +568,8 @@ export class ClientStore {
               now,
             );
         }
-        for (const oid of this.rebaseAll([{ entity: op.entity, id: op.entityId }, ...touched])) orderIds.add(oid);
+        for (const oid of this.rebaseAll([{ entity: op.entity, id: op.entityId }, ...touched, ...dependents]))
+          orderIds.add(oid);
       }
     })();
     return { orderIds: [...orderIds] };
@@ -489,6 +583,20 @@ export class ClientStore {
         effect: string;
       }[]
     ).map((r) => ({ entity: r.entity, id: r.entity_id, effect: JSON.parse(r.effect) as RowEffect }));
+  }
+
+  /**
+   * The head office's row (or that it has none) as a push answered it: the base of a row with local ops, unless a
+   * pull has brought a newer version meanwhile.
+   */
+  private setBaseRow(entity: SyncEntity, id: string, row: SyncRow | null): void {
+    const base = this.rowBase(entity, id);
+    if (!base) return;
+    const version = row && typeof row.version === 'number' ? row.version : null;
+    if (row && base.server_version !== null && version !== null && version < base.server_version) return;
+    this.db
+      .prepare('UPDATE row_base SET server_row = ?, server_version = ? WHERE entity = ? AND entity_id = ?')
+      .run(row ? JSON.stringify(row) : null, version, entity, id);
   }
 
   /** An answered op's effect on a row becomes part of what the head office is known to have. */
@@ -641,6 +749,7 @@ export class ClientStore {
       this.db
         .prepare('UPDATE row_base SET base_version = ? WHERE entity = ? AND entity_id = ?')
         .run(c.server_version, c.entity, c.entity_id);
+      const dependents = next ? [] : this.failDependents(c.seq, c.op_id, touched, 'DEPENDS_ON_DROPPED');
       if (!next) this.stmt('DELETE FROM op_rows WHERE seq = ?').run(c.seq);
       if (next) {
         newOpId = uuidv7();
@@ -650,7 +759,7 @@ export class ClientStore {
           )
           .run(c.seq, newOpId, c.entity, c.entity_id, kind, JSON.stringify(next), nowIso());
       }
-      orderIds = this.rebaseAll([{ entity: c.entity as SyncEntity, id: c.entity_id }, ...touched]);
+      orderIds = this.rebaseAll([{ entity: c.entity as SyncEntity, id: c.entity_id }, ...touched, ...dependents]);
     })();
     return { orderIds, opId: newOpId };
   }
@@ -676,6 +785,79 @@ export class ClientStore {
 
   discardFailed(opId: string): boolean {
     return this.stmt('DELETE FROM failed_ops WHERE op_id = ?').run(opId).changes > 0;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Checkpoint
+
+  /** The (key, version text) of every row of a mirrored table; '0' for tables without versions. */
+  checkpointRows(entity: SyncEntity): { k: string; v: string }[] {
+    const t = this.mirror.tables[entity];
+    return this.stmt(`SELECT ${t.key} AS k, ${t.versioned ? 'version' : "'0'"} AS v FROM ${entity}`)
+      .all()
+      .map((r) => {
+        const row = r as { k: unknown; v: unknown };
+        return { k: String(row.k), v: String(row.v) };
+      });
+  }
+
+  /**
+   * One checkpoint bucket compared row by row with the head office's: a row it has that the copy lacks or holds
+   * at an older version is written (when stamped below the cursor's horizon: otherwise the next pull brings it),
+   * a row of the copy the head office does not have is removed. Rows with local ops are left alone. Returns the
+   * rows repaired.
+   */
+  repairBucket(
+    entity: SyncEntity,
+    inBucket: (key: string) => boolean,
+    serverRows: { id: string; version: number | null; old: boolean; row: SyncRow }[],
+  ): number {
+    let repaired = 0;
+    this.db.transaction(() => {
+      const pending = new Set(
+        (this.stmt('SELECT entity_id FROM row_base WHERE entity = ?').all(entity) as { entity_id: string }[]).map(
+          (r) => r.entity_id,
+        ),
+      );
+      const local = new Map(
+        this.checkpointRows(entity)
+          .filter((r) => inBucket(r.k))
+          .map((r) => [r.k, r.v]),
+      );
+      const theirs = new Set<string>();
+      for (const r of serverRows) {
+        theirs.add(r.id);
+        if (pending.has(r.id) || !r.old) continue;
+        const mine = local.get(r.id);
+        if (mine === undefined || (r.version !== null && Number(mine) < r.version)) {
+          this.mirror.write(entity, r.row);
+          repaired++;
+        }
+      }
+      for (const id of local.keys()) {
+        if (theirs.has(id) || pending.has(id)) continue;
+        this.removeWithChildren(entity, id);
+        repaired++;
+      }
+    })();
+    return repaired;
+  }
+
+  /** What the outbox holds, as the pull reports it to the head office's queue monitor. */
+  outboxReport(): OutboxReport {
+    const r = this.stmt(
+      `SELECT (SELECT count(*) FROM outbox) AS pending, (SELECT count(*) FROM conflicts) AS conflicts,
+              (SELECT count(*) FROM failed_ops) AS failed,
+              (SELECT min(t) FROM (SELECT min(created_at) AS t FROM outbox
+                                   UNION ALL SELECT min(created_at) FROM conflicts)) AS since`,
+    ).get() as { pending: number; conflicts: number; failed: number; since: string | null };
+    return {
+      clientId: this.clientId(),
+      pending: r.pending,
+      conflicts: r.conflicts,
+      failed: r.failed,
+      ...(r.since ? { pendingSince: r.since } : {}),
+    };
   }
 
   counts(): { pending: number; conflicts: number; failed: number } {

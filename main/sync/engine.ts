@@ -4,9 +4,16 @@
 // link is back (kick()).
 import { EventEmitter } from 'node:events';
 import type { SyncState } from '../../domain/client-api.js';
-import type { PullResponse, PushResponse } from '../../domain/sync-protocol.js';
+import {
+  type OutboxReport,
+  type PullResponse,
+  type PushResponse,
+  SYNC_ENTITIES,
+  type SyncEntity,
+} from '../../domain/sync-protocol.js';
 import type { ClientStore, SendableOp } from '../store/client-store.js';
 import { type BackoffOptions, backoffDelay } from './backoff.js';
+import { bucketSums, checkpointBucket } from './checkpoint.js';
 import { type HeadOfficeClient, HttpError, NetworkError } from './http-client.js';
 
 export interface EngineHooks {
@@ -21,6 +28,8 @@ export interface EngineOptions {
   http: HeadOfficeClient;
   /** pull period while online (default 5 s) */
   pullIntervalMs?: number;
+  /** how often a complete pull is followed by a checkpoint comparison (default 10 min) */
+  verifyEveryMs?: number;
   /** debounce of the push after a local write (default 50 ms) */
   writeDebounceMs?: number;
   backoff?: BackoffOptions;
@@ -34,6 +43,9 @@ export interface EngineEvents {
   state: [SyncState];
   'orders-changed': [string[]];
 }
+
+/** An unchanged outbox is reported again after this long, so the monitor sees the client is alive. */
+const REPORT_EVERY_MS = 60_000;
 
 /** The head office answered with something the engine cannot act on: it stops this cycle, keeps the ops. */
 class StopCycle extends Error {}
@@ -52,6 +64,8 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
   private again = false;
   private started = false;
   private lastEmitted = '';
+  private lastReport = { key: '', at: 0 };
+  private lastVerifyAt = Date.now();
 
   constructor(opts: EngineOptions) {
     super();
@@ -60,6 +74,7 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
     this.o = {
       pullIntervalMs: opts.pullIntervalMs ?? 5000,
       writeDebounceMs: opts.writeDebounceMs ?? 50,
+      verifyEveryMs: opts.verifyEveryMs ?? 10 * 60_000,
       backoff: opts.backoff ?? { baseMs: 500, maxMs: 30_000, minMs: 100 },
       batchSize: opts.batchSize ?? 100,
       pageSize: opts.pageSize ?? 1000,
@@ -128,6 +143,47 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
     else this.schedule(0);
   }
 
+  /**
+   * The link is known to work again (the live stream reopened; the shell saw the network return): requests still
+   * waiting for an answer from before went out on connections the outage may have left dead, which say nothing
+   * and would hold this cycle until their timeout. They are dropped and sent again at once; then a cycle runs.
+   */
+  linkBack(): void {
+    this.http.dropStale();
+    this.kick();
+  }
+
+  /**
+   * Compares the copy with a checkpoint of what its scope holds at the head office (per table, per bucket of
+   * keys), fetches the buckets that differ, repairs what is missing, outdated or not there, and reports the
+   * repairs (the head office counts them in /metrics). Run after a complete pull run, every `verifyEveryMs`.
+   */
+  async verify(): Promise<{ repaired: number }> {
+    const cursor = this.store.cursor();
+    if (!cursor) return { repaired: 0 };
+    const cp = await this.http.checkpoint(cursor);
+    const perEntity: Partial<Record<SyncEntity, number>> = {};
+    let repaired = 0;
+    for (const entity of SYNC_ENTITIES) {
+      const mine = bucketSums(this.store.checkpointRows(entity));
+      const theirs = new Map((cp.tables[entity] ?? []).map((b) => [b.b, b]));
+      const differ = [...new Set([...mine.keys(), ...theirs.keys()])].filter((b) => {
+        const m = mine.get(b);
+        const t = theirs.get(b);
+        return m?.n !== t?.n || m?.h.toString() !== t?.h;
+      });
+      for (const b of differ) {
+        const { rows } = await this.http.checkpointBucket(cursor, entity, b);
+        const n = this.store.repairBucket(entity, (k) => checkpointBucket(k) === b, rows);
+        if (n) perEntity[entity] = (perEntity[entity] ?? 0) + n;
+        repaired += n;
+      }
+    }
+    this.lastVerifyAt = Date.now();
+    if (repaired) await this.http.reportRepairs(perEntity);
+    return { repaired };
+  }
+
   /** Runs a cycle now (or joins the one running) and resolves with the state after it. */
   async syncNow(): Promise<SyncState> {
     if (this.running) {
@@ -154,6 +210,7 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
     try {
       await this.pushAll();
       await this.pullAll();
+      if (Date.now() - this.lastVerifyAt >= this.o.verifyEveryMs) await this.verify();
       this.failures = 0;
       this.status = 'online';
       this.offlineSince = null;
@@ -166,7 +223,12 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
       // No answer, a 5xx, or a batch cut short: the head office (or the VPN to it) is away. Any other error
       // came from a head office that is there (e.g. a refused login): online, with the error shown.
       const away = e instanceof NetworkError || e instanceof StopCycle || (e instanceof HttpError && e.transient);
-      if (away) {
+      if (e instanceof HttpError && e.status === 401) {
+        // the head office is there but will not take this session's calls (refresh token refused, user
+        // disabled): nothing syncs until the user signs in again, and the clerk is told so, not "online"
+        this.offlineSince = null;
+        this.status = 'signedOut';
+      } else if (away) {
         this.offlineSince ??= new Date().toISOString();
         this.status = 'offline';
       } else {
@@ -207,9 +269,23 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
     }
   }
 
+  /**
+   * The outbox report for this run's first page: when it changed since the last one the head office took, or a
+   * minute has passed (so the monitor's "reported at" says the client is alive); otherwise none.
+   */
+  private reportDue(): OutboxReport | undefined {
+    const report = this.store.outboxReport();
+    const key = JSON.stringify(report);
+    if (key === this.lastReport.key && Date.now() - this.lastReport.at < REPORT_EVERY_MS) return undefined;
+    return report;
+  }
+
   private async pullAll(): Promise<void> {
+    let report = this.reportDue();
     for (;;) {
-      const page = await this.http.pull(this.store.cursor(), this.o.pageSize);
+      const page = await this.http.pull(this.store.cursor(), this.o.pageSize, report);
+      if (report) this.lastReport = { key: JSON.stringify(report), at: Date.now() };
+      report = undefined;
       const hook = this.o.hooks.beforeCursorSaved;
       const change = this.store.applyPage(page, hook ? { beforeCursorSaved: () => hook(page) } : {});
       if (change.orderIds.length) this.emit('orders-changed', change.orderIds);

@@ -2,13 +2,21 @@
 // token, one token refresh on 401 (shared by concurrent callers), and errors sorted into "the link is down"
 // (NetworkError: retry later) and "the head office answered no" (HttpError). The sync engine uses it; online-only
 // screens may too.
+import { randomBytes } from 'node:crypto';
+import { Agent } from 'undici';
 import type { SessionUser } from '../../domain/client-api.js';
 import {
+  type CheckpointBucketResponse,
+  type CheckpointResponse,
+  checkpointBucketResponse,
+  checkpointResponse,
+  type OutboxReport,
   type PullResponse,
   type PushOp,
   type PushResponse,
   pullResponse,
   pushResponse,
+  type SyncEntity,
 } from '../../domain/sync-protocol.js';
 
 export interface TokenPair {
@@ -17,6 +25,14 @@ export interface TokenPair {
   refreshToken: string;
   refreshExpiresAt: string;
   user: SessionUser;
+}
+
+/** Why dropStale() aborted a request. */
+class LinkReset extends Error {
+  constructor() {
+    super('dropped: no answer on a connection from before the link came back');
+    this.name = 'LinkReset';
+  }
 }
 
 /** No answer: refused connection, DNS, reset, timeout. The link (VPN) is down or the head office is. */
@@ -48,10 +64,23 @@ export class HttpError extends Error {
   }
 }
 
+/**
+ * 401 after the tokens could not be renewed (refresh token refused, no way to log in again): the session cannot
+ * authenticate until its user signs in again. Its code is the refusal's (REFRESH_INVALID, REFRESH_REUSED, …).
+ */
+export class SignedOutError extends HttpError {}
+
 export interface HeadOfficeClientOptions {
   baseUrl: string;
-  /** per request; default 10 s */
+  /** per request, the whole answer; default 10 s (pulls and pushes: 60 s) */
   timeoutMs?: number;
+  /**
+   * The stall bound: a request on which nothing arrives for this long — no answer's head, then no next piece of
+   * its body — is given up (its connection dropped), whatever its timeout. A connection a link reset left dead
+   * says nothing at all, so this is how such a request ends when nothing tells the client the link is back.
+   * Default 15 s; connecting is bounded at 5 s.
+   */
+  stallMs?: number;
   /** sent as Accept-Language so errors come in the UI's language */
   locale?: () => string;
   /** called with every new token pair (after login or refresh), e.g. to store the refresh token */
@@ -73,19 +102,81 @@ export interface RequestOptions {
   auth?: boolean;
 }
 
+/** A request under way: dropped by dropStale() when nothing has come back on it yet. */
+interface InFlight {
+  abort: AbortController;
+  startedAt: number;
+  answered: boolean;
+}
+
+const CONNECT_TIMEOUT_MS = 5000;
+const DEFAULT_STALL_MS = 15_000;
+const LOGIN_TIMEOUT_MS = 5000;
+
 export class HeadOfficeClient {
   readonly baseUrl: string;
+  /** this client's connections, replaced (all sockets closed) when they may have been left dead */
+  private agent: Agent;
+  private readonly inFlight = new Set<InFlight>();
   private accessToken: string | null = null;
   private refreshToken: string | null = null;
+  /**
+   * Sent with every refresh of the current refresh token, the same on each try: a refresh whose answer was lost
+   * is tried again with it, and the head office then issues new tokens instead of revoking the family as it does
+   * for a used token presented without it (a copy). Kept only in memory, until new tokens are adopted.
+   */
+  private retryKey: string | null = null;
   private refreshing: Promise<boolean> | null = null;
+  /** why the last renewal of the tokens was refused (the refresh's answer), for the 401 the caller gets */
+  private refusal: HttpError | null = null;
 
   constructor(private readonly opts: HeadOfficeClientOptions) {
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
+    this.agent = this.newAgent();
+  }
+
+  private newAgent(): Agent {
+    const stall = this.opts.stallMs ?? DEFAULT_STALL_MS;
+    return new Agent({ connect: { timeout: CONNECT_TIMEOUT_MS }, headersTimeout: stall, bodyTimeout: stall });
+  }
+
+  /** Closes every pooled connection: the next request opens a new one. */
+  private resetConnections(): void {
+    const old = this.agent;
+    this.agent = this.newAgent();
+    void old.destroy().catch(() => {});
+  }
+
+  /**
+   * The link is back (the live stream reopened, the shell saw the network return): a request that has had no
+   * answer for `minAgeMs` most likely went out on a connection the outage left dead. Each is dropped — the
+   * caller sees a dropped connection and sends it again at once (safe: pulls are reads, pushes exactly once by
+   * op id) — and the pooled connections with it. Requests younger than that are left alone.
+   */
+  dropStale(minAgeMs = 1000): number {
+    const now = Date.now();
+    let dropped = 0;
+    for (const r of this.inFlight) {
+      if (r.answered || now - r.startedAt < minAgeMs) continue;
+      r.abort.abort(new LinkReset());
+      dropped++;
+    }
+    if (dropped > 0) this.resetConnections();
+    return dropped;
+  }
+
+  /** Closes this client's connections for good (the session ends). */
+  async close(): Promise<void> {
+    for (const r of this.inFlight) r.abort.abort(new LinkReset());
+    await this.agent.destroy().catch(() => {});
   }
 
   setTokens(pair: { accessToken?: string | null; refreshToken?: string | null }): void {
     if (pair.accessToken !== undefined) this.accessToken = pair.accessToken;
-    if (pair.refreshToken !== undefined) this.refreshToken = pair.refreshToken;
+    if (pair.refreshToken !== undefined && pair.refreshToken !== this.refreshToken) {
+      this.refreshToken = pair.refreshToken;
+      this.retryKey = null;
+    }
   }
 
   get hasAccessToken(): boolean {
@@ -114,22 +205,40 @@ export class HeadOfficeClient {
     if (o.body !== undefined) headers['content-type'] = 'application/json';
     if (o.auth !== false && this.accessToken) headers.authorization = `Bearer ${this.accessToken}`;
     const timeoutMs = o.timeoutMs ?? this.opts.timeoutMs ?? 10_000;
+    const flight: InFlight = { abort: new AbortController(), startedAt: Date.now(), answered: false };
+    this.inFlight.add(flight);
     try {
-      return await fetch(url, {
+      const res = await fetch(url, {
         method,
         headers,
         body: o.form ?? (o.body === undefined ? undefined : JSON.stringify(o.body)),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
+        signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), flight.abort.signal]),
+        // biome-ignore lint/suspicious/noExplicitAny: Node's fetch takes an undici dispatcher; its types do not say so
+        dispatcher: this.agent as any,
+      } as RequestInit);
+      flight.answered = true;
+      return res;
     } catch (e) {
       const err = e as Error & { cause?: { code?: string } };
-      const timedOut = err.name === 'TimeoutError' || err.name === 'AbortError';
+      if (flight.abort.signal.aborted) {
+        throw new NetworkError(`${this.baseUrl}: ${(flight.abort.signal.reason as Error).message}`, false, true);
+      }
       const code = err.cause?.code ?? err.message;
+      const stalled = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
+      const timedOut = err.name === 'TimeoutError' || err.name === 'AbortError' || stalled;
+      // the other connections of the pool went through the same link: do not reuse them
+      if (stalled) this.resetConnections();
       throw new NetworkError(
-        timedOut ? `no answer from ${this.baseUrl} within ${timeoutMs} ms` : `${this.baseUrl} unreachable (${code})`,
+        stalled
+          ? `nothing from ${this.baseUrl} for ${code === 'UND_ERR_CONNECT_TIMEOUT' ? CONNECT_TIMEOUT_MS : (this.opts.stallMs ?? DEFAULT_STALL_MS)} ms`
+          : timedOut
+            ? `no answer from ${this.baseUrl} within ${timeoutMs} ms`
+            : `${this.baseUrl} unreachable (${code})`,
         timedOut,
         code === 'UND_ERR_SOCKET' || code === 'ECONNRESET',
       );
+    } finally {
+      this.inFlight.delete(flight);
     }
   }
 
@@ -169,6 +278,7 @@ export class HeadOfficeClient {
             return true;
           } catch (e) {
             if (!(e instanceof HttpError) || e.status !== 401) throw e;
+            this.refusal = e;
           }
         }
         const pair = (await this.opts.reauthenticate?.()) ?? null;
@@ -181,7 +291,15 @@ export class HeadOfficeClient {
     return this.refreshing;
   }
 
+  /** The 401 of a request whose tokens could not be renewed. */
+  private signedOut(): SignedOutError {
+    const r = this.refusal;
+    return new SignedOutError(401, r?.code ?? 'UNAUTHORIZED', r?.message ?? 'the session cannot authenticate');
+  }
+
   private adopt(pair: TokenPair): void {
+    this.refusal = null;
+    this.retryKey = null;
     this.accessToken = pair.accessToken;
     this.refreshToken = pair.refreshToken;
     this.opts.onTokens?.(pair);
@@ -195,7 +313,9 @@ export class HeadOfficeClient {
     const res = await this.send(method, path, o);
     if (res.status === 401 && o.auth !== false) {
       await res.body?.cancel();
+      // the answer after renewed tokens (a 401 again: the user may no longer sign in, SESSION_REVOKED)
       if (await this.refreshOnce()) return this.read<T>(await this.send(method, path, o));
+      throw this.signedOut();
     }
     return this.read<T>(res);
   }
@@ -221,15 +341,22 @@ export class HeadOfficeClient {
     let res = await open();
     if (res.status === 401) {
       await res.body?.cancel();
-      if (await this.refreshOnce()) res = await open();
+      if (!(await this.refreshOnce())) throw this.signedOut();
+      res = await open();
     }
     if (!res.ok || !res.body) return this.read<never>(res);
     return res;
   }
 
   async login(username: string, password: string): Promise<TokenPair> {
+    // short: a head office that does not answer a login at once is as good as away, and the clerk waits for the
+    // fall-back to the offline login
     const pair = await this.read<TokenPair>(
-      await this.send('POST', '/api/auth/login', { body: { username, password }, auth: false }),
+      await this.send('POST', '/api/auth/login', {
+        body: { username, password },
+        auth: false,
+        timeoutMs: Math.min(this.opts.timeoutMs ?? LOGIN_TIMEOUT_MS, LOGIN_TIMEOUT_MS),
+      }),
     );
     this.adopt(pair);
     return pair;
@@ -237,8 +364,12 @@ export class HeadOfficeClient {
 
   async refresh(): Promise<TokenPair> {
     if (!this.refreshToken) throw new HttpError(401, 'REFRESH_INVALID', 'no refresh token');
+    this.retryKey ??= randomBytes(24).toString('base64url');
     const pair = await this.read<TokenPair>(
-      await this.send('POST', '/api/auth/refresh', { body: { refreshToken: this.refreshToken }, auth: false }),
+      await this.send('POST', '/api/auth/refresh', {
+        body: { refreshToken: this.refreshToken, retryKey: this.retryKey },
+        auth: false,
+      }),
     );
     this.adopt(pair);
     return pair;
@@ -248,6 +379,7 @@ export class HeadOfficeClient {
     const token = this.refreshToken;
     this.accessToken = null;
     this.refreshToken = null;
+    this.retryKey = null;
     if (token)
       await this.read(await this.send('POST', '/api/auth/logout', { body: { refreshToken: token }, auth: false }));
   }
@@ -262,12 +394,28 @@ export class HeadOfficeClient {
     }
   }
 
-  async pull(cursor: string | null, limit: number): Promise<PullResponse> {
+  async pull(cursor: string | null, limit: number, report?: OutboxReport): Promise<PullResponse> {
     const body = await this.request<unknown>('GET', '/api/sync/changes', {
-      query: { cursor: cursor ?? undefined, limit },
+      query: { cursor: cursor ?? undefined, limit, ...report },
       timeoutMs: 60_000,
     });
     return pullResponse.parse(body);
+  }
+
+  async checkpoint(cursor: string): Promise<CheckpointResponse> {
+    return checkpointResponse.parse(await this.request<unknown>('GET', '/api/sync/checkpoint', { query: { cursor } }));
+  }
+
+  async checkpointBucket(cursor: string, entity: SyncEntity, bucket: number): Promise<CheckpointBucketResponse> {
+    const body = await this.request<unknown>('GET', '/api/sync/checkpoint/bucket', {
+      query: { cursor, entity, bucket },
+      timeoutMs: 60_000,
+    });
+    return checkpointBucketResponse.parse(body);
+  }
+
+  async reportRepairs(repairs: Partial<Record<SyncEntity, number>>): Promise<void> {
+    await this.request('POST', '/api/sync/repairs', { body: { repairs } });
   }
 
   async push(clientId: string, ops: PushOp[]): Promise<PushResponse> {

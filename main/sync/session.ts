@@ -69,7 +69,14 @@ export class ClientSession {
     private readonly tokenKey: TokenKey,
   ) {
     this.password = password;
-    this.live = new LiveNotifications({ http, onNotification: () => engine.kick() });
+    this.live = new LiveNotifications({
+      http,
+      onNotification: () => engine.kick(),
+      // the stream (re)opened: the link works now, so requests still waiting from before it are dropped and resent
+      onConnected: (up) => {
+        if (up) engine.linkBack();
+      },
+    });
   }
 
   /** Starts syncing: the outbox and pulls on the engine's timer, and pulls at once on a live notification. */
@@ -185,12 +192,14 @@ export class ClientSession {
       // unreachable: the token is forgotten here all the same
     }
     saveRefreshToken(this.store.db, this.current.user.username, null);
+    await this.http.close();
     this.store.close();
   }
 
   async close(): Promise<void> {
     await this.live.stop();
     await this.engine.stop();
+    await this.http.close();
     this.store.close();
   }
 }

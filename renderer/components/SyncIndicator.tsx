@@ -12,7 +12,9 @@ export function SyncIndicator() {
       ? t('sync.online')
       : state.status === 'syncing'
         ? t('sync.syncing')
-        : t('sync.offlineSince', { since: formatStamp(state.offlineSince).slice(5) || '—' });
+        : state.status === 'signedOut'
+          ? t('sync.signedOut')
+          : t('sync.offlineSince', { since: formatStamp(state.offlineSince).slice(5) || '—' });
   const title = state.lastSyncAt ? t('sync.lastSync', { at: formatStamp(state.lastSyncAt) }) : t('sync.never');
   return (
     <button

@@ -30,7 +30,13 @@ export function SyncScreen() {
             <b>
               {state.status === 'offline'
                 ? t('sync.offlineSince', { since: formatStamp(state.offlineSince) })
-                : t(state.status === 'online' ? 'sync.online' : 'sync.syncing')}
+                : t(
+                    state.status === 'online'
+                      ? 'sync.online'
+                      : state.status === 'signedOut'
+                        ? 'sync.signedOut'
+                        : 'sync.syncing',
+                  )}
             </b>
           </div>
           <div className="card stat">

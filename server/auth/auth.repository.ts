@@ -71,15 +71,18 @@ export type RefreshOutcome =
   | { outcome: 'inactive'; userId: string; familyId: string }
   | { outcome: 'ok'; userId: string; familyId: string; expiresAt: Date };
 
-/** One use of a refresh token, decided in the database (migration 0073 auth_refresh). */
+/**
+ * One use of a refresh token, decided in the database (migration 0073 auth_refresh; with the client's retry key,
+ * 0062 auth_refresh_retry: a retry after a lost answer gets a new token instead of revoking the family).
+ */
 export async function useRefreshToken(
   tx: Tx,
-  t: { oldHash: string; newHash: string; ttlSeconds: number },
+  t: { oldHash: string; newHash: string; ttlSeconds: number; retryKeyHash?: string | null },
 ): Promise<RefreshOutcome> {
   const { rows } = await tx.query<{ outcome: string; userId: string; familyId: string; expiresAt: Date }>(
     `SELECT outcome, out_user AS "userId", out_family AS "familyId", out_expires AS "expiresAt"
-       FROM auth_refresh($1, $2, $3)`,
-    [t.oldHash, t.newHash, t.ttlSeconds],
+       FROM auth_refresh_retry($1, $4, $2, $3)`,
+    [t.oldHash, t.newHash, t.ttlSeconds, t.retryKeyHash ?? null],
   );
   return rows[0] as RefreshOutcome;
 }

@@ -27,7 +27,16 @@ export const loginBody = z
   })
   .strict();
 
-export const refreshBody = z.object({ refreshToken: z.string().min(1).max(200) }).strict();
+export const refreshBody = z
+  .object({
+    refreshToken: z.string().min(1).max(200),
+    /**
+     * Random, chosen by the client for this refresh token and sent again when it retries the refresh: with it,
+     * a retry after a lost answer gets new tokens instead of revoking the family as a reused token would.
+     */
+    retryKey: z.string().min(16).max(200).optional(),
+  })
+  .strict();
 
 export const passwordChangeBody = z
   .object({
@@ -151,8 +160,11 @@ type RefreshResult = { ok: true; pair: TokenPair } | { ok: false; error: Unautho
 
 /**
  * POST /api/auth/refresh: the token is used once and replaced by a new one of the same family. Presenting a
- * used token again means it was copied: the whole family is revoked (the thief's and the owner's sessions).
- * Decided in the database (auth_refresh, migration 0073), which alone reaches refresh_tokens.
+ * used token again means it was copied: the whole family is revoked (the thief's and the owner's sessions) —
+ * unless it comes with the retry key of the refresh that used it while the token issued then has never been
+ * used: the owner retrying a refresh whose answer the network lost (issue 17), answered with a new pair.
+ * Decided in the database (auth_refresh_retry, migration 0062, as 0073's auth_refresh), which alone reaches
+ * refresh_tokens.
  */
 export async function refresh(deps: AuthDeps, body: unknown): Promise<TokenPair> {
   const input = parse(refreshBody, body);
@@ -162,6 +174,7 @@ export async function refresh(deps: AuthDeps, body: unknown): Promise<TokenPair>
     const r = await repo.useRefreshToken(tx, {
       oldHash: hashRefreshToken(input.refreshToken),
       newHash: next.hash,
+      retryKeyHash: input.retryKey ? hashRefreshToken(input.retryKey) : null,
       ttlSeconds: deps.config.refreshTokenTtlSeconds,
     });
     if (r.outcome === 'invalid') {

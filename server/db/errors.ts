@@ -102,13 +102,23 @@ const UNAVAILABLE = new Set([
   '53300',
 ]);
 
+/** What node-postgres says (without a SQLSTATE) when the connection under a query or a pool is gone. */
+const CONNECTION_GONE =
+  /Connection terminated|Client has encountered a connection error|Client was closed and is not queryable|Cannot use a pool after calling end|timeout exceeded when trying to connect/;
+
+/** 503 UNAVAILABLE: the database connection went away under the request; nothing of it was committed. */
+export function connectionLost(cause: unknown): AppError {
+  if (cause instanceof AppError && cause.status === 503) return cause;
+  return new AppError(503, { code: 'UNAVAILABLE', messageKey: 'errors.unavailable', cause });
+}
+
 /** The AppError for a database error, or the error itself when it is not one we can explain to a client. */
 export function toAppError(err: unknown): unknown {
   if (err instanceof AppError) return err;
   const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && (UNAVAILABLE.has(code) || code.startsWith('08'))) {
-    return new AppError(503, { code: 'UNAVAILABLE', messageKey: 'errors.unavailable', cause: err });
-  }
+  if (typeof code === 'string' && (UNAVAILABLE.has(code) || code.startsWith('08'))) return connectionLost(err);
+  const message = (err as { message?: unknown } | null)?.message;
+  if (code === undefined && typeof message === 'string' && CONNECTION_GONE.test(message)) return connectionLost(err);
   if (!isPgError(err)) return err;
   const field = fieldOf(err);
   switch (err.code) {

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { Role } from '../../domain/roles.js';
 import { runAfterCommit, takeAfterCommit } from './after-commit.js';
-import { toAppError } from './errors.js';
+import { connectionLost, toAppError } from './errors.js';
 
 /** An open transaction: repositories take one of these. */
 export type Tx = pg.PoolClient;
@@ -46,6 +46,16 @@ async function inTransaction<T>(
   const client = await pool.connect();
   const listener = commitListeners.get(pool);
   let broken: Error | undefined;
+  // pg-pool stops listening for a connection's 'error' while it is lent out; a backend terminated under a busy
+  // transaction (failover, restart, pg_terminate_backend) emits one between or after its queries, and an event
+  // 'error' nobody listens to kills the process. The statement in flight fails by itself; this keeps the error
+  // for the answer (503) and drops the connection instead of returning it to the pool.
+  let lost = false;
+  const onLost = (err: Error) => {
+    lost = true;
+    broken ??= err;
+  };
+  client.on('error', onLost);
   let result: T;
   let touched: string[] = [];
   let afterCommitWork: ReturnType<typeof takeAfterCommit> = [];
@@ -66,14 +76,19 @@ async function inTransaction<T>(
     afterCommitWork = takeAfterCommit(client);
   } catch (err) {
     takeAfterCommit(client);
-    try {
-      await client.query('ROLLBACK');
-    } catch (rollbackErr) {
-      broken = rollbackErr as Error;
+    if (!lost) {
+      try {
+        await client.query('ROLLBACK');
+      } catch (rollbackErr) {
+        broken = rollbackErr as Error;
+      }
     }
-    throw toAppError(err);
+    // whatever the work made of it, a transaction whose connection broke failed for that reason: 503, retry later
+    throw lost ? connectionLost(err) : toAppError(err);
   } finally {
-    // A client whose ROLLBACK failed is in an unknown state: drop it instead of returning it to the pool.
+    client.off('error', onLost);
+    // A client whose connection broke or whose ROLLBACK failed is in an unknown state: drop it instead of
+    // returning it to the pool.
     client.release(broken);
   }
   if (listener && touched.length > 0) await listener(touched);

@@ -3,7 +3,7 @@
 // route descriptions, so label cardinality stays bounded whatever ids clients send.
 import type { RequestHandler } from 'express';
 import type pg from 'pg';
-import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { ReportReads } from '../db/reports.js';
 import type { JobQueue } from '../jobs/job-queue.js';
 import type { NotificationHub } from '../notifications/notification-stream.js';
@@ -34,6 +34,10 @@ export interface MetricsSources {
 export class Metrics {
   readonly registry = new Registry();
   private readonly duration: Histogram<'method' | 'route' | 'status_code'>;
+  /** rows branch clients found wrong in their copy against a sync checkpoint and repaired (they report them) */
+  readonly syncRepairs: Counter<'entity'>;
+  /** checkpoint buckets that differed on a client and were fetched to be compared row by row */
+  readonly syncCheckpointMismatches: Counter<'entity'>;
   private readonly matchers: RouteMatcher[];
 
   constructor(sources: MetricsSources) {
@@ -44,6 +48,18 @@ export class Metrics {
       help: 'HTTP request latency by route template, method and status',
       labelNames: ['method', 'route', 'status_code'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [this.registry],
+    });
+    this.syncRepairs = new Counter({
+      name: 'sync_repairs_total',
+      help: 'rows of a branch client copy found wrong against a sync checkpoint and repaired, per table',
+      labelNames: ['entity'],
+      registers: [this.registry],
+    });
+    this.syncCheckpointMismatches = new Counter({
+      name: 'sync_checkpoint_mismatches_total',
+      help: 'sync checkpoint buckets a client found different from its copy (then compared row by row), per table',
+      labelNames: ['entity'],
       registers: [this.registry],
     });
     const { pool, jobs, hub, reports } = sources;

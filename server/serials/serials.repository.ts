@@ -24,13 +24,14 @@ export interface LockedLine {
   id: string;
   itemCode: string;
   quantity: number;
+  version: number;
   recorded: number;
 }
 
 /** The order's line, locked so two requests adding serials to it are counted one after the other. */
 export async function lockLine(tx: Tx, orderId: string, lineId: string): Promise<LockedLine | undefined> {
   const { rows } = await tx.query<LockedLine>(
-    `SELECT l.id, l.item_code AS "itemCode", l.quantity,
+    `SELECT l.id, l.item_code AS "itemCode", l.quantity, l.version,
             (SELECT count(*)::int FROM serial_numbers s WHERE s.order_line_id = l.id) AS recorded
        FROM order_lines l WHERE l.id = $1 AND l.order_id = $2 FOR UPDATE OF l`,
     [lineId, orderId],

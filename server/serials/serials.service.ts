@@ -53,11 +53,16 @@ export async function addSerials(tx: Tx, actor: Actor, id: unknown, body: unknow
   const orderId = parseId(id);
   const input = parse(serialsBody, body);
   const order = await requireOrderRef(tx, orderId, { lock: true });
-  if (input.version !== undefined) requireOrderVersion(order, input.version);
+  // with lineVersion, only the line they are counted against must be as the caller saw it (the append commutes
+  // with any other change of the order); without, the whole order
+  if (input.version !== undefined && input.lineVersion === undefined) requireOrderVersion(order, input.version);
   requireNotCancelled(order);
   await requireNotLocked(tx, order);
   const line = await repo.lockLine(tx, order.id, input.lineId);
   if (!line) throw new RuleError('LINE_NOT_IN_ORDER', 'errors.serial.lineNotInOrder', { field: 'lineId' });
+  if (input.version !== undefined && input.lineVersion !== undefined && order.version !== input.version) {
+    if (line.version !== input.lineVersion) throw new VersionConflictError(order);
+  }
   const tooMany = serialCountProblem(
     { id: line.id, quantity: line.quantity, serialCount: line.recorded },
     input.serials.length,

@@ -10,7 +10,9 @@ import type { OpBatchHandlers, OpHandlers } from './sync.push.js';
 
 /**
  * The version the op was checked against, when the service leaves it as it was: serials and pick-ups added to an
- * order do not change the order's version (the service refused the op unless the order was at it).
+ * order do not change the order's version. It is also the version the answer gives the client as its base when
+ * the order changed meanwhile and the append was applied all the same (it commutes): the client's later ops on
+ * the order are then checked against what the clerk saw, not against head-office changes it has not seen.
  */
 function versionOf(input: unknown): number {
   return (input as { version: number }).version;
@@ -24,9 +26,14 @@ export const orderOpHandlers: OpHandlers = {
   'order.assign': (tx, actor, id, input) => assignOrder(tx, actor, id, input),
   'order.unassign': (tx, actor, id, input) => unassignOrder(tx, actor, id, input),
   'order.split': async (tx, actor, id, input) => ({ version: (await splitOrder(tx, actor, id, input)).parent.version }),
-  'serial.record': async (tx, actor, id, input) => ({ version: (await addSerials(tx, actor, id, input)).orderVersion }),
+  'serial.record': async (tx, actor, id, input) => {
+    await addSerials(tx, actor, id, input);
+    return { version: versionOf(input) };
+  },
+  // a pick-up depends on nothing of the order the service does not check itself (not cancelled, week not locked,
+  // one pick-up per code): it commutes with every edit of the order, so the order's version is not required
   'waste.add': async (tx, actor, id, input) => {
-    await addWaste(tx, actor, id, input);
+    await addWaste(tx, actor, id, { ...(input as object), version: undefined });
     return { version: versionOf(input) };
   },
   'waste.update': async (tx, actor, id, input) => editWaste(tx, actor, await orderOfPickup(tx, id), id, input),

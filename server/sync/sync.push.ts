@@ -23,6 +23,7 @@ import {
   type PushResponse,
   pushOp,
   pushRequest,
+  type SyncEntity,
 } from '../../domain/sync-protocol.js';
 import { authorize } from '../auth/authorize.js';
 import { afterCommitMark, dropAfterCommitSince } from '../db/after-commit.js';
@@ -71,6 +72,8 @@ class RaceLost extends Error {}
 
 /** Errors that say nothing about the op: the database connection or server went away. */
 function isTransient(e: unknown): boolean {
+  // toAppError's answer to a lost connection, an unreachable database, a job queue not yet connected
+  if (e instanceof AppError && e.status === 503) return true;
   const err = e as { code?: unknown; message?: unknown };
   const code = typeof err?.code === 'string' ? err.code : '';
   if (/^(08|53|57P)/.test(code)) return true;
@@ -80,10 +83,32 @@ function isTransient(e: unknown): boolean {
   );
 }
 
-/** A serialization failure or deadlock (mapped to a 409 "concurrent"): the op is tried again, not answered. */
+/**
+ * A serialization failure or deadlock (mapped to a 409 "concurrent"): transient, never an op's answer. The whole
+ * chunk is rolled back and tried again — retrying the op alone inside its savepoint would keep the rows the ops
+ * before it locked, which the other transaction of the deadlock is waiting for, and deadlock again.
+ */
 function isRetryable(e: unknown): boolean {
-  const cause = (e as { cause?: { code?: unknown } })?.cause;
-  return cause?.code === '40001' || cause?.code === '40P01';
+  if (e instanceof ChunkContended) return true;
+  const err = e as { code?: unknown; cause?: { code?: unknown } };
+  const code = err?.cause?.code ?? err?.code;
+  return code === '40001' || code === '40P01';
+}
+
+/** Thrown out of a chunk's transaction when an op of it lost a deadlock or a serialization check. */
+class ChunkContended extends Error {
+  constructor(cause: unknown) {
+    super('sync push chunk lost a deadlock or serialization check', { cause });
+  }
+}
+
+/** How often a contended chunk is tried again before the push stops there (the client sends the rest later). */
+const CHUNK_TRIES = 6;
+
+function contentionPause(attempt: number): Promise<void> {
+  // jittered, doubling from ~10 ms: the transaction that won the deadlock commits meanwhile
+  const ms = Math.random() * 10 * 2 ** attempt;
+  return new Promise((r) => setTimeout(r, ms));
 }
 
 function failed(opId: string | null, error: OpError): OpResult {
@@ -225,44 +250,43 @@ async function answerOp(
   const handler = deps.handlers[op.kind]!;
   const input =
     op.kind === 'order.create' ? { ...op.payload, id: op.entityId } : opInput(op.kind, op.payload, op.expectedVersion);
-  for (let attempt = 0; ; attempt++) {
-    const mark = afterCommitMark(tx);
-    let err: unknown;
-    try {
-      const out = await handler(tx, actor, op.entityId, input);
-      // the next op's savepoint travels with this op's record (sent only if the record was written)
-      const answer = await repo.recordSynced(
-        tx,
-        recordOf(actor, clientId, op),
-        out.version,
-        savepoint.wanted ? NEXT_OP : '',
-      );
-      if (answer) {
-        savepoint.opened = savepoint.wanted;
-        return answer;
-      }
-      err = new RaceLost();
-    } catch (e) {
-      err = toAppError(e);
+  const mark = afterCommitMark(tx);
+  let err: unknown;
+  try {
+    const out = await handler(tx, actor, op.entityId, input);
+    // the next op's savepoint travels with this op's record (sent only if the record was written)
+    const answer = await repo.recordSynced(
+      tx,
+      recordOf(actor, clientId, op),
+      out.version,
+      savepoint.wanted ? NEXT_OP : '',
+    );
+    if (answer) {
+      savepoint.opened = savepoint.wanted;
+      return answer;
     }
+    err = new RaceLost();
+  } catch (e) {
+    err = toAppError(e);
+  }
+  await tx.query('ROLLBACK TO SAVEPOINT op');
+  dropAfterCommitSince(tx, mark);
+  // a revoked session (user deactivated, role or branch changed) is the request's fault, not the op's
+  if (err instanceof UnauthorizedError) throw err;
+  // recorded already (two requests racing, a client that lost count): the first answer, or someone else's id
+  if (err instanceof RaceLost) return (await replay(tx, op.opId)) ?? duplicateOp(op.opId);
+  if (isTransient(err)) throw err;
+  if (isRetryable(err)) throw new ChunkContended(err);
+  const refusalMark = afterCommitMark(tx);
+  try {
+    return await refuse(deps, tx, actor, clientId, op, err, locale);
+  } catch (e2) {
     await tx.query('ROLLBACK TO SAVEPOINT op');
-    dropAfterCommitSince(tx, mark);
-    // a revoked session (user deactivated, role or branch changed) is the request's fault, not the op's
-    if (err instanceof UnauthorizedError) throw err;
-    // recorded already (two requests racing, a client that lost count): the first answer, or someone else's id
-    if (err instanceof RaceLost) return (await replay(tx, op.opId)) ?? duplicateOp(op.opId);
-    if (isTransient(err)) throw err;
-    if (isRetryable(err) && attempt < 5) continue;
-    const refusalMark = afterCommitMark(tx);
-    try {
-      return await refuse(deps, tx, actor, clientId, op, err, locale);
-    } catch (e2) {
-      await tx.query('ROLLBACK TO SAVEPOINT op');
-      dropAfterCommitSince(tx, refusalMark);
-      if (isTransient(e2)) throw e2;
-      deps.logger?.error({ err: e2, kind: op.kind }, 'sync op failed unexpectedly');
-      return failed(op.opId, errorOf(e2, locale));
-    }
+    dropAfterCommitSince(tx, refusalMark);
+    if (isTransient(e2)) throw e2;
+    if (isRetryable(e2)) throw new ChunkContended(e2);
+    deps.logger?.error({ err: e2, kind: op.kind }, 'sync op failed unexpectedly');
+    return failed(op.opId, errorOf(e2, locale));
   }
 }
 
@@ -273,6 +297,14 @@ async function answerOp(
 function applyChunkSavepointed(deps: PushDeps, actor: Actor, clientId: string, ops: PushOp[], locale: Locale) {
   return withRequestTransaction(deps.pool, actor, async (tx) => {
     const results: OpResult[] = [];
+    const orderIds = new Set<string>();
+    const pickupIds = new Set<string>();
+    for (const op of ops) {
+      if (op.kind === 'order.create') continue;
+      if (op.entity === 'orders') orderIds.add(op.entityId.toLowerCase());
+      else if (op.entity === 'waste_pickups') pickupIds.add(op.entityId.toLowerCase());
+    }
+    if (orderIds.size + pickupIds.size > 1) await repo.lockOrdersInIdOrder(tx, [...orderIds], [...pickupIds]);
     const savepoint: NextSavepoint = { wanted: false, opened: false };
     for (const [i, op] of ops.entries()) {
       if (!savepoint.opened) await tx.query(i === 0 ? 'SAVEPOINT op' : NEXT_OP);
@@ -332,8 +364,27 @@ function applyChunkFast(deps: PushDeps, actor: Actor, clientId: string, ops: Pus
   });
 }
 
-/** A chunk: on the fast path when it fits and goes through, else on the savepoint path. */
+/**
+ * A chunk, tried again whole (after a short pause) while it loses deadlocks or serialization checks; when it
+ * still does after CHUNK_TRIES, the contention is reported as transient: the push's answers end before it.
+ */
 async function applyChunk(deps: PushDeps, actor: Actor, clientId: string, ops: PushOp[], locale: Locale) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await applyChunkOnce(deps, actor, clientId, ops, locale);
+    } catch (e) {
+      if (!isRetryable(e)) throw e;
+      if (attempt + 1 >= CHUNK_TRIES) {
+        deps.logger?.warn({ err: e, ops: ops.length }, 'sync push chunk still contended; the client resends it');
+        throw new SyncUnavailableError(e);
+      }
+      await contentionPause(attempt);
+    }
+  }
+}
+
+/** A chunk: on the fast path when it fits and goes through, else on the savepoint path. */
+async function applyChunkOnce(deps: PushDeps, actor: Actor, clientId: string, ops: PushOp[], locale: Locale) {
   if (ops.length > 1 && deps.batchHandlers && fitsFastPath(ops, deps.batchHandlers)) {
     try {
       return await applyChunkFast(deps, actor, clientId, ops);
@@ -360,20 +411,15 @@ async function applyOneByOne(
   results: OpResult[],
 ): Promise<void> {
   for (const op of ops) {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        results.push(...(await applyChunk(deps, actor, clientId, [op], locale)));
-        break;
-      } catch (e) {
-        if (isTransient(e) || e instanceof UnauthorizedError) throw e;
-        if (isRetryable(e) && attempt < 5) continue;
-        results.push(
-          await withRequestTransaction(deps.pool, actor, (tx) =>
-            refuse(deps, tx, actor, clientId, op, toAppError(e), locale),
-          ),
-        );
-        break;
-      }
+    try {
+      results.push(...(await applyChunk(deps, actor, clientId, [op], locale)));
+    } catch (e) {
+      if (isTransient(e) || e instanceof UnauthorizedError) throw e;
+      results.push(
+        await withRequestTransaction(deps.pool, actor, (tx) =>
+          refuse(deps, tx, actor, clientId, op, toAppError(e), locale),
+        ),
+      );
     }
   }
 }
@@ -438,5 +484,33 @@ export async function pushOps(deps: PushDeps, actor: Actor, body: unknown, local
     if (chunk.length >= OPS_PER_TRANSACTION && !(await flush())) return { results };
   }
   await flush();
+  await answerPredictions(deps, actor, req.ops, results);
   return { results };
+}
+
+/**
+ * The rows each SYNCED op predicted, as the head office has them now (read after the chunks committed, in one
+ * statement): the client replaces its predictions with them. Best effort: without them (the database away by
+ * now) the client keeps its predictions until pulls bring the rows, as before.
+ */
+async function answerPredictions(deps: PushDeps, actor: Actor, raw: unknown[], results: OpResult[]) {
+  const predicted = new Map<string, { entity: SyncEntity; id: string }[]>();
+  for (const r of raw) {
+    const op = pushOp.safeParse(r);
+    if (op.success && op.data.predicted?.length) predicted.set(op.data.opId, op.data.predicted);
+  }
+  const wanted = results.filter((r) => r.status === 'SYNCED' && r.opId !== null && predicted.has(r.opId));
+  if (wanted.length === 0) return;
+  const keys = wanted.flatMap((r) => predicted.get(r.opId!)!);
+  try {
+    const rows = await withRequestTransaction(deps.pool, actor, (tx) => repo.rowsOf(tx, keys));
+    let i = 0;
+    for (const r of wanted) {
+      const n = predicted.get(r.opId!)!.length;
+      r.rows = rows.slice(i, i + n);
+      i += n;
+    }
+  } catch (err) {
+    deps.logger?.warn({ err }, 'sync push: the predicted rows could not be read back');
+  }
 }

@@ -123,6 +123,27 @@ export async function stampedRows(
   return rows;
 }
 
+/**
+ * The orders of a snapshot: every order the caller may see, as it is now, keyset-paged by id — not by stamp
+ * within the run's window. An order written after the run started is stamped above the window and comes again in
+ * the next run; paged by stamp it would leave this snapshot, and its children (delivered with it, and stamped
+ * below the window) would never come at all (issue 17, finding 1).
+ */
+export async function snapshotOrders(tx: Tx, afterId: string | null, limit: number): Promise<StampedRow[]> {
+  const { rows } = await tx.query<StampedRow>(
+    named(
+      `SELECT t.id::text AS id, t.change_xid::text AS x, t.version, t.deleted_at IS NOT NULL AS deleted,
+            (to_jsonb(t) - 'change_xid')::text AS row
+       FROM orders t
+      WHERE t.id > coalesce($1::uuid, '00000000-0000-0000-0000-000000000000'::uuid)
+      ORDER BY t.id
+      LIMIT $2`,
+      [afterId, limit],
+    ),
+  );
+  return rows;
+}
+
 export interface Tombstone {
   k: string;
   x: string;
@@ -217,6 +238,39 @@ export async function orderChildren(
     for (const r of rows) out.push({ entity, ...r });
   }
   return out;
+}
+
+/**
+ * Locks the live orders a chunk's ops are about, in id order — the order the fast path's batched UPDATEs lock
+ * them in too — so two pushes over some of the same orders wait for each other instead of deadlocking. Ops on a
+ * pick-up lock its order (order-ref.ts); orders the caller cannot see or that do not exist are skipped.
+ */
+export async function lockOrdersInIdOrder(tx: Tx, orderIds: string[], pickupIds: string[]): Promise<void> {
+  await tx.query(
+    named(
+      `SELECT 1 FROM orders o
+        WHERE o.deleted_at IS NULL
+          AND (o.id = ANY($1::uuid[]) OR o.id IN (SELECT w.order_id FROM waste_pickups w WHERE w.id = ANY($2::uuid[])))
+        ORDER BY o.id FOR UPDATE OF o`,
+      [orderIds, pickupIds],
+    ),
+  );
+}
+
+/** Several rows as the pull delivers them (null: gone or hidden), in the order asked. */
+export async function rowsOf(
+  tx: Tx,
+  keys: { entity: SyncEntity; id: string }[],
+): Promise<{ entity: SyncEntity; id: string; row: SyncRow | null }[]> {
+  if (keys.length === 0) return [];
+  const { rows } = await tx.query<{ entity: SyncEntity; id: string; row: SyncRow | null }>(
+    named(
+      `SELECT k.entity, k.id, sync_row(k.entity, k.id) AS row
+         FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS k(entity, id, n) ORDER BY k.n`,
+      [keys.map((k) => k.entity), keys.map((k) => k.id)],
+    ),
+  );
+  return rows;
 }
 
 /** One row as the pull delivers it (push answers carry it too), or null when gone or hidden (sync_row(), 0031). */
@@ -436,6 +490,98 @@ export async function queueSummary(tx: Tx, f: QueueFilter) {
       GROUP BY q.user_id, u.username, q.status
       ORDER BY u.username, q.status`,
     params,
+  );
+  return rows;
+}
+
+/** A client's outbox report (its user's own row; row-level security checks it). */
+export async function reportOutbox(
+  tx: Tx,
+  r: {
+    clientId: string;
+    userId: string;
+    branchId: string | null;
+    pending: number;
+    conflicts: number;
+    failed: number;
+    pendingSince: string | null;
+  },
+): Promise<void> {
+  await tx.query(
+    named(
+      `INSERT INTO sync_client_outbox(client_id, user_id, branch_id, pending, conflicts, failed, oldest_pending_at, reported_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, now())
+       ON CONFLICT (client_id, user_id) DO UPDATE
+         SET branch_id = EXCLUDED.branch_id, pending = EXCLUDED.pending, conflicts = EXCLUDED.conflicts,
+             failed = EXCLUDED.failed, oldest_pending_at = EXCLUDED.oldest_pending_at, reported_at = now()`,
+      [r.clientId, r.userId, r.branchId, r.pending, r.conflicts, r.failed, r.pendingSince],
+    ),
+  );
+}
+
+/** The clients' outbox reports the caller may see (HQ: all; a branch manager: their branch), by user. */
+export async function clientOutboxes(tx: Tx, f: { userId?: string }) {
+  const { rows } = await tx.query(
+    `SELECT c.client_id AS "clientId", c.user_id AS "userId", u.username, c.branch_id AS "branchId", c.pending,
+            c.conflicts, c.failed,
+            to_char(c.oldest_pending_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "oldestPendingAt",
+            to_char(c.reported_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "reportedAt"
+       FROM sync_client_outbox c LEFT JOIN users u ON u.id = c.user_id
+      WHERE $1::uuid IS NULL OR c.user_id = $1::uuid
+      ORDER BY c.pending + c.conflicts DESC, c.oldest_pending_at NULLS LAST, u.username`,
+    [f.userId ?? null],
+  );
+  return rows;
+}
+
+/**
+ * The live rows of `entity` in the caller's scope as a copy mirrors them (orders not deleted, what hangs off a
+ * live order, the caller's own notifications), as (k: key text, v: version text, '0' for tables without one).
+ */
+function checkpointRows(entity: SyncEntity): string {
+  const key = ENTITY_KEY[entity];
+  let where = '';
+  if (entity === 'orders') where = 'WHERE t.deleted_at IS NULL';
+  else if (entity === 'notifications') where = 'WHERE t.user_id = app_user_id()';
+  else if (entity === 'split_orders')
+    where = 'WHERE EXISTS (SELECT 1 FROM orders o WHERE o.id = t.parent_order_id AND o.deleted_at IS NULL)';
+  else if ((ORDER_CHILDREN as readonly string[]).includes(entity))
+    where = 'WHERE EXISTS (SELECT 1 FROM orders o WHERE o.id = t.order_id AND o.deleted_at IS NULL)';
+  return `SELECT t.${key}::text AS k, ${VERSIONLESS.has(entity) ? "'0'" : 't.version::text'} AS v, t.change_xid AS x, t
+            FROM ${entity} t ${where}`;
+}
+
+/** The bucket of a key: the low 4 bits of the first 32 bits of md5(key) (main/sync/checkpoint.ts the same). */
+const BUCKET = `(('x' || substr(md5(s.k), 1, 8))::bit(32)::int & 15)`;
+
+/** Per bucket: rows and the sum of the rows' hashes, the first 60 bits of md5(key || ':' || version). */
+export async function checkpointBuckets(tx: Tx, entity: SyncEntity): Promise<{ b: number; n: number; h: string }[]> {
+  const { rows } = await tx.query<{ b: number; n: number; h: string }>(
+    named(
+      `SELECT ${BUCKET} AS b, count(*)::int AS n,
+              sum(('x' || substr(md5(s.k || ':' || s.v), 1, 15))::bit(60)::bigint)::text AS h
+         FROM (${checkpointRows(entity)}) s
+        GROUP BY 1 ORDER BY 1`,
+    ),
+  );
+  return rows;
+}
+
+/** One bucket's rows as the pull would deliver them; `old`: stamped below `hi`. */
+export async function checkpointBucketRows(
+  tx: Tx,
+  entity: SyncEntity,
+  bucket: number,
+  hi: string,
+): Promise<{ id: string; version: number | null; old: boolean; row: SyncRow }[]> {
+  const { rows } = await tx.query<{ id: string; version: number | null; old: boolean; row: SyncRow }>(
+    named(
+      `SELECT s.k AS id, ${VERSIONLESS.has(entity) ? 'NULL::int' : 's.v::int'} AS version, s.x < $2::xid8 AS old,
+              to_jsonb(s.t) - 'change_xid' AS row
+         FROM (${checkpointRows(entity)}) s
+        WHERE ${BUCKET} = $1`,
+      [bucket, hi],
+    ),
   );
   return rows;
 }

@@ -1,17 +1,44 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { pullQuery, pullResponse, pushOp, pushRequest, pushResponse, queueQuery } from '../../domain/sync-protocol.js';
+import {
+  checkpointBucketQuery,
+  checkpointBucketResponse,
+  checkpointQuery,
+  checkpointResponse,
+  pullQuery,
+  pullResponse,
+  pushOp,
+  pushRequest,
+  pushResponse,
+  queueQuery,
+  repairsReport,
+} from '../../domain/sync-protocol.js';
 import { authorize } from '../auth/authorize.js';
 import { withRequestTransaction } from '../db/transaction.js';
 import { localeOf } from '../http/context.js';
 import { authenticate, guarded, guardedNoTx, type RouteDeps } from '../http/handler.js';
+import { parse } from '../http/validate.js';
 import type { Logger } from '../logger.js';
 import { describeRoutes } from '../openapi/registry.js';
+import type { Metrics } from '../ops/metrics.js';
 import { type OpBatchHandlers, type OpHandlers, pushOps } from './sync.push.js';
-import { pullChanges, pullPageJson, queueStatus } from './sync.service.js';
+import {
+  checkpoint,
+  checkpointBucket,
+  hasOutboxReport,
+  pullChanges,
+  pullPageJson,
+  queueStatus,
+  recordOutboxReport,
+} from './sync.service.js';
 
 export function syncRoutes(
-  deps: RouteDeps & { logger?: Logger; opHandlers: OpHandlers; opBatchHandlers?: OpBatchHandlers },
+  deps: RouteDeps & {
+    logger?: Logger;
+    metrics?: Metrics;
+    opHandlers: OpHandlers;
+    opBatchHandlers?: OpBatchHandlers;
+  },
 ): Router {
   const r = Router();
   // `guarded` but for the body: the page's rows are PostgreSQL's JSON text, sent without a parse/stringify.
@@ -19,6 +46,12 @@ export function syncRoutes(
     const actor = await authenticate(req, res, deps.tokens);
     authorize(actor, 'sync.use');
     const page = await withRequestTransaction(deps.pool, actor, (tx) => pullChanges(tx, actor, req.query));
+    if (hasOutboxReport(req.query)) {
+      // best effort: a report that cannot be stored now is sent again with a later pull
+      await withRequestTransaction(deps.pool, actor, (tx) => recordOutboxReport(tx, actor, req.query)).catch((err) =>
+        deps.logger?.warn({ err }, 'sync: outbox report not stored'),
+      );
+    }
     res.status(200).type('application/json').send(pullPageJson(page));
   });
   // Not `guarded`: ops are committed in chunks, each op in its own savepoint (sync.push.ts).
@@ -32,6 +65,26 @@ export function syncRoutes(
         localeOf(req, res),
       ),
     ),
+  );
+  r.get(
+    '/sync/checkpoint',
+    guarded(deps, 'sync.use', ({ tx, actor, req }) => checkpoint(tx, actor, req.query)),
+  );
+  r.get(
+    '/sync/checkpoint/bucket',
+    guarded(deps, 'sync.use', async ({ tx, actor, req }) => {
+      const answer = await checkpointBucket(tx, actor, req.query);
+      deps.metrics?.syncCheckpointMismatches.inc({ entity: String(req.query.entity) });
+      return answer;
+    }),
+  );
+  r.post(
+    '/sync/repairs',
+    guardedNoTx(deps, 'sync.use', async (_actor, req) => {
+      const body = parse(repairsReport, req.body);
+      for (const [entity, n] of Object.entries(body.repairs)) if (n) deps.metrics?.syncRepairs.inc({ entity }, n);
+      return { ok: true };
+    }),
   );
   r.get(
     '/sync/queue',
@@ -90,10 +143,42 @@ export const syncRouteDocs = describeRoutes(
   },
   {
     method: 'get',
+    path: '/api/sync/checkpoint',
+    action: 'sync.use',
+    tag: 'sync',
+    summary:
+      "Checkpoint: per table and bucket of keys, the count and hash sum of the rows the caller's copy should hold",
+    query: checkpointQuery,
+    responses: { 200: { description: 'the buckets', schema: checkpointResponse } },
+  },
+  {
+    method: 'get',
+    path: '/api/sync/checkpoint/bucket',
+    action: 'sync.use',
+    tag: 'sync',
+    summary: 'The rows of one checkpoint bucket, each marked old when stamped below the cursor horizon',
+    query: checkpointBucketQuery,
+    responses: {
+      200: { description: 'the rows', schema: checkpointBucketResponse },
+      400: { description: 'malformed or foreign cursor, unknown entity, bucket out of range' },
+    },
+  },
+  {
+    method: 'post',
+    path: '/api/sync/repairs',
+    action: 'sync.use',
+    tag: 'sync',
+    summary: 'A client reports the rows it repaired after a checkpoint (counted in /metrics sync_repairs_total)',
+    body: repairsReport,
+    responses: { 200: { description: 'counted', schema: z.object({ ok: z.boolean() }) } },
+  },
+  {
+    method: 'get',
     path: '/api/sync/queue',
     action: 'sync.monitor',
     tag: 'sync',
-    summary: 'Pushed ops per user, status and age (HQ: all; branch managers: their branch)',
+    summary:
+      'Pushed ops per user, status and age, and per client what its outbox holds as reported with its pulls (HQ: all; branch managers: their branch)',
     query: queueQuery,
     responses: {
       200: {
@@ -107,6 +192,19 @@ export const syncRouteDocs = describeRoutes(
               status: z.string(),
               count: z.number().int(),
               oldestAt: z.string(),
+            }),
+          ),
+          clients: z.array(
+            z.object({
+              clientId: z.string(),
+              userId: z.uuid(),
+              username: z.string().nullable(),
+              branchId: z.uuid().nullable(),
+              pending: z.number().int(),
+              conflicts: z.number().int(),
+              failed: z.number().int(),
+              oldestPendingAt: z.string().nullable(),
+              reportedAt: z.string(),
             }),
           ),
         }),

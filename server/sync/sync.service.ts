@@ -5,6 +5,10 @@
 // it. A transaction that commits late has an id ≥ the hi of any run that started while it was open, so its rows
 // fall in a later window: nothing is skipped, whatever the commit order (docs/sync-protocol.md).
 import {
+  type CheckpointBucketResponse,
+  type CheckpointResponse,
+  checkpointBucketQuery,
+  checkpointQuery,
   ORDER_CHILDREN,
   pullQuery,
   type QueueResponse,
@@ -16,6 +20,7 @@ import {
 import { authorize } from '../auth/authorize.js';
 import type { Tx } from '../db/transaction.js';
 import type { Actor } from '../http/context.js';
+import { ValidationError } from '../http/errors.js';
 import { parse } from '../http/validate.js';
 import { decodeCursor, encodeCursor, scopeFingerprint } from './sync.cursor.js';
 import * as repo from './sync.repository.js';
@@ -56,7 +61,30 @@ export function pullPageJson(page: PullPage): string {
   return `{"changes":[${items.join(',')}],"cursor":${JSON.stringify(page.cursor)},"hasMore":${page.hasMore},"reset":${page.reset}}`;
 }
 
-/** GET /api/sync/changes?cursor=…&limit=N */
+/**
+ * The outbox report a pull carries (validated with the pull's query), stored in a transaction of its own after
+ * the page: the pull's own stays read-only, so it holds back no other transaction's horizon.
+ */
+export async function recordOutboxReport(tx: Tx, actor: Actor, query: unknown): Promise<void> {
+  const q = parse(pullQuery, query);
+  if (q.clientId === undefined || q.pending === undefined) return;
+  await repo.reportOutbox(tx, {
+    clientId: q.clientId,
+    userId: actor.userId,
+    branchId: actor.branchId,
+    pending: q.pending,
+    conflicts: q.conflicts ?? 0,
+    failed: q.failed ?? 0,
+    pendingSince: q.pendingSince ?? null,
+  });
+}
+
+/** Whether a pull's query carries an outbox report. */
+export function hasOutboxReport(query: unknown): boolean {
+  return typeof query === 'object' && query !== null && 'clientId' in query;
+}
+
+/** GET /api/sync/changes?cursor=…&limit=N[&clientId=…&pending=…&conflicts=…&failed=…&pendingSince=…] */
 export async function pullChanges(tx: Tx, actor: Actor, query: unknown): Promise<PullPage> {
   authorize(actor, 'sync.use');
   const q = parse(pullQuery, query);
@@ -108,8 +136,11 @@ export async function pullChanges(tx: Tx, actor: Actor, query: unknown): Promise
     } else if (section === 'tombstones') got = await tombstoneSection(tx, w, after, budget, changes);
     else if (section === 'moves') got = await moveSection(tx, w, after, budget, changes);
     else {
-      if (snapshot && section === 'orders') asked = Math.max(1, Math.floor(budget / ROWS_PER_ORDER));
-      const rows = await repo.stampedRows(tx, section, w, after, asked);
+      const snapshotOrders = snapshot && section === 'orders';
+      if (snapshotOrders) asked = Math.max(1, Math.floor(budget / ROWS_PER_ORDER));
+      const rows = snapshotOrders
+        ? await repo.snapshotOrders(tx, after?.k ?? null, asked)
+        : await repo.stampedRows(tx, section, w, after, asked);
       for (const r of rows) {
         changes.push(
           r.deleted
@@ -183,5 +214,34 @@ export async function queueStatus(tx: Tx, actor: Actor, query: unknown): Promise
   const q = parse(queueQuery, query);
   const filter = { ...q, olderThanMinutes: q.olderThanMinutes ?? (q.status === 'STUCK' ? 30 : undefined) };
   const [items, summary] = [await repo.queueItems(tx, filter), await repo.queueSummary(tx, filter)];
-  return { items, summary } as QueueResponse;
+  const clients = await repo.clientOutboxes(tx, { userId: q.userId });
+  return { items, summary, clients } as QueueResponse;
+}
+
+/** GET /api/sync/checkpoint?cursor=…: per table and bucket, what the caller's copy should hold. */
+export async function checkpoint(tx: Tx, actor: Actor, query: unknown): Promise<CheckpointResponse> {
+  authorize(actor, 'sync.use');
+  parse(checkpointQuery, query);
+  await repo.startPull(tx, null);
+  const tables: CheckpointResponse['tables'] = {};
+  for (const entity of SYNC_ENTITIES) {
+    const buckets = await repo.checkpointBuckets(tx, entity);
+    if (buckets.length) tables[entity] = buckets;
+  }
+  return { tables };
+}
+
+/**
+ * GET /api/sync/checkpoint/bucket?cursor=…&entity=…&bucket=…: the rows of one bucket, each marked `old` when
+ * stamped below the cursor's horizon — a row the client should have as it is, not one a later pull will bring.
+ */
+export async function checkpointBucket(tx: Tx, actor: Actor, query: unknown): Promise<CheckpointBucketResponse> {
+  authorize(actor, 'sync.use');
+  const q = parse(checkpointBucketQuery, query);
+  const c = decodeCursor(q.cursor);
+  if (c.s !== scopeFingerprint(actor)) throw new ValidationError('cursor', 'errors.validation');
+  await repo.startPull(tx, null);
+  // a run still under way has delivered nothing above its lower end for sure
+  const hi = c.t >= SECTIONS.length ? c.hi : c.lo;
+  return { rows: await repo.checkpointBucketRows(tx, q.entity, q.bucket, hi) };
 }

@@ -253,7 +253,7 @@ describe('order parts offline', () => {
     ]);
   });
 
-  it('a pick-up edited at the head office meanwhile: CONFLICT in the list; the serials behind a changed order resolve as mine', async () => {
+  it('a pick-up edited at the head office meanwhile: CONFLICT in the list; the serials behind a changed line resolve as mine', async () => {
     const o = await makeOrder(db.owner, {
       branchId: world.branch.id,
       lines: [{ itemCode: 'DW-1', itemName: '식기세척기', quantity: 1 }],
@@ -270,9 +270,11 @@ describe('order parts offline', () => {
     proxy.setDown(true);
     editWastePickup(c.store, { wasteId, version: 1, quantity: 2 });
     recordSerials(c.store, world.manager.id, { id: o.id, lineId: o.lineIds[0]!, serials: ['DW-SN-1'] });
-    // the head office changes both meanwhile
+    // the head office changes both meanwhile: the pick-up, and the line the serials are recorded on (an edit of the
+    // order alone would not make them a conflict: appends commute with it, test/sync/appends.test.ts)
     await db.owner.query('UPDATE waste_pickups SET quantity = 5 WHERE id = $1', [wasteId]);
     await db.owner.query(`UPDATE orders SET remarks = '본사 메모' WHERE id = $1`, [o.id]);
+    await db.owner.query('UPDATE order_lines SET quantity = 2 WHERE id = $1', [o.lineIds[0]]);
     proxy.setDown(false);
     await syncUntil(c, () => c.store.counts().pending === 0, 'the answers');
     expect(c.store.counts()).toEqual({ pending: 0, conflicts: 2, failed: 0 });

@@ -28,6 +28,7 @@ function serverOrder(over: Partial<SyncRow> = {}): SyncRow {
     order_no: `SO-${Math.floor(Math.random() * 1e9)}`,
     customer_name: '김철수',
     customer_phone: '010-1234-5678',
+    customer_phone2: null,
     address: { line1: '테헤란로 1', city: '서울' },
     vendor: '동부대우전자',
     branch_id: branchId,

@@ -8,7 +8,7 @@ import pg from 'pg';
 import { SYNC_ENTITIES, type SyncEntity, type SyncRow } from '../../domain/sync-protocol.js';
 import { ClientStore } from '../../main/store/client-store.js';
 import { type EngineOptions, SyncEngine } from '../../main/sync/engine.js';
-import { HeadOfficeClient } from '../../main/sync/http-client.js';
+import { HeadOfficeClient, type HeadOfficeClientOptions } from '../../main/sync/http-client.js';
 import type { TestDatabase } from '../support/db.js';
 import { createOrder, type UserFixture } from '../support/fixtures.js';
 import { enterAs } from '../support/session.js';
@@ -30,9 +30,10 @@ export async function connectClient(
   user: Pick<UserFixture, 'username' | 'password'>,
   file: string,
   opts: Omit<EngineOptions, 'store' | 'http'> = {},
+  httpOpts: Partial<HeadOfficeClientOptions> = {},
 ): Promise<TestClient> {
   const store = new ClientStore(file);
-  const http = new HeadOfficeClient({ baseUrl: serverUrl, timeoutMs: 5000 });
+  const http = new HeadOfficeClient({ baseUrl: serverUrl, timeoutMs: 5000, ...httpOpts });
   await http.login(user.username, user.password);
   const engine = new SyncEngine({
     store,
