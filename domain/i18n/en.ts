@@ -183,6 +183,7 @@ export const en: Messages = {
   },
   detail: {
     chooseStatus: '— choose the new status —',
+    statusRequired: 'Choose the new status.',
     undelivered: 'Quantity not delivered (split into a new order)',
     undeliveredRequired: 'Partial delivery needs the quantity not delivered.',
     title: 'Order details',

@@ -181,6 +181,7 @@ export const ko = {
   },
   detail: {
     chooseStatus: '— 바꿀 상태를 고르세요 —',
+    statusRequired: '바꿀 상태를 고르세요.',
     undelivered: '인수하지 않은 수량 (새 주문으로 분할)',
     undeliveredRequired: '부분인수는 인수하지 않은 수량이 필요합니다.',
     title: '주문 상세',

@@ -376,7 +376,7 @@ function StatusForm({ detail, role, onDone, onCancel }: FormProps & { role: Role
 
   async function submit() {
     if (!to) {
-      setError(t('detail.chooseStatus'));
+      setError(t('detail.statusRequired'));
       return;
     }
     setError(null);
@@ -429,6 +429,7 @@ function StatusForm({ detail, role, onDone, onCancel }: FormProps & { role: Role
           onChange={(e) => {
             setTo(e.target.value as OrderStatus);
             setReason('');
+            setError(null);
           }}
         >
           <option value="" disabled>

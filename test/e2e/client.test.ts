@@ -187,8 +187,10 @@ describe('branch client', () => {
     // the new status starts unchosen: applying then changes nothing and says what is missing
     expect(await page.inputValue('[data-testid=status-select]')).toBe('');
     await page.click('[data-testid=status-submit]');
-    await page.waitForSelector('[data-testid=status-form] .form-error:has-text("바꿀 상태를 고르세요")');
+    await page.waitForSelector('[data-testid=status-form] .form-error:has-text("바꿀 상태를 고르세요.")');
     await page.selectOption('[data-testid=status-select]', '연기');
+    // choosing one clears that message, so the next refusal below is the form's own
+    await page.waitForSelector('[data-testid=status-form] .form-error', { state: 'detached' });
     // without a reason the form refuses
     await page.click('[data-testid=status-submit]');
     await page.waitForSelector('[data-testid=status-form] .form-error, [data-testid=status-form] select:invalid');
