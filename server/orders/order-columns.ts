@@ -1,6 +1,6 @@
 // The SQL of an order's fields, derived from the field table (domain/order-fields.ts): what every statement
 // returning orders selects, the columns an INSERT writes and an UPDATE sets, and their casts. A field added to the
-// table is read, created and patched by these without another edit here unless no column holds it (SELECTED).
+// table is read, created and patched by these without another edit here unless no column holds it (COMPUTED).
 import {
   CREATE_FIELDS,
   fieldDef,
