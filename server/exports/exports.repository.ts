@@ -3,7 +3,7 @@ import { ROLES, type Role } from '../../domain/roles.js';
 import type { Tx } from '../db/transaction.js';
 import type { Locale } from '../i18n/index.js';
 import { orderSearchWhere } from '../orders/order-search.js';
-import { localTime, ORDER_EXPORT_COLUMNS } from './order-export-columns.js';
+import { localTime, ORDER_EXPORT_COLUMNS, SEOUL } from './order-export-columns.js';
 
 export const EXPORT_TYPES = ['orders', 'waste', 'ecoas', 'settlement', 'audit'] as const;
 export type ExportType = (typeof EXPORT_TYPES)[number];
@@ -129,8 +129,6 @@ export interface CursorQuery {
   sql: string;
   params: unknown[];
 }
-
-const SEOUL = `'Asia/Seoul'`;
 
 export interface OrderExportFilter {
   branchId?: string;

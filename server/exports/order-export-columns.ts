@@ -8,8 +8,10 @@ import { fieldDef, ORDER_COLUMNS, type OrderColumnKey } from '../../domain/order
 import type { XlsxKind } from '../../domain/xlsx-layout.js';
 import type { Locale } from '../i18n/index.js';
 import { ITEMS_SUMMARY_SQL } from '../orders/order-columns.js';
+import { COMPANY_TIME_ZONE } from '../orders/order-search.js';
 
-const SEOUL = `'Asia/Seoul'`;
+// the company's days and clock times (like the monthly partitions)
+export const SEOUL = `'${COMPANY_TIME_ZONE}'`;
 export const localTime = (col: string) => `to_char(${col} AT TIME ZONE ${SEOUL}, 'YYYY-MM-DD HH24:MI:SS')`;
 
 /** Columns only the head office's file has, each after the grid column named. */

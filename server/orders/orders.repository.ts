@@ -129,8 +129,6 @@ export async function insertLines(tx: Tx, order: Pick<Order, 'id'>, lines: Order
 
 export type { PatchField };
 
-/** A patch field's value as its SQL parameter (cast in SQL by PATCH_COLUMNS): the address as JSON text. */
-const patchParam = sqlParam;
 export type OrderChanges = Partial<{ [F in PatchField]: Exclude<OrderValues[F], undefined> }> &
   Partial<{
     status: OrderStatus;
@@ -159,7 +157,7 @@ export async function updateOrder(
   for (const [field, [column, cast]] of Object.entries(PATCH_COLUMNS) as [PatchField, readonly [string, string]][]) {
     const v = changes[field];
     if (v === undefined) continue;
-    sets.push(`${column} = ${p(patchParam(v))}::${cast}`);
+    sets.push(`${column} = ${p(sqlParam(v))}::${cast}`);
   }
   if (changes.status !== undefined) sets.push(`status = ${p(changes.status)}`);
   if (changes.installerId !== undefined) sets.push(`installer_id = ${p(changes.installerId)}::uuid`);
@@ -235,7 +233,7 @@ export async function updateOrdersMany(tx: Tx, items: OrderPatchItem[]): Promise
         [
           group.map((g) => g.id),
           group.map((g) => g.version),
-          ...columns.map((c) => group.map((g) => patchParam(g.changes[c.field]))),
+          ...columns.map((c) => group.map((g) => sqlParam(g.changes[c.field]))),
         ],
       ),
     );
