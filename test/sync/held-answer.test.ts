@@ -161,4 +161,30 @@ describe('a push the head office holds longer than the stall bound', () => {
     expect(await headOffice(o.id)).toEqual({ remarks: '끊긴 링크의 긴 저장', version: 2 });
     expect(c.engine.state()).toMatchObject({ status: 'online', pending: 0, failed: 0, conflicts: 0 });
   });
+
+  it('a held push on a link that resets silently, with no word that it is back, is given up at the stall bound', async () => {
+    const proxy = await TcpProxy.start(server.url);
+    proxies.push(proxy);
+    const o = await makeOrder(db.owner, { branchId: world.branch.id });
+    const c = await client('held-stall', proxy.url);
+    await syncUntil(c, () => c.store.getOrder(o.id) !== null, 'the order');
+
+    const lock = await lockOrder(o.id);
+    c.store.localOrderOp({ kind: 'order.update', orderId: o.id, payload: { remarks: '끊긴 뒤 정체' } });
+    const cycle = c.engine.syncNow();
+    await pushWaitingForLock();
+    await sleep(5 * KEEP_ALIVE_MS);
+    // the head has come; now nothing more can: the body stalls
+    const linkBack = proxy.resetLink(1000);
+    await unlock(lock);
+    await linkBack;
+    const failed = await within('the stalled push given up', cycle);
+    expect(failed).toMatchObject({ status: 'offline', pending: 1 });
+    expect(failed.lastError).toMatch(/^nothing from .* for 1000 ms$/);
+    await within(
+      'the outbox drained',
+      syncUntil(c, () => c.engine.state().pending === 0, 'the outbox drained'),
+    );
+    expect(await headOffice(o.id)).toEqual({ remarks: '끊긴 뒤 정체', version: 2 });
+  });
 });
