@@ -35,6 +35,22 @@ class LinkReset extends Error {
   }
 }
 
+/** Why the request's own watchdog aborted it: nothing came for the stall bound. */
+class Stalled extends Error {
+  constructor(readonly ms: number) {
+    super(`nothing for ${ms} ms`);
+    this.name = 'Stalled';
+  }
+}
+
+/** Why the request's own watchdog aborted it: no whole answer within its timeout. */
+class RequestTimedOut extends Error {
+  constructor(readonly ms: number) {
+    super(`no answer within ${ms} ms`);
+    this.name = 'RequestTimedOut';
+  }
+}
+
 /** No answer: refused connection, DNS, reset, timeout. The link (VPN) is down or the head office is. */
 export class NetworkError extends Error {
   constructor(
@@ -105,6 +121,7 @@ export interface RequestOptions {
 /** A request under way, until its whole answer has been read: dropped by dropStale() when its link went dead. */
 interface InFlight {
   abort: AbortController;
+  startedAt: number;
   /** when the request went out, then when the last piece of its answer (head, a piece of body) came */
   lastByteAt: number;
   /** a held answer's keep-alive period (its `X-Answer-Held` header): the head office is still working on it */
@@ -191,7 +208,9 @@ export class HeadOfficeClient {
   /** Closes this client's connections for good (the session ends). */
   async close(): Promise<void> {
     for (const r of this.inFlight) r.abort.abort(new LinkReset());
-    await this.agent.destroy().catch(() => {});
+    // not awaited: a connection undici never settled (a first POST to a peer that closed it) keeps destroy()
+    // pending for ever; its sockets are closed at once all the same
+    void this.agent.destroy().catch(() => {});
   }
 
   setTokens(pair: { accessToken?: string | null; refreshToken?: string | null }): void {
@@ -229,20 +248,23 @@ export class HeadOfficeClient {
     if (o.body !== undefined) headers['content-type'] = 'application/json';
     if (o.auth !== false && this.accessToken) headers.authorization = `Bearer ${this.accessToken}`;
     const timeoutMs = o.timeoutMs ?? this.opts.timeoutMs ?? 10_000;
-    const flight: InFlight = { abort: new AbortController(), lastByteAt: Date.now(), heldMs: null };
+    const now = Date.now();
+    const flight: InFlight = { abort: new AbortController(), startedAt: now, lastByteAt: now, heldMs: null };
     this.inFlight.add(flight);
+    const watchdog = this.watch(flight, timeoutMs);
     let res: Response;
     try {
       res = await fetch(url, {
         method,
         headers,
         body: o.form ?? (o.body === undefined ? undefined : JSON.stringify(o.body)),
-        signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), flight.abort.signal]),
+        signal: flight.abort.signal,
         // biome-ignore lint/suspicious/noExplicitAny: Node's fetch takes an undici dispatcher; its types do not say so
         dispatcher: this.agent as any,
       } as RequestInit);
     } catch (e) {
       this.inFlight.delete(flight);
+      clearTimeout(watchdog.timer);
       throw this.networkError(e, flight, timeoutMs);
     }
     flight.lastByteAt = Date.now();
@@ -254,7 +276,28 @@ export class HeadOfficeClient {
       throw this.networkError(e, flight, timeoutMs, true);
     } finally {
       this.inFlight.delete(flight);
+      clearTimeout(watchdog.timer);
     }
+  }
+
+  /**
+   * The request's bounds, kept by its own timer rather than AbortSignal.timeout() and undici's timers: those do
+   * not keep the process alive, and a first POST to a peer that accepts and closes the connection is neither
+   * answered nor failed by undici — a process with nothing else to do (the services worker starting, a child
+   * process) then ended with the request unsettled instead of falling back to the offline login. Aborts the
+   * request when nothing came for the stall bound, or no whole answer within `timeoutMs`.
+   */
+  private watch(flight: InFlight, timeoutMs: number): { timer: NodeJS.Timeout | undefined } {
+    const stallMs = this.opts.stallMs ?? DEFAULT_STALL_MS;
+    const w: { timer: NodeJS.Timeout | undefined } = { timer: undefined };
+    const check = () => {
+      const now = Date.now();
+      if (now - flight.startedAt >= timeoutMs) flight.abort.abort(new RequestTimedOut(timeoutMs));
+      else if (now - flight.lastByteAt >= stallMs) flight.abort.abort(new Stalled(stallMs));
+      else w.timer = setTimeout(check, Math.min(flight.startedAt + timeoutMs, flight.lastByteAt + stallMs) - now);
+    };
+    w.timer = setTimeout(check, Math.min(timeoutMs, stallMs));
+    return w;
   }
 
   /** Why no (whole) answer came, as a NetworkError; a stalled connection also drops the pool's others. */
@@ -262,7 +305,15 @@ export class HeadOfficeClient {
     if (e instanceof NetworkError) return e;
     const err = e as Error & { cause?: { code?: string }; code?: string };
     if (flight.abort.signal.aborted) {
-      return new NetworkError(`${this.baseUrl}: ${(flight.abort.signal.reason as Error).message}`, false, true);
+      const why = flight.abort.signal.reason as Error;
+      if (why instanceof RequestTimedOut)
+        return new NetworkError(`no answer from ${this.baseUrl} within ${why.ms} ms`, true);
+      if (why instanceof Stalled) {
+        // the other connections of the pool went through the same link: do not reuse them
+        this.resetConnections();
+        return new NetworkError(`nothing from ${this.baseUrl} for ${why.ms} ms`, true);
+      }
+      return new NetworkError(`${this.baseUrl}: ${why.message}`, false, true);
     }
     const code = err.cause?.code ?? err.code ?? err.message;
     const stalled =

@@ -142,6 +142,8 @@ async function oneRun(seed: number): Promise<RunResult> {
   let disturbedUntil = 0;
   const restEdits = new Map<string, number>();
   let fingerprint = '';
+  /** the clerks' random children have ended: a process ending after this is the harness's own clean-up */
+  let settled = false;
   const hqLogin = async (hq: UserFixture) => {
     const res = await fetch(`${serverUrl}/api/auth/login`, {
       method: 'POST',
@@ -220,6 +222,17 @@ async function oneRun(seed: number): Promise<RunResult> {
     });
     for (const c of clerks) await runChild({ ...envOf(c), MODE: 'sync' });
 
+    /** what a random child that ran to its end says it made: intents, ops, intents its copy refused (by why) */
+    const tally = (stdout: string) => {
+      const last = stdout.trim().split('\n').at(-1) ?? '';
+      try {
+        const made = JSON.parse(last) as { intents?: number; refused?: Record<string, number> };
+        count('client intents', made.intents ?? 0);
+        for (const [why, n] of Object.entries(made.refused ?? {})) count(`intents refused locally (${why})`, n);
+      } catch {
+        // no summary line: nothing to add
+      }
+    };
     const start = Date.now();
     const end = start + SECONDS * 1000;
     /**
@@ -239,11 +252,17 @@ async function oneRun(seed: number): Promise<RunResult> {
       children.add(run.proc);
       void run.done.then((r) => {
         children.delete(run.proc);
-        if (!crash || c.killing || c.run !== run) return;
-        if (r.signal === 'SIGKILL') {
+        if (c.killing || c.run !== run || settled) return;
+        if (crash && r.signal === 'SIGKILL') {
           count('client killed at its crash point');
           if (Date.now() < end) launch(c, crash.afterSeed);
-        } else count('client crash point not reached');
+        } else if (r.code === 0) {
+          if (crash) count('client crash point not reached');
+          tally(r.stdout);
+        } else {
+          // the engine threw, or the process died on its own: its later ops were never made
+          anomalies.push(`${c.name}: client process ended ${r.code ?? r.signal}: ${r.stderr.trim().slice(-400)}`);
+        }
       });
     };
     for (const [i, c] of clerks.entries()) launch(c, schedule.clientSeeds[i]!);
@@ -300,6 +319,7 @@ async function oneRun(seed: number): Promise<RunResult> {
       await Promise.all(runs.map((r) => r?.done));
       if (clerks.every((c, i) => c.run === runs[i])) break;
     }
+    settled = true;
 
     // heal, then everyone settles twice: a later client's push is pulled by the earlier ones on the second round
     for (const c of clerks) c.proxy.setDown(false);

@@ -1,7 +1,7 @@
 // A branch client engine in its own process, for the crash and randomized tests: the parent kills it with
 // SIGKILL at chosen or random moments and starts it again on the same database. Driven by environment:
 //   SERVER_URL, USERNAME, PASSWORD, DATA_DIR   where and who
-//   MODE       sync | edit | random | converge
+//   MODE       sync | edit | random | converge | login (one login attempt, prints whether offline)
 //   CRASH_AT   page:N (SIGKILL inside the Nth pull page's transaction, rows written, cursor not)
 //              push:N (SIGKILL after the Nth push was answered, before the answers are stored)
 //   EDITS      (edit) JSON [{kind, orderId, payload}]
@@ -74,7 +74,7 @@ async function settle(s: ClientSession): Promise<void> {
   }
 }
 
-async function random(s: ClientSession): Promise<void> {
+async function random(s: ClientSession) {
   const installers = JSON.parse(env.INSTALLER_IDS ?? '[]') as string[];
   // the orders to pick from: given (the chaos harness: its branch's seeded orders), else the copy's at the start
   const orders = env.ORDER_IDS
@@ -86,23 +86,39 @@ async function random(s: ClientSession): Promise<void> {
   const next = intents({ seed: Number(env.SEED ?? 1), branchId: env.BRANCH_ID ?? '', installers, orders });
   const until = Date.now() + Number(env.DURATION_MS ?? 5000);
   s.engine.start();
+  const made = { intents: 0, ops: 0, refused: {} as Record<string, number> };
   while (Date.now() < until) {
     const intent = next();
+    made.intents++;
     const status = intent.want === 'create' ? null : (s.store.getOrder(intent.orderId)?.status ?? null);
     try {
       const { opId } = s.store.localOrderOp(opOf(intent, status, installers));
       if (env.JOURNAL) appendFileSync(env.JOURNAL, `${opId}\n`);
+      made.ops++;
       s.engine.localWrite();
-    } catch {
+    } catch (e) {
       // an order not in the copy (moved away, or its create not made): the intent makes no op
+      const why = (e as Error).name || 'Error';
+      made.refused[why] = (made.refused[why] ?? 0) + 1;
     }
     await new Promise((res) => setTimeout(res, intent.pauseMs));
   }
   await s.engine.stop();
+  return made;
 }
 
-const session = await login();
 const mode = env.MODE ?? 'sync';
+if (mode === 'login') {
+  // one login, nothing else: online, or offline when the head office cannot be reached
+  const once = await ClientSession.login(
+    { serverUrl: env.SERVER_URL!, username: env.USERNAME!, password: env.PASSWORD! },
+    { dataDir: env.DATA_DIR!, httpTimeoutMs: 3000 },
+  );
+  console.log(JSON.stringify({ done: true, offline: once.session.offline }));
+  await once.close();
+  process.exit(0);
+}
+const session = await login();
 if (mode === 'edit') {
   const opIds: string[] = [];
   for (const e of JSON.parse(env.EDITS ?? '[]') as {
@@ -113,8 +129,7 @@ if (mode === 'edit') {
     opIds.push(session.store.localOrderOp(e).opId);
   console.log(JSON.stringify({ done: true, opIds }));
 } else if (mode === 'random') {
-  await random(session);
-  console.log(JSON.stringify({ done: true }));
+  console.log(JSON.stringify({ done: true, ...(await random(session)) }));
 } else {
   await settle(session);
   console.log(JSON.stringify({ done: true, state: session.engine.state() }));
