@@ -3,9 +3,10 @@
 // IPC registration and the browser shell's HTTP transport pick them up like every other channel.
 import { z } from 'zod';
 import { attachmentNameAllowed, base64Bytes, MAX_ATTACHMENT_BYTES } from './attachments.js';
+import { type HappyCallOutcome, happyCallOutcome } from './happy-calls.js';
 import { serialValue } from './order-parts.js';
 import type { OrderRow } from './order-row.js';
-import { isoDate, uuid, version } from './order-schemas.js';
+import { isoDate, timeWindow, uuid, version } from './order-schemas.js';
 import type { OrderStatus, ReasonType } from './order-status.js';
 import { orderColumnKey, orderViewSpec } from './order-view.js';
 
@@ -327,6 +328,27 @@ export interface AppInfo {
   defaultServerUrl: string | null;
 }
 
+/** A recorded 해피콜 as the client's copy has it (pending: recorded here, not yet at the head office). */
+export interface HappyCallView {
+  id: string;
+  outcome: HappyCallOutcome;
+  attempt: number;
+  calledAt: string;
+  timeWindow: { start: string; end: string } | null;
+  note: string | null;
+  calledByName: string | null;
+  pending: boolean;
+}
+
+/** One order of the 해피콜 list: the order as the grid has it, its pick-ups and its calls (newest last). */
+export interface HappyCallRow {
+  order: OrderRow;
+  pickups: SheetPickup[];
+  calls: HappyCallView[];
+}
+
+const happyCallDay = z.object({ date: isoDate }).strict();
+
 export const screenChannels = {
   'app:info': { args: none, result: result<AppInfo>() },
 
@@ -397,6 +419,27 @@ export const screenChannels = {
     args: z.object({ orderId: uuid, attachmentId: uuid }).strict(),
     result: result<OrderDetail>(),
   },
+
+  /** 해피콜: the day's assigned orders of the caller's scope (from the mirror: works offline), in the list's order */
+  'happycalls:list': { args: happyCallDay, result: result<HappyCallRow[]>() },
+  /**
+   * Records an outcome through the outbox (happycall.record); 확인 with a new window also changes the order's
+   * window through the appointment action (order.appointment, its own op, queued first).
+   */
+  'happycalls:record': {
+    args: z
+      .object({
+        id: uuid,
+        outcome: happyCallOutcome,
+        /** 확인 at another time: the window agreed (the order's window changes with it) */
+        timeWindow: timeWindow.optional(),
+        note: z.string().trim().max(500).optional(),
+      })
+      .strict(),
+    result: result<HappyCallRow>(),
+  },
+  'happycalls:pdf': { args: happyCallDay, result: result<FileRef>() },
+  'happycalls:xlsx': { args: happyCallDay, result: result<FileRef & { rows: number }>() },
 
   'lookups:installers': { args: none, result: result<InstallerRow[]>() },
   'lookups:reasonCodes': { args: none, result: result<ReasonCode[]>() },

@@ -10,6 +10,7 @@ import { AssignmentBoard } from './screens/AssignmentBoard.js';
 import { CustomerHistory } from './screens/CustomerHistory.js';
 import { Dashboard } from './screens/Dashboard.js';
 import { ExportsScreen } from './screens/ExportsScreen.js';
+import { HappyCalls } from './screens/HappyCalls.js';
 import { ImportDialog } from './screens/ImportDialog.js';
 import { Login } from './screens/Login.js';
 import { Notifications } from './screens/Notifications.js';
@@ -33,6 +34,8 @@ function Workspace() {
       return <OrdersGrid />;
     case 'board':
       return <AssignmentBoard />;
+    case 'happyCalls':
+      return <HappyCalls />;
     case 'dashboard':
       return <Dashboard />;
     case 'customers':

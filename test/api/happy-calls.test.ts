@@ -92,8 +92,14 @@ describe('recording a 해피콜 outcome', () => {
   it.each([
     [{ outcome: 'MAYBE' }, 'outcome'],
     [{}, 'outcome'],
-    [{ outcome: 'NO_ANSWER', timeWindow: { start: '2099-01-01T05:00:00Z', end: '2099-01-01T07:00:00Z' } }, 'timeWindow'],
-    [{ outcome: 'CONFIRMED', timeWindow: { start: '2099-01-01T07:00:00Z', end: '2099-01-01T05:00:00Z' } }, 'timeWindow.end'],
+    [
+      { outcome: 'NO_ANSWER', timeWindow: { start: '2099-01-01T05:00:00Z', end: '2099-01-01T07:00:00Z' } },
+      'timeWindow',
+    ],
+    [
+      { outcome: 'CONFIRMED', timeWindow: { start: '2099-01-01T07:00:00Z', end: '2099-01-01T05:00:00Z' } },
+      'timeWindow.end',
+    ],
     [{ outcome: 'CONFIRMED', retryAt: '2099-01-01T05:00:00Z' }, 'retryAt'],
     [{ outcome: 'CONFIRMED', note: 'x'.repeat(501) }, 'note'],
     [{ outcome: 'CONFIRMED', calledAt: 'yesterday' }, 'calledAt'],
