@@ -423,15 +423,15 @@ export const screenChannels = {
   /** 해피콜: the day's assigned orders of the caller's scope (from the mirror: works offline), in the list's order */
   'happycalls:list': { args: happyCallDay, result: result<HappyCallRow[]>() },
   /**
-   * Records an outcome through the outbox (happycall.record); 확인 with a new window also changes the order's
-   * window through the appointment action (order.appointment, its own op, queued first).
+   * Records an outcome through the outbox (happycall.record). It changes nothing of the order: the screen moves
+   * the window first through orders:appointment, and 연기 / 취소 through orders:status (the drawer's form).
    */
   'happycalls:record': {
     args: z
       .object({
         id: uuid,
         outcome: happyCallOutcome,
-        /** 확인 at another time: the window agreed (the order's window changes with it) */
+        /** 확인 at another time: the window the customer agreed to, kept with the call */
         timeWindow: timeWindow.optional(),
         note: z.string().trim().max(500).optional(),
       })

@@ -89,7 +89,7 @@ export const CALLABLE_STATUSES: readonly OrderStatus[] = ['배정', '배정확�
 export interface HappyCallEntry {
   orderId: string;
   installerName: string | null;
-  /** the board's order within an installer: the appointment window's start, then the order number */
+  /** the board's order within an installer: the appointment window's start (none first, as the board), then the order number */
   windowStart: string | null;
   orderNo: string;
   lastCall: Pick<HappyCall, 'outcome' | 'attempt' | 'calledAt'> | null;
@@ -106,10 +106,8 @@ export function compareHappyCallEntries(a: HappyCallEntry, b: HappyCallEntry): n
   const ia = a.installerName ?? '\uffff';
   const ib = b.installerName ?? '\uffff';
   if (ia !== ib) return ia.localeCompare(ib, 'ko');
-  const wa = a.windowStart ?? '\uffff';
-  const wb = b.windowStart ?? '\uffff';
-  if (wa !== wb) return wa < wb ? -1 : 1;
-  return a.orderNo.localeCompare(b.orderNo);
+  // as renderer/board/board-model.ts sorts a column: no window first, then by start
+  return (a.windowStart ?? '').localeCompare(b.windowStart ?? '') || a.orderNo.localeCompare(b.orderNo);
 }
 
 export interface HappyCallProgress {
