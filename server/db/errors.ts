@@ -5,8 +5,8 @@ import {
   DuplicateError,
   ForbiddenError,
   LockedError,
-  ThrottledError,
   type LockedWeek,
+  ThrottledError,
   UnauthorizedError,
   ValidationError,
 } from '../http/errors.js';
