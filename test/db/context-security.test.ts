@@ -4,6 +4,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dbServerKey } from '../../db/server-key.js';
 import { hashPassword, passwordProof } from '../../server/auth/passwords.js';
+import { createPool } from '../../server/db/pool.js';
+import { setServerKey, withSystemTransaction } from '../../server/db/transaction.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { contexts, type Fixture, failure, inTransaction, makeFixture } from './fixtures.js';
 
@@ -67,6 +69,25 @@ describe('the request context cannot be claimed', () => {
       await c.query('SELECT app_enter_system($1)', [dbServerKey()]);
       expect((await c.query('SELECT app_role() AS r')).rows[0].r).toBe('SYSTEM');
     });
+  });
+
+  it('the server’s SYSTEM transaction does not show its key to other dispatch_app backends', async () => {
+    const pool = createPool(db.appUrl, { max: 1 });
+    setServerKey(pool, dbServerKey());
+    try {
+      const seen = await withSystemTransaction(pool, async (tx) => {
+        // another backend of dispatch_app reads what this one last ran: the statement that entered SYSTEM
+        const queries = (await app.query(`SELECT query FROM pg_stat_activity WHERE usename = 'dispatch_app'`)).rows.map(
+          (r) => r.query as string,
+        );
+        expect((await tx.query('SELECT app_role() AS r')).rows[0].r).toBe('SYSTEM');
+        return queries;
+      });
+      expect(seen.some((q) => q.includes('app_enter_system'))).toBe(true);
+      expect(seen.some((q) => q.includes(dbServerKey()))).toBe(false);
+    } finally {
+      await pool.end();
+    }
   });
 
   it('the SYSTEM context reaches no orders and no accounts’ secrets', async () => {
