@@ -196,7 +196,12 @@ export function HappyCalls() {
         <button type="button" className="btn no-print" onClick={printList} data-testid="happy-calls-print">
           {t('happyCalls.print')}
         </button>
-        <button type="button" className="btn no-print" onClick={() => void exportFile('happycalls:pdf')}>
+        <button
+          type="button"
+          className="btn no-print"
+          onClick={() => void exportFile('happycalls:pdf')}
+          data-testid="happy-calls-pdf"
+        >
           {t('happyCalls.pdf')}
         </button>
         <button

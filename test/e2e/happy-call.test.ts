@@ -3,6 +3,7 @@
 // with assigned demo orders, copy a phone, record outcomes by keyboard (also while the head office is
 // unreachable), see unreachable customers float up, open the postponement and cancellation forms from an outcome,
 // and find every outcome in PostgreSQL exactly once after the link returns. Screenshots in test-results/screens/.
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import ExcelJS from 'exceljs';
 import type { Page } from 'playwright-core';
@@ -238,5 +239,24 @@ describe('해피콜', () => {
     const ws = wb.worksheets[0]!;
     expect(ws.getRow(1).values).toEqual(expect.arrayContaining(['고객', '전화', '마지막 통화']));
     expect(ws.rowCount).toBe(shown + 1);
+  });
+
+  it('prints the list (only the list on the page) and saves it as a PDF with the Korean text', async () => {
+    const names = await rows().evaluateAll((els) => els.map((e) => e.querySelector('td b')?.textContent ?? ''));
+    await page.evaluate(() => document.body.classList.add('printing-calls'));
+    await page.emulateMedia({ media: 'print' });
+    expect(await page.locator('.navrail').isVisible()).toBe(false);
+    expect(await page.locator('[data-testid=happy-calls-keys]').isVisible()).toBe(false);
+    expect(await rows().first().isVisible()).toBe(true);
+    await shot(page, 'hc-07-print');
+    await page.emulateMedia({ media: 'screen' });
+    await page.evaluate(() => document.body.classList.remove('printing-calls'));
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=happy-calls-pdf]')]);
+    const path = `${w.downloads}/calls.pdf`;
+    await download.saveAs(path);
+    const text = execFileSync('pdftotext', ['-layout', path, '-'], { encoding: 'utf8' });
+    expect(text).toContain('해피콜 목록');
+    expect(text).toContain(day);
+    for (const n of names) expect(text).toContain(n);
   });
 });
