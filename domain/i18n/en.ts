@@ -296,6 +296,7 @@ export const en: Messages = {
     print: 'Print',
     pdf: 'Save as PDF',
     xlsx: 'Export to Excel',
+    saved: 'Saved {{file}}.',
     sheetTitle: 'Confirmation calls',
     calledBy: 'Called by',
     outcome: {

@@ -294,6 +294,7 @@ export const ko = {
     print: '인쇄',
     pdf: 'PDF로 저장',
     xlsx: '엑셀로 내보내기',
+    saved: '{{file}} 파일을 저장했습니다.',
     sheetTitle: '해피콜 목록',
     calledBy: '통화자',
     outcome: {

@@ -34,7 +34,7 @@ function kstTime(date: string, hhmm: string): string {
 }
 
 export function HappyCalls() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const role = useSession((s) => s.session?.user.role) ?? 'INSTALLER';
   const mayRecord = can(role, 'orders.happycall');
   const [date, setDate] = useState(() => addDays(todayIso(), 1));
@@ -161,7 +161,7 @@ export function HappyCalls() {
       return;
     }
     const saved = await saveFile(r.value.fileId, r.value.fileName);
-    if (saved) useUi.getState().toast('success', t('print.saved', { file: saved }));
+    if (saved) useUi.getState().toast('success', t('happyCalls.saved', { file: saved }));
   }
 
   function printList() {
@@ -319,7 +319,9 @@ export function HappyCalls() {
                   <td>{r.order.installerName ?? '—'}</td>
                   <td className="small">{r.order.items ?? ''}</td>
                   <td className="small">
-                    {r.pickups.map((p) => `${p.code} ${p.nameKo} ×${p.quantity}`).join(', ') || '—'}
+                    {r.pickups
+                      .map((p) => `${p.code} ${i18n.language === 'en' ? p.nameEn : p.nameKo} ×${p.quantity}`)
+                      .join(', ') || '—'}
                   </td>
                   <td data-testid="last-call">
                     {last ? (

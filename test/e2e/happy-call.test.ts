@@ -259,4 +259,15 @@ describe('해피콜', () => {
     expect(text).toContain(day);
     for (const n of names) expect(text).toContain(n);
   });
+
+  it('shows in English too', async () => {
+    await page.selectOption('select[aria-label="언어"]', 'en');
+    await page.waitForSelector('[data-testid=happy-calls-keys] >> text=Confirmed');
+    const keys = await page.textContent('[data-testid=happy-calls-keys]');
+    for (const k of ['1 Confirmed', '2 No answer', '3 Postpone requested', '4 Cancel requested', '5 Wrong number'])
+      expect(keys).toContain(k);
+    await shot(page, 'hc-08-english');
+    await page.selectOption('select[aria-label="Language"]', 'ko');
+    await page.waitForSelector('[data-testid=happy-calls-keys] >> text=확인');
+  });
 });
