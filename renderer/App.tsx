@@ -111,7 +111,8 @@ export function App() {
         <main className="workspace">
           <Workspace />
         </main>
-        {detailId && <OrderDetailPanel id={detailId} />}
+        {/* keyed: another order is a fresh drawer, never a form still bound to the previous one */}
+        {detailId && <OrderDetailPanel key={detailId} id={detailId} />}
       </div>
       {print && <PrintPreview request={print} />}
       {importOpen && <ImportDialog />}

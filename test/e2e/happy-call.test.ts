@@ -42,6 +42,8 @@ async function moveTo(orderId: string): Promise<void> {
   await expect.poll(() => selectedRow().getAttribute('data-order-id')).toBe(orderId);
 }
 
+const orderNo = async (orderId: string) =>
+  (await q<{ n: string }>('SELECT order_no AS n FROM orders WHERE id = $1', [orderId]))[0]!.n;
 const lastCallOf = (orderId: string) => page.locator(`[data-order-id="${orderId}"] [data-testid=last-call]`);
 
 beforeAll(async () => {
@@ -185,6 +187,7 @@ describe('해피콜', () => {
     await page.click(`[data-order-id="${postpone}"] td:first-child`);
     await page.keyboard.press('3');
     await page.waitForSelector('[data-testid=status-form]');
+    expect(await page.textContent('[data-testid=order-detail] h2')).toContain(await orderNo(postpone));
     expect(await page.inputValue('[data-testid=status-select]')).toBe('연기');
     await page.selectOption('[data-testid=reason-select]', { index: 1 });
     const newDate = await page.evaluate((d) => {
@@ -215,6 +218,8 @@ describe('해피콜', () => {
     await page.click('[data-testid=nav-happyCalls]');
     await page.click(`[data-order-id="${cancel}"] td:first-child`);
     await page.keyboard.press('4');
+    // the drawer still open on the postponed order gives way to this one: the form is this order's
+    await page.waitForSelector(`[data-testid=order-detail] h2 >> text=${await orderNo(cancel)}`);
     await page.waitForSelector('[data-testid=status-form]');
     expect(await page.inputValue('[data-testid=status-select]')).toBe('취소');
     expect(await page.locator('[data-testid=reason-select] option').allTextContents()).toEqual(
