@@ -10,9 +10,10 @@ export function ViewsMenu() {
   const views = useGridViews((s) => s.views);
   const current = useGridViews((s) => s.current);
   const error = useGridViews((s) => s.error);
+  const writing = useGridViews((s) => s.writing);
   const [name, setName] = useState('');
   return (
-    <details className="dropdown right" data-testid="views-menu">
+    <details className="dropdown right" data-testid="views-menu" data-writing={writing}>
       <summary className="btn">
         {t('grid.views.title')}
         {current ? `: ${current}` : ''}

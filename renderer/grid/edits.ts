@@ -25,7 +25,13 @@ export async function applyEdits(
     const current = useOrders.getState().rows.find((r) => r.id === row.id) ?? row;
     const r = await useOrders.getState().update(current, patch);
     if (r.ok) {
-      step.push({ id: row.id, orderNo: row.orderNo, before: previousValues(current, patch), after: patch });
+      // the values as the order holds them now (a phone typed without dashes is stored with them)
+      step.push({
+        id: row.id,
+        orderNo: row.orderNo,
+        before: previousValues(current, patch),
+        after: previousValues(r.row, patch),
+      });
       continue;
     }
     if (r.error.code === 'CONFLICT') {

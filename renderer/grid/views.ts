@@ -39,6 +39,8 @@ interface ViewsState {
   /** the saved view last chosen or saved (null: the clerk's own arrangement) */
   current: string | null;
   error: string | null;
+  /** the current view is being written as the one to restore at the next start */
+  writing: boolean;
   load(): Promise<void>;
   choose(name: string | null): void;
   save(name: string): Promise<boolean>;
@@ -50,10 +52,13 @@ let rememberTimer: ReturnType<typeof setTimeout> | null = null;
 
 function remember(): void {
   if (rememberTimer) clearTimeout(rememberTimer);
+  useGridViews.setState({ writing: true });
   // filters change per keystroke and widths per pixel of a drag: write once the clerk pauses
-  rememberTimer = setTimeout(() => {
+  rememberTimer = setTimeout(async () => {
+    rememberTimer = null;
     const view = viewOf(useOrders.getState());
-    void tryCall('views:remember', { name: useGridViews.getState().current, view });
+    await tryCall('views:remember', { name: useGridViews.getState().current, view });
+    if (!rememberTimer) useGridViews.setState({ writing: false });
   }, 400);
 }
 
@@ -61,6 +66,7 @@ export const useGridViews = create<ViewsState>((set, get) => ({
   views: [],
   current: null,
   error: null,
+  writing: false,
   async load() {
     remembering?.();
     remembering = null;
