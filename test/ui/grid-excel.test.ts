@@ -1,8 +1,15 @@
 // The pure parts of the grid's Excel behaviour: reading Excel's clipboard, the cell range and where a pasted block
 // lands, the all-or-nothing paste plan, the phone filter's digits, the undo check and the saved-view schema.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { ClientApiHandlers } from '../../domain/client-api.js';
 import { gridViewState } from '../../domain/grid-view.js';
 import { applyOrderView, filterNeedle } from '../../domain/order-view.js';
+import { deleteView, listViews, rememberView, saveView } from '../../main/channel-handlers/grid-views.js';
+import { PrefsStore } from '../../main/channel-handlers/json-store.js';
+import { dispatch } from '../../main/transport/dispatch.js';
 import { parseTsv, toTsv } from '../../renderer/grid/clipboard.js';
 import { defaultLayout, visibleColumns } from '../../renderer/grid/layout.js';
 import { planPaste } from '../../renderer/grid/paste.js';
@@ -158,18 +165,73 @@ describe('undo', () => {
   });
 });
 
-describe('saved view schema', () => {
-  it('names the bad field', () => {
-    const bad = gridViewState.safeParse({
-      order: ['orderNo'],
-      hidden: [],
-      widths: { orderNo: 5 },
-      filters: {},
-      sort: [],
-      statuses: [],
-      pendingOnly: false,
+describe('saved views (views:* channels, per user, in the preferences file)', () => {
+  const view = {
+    order: ['orderNo', 'customerName'],
+    hidden: ['vendor'],
+    widths: { customerName: 180 },
+    filters: { customerPhone: '5678' },
+    sort: [{ key: 'orderNo', direction: 'DESC' }],
+    statuses: ['미배정'],
+    pendingOnly: false,
+  } as const;
+  const prefs = new PrefsStore(join(mkdtempSync(join(tmpdir(), 'views-')), 'preferences.json'));
+  const USER = 'u1';
+  const handlers: Partial<ClientApiHandlers> = {
+    'views:list': async () => listViews(prefs, USER),
+    'views:save': async (a) => saveView(prefs, USER, a),
+    'views:delete': async (a) => deleteView(prefs, USER, a.name),
+    'views:remember': async (a) => {
+      rememberView(prefs, USER, a);
+      return null;
+    },
+  };
+
+  it('saves, lists, remembers the last view and deletes, per user', async () => {
+    expect(await dispatch(handlers, 'views:save', { name: '오전 배차', view })).toMatchObject({ ok: true });
+    expect(
+      await dispatch(handlers, 'views:save', { name: '가나다', view: { ...view, pendingOnly: true } }),
+    ).toMatchObject({
+      ok: true,
+      value: [{ name: '가나다' }, { name: '오전 배차' }],
     });
-    expect(bad.success).toBe(false);
-    expect(bad.error!.issues[0]!.path).toEqual(['widths', 'orderNo']);
+    expect(await dispatch(handlers, 'views:remember', { name: '오전 배차', view })).toEqual({ ok: true, value: null });
+    const list = await dispatch(handlers, 'views:list', {});
+    expect(list).toMatchObject({ ok: true, value: { last: { name: '오전 배차', view } } });
+    expect(listViews(prefs, 'someone-else')).toEqual({ views: [], last: null });
+    expect(await dispatch(handlers, 'views:delete', { name: '가나다' })).toMatchObject({
+      ok: true,
+      value: [{ name: '오전 배차' }],
+    });
+    expect(await dispatch(handlers, 'views:delete', { name: '없는 보기' })).toMatchObject({
+      ok: false,
+      error: { code: 'NOT_FOUND', field: 'name' },
+    });
+  });
+
+  it('refuses a bad payload naming the field, and changes nothing', async () => {
+    const before = listViews(prefs, USER);
+    const cases: Array<[unknown, string]> = [
+      [{ name: '넓이', view: { ...view, widths: { orderNo: 5 } } }, 'view.widths.orderNo'],
+      [{ name: '', view }, 'name'],
+      [{ name: '열', view: { ...view, order: ['nope'] } }, 'view.order.0'],
+      [{ name: '정렬', view: { ...view, sort: [{ key: 'orderNo', direction: 'UP' }] } }, 'view.sort.0.direction'],
+      [{ name: '더', view, extra: 1 }, ''],
+    ];
+    for (const [args, field] of cases) {
+      const r = await dispatch(handlers, 'views:save', args);
+      expect(r).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
+      if (field) expect((r as { error: { field?: string } }).error.field).toBe(field);
+    }
+    expect(listViews(prefs, USER)).toEqual(before);
+  });
+
+  it('drops a stored view the schema no longer accepts instead of breaking the grid', () => {
+    prefs.set(USER, 'grid.orders.views', [
+      { name: '좋음', view },
+      { name: '나쁨', view: { order: 7 } },
+    ]);
+    expect(listViews(prefs, USER).views.map((v) => v.name)).toEqual(['좋음']);
+    expect(gridViewState.safeParse(view).success).toBe(true);
   });
 });
