@@ -33,6 +33,8 @@ export interface GridProblems {
   items: Array<{ orderNo: string; column: string | null; message: string }>;
 }
 
+const CLIPBOARD_KEYS = new Set(['c', 'v', 'x', 'z']);
+
 const ARROWS: Record<string, [number, number]> = {
   ArrowUp: [-1, 0],
   ArrowDown: [1, 0],
@@ -233,7 +235,7 @@ export function useExcelGrid(opts: {
     },
     /** Keys on an active cell (react-data-grid's onCellKeyDown); true when the grid's own handling must not run. */
     onCellKeyDown(e: CellKeyboardEvent): boolean {
-      if (e.ctrlKey || e.metaKey) {
+      if ((e.ctrlKey || e.metaKey) && CLIPBOARD_KEYS.has(e.key.toLowerCase())) {
         // copy, paste and undo are the clipboard's and the document's: the grid must not open an editor for Ctrl+V
         e.preventGridDefault();
         return true;

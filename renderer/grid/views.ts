@@ -75,7 +75,8 @@ export const useGridViews = create<ViewsState>((set, get) => ({
       show(r.value.last.view);
       set({ views: r.value.views, current: r.value.last.name, error: null });
     } else {
-      // first start (or a file from before saved views): the column layout kept on its own
+      // first start (or a file from before saved views): the column layout kept on its own, no filters
+      useOrders.getState().clearFilters();
       await useOrders.getState().loadLayout();
       set({ views: r.ok ? r.value.views : [], current: null, error: r.ok ? null : errorText(r.error) });
     }

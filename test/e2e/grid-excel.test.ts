@@ -63,7 +63,7 @@ async function showOurOrders() {
 async function toast(text: string) {
   await page.locator('.toast', { hasText: text }).first().waitFor({ timeout: 30_000 });
   // out of the way for the next step
-  for (const el of await page.locator('.toast').all()) await el.click().catch(() => undefined);
+  for (const el of await page.locator('.toast').all()) await el.click({ timeout: 500 }).catch(() => undefined);
 }
 async function waitSent() {
   await page.waitForSelector('.rdg-row [data-testid=pending-badge]', { state: 'detached', timeout: 30_000 });
@@ -119,7 +119,7 @@ afterAll(async () => {
   await w?.close();
 });
 
-describe('the orders grid is Excel to a clerk', () => {
+describe('the orders grid is Excel to a clerk', { timeout: 120_000 }, () => {
   it('Ctrl+V of a block from Excel fills the rectangle from the selected cell, each cell checked, all sent', async () => {
     await showOurOrders();
     const nos = await orderNos(2);
@@ -192,10 +192,14 @@ describe('the orders grid is Excel to a clerk', () => {
     await expect.poll(() => page.locator('.rdg-cell.in-range').count()).toBe(9);
     await shot(page, 'grid-excel-range');
     await page.keyboard.press('Control+C');
+    // Excel's quoting: a cell with a quote (박"따옴"표 from the first step) goes in quotes, its quotes doubled
+    const excelCell = (v: string) => (/[\t\r\n"]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
     const expected: string[] = [];
     for (let r = 1; r <= 3; r++)
       expected.push(
-        [await cellText(r, 'customerName'), await cellText(r, 'customerPhone'), await cellText(r, 'city')].join('\t'),
+        [await cellText(r, 'customerName'), await cellText(r, 'customerPhone'), await cellText(r, 'city')]
+          .map(excelCell)
+          .join('\t'),
       );
     await expect.poll(readClipboard).toBe(expected.join('\r\n'));
 
