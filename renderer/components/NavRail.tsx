@@ -5,6 +5,7 @@ import { type Screen, useUi } from '../stores/ui.js';
 const ITEMS: Array<{ screen: Screen; icon: string }> = [
   { screen: 'orders', icon: '▦' },
   { screen: 'board', icon: '☷' },
+  { screen: 'happyCalls', icon: '☎' },
   { screen: 'dashboard', icon: '◔' },
   { screen: 'customers', icon: '☺' },
   { screen: 'waste', icon: '♻' },
