@@ -151,7 +151,12 @@ export const syncRouteDocs = describeRoutes(
       'Push: ops applied in order, each in its own savepoint (≤ 50 per transaction), through the REST services; exactly once by opId',
     body: pushRequest.extend({ ops: z.array(pushOp).max(500) }),
     responses: {
-      200: { description: 'one answer per op, in order (fewer when the database went away)', schema: pushResponse },
+      200: {
+        description:
+          'one answer per op, in order (fewer when the database went away). Not ready within SYNC_KEEPALIVE_MS: held — ' +
+          'head with X-Answer-Held, a space every period, then the answer, or {status, error} when it failed after the head',
+        schema: pushResponse,
+      },
       503: { description: 'the database is unreachable: no op was applied' },
     },
   },
