@@ -512,6 +512,8 @@ export const en: Messages = {
     appointmentRequired: "'{{status}}' needs the new appointment date.",
     appointmentNotExpected: "An appointment date cannot go with '{{status}}'. Use the appointment change.",
     needsInstaller: "The status '{{status}}' needs an installer. Use assignment.",
+    windowNotOnDate: 'The time window must lie on the appointment date {{date}}.',
+    windowNotASlot: "Choose the time window from the branch's slots: {{slots}}",
     split: {
       undeliveredRequired: "'{{status}}' needs the undelivered lines.",
       undeliveredNotExpected: "Undelivered lines go only with '부분인수' (partial delivery), not with '{{status}}'.",

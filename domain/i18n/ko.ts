@@ -510,6 +510,8 @@ export const ko = {
     appointmentNotExpected:
       "'{{status}}' 상태로 바꿀 때는 약속일자를 함께 바꿀 수 없습니다. 약속일자 변경 기능을 사용하세요.",
     needsInstaller: "'{{status}}' 상태에는 기사가 필요합니다. 기사 배정 기능을 사용하세요.",
+    windowNotOnDate: '시간대는 약속일자 {{date}}의 시간이어야 합니다.',
+    windowNotASlot: '시간대는 지점의 시간대 중에서 고르세요: {{slots}}',
     split: {
       undeliveredRequired: "'{{status}}'에는 미인수 품목이 필요합니다.",
       undeliveredNotExpected: "미인수 품목은 부분인수에만 지정할 수 있습니다('{{status}}' 불가).",
