@@ -36,6 +36,20 @@ export const DEFAULT_APPOINTMENT_SLOTS: readonly AppointmentSlot[] = [
   { start: '13:00', end: '18:00', label: '오후' },
 ];
 
+/** A branch's slots as stored (JSON); a row from before the slots existed, or a bad one, has the defaults. */
+export function slotsOrDefault(v: unknown): AppointmentSlot[] {
+  let value = v;
+  if (typeof v === 'string') {
+    try {
+      value = JSON.parse(v);
+    } catch {
+      value = null;
+    }
+  }
+  const parsed = appointmentSlots.safeParse(value);
+  return parsed.success ? parsed.data : [...DEFAULT_APPOINTMENT_SLOTS];
+}
+
 export function slotKey(s: { start: string; end: string }): string {
   return `${s.start}-${s.end}`;
 }

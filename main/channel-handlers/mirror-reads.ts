@@ -1,7 +1,7 @@
 // Reads of the local mirror (db/client/001_mirror.sql) for the screens: order detail, lookups, waste totals,
 // notifications, settlement weeks, the lines behind the assignment sheets. Everything here works offline.
 import type Database from 'better-sqlite3';
-import { type AppointmentSlot, appointmentSlots, DEFAULT_APPOINTMENT_SLOTS } from '../../domain/appointment-slots.js';
+import { slotsOrDefault } from '../../domain/appointment-slots.js';
 import type {
   BranchRef,
   InstallerRow,
@@ -33,13 +33,12 @@ const bool = (v: unknown) => v === 1 || v === true;
 
 /** A mirrored branch row; a row pulled before the slots existed (or a bad one) reads with the default slots. */
 export function branchRef(r: R): BranchRef {
-  const slots = appointmentSlots.safeParse(json<unknown>(r.appointment_slots, null));
   return {
     id: String(r.id),
     code: String(r.code),
     name: String(r.name),
     timezone: str(r.timezone) ?? 'Asia/Seoul',
-    appointmentSlots: slots.success ? slots.data : (DEFAULT_APPOINTMENT_SLOTS as AppointmentSlot[]),
+    appointmentSlots: slotsOrDefault(r.appointment_slots),
   };
 }
 

@@ -16,6 +16,7 @@ import { can, type Role } from '../../domain/roles.js';
 import { AttachmentsPanel } from '../components/AttachmentsPanel.js';
 import { FormShell } from '../components/FormShell.js';
 import { StatusBadge } from '../components/StatusBadge.js';
+import { pickedWindow, TimeWindowSelect, useBranchSlots } from '../components/TimeWindowSelect.js';
 import { Unavailable } from '../components/Unavailable.js';
 import { errorText } from '../i18n/index.js';
 import { api, tryCall } from '../platform/api.js';
@@ -363,6 +364,8 @@ function StatusForm({ detail, role, onDone, onCancel }: FormProps & { role: Role
   const [reason, setReason] = useState('');
   const [notes, setNotes] = useState('');
   const [date, setDate] = useState(o.appointmentDate ?? '');
+  const [windowPick, setWindowPick] = useState('');
+  const branchSlots = useBranchSlots(o.branchId);
   const [installerId, setInstallerId] = useState('');
   const [undelivered, setUndelivered] = useState<Record<string, number>>({});
   const { error, setError, settle } = useFormWrite(onDone);
@@ -383,12 +386,17 @@ function StatusForm({ detail, role, onDone, onCancel }: FormProps & { role: Role
     const notDelivered = Object.entries(undelivered)
       .filter(([, q]) => q > 0)
       .map(([lineId, quantity]) => ({ lineId, quantity }));
+    // 연기 keeps the window's hours unless the clerk picks one of the branch's slots
+    const windowOf = (d: string) => {
+      const w = pickedWindow(windowPick, d, branchSlots);
+      return w ? { appointmentTimeWindow: w } : {};
+    };
     const change = {
       version: o.version,
       status: to,
       ...(reason ? { reasonCode: reason } : {}),
       ...(notes ? { notes } : {}),
-      ...(rule?.newAppointment && date ? { appointmentDate: date } : {}),
+      ...(rule?.newAppointment && date ? { appointmentDate: date, ...windowOf(date) } : {}),
       ...(rule?.needsUndelivered ? { undelivered: notDelivered } : {}),
     };
     if (!assigning) {
@@ -488,10 +496,19 @@ function StatusForm({ detail, role, onDone, onCancel }: FormProps & { role: Role
           </label>
         ))}
       {rule?.newAppointment && (
-        <label>
-          <span>{t('detail.newDate')}</span>
-          <input type="date" value={date} onChange={(e) => setDate(e.target.value)} required />
-        </label>
+        <>
+          <label>
+            <span>{t('detail.newDate')}</span>
+            <input type="date" value={date} onChange={(e) => setDate(e.target.value)} required />
+          </label>
+          <TimeWindowSelect
+            branchId={o.branchId}
+            current={o.appointmentTimeWindow}
+            value={windowPick}
+            onChange={setWindowPick}
+            testId="status-window"
+          />
+        </>
       )}
       <label>
         <span>{t('detail.notes')}</span>
@@ -505,25 +522,36 @@ function AppointmentForm({ detail, onDone, onCancel }: FormProps) {
   const { t } = useTranslation();
   const o = detail.order;
   const [date, setDate] = useState(o.appointmentDate ?? '');
+  const [windowPick, setWindowPick] = useState('');
+  const branchSlots = useBranchSlots(o.branchId);
   const [reason, setReason] = useState('');
   const { error, settle } = useFormWrite(onDone);
   return (
     <FormShell
       title={t('detail.changeAppointment')}
+      testId="appointment-form"
       submitLabel={t('common.apply')}
+      submitTestId="appointment-submit"
       error={error}
-      onSubmit={async () =>
-        settle(
-          await tryCall('orders:appointment', { id: o.id, change: { version: o.version, date, reason } }),
-          (v) => v.pendingOps,
-        )
-      }
+      onSubmit={async () => {
+        const timeWindow = pickedWindow(windowPick, date, branchSlots);
+        const change = { version: o.version, date, reason, ...(timeWindow !== undefined ? { timeWindow } : {}) };
+        settle(await tryCall('orders:appointment', { id: o.id, change }), (v) => v.pendingOps);
+      }}
       onCancel={onCancel}
     >
       <label>
         <span>{t('detail.newDate')}</span>
         <input type="date" value={date} onChange={(e) => setDate(e.target.value)} required />
       </label>
+      <TimeWindowSelect
+        branchId={o.branchId}
+        current={o.appointmentTimeWindow}
+        value={windowPick}
+        onChange={setWindowPick}
+        testId="appointment-window"
+        allowNone
+      />
       <label>
         <span>{t('detail.appointmentReason')}</span>
         <input value={reason} onChange={(e) => setReason(e.target.value)} required maxLength={500} />

@@ -17,7 +17,6 @@ import { ORDER_STATUSES, type OrderStatus, STATUS_TONE } from '../../domain/orde
 import {
   cellText,
   createOrderViewEngine,
-  EDITABLE_COLUMNS,
   formatStreet,
   type OrderColumnKey,
   type OrderViewSpec,
@@ -34,6 +33,7 @@ import {
   visibleColumns,
 } from '../grid/layout.js';
 import { planPaste } from '../grid/paste.js';
+import { gridEditable, TIME_WINDOW_COLUMN, TimeWindowEditor } from '../grid/TimeWindowEditor.js';
 import { errorText, i18next } from '../i18n/index.js';
 import { call, saveFile } from '../platform/api.js';
 import { useOrders, viewSpec } from '../stores/orders.js';
@@ -185,7 +185,7 @@ export function OrdersGrid() {
       renderSummaryCell: () => null,
     };
     const dataCols = visible.map((key): Column<OrderRow, FilterRow> => {
-      const editable = EDITABLE_COLUMNS.includes(key);
+      const editable = gridEditable(key);
       return {
         key,
         name: t(`columns.${key}`),
@@ -198,7 +198,12 @@ export function OrdersGrid() {
         cellClass: editable ? 'editable' : undefined,
         headerCellClass: editable ? 'editable-head' : undefined,
         renderCell: ({ row }) => (key === 'status' ? <StatusBadge status={row.status} /> : cellText(row, key)),
-        renderEditCell: editable ? (props) => <CellEditor {...props} save={saveCell} /> : undefined,
+        renderEditCell:
+          key === TIME_WINDOW_COLUMN
+            ? (props) => <TimeWindowEditor {...props} />
+            : editable
+              ? (props) => <CellEditor {...props} save={saveCell} />
+              : undefined,
         editorOptions: { commitOnOutsideClick: false },
         renderSummaryCell: () => <FilterInput columnKey={key} label={t(`columns.${key}`)} />,
       };
@@ -368,11 +373,11 @@ export function OrdersGrid() {
             active.current = { rowIdx, key: column?.key ?? null };
           }}
           onCellDoubleClick={({ row, column }) => {
-            if (!EDITABLE_COLUMNS.includes(column.key as OrderColumnKey)) useUi.getState().openDetail(row.id);
+            if (!gridEditable(column.key)) useUi.getState().openDetail(row.id);
           }}
           onCellKeyDown={(args, e) => {
             if (args.mode !== 'ACTIVE' || !args.row) return;
-            const editable = EDITABLE_COLUMNS.includes(args.column?.key as OrderColumnKey);
+            const editable = gridEditable(args.column?.key);
             if (e.key === 'Enter' && !editable) {
               e.preventGridDefault();
               useUi.getState().openDetail(args.row.id);
