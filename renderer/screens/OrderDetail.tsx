@@ -1,6 +1,6 @@
 // The order detail drawer: everything recorded about one order and the actions a clerk takes on it. Reads come
 // from the local mirror (detail:get), so it works offline; writes go through the same channels as the grid.
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ApiError, OrderDetail, Result } from '../../domain/client-api.js';
 import { statusProblemText } from '../../domain/i18n/workflow-text.js';
@@ -59,6 +59,24 @@ export function OrderDetailPanel({ id }: { id: string }) {
   );
 
   const close = () => useUi.getState().openDetail(null);
+  // Esc: an open action form first, then the drawer; the focus goes back to where the clerk opened it from
+  const openedFrom = useRef<Element | null>(document.activeElement);
+  const actionOpen = action !== null;
+  useEffect(() => {
+    function onKey(e: globalThis.KeyboardEvent) {
+      if (e.key !== 'Escape' || e.defaultPrevented || document.querySelector('[aria-modal="true"]')) return;
+      e.preventDefault();
+      if (actionOpen) {
+        setAction(null);
+        return;
+      }
+      useUi.getState().openDetail(null);
+      const back = openedFrom.current;
+      if (back instanceof HTMLElement && back.isConnected) back.focus();
+    }
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [actionOpen]);
   // every local write waits in the outbox for a moment; only when the link is down is that worth saying
   const done = async (queued = false) => {
     setAction(null);
