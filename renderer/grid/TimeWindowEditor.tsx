@@ -1,8 +1,11 @@
 // The grid's time-window cell: a list of the order's branch slots (components/TimeWindowSelect.tsx). Arrow keys
 // move through the list, Enter or Tab applies the choice as an appointment change on the same date (the local
-// services and the head office check it by the same rule), Escape leaves the cell as it was.
-import { useState } from 'react';
+// services and the head office check it by the same rule), Escape leaves the cell as it was. The list is an open
+// list box (select size=n) laid over the cell, not a drop-down: the Enter that opened the editor would otherwise
+// open the drop-down's popup, which takes the keys away from the page.
+import { useLayoutEffect, useRef, useState } from 'react';
 import type { RenderEditCellProps } from 'react-data-grid';
+import { createPortal } from 'react-dom';
 import { useTranslation } from 'react-i18next';
 import { slotKey, slotText } from '../../domain/appointment-slots.js';
 import type { OrderRow } from '../../domain/order-row.js';
@@ -54,9 +57,18 @@ export function TimeWindowEditor({ row, onClose }: RenderEditCellProps<OrderRow,
     onClose(false, true);
   }
 
-  return (
-    <span className="cell-select">
+  const anchor = useRef<HTMLSpanElement>(null);
+  const [at, setAt] = useState<{ top: number; left: number; width: number } | null>(null);
+  useLayoutEffect(() => {
+    const r = anchor.current?.getBoundingClientRect();
+    if (r) setAt({ top: r.top, left: r.left, width: r.width });
+  }, []);
+  const count = b.slots.length + (initial === '' ? 1 : 0) + (row.appointmentTimeWindow ? 1 : 0);
+
+  const list = at && (
+    <div className="window-list" style={{ top: at.top, left: at.left, minWidth: Math.max(at.width, 170) }}>
       <select
+        size={count}
         className={`cell-editor ${problem ? 'invalid' : ''}`}
         // biome-ignore lint/a11y/noAutofocus: the editor opens because the user asked to edit this cell
         autoFocus
@@ -69,12 +81,12 @@ export function TimeWindowEditor({ row, onClose }: RenderEditCellProps<OrderRow,
           setProblem(null);
         }}
         onKeyDown={(e) => {
+          // the list's own keys (arrows, letters) stay with it, not with the grid's cell navigation
+          e.stopPropagation();
           if (e.key === 'Enter' || e.key === 'Tab') {
             e.preventDefault();
-            e.stopPropagation();
             void commit();
           } else if (e.key === 'Escape') {
-            e.stopPropagation();
             onClose(false, true);
           }
         }}
@@ -95,6 +107,12 @@ export function TimeWindowEditor({ row, onClose }: RenderEditCellProps<OrderRow,
           {problem}
         </span>
       )}
+    </div>
+  );
+  return (
+    <span ref={anchor} className="cell-select">
+      {row.appointmentTimeWindow ? formatTimeWindow(row.appointmentTimeWindow) : ''}
+      {list && createPortal(list, document.body)}
     </span>
   );
 }

@@ -140,22 +140,27 @@ export function OrderDetailPanel({ id }: { id: string }) {
               </button>
             )}
             {can(role, 'orders.appointment') && (
-              <button type="button" className="btn" onClick={() => setAction('appointment')}>
+              <button
+                type="button"
+                className="btn"
+                data-testid="action-appointment"
+                onClick={() => setAction('appointment')}
+              >
                 {t('detail.changeAppointment')}
               </button>
             )}
             {can(role, 'orders.split') && (
-              <button type="button" className="btn" onClick={() => setAction('split')}>
+              <button type="button" className="btn" data-testid="action-split" onClick={() => setAction('split')}>
                 {t('detail.splitOrder')}
               </button>
             )}
             {can(role, 'orders.serials') && (
-              <button type="button" className="btn" onClick={() => setAction('serials')}>
+              <button type="button" className="btn" data-testid="action-serials" onClick={() => setAction('serials')}>
                 {t('detail.addSerials')}
               </button>
             )}
             {can(role, 'orders.waste') && (
-              <button type="button" className="btn" onClick={() => setAction('waste')}>
+              <button type="button" className="btn" data-testid="action-waste" onClick={() => setAction('waste')}>
                 {t('detail.addWaste')}
               </button>
             )}
@@ -588,7 +593,9 @@ function SplitForm({ detail, onDone, onCancel }: FormProps) {
   return (
     <FormShell
       title={t('detail.splitOrder')}
+      testId="split-form"
       submitLabel={t('detail.split')}
+      submitTestId="split-submit"
       submitDisabled={lines.length === 0}
       error={error}
       onSubmit={async () =>
