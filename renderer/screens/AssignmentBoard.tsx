@@ -440,8 +440,14 @@ function WarningDialog({
   const blockedBySkill = pending.missing.length > 0;
   return (
     <div className="modal-backdrop">
-      <div className="modal small" role="alertdialog" aria-modal="true" data-testid="assign-warning">
-        <h2>⚠ {pending.order.orderNo}</h2>
+      <div
+        className="modal small"
+        role="alertdialog"
+        aria-modal="true"
+        aria-labelledby="assign-warning-title"
+        data-testid="assign-warning"
+      >
+        <h2 id="assign-warning-title">⚠ {pending.order.orderNo}</h2>
         {pending.capacity && (
           <p>{t('board.warnCapacity', { name, capacity: pending.column.installer.capacityPerDay })}</p>
         )}
@@ -547,6 +553,7 @@ function SuggestionReview({
                     <td>
                       <select
                         value={r.installerId ?? ''}
+                        aria-label={`${t('columns.installerName')}: ${r.order.orderNo}`}
                         onChange={(e) =>
                           setRows(rows.map((x, i) => (i === idx ? { ...x, installerId: e.target.value || null } : x)))
                         }
