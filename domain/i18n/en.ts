@@ -293,7 +293,8 @@ export const en: Messages = {
     warnSkill: '{{name}} lacks the required skill ({{skills}}).',
     overrideReason: 'Reason for exceeding capacity',
     assignAnyway: 'Assign anyway',
-    keyboardHelp: 'Select an order and press 1–9 to assign it to an installer, or drag it. U on an assigned order: unassign',
+    keyboardHelp:
+      'Select an order and press 1–9 to assign it to an installer, or drag it. U on an assigned order: unassign',
     unassignKey: 'U: unassign',
     dropHere: 'Drop here to assign',
     unassign: 'Unassign',
