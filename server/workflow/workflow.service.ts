@@ -79,7 +79,7 @@ export async function changeStatus(tx: Tx, actor: Actor, id: unknown, body: unkn
   // the appointment (date and window) so it shows on that day's board to be assigned or postponed.
   if (rule.needsUndelivered) {
     const undelivered = requireUndelivered(input.undelivered, 'undelivered');
-    await splitOffLines(tx, actor, order, undelivered, { appointment: 'keep', field: 'undelivered' });
+    await splitOffLines(tx, actor, order, undelivered, { field: 'undelivered' });
   }
   // 인수 (and the delivered part of 부분인수) needs a serial for every unit of a serialised item.
   if (rule.needsSerials) await requireSerialsForDelivery(tx, order);
