@@ -15,6 +15,8 @@ let page: Page;
 const DAY = addDays(seoulToday(), 22);
 let plain: string; // an order needing no skill, with a time window
 let aircon: string; // an order needing the aircon skill
+let contested: { id: string; orderNo: string }; // edited offline here and at the head office: a conflict
+let token: string;
 
 interface Finding {
   id: string;
@@ -74,6 +76,29 @@ const closeDrawer = async () => {
   await page.keyboard.press('Escape');
   await page.waitForSelector('[data-testid=order-detail]', { state: 'detached' });
 };
+/** The same phone edited offline here and meanwhile at the head office: the conflict dialog opens on reconnect. */
+async function conflict() {
+  await screen('orders');
+  w.proxy.setDown(true);
+  await page.waitForSelector('[data-testid=sync-indicator][data-status=offline]', { timeout: 30_000 });
+  await page.fill('[data-testid=filter-orderNo]', contested.orderNo);
+  await expect.poll(() => page.locator('.rdg-row:not(.rdg-summary-row)').count()).toBe(1);
+  const col = await page
+    .locator('.rdg-header-row [role=columnheader]', { hasText: '연락처' })
+    .getAttribute('aria-colindex');
+  await page.dblclick(`.rdg-row:not(.rdg-summary-row) [aria-colindex="${col}"]`);
+  await page.fill('[data-testid=cell-editor]', '010-1111-0009');
+  await page.keyboard.press('Enter');
+  const current = await w.server.request('GET', `/api/orders/${contested.id}`, { token });
+  const theirs = await w.server.request('PATCH', `/api/orders/${contested.id}`, {
+    token,
+    body: { version: current.body.version, customerPhone: '010-2222-0009' },
+  });
+  expect(theirs.status).toBe(200);
+  w.proxy.setDown(false);
+  await page.waitForSelector('[data-testid=conflict-dialog]', { timeout: 30_000 });
+}
+
 const cancelModal = (sel: string) => async () => {
   await page.click(`${sel} .actions .btn.ghost`);
   await page.waitForSelector(sel, { state: 'detached' });
@@ -143,6 +168,16 @@ const SURFACES: Array<{ name: string; open: () => Promise<void>; close?: () => P
     close: cancelModal('[data-testid=suggest-review]'),
   },
   {
+    name: 'conflict dialog',
+    open: conflict,
+    close: async () => {
+      await page.click('[data-testid=conflict-dialog] button:has-text("모두 내 변경")');
+      await page.click('[data-testid=conflict-resolve]');
+      await page.waitForSelector('[data-testid=conflict-dialog]', { state: 'detached' });
+      await page.fill('[data-testid=filter-orderNo]', '');
+    },
+  },
+  {
     name: 'assignment warning',
     open: async () => {
       await screen('board');
@@ -172,9 +207,10 @@ beforeAll(async () => {
   const login = await w.server.request('POST', '/api/auth/login', {
     body: { username: 'mgr.seoul', password: DEMO_PASSWORD },
   });
+  token = login.body.accessToken;
   const make = async (suffix: string, itemCode: string, itemName: string) => {
     const r = await w.server.request('POST', '/api/orders', {
-      token: login.body.accessToken,
+      token,
       body: {
         orderNo: `AX-${Date.now().toString(36).toUpperCase()}-${suffix}`,
         customerName: '접근성고객',
@@ -190,10 +226,11 @@ beforeAll(async () => {
       },
     });
     expect(r.status).toBe(201);
-    return r.body.orderNo as string;
+    return { id: r.body.id as string, orderNo: r.body.orderNo as string };
   };
-  plain = await make('P', 'GEN-100', '선풍기');
-  aircon = await make('A', 'AC-100', '벽걸이 에어컨');
+  plain = (await make('P', 'GEN-100', '선풍기')).orderNo;
+  aircon = (await make('A', 'AC-100', '벽걸이 에어컨')).orderNo;
+  contested = await make('C', 'GEN-300', '가습기');
 }, 240_000);
 
 afterAll(async () => {
