@@ -198,6 +198,22 @@ describe('the assignment board', () => {
     await shot(page, 'ba-03-board-drawer');
     await page.keyboard.press('Escape');
     await page.waitForSelector('[data-testid=order-detail]', { state: 'detached' });
+    // the orders grid's toolbar too: the drawer opened from a row leaves every button in view
+    await page.click('[data-testid=nav-orders]');
+    await page.fill('[data-testid=filter-orderNo]', orders[0]!.orderNo);
+    await expect.poll(() => page.locator('.rdg-row:not(.rdg-summary-row)').count()).toBe(1);
+    await page.dblclick('.rdg-row:not(.rdg-summary-row) [aria-colindex="3"]');
+    await page.waitForSelector('[data-testid=order-detail]');
+    const gridDrawer = (await page.locator('[data-testid=order-detail]').boundingBox())!;
+    for (const button of await page.locator('.workspace .toolbar button').all()) {
+      const b = (await button.boundingBox())!;
+      expect(b.x + b.width).toBeLessThanOrEqual(gridDrawer.x);
+    }
+    await shot(page, 'ba-03b-grid-drawer');
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('[data-testid=order-detail]', { state: 'detached' });
+    await page.fill('[data-testid=filter-orderNo]', '');
+    await openBoard([orders[1]!, orders[2]!]);
   });
 });
 
