@@ -18,6 +18,7 @@ import { setCommitListener } from './db/transaction.js';
 import { exportsRoutes } from './exports/exports.routes.js';
 import { errorHandler, notFoundRoute } from './http/error-handler.js';
 import type { Logger } from './logger.js';
+import { noticesRoutes } from './notices/notices.routes.js';
 import { notificationsRoutes } from './notifications/notifications.routes.js';
 import { apiRouteDocs } from './openapi/api-routes.js';
 import { openApiRoutes } from './openapi/openapi.routes.js';
@@ -126,6 +127,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/api', wasteRoutes(routeDeps));
   app.use('/api', adminRoutes(routeDeps));
   app.use('/api', auditRoutes(routeDeps));
+  app.use('/api', noticesRoutes({ ...routeDeps, notices: config.notices }));
 
   app.use('/api', notFoundRoute());
   app.use(errorHandler(logger));

@@ -14,6 +14,8 @@ import type { Logger } from '../logger.js';
 import { attachBus, type NotificationBus, PostgresBus, RedisBus } from '../notifications/notification-bus.js';
 import { createSmtpMailer, type Mailer, mailUnreadNotifications } from '../notifications/notification-email.js';
 import { NotificationHub } from '../notifications/notification-stream.js';
+import { startNoticeSender } from '../notices/notice-sender.js';
+import { createSolapiProvider } from '../notices/solapi-provider.js';
 import { ensureSettlementWeeks } from '../settlements/settlements.service.js';
 import { createStorage, type Storage } from '../storage/storage.js';
 import { startUpkeep } from './upkeep.js';
@@ -136,6 +138,21 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       await withSystemTransaction(pool, (tx) => ensureSettlementWeeks(tx)).catch((err: Error) =>
         logger.warn({ err }, 'settlement weeks not made at start'),
       );
+      const n = config.notices;
+      if (n.apiKey && n.apiSecret && n.pfId && n.sender) {
+        const provider = createSolapiProvider({
+          baseUrl: n.baseUrl,
+          apiKey: n.apiKey,
+          apiSecret: n.apiSecret,
+          pfId: n.pfId,
+          sender: n.sender,
+          timeoutMs: n.timeoutMs,
+          logger,
+        });
+        stops.push(await startNoticeSender({ pool, jobs, provider, logger, now: n.now }, n.dispatchSeconds));
+      } else {
+        logger.info('SOLAPI_API_KEY, SOLAPI_API_SECRET, SOLAPI_PF_ID or SOLAPI_SENDER not set: notices are queued, not sent');
+      }
       if (config.jobs.reportFoldSeconds > 0) {
         stops.push(startUpkeep(pool, logger, config.jobs.reportFoldSeconds * 1000));
       }
