@@ -50,7 +50,10 @@ export function renderNotice(body: string, values: NoticeValues): string {
 /** The #{name} → value map a provider fills an approved 알림톡 template with. */
 export function noticeVariableMap(values: NoticeValues): Record<string, string> {
   return Object.fromEntries(
-    (Object.entries(NOTICE_VARIABLES) as [NoticeVariable, string][]).map(([k, name]) => [`#{${name}}`, values[k] ?? '']),
+    (Object.entries(NOTICE_VARIABLES) as [NoticeVariable, string][]).map(([k, name]) => [
+      `#{${name}}`,
+      values[k] ?? '',
+    ]),
   );
 }
 
@@ -98,8 +101,11 @@ export const noticeTemplateUpdate = z
  * Korean phone number inside `text` is masked.
  */
 export function maskPhones(text: string): string {
-  return text.replace(/(\+?82-?|0)(1[016789]|2|[3-6][1-5]|70)[-. ]?(\d{3,4})[-. ]?(\d{4})(?!\d)/g, (_m, p, area, _mid, last) => {
-    const prefix = p === '0' ? `0${area}` : `${p}${area}`;
-    return `${prefix}-****-${last}`;
-  });
+  return text.replace(
+    /(\+?82-?|0)(1[016789]|2|[3-6][1-5]|70)[-. ]?(\d{3,4})[-. ]?(\d{4})(?!\d)/g,
+    (_m, p, area, _mid, last) => {
+      const prefix = p === '0' ? `0${area}` : `${p}${area}`;
+      return `${prefix}-****-${last}`;
+    },
+  );
 }

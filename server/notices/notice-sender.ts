@@ -9,12 +9,12 @@
 // A failed notice tells the branch's managers (FR-11, category NOTICE_FAILED).
 import type pg from 'pg';
 import { renderNotice, textChannel } from '../../domain/notices.js';
+import type { Tx } from '../db/transaction.js';
 import { withSystemTransaction } from '../db/transaction.js';
 import { type JobQueue, QUEUES } from '../jobs/job-queue.js';
 import type { Logger } from '../logger.js';
-import { notify } from '../notifications/notifications.service.js';
 import { usersOfBranchWithRole } from '../notifications/notifications.repository.js';
-import type { Tx } from '../db/transaction.js';
+import { notify } from '../notifications/notifications.service.js';
 import { type DeliveryReport, type NoticeProvider, ProviderUnavailable } from './notice-provider.js';
 import * as repo from './notices.repository.js';
 import { isQuietHour, quietHoursEnd } from './quiet-hours.js';
@@ -68,11 +68,7 @@ export type SendOutcome = 'SENT' | 'FAILED' | 'HELD' | 'SKIPPED' | 'RETRY' | 'NO
  * The notice-send job. `attempt` says whether pg-boss will retry after this one; on the last attempt a provider
  * that does not answer fails the notice instead of throwing.
  */
-export async function sendNotice(
-  deps: SenderDeps,
-  noticeId: string,
-  attempt: { last: boolean },
-): Promise<SendOutcome> {
+export async function sendNotice(deps: SenderDeps, noticeId: string, attempt: { last: boolean }): Promise<SendOutcome> {
   let unavailable: ProviderUnavailable | undefined;
   const outcome = await withSystemTransaction(deps.pool, async (tx): Promise<SendOutcome> => {
     const n = await repo.lockOne(tx, noticeId);
@@ -162,7 +158,10 @@ export async function sendNotice(
  * SMS/LMS (queued for the dispatcher); a failed text fails the notice and tells the branch. Reports of unknown
  * messages are ignored (another deployment's, or a notice deleted with its order). Returns how many applied.
  */
-export async function applyDeliveryReports(deps: Pick<SenderDeps, 'pool' | 'now'>, reports: DeliveryReport[]): Promise<number> {
+export async function applyDeliveryReports(
+  deps: Pick<SenderDeps, 'pool' | 'now'>,
+  reports: DeliveryReport[],
+): Promise<number> {
   let applied = 0;
   await withSystemTransaction(deps.pool, async (tx) => {
     for (const report of reports) {

@@ -1,8 +1,8 @@
 // All SQL of the appointment notices: order_notices (its progress written by the jobs as SYSTEM), the templates
 // and the branch phones. Inserts happen only in the database (0106: the orders trigger, order_notice_enqueue).
 import type { NoticeChannel, NoticeEvent, NoticeStatus, NoticeValues } from '../../domain/notices.js';
-import type { Tx } from '../db/transaction.js';
 import { queryParams } from '../db/query-params.js';
+import type { Tx } from '../db/transaction.js';
 
 export interface NoticeRow {
   id: string;
@@ -101,9 +101,7 @@ export async function lockDue(tx: Tx, now: Date, limit: number): Promise<Pick<No
 }
 
 export async function lockOne(tx: Tx, id: string): Promise<NoticeRow | undefined> {
-  const { rows } = await tx.query<NoticeRow>(`SELECT ${COLUMNS} FROM order_notices n WHERE n.id = $1 FOR UPDATE`, [
-    id,
-  ]);
+  const { rows } = await tx.query<NoticeRow>(`SELECT ${COLUMNS} FROM order_notices n WHERE n.id = $1 FOR UPDATE`, [id]);
   return rows[0];
 }
 
@@ -146,7 +144,10 @@ export async function update(tx: Tx, id: string, u: NoticeUpdate): Promise<void>
   const sets = (Object.keys(u) as (keyof NoticeUpdate)[])
     .filter((k) => u[k] !== undefined)
     .map((k) => `${UPDATE_COLUMNS[k]} = ${q.p(u[k])}`);
-  await tx.query(`UPDATE order_notices SET ${[...sets, 'updated_at = now()'].join(', ')} WHERE id = ${q.p(id)}`, q.values);
+  await tx.query(
+    `UPDATE order_notices SET ${[...sets, 'updated_at = now()'].join(', ')} WHERE id = ${q.p(id)}`,
+    q.values,
+  );
 }
 
 export async function optedOut(tx: Tx, orderId: string): Promise<boolean> {
@@ -178,9 +179,10 @@ export async function templates(tx: Tx): Promise<TemplateRow[]> {
 }
 
 export async function template(tx: Tx, event: NoticeEvent): Promise<TemplateRow | undefined> {
-  const { rows } = await tx.query<TemplateRow>(`SELECT ${TEMPLATE_COLUMNS} FROM notice_templates t WHERE t.event = $1`, [
-    event,
-  ]);
+  const { rows } = await tx.query<TemplateRow>(
+    `SELECT ${TEMPLATE_COLUMNS} FROM notice_templates t WHERE t.event = $1`,
+    [event],
+  );
   return rows[0];
 }
 

@@ -7,13 +7,7 @@ import { UnauthorizedError, ValidationError } from '../http/errors.js';
 import { guarded, open, type RouteDeps } from '../http/handler.js';
 import { describeRoutes, idParams } from '../openapi/registry.js';
 import { applyDeliveryReports } from './notice-sender.js';
-import {
-  listNotices,
-  listTemplates,
-  noticeListQuery,
-  orderNotices,
-  updateTemplate,
-} from './notices.service.js';
+import { listNotices, listTemplates, noticeListQuery, orderNotices, updateTemplate } from './notices.service.js';
 import { parseSolapiReports } from './solapi-provider.js';
 
 export const WEBHOOK_SECRET_HEADER = 'x-webhook-secret';
@@ -68,7 +62,10 @@ const noticeView = z
     event: z.enum(NOTICE_EVENTS),
     status: z.enum(NOTICE_STATUSES),
     channel: z.enum(NOTICE_CHANNELS).nullable(),
-    reason: z.string().nullable().meta({ description: 'why it failed or was skipped; after a fallback, why 알림톡 was refused' }),
+    reason: z
+      .string()
+      .nullable()
+      .meta({ description: 'why it failed or was skipped; after a fallback, why 알림톡 was refused' }),
     attempts: z.number().int(),
     holdUntil: z.string().nullable().meta({ description: 'held in the quiet hours (21:00–08:00 KST) until then' }),
     sentAt: z.string().nullable(),
