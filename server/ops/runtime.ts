@@ -11,11 +11,11 @@ import { withSystemTransaction } from '../db/transaction.js';
 import { buildExport, sweepExpiredExports } from '../exports/export-builder.js';
 import { JobQueue, prepareJobSchema, QUEUES } from '../jobs/job-queue.js';
 import type { Logger } from '../logger.js';
+import { startNoticeSender } from '../notices/notice-sender.js';
+import { createSolapiProvider } from '../notices/solapi-provider.js';
 import { attachBus, type NotificationBus, PostgresBus, RedisBus } from '../notifications/notification-bus.js';
 import { createSmtpMailer, type Mailer, mailUnreadNotifications } from '../notifications/notification-email.js';
 import { NotificationHub } from '../notifications/notification-stream.js';
-import { startNoticeSender } from '../notices/notice-sender.js';
-import { createSolapiProvider } from '../notices/solapi-provider.js';
 import { ensureSettlementWeeks } from '../settlements/settlements.service.js';
 import { createStorage, type Storage } from '../storage/storage.js';
 import { startUpkeep } from './upkeep.js';
@@ -151,7 +151,9 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
         });
         stops.push(await startNoticeSender({ pool, jobs, provider, logger, now: n.now }, n.dispatchSeconds));
       } else {
-        logger.info('SOLAPI_API_KEY, SOLAPI_API_SECRET, SOLAPI_PF_ID or SOLAPI_SENDER not set: notices are queued, not sent');
+        logger.info(
+          'SOLAPI_API_KEY, SOLAPI_API_SECRET, SOLAPI_PF_ID or SOLAPI_SENDER not set: notices are queued, not sent',
+        );
       }
       if (config.jobs.reportFoldSeconds > 0) {
         stops.push(startUpkeep(pool, logger, config.jobs.reportFoldSeconds * 1000));

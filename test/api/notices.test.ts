@@ -6,7 +6,7 @@ import { withRequestTransaction } from '../../server/db/transaction.js';
 import { createLogger } from '../../server/logger.js';
 import { enqueueOrderNotice } from '../../server/notices/notices.service.js';
 import { isQuietHour, quietHoursEnd } from '../../server/notices/quiet-hours.js';
-import { startApiSuite, stopApiSuite, type ApiSuite, type Tokens } from '../support/api-suite.js';
+import { type ApiSuite, startApiSuite, stopApiSuite, type Tokens } from '../support/api-suite.js';
 import { addDays, createOrder, seoulToday, uniq } from '../support/fixtures.js';
 import { openSession } from '../support/session.js';
 import { type SolapiSimulator, startSolapiSimulator } from '../support/solapi-simulator.js';
@@ -63,12 +63,16 @@ function phone(): string {
   return `010-${String(2000 + Math.floor(Math.random() * 7000))}-${String(1000 + Math.floor(Math.random() * 9000))}`;
 }
 
+let made = 0;
+
 async function assignedOrder(customerPhone = phone()) {
+  // a few per day: the installer's daily capacity is a rule of assignment
+  const day = addDays(seoulToday(), 2 + Math.floor(made++ / 3));
   const order = await createOrder(s.db.owner, {
     branchId: s.a.branch.id,
     customerName: '김고객',
     customerPhone,
-    appointmentDate: addDays(seoulToday(), 2),
+    appointmentDate: day,
   });
   const r = await s.api.request('POST', `/api/orders/${order.id}/assign`, {
     token: t.manager,
@@ -81,7 +85,14 @@ async function assignedOrder(customerPhone = phone()) {
 async function notices(orderId: string, token = t.manager) {
   const r = await s.api.request('GET', `/api/orders/${orderId}/notices`, { token });
   expect(r.status).toBe(200);
-  return r.body.items as { status: string; channel: string | null; event: string; reason: string | null; attempts: number; holdUntil: string | null }[];
+  return r.body.items as {
+    status: string;
+    channel: string | null;
+    event: string;
+    reason: string | null;
+    attempts: number;
+    holdUntil: string | null;
+  }[];
 }
 
 /** polls the order's notices until `done` holds (the worker and the dispatcher run on their own) */
@@ -191,16 +202,16 @@ describe('appointment notices', () => {
     expect(sim.messages.some((m) => m.to === digits(p))).toBe(false);
   });
 
-  it('the same event pushed twice (a retried sync push, fast path for order edits) queues one notice', async () => {
+  it('the same event pushed twice (a retried sync push) queues one notice', async () => {
     const p = phone();
     const o = await assignedOrder(p);
     await until(o.id, (x) => x[0]?.status === 'SENT');
     const op = {
-      opId: `0193${uniq('', 4)}-0000-7000-8000-000000000001`,
+      opId: `0193${uniq('', 2)}-0000-7000-8000-000000000001`,
       entity: 'orders',
       entityId: o.id,
-      kind: 'order.update',
-      payload: { appointmentDate: addDays(seoulToday(), 3) },
+      kind: 'order.appointment',
+      payload: { date: addDays(seoulToday(), 30), reason: '고객 요청' },
       expectedVersion: o.version,
     };
     for (const attempt of [0, 1]) {
@@ -209,11 +220,44 @@ describe('appointment notices', () => {
         body: { clientId: 'notice-test', ops: [{ ...op, attempt }] },
       });
       expect(r.status).toBe(200);
-      expect(r.body.results[0].status).toBe('SYNCED');
+      expect(r.body.results[0], JSON.stringify(r.body.results[0])).toMatchObject({ status: 'SYNCED' });
     }
     const items = await until(o.id, (x) => x.length === 2 && x[0]?.status === 'SENT');
     expect(items.map((n) => n.event)).toEqual(['ASSIGNED', 'ASSIGNED']);
     expect(sim.messages.filter((m) => m.to === digits(p))).toHaveLength(2);
+  });
+
+  it('an opt-out pushed through the fast path of order edits holds back the next assignment’s notice', async () => {
+    const orders = await Promise.all(
+      [phone(), phone()].map((p) =>
+        createOrder(s.db.owner, {
+          branchId: s.a.branch.id,
+          customerPhone: p,
+          appointmentDate: addDays(seoulToday(), 9),
+        }),
+      ),
+    );
+    const r = await s.api.request('POST', '/api/sync/push', {
+      token: t.manager,
+      body: {
+        clientId: 'notice-test',
+        ops: orders.map((o, i) => ({
+          opId: `0193${uniq('', 2)}-0000-7000-8000-00000000000${i}`,
+          entity: 'orders',
+          entityId: o.id,
+          kind: 'order.update',
+          payload: { noticesOptOut: true },
+          expectedVersion: 1,
+        })),
+      },
+    });
+    expect(r.body.results.map((x: { status: string }) => x.status)).toEqual(['SYNCED', 'SYNCED']);
+    const assigned = await s.api.request('POST', `/api/orders/${orders[0]!.id}/assign`, {
+      token: t.manager,
+      body: { version: 2, installerId: s.a.installer.id },
+    });
+    expect(assigned.status).toBe(200);
+    expect(await notices(orders[0]!.id)).toEqual([expect.objectContaining({ status: 'SKIPPED', reason: 'OPTED_OUT' })]);
   });
 
   it('postponement and cancellation through REST each queue their own notice', async () => {
@@ -237,7 +281,13 @@ describe('appointment notices', () => {
     const o = await assignedOrder();
     await until(o.id, (x) => x[0]?.status === 'SENT');
     const sessionId = await openSession(s.db.owner, s.a.manager.id);
-    const ctx = { userId: s.a.manager.id, role: 'BRANCH_MANAGER' as const, branchId: s.a.branch.id, partnerId: null, sessionId };
+    const ctx = {
+      userId: s.a.manager.id,
+      role: 'BRANCH_MANAGER' as const,
+      branchId: s.a.branch.id,
+      partnerId: null,
+      sessionId,
+    };
     const key = `happy-call:${uniq()}`;
     const first = await withRequestTransaction(s.api.pool, ctx, (tx) =>
       enqueueOrderNotice(tx, { orderId: o.id, event: 'HAPPY_CALL_CONFIRMED', eventKey: key }),
@@ -254,7 +304,13 @@ describe('appointment notices', () => {
     await expect(
       withRequestTransaction(
         s.api.pool,
-        { userId: s.b.manager.id, role: 'BRANCH_MANAGER', branchId: s.b.branch.id, partnerId: null, sessionId: bSession },
+        {
+          userId: s.b.manager.id,
+          role: 'BRANCH_MANAGER',
+          branchId: s.b.branch.id,
+          partnerId: null,
+          sessionId: bSession,
+        },
         (tx) => enqueueOrderNotice(tx, { orderId: o.id, event: 'HAPPY_CALL_CONFIRMED', eventKey: uniq() }),
       ),
     ).rejects.toMatchObject({ status: 404 });
@@ -268,7 +324,9 @@ describe('appointment notices', () => {
     const [n] = await until(o.id, (x) => x[0]?.status === 'FAILED');
     expect(n!.reason).toMatch(/ALIMTALK .*InvalidKakaoUser.*LMS .*InvalidPhoneNumber/);
     const list = await s.api.request('GET', '/api/notifications', { token: t.manager });
-    const note = list.body.items.find((x: { category: string; orderId: string }) => x.category === 'NOTICE_FAILED' && x.orderId === o.id);
+    const note = list.body.items.find(
+      (x: { category: string; orderId: string }) => x.category === 'NOTICE_FAILED' && x.orderId === o.id,
+    );
     expect(note).toBeDefined();
     expect(note.title).toBe('고객 알림 발송 실패');
     expect(note.message).toContain(o.orderNo);
@@ -277,11 +335,13 @@ describe('appointment notices', () => {
   it('row-level security: a branch sees its own orders’ notices only; HQ sees all and filters', async () => {
     const o = await assignedOrder();
     await until(o.id, (x) => x.length === 1);
-    expect(await notices(o.id, t.otherManager.accessToken)).toEqual([]);
+    expect(await notices(o.id, t.otherManager)).toEqual([]);
     const other = await s.api.request('GET', '/api/notices', { token: t.otherManager });
     expect(other.status).toBe(200);
     expect(other.body.items.filter((n: { branchId: string }) => n.branchId === s.a.branch.id)).toEqual([]);
-    const hq = await s.api.request('GET', `/api/notices?branchId=${s.a.branch.id}&event=ASSIGNED&limit=200`, { token: t.hq });
+    const hq = await s.api.request('GET', `/api/notices?branchId=${s.a.branch.id}&event=ASSIGNED&limit=200`, {
+      token: t.hq,
+    });
     expect(hq.status).toBe(200);
     expect(hq.body.items.some((n: { orderId: string }) => n.orderId === o.id)).toBe(true);
     expect(hq.body.items.every((n: { event: string }) => n.event === 'ASSIGNED')).toBe(true);

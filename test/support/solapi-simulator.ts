@@ -139,7 +139,8 @@ export async function startSolapiSimulator(o: SolapiSimulatorOptions): Promise<S
         sim.outcome = 'rejected';
         json(res, 400, {
           errorCode: message.type === 'ATA' ? 'InvalidKakaoUser' : 'InvalidPhoneNumber',
-          errorMessage: message.type === 'ATA' ? '카카오톡을 사용하지 않는 번호입니다.' : '수신번호가 올바르지 않습니다.',
+          errorMessage:
+            message.type === 'ATA' ? '카카오톡을 사용하지 않는 번호입니다.' : '수신번호가 올바르지 않습니다.',
         });
         return;
       }
