@@ -3,7 +3,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { NOTICE_CHANNELS, NOTICE_EVENTS, NOTICE_STATUSES, noticeTemplateUpdate } from '../../domain/notices.js';
 import type { ServerConfig } from '../config.js';
-import { UnauthorizedError, ValidationError } from '../http/errors.js';
+import { ForbiddenError, ValidationError } from '../http/errors.js';
 import { guarded, open, type RouteDeps } from '../http/handler.js';
 import { describeRoutes, idParams } from '../openapi/registry.js';
 import { applyDeliveryReports } from './notice-sender.js';
@@ -37,12 +37,13 @@ export function noticesRoutes(deps: RouteDeps & { notices: ServerConfig['notices
     '/notice-templates/:event',
     guarded(deps, 'notices.templates', ({ tx, actor, req }) => updateTemplate(tx, actor, req.params.event, req.body)),
   );
-  // The provider's delivery reports: no user, a shared secret in a header (compared in constant time).
+  // The provider's delivery reports: no user (no bearer token, so no 401), a shared secret in a header compared in
+  // constant time; a wrong one is 403.
   r.post(
     '/notices/provider-reports',
     open(async (req) => {
       if (!secretMatches(req.get(WEBHOOK_SECRET_HEADER), deps.notices.webhookSecret)) {
-        throw new UnauthorizedError('UNAUTHORIZED', 'errors.notices.badWebhookSecret');
+        throw new ForbiddenError('errors.notices.badWebhookSecret');
       }
       const reports = parseSolapiReports(req.body);
       if (!reports) throw new ValidationError('body', 'errors.notices.badReport');
@@ -151,7 +152,7 @@ export const noticeRouteDocs = describeRoutes(
         description: 'reports received and applied',
         schema: z.object({ received: z.number().int(), applied: z.number().int() }),
       },
-      401: { description: 'the shared secret is missing or wrong' },
+      403: { description: 'the shared secret is missing or wrong' },
     },
   },
 );

@@ -395,7 +395,7 @@ describe('appointment notices', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify([{ messageId: 'M1', statusCode: '4000' }]),
     });
-    expect(noSecret.status).toBe(401);
+    expect(noSecret.status).toBe(403);
     const bad = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-webhook-secret': WEBHOOK_SECRET },
