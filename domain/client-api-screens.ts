@@ -3,6 +3,7 @@
 // IPC registration and the browser shell's HTTP transport pick them up like every other channel.
 import { z } from 'zod';
 import { attachmentNameAllowed, base64Bytes, MAX_ATTACHMENT_BYTES } from './attachments.js';
+import { noticeFilters, type OrderNoticeItem } from './notices.js';
 import { serialValue } from './order-parts.js';
 import type { OrderRow } from './order-row.js';
 import { isoDate, uuid, version } from './order-schemas.js';
@@ -501,4 +502,8 @@ export const screenChannels = {
     result: result<ExportJob>(),
   },
   'exports:download': { args: z.object({ id: uuid }).strict(), result: result<FileRef>() },
+  /** the customer notices of one order (online only: the head office keeps them, the mirror does not) */
+  'notices:order': { args: z.object({ orderId: uuid }).strict(), result: result<OrderNoticeItem[]>() },
+  /** the head office's notice list with its filters, newest first (one page of 200) */
+  'notices:list': { args: noticeFilters, result: result<OrderNoticeItem[]>() },
 } as const;

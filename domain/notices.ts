@@ -70,6 +70,36 @@ export function textChannel(text: string): 'SMS' | 'LMS' {
   return smsBytes(text) > SMS_MAX_BYTES ? 'LMS' : 'SMS';
 }
 
+/** A notice as the head office shows it (GET /api/orders/:id/notices, GET /api/notices) and the client lists it. */
+export interface OrderNoticeItem {
+  id: string;
+  orderId: string;
+  orderNo: string;
+  branchId: string;
+  event: NoticeEvent;
+  status: NoticeStatus;
+  channel: NoticeChannel | null;
+  reason: string | null;
+  attempts: number;
+  holdUntil: string | null;
+  sentAt: string | null;
+  deliveredAt: string | null;
+  failedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** The filters of the head office's notice list (GET /api/notices; the client's notices:list). */
+export const noticeFilters = z
+  .object({
+    status: z.enum(NOTICE_STATUSES).optional(),
+    event: z.enum(NOTICE_EVENTS).optional(),
+    branchId: z.uuid().optional(),
+    from: z.iso.date().optional(),
+    to: z.iso.date().optional(),
+  })
+  .strict();
+
 /** The body of PUT /api/notice-templates/:event (HQ_ADMIN). */
 export const noticeTemplateUpdate = z
   .object({

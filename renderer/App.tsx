@@ -12,6 +12,7 @@ import { Dashboard } from './screens/Dashboard.js';
 import { ExportsScreen } from './screens/ExportsScreen.js';
 import { ImportDialog } from './screens/ImportDialog.js';
 import { Login } from './screens/Login.js';
+import { NoticesScreen } from './screens/NoticesScreen.js';
 import { Notifications } from './screens/Notifications.js';
 import { OrderDetailPanel } from './screens/OrderDetail.js';
 import { OrdersGrid } from './screens/OrdersGrid.js';
@@ -45,6 +46,8 @@ function Workspace() {
       return <Settlements />;
     case 'exports':
       return <ExportsScreen />;
+    case 'notices':
+      return <NoticesScreen />;
     case 'sync':
       return <SyncScreen />;
     case 'settings':

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import type { z } from 'zod';
 import type { ClientApi, ClientApiHandlers, ExportJob, SettlementWeek } from '../../domain/client-api.js';
+import type { OrderNoticeItem } from '../../domain/notices.js';
 import type { OrderRow } from '../../domain/order-row.js';
 import type { OrderCreate } from '../../domain/order-schemas.js';
 import { createExcelService } from '../excel/excel-service.js';
@@ -285,6 +286,21 @@ export function createHandlers(ctx: ScreenContext): Record<string, (args: unknow
       return refreshAfter(s, toWeek(w) as SettlementWeek);
     },
 
+    async 'notices:order'({ orderId }: Args<'notices:order'>) {
+      const s = session();
+      require(s, 'notices.read');
+      const r = await online(() =>
+        s.http.request<{ items: OrderNoticeItem[] }>('GET', `/api/orders/${orderId}/notices`),
+      );
+      return r.items;
+    },
+    async 'notices:list'(filters: Args<'notices:list'>) {
+      const s = session();
+      require(s, 'notices.read');
+      const query = new URLSearchParams({ ...filters, limit: '200' }).toString();
+      const r = await online(() => s.http.request<{ items: OrderNoticeItem[] }>('GET', `/api/notices?${query}`));
+      return r.items;
+    },
     async 'exports:list'() {
       const s = session();
       const r = await online(() => s.http.request<{ items: Record<string, unknown>[] }>('GET', '/api/exports'));

@@ -15,6 +15,7 @@ import { formatAddress, formatStamp, formatTimeWindow } from '../../domain/order
 import { can, type Role } from '../../domain/roles.js';
 import { AttachmentsPanel } from '../components/AttachmentsPanel.js';
 import { FormShell } from '../components/FormShell.js';
+import { OrderNotices } from '../components/OrderNotices.js';
 import { StatusBadge } from '../components/StatusBadge.js';
 import { Unavailable } from '../components/Unavailable.js';
 import { errorText } from '../i18n/index.js';
@@ -249,6 +250,8 @@ export function OrderDetailPanel({ id }: { id: string }) {
           )}
 
           <AttachmentsPanel orderId={o.id} attachments={detail.attachments} onChanged={() => void load()} />
+
+          {can(role, 'notices.read') && <OrderNotices orderId={o.id} optedOut={o.noticesOptOut} />}
 
           <h3>{t('detail.splitFamily')}</h3>
           {detail.splits.length === 0 ? (

@@ -9,6 +9,7 @@ export type Screen =
   | 'notifications'
   | 'settlements'
   | 'exports'
+  | 'notices'
   | 'sync'
   | 'settings';
 
