@@ -1,6 +1,7 @@
 // Appointment notices (issue 15) end to end: real PostgreSQL, real pg-boss, the SOLAPI simulator over real HTTP.
 // The head office's clock is the test's (quiet hours are checked by moving it, never by waiting for the night).
 import { Writable } from 'node:stream';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withRequestTransaction } from '../../server/db/transaction.js';
 import { createLogger } from '../../server/logger.js';
@@ -8,7 +9,7 @@ import { enqueueOrderNotice } from '../../server/notices/notices.service.js';
 import { isQuietHour, quietHoursEnd } from '../../server/notices/quiet-hours.js';
 import { type ApiSuite, startApiSuite, stopApiSuite, type Tokens } from '../support/api-suite.js';
 import { addDays, createOrder, seoulToday, uniq } from '../support/fixtures.js';
-import { openSession } from '../support/session.js';
+import { enterAs, openSession } from '../support/session.js';
 import { type SolapiSimulator, startSolapiSimulator } from '../support/solapi-simulator.js';
 
 const KEY = 'NCSTESTKEY0001';
@@ -350,6 +351,44 @@ describe('appointment notices', () => {
     const bad = await s.api.request('GET', '/api/notices?status=LOST', { token: t.hq });
     expect(bad.status).toBe(400);
     expect(bad.body.error.field).toBe('status');
+  });
+
+  it('row-level security holds for hand-written SQL as dispatch_app: another branch reads, writes and inserts nothing', async () => {
+    const o = await assignedOrder();
+    await until(o.id, (x) => x.length === 1);
+    const app = new pg.Client({ connectionString: s.db.appUrl });
+    await app.connect();
+    try {
+      await app.query('BEGIN');
+      await enterAs(app, s.db.owner, s.b.manager);
+      const read = await app.query('SELECT id FROM order_notices WHERE order_id = $1', [o.id]);
+      expect(read.rows).toEqual([]);
+      const upd = await app.query(`UPDATE order_notices SET status = 'DELIVERED' WHERE order_id = $1`, [o.id]);
+      expect(upd.rowCount).toBe(0);
+      await app.query('SAVEPOINT s');
+      await expect(
+        app.query(
+          `INSERT INTO order_notices(order_id, order_created_at, branch_id, event, event_key)
+           VALUES ($1, $2, $3, 'CANCELLED', 'forged')`,
+          [o.id, o.createdAt, s.a.branch.id],
+        ),
+      ).rejects.toMatchObject({ code: '42501' });
+      await app.query('ROLLBACK TO SAVEPOINT s');
+      // the queueing function checks the caller sees the order
+      await expect(app.query(`SELECT order_notice_enqueue($1, 'CANCELLED', 'forged')`, [o.id])).rejects.toMatchObject({
+        code: 'P0002',
+      });
+      await app.query('ROLLBACK');
+      // its own branch's manager sees the notice but cannot change its state (only the jobs do)
+      await app.query('BEGIN');
+      await enterAs(app, s.db.owner, s.a.manager);
+      expect((await app.query('SELECT id FROM order_notices WHERE order_id = $1', [o.id])).rows).toHaveLength(1);
+      const own = await app.query(`UPDATE order_notices SET status = 'DELIVERED' WHERE order_id = $1`, [o.id]);
+      expect(own.rowCount).toBe(0);
+      await app.query('ROLLBACK');
+    } finally {
+      await app.end();
+    }
   });
 
   it('templates: HQ edits one; a branch manager is refused; an unknown variable is refused naming the field', async () => {
