@@ -476,7 +476,7 @@ export const ko = {
     section: '고객 알림 (알림톡·문자)',
     optedOut: '고객이 알림 수신을 거부했습니다: 알림을 보내지 않습니다.',
     empty: '보낸 고객 알림이 없습니다.',
-    event: '사유',
+    event: '알림 종류',
     status: '상태',
     channel: '채널',
     reason: '비고',
