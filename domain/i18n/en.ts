@@ -477,6 +477,7 @@ export const en: Messages = {
   notices: {
     title: 'Customer notices',
     section: 'Customer notices (KakaoTalk / text)',
+    optOut: 'Customer opted out of notices',
     optedOut: 'The customer opted out: no notices are sent.',
     empty: 'No customer notices yet.',
     event: 'Event',

@@ -474,6 +474,7 @@ export const ko = {
   notices: {
     title: '고객 알림',
     section: '고객 알림 (알림톡·문자)',
+    optOut: '고객이 알림 수신을 거부함',
     optedOut: '고객이 알림 수신을 거부했습니다: 알림을 보내지 않습니다.',
     empty: '보낸 고객 알림이 없습니다.',
     event: '알림 종류',

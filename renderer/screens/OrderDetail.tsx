@@ -251,7 +251,9 @@ export function OrderDetailPanel({ id }: { id: string }) {
 
           <AttachmentsPanel orderId={o.id} attachments={detail.attachments} onChanged={() => void load()} />
 
-          {can(role, 'notices.read') && <OrderNotices orderId={o.id} optedOut={o.noticesOptOut} />}
+          {can(role, 'notices.read') && (
+            <OrderNotices order={o} mayEdit={can(role, 'orders.update')} onChanged={() => void done(true)} />
+          )}
 
           <h3>{t('detail.splitFamily')}</h3>
           {detail.splits.length === 0 ? (

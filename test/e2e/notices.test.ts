@@ -80,6 +80,21 @@ describe('customer notices in the client', () => {
     expect(await section.locator('tbody tr').textContent()).toContain('배정·약속 안내');
     expect(await section.locator('tbody tr').getAttribute('data-status')).toBe('QUEUED');
     await shot(page, 'notices-01-drawer');
+
+    // the customer asks for no more messages: the clerk ticks the box while the link is down (an order edit
+    // through the outbox); the head office has the flag once the link is back
+    w.proxy.setDown(true);
+    await page.click('[data-testid=notices-opt-out]');
+    await expect.poll(() => page.isChecked('[data-testid=notices-opt-out]'), { timeout: 15_000 }).toBe(true);
+    await section.locator('text=고객이 알림 수신을 거부했습니다').waitFor();
+    w.proxy.setDown(false);
+    await expect
+      .poll(
+        async () =>
+          (await w.db.owner.query('SELECT notices_opt_out AS v FROM orders WHERE id = $1', [order.id])).rows[0].v,
+        { timeout: 30_000 },
+      )
+      .toBe(true);
     await page.click('[data-testid=order-detail] button[aria-label="닫기"]');
 
     // the list: both orders' notices; the event filter keeps the cancellation only
