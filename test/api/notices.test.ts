@@ -144,6 +144,20 @@ describe('appointment notices', () => {
     expect(sends[1]!.text).not.toContain('#{');
   });
 
+  it('알림톡 accepted but reported undelivered → the text goes out as SMS/LMS, then is delivered', async () => {
+    const p = phone();
+    const o = await assignedOrder(p);
+    await until(o.id, (x) => x[0]?.status === 'SENT');
+    // every send so far is reported at once: the 알림톡 ones as failed (3104: not a KakaoTalk user)
+    await sim.deliverReports({ ATA: '3104' });
+    const [n] = await until(o.id, (x) => x[0]?.status === 'SENT' && x[0].channel !== 'ALIMTALK');
+    expect(n!.channel).toBe('LMS');
+    expect(n!.reason).toContain('3104');
+    expect(sim.messages.filter((m) => m.to === digits(p)).map((m) => m.type)).toEqual(['ATA', 'LMS']);
+    await sim.deliverReports();
+    expect((await notices(o.id))[0]).toMatchObject({ status: 'DELIVERED', channel: 'LMS' });
+  });
+
   it('the provider times out → the job is retried with back-off and then sent, once', async () => {
     const p = phone();
     sim.next('timeout');
