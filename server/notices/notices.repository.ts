@@ -200,3 +200,28 @@ export async function updateTemplate(
   );
   return rows[0];
 }
+
+// ── branch phones (#{지점전화}) ──────────────────────────────────────────────────────────────────────────────
+
+export async function branchPhones(tx: Tx): Promise<{ branchId: string; phone: string; updatedAt: Date }[]> {
+  const { rows } = await tx.query<{ branchId: string; phone: string; updatedAt: Date }>(
+    `SELECT p.branch_id AS "branchId", p.phone, p.updated_at AS "updatedAt" FROM notice_branch_phones p
+      JOIN branches b ON b.id = p.branch_id ORDER BY b.code`,
+  );
+  return rows;
+}
+
+export async function setBranchPhone(
+  tx: Tx,
+  branchId: string,
+  phone: string,
+): Promise<{ branchId: string; phone: string; updatedAt: Date } | undefined> {
+  const { rows } = await tx.query<{ branchId: string; phone: string; updatedAt: Date }>(
+    `INSERT INTO notice_branch_phones(branch_id, phone)
+     SELECT b.id, $2 FROM branches b WHERE b.id = $1
+     ON CONFLICT (branch_id) DO UPDATE SET phone = excluded.phone, updated_at = now()
+     RETURNING branch_id AS "branchId", phone, updated_at AS "updatedAt"`,
+    [branchId, phone],
+  );
+  return rows[0];
+}

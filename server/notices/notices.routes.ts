@@ -7,7 +7,16 @@ import { ForbiddenError, ValidationError } from '../http/errors.js';
 import { guarded, open, type RouteDeps } from '../http/handler.js';
 import { describeRoutes, idParams } from '../openapi/registry.js';
 import { applyDeliveryReports } from './notice-sender.js';
-import { listNotices, listTemplates, noticeListQuery, orderNotices, updateTemplate } from './notices.service.js';
+import {
+  branchPhoneBody,
+  listBranchPhones,
+  listNotices,
+  listTemplates,
+  noticeListQuery,
+  orderNotices,
+  setBranchPhone,
+  updateTemplate,
+} from './notices.service.js';
 import { parseSolapiReports } from './solapi-provider.js';
 
 export const WEBHOOK_SECRET_HEADER = 'x-webhook-secret';
@@ -36,6 +45,16 @@ export function noticesRoutes(deps: RouteDeps & { notices: ServerConfig['notices
   r.put(
     '/notice-templates/:event',
     guarded(deps, 'notices.templates', ({ tx, actor, req }) => updateTemplate(tx, actor, req.params.event, req.body)),
+  );
+  r.get(
+    '/notice-branch-phones',
+    guarded(deps, 'notices.read', ({ tx, actor }) => listBranchPhones(tx, actor)),
+  );
+  r.put(
+    '/notice-branch-phones/:branchId',
+    guarded(deps, 'notices.templates', ({ tx, actor, req }) =>
+      setBranchPhone(tx, actor, req.params.branchId, req.body),
+    ),
   );
   // The provider's delivery reports: no user (no bearer token, so no 401), a shared secret in a header compared in
   // constant time; a wrong one is 403.
@@ -88,6 +107,10 @@ const templateView = z
   })
   .meta({ id: 'NoticeTemplate' });
 
+const branchPhoneView = z
+  .object({ branchId: z.uuid(), phone: z.string(), updatedAt: z.string() })
+  .meta({ id: 'NoticeBranchPhone' });
+
 export const noticeRouteDocs = describeRoutes(
   {
     method: 'get',
@@ -135,6 +158,33 @@ export const noticeRouteDocs = describeRoutes(
     responses: {
       200: { description: 'the template as saved', schema: templateView },
       409: { description: 'the version is stale; details.current is the template now' },
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/notice-branch-phones',
+    action: 'notices.read',
+    tag: 'notices',
+    summary: 'The phone number each branch’s notices give the customer (#{지점전화})',
+    responses: {
+      200: {
+        description: 'one per branch that has one',
+        schema: z.object({ items: z.array(branchPhoneView) }),
+      },
+    },
+  },
+  {
+    method: 'put',
+    path: '/api/notice-branch-phones/:branchId',
+    action: 'notices.templates',
+    tag: 'notices',
+    summary: 'Set a branch’s phone number for the notices (HQ)',
+    description: 'Notices queued from then on carry it; earlier ones keep the number they were queued with.',
+    params: z.object({ branchId: z.uuid() }),
+    body: branchPhoneBody,
+    responses: {
+      200: { description: 'the number as saved (written form of domain/phone.ts)', schema: branchPhoneView },
+      404: { description: 'no such branch' },
     },
   },
   {

@@ -2,6 +2,7 @@
 // the orders trigger for assignment, 연기 and 취소; enqueueOrderNotice() for events no column of the order tells
 // (the 해피콜 confirmation), called inside the caller's transaction. Sending is server/notices/notice-sender.ts.
 import { z } from 'zod';
+import { phone } from '../../domain/field-types.js';
 import {
   NOTICE_EVENTS,
   NOTICE_STATUSES,
@@ -192,4 +193,34 @@ export async function updateTemplate(tx: Tx, actor: Actor, eventParam: unknown, 
   const current = await repo.template(tx, event);
   if (!current) throw new NotFoundError('noticeTemplate');
   throw new VersionConflictError(templateView(current));
+}
+
+export interface BranchPhoneView {
+  branchId: string;
+  phone: string;
+  updatedAt: string;
+}
+
+const branchPhoneView = (r: { branchId: string; phone: string; updatedAt: Date }): BranchPhoneView => ({
+  branchId: r.branchId,
+  phone: r.phone,
+  updatedAt: r.updatedAt.toISOString(),
+});
+
+/** GET /api/notice-branch-phones — the number each branch's notices give the customer (#{지점전화}). */
+export async function listBranchPhones(tx: Tx, actor: Actor): Promise<{ items: BranchPhoneView[] }> {
+  authorize(actor, 'notices.read');
+  return { items: (await repo.branchPhones(tx)).map(branchPhoneView) };
+}
+
+export const branchPhoneBody = z.object({ phone }).strict();
+
+/** PUT /api/notice-branch-phones/:branchId (HQ_ADMIN) */
+export async function setBranchPhone(tx: Tx, actor: Actor, branchId: unknown, body: unknown): Promise<BranchPhoneView> {
+  authorize(actor, 'notices.templates');
+  const id = parseId(branchId, 'branchId');
+  const input = parse(branchPhoneBody, body);
+  const saved = await repo.setBranchPhone(tx, id, input.phone);
+  if (!saved) throw new NotFoundError('branch');
+  return branchPhoneView(saved);
 }

@@ -441,6 +441,35 @@ describe('appointment notices', () => {
     expect(badEvent.body.error.field).toBe('event');
   });
 
+  it('branch phones: HQ sets the number #{지점전화} gives; a branch manager cannot; bad input names the field', async () => {
+    const byManager = await s.api.request('PUT', `/api/notice-branch-phones/${s.a.branch.id}`, {
+      token: t.manager,
+      body: { phone: '02-555-0199' },
+    });
+    expect(byManager.status).toBe(403);
+    const bad = await s.api.request('PUT', `/api/notice-branch-phones/${s.a.branch.id}`, {
+      token: t.hq,
+      body: { phone: '' },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.field).toBe('phone');
+    const missing = await s.api.request('PUT', '/api/notice-branch-phones/0190a3c2-0000-7000-8000-000000000000', {
+      token: t.hq,
+      body: { phone: '02-555-0199' },
+    });
+    expect(missing.status).toBe(404);
+    const ok = await s.api.request('PUT', `/api/notice-branch-phones/${s.b.branch.id}`, {
+      token: t.hq,
+      body: { phone: '0255550199' },
+    });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({ branchId: s.b.branch.id, phone: '02-5555-0199' });
+    const list = await s.api.request('GET', '/api/notice-branch-phones', { token: t.hq });
+    expect(list.body.items).toEqual(
+      expect.arrayContaining([expect.objectContaining({ branchId: s.b.branch.id, phone: '02-5555-0199' })]),
+    );
+  });
+
   it('the delivery-report webhook needs the shared secret and a well-formed body', async () => {
     const url = `${s.api.url}/api/notices/provider-reports`;
     const noSecret = await fetch(url, {
