@@ -21,6 +21,8 @@ export const ACTIONS = {
   'orders.split': ['HQ_ADMIN', 'BRANCH_MANAGER'],
   'orders.serials': ['HQ_ADMIN', 'BRANCH_MANAGER', 'INSTALLER'],
   'orders.waste': ['HQ_ADMIN', 'BRANCH_MANAGER', 'INSTALLER'],
+  /** Recording a 해피콜 (the day-before call to the customer): the branch, or the partner that dispatches. */
+  'orders.happycall': ['HQ_ADMIN', 'BRANCH_MANAGER', 'PARTNER_COORDINATOR'],
   'orders.attachments': ['HQ_ADMIN', 'BRANCH_MANAGER', 'PARTNER_COORDINATOR', 'INSTALLER'],
   /** Deleting an attachment: photos and delivery receipts are evidence, so only the branch side removes them. */
   'orders.attachments.delete': ['HQ_ADMIN', 'BRANCH_MANAGER'],

@@ -17,6 +17,7 @@ const CHILDREN: { table: string; where: string }[] = [
   { table: 'serial_numbers', where: 'order_id' },
   { table: 'attachments', where: 'order_id' },
   { table: 'order_notices', where: 'order_id' },
+  { table: 'happy_calls', where: 'order_id' },
   { table: 'order_numbers', where: 'order_id' },
 ];
 

@@ -7,6 +7,7 @@ import { type Screen, useUi } from '../stores/ui.js';
 const ITEMS: Array<{ screen: Screen; icon: string; action?: Action }> = [
   { screen: 'orders', icon: '▦' },
   { screen: 'board', icon: '☷' },
+  { screen: 'happyCalls', icon: '☎' },
   { screen: 'dashboard', icon: '◔' },
   { screen: 'customers', icon: '☺' },
   { screen: 'waste', icon: '♻' },

@@ -32,7 +32,12 @@ export function OrderDetailPanel({ id }: { id: string }) {
   const { t, i18n } = useTranslation();
   const [detail, setDetail] = useState<OrderDetail | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
-  const [action, setAction] = useState<Action>(null);
+  // a 해피콜 outcome (연기 요청, 취소 요청) opens the drawer on the status form, preset to its status
+  const intent = useUi((s) => (s.detailId === id ? s.detailIntent : null));
+  const [action, setAction] = useState<Action>(intent ? 'status' : null);
+  useEffect(() => {
+    if (intent) setAction('status');
+  }, [intent]);
   const role = useSession((s) => s.session?.user.role) ?? 'INSTALLER';
   const rowVersion = useOrders((s) => s.rows.find((r) => r.id === id)?.version);
 
@@ -153,7 +158,14 @@ export function OrderDetailPanel({ id }: { id: string }) {
           </div>
 
           {action === 'status' && (
-            <StatusForm detail={detail} role={role} onDone={done} onCancel={() => setAction(null)} />
+            <StatusForm
+              key={intent?.status ?? ''}
+              detail={detail}
+              role={role}
+              initialStatus={intent?.status}
+              onDone={done}
+              onCancel={() => setAction(null)}
+            />
           )}
           {action === 'appointment' && (
             <AppointmentForm detail={detail} onDone={done} onCancel={() => setAction(null)} />
@@ -359,12 +371,19 @@ function useFormWrite(onDone: FormProps['onDone']) {
   return { error, setError, settle };
 }
 
-function StatusForm({ detail, role, onDone, onCancel }: FormProps & { role: Role }) {
+function StatusForm({
+  detail,
+  role,
+  initialStatus,
+  onDone,
+  onCancel,
+}: FormProps & { role: Role; initialStatus?: OrderStatus }) {
   const { t, i18n } = useTranslation();
   const o = detail.order;
   const options = allowedTransitions(o.status).filter((s) => roleMaySetStatus(role, s));
   // nothing chosen until the clerk chooses: a form that starts on the first option applies it by a stray Enter
-  const [to, setTo] = useState<OrderStatus | ''>('');
+  // (or on the status a 해피콜 outcome asked for, when the order may go there)
+  const [to, setTo] = useState<OrderStatus | ''>(initialStatus && options.includes(initialStatus) ? initialStatus : '');
   const [reason, setReason] = useState('');
   const [notes, setNotes] = useState('');
   const [date, setDate] = useState(o.appointmentDate ?? '');
