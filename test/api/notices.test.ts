@@ -331,6 +331,29 @@ describe('appointment notices', () => {
     ).rejects.toMatchObject({ status: 404 });
   });
 
+  it('a 해피콜 recorded as 확인 (REST) queues the confirmation notice; other outcomes queue none', async () => {
+    const p = phone();
+    const o = await assignedOrder(p);
+    await until(o.id, (x) => x[0]?.status === 'SENT');
+    const noAnswer = await s.api.request('POST', `/api/orders/${o.id}/happy-calls`, {
+      token: t.manager,
+      body: { outcome: 'NO_ANSWER' },
+    });
+    expect(noAnswer.status).toBe(201);
+    const confirmed = await s.api.request('POST', `/api/orders/${o.id}/happy-calls`, {
+      token: t.manager,
+      body: { outcome: 'CONFIRMED' },
+    });
+    expect(confirmed.status).toBe(201);
+    const items = await until(o.id, (x) => x[0]?.event === 'HAPPY_CALL_CONFIRMED' && x[0].status === 'SENT');
+    expect(items.map((n) => n.event)).toEqual(['HAPPY_CALL_CONFIRMED', 'ASSIGNED']);
+    const sent = sim.messages.filter((m) => m.to === digits(p));
+    expect(sent.map((m) => m.kakaoOptions?.templateId)).toEqual([
+      'KA01TP_DISPATCH_ASSIGNED',
+      'KA01TP_DISPATCH_CONFIRMED',
+    ]);
+  });
+
   it('a notice that fails (알림톡 and text refused) notifies the branch managers', async () => {
     const p = phone();
     sim.rejectAlimtalkFor(p);
