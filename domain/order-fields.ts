@@ -15,7 +15,7 @@ import { ORDER_STATUSES } from './order-status.js';
 import type { XlsxKind } from './xlsx-layout.js';
 
 /** A PostgreSQL type, for the casts of written SQL (every value travels as text or JSON). */
-export type SqlType = 'uuid' | 'text' | 'date' | 'jsonb' | 'tstzrange' | 'timestamptz' | 'bigint';
+export type SqlType = 'uuid' | 'text' | 'date' | 'jsonb' | 'tstzrange' | 'timestamptz' | 'bigint' | 'boolean';
 
 /**
  * How a grid cell's typed text becomes the field's value: `text` trimmed (empty is refused by the schema),
@@ -34,6 +34,8 @@ export interface GridColumnDef {
   hidden?: true;
   /** a clerk may type into the cell (the field must have a patch schema) */
   edit?: CellEdit;
+  /** the column filter compares digits only (phone numbers: 5678, 01012345678 and 010-1234-5678 find the same) */
+  match?: 'digits';
 }
 
 export interface OrderFieldDef {
@@ -97,7 +99,7 @@ export const ORDER_FIELDS = {
     create: phone.optional(),
     patch: phone.nullable(),
     splitCopy: true,
-    columns: [{ key: 'customerPhone', width: 16, edit: 'nullable', px: 130 }],
+    columns: [{ key: 'customerPhone', width: 16, edit: 'nullable', px: 130, match: 'digits' }],
   },
   customerPhone2: {
     pg: 'customer_phone2',
@@ -107,7 +109,7 @@ export const ORDER_FIELDS = {
     create: phone.optional(),
     patch: phone.nullable(),
     splitCopy: true,
-    columns: [{ key: 'customerPhone2', width: 16, edit: 'nullable', px: 130, hidden: true }],
+    columns: [{ key: 'customerPhone2', width: 16, edit: 'nullable', px: 130, hidden: true, match: 'digits' }],
   },
   address: {
     pg: 'address',
@@ -195,6 +197,16 @@ export const ORDER_FIELDS = {
     patch: z.string().max(2000).nullable(),
     splitCopy: true,
     columns: [{ key: 'remarks', width: 30, edit: 'raw', px: 200 }],
+  },
+  /** the customer wants no appointment notices (알림톡/SMS): none is queued for this order (server/notices) */
+  noticesOptOut: {
+    pg: 'notices_opt_out',
+    sqlite: 'notices_opt_out',
+    sql: 'boolean',
+    read: z.boolean(),
+    create: z.boolean().optional(),
+    patch: z.boolean(),
+    splitCopy: true,
   },
   version: { pg: 'version', sqlite: 'version', sql: 'bigint', read: z.number().int() },
   deletedAt: { pg: 'deleted_at', sqlite: 'deleted_at', sql: 'timestamptz', read: nullableString, serverOnly: true },

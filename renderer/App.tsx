@@ -4,14 +4,17 @@ import { ConflictDialog } from './components/ConflictDialog.js';
 import { NavRail } from './components/NavRail.js';
 import { Toasts } from './components/Toasts.js';
 import { TopBar } from './components/TopBar.js';
+import { useGridViews } from './grid/views.js';
 import { setLocale } from './i18n/index.js';
 import { api, tryCall } from './platform/api.js';
 import { AssignmentBoard } from './screens/AssignmentBoard.js';
 import { CustomerHistory } from './screens/CustomerHistory.js';
 import { Dashboard } from './screens/Dashboard.js';
 import { ExportsScreen } from './screens/ExportsScreen.js';
+import { HappyCalls } from './screens/HappyCalls.js';
 import { ImportDialog } from './screens/ImportDialog.js';
 import { Login } from './screens/Login.js';
+import { NoticesScreen } from './screens/NoticesScreen.js';
 import { Notifications } from './screens/Notifications.js';
 import { OrderDetailPanel } from './screens/OrderDetail.js';
 import { OrdersGrid } from './screens/OrdersGrid.js';
@@ -33,6 +36,8 @@ function Workspace() {
       return <OrdersGrid />;
     case 'board':
       return <AssignmentBoard />;
+    case 'happyCalls':
+      return <HappyCalls />;
     case 'dashboard':
       return <Dashboard />;
     case 'customers':
@@ -45,6 +50,8 @@ function Workspace() {
       return <Settlements />;
     case 'exports':
       return <ExportsScreen />;
+    case 'notices':
+      return <NoticesScreen />;
     case 'sync':
       return <SyncScreen />;
     case 'settings':
@@ -67,7 +74,7 @@ export function App() {
   useEffect(() => {
     if (!session) return;
     if (session.user.locale && !localStorage.getItem('dispatch.locale')) setLocale(session.user.locale);
-    void useOrders.getState().loadLayout();
+    void useGridViews.getState().load();
     void useOrders.getState().load();
     void useLookups.getState().load();
     void useSync.getState().refresh();
@@ -108,7 +115,8 @@ export function App() {
         <main className="workspace">
           <Workspace />
         </main>
-        {detailId && <OrderDetailPanel id={detailId} />}
+        {/* keyed: another order is a fresh drawer, never a form still bound to the previous one */}
+        {detailId && <OrderDetailPanel key={detailId} id={detailId} />}
       </div>
       {print && <PrintPreview request={print} />}
       {importOpen && <ImportDialog />}
