@@ -108,14 +108,25 @@ const cancelModal = (sel: string) => async () => {
 const SURFACES: Array<{ name: string; open: () => Promise<void>; close?: () => Promise<void> }> = [
   { name: 'orders', open: () => screen('orders') },
   { name: 'board', open: () => screen('board') },
+  { name: 'happy calls', open: () => screen('happyCalls') },
   { name: 'dashboard', open: () => screen('dashboard') },
   { name: 'customers', open: () => screen('customers') },
   { name: 'waste', open: () => screen('waste') },
   { name: 'notifications', open: () => screen('notifications') },
   { name: 'settlements', open: () => screen('settlements') },
   { name: 'exports', open: () => screen('exports') },
+  { name: 'notices', open: () => screen('notices') },
   { name: 'sync', open: () => screen('sync') },
   { name: 'settings', open: () => screen('settings') },
+  {
+    name: 'saved views menu',
+    open: async () => {
+      await screen('orders');
+      await page.click('[data-testid=views-menu] > summary');
+      await page.waitForSelector('[data-testid=view-name]');
+    },
+    close: () => page.click('[data-testid=views-menu] > summary'),
+  },
   { name: 'order detail', open: () => openOrder(plain), close: closeDrawer },
   {
     name: 'status form',
