@@ -5,6 +5,7 @@
 // own channels: 확인 with a new time through orders:appointment, 연기 요청 / 취소 요청 open the order's status form.
 import { type KeyboardEvent, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { slotKey, slotText } from '../../domain/appointment-slots.js';
 import type { HappyCallRow } from '../../domain/client-api.js';
 import {
   HAPPY_CALL_OUTCOMES,
@@ -15,6 +16,7 @@ import {
 } from '../../domain/happy-calls.js';
 import { formatStamp, formatTimeWindow } from '../../domain/order-view.js';
 import { can } from '../../domain/roles.js';
+import { pickedWindow, useBranchSlots } from '../components/TimeWindowSelect.js';
 import { errorText } from '../i18n/index.js';
 import { api, saveFile, tryCall } from '../platform/api.js';
 import { useSession } from '../stores/session.js';
@@ -26,11 +28,6 @@ function addDays(date: string, n: number): string {
   const d = new Date(`${date}T00:00:00Z`);
   d.setUTCDate(d.getUTCDate() + n);
   return d.toISOString().slice(0, 10);
-}
-
-/** "14:00" on `date` in Korean time as an ISO timestamp. */
-function kstTime(date: string, hhmm: string): string {
-  return new Date(`${date}T${hhmm}:00+09:00`).toISOString();
 }
 
 export function HappyCalls() {
@@ -362,21 +359,17 @@ function ConfirmWindow({
   onCancel: () => void;
 }) {
   const { t } = useTranslation();
-  const [start, setStart] = useState('');
-  const [end, setEnd] = useState('');
-  const [problem, setProblem] = useState<string | null>(null);
-  const first = useRef<HTMLInputElement>(null);
-  // opened by a key press: the next keys go to the time
+  // the new time is one of the branch's slots (domain/appointment-slots.ts), as everywhere a window is chosen
+  const slots = useBranchSlots(row.order.branchId);
+  const [pick, setPick] = useState('');
+  const first = useRef<HTMLSelectElement>(null);
+  // opened by a key press: the next keys go to the list (an open list box: arrows move, Enter records)
   useEffect(() => {
     first.current?.focus();
   }, []);
   function submit() {
-    if (!start && !end) return onSubmit();
-    if (!start || !end || start >= end) {
-      setProblem(t('happyCalls.windowHint'));
-      return;
-    }
-    onSubmit({ start: kstTime(date, start), end: kstTime(date, end) });
+    const w = pickedWindow(pick, date, slots);
+    onSubmit(w ?? undefined);
   }
   return (
     <form
@@ -393,21 +386,27 @@ function ConfirmWindow({
       <b>
         {row.order.customerName} · {t('happyCalls.newWindow')}
       </b>
-      <label className="inline">
-        <span>{t('happyCalls.windowStart')}</span>
-
-        <input
-          type="time"
-          value={start}
-          onChange={(e) => setStart(e.target.value)}
-          ref={first}
-          data-testid="window-start"
-        />
-      </label>
-      <label className="inline">
-        <span>{t('happyCalls.windowEnd')}</span>
-        <input type="time" value={end} onChange={(e) => setEnd(e.target.value)} data-testid="window-end" />
-      </label>
+      <select
+        size={slots.slots.length + 1}
+        value={pick}
+        ref={first}
+        aria-label={t('happyCalls.newWindow')}
+        data-testid="window-slot"
+        onChange={(e) => setPick(e.target.value)}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter') {
+            e.preventDefault();
+            submit();
+          }
+        }}
+      >
+        <option value="">{t('happyCalls.keepWindow')}</option>
+        {slots.slots.map((s) => (
+          <option key={slotKey(s)} value={slotKey(s)}>
+            {slotText(s)}
+          </option>
+        ))}
+      </select>
       <button type="submit" className="btn primary" data-testid="confirm-submit">
         {t('happyCalls.confirmWithWindow')}
       </button>
@@ -415,7 +414,6 @@ function ConfirmWindow({
         {t('common.cancel')}
       </button>
       <span className="muted small">{t('happyCalls.windowHint')}</span>
-      {problem && <span className="error">{problem}</span>}
     </form>
   );
 }
