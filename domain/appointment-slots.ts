@@ -27,11 +27,12 @@ export const appointmentSlots = z
     message: 'each slot once (two slots with the same hours)',
   });
 
-/** A new branch's slots (and those of every branch when the column arrived, migration 0113). */
+/** A new branch's slots (and those of every branch when the column arrived, migration 0113): the demo data's too. */
 export const DEFAULT_APPOINTMENT_SLOTS: readonly AppointmentSlot[] = [
   { start: '09:00', end: '12:00' },
   { start: '12:00', end: '15:00' },
   { start: '15:00', end: '18:00' },
+  { start: '18:00', end: '21:00' },
   { start: '09:00', end: '13:00', label: '오전' },
   { start: '13:00', end: '18:00', label: '오후' },
 ];

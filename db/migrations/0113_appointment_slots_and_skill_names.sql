@@ -4,7 +4,7 @@
 -- shape is checked by the API's schema, the database only keeps it an array with at least one slot.
 -- The default is DEFAULT_APPOINTMENT_SLOTS of that file.
 ALTER TABLE branches ADD COLUMN appointment_slots jsonb NOT NULL DEFAULT
-  '[{"start":"09:00","end":"12:00"},{"start":"12:00","end":"15:00"},{"start":"15:00","end":"18:00"},{"start":"09:00","end":"13:00","label":"오전"},{"start":"13:00","end":"18:00","label":"오후"}]'::jsonb
+  '[{"start":"09:00","end":"12:00"},{"start":"12:00","end":"15:00"},{"start":"15:00","end":"18:00"},{"start":"18:00","end":"21:00"},{"start":"09:00","end":"13:00","label":"오전"},{"start":"13:00","end":"18:00","label":"오후"}]'::jsonb
   CONSTRAINT chk_branches_appointment_slots CHECK (jsonb_typeof(appointment_slots) = 'array' AND jsonb_array_length(appointment_slots) > 0);
 
 -- The skill a rule asks for, as the clerk reads it (the board's tags): Korean and English names travel with the

@@ -48,7 +48,7 @@ describe('appointment slots', () => {
     const offSlot = slotWindow(base.date, { start: '10:00', end: '11:00' }, 'Asia/Seoul');
     expect(windowChoiceProblem({ ...base, current: null, chosen: offSlot })).toMatchObject({
       key: 'windowNotASlot',
-      params: { slots: '09:00–12:00, 12:00–15:00, 15:00–18:00, 오전 09:00–13:00, 오후 13:00–18:00' },
+      params: { slots: '09:00–12:00, 12:00–15:00, 15:00–18:00, 18:00–21:00, 오전 09:00–13:00, 오후 13:00–18:00' },
     });
   });
 
