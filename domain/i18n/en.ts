@@ -500,6 +500,8 @@ export const en: Messages = {
     saved: 'Saved.',
   },
   workflow: {
+    serialsMissing: "Enter the serial numbers in the 'Serial numbers' field before '{{status}}': {{lines}}",
+    serialLine: '{{item}} ({{code}}) {{recorded}}/{{quantity}} units',
     forbiddenStatus: "You may not set the status '{{status}}'.",
     forbidden: 'You may not do this.',
     notACorrection:

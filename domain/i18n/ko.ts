@@ -497,6 +497,8 @@ export const ko = {
     saved: '저장했습니다.',
   },
   workflow: {
+    serialsMissing: "'{{status}}' 전에 '시리얼 번호' 칸에 시리얼을 입력하세요: {{lines}}",
+    serialLine: '{{item}} ({{code}}) {{recorded}}/{{quantity}}대',
     forbiddenStatus: "'{{status}}' 상태로 변경할 권한이 없습니다.",
     forbidden: '이 작업을 할 권한이 없습니다.',
     notACorrection:

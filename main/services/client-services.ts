@@ -5,9 +5,10 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { z } from 'zod';
 import type { ClientApi, ClientApiHandlers, ClientEvent, SyncState } from '../../domain/client-api.js';
-import { statusProblemText } from '../../domain/i18n/workflow-text.js';
+import { serialsMissingText, statusProblemText } from '../../domain/i18n/workflow-text.js';
+import { linesMissingSerials } from '../../domain/order-part-rules.js';
 import type { OrderRow } from '../../domain/order-row.js';
-import { type OrderStatus, statusChangeProblem } from '../../domain/order-status.js';
+import { type OrderStatus, statusChangeProblem, statusRule } from '../../domain/order-status.js';
 import { type Action, can } from '../../domain/roles.js';
 import type { OpKind, SyncRow } from '../../domain/sync-protocol.js';
 import { ChoiceError, NotFoundLocallyError, StaleWriteError } from '../store/client-store.js';
@@ -182,6 +183,24 @@ export function createClientServices(opts: ClientServicesOptions): ClientService
           const code =
             problem.kind === 'forbidden' ? 'FORBIDDEN' : problem.kind === 'rule' ? problem.code : 'VALIDATION';
           throw new ClientError(code, statusProblemText(locale, problem), `change.${problem.field}`, problem.details);
+        }
+        // 인수 / 부분인수: the serials the delivered units need, by the reference data's item rules, as the head
+        // office checks them after its split (undelivered units leave without serials)
+        if (statusRule(change.status).needsSerials) {
+          const missing = linesMissingSerials(
+            s.store.linesWithSerialCounts(id),
+            s.store.serialRules(),
+            change.undelivered ?? [],
+          );
+          if (missing.length > 0)
+            throw new ClientError(
+              'SERIALS_MISSING',
+              serialsMissingText(locale, change.status, missing),
+              'change.status',
+              {
+                lines: missing,
+              },
+            );
         }
       });
     },

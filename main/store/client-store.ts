@@ -6,6 +6,7 @@
 import type { Statement } from 'better-sqlite3';
 import { v7 as uuidv7 } from 'uuid';
 import type { Conflict, ConflictField, FailedOp } from '../../domain/client-api.js';
+import type { LineState, SerialRule } from '../../domain/order-part-rules.js';
 import type { ReasonType } from '../../domain/order-status.js';
 import {
   OP_KIND_INFO,
@@ -878,6 +879,40 @@ export class ClientStore {
 
   getOrder(id: string) {
     return this.orders.get(id);
+  }
+
+  /** The order's lines in the copy with the serials recorded on each (the delivery rule of order-part-rules.ts). */
+  linesWithSerialCounts(orderId: string): (LineState & { itemName: string })[] {
+    const rows = this.stmt(
+      `SELECT l.id, l.item_code AS itemCode, l.item_name AS itemName, l.quantity,
+              (SELECT count(*) FROM serial_numbers s WHERE s.order_line_id = l.id) AS serialCount
+         FROM order_lines l WHERE l.order_id = ? ORDER BY l.created_at, l.id`,
+    ).all(orderId) as {
+      id: string;
+      itemCode: string;
+      itemName: string | null;
+      quantity: unknown;
+      serialCount: unknown;
+    }[];
+    return rows.map((l) => ({
+      ...l,
+      itemName: l.itemName ?? '',
+      quantity: Number(l.quantity),
+      serialCount: Number(l.serialCount),
+    }));
+  }
+
+  /** The synced item rules that say which items need serials. */
+  serialRules(): SerialRule[] {
+    return (
+      this.stmt('SELECT item_prefix, requires_serial FROM item_skill_rules').all() as {
+        item_prefix: string;
+        requires_serial: unknown;
+      }[]
+    ).map((r) => ({
+      itemPrefix: r.item_prefix,
+      requiresSerial: r.requires_serial === 1 || r.requires_serial === true || r.requires_serial === 'true',
+    }));
   }
 
   /** A reason code as the synced reference data has it (the status rules check its type and whether it is used). */
