@@ -62,6 +62,12 @@ export interface ConflictField {
   mine: unknown;
   theirs: unknown;
 }
+/** The order a conflict or failure is about, as the copy has it (the clerk knows orders by number and customer). */
+export interface IssueOrder {
+  id: string;
+  orderNo: string | null;
+  customerName: string | null;
+}
 export interface Conflict {
   id: string;
   opId: string;
@@ -70,14 +76,20 @@ export interface Conflict {
   kind: string;
   fields: ConflictField[];
   createdAt: string;
+  order: IssueOrder | null;
 }
 export interface FailedOp {
   opId: string;
   entity: string;
   entityId: string;
   kind: string;
+  /** what was tried: the op's payload (the status and reason of a status change, the fields of an edit, …) */
+  payload: Record<string, unknown>;
   error: ApiError;
   createdAt: string;
+  order: IssueOrder | null;
+  /** the change can be sent again as it was, on the order's current version (sync:resendFailed) */
+  resendable: boolean;
 }
 
 const loginArgs = z
@@ -127,6 +139,8 @@ export const clientApi = {
   },
   'sync:failed': { args: z.object({}).strict(), result: result<FailedOp[]>() },
   'sync:discardFailed': { args: z.object({ opId: uuid }).strict(), result: result<null>() },
+  /** a refused change sent again (after its cause was dealt with): checked locally as a new change, then queued */
+  'sync:resendFailed': { args: z.object({ opId: uuid }).strict(), result: result<OrderRow>() },
 
   ...screenChannels,
 } as const;

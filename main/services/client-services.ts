@@ -256,6 +256,33 @@ export function createClientServices(opts: ClientServicesOptions): ClientService
       return requireSession().store.listFailed();
     },
 
+    async 'sync:resendFailed'({ opId }: Args<'sync:resendFailed'>) {
+      const s = requireSession();
+      const f = s.store.failedOp(opId);
+      if (!f) throw new ClientError('NOT_FOUND', 'no such failed op', 'opId');
+      if (!f.orderId) throw new ClientError('NOT_FOUND', 'order not found', 'opId');
+      const { version } = orderRow(s, f.orderId);
+      const id = f.orderId;
+      const args = { ...f.payload, version } as never;
+      // the same handler as a new change: its local checks run again on the copy as it is now
+      const sent =
+        f.kind === 'order.update'
+          ? await handlers['orders:update']({ id, patch: args })
+          : f.kind === 'order.status'
+            ? await handlers['orders:status']({ id, change: args })
+            : f.kind === 'order.appointment'
+              ? await handlers['orders:appointment']({ id, change: args })
+              : f.kind === 'order.assign'
+                ? await handlers['orders:assign']({ id, assign: args })
+                : f.kind === 'order.unassign'
+                  ? await handlers['orders:unassign']({ id, unassign: args })
+                  : null;
+      if (!sent) throw new ClientError('VALIDATION', 'this change cannot be sent again as it was', 'opId');
+      s.store.discardFailed(opId);
+      s.engine.publish();
+      return sent;
+    },
+
     async 'sync:discardFailed'({ opId }: Args<'sync:discardFailed'>) {
       const s = requireSession();
       if (!s.store.discardFailed(opId)) throw new ClientError('NOT_FOUND', 'no such failed op', 'opId');

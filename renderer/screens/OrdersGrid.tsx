@@ -22,6 +22,7 @@ import {
   type OrderColumnKey,
   type OrderViewSpec,
 } from '../../domain/order-view.js';
+import { OrderSyncMarker, useIssueOrderIds } from '../components/FailuresList.js';
 import { StatusBadge } from '../components/StatusBadge.js';
 import { cellProblemText } from '../grid/cell-problem.js';
 import { parseTsv, toTsv } from '../grid/clipboard.js';
@@ -116,6 +117,7 @@ async function saveCell(row: OrderRow, key: OrderColumnKey, text: string): Promi
 
 export function OrdersGrid() {
   const { t } = useTranslation();
+  const issues = useIssueOrderIds();
   const rows = useOrders((s) => s.rows);
   const loaded = useOrders((s) => s.loaded);
   const sort = useOrders((s) => s.sort);
@@ -176,12 +178,7 @@ export function OrdersGrid() {
       sortable: false,
       draggable: false,
       renderHeaderCell: () => <span title={t('columns.pending')}>⇅</span>,
-      renderCell: ({ row }) =>
-        row.pendingOps > 0 ? (
-          <span className="pending-badge" data-testid="pending-badge" title={t('sync.pendingBadge')}>
-            ●
-          </span>
-        ) : null,
+      renderCell: ({ row }) => <OrderSyncMarker id={row.id} pendingOps={row.pendingOps} />,
       renderSummaryCell: () => null,
     };
     const dataCols = visible.map((key): Column<OrderRow, FilterRow> => {
@@ -363,7 +360,9 @@ export function OrdersGrid() {
               .getState()
               .setSort(cols.map((c) => ({ key: c.columnKey as OrderColumnKey, direction: c.direction })))
           }
-          rowClass={(r) => `tone-row-${STATUS_TONE[r.status]}${r.pendingOps > 0 ? ' pending' : ''}`}
+          rowClass={(r) =>
+            `tone-row-${STATUS_TONE[r.status]}${r.pendingOps > 0 ? ' pending' : ''}${issues.failed.has(r.id) ? ' failed' : ''}`
+          }
           onActivePositionChange={({ rowIdx, column }) => {
             active.current = { rowIdx, key: column?.key ?? null };
           }}
