@@ -55,6 +55,18 @@ export interface SyncState {
   failed: number;
   lastSyncAt: string | null;
   lastError: string | null;
+  /** a snapshot (the first sync, or a copy taken again) in progress: orders received of the orders it brings */
+  firstSync: { done: number; total: number | null } | null;
+  /** the last outage, once the link came back: what was sent then, what conflicted and what was refused */
+  recovered: OutageReport | null;
+}
+
+export interface OutageReport {
+  since: string;
+  until: string;
+  sent: number;
+  conflicts: number;
+  failed: number;
 }
 
 export interface ConflictField {

@@ -42,6 +42,8 @@ const OFFLINE_STATE: SyncState = {
   failed: 0,
   lastSyncAt: null,
   lastError: null,
+  firstSync: null,
+  recovered: null,
 };
 
 function mapStoreError(e: unknown): never {
