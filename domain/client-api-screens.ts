@@ -320,6 +320,19 @@ const attachmentName = z
   .refine(attachmentNameAllowed, 'only images (JPEG, PNG, WebP, HEIC) and PDF may be attached');
 
 /** What the shell tells the UI about itself. */
+/** Long work in the services worker, reported as it goes (ClientEvent 'progress'). */
+export type TaskKind = 'import' | 'export' | 'print';
+export type TaskStep = 'reading' | 'checking' | 'writing' | 'done';
+export interface TaskProgress {
+  task: TaskKind;
+  step: TaskStep;
+  /** rows (or pages) of this step done, of its total */
+  done: number;
+  total: number;
+  /** the whole task, 0..100 */
+  percent: number;
+}
+
 export interface AppInfo {
   shell: 'electron' | 'browser';
   version: string;

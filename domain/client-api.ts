@@ -4,7 +4,7 @@
 // imports its types. Every handler validates its argument with the schema here; results travel as
 // { ok: true, value } | { ok: false, error } rather than thrown across the boundary.
 import { z } from 'zod';
-import { screenChannels } from './client-api-screens.js';
+import { screenChannels, type TaskProgress } from './client-api-screens.js';
 import type { OrderRow } from './order-row.js';
 import {
   appointmentChange,
@@ -176,6 +176,8 @@ export type ClientEvent =
   | { type: 'sync-state'; state: SyncState }
   | { type: 'orders-changed'; ids: string[] }
   /** a notification arrived from the head office (live stream) or the unread count changed */
-  | { type: 'notifications-changed'; unread: number };
+  | { type: 'notifications-changed'; unread: number }
+  /** long work in the services (an import, an export, a PDF) has moved on */
+  | { type: 'progress'; progress: TaskProgress };
 
 export * from './client-api-screens.js';

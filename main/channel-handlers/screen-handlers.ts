@@ -5,10 +5,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import type { z } from 'zod';
-import type { ClientApi, ClientApiHandlers, ExportJob, SettlementWeek } from '../../domain/client-api.js';
+import type { ClientApi, ClientApiHandlers, ExportJob, SettlementWeek, TaskProgress } from '../../domain/client-api.js';
 import type { OrderRow } from '../../domain/order-row.js';
 import type { OrderCreate } from '../../domain/order-schemas.js';
 import { createExcelService } from '../excel/excel-service.js';
+import { taskProgress } from '../excel/task-progress.js';
 import { printLabels } from '../print/labels.js';
 import { buildAssignmentSheets } from '../print/sheet-model.js';
 import { writeSheetsPdf } from '../print/sheet-pdf.js';
@@ -94,6 +95,7 @@ export function createHandlers(ctx: ScreenContext): Record<string, (args: unknow
     });
   }
 
+  const progress = (p: TaskProgress) => ctx.emit({ type: 'progress', progress: p });
   const excel = createExcelService({
     get files() {
       return fileStore(session());
@@ -102,7 +104,8 @@ export function createHandlers(ctx: ScreenContext): Record<string, (args: unknow
     session: async () => ctx.current()?.session ?? null,
     listOrders: async () => session().store.listOrders({}),
     openOrders: () => openOrderSnapshot(session().store.file),
-    async createOrders(creates: OrderCreate[]) {
+    progress,
+    async createOrders(creates: OrderCreate[], onDone?: (done: number, total: number) => void) {
       const s = session();
       require(s, 'orders.create');
       const ids: string[] = [];
@@ -113,6 +116,7 @@ export function createHandlers(ctx: ScreenContext): Record<string, (args: unknow
           const payload = { ...c, id, lines: c.lines.map((l) => ({ ...l, id: l.id ?? uuidv7() })) };
           s.store.localOrderOp({ kind: 'order.create', orderId: id, payload });
           ids.push(id);
+          onDone?.(ids.length, creates.length);
         }
       })();
       s.engine.localWrite();
@@ -202,7 +206,11 @@ export function createHandlers(ctx: ScreenContext): Record<string, (args: unknow
       const locale = s.session.user.locale;
       const labels = printLabels(locale);
       const f = fileStore(s).reserve(`${locale === 'en' ? 'assignment-sheets' : '배정표'}-${date}.pdf`);
-      await writeSheetsPdf(sheets(s, date, installerIds), f.path, labels, locale);
+      const report = taskProgress('print', { writing: 1 }, progress);
+      report.step('writing', 0, 1);
+      await writeSheetsPdf(sheets(s, date, installerIds), f.path, labels, locale, (done, total) =>
+        report.step('writing', done, total),
+      ).finally(() => report.finish());
       return fileStore(s).ref(f.fileId);
     },
 
