@@ -2,6 +2,8 @@ import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ConflictDialog } from './components/ConflictDialog.js';
 import { NavRail } from './components/NavRail.js';
+import { TaskProgressDock } from './components/ProgressBar.js';
+import { SyncBanner } from './components/SyncBanner.js';
 import { Toasts } from './components/Toasts.js';
 import { TopBar } from './components/TopBar.js';
 import { setLocale } from './i18n/index.js';
@@ -22,6 +24,7 @@ import { SyncScreen } from './screens/SyncScreen.js';
 import { WasteTotals } from './screens/WasteTotals.js';
 import { useLookups } from './stores/lookups.js';
 import { useOrders } from './stores/orders.js';
+import { useProgress } from './stores/progress.js';
 import { useSession } from './stores/session.js';
 import { useSync } from './stores/sync.js';
 import { useUi } from './stores/ui.js';
@@ -83,6 +86,7 @@ export function App() {
         if (event.state.lastSyncAt !== before) void useLookups.getState().load();
       }
       if (event.type === 'notifications-changed') useUi.getState().setUnread(event.unread);
+      if (event.type === 'progress') useProgress.getState().report(event.progress);
       if (event.type === 'orders-changed') {
         // bursts of changes (a pulled page, an applied batch) reload once
         if (reloadTimer) clearTimeout(reloadTimer);
@@ -103,6 +107,7 @@ export function App() {
   return (
     <div className="app">
       <TopBar />
+      <SyncBanner />
       <div className="app-body">
         <NavRail />
         <main className="workspace">
@@ -113,6 +118,7 @@ export function App() {
       {print && <PrintPreview request={print} />}
       {importOpen && <ImportDialog />}
       <ConflictDialog />
+      <TaskProgressDock tasks={['export']} />
       <Toasts />
     </div>
   );
