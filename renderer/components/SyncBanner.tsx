@@ -31,7 +31,8 @@ export function SyncBanner() {
   }, [report, needsClerk]);
   if (!state) return null;
 
-  if (state.status === 'offline' && state.offlineSince) {
+  // offline after a failed attempt (not the moment before the first cycle of a start)
+  if (state.status === 'offline' && state.offlineSince && state.lastError) {
     return (
       <div className="sync-banner offline" role="status" data-testid="offline-banner">
         <b>{t('offline.banner', { since: formatStamp(state.offlineSince) })}</b>
