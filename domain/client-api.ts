@@ -59,6 +59,11 @@ export interface SyncState {
   firstSync: { done: number; total: number | null } | null;
   /** the last outage, once the link came back: what was sent then, what conflicted and what was refused */
   recovered: OutageReport | null;
+  /**
+   * When the state was taken, as a counter of the session's engine: an answer to sync:state and the event stream
+   * travel apart, so the UI keeps the newest and drops an older one arriving late (a progress bar never goes back).
+   */
+  rev: number;
 }
 
 export interface OutageReport {

@@ -571,6 +571,9 @@ export const en: Messages = {
     preparing: 'Preparing',
   },
   workflow: {
+    orderClosed: "An order in status '{{status}}' cannot get a new appointment.",
+    appointmentBeforeCreated:
+      'The appointment date {{date}} cannot be before the day the order was received ({{created}}).',
     serialsMissing: "Enter the serial numbers in the 'Serial numbers' field before '{{status}}': {{lines}}",
     serialLine: '{{item}} ({{code}}) {{recorded}}/{{quantity}} units',
     forbiddenStatus: "You may not set the status '{{status}}'.",

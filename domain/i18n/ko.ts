@@ -568,6 +568,8 @@ export const ko = {
     preparing: '준비 중',
   },
   workflow: {
+    orderClosed: "'{{status}}' 상태의 주문은 약속일자를 바꿀 수 없습니다.",
+    appointmentBeforeCreated: '약속일자 {{date}}은(는) 접수일 {{created}}보다 앞설 수 없습니다.',
     serialsMissing: "'{{status}}' 전에 '시리얼 번호' 칸에 시리얼을 입력하세요: {{lines}}",
     serialLine: '{{item}} ({{code}}) {{recorded}}/{{quantity}}대',
     forbiddenStatus: "'{{status}}' 상태로 변경할 권한이 없습니다.",

@@ -8,7 +8,12 @@ import type { ClientApi, ClientApiHandlers, ClientEvent, SyncState } from '../..
 import { serialsMissingText, statusProblemText } from '../../domain/i18n/workflow-text.js';
 import { linesMissingSerials } from '../../domain/order-part-rules.js';
 import type { OrderRow } from '../../domain/order-row.js';
-import { type OrderStatus, statusChangeProblem, statusRule } from '../../domain/order-status.js';
+import {
+  appointmentDateProblem,
+  type OrderStatus,
+  statusChangeProblem,
+  statusRule,
+} from '../../domain/order-status.js';
 import { type Action, can } from '../../domain/roles.js';
 import type { OpKind, SyncRow } from '../../domain/sync-protocol.js';
 import { ChoiceError, NotFoundLocallyError, StaleWriteError } from '../store/client-store.js';
@@ -44,6 +49,7 @@ const OFFLINE_STATE: SyncState = {
   lastError: null,
   firstSync: null,
   recovered: null,
+  rev: 0,
 };
 
 function mapStoreError(e: unknown): never {
@@ -186,6 +192,16 @@ export function createClientServices(opts: ClientServicesOptions): ClientService
             problem.kind === 'forbidden' ? 'FORBIDDEN' : problem.kind === 'rule' ? problem.code : 'VALIDATION';
           throw new ClientError(code, statusProblemText(locale, problem), `change.${problem.field}`, problem.details);
         }
+        if (statusRule(change.status).newAppointment && change.appointmentDate && current) {
+          const dateProblem = appointmentDateProblem({
+            status: current.status as OrderStatus,
+            date: change.appointmentDate,
+            createdAt: String(current.created_at),
+            field: 'appointmentDate',
+          });
+          if (dateProblem && dateProblem.code !== 'ORDER_CLOSED')
+            throw new ClientError('VALIDATION', statusProblemText(locale, dateProblem), 'change.appointmentDate');
+        }
         // 인수 / 부분인수: the serials the delivered units need, by the reference data's item rules, as the head
         // office checks them after its split (undelivered units leave without serials)
         if (statusRule(change.status).needsSerials) {
@@ -208,9 +224,24 @@ export function createClientServices(opts: ClientServicesOptions): ClientService
     },
 
     async 'orders:appointment'({ id, change }: Args<'orders:appointment'>) {
-      requireAction(requireSession(), 'orders.appointment');
+      const s = requireSession();
+      requireAction(s, 'orders.appointment');
       const [payload, version] = withoutVersion(change);
-      return write('order.appointment', id, payload, version);
+      return write('order.appointment', id, payload, version, (current) => {
+        if (!current) return;
+        const problem = appointmentDateProblem({
+          status: current.status as OrderStatus,
+          date: change.date,
+          createdAt: String(current.created_at),
+          field: 'date',
+        });
+        if (problem)
+          throw new ClientError(
+            problem.kind === 'rule' ? problem.code : 'VALIDATION',
+            statusProblemText(s.session.user.locale, problem),
+            `change.${problem.field}`,
+          );
+      });
     },
 
     async 'orders:assign'({ id, assign }: Args<'orders:assign'>) {

@@ -70,6 +70,7 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
   private outage: { since: string; sent: number; conflicts: number; failed: number } | null = null;
   private recovered: OutageReport | null = null;
   private snapshot: { done: number; total: number | null } | null = null;
+  private rev = 0;
 
   constructor(opts: EngineOptions) {
     super();
@@ -91,6 +92,7 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
   state(): SyncState {
     const c = this.store.counts();
     return {
+      rev: ++this.rev,
       status: this.status,
       offlineSince: this.status === 'offline' ? this.offlineSince : null,
       pending: c.pending,
@@ -106,7 +108,8 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
   /** Emits the state when anything the UI shows changed. */
   publish(): SyncState {
     const s = this.state();
-    const key = JSON.stringify(s);
+    const { rev: _rev, ...shown } = s;
+    const key = JSON.stringify(shown);
     if (key !== this.lastEmitted) {
       this.lastEmitted = key;
       this.emit('state', s);
