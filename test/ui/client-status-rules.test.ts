@@ -9,7 +9,7 @@ import { recordSerials } from '../../main/channel-handlers/part-writes.js';
 import { type ClientServices, createClientServices } from '../../main/services/client-services.js';
 import { ClientError } from '../../main/sync/session.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { createBranch, createOrder, createUser, seoulToday, type UserFixture } from '../support/fixtures.js';
+import { addDays, createBranch, createOrder, createUser, seoulToday, type UserFixture } from '../support/fixtures.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 let db: TestDatabase;
@@ -167,5 +167,34 @@ describe('인수 and 부분인수 need the serials of the delivered units, as at
     expect(s.current()!.store.listFailed()).toEqual([]);
     const after = await db.owner.query('SELECT status FROM orders WHERE id = $1', [id]);
     expect(after.rows[0].status).toBe('부분인수');
+  });
+});
+
+describe('appointment dates checked on the client as on the head office', () => {
+  it('refuses a date before the day the order was received, naming the field; the head office agrees', async () => {
+    const s = await signIn(manager);
+    const id = ids['출문']!;
+    const { version } = (await s.handlers['orders:list']({})).find((r) => r.id === id)!;
+    const before = addDays(seoulToday(), -3);
+    const e = await refusal(
+      s.handlers['orders:appointment']({ id, change: { version, date: before, reason: '고객 요청' } }),
+    );
+    expect(e).toMatchObject({ code: 'VALIDATION', field: 'change.date' });
+    expect(e.message).toBe(`약속일자 ${before}은(는) 접수일 ${seoulToday()}보다 앞설 수 없습니다.`);
+    expect(s.current()!.store.pendingOps().length).toBe(0);
+    const res = await server.request('POST', `/api/orders/${id}/appointment`, {
+      token: await server.login(manager.username),
+      body: { version, date: before, reason: '고객 요청' },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error.field).toBe('date');
+    // a closed order takes no new date, here as there
+    // (the first test cancelled this one)
+    const closed = ids['미배정']!;
+    const v2 = (await s.handlers['orders:list']({})).find((r) => r.id === closed)!.version;
+    const c = await refusal(
+      s.handlers['orders:appointment']({ id: closed, change: { version: v2, date: seoulToday(), reason: 'x' } }),
+    );
+    expect(c).toMatchObject({ code: 'ORDER_CLOSED', field: 'change.date' });
   });
 });
