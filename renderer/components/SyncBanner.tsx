@@ -23,7 +23,9 @@ export function SyncBanner() {
   const state = useSync((s) => s.state);
   const [closed, setClosed] = useState<string | null>(null);
   const report = state?.recovered ?? null;
-  const needsClerk = !!report && report.conflicts + report.failed > 0;
+  // it stays while a conflict or refusal is still open; once they are dealt with it goes like any other
+  const needsClerk =
+    !!report && report.conflicts + report.failed > 0 && (state?.conflicts ?? 0) + (state?.failed ?? 0) > 0;
   useEffect(() => {
     if (!report || needsClerk) return;
     const timer = setTimeout(() => setClosed(report.until), REPORT_MS);

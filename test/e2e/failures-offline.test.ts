@@ -322,6 +322,8 @@ describe('failures and the offline day', () => {
     await page.click('button:has-text("모두 본사")');
     await page.click('[data-testid=conflict-resolve]');
     await page.waitForSelector('[data-testid=sync-conflicts]', { state: 'detached', timeout: 30_000 });
+    // with nothing left to deal with, the report of the outage goes by itself
+    await page.waitForSelector('[data-testid=back-online-report]', { state: 'detached', timeout: 30_000 });
     await page.click('[data-testid=nav-orders]');
   });
 
