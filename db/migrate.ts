@@ -3,7 +3,9 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { runner } from 'node-pg-migrate';
 import pg from 'pg';
+import { loginThrottleRules } from '../domain/login-throttle.js';
 import { persistentSecret } from './pg/data-dir.js';
+import { dbServerKey } from './server-key.js';
 
 export const migrationsDir = join(import.meta.dirname, 'migrations');
 export const APP_ROLE = 'dispatch_app';
@@ -122,8 +124,38 @@ export async function migrate(url: string, opts: { log?: boolean } = {}): Promis
         })
       : [];
     await setAppRolePassword(client);
+    await storeServerSettings(client);
     return applied.map((m) => m.name);
   });
+}
+
+/**
+ * What the database keeps of the server's configuration, out of dispatch_app's reach (app_private): the digest of
+ * the server's key (migration 0074) and the login throttle's rules (0075, domain/login-throttle.ts with the
+ * LOGIN_MAX_FAILURES_* overrides of this environment). Written only when they differ, as the role's password.
+ */
+export async function storeServerSettings(owner: pg.ClientBase, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const rules = loginThrottleRules(env);
+  await owner.query(
+    `INSERT INTO app_private.server_key(digest) VALUES (sha256(convert_to($1, 'UTF8')))
+     ON CONFLICT (id) DO UPDATE SET digest = excluded.digest WHERE server_key.digest <> excluded.digest`,
+    [dbServerKey()],
+  );
+  await owner.query(
+    `INSERT INTO app_private.login_throttle_rules(bucket, max_failures, window_seconds)
+     VALUES ('pair', $1, $2), ('username', $3, $4), ('address', $5, $6)
+     ON CONFLICT (bucket) DO UPDATE SET max_failures = excluded.max_failures, window_seconds = excluded.window_seconds
+      WHERE (login_throttle_rules.max_failures, login_throttle_rules.window_seconds)
+            IS DISTINCT FROM (excluded.max_failures, excluded.window_seconds)`,
+    [
+      rules.perUserAddress.points,
+      rules.perUserAddress.durationSeconds,
+      rules.perUsername.points,
+      rules.perUsername.durationSeconds,
+      rules.perIp.points,
+      rules.perIp.durationSeconds,
+    ],
+  );
 }
 
 /**

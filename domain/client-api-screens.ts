@@ -3,6 +3,7 @@
 // IPC registration and the browser shell's HTTP transport pick them up like every other channel.
 import { z } from 'zod';
 import { attachmentNameAllowed, base64Bytes, MAX_ATTACHMENT_BYTES } from './attachments.js';
+import { type GridViews, gridViewName, gridViewState, type SavedGridView } from './grid-view.js';
 import { serialValue } from './order-parts.js';
 import type { OrderRow } from './order-row.js';
 import { isoDate, uuid, version } from './order-schemas.js';
@@ -475,6 +476,19 @@ export const screenChannels = {
         value: z.json().refine((v) => JSON.stringify(v).length <= 64_000, 'value too large'),
       })
       .strict(),
+    result: result<null>(),
+  },
+
+  /** The orders grid's saved views (per user, on this PC) and the view the clerk left the grid in. */
+  'views:list': { args: none, result: result<GridViews>() },
+  'views:save': {
+    args: z.object({ name: gridViewName, view: gridViewState }).strict(),
+    result: result<SavedGridView[]>(),
+  },
+  'views:delete': { args: z.object({ name: gridViewName }).strict(), result: result<SavedGridView[]>() },
+  /** Remembers the grid's current view, restored when the clerk signs in next. */
+  'views:remember': {
+    args: z.object({ name: gridViewName.nullable(), view: gridViewState }).strict(),
     result: result<null>(),
   },
 

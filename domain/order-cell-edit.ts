@@ -26,7 +26,7 @@ function refusal(key: OrderColumnKey, r: { error?: { issues: readonly unknown[] 
   if (issue.code === 'too_big') return { ok: false, problem: 'tooLong', max: Number(issue.maximum), message };
   if (issue.path.includes('postal')) return { ok: false, problem: 'postal', message };
   const { field } = orderColumn(key);
-  if (field === 'customerPhone') return { ok: false, problem: 'phone', message };
+  if (field === 'customerPhone' || field === 'customerPhone2') return { ok: false, problem: 'phone', message };
   if (fieldDef(field).sql === 'date') return { ok: false, problem: 'date', message };
   return { ok: false, problem: 'format', message };
 }

@@ -34,6 +34,8 @@ export interface GridColumnDef {
   hidden?: true;
   /** a clerk may type into the cell (the field must have a patch schema) */
   edit?: CellEdit;
+  /** the column filter compares digits only (phone numbers: 5678, 01012345678 and 010-1234-5678 find the same) */
+  match?: 'digits';
 }
 
 export interface OrderFieldDef {
@@ -97,7 +99,7 @@ export const ORDER_FIELDS = {
     create: phone.optional(),
     patch: phone.nullable(),
     splitCopy: true,
-    columns: [{ key: 'customerPhone', width: 16, edit: 'nullable', px: 130 }],
+    columns: [{ key: 'customerPhone', width: 16, edit: 'nullable', px: 130, match: 'digits' }],
   },
   customerPhone2: {
     pg: 'customer_phone2',
@@ -107,7 +109,7 @@ export const ORDER_FIELDS = {
     create: phone.optional(),
     patch: phone.nullable(),
     splitCopy: true,
-    columns: [{ key: 'customerPhone2', width: 16, edit: 'nullable', px: 130, hidden: true }],
+    columns: [{ key: 'customerPhone2', width: 16, edit: 'nullable', px: 130, hidden: true, match: 'digits' }],
   },
   address: {
     pg: 'address',

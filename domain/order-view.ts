@@ -106,9 +106,23 @@ export function matchesQuick(row: OrderRow, quick: QuickFilter | undefined): boo
   return quick.kind === 'unassigned' ? row.installerId === null && row.status === '미배정' : row.installerId !== null;
 }
 
-/** The text a column filter looks in: the cell's text, lower-cased (filters ignore case). */
+const digitsOnly = (s: string) => s.replace(/[^0-9]/g, '');
+
+/**
+ * The text a column filter looks in: the cell's text, lower-cased (filters ignore case); for a digits column (the
+ * phones) only its digits, so dashes and spaces never decide a match.
+ */
 export function filterText(row: OrderRow, key: OrderColumnKey): string {
-  return cellText(row, key).toLowerCase();
+  const text = cellText(row, key);
+  return orderColumn(key).match === 'digits' ? digitsOnly(text) : text.toLowerCase();
+}
+
+/** What a typed filter looks for in filterText: trimmed and lower-cased; for a digits column its digits (if any). */
+export function filterNeedle(key: OrderColumnKey, typed: string): string {
+  const needle = typed.trim().toLowerCase();
+  if (orderColumn(key).match !== 'digits') return needle;
+  const digits = digitsOnly(needle);
+  return digits === '' ? needle : digits;
 }
 
 /** A view's filters ready to test: a needle per filtered column, and the conditions on other fields of the row. */
@@ -121,7 +135,7 @@ interface RowFilter {
 function rowFilter(spec: OrderViewSpec): RowFilter {
   const needles = new Map<OrderColumnKey, string>();
   for (const [k, v] of Object.entries(spec.filters ?? {})) {
-    const needle = (v ?? '').trim().toLowerCase();
+    const needle = filterNeedle(k as OrderColumnKey, v ?? '');
     if (needle) needles.set(k as OrderColumnKey, needle);
   }
   const statuses = spec.statuses && spec.statuses.length > 0 ? new Set<OrderStatus>(spec.statuses) : null;

@@ -6,6 +6,7 @@ import { TaskProgressDock } from './components/ProgressBar.js';
 import { SyncBanner } from './components/SyncBanner.js';
 import { Toasts } from './components/Toasts.js';
 import { TopBar } from './components/TopBar.js';
+import { useGridViews } from './grid/views.js';
 import { setLocale } from './i18n/index.js';
 import { api, tryCall } from './platform/api.js';
 import { AssignmentBoard } from './screens/AssignmentBoard.js';
@@ -70,7 +71,7 @@ export function App() {
   useEffect(() => {
     if (!session) return;
     if (session.user.locale && !localStorage.getItem('dispatch.locale')) setLocale(session.user.locale);
-    void useOrders.getState().loadLayout();
+    void useGridViews.getState().load();
     void useOrders.getState().load();
     void useLookups.getState().load();
     void useSync.getState().refresh();

@@ -2,6 +2,7 @@ import '@fontsource/nanum-gothic/korean-400.css';
 import '@fontsource/nanum-gothic/korean-700.css';
 import 'react-data-grid/lib/styles.css';
 import './styles/app.css';
+import './styles/grid-excel.css';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App.js';

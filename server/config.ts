@@ -1,15 +1,15 @@
 import { join } from 'node:path';
 import { dataRoot, persistentSecret } from '../db/pg/data-dir.js';
+import { dbServerKey } from '../db/server-key.js';
+import { loginThrottleRules, type ThrottleRule } from '../domain/login-throttle.js';
 
-export interface ThrottleRule {
-  /** failed attempts allowed within the window */
-  points: number;
-  durationSeconds: number;
-}
+export type { ThrottleRule };
 
 export interface ServerConfig {
   /** HS256 key of the access tokens */
   jwtSecret: string;
+  /** DB_SERVER_KEY: the server's proof to the database for the SYSTEM context and login salts (migration 0074) */
+  dbServerKey: string;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
   /** Redis for the login throttle (shared between instances); unset → in-process memory */
@@ -111,6 +111,7 @@ function trustProxyFromEnv(raw: string | undefined): boolean | number | string {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: ConfigOverrides = {}): ServerConfig {
   const base: ServerConfig = {
     jwtSecret: overrides.jwtSecret ?? persistentSecret('JWT_SECRET', 'jwt_secret', 48),
+    dbServerKey: overrides.dbServerKey ?? dbServerKey(),
     accessTokenTtlSeconds: intFromEnv(env, 'ACCESS_TOKEN_TTL_SECONDS', 15 * 60),
     refreshTokenTtlSeconds: intFromEnv(env, 'REFRESH_TOKEN_TTL_SECONDS', 30 * 24 * 3600),
     redisUrl: env.REDIS_URL || undefined,
@@ -119,12 +120,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     cacheKeyPrefix: env.CACHE_KEY_PREFIX ?? 'dispatch:cache',
     throttle: {
       keyPrefix: env.THROTTLE_KEY_PREFIX ?? 'dispatch:login',
-      perUserAddress: {
-        points: intFromEnv(env, 'LOGIN_MAX_FAILURES_PER_USER_ADDRESS', 5),
-        durationSeconds: 15 * 60,
-      },
-      perUsername: { points: intFromEnv(env, 'LOGIN_MAX_FAILURES_PER_USER', 20), durationSeconds: 60 * 60 },
-      perIp: { points: intFromEnv(env, 'LOGIN_MAX_FAILURES_PER_IP', 300), durationSeconds: 15 * 60 },
+      // the numbers are domain/login-throttle.ts's, which db:migrate also gives the database (0075)
+      ...loginThrottleRules(env),
     },
     notifications: {
       emailAfterMinutes: intFromEnv(env, 'NOTIFY_EMAIL_AFTER_MINUTES', 15),

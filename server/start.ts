@@ -8,6 +8,7 @@ import { startDatabase, withUser } from '../db/pg/embedded.js';
 import { createApp } from './app.js';
 import { type ConfigOverrides, loadConfig, type ServerConfig } from './config.js';
 import { createPool } from './db/pool.js';
+import { setServerKey } from './db/transaction.js';
 import { createLogger, type Logger } from './logger.js';
 import { type Runtime, startRuntime } from './ops/runtime.js';
 
@@ -63,6 +64,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
       logger,
     });
     cleanups.push(() => pool.end());
+    setServerKey(pool, config.dbServerKey);
     let redis: Redis | undefined;
     if (config.redisUrl) {
       const client = new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1 });

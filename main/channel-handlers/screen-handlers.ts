@@ -16,6 +16,7 @@ import { writeSheetsPdf } from '../print/sheet-pdf.js';
 import type { HandlerModule } from '../services/worker-protocol.js';
 import { openOrderSnapshot } from '../store/order-snapshot.js';
 import type { FileStore } from './file-store.js';
+import { deleteView, listViews, rememberView, saveView } from './grid-views.js';
 import { currentSession, dataDirOf, fail, fileStoreOf, requireAction } from './handler-kit.js';
 import { PrefsStore } from './json-store.js';
 import { MirrorReads, toWeek } from './mirror-reads.js';
@@ -227,6 +228,24 @@ export function createHandlers(ctx: ScreenContext): Record<string, (args: unknow
     async 'prefs:set'({ key, value }: Args<'prefs:set'>) {
       const s = session();
       prefStore(s).set(s.session.user.id, key, value);
+      return null;
+    },
+
+    async 'views:list'() {
+      const s = session();
+      return listViews(prefStore(s), s.session.user.id);
+    },
+    async 'views:save'(saved: Args<'views:save'>) {
+      const s = session();
+      return saveView(prefStore(s), s.session.user.id, saved);
+    },
+    async 'views:delete'({ name }: Args<'views:delete'>) {
+      const s = session();
+      return deleteView(prefStore(s), s.session.user.id, name);
+    },
+    async 'views:remember'(last: Args<'views:remember'>) {
+      const s = session();
+      rememberView(prefStore(s), s.session.user.id, last);
       return null;
     },
 

@@ -26,8 +26,6 @@ export interface ServicesWorkerOptions {
   memoryLimitMb?: number;
   /** told when the worker died (out of memory, a crash) and is being started again */
   onRestart?: (reason: Error) => void;
-  /** the worker's entry module (default: the client services) */
-  entry?: URL;
 }
 
 /** Enough for the mirror and an export of 100k rows (performance.md), far below what would starve the PC. */
@@ -60,7 +58,7 @@ export async function startServicesWorker(
 
   /** A worker with its message handling; resolves with its channels once it is ready. */
   function spawn(): { worker: Worker; ready: Promise<string[]> } {
-    const w = new Worker(opts.entry ?? entryUrl(), {
+    const w = new Worker(entryUrl(), {
       workerData: data,
       resourceLimits: { maxOldGenerationSizeMb: memoryLimitMb },
     });

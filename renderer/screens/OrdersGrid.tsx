@@ -1,7 +1,8 @@
 // The Excel-style orders grid: the whole local mirror, virtualized (react-data-grid renders only the visible rows),
 // per-column filters in a pinned row under the header, multi-column sort, multi-select, keyboard navigation,
-// TSV copy/paste with Excel, inline edits validated by the domain schemas, and a per-user column layout.
-import { type ClipboardEvent, type KeyboardEvent, useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
+// inline edits validated by the domain schemas, saved views per user, and Excel's ways with cells (cell ranges,
+// copy/paste of blocks, Delete, Ctrl+Z: renderer/grid/use-excel-grid.ts).
+import { type KeyboardEvent, useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
 import {
   type Column,
   DataGrid,
@@ -25,7 +26,8 @@ import {
 import { OrderSyncMarker, useIssueOrderIds } from '../components/FailuresList.js';
 import { StatusBadge } from '../components/StatusBadge.js';
 import { cellProblemText } from '../grid/cell-problem.js';
-import { parseTsv, toTsv } from '../grid/clipboard.js';
+import { applyEdits } from '../grid/edits.js';
+import { CELL_MESSAGE_ID, CellMessage, GridProblemList } from '../grid/GridNotes.js';
 import {
   DEFAULT_WIDTHS,
   defaultLayout,
@@ -34,11 +36,11 @@ import {
   toggleColumn,
   visibleColumns,
 } from '../grid/layout.js';
-import { planPaste } from '../grid/paste.js';
-import { errorText, i18next } from '../i18n/index.js';
+import { useExcelGrid } from '../grid/use-excel-grid.js';
+import { ViewsMenu } from '../grid/ViewsMenu.js';
+import { errorText } from '../i18n/index.js';
 import { call, saveFile } from '../platform/api.js';
 import { useOrders, viewSpec } from '../stores/orders.js';
-import { useSync } from '../stores/sync.js';
 import { useUi } from '../stores/ui.js';
 
 type FilterRow = { id: 'filter' };
@@ -59,6 +61,7 @@ function CellEditor({
   const key = column.key as OrderColumnKey;
   const [value, setValue] = useState(() => editText(row, key));
   const [problem, setProblem] = useState<string | null>(null);
+  const input = useRef<HTMLInputElement>(null);
   async function commit() {
     if (value === editText(row, key)) {
       onClose(false, true);
@@ -74,30 +77,35 @@ function CellEditor({
     else onClose(false, true);
   }
   return (
-    <input
-      className={`rdg-text-editor cell-editor ${problem ? 'invalid' : ''}`}
-      // biome-ignore lint/a11y/noAutofocus: the editor opens because the user asked to edit this cell
-      autoFocus
-      value={value}
-      title={problem ?? undefined}
-      aria-invalid={problem ? true : undefined}
-      data-testid="cell-editor"
-      onChange={(e) => {
-        setValue(e.target.value);
-        setProblem(null);
-      }}
-      onKeyDown={(e) => {
-        if (e.key === 'Enter' || e.key === 'Tab') {
-          e.preventDefault();
-          e.stopPropagation();
-          void commit();
-        } else if (e.key === 'Escape') {
-          e.stopPropagation();
-          onClose(false, true);
-        }
-      }}
-      onBlur={() => void commit()}
-    />
+    <>
+      <input
+        ref={input}
+        className={`rdg-text-editor cell-editor ${problem ? 'invalid' : ''}`}
+        // biome-ignore lint/a11y/noAutofocus: the editor opens because the user asked to edit this cell
+        autoFocus
+        value={value}
+        title={problem ?? undefined}
+        aria-invalid={problem ? true : undefined}
+        aria-describedby={problem ? CELL_MESSAGE_ID : undefined}
+        data-testid="cell-editor"
+        onChange={(e) => {
+          setValue(e.target.value);
+          setProblem(null);
+        }}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter' || e.key === 'Tab') {
+            e.preventDefault();
+            e.stopPropagation();
+            void commit();
+          } else if (e.key === 'Escape') {
+            e.stopPropagation();
+            onClose(false, true);
+          }
+        }}
+        onBlur={() => void commit()}
+      />
+      {problem && <CellMessage anchor={input} text={problem} />}
+    </>
   );
 }
 
@@ -105,14 +113,8 @@ async function saveCell(row: OrderRow, key: OrderColumnKey, text: string): Promi
   const current = useOrders.getState().rows.find((r) => r.id === row.id) ?? row;
   const p = cellPatch(current, key, text);
   if (!p.ok) return cellProblemText(p);
-  const r = await useOrders.getState().update(current, p.patch);
-  if (r.ok) return null;
-  if (r.error.code === 'CONFLICT') {
-    useUi.getState().toast('error', i18next.t('grid.conflict'));
-    void useSync.getState().refresh();
-    return null;
-  }
-  return errorText(r.error);
+  const [failure] = await applyEdits([{ row: current, patch: p.patch }]);
+  return failure ? failure.message : null;
 }
 
 export function OrdersGrid() {
@@ -129,8 +131,8 @@ export function OrdersGrid() {
   const [quickDate, setQuickDate] = useState('');
   const [selected, setSelected] = useState<ReadonlySet<string>>(() => new Set());
   const [busy, setBusy] = useState(false);
-  const active = useRef<{ rowIdx: number; key: string | null }>({ rowIdx: -1, key: null });
   const gridRef = useRef<DataGridHandle>(null);
+  const wrapRef = useRef<HTMLDivElement>(null);
   const engine = useMemo(() => createOrderViewEngine(), []);
   const toast = useUi((s) => s.toast);
 
@@ -166,6 +168,8 @@ export function OrdersGrid() {
   }, [engine, rows, deferredSpec]);
 
   const visible = useMemo(() => visibleColumns(layout), [layout]);
+  const excel = useExcelGrid({ shown, visible, ticked: selected, gridRef, wrapRef });
+  const { inRange } = excel;
 
   const columns = useMemo((): Column<OrderRow, FilterRow>[] => {
     const pendingCol: Column<OrderRow, FilterRow> = {
@@ -192,7 +196,8 @@ export function OrdersGrid() {
         sortable: true,
         draggable: true,
         frozen: key === 'orderNo',
-        cellClass: editable ? 'editable' : undefined,
+        cellClass: (row) =>
+          [editable ? 'editable' : '', inRange(row.id, key) ? 'in-range' : ''].filter(Boolean).join(' ') || undefined,
         headerCellClass: editable ? 'editable-head' : undefined,
         renderCell: ({ row }) => (key === 'status' ? <StatusBadge status={row.status} /> : cellText(row, key)),
         renderEditCell: editable ? (props) => <CellEditor {...props} save={saveCell} /> : undefined,
@@ -201,50 +206,9 @@ export function OrdersGrid() {
       };
     });
     return [{ ...SelectColumn, renderSummaryCell: () => null } as Column<OrderRow, FilterRow>, pendingCol, ...dataCols];
-  }, [visible, layout.widths, t]);
+  }, [visible, layout.widths, t, inRange]);
 
   const sortColumns: SortColumn[] = sort.map((s) => ({ columnKey: s.key, direction: s.direction }));
-
-  function copySelection(e: ClipboardEvent<HTMLDivElement>) {
-    if ((e.target as HTMLElement).tagName === 'INPUT') return;
-    const picked = selected.size > 0 ? shown.filter((r) => selected.has(r.id)) : [];
-    let matrix: string[][];
-    if (picked.length > 0) {
-      matrix = [visible.map((k) => t(`columns.${k}`)), ...picked.map((r) => visible.map((k) => cellText(r, k)))];
-    } else {
-      const row = shown[active.current.rowIdx];
-      const key = active.current.key as OrderColumnKey | null;
-      if (!row || !key || !visible.includes(key)) return;
-      matrix = [[cellText(row, key)]];
-    }
-    e.preventDefault();
-    e.clipboardData.setData('text/plain', toTsv(matrix));
-    if (picked.length > 0) toast('info', t('grid.copied', { count: picked.length }));
-  }
-
-  async function paste(e: ClipboardEvent<HTMLDivElement>) {
-    if ((e.target as HTMLElement).tagName === 'INPUT') return;
-    const key = active.current.key as OrderColumnKey | null;
-    if (!key || active.current.rowIdx < 0 || !visible.includes(key)) return;
-    e.preventDefault();
-    const matrix = parseTsv(e.clipboardData.getData('text/plain'));
-    // a copied block that starts with our own header row: skip it
-    if (matrix[0] && matrix[0].join('\t') === visible.map((k) => t(`columns.${k}`)).join('\t')) matrix.shift();
-    const plan = planPaste(matrix, shown, visible, { rowIdx: active.current.rowIdx, columnKey: key });
-    let failed = plan.errors.length;
-    let firstProblem = plan.errors[0]
-      ? `${plan.errors[0].orderNo} ${t(`columns.${plan.errors[0].column}`)}: ${cellProblemText(plan.errors[0].refusal)}`
-      : '';
-    for (const { row, patch } of plan.patches) {
-      const r = await useOrders.getState().update(row, patch);
-      if (!r.ok) {
-        failed++;
-        firstProblem ||= `${row.orderNo}: ${errorText(r.error)}`;
-      }
-    }
-    if (plan.cells > 0) toast('success', t('grid.pasted', { count: plan.cells }));
-    if (failed > 0) toast('error', t('grid.pasteErrors', { count: failed, first: firstProblem }));
-  }
 
   function onKeyDown(e: KeyboardEvent<HTMLDivElement>) {
     if ((e.target as HTMLElement).tagName === 'INPUT') return;
@@ -310,6 +274,9 @@ export function OrdersGrid() {
             useOrders.getState().clearFilters();
             setQuickKind('all');
             setQuickDate('');
+            excel.clearRange();
+            excel.dismissProblems();
+            gridRef.current?.scrollToCell({ rowIdx: 0 });
           }}
         >
           {t('common.reset')}
@@ -319,6 +286,7 @@ export function OrdersGrid() {
           {t('grid.shown', { shown: shown.length.toLocaleString(), total: rows.length.toLocaleString() })}
           {selected.size > 0 && ` · ${t('grid.selected', { count: selected.size })}`}
         </span>
+        <ViewsMenu />
         <ColumnsMenu />
         <button
           type="button"
@@ -338,8 +306,9 @@ export function OrdersGrid() {
           {busy ? t('grid.exporting') : t('grid.export')}
         </button>
       </div>
-      {/* biome-ignore lint/a11y/noStaticElementInteractions: clipboard and shortcut handling for the grid inside */}
-      <div className="grid-wrap" onCopy={copySelection} onPaste={(e) => void paste(e)} onKeyDown={onKeyDown}>
+      {excel.problems && <GridProblemList problems={excel.problems} onClose={excel.dismissProblems} />}
+      {/* biome-ignore lint/a11y/noStaticElementInteractions: shortcut and mouse-drag handling for the grid inside */}
+      <div className="grid-wrap" ref={wrapRef} onKeyDown={onKeyDown} onMouseMove={excel.onMouseMove}>
         <DataGrid<OrderRow, FilterRow, string>
           ref={gridRef}
           className="rdg-light orders-grid"
@@ -363,14 +332,14 @@ export function OrdersGrid() {
           rowClass={(r) =>
             `tone-row-${STATUS_TONE[r.status]}${r.pendingOps > 0 ? ' pending' : ''}${issues.failed.has(r.id) ? ' failed' : ''}`
           }
-          onActivePositionChange={({ rowIdx, column }) => {
-            active.current = { rowIdx, key: column?.key ?? null };
-          }}
+          onActivePositionChange={({ rowIdx, column }) => excel.onActivePositionChange(rowIdx, column?.idx ?? -1)}
+          onCellMouseDown={excel.onCellMouseDown}
           onCellDoubleClick={({ row, column }) => {
             if (!EDITABLE_COLUMNS.includes(column.key as OrderColumnKey)) useUi.getState().openDetail(row.id);
           }}
           onCellKeyDown={(args, e) => {
             if (args.mode !== 'ACTIVE' || !args.row) return;
+            if (excel.onCellKeyDown(e)) return;
             const editable = EDITABLE_COLUMNS.includes(args.column?.key as OrderColumnKey);
             if (e.key === 'Enter' && !editable) {
               e.preventGridDefault();
@@ -395,10 +364,14 @@ export function OrdersGrid() {
               useOrders.getState().setLayout(moveColumn(l, source as OrderColumnKey, target as OrderColumnKey));
             }
           }}
-          renderers={{
-            noRowsFallback: <div className="no-rows">{loaded ? t('grid.noRows') : t('common.loading')}</div>,
-          }}
+          // once loaded, no rows keeps the header and the filter row (the clerk corrects the filter there)
+          renderers={loaded ? undefined : { noRowsFallback: <div className="no-rows">{t('common.loading')}</div> }}
         />
+        {loaded && shown.length === 0 && (
+          <div className="grid-empty" data-testid="grid-empty">
+            {rows.length === 0 ? t('grid.noRows') : t('grid.noMatch')}
+          </div>
+        )}
       </div>
     </section>
   );

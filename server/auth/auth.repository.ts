@@ -37,19 +37,41 @@ export async function updatePasswordHash(tx: Tx, userId: string, passwordHash: s
 
 /**
  * The stored hash's salt and parameters (`$argon2id$v=19$m=…,t=…,p=…$<salt>$<hash length>`), to recompute the
- * hash from a typed password; undefined for an unknown username (migration 0073).
+ * hash from a typed password; undefined for an unknown username (migration 0073). Only for the server's key
+ * (0074): dispatch_app's password alone reads no salt.
  */
-export async function passwordSalt(tx: Tx, username: string): Promise<string | undefined> {
-  const { rows } = await tx.query<{ s: string | null }>('SELECT auth_password_salt($1) AS s', [username]);
+export async function passwordSalt(tx: Tx, username: string, serverKey: string): Promise<string | undefined> {
+  const { rows } = await tx.query<{ s: string | null }>('SELECT auth_password_salt($1, $2) AS s', [
+    username,
+    serverKey,
+  ]);
   return rows[0]?.s ?? undefined;
 }
 
 /**
- * The database compares the recomputed hash with the stored one (which dispatch_app cannot read); on a match the
- * user becomes readable in this transaction and a session may be opened for it. Its id, or undefined.
+ * Records a login attempt with the recomputed hash, throttled by the database (migration 0075: DS429 → 429); its
+ * id. It tells nothing about the password: commit it, then ask finishLogin in another transaction.
  */
-export async function provePassword(tx: Tx, username: string, proof: string): Promise<string | undefined> {
-  const { rows } = await tx.query<{ id: string | null }>('SELECT auth_login($1, $2) AS id', [username, proof]);
+export async function attemptLogin(
+  tx: Tx,
+  a: { username: string; proof: string; address: string; serverKey: string },
+): Promise<string> {
+  const { rows } = await tx.query<{ id: string }>('SELECT auth_login($1, $2, $3, $4) AS id', [
+    a.username,
+    a.proof,
+    a.address,
+    a.serverKey,
+  ]);
+  return rows[0]!.id;
+}
+
+/**
+ * The result of a committed attempt: the database compared the recomputed hash with the stored one (which
+ * dispatch_app cannot read); on a match the user becomes readable in this transaction and a session may be
+ * opened for it. Its id, or undefined.
+ */
+export async function finishLogin(tx: Tx, attempt: string): Promise<string | undefined> {
+  const { rows } = await tx.query<{ id: string | null }>('SELECT auth_login_finish($1) AS id', [attempt]);
   return rows[0]?.id ?? undefined;
 }
 

@@ -129,22 +129,28 @@ async function pairOf(
 /**
  * POST /api/auth/login. Unknown username and wrong password give the same answer after the same work;
  * the throttle counts every attempt per (username, address), username and address. The password is proved in
- * the database (migration 0073): the server recomputes the hash with the stored salt, the database compares it
- * with the stored hash, and only then lets the user be read and a session be opened for it.
+ * the database (migrations 0073, 0075): the server recomputes the hash with the stored salt (given for its key),
+ * the database compares it with the stored hash in an attempt it throttles by the same rules, and only then lets
+ * the user be read and a session be opened for it.
  */
 export async function login(deps: AuthDeps, body: unknown, ip: string): Promise<TokenPair> {
   const input = parse(loginBody, body);
   await deps.throttle.attempt(input.username, ip);
   const invalid = () => new UnauthorizedError('INVALID_CREDENTIALS', 'errors.invalidCredentials');
-  const salt = await withAnonymousTransaction(deps.pool, (tx) => repo.passwordSalt(tx, input.username));
+  const key = deps.config.dbServerKey;
+  const salt = await withAnonymousTransaction(deps.pool, (tx) => repo.passwordSalt(tx, input.username, key));
   if (!salt) {
     await burnVerification(input.password);
     throw invalid();
   }
   const proof = await passwordProof(salt, input.password);
   if (!proof) throw invalid();
+  // committed before its result is asked for: the database's throttle counts every answer (migration 0075)
+  const attempt = await withAnonymousTransaction(deps.pool, (tx) =>
+    repo.attemptLogin(tx, { username: input.username, proof, address: ip, serverKey: key }),
+  );
   return withAnonymousTransaction(deps.pool, async (tx) => {
-    const userId = await repo.provePassword(tx, input.username, proof);
+    const userId = await repo.finishLogin(tx, attempt);
     if (!userId) throw invalid();
     await deps.throttle.succeeded(input.username, ip);
     const user = await repo.findUserById(tx, userId);

@@ -6,6 +6,7 @@ import {
   ForbiddenError,
   LockedError,
   type LockedWeek,
+  ThrottledError,
   UnauthorizedError,
   ValidationError,
 } from '../http/errors.js';
@@ -126,6 +127,8 @@ export function toAppError(err: unknown): unknown {
       return new LockedError(lockedWeek(err.detail), err);
     case 'DS401': // app_enter_request: the token's user is no longer active in that role, branch or partner
       return new UnauthorizedError('SESSION_REVOKED', 'errors.sessionRevoked', { cause: err });
+    case 'DS429': // auth_login (migration 0075): the database's login throttle; DETAIL is the wait in seconds
+      return new ThrottledError(Number(err.detail) || 60);
     case '23505': // unique_violation
       return new DuplicateError(field, { constraint: err.constraint, column: keyColumn(err.detail) });
     case '23503': // foreign_key_violation: a referenced row that does not exist

@@ -28,6 +28,13 @@ export type CommitListener = (touchedScopes: string[]) => Promise<void>;
 
 const commitListeners = new WeakMap<pg.Pool, CommitListener>();
 
+/** The server's key to the database (DB_SERVER_KEY, migration 0074) per pool: the SYSTEM context needs it. */
+const serverKeys = new WeakMap<pg.Pool, string>();
+
+export function setServerKey(pool: pg.Pool, key: string): void {
+  serverKeys.set(pool, key);
+}
+
 export function setCommitListener(pool: pg.Pool, listener: CommitListener | undefined): void {
   if (listener) commitListeners.set(pool, listener);
   else commitListeners.delete(pool);
@@ -36,11 +43,12 @@ export function setCommitListener(pool: pg.Pool, listener: CommitListener | unde
 /**
  * `context` gives the statement that sets the transaction's context, sent with BEGIN in one simple-protocol
  * message (one round trip instead of two); that protocol takes no parameters, so values go in as literals
- * (client.escapeLiteral).
+ * (client.escapeLiteral). A context holding a secret is a parameterised statement of its own after BEGIN:
+ * pg_stat_activity shows other backends of dispatch_app the text of their statements, never their parameters.
  */
 async function inTransaction<T>(
   pool: pg.Pool,
-  context: ((client: pg.PoolClient) => string) | null,
+  context: ((client: pg.PoolClient) => string) | { text: string; values: unknown[] } | null,
   fn: (tx: Tx) => Promise<T>,
 ): Promise<T> {
   const client = await pool.connect();
@@ -60,7 +68,12 @@ async function inTransaction<T>(
   let touched: string[] = [];
   let afterCommitWork: ReturnType<typeof takeAfterCommit> = [];
   try {
-    await client.query(context ? `BEGIN; ${context(client)}` : 'BEGIN');
+    if (typeof context === 'function') {
+      await client.query(`BEGIN; ${context(client)}`);
+    } else {
+      await client.query('BEGIN');
+      if (context) await client.query(context.text, context.values);
+    }
     result = await fn(client);
     if (listener) {
       // read inside the transaction (the setting is transaction-local and gone after COMMIT), in the message that
@@ -123,11 +136,13 @@ export function withAnonymousTransaction<T>(pool: pg.Pool, fn: (tx: Tx) => Promi
 
 /**
  * A transaction of a background job acting for no user (the e-mail fallback, the export-file sweep): app.role is
- * 'SYSTEM', which the policies of migration 0025 let reach notifications and exports only — never orders.
+ * 'SYSTEM', which the policies of migration 0025 let reach notifications and exports only — never orders. The
+ * database seals it (0072) only for the server's key (0074), which the pool was given with setServerKey.
  */
 export function withSystemTransaction<T>(pool: pg.Pool, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  // sealed by the database (migration 0072): a context set with set_config alone reads as none
-  return inTransaction(pool, () => 'SELECT app_enter_system()', fn);
+  const key = serverKeys.get(pool);
+  if (key === undefined) throw new Error('this pool has no server key (setServerKey): no SYSTEM context for it');
+  return inTransaction(pool, { text: 'SELECT app_enter_system($1)', values: [key] }, fn);
 }
 
 /** The transaction-local settings the triggers read besides the caller's context. */

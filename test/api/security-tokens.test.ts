@@ -3,6 +3,7 @@
 // (user, address), with a slower per-user back-off, so neither an attacker nor a shared office address locks the
 // real clerk out.
 import { decodeJwt, SignJWT } from 'jose';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createUser, createWorld, type World } from '../support/fixtures.js';
@@ -163,5 +164,48 @@ describe('login throttle', () => {
     }
     expect(statuses.filter((s) => s === 401).length).toBeLessThan(40);
     expect(statuses.at(-1)).toBe(429);
+  });
+
+  it('the database throttles logins too: with the HTTP throttle loosened, the sixth failure is 429 from it', async () => {
+    const loose = await startTestServer(db, {
+      config: { trustProxy: true, throttle: { perUserAddress: { points: 100, durationSeconds: 900 } } },
+    });
+    try {
+      const clerk = await createUser(db.owner, { role: 'BRANCH_MANAGER', branchId: w.branch.id });
+      const statuses: number[] = [];
+      for (let i = 0; i < 7; i++) {
+        const r = await loose.request('POST', '/api/auth/login', {
+          headers: from('203.0.113.77'),
+          body: { username: clerk.username, password: `guess-${i}` },
+        });
+        statuses.push(r.status);
+      }
+      expect(statuses).toEqual([401, 401, 401, 401, 401, 429, 429]);
+    } finally {
+      await loose.stop();
+    }
+  });
+
+  it('guesses through the database’s login with dispatch_app’s password do not lock the clerk out', async () => {
+    const clerk = await createUser(db.owner, { role: 'BRANCH_MANAGER', branchId: w.branch.id });
+    const raw = new pg.Client({ connectionString: db.appUrl });
+    await raw.connect();
+    try {
+      const refused: string[] = [];
+      for (let i = 0; i < 30; i++) {
+        await raw
+          .query('SELECT auth_login($1, $2, $3, NULL)', [clerk.username, `guess-${i}`, `198.18.0.${i + 1}`])
+          .catch((e: { code: string }) => refused.push(e.code));
+      }
+      // the per-user back-off: 20 an hour, whatever addresses the caller names
+      expect(refused).toEqual(Array(10).fill('DS429'));
+    } finally {
+      await raw.end();
+    }
+    const office = await api.request('POST', '/api/auth/login', {
+      headers: from('10.20.0.2'),
+      body: { username: clerk.username, password: clerk.password },
+    });
+    expect(office.status).toBe(200);
   });
 });

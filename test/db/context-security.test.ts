@@ -2,7 +2,10 @@
 // without a session, a password or a refresh token.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dbServerKey } from '../../db/server-key.js';
 import { hashPassword, passwordProof } from '../../server/auth/passwords.js';
+import { createPool } from '../../server/db/pool.js';
+import { setServerKey, withSystemTransaction } from '../../server/db/transaction.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { contexts, type Fixture, failure, inTransaction, makeFixture } from './fixtures.js';
 
@@ -56,9 +59,40 @@ describe('the request context cannot be claimed', () => {
     }
   });
 
+  it('the SYSTEM context needs the server key, which dispatch_app’s password does not give', async () => {
+    expect((await failure(() => raw((c) => c.query('SELECT app_enter_system()')))).code).toMatch(/^(42501|42883)$/);
+    const wrong = await failure(() => raw((c) => c.query('SELECT app_enter_system($1)', ['guessed-key'])));
+    expect(wrong.code).toBe('42501');
+    // the key's digest is the owner's, like the sealing secret
+    expect((await failure(() => raw((c) => c.query('SELECT * FROM app_private.server_key')))).code).toBe('42501');
+    await raw(async (c) => {
+      await c.query('SELECT app_enter_system($1)', [dbServerKey()]);
+      expect((await c.query('SELECT app_role() AS r')).rows[0].r).toBe('SYSTEM');
+    });
+  });
+
+  it('the server’s SYSTEM transaction does not show its key to other dispatch_app backends', async () => {
+    const pool = createPool(db.appUrl, { max: 1 });
+    setServerKey(pool, dbServerKey());
+    try {
+      const seen = await withSystemTransaction(pool, async (tx) => {
+        // another backend of dispatch_app reads what this one last ran: the statement that entered SYSTEM
+        const queries = (await app.query(`SELECT query FROM pg_stat_activity WHERE usename = 'dispatch_app'`)).rows.map(
+          (r) => r.query as string,
+        );
+        expect((await tx.query('SELECT app_role() AS r')).rows[0].r).toBe('SYSTEM');
+        return queries;
+      });
+      expect(seen.some((q) => q.includes('app_enter_system'))).toBe(true);
+      expect(seen.some((q) => q.includes(dbServerKey()))).toBe(false);
+    } finally {
+      await pool.end();
+    }
+  });
+
   it('the SYSTEM context reaches no orders and no accounts’ secrets', async () => {
     await raw(async (c) => {
-      await c.query('SELECT app_enter_system()');
+      await c.query('SELECT app_enter_system($1)', [dbServerKey()]);
       expect((await c.query('SELECT count(*)::int AS n FROM orders')).rows[0].n).toBe(0);
       expect((await c.query('SELECT count(auth_password_hash(id))::int AS n FROM users')).rows[0].n).toBe(0);
     });
@@ -98,33 +132,126 @@ describe('without a context', () => {
   });
 
   it('a login proves the password in the database: the wrong one opens nothing, the right one one user', async () => {
-    const password = 'correct horse battery';
-    await db.owner.query('UPDATE users SET password_hash = $2 WHERE id = $1', [
-      f.users.mgrA,
-      await hashPassword(password),
-    ]);
-    const username = (await db.owner.query('SELECT username FROM users WHERE id = $1', [f.users.mgrA])).rows[0]
-      .username;
+    const { username } = await userWithPassword(f.users.mgrA, 'correct horse battery');
+    const wrong = await attempt(username, '$argon2id$v=19$m=19456,t=2,p=1$x$y', '10.1.0.1', dbServerKey());
     await raw(async (c) => {
-      const wrong = await c.query('SELECT auth_login($1, $2) AS id', [username, '$argon2id$v=19$m=19456,t=2,p=1$x$y']);
-      expect(wrong.rows[0].id).toBeNull();
+      expect((await c.query('SELECT auth_login_finish($1) AS id', [wrong])).rows[0].id).toBeNull();
       expect((await c.query('SELECT count(*)::int AS n FROM users')).rows[0].n).toBe(0);
     });
+    const salt = await raw(
+      async (c) => (await c.query('SELECT auth_password_salt($1, $2) AS s', [username, dbServerKey()])).rows[0].s,
+    );
+    expect(salt).not.toContain(
+      (await db.owner.query('SELECT password_hash FROM users WHERE id = $1', [f.users.mgrA])).rows[0].password_hash
+        .split('$')
+        .pop(),
+    );
+    const right = await attempt(
+      username,
+      await passwordProof(salt, 'correct horse battery'),
+      '10.1.0.1',
+      dbServerKey(),
+    );
     await raw(async (c) => {
-      const salt = (await c.query('SELECT auth_password_salt($1) AS s', [username])).rows[0].s as string;
-      expect(salt).not.toContain(
-        (await db.owner.query('SELECT password_hash FROM users WHERE id = $1', [f.users.mgrA])).rows[0].password_hash
-          .split('$')
-          .pop(),
-      );
-      const proof = await passwordProof(salt, password);
-      expect((await c.query('SELECT auth_login($1, $2) AS id', [username, proof])).rows[0].id).toBe(f.users.mgrA);
+      expect((await c.query('SELECT auth_login_finish($1) AS id', [right])).rows[0].id).toBe(f.users.mgrA);
       // that one user, and nobody else; still no orders
       expect((await c.query('SELECT id FROM users')).rows.map((r) => r.id)).toEqual([f.users.mgrA]);
       expect((await c.query('SELECT count(*)::int AS n FROM orders')).rows[0].n).toBe(0);
     });
   });
 
+  it('password salts are not readable with dispatch_app’s password alone', async () => {
+    const { username } = await userWithPassword(f.users.mgrB, 'another long password');
+    for (const args of [[username], [username, null], [username, 'guessed-key']]) {
+      const sql = `SELECT auth_password_salt(${args.map((_, i) => `$${i + 1}`).join(', ')}) AS s`;
+      const e = await failure(() => raw((c) => c.query(sql, args)));
+      expect(e.code).toMatch(/^(42501|42883)$/);
+    }
+    // nor the hash or its salt through a table, a view or another function
+    expect((await failure(() => raw((c) => c.query('SELECT password_hash FROM users')))).code).toBe('42501');
+  });
+});
+
+/** The user's username, with a known password. */
+async function userWithPassword(userId: string, password: string): Promise<{ username: string }> {
+  await db.owner.query('UPDATE users SET password_hash = $2 WHERE id = $1', [userId, await hashPassword(password)]);
+  return (await db.owner.query('SELECT username FROM users WHERE id = $1', [userId])).rows[0];
+}
+
+/** One login attempt as dispatch_app, committed (its own transaction): the attempt's id. */
+async function attempt(username: string, proof: string | undefined, address: string, key: string | null = null) {
+  const r = await app.query('SELECT auth_login($1, $2, $3, $4) AS a', [username, proof ?? 'x', address, key]);
+  return r.rows[0].a as string;
+}
+
+/** The proof a guesser with the salt could compute: the right password's (the owner reads the salt here). */
+async function rightProof(userId: string, password: string): Promise<string> {
+  const stored = (await db.owner.query('SELECT password_hash FROM users WHERE id = $1', [userId])).rows[0]
+    .password_hash as string;
+  const salt = `${stored.replace(/\$[^$]*$/, '')}$${stored.split('$').pop()!.length}`;
+  return (await passwordProof(salt, password))!;
+}
+
+describe('guessing through the database’s login (a direct caller, no server key)', () => {
+  it('five failures of a username from one address: the next attempt is refused, even with the right password', async () => {
+    const { username } = await userWithPassword(f.users.instA, 'installer password 1');
+    for (let i = 0; i < 5; i++) {
+      const a = await attempt(username, `guess-${i}`, '203.0.113.9');
+      expect((await app.query('SELECT auth_login_finish($1) AS id', [a])).rows[0].id).toBeNull();
+    }
+    const proof = await rightProof(f.users.instA, 'installer password 1');
+    const e = await failure(() => attempt(username, proof, '203.0.113.9'));
+    expect(e.code).toBe('DS429');
+    expect(e.message).toMatch(/retry after \d+ s/);
+  });
+
+  it('a rolled-back attempt tells nothing: its result is given only once it is committed', async () => {
+    const { username } = await userWithPassword(f.users.instB, 'installer password 2');
+    const proof = await rightProof(f.users.instB, 'installer password 2');
+    const e = await failure(() =>
+      raw(async (c) => {
+        const a = (await c.query('SELECT auth_login($1, $2, $3, NULL) AS a', [username, proof, '203.0.113.10'])).rows[0]
+          .a;
+        await c.query('SELECT auth_login_finish($1)', [a]);
+      }),
+    );
+    expect(e.code).toBe('42501');
+  });
+
+  it('guesses spread over many addresses meet the per-user back-off; the clerk still logs in through the server', async () => {
+    const { username } = await userWithPassword(f.users.coordA, 'coordinator password');
+    const codes: string[] = [];
+    for (let i = 0; i < 24; i++) {
+      codes.push(
+        await attempt(username, `guess-${i}`, `198.51.100.${i + 1}`).then(
+          () => 'ok',
+          (err: { code: string }) => err.code,
+        ),
+      );
+    }
+    expect(codes.slice(0, 20).every((c) => c === 'ok')).toBe(true);
+    expect(codes.slice(20)).toEqual(['DS429', 'DS429', 'DS429', 'DS429']);
+    // the server (with its key) has its own buckets: the direct caller's guesses do not lock the clerk out
+    const a = await attempt(
+      username,
+      await rightProof(f.users.coordA, 'coordinator password'),
+      '198.51.100.1',
+      dbServerKey(),
+    );
+    expect((await app.query('SELECT auth_login_finish($1) AS id', [a])).rows[0].id).toBe(f.users.coordA);
+  });
+
+  it('the same rules throttle the server’s own attempts (a second line behind the HTTP throttle)', async () => {
+    const { username } = await userWithPassword(f.users.mgrB, 'manager b password');
+    for (let i = 0; i < 5; i++) await attempt(username, `typo-${i}`, '10.9.0.1', dbServerKey());
+    expect((await failure(() => attempt(username, 'typo', '10.9.0.1', dbServerKey()))).code).toBe('DS429');
+    // another address of the same user is a bucket of its own
+    const a = await attempt(username, await rightProof(f.users.mgrB, 'manager b password'), '10.9.0.2', dbServerKey());
+    expect((await app.query('SELECT auth_login_finish($1) AS id', [a])).rows[0].id).toBe(f.users.mgrB);
+  });
+});
+
+describe('settlement weeks and audit rows without a context', () => {
   it('settlement weeks: no context creates none and learns no other branch’s lock', async () => {
     await db.owner.query(
       `INSERT INTO settlement_periods(branch_id, period_start, period_end, status, locked_at)

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
-import { appRolePassword, migrate, migrationsDir } from '../../db/migrate.js';
+import { appRolePassword, migrate, migrationsDir, storeServerSettings } from '../../db/migrate.js';
 import { dataRoot } from '../../db/pg/data-dir.js';
 import { startDatabase, withDatabase } from '../../db/pg/embedded.js';
 
@@ -45,6 +45,14 @@ export default async function setup(project: TestProject) {
     } else {
       // The role's password is cluster-wide; keep it in step with this checkout's .data secret.
       await admin.query(`ALTER ROLE dispatch_app WITH LOGIN PASSWORD '${appRolePassword()}'`);
+      // and the server key's digest with this checkout's .data secret (migration 0074)
+      const tpl = new pg.Client({ connectionString: withDatabase(db.url, templateDb) });
+      await tpl.connect();
+      try {
+        await storeServerSettings(tpl);
+      } finally {
+        await tpl.end();
+      }
     }
     // Databases left by killed runs of this machine (their process is gone).
     const orphans = await admin.query("SELECT datname FROM pg_database WHERE datname LIKE 'dispatch_t\\_%'");

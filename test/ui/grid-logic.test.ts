@@ -58,7 +58,7 @@ describe('paste', () => {
       ],
       rows,
       cols,
-      { rowIdx: 1, columnKey: 'customerName' },
+      { row: 1, col: cols.indexOf('customerName') },
     );
     expect(plan.errors).toEqual([]);
     expect(plan.patches.map((p) => [p.row.orderNo, p.patch])).toEqual([
@@ -66,17 +66,15 @@ describe('paste', () => {
       ['SO-000003', { customerName: '임꺽정', customerPhone: '010-7777-8888' }],
     ]);
   });
-  it('reports bad cells by order and column, keeps the good ones, skips unchanged and read-only cells', () => {
-    const plan = planPaste([['SO-000001', '미배정', '새이름', 'not-a-phone']], rows, cols, {
-      rowIdx: 0,
-      columnKey: 'orderNo',
-    });
+  it('reports bad cells by order and column; unchanged read-only cells are no error', () => {
+    const plan = planPaste([['SO-000001', '미배정', '새이름', 'not-a-phone']], rows, cols, { row: 0, col: 0 });
     expect(plan.patches).toEqual([{ row: rows[0], patch: { customerName: '새이름' } }]);
     expect(plan.errors).toMatchObject([{ orderNo: 'SO-000001', column: 'customerPhone' }]);
   });
-  it('stops at the last row', () => {
-    const plan = planPaste([['a'], ['b'], ['c'], ['d']], rows, cols, { rowIdx: 2, columnKey: 'customerName' });
+  it('notices a block that reaches past the last row', () => {
+    const plan = planPaste([['a'], ['b'], ['c'], ['d']], rows, cols, { row: 2, col: cols.indexOf('customerName') });
     expect(plan.patches).toHaveLength(1);
+    expect(plan.outside).toBe(true);
   });
 });
 
