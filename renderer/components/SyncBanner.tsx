@@ -26,11 +26,13 @@ export function SyncBanner() {
   // it stays while a conflict or refusal is still open; once they are dealt with it goes like any other
   const needsClerk =
     !!report && report.conflicts + report.failed > 0 && (state?.conflicts ?? 0) + (state?.failed ?? 0) > 0;
+  // keyed by the outage's end: every new state carries a new report object, which must not restart the clock
+  const until = report?.until ?? null;
   useEffect(() => {
-    if (!report || needsClerk) return;
-    const timer = setTimeout(() => setClosed(report.until), REPORT_MS);
+    if (!until || needsClerk) return;
+    const timer = setTimeout(() => setClosed(until), REPORT_MS);
     return () => clearTimeout(timer);
-  }, [report, needsClerk]);
+  }, [until, needsClerk]);
   if (!state) return null;
 
   // offline after a failed attempt (not the moment before the first cycle of a start)
