@@ -11,6 +11,7 @@ import { useOrders } from '../stores/orders.js';
 import { useSync } from '../stores/sync.js';
 import { useUi } from '../stores/ui.js';
 import { triedText, whyText } from '../sync/failure-text.js';
+import { ConflictResolver } from './ConflictResolver.js';
 
 function useFailureActions() {
   const { t } = useTranslation();
@@ -111,15 +112,25 @@ export function FailuresList() {
   );
 }
 
-/** The drawer's notice: this order's refused changes, until they are sent again or dropped. */
+/**
+ * The drawer's notice: this order's refused changes, until they are sent again or dropped, and its conflicts,
+ * decided here as on the sync screen.
+ */
 export function OrderFailures({ orderId }: { orderId: string }) {
   const { t } = useTranslation();
   const failed = useSync((s) => s.failed).filter((f) => f.order?.id === orderId);
+  const conflicts = useSync((s) => s.conflicts).filter((c) => c.order?.id === orderId);
   const actions = useFailureActions();
-  if (failed.length === 0) return null;
+  if (failed.length === 0 && conflicts.length === 0) return null;
   return (
     <section className="failure-notice" role="alert" data-testid="order-failures">
-      <h3>{t('failures.drawerTitle')}</h3>
+      {conflicts.length > 0 && <h3>{t('sync.conflictDialogTitle')}</h3>}
+      {conflicts.map((c) => (
+        <div key={c.id} className="failure-item" data-testid="order-conflict">
+          <ConflictResolver conflict={c} />
+        </div>
+      ))}
+      {failed.length > 0 && <h3>{t('failures.drawerTitle')}</h3>}
       {failed.map((f) => (
         <div key={f.opId} className="failure-item">
           <p>

@@ -52,6 +52,7 @@ export function ImportDialog() {
     const sh = 'sheet' in opts ? opts.sheet : sheet;
     const m = 'mapping' in opts ? opts.mapping : mapping;
     if (!f) return;
+    useProgress.getState().clear('import');
     setBusy('reading');
     setError(null);
     const r = await tryCall('excel:importPreview', {
@@ -92,6 +93,7 @@ export function ImportDialog() {
 
   async function commit() {
     if (!file || !preview) return;
+    useProgress.getState().clear('import');
     setBusy('importing');
     const r = await tryCall('excel:importCommit', {
       file,

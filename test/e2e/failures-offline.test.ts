@@ -255,6 +255,17 @@ describe('failures and the offline day', () => {
     expect(await page.textContent('[data-testid=order-detail] h2')).toContain('출문');
     await shot(page, 'f04-drawer-refused');
     await closeOrder();
+    // the conflicted order's row and drawer show its conflict, to decide there or on the sync screen
+    await page.fill('[data-testid=filter-orderNo]', conflicted.orderNo);
+    await expect.poll(() => page.locator('.rdg-row:not(.rdg-summary-row)').count()).toBe(1);
+    expect(await page.getAttribute('.rdg-row [data-testid=pending-badge]', 'title')).toBe('충돌');
+    await page.dblclick('.rdg-row:not(.rdg-summary-row) [aria-colindex="3"]');
+    const conflict = page.locator('[data-testid=order-conflict]');
+    await conflict.waitFor();
+    expect(await conflict.textContent()).toContain('010-4100-0002');
+    expect(await conflict.textContent()).toContain('010-4200-0002');
+    await shot(page, 'f04b-drawer-conflict');
+    await closeOrder();
     await page.fill('[data-testid=filter-orderNo]', '');
   });
 
