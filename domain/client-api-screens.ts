@@ -4,9 +4,11 @@
 import { z } from 'zod';
 import { attachmentNameAllowed, base64Bytes, MAX_ATTACHMENT_BYTES } from './attachments.js';
 import { type GridViews, gridViewName, gridViewState, type SavedGridView } from './grid-view.js';
+import { type HappyCallOutcome, happyCallOutcome } from './happy-calls.js';
+import { noticeFilters, type OrderNoticeItem } from './notices.js';
 import { serialValue } from './order-parts.js';
 import type { OrderRow } from './order-row.js';
-import { isoDate, uuid, version } from './order-schemas.js';
+import { isoDate, timeWindow, uuid, version } from './order-schemas.js';
 import type { OrderStatus, ReasonType } from './order-status.js';
 import { orderColumnKey, orderViewSpec } from './order-view.js';
 
@@ -341,6 +343,27 @@ export interface AppInfo {
   defaultServerUrl: string | null;
 }
 
+/** A recorded 해피콜 as the client's copy has it (pending: recorded here, not yet at the head office). */
+export interface HappyCallView {
+  id: string;
+  outcome: HappyCallOutcome;
+  attempt: number;
+  calledAt: string;
+  timeWindow: { start: string; end: string } | null;
+  note: string | null;
+  calledByName: string | null;
+  pending: boolean;
+}
+
+/** One order of the 해피콜 list: the order as the grid has it, its pick-ups and its calls (newest last). */
+export interface HappyCallRow {
+  order: OrderRow;
+  pickups: SheetPickup[];
+  calls: HappyCallView[];
+}
+
+const happyCallDay = z.object({ date: isoDate }).strict();
+
 export const screenChannels = {
   'app:info': { args: none, result: result<AppInfo>() },
 
@@ -411,6 +434,27 @@ export const screenChannels = {
     args: z.object({ orderId: uuid, attachmentId: uuid }).strict(),
     result: result<OrderDetail>(),
   },
+
+  /** 해피콜: the day's assigned orders of the caller's scope (from the mirror: works offline), in the list's order */
+  'happycalls:list': { args: happyCallDay, result: result<HappyCallRow[]>() },
+  /**
+   * Records an outcome through the outbox (happycall.record). It changes nothing of the order: the screen moves
+   * the window first through orders:appointment, and 연기 / 취소 through orders:status (the drawer's form).
+   */
+  'happycalls:record': {
+    args: z
+      .object({
+        id: uuid,
+        outcome: happyCallOutcome,
+        /** 확인 at another time: the window the customer agreed to, kept with the call */
+        timeWindow: timeWindow.optional(),
+        note: z.string().trim().max(500).optional(),
+      })
+      .strict(),
+    result: result<HappyCallRow>(),
+  },
+  'happycalls:pdf': { args: happyCallDay, result: result<FileRef>() },
+  'happycalls:xlsx': { args: happyCallDay, result: result<FileRef & { rows: number }>() },
 
   'lookups:installers': { args: none, result: result<InstallerRow[]>() },
   'lookups:reasonCodes': { args: none, result: result<ReasonCode[]>() },
@@ -528,4 +572,8 @@ export const screenChannels = {
     result: result<ExportJob>(),
   },
   'exports:download': { args: z.object({ id: uuid }).strict(), result: result<FileRef>() },
+  /** the customer notices of one order (online only: the head office keeps them, the mirror does not) */
+  'notices:order': { args: z.object({ orderId: uuid }).strict(), result: result<OrderNoticeItem[]>() },
+  /** the head office's notice list with its filters, newest first (one page of 200) */
+  'notices:list': { args: noticeFilters, result: result<OrderNoticeItem[]>() },
 } as const;

@@ -21,6 +21,8 @@ export const ACTIONS = {
   'orders.split': ['HQ_ADMIN', 'BRANCH_MANAGER'],
   'orders.serials': ['HQ_ADMIN', 'BRANCH_MANAGER', 'INSTALLER'],
   'orders.waste': ['HQ_ADMIN', 'BRANCH_MANAGER', 'INSTALLER'],
+  /** Recording a 해피콜 (the day-before call to the customer): the branch, or the partner that dispatches. */
+  'orders.happycall': ['HQ_ADMIN', 'BRANCH_MANAGER', 'PARTNER_COORDINATOR'],
   'orders.attachments': ['HQ_ADMIN', 'BRANCH_MANAGER', 'PARTNER_COORDINATOR', 'INSTALLER'],
   /** Deleting an attachment: photos and delivery receipts are evidence, so only the branch side removes them. */
   'orders.attachments.delete': ['HQ_ADMIN', 'BRANCH_MANAGER'],
@@ -37,6 +39,10 @@ export const ACTIONS = {
   /** Listing and downloading exports (row-level security: one's own, HQ all). */
   'exports.read': ['HQ_ADMIN', 'BRANCH_MANAGER', 'PARTNER_COORDINATOR'],
   'audit.read': ['HQ_ADMIN', 'BRANCH_MANAGER'],
+  /** Customer notices (알림톡/SMS): their states (row-level security: HQ all, a branch its own) and the templates. */
+  'notices.read': ['HQ_ADMIN', 'BRANCH_MANAGER'],
+  /** Editing the notice templates. */
+  'notices.templates': ['HQ_ADMIN'],
   'sync.use': ['HQ_ADMIN', 'BRANCH_MANAGER', 'PARTNER_COORDINATOR', 'INSTALLER'],
   'sync.monitor': ['HQ_ADMIN', 'BRANCH_MANAGER'],
   'admin.users': ['HQ_ADMIN'],

@@ -2,6 +2,7 @@
 // docs/sync-protocol.md. Pull: GET /api/sync/changes. Push: POST /api/sync/push. Monitor: GET /api/sync/queue.
 // Both sides import these schemas, so a shape is written once.
 import { z } from 'zod';
+import { happyCallAdd } from './happy-calls.js';
 import { serialsAdd, splitOrderBody, wasteAdd, wastePatch, wasteRemove } from './order-parts.js';
 import { appointmentChange, assign, orderCreate, orderPatch, statusChange, unassign } from './order-schemas.js';
 
@@ -26,6 +27,8 @@ export const SYNC_ENTITIES = [
   'serial_numbers',
   'attachments',
   'notifications',
+  // last: a pull cursor made before it existed counts its sections from the front
+  'happy_calls',
 ] as const;
 export type SyncEntity = (typeof SYNC_ENTITIES)[number];
 export const syncEntity = z.enum(SYNC_ENTITIES);
@@ -42,6 +45,7 @@ export const ORDER_CHILDREN: readonly SyncEntity[] = [
   'waste_pickups',
   'serial_numbers',
   'attachments',
+  'happy_calls',
 ];
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -204,6 +208,7 @@ export const OP_KINDS = [
   'waste.add',
   'waste.update',
   'waste.remove',
+  'happycall.record',
 ] as const;
 export type OpKind = (typeof OP_KINDS)[number];
 export const opKind = z.enum(OP_KINDS);
@@ -223,6 +228,7 @@ export const OP_KIND_INFO: Record<
   'waste.add': { entity: 'orders', operationType: 'UPDATE', service: 'addWaste' },
   'waste.update': { entity: 'waste_pickups', operationType: 'UPDATE', service: 'editWaste' },
   'waste.remove': { entity: 'waste_pickups', operationType: 'DELETE', service: 'removeWaste' },
+  'happycall.record': { entity: 'orders', operationType: 'UPDATE', service: 'recordHappyCall' },
 };
 
 /**
@@ -241,6 +247,7 @@ export const OP_INPUT_SCHEMA = {
   'waste.add': wasteAdd,
   'waste.update': wastePatch,
   'waste.remove': wasteRemove,
+  'happycall.record': happyCallAdd,
 } as const satisfies Record<OpKind, z.ZodType>;
 
 /** Payload + expectedVersion → the input of the REST action (create carries its id in the payload). */

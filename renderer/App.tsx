@@ -13,8 +13,10 @@ import { AssignmentBoard } from './screens/AssignmentBoard.js';
 import { CustomerHistory } from './screens/CustomerHistory.js';
 import { Dashboard } from './screens/Dashboard.js';
 import { ExportsScreen } from './screens/ExportsScreen.js';
+import { HappyCalls } from './screens/HappyCalls.js';
 import { ImportDialog } from './screens/ImportDialog.js';
 import { Login } from './screens/Login.js';
+import { NoticesScreen } from './screens/NoticesScreen.js';
 import { Notifications } from './screens/Notifications.js';
 import { OrderDetailPanel } from './screens/OrderDetail.js';
 import { OrdersGrid } from './screens/OrdersGrid.js';
@@ -37,6 +39,8 @@ function Workspace() {
       return <OrdersGrid />;
     case 'board':
       return <AssignmentBoard />;
+    case 'happyCalls':
+      return <HappyCalls />;
     case 'dashboard':
       return <Dashboard />;
     case 'customers':
@@ -49,6 +53,8 @@ function Workspace() {
       return <Settlements />;
     case 'exports':
       return <ExportsScreen />;
+    case 'notices':
+      return <NoticesScreen />;
     case 'sync':
       return <SyncScreen />;
     case 'settings':
@@ -114,7 +120,8 @@ export function App() {
         <main className="workspace">
           <Workspace />
         </main>
-        {detailId && <OrderDetailPanel id={detailId} />}
+        {/* keyed: another order is a fresh drawer, never a form still bound to the previous one */}
+        {detailId && <OrderDetailPanel key={detailId} id={detailId} />}
       </div>
       {print && <PrintPreview request={print} />}
       {importOpen && <ImportDialog />}

@@ -16,8 +16,10 @@ import { customersRoutes } from './customers/customers.routes.js';
 import { dashboardRoutes } from './dashboard/dashboard.routes.js';
 import { setCommitListener } from './db/transaction.js';
 import { exportsRoutes } from './exports/exports.routes.js';
+import { happyCallRoutes } from './happycalls/happy-calls.routes.js';
 import { errorHandler, notFoundRoute } from './http/error-handler.js';
 import type { Logger } from './logger.js';
+import { noticesRoutes } from './notices/notices.routes.js';
 import { notificationsRoutes } from './notifications/notifications.routes.js';
 import { apiRouteDocs } from './openapi/api-routes.js';
 import { openApiRoutes } from './openapi/openapi.routes.js';
@@ -124,8 +126,10 @@ export function createApp(deps: AppDeps): Express {
   app.use('/api', splitRoutes(routeDeps));
   app.use('/api', serialsRoutes(routeDeps));
   app.use('/api', wasteRoutes(routeDeps));
+  app.use('/api', happyCallRoutes(routeDeps));
   app.use('/api', adminRoutes(routeDeps));
   app.use('/api', auditRoutes(routeDeps));
+  app.use('/api', noticesRoutes({ ...routeDeps, notices: config.notices }));
 
   app.use('/api', notFoundRoute());
   app.use(errorHandler(logger));

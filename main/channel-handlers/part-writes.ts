@@ -36,7 +36,7 @@ export interface PartError {
 }
 
 /** The payload as the head office will read it (the REST schema with the version put back), or a VALIDATION error. */
-function validated<T extends Record<string, unknown>>(
+export function validated<T extends Record<string, unknown>>(
   kind: OpKind,
   payload: Record<string, unknown>,
   version: number,
@@ -69,7 +69,7 @@ function asPartError(e: unknown): never {
   throw e;
 }
 
-function write(store: PartStore, args: Parameters<PartStore['localOrderOp']>[0]): void {
+export function write(store: PartStore, args: Parameters<PartStore['localOrderOp']>[0]): void {
   try {
     store.localOrderOp(args);
   } catch (e) {
@@ -138,7 +138,7 @@ export function recordSerials(
   });
 }
 
-function requireNotCancelled(status: unknown): void {
+export function requireNotCancelled(status: unknown): void {
   if (!acceptsParts(status as OrderStatus))
     fail('ORDER_CLOSED', `status: nothing can be recorded on an order in ${String(status)}`, 'status');
 }

@@ -6,10 +6,13 @@ import { join } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import type { z } from 'zod';
 import type { ClientApi, ClientApiHandlers, ExportJob, SettlementWeek, TaskProgress } from '../../domain/client-api.js';
+import type { OrderNoticeItem } from '../../domain/notices.js';
 import type { OrderRow } from '../../domain/order-row.js';
 import type { OrderCreate } from '../../domain/order-schemas.js';
 import { createExcelService } from '../excel/excel-service.js';
+import { writeHappyCallXlsx } from '../excel/export-happy-calls.js';
 import { taskProgress } from '../excel/task-progress.js';
+import { writeHappyCallPdf } from '../print/happy-call-pdf.js';
 import { printLabels } from '../print/labels.js';
 import { buildAssignmentSheets } from '../print/sheet-model.js';
 import { writeSheetsPdf } from '../print/sheet-pdf.js';
@@ -18,6 +21,7 @@ import { openOrderSnapshot } from '../store/order-snapshot.js';
 import type { FileStore } from './file-store.js';
 import { deleteView, listViews, rememberView, saveView } from './grid-views.js';
 import { currentSession, dataDirOf, fail, fileStoreOf, requireAction } from './handler-kit.js';
+import { happyCallDay, recordHappyCall } from './happy-calls.js';
 import { PrefsStore } from './json-store.js';
 import { MirrorReads, toWeek } from './mirror-reads.js';
 import { download, online } from './online.js';
@@ -215,6 +219,32 @@ export function createHandlers(ctx: ScreenContext): Record<string, (args: unknow
       return fileStore(s).ref(f.fileId);
     },
 
+    // 해피콜 (happy-calls.ts): read from the mirror, outcomes through the outbox
+    async 'happycalls:list'({ date }: Args<'happycalls:list'>) {
+      return happyCallDay(session(), date);
+    },
+    async 'happycalls:record'(args: Args<'happycalls:record'>) {
+      const s = session();
+      require(s, 'orders.happycall');
+      const row = recordHappyCall(s, args);
+      wrote(s, [args.id]);
+      return row;
+    },
+    async 'happycalls:pdf'({ date }: Args<'happycalls:pdf'>) {
+      const s = session();
+      const locale = s.session.user.locale;
+      const f = fileStore(s).reserve(`${locale === 'en' ? 'confirmation-calls' : '해피콜'}-${date}.pdf`);
+      await writeHappyCallPdf(date, happyCallDay(s, date), f.path, locale, s.session.user.branchName ?? null);
+      return fileStore(s).ref(f.fileId);
+    },
+    async 'happycalls:xlsx'({ date }: Args<'happycalls:xlsx'>) {
+      const s = session();
+      const locale = s.session.user.locale;
+      const f = fileStore(s).reserve(`${locale === 'en' ? 'confirmation-calls' : '해피콜'}-${date}.xlsx`);
+      const { rows } = await writeHappyCallXlsx(date, happyCallDay(s, date), f.path, locale);
+      return { ...fileStore(s).ref(f.fileId), rows };
+    },
+
     'excel:export': (a) => excel['excel:export'](a),
     'excel:importPreview': (a) => excel['excel:importPreview'](a),
     'excel:importCommit': (a) => excel['excel:importCommit'](a),
@@ -312,6 +342,21 @@ export function createHandlers(ctx: ScreenContext): Record<string, (args: unknow
       return refreshAfter(s, toWeek(w) as SettlementWeek);
     },
 
+    async 'notices:order'({ orderId }: Args<'notices:order'>) {
+      const s = session();
+      require(s, 'notices.read');
+      const r = await online(() =>
+        s.http.request<{ items: OrderNoticeItem[] }>('GET', `/api/orders/${orderId}/notices`),
+      );
+      return r.items;
+    },
+    async 'notices:list'(filters: Args<'notices:list'>) {
+      const s = session();
+      require(s, 'notices.read');
+      const query = new URLSearchParams({ ...filters, limit: '200' }).toString();
+      const r = await online(() => s.http.request<{ items: OrderNoticeItem[] }>('GET', `/api/notices?${query}`));
+      return r.items;
+    },
     async 'exports:list'() {
       const s = session();
       const r = await online(() => s.http.request<{ items: Record<string, unknown>[] }>('GET', '/api/exports'));

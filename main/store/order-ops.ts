@@ -28,6 +28,7 @@ export const OP_FIELDS: Record<OpKind, Record<string, string>> = {
   'waste.add': {},
   'waste.update': {},
   'waste.remove': {},
+  'happycall.record': {},
 };
 
 function bump(row: SyncRow, now: string): SyncRow {
@@ -48,6 +49,7 @@ export function applyOrderOp(kind: OpKind, payload: Payload, row: SyncRow | null
     // the order's version stays: serials and pick-ups are rows of their own
     case 'serial.record':
     case 'waste.add':
+    case 'happycall.record':
       return row;
     case 'waste.update':
       return applyWastePatch(row, payload, now);

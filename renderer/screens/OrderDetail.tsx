@@ -16,6 +16,7 @@ import { can, type Role } from '../../domain/roles.js';
 import { AttachmentsPanel } from '../components/AttachmentsPanel.js';
 import { OrderFailures } from '../components/FailuresList.js';
 import { FormShell } from '../components/FormShell.js';
+import { OrderNotices } from '../components/OrderNotices.js';
 import { StatusBadge } from '../components/StatusBadge.js';
 import { Unavailable } from '../components/Unavailable.js';
 import { errorText } from '../i18n/index.js';
@@ -32,7 +33,12 @@ export function OrderDetailPanel({ id }: { id: string }) {
   const { t, i18n } = useTranslation();
   const [detail, setDetail] = useState<OrderDetail | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
-  const [action, setAction] = useState<Action>(null);
+  // a 해피콜 outcome (연기 요청, 취소 요청) opens the drawer on the status form, preset to its status
+  const intent = useUi((s) => (s.detailId === id ? s.detailIntent : null));
+  const [action, setAction] = useState<Action>(intent ? 'status' : null);
+  useEffect(() => {
+    if (intent) setAction('status');
+  }, [intent]);
   const role = useSession((s) => s.session?.user.role) ?? 'INSTALLER';
   const rowVersion = useOrders((s) => s.rows.find((r) => r.id === id)?.version);
 
@@ -154,7 +160,14 @@ export function OrderDetailPanel({ id }: { id: string }) {
           </div>
 
           {action === 'status' && (
-            <StatusForm detail={detail} role={role} onDone={done} onCancel={() => setAction(null)} />
+            <StatusForm
+              key={intent?.status ?? ''}
+              detail={detail}
+              role={role}
+              initialStatus={intent?.status}
+              onDone={done}
+              onCancel={() => setAction(null)}
+            />
           )}
           {action === 'appointment' && (
             <AppointmentForm detail={detail} onDone={done} onCancel={() => setAction(null)} />
@@ -251,6 +264,10 @@ export function OrderDetailPanel({ id }: { id: string }) {
           )}
 
           <AttachmentsPanel orderId={o.id} attachments={detail.attachments} onChanged={() => void load()} />
+
+          {can(role, 'notices.read') && (
+            <OrderNotices order={o} mayEdit={can(role, 'orders.update')} onChanged={() => void done(true)} />
+          )}
 
           <h3>{t('detail.splitFamily')}</h3>
           {detail.splits.length === 0 ? (
@@ -356,12 +373,19 @@ function useFormWrite(onDone: FormProps['onDone']) {
   return { error, setError, settle };
 }
 
-function StatusForm({ detail, role, onDone, onCancel }: FormProps & { role: Role }) {
+function StatusForm({
+  detail,
+  role,
+  initialStatus,
+  onDone,
+  onCancel,
+}: FormProps & { role: Role; initialStatus?: OrderStatus }) {
   const { t, i18n } = useTranslation();
   const o = detail.order;
   const options = allowedTransitions(o.status).filter((s) => roleMaySetStatus(role, s));
   // nothing chosen until the clerk chooses: a form that starts on the first option applies it by a stray Enter
-  const [to, setTo] = useState<OrderStatus | ''>('');
+  // (or on the status a 해피콜 outcome asked for, when the order may go there)
+  const [to, setTo] = useState<OrderStatus | ''>(initialStatus && options.includes(initialStatus) ? initialStatus : '');
   const [reason, setReason] = useState('');
   const [notes, setNotes] = useState('');
   const [date, setDate] = useState(o.appointmentDate ?? '');

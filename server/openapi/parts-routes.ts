@@ -2,6 +2,7 @@
 // like core-routes.ts. Request schemas are the ones the services parse with; the answers are described loosely
 // where docs/api.md documents their fields.
 import { z } from 'zod';
+import { happyCallAdd, happyCallListQuery } from '../../domain/happy-calls.js';
 import { serialsAdd, splitOrderBody, wasteAdd, wastePatch } from '../../domain/order-parts.js';
 import { installerCreateBody, installerListQuery, installerPatchBody } from '../admin/installers.service.js';
 import { REFERENCE_SPECS, versionBody, versionQuery } from '../admin/reference.service.js';
@@ -364,3 +365,49 @@ export const auditRouteDocs = describeRoutes({
   query: auditQuery,
   responses: { 200: { description: '{items, nextCursor}', schema: list }, 404: notFound },
 });
+
+export const happyCallRouteDocs = describeRoutes(
+  {
+    method: 'get',
+    path: '/api/happy-calls',
+    action: 'orders.read',
+    tag: 'happy-calls',
+    summary: '해피콜 list: the day’s assigned orders with their last call',
+    description:
+      'Orders whose appointment falls on `date` with an installer and in 배정, 배정확정 or 출고확정, in the assignment ' +
+      'board’s order (installer, then time window); each with `lastCall` (null when not called yet). A branch ' +
+      'manager gets its own branch.',
+    query: happyCallListQuery,
+    responses: { 200: { description: '{date, items}', schema: list }, 404: notFound },
+  },
+  {
+    method: 'get',
+    path: '/api/orders/:id/happy-calls',
+    action: 'orders.read',
+    tag: 'happy-calls',
+    summary: 'The order’s 해피콜 outcomes, oldest first',
+    params: orderParams,
+    responses: { 200: { description: '{orderId, items}', schema: list }, 404: notFound },
+  },
+  {
+    method: 'post',
+    path: '/api/orders/:id/happy-calls',
+    action: 'orders.happycall',
+    tag: 'happy-calls',
+    summary: 'Record a 해피콜 outcome (an append: never a version conflict)',
+    description:
+      'CONFIRMED (optionally with the `timeWindow` agreed), NO_ANSWER (optionally `retryAt`), POSTPONE_REQUESTED, ' +
+      'CANCEL_REQUESTED, WRONG_NUMBER. The caller is recorded as `calledBy`; `attempt` is the call’s number among ' +
+      'the order’s calls. Nothing of the order changes: a new window, a postponement or a cancellation is the ' +
+      'appointment or status action.',
+    params: orderParams,
+    body: happyCallAdd,
+    responses: {
+      201: { description: 'the call', schema: anyObject },
+      404: notFound,
+      409: { description: 'a call with this id exists already' },
+      422: { description: 'ORDER_CLOSED: the order was cancelled' },
+      423: locked,
+    },
+  },
+);

@@ -79,6 +79,8 @@ export function insertValues(o: Record<string, unknown>): { exprs: string[]; par
       const end = p(w?.end ?? null);
       return `CASE WHEN ${start}::timestamptz IS NULL THEN NULL ELSE tstzrange(${start}::timestamptz, ${end}::timestamptz, '[)') END`;
     }
+    // a flag left out is off (the column's default; an explicit NULL would break its NOT NULL)
+    if (sql === 'boolean') return `coalesce(${p(v ?? null)}::boolean, false)`;
     return `${p(sqlParam(v))}::${sql}`;
   });
   return { exprs, params };

@@ -1,6 +1,7 @@
 // Each push op kind → the service function its REST endpoint calls (domain/sync-protocol.ts OP_KIND_INFO), so a
 // sync op obeys exactly the rules of the API: the same authorization, validation, transitions, locks.
 import { assignOrder, unassignOrder } from '../assignment/assignment.service.js';
+import { recordHappyCall } from '../happycalls/happy-calls.service.js';
 import { createOrder, patchOrder, patchOrders } from '../orders/orders.service.js';
 import { addSerials } from '../serials/serials.service.js';
 import { splitOrder } from '../splits/split.service.js';
@@ -41,6 +42,11 @@ export const orderOpHandlers: OpHandlers = {
   'waste.remove': async (tx, actor, id, input) => {
     await removeWaste(tx, actor, await orderOfPickup(tx, id), id, input);
     return { version: versionOf(input) + 1 };
+  },
+  // an outcome is an append: like a pick-up it commutes with every edit of the order, whose version stays
+  'happycall.record': async (tx, actor, id, input) => {
+    await recordHappyCall(tx, actor, id, { ...(input as object), version: undefined });
+    return { version: versionOf(input) };
   },
 };
 

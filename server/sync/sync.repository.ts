@@ -82,7 +82,13 @@ export async function anythingIn(tx: Tx, w: Window): Promise<boolean> {
   return rows[0]!.any;
 }
 
-const VERSIONLESS = new Set<SyncEntity>(['order_status_history', 'appointments', 'split_orders', 'attachments']);
+const VERSIONLESS = new Set<SyncEntity>([
+  'order_status_history',
+  'appointments',
+  'split_orders',
+  'attachments',
+  'happy_calls',
+]);
 
 function keyType(entity: SyncEntity): string {
   return ENTITY_KEY[entity] === 'id' ? 'uuid' : 'text';

@@ -62,12 +62,30 @@ describe('order archival after 5 years', () => {
     sixYearsAgo.setUTCDate(10);
     const oldId = await insertOrder('MT-OLD-1', sixYearsAgo.toISOString());
     const youngId = await insertOrder('MT-YOUNG-1', new Date().toISOString());
+    // a 해피콜 outcome hangs off the old order too (migration 0100)
+    const caller = await db.owner.query(
+      "INSERT INTO users(username, password_hash, full_name) VALUES ('mt.caller', 'x', '정비') RETURNING id",
+    );
+    await db.owner.query(
+      `INSERT INTO happy_calls(order_id, order_created_at, branch_id, outcome, called_by)
+       SELECT id, created_at, branch_id, 'CONFIRMED', $2 FROM orders WHERE id = $1`,
+      [oldId, caller.rows[0].id],
+    );
+    // and a customer notice (0106): archived with it, or the partition could not be detached
+    const branch = (await db.owner.query('SELECT branch_id FROM orders WHERE id = $1', [oldId])).rows[0].branch_id;
+    await db.owner.query(
+      `INSERT INTO order_notices(order_id, order_created_at, branch_id, event, event_key, status)
+       VALUES ($1, $2, $3, 'ASSIGNED', $4, 'DELIVERED')`,
+      [oldId, sixYearsAgo.toISOString(), branch, `${oldId}:ASSIGNED:v2`],
+    );
 
     const archived = await archiveOldOrders(db.ownerUrl, work, 60);
     const month = archived.find((a) => a.orders > 0)!;
     expect(month.orders).toBe(1);
     expect(month.files.order_lines?.rows).toBe(1);
     expect(month.files.waste_pickups?.rows).toBe(1);
+    expect(month.files.happy_calls?.rows).toBe(1);
+    expect(month.files.order_notices?.rows).toBe(1);
     expect(existsSync(month.dump)).toBe(true);
     const linesCsv = gunzipSync(readFileSync(join(month.dir, 'order_lines.csv.gz'))).toString('utf8');
     expect(linesCsv).toContain('냉장고');
@@ -76,6 +94,8 @@ describe('order archival after 5 years', () => {
     expect(live.rows.map((r) => r.id)).toEqual([youngId]);
     const lines = await db.owner.query('SELECT count(*)::int AS n FROM order_lines WHERE order_id = $1', [oldId]);
     expect(lines.rows[0].n).toBe(0);
+    const calls = await db.owner.query('SELECT count(*)::int AS n FROM happy_calls WHERE order_id = $1', [oldId]);
+    expect(calls.rows[0].n).toBe(0);
     const numbers = await db.owner.query("SELECT count(*)::int AS n FROM order_numbers WHERE order_no = 'MT-OLD-1'");
     expect(numbers.rows[0].n).toBe(0);
     expect((await db.owner.query('SELECT to_regclass($1) AS t', [month.partition])).rows[0].t).toBeNull();
