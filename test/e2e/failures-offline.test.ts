@@ -73,7 +73,7 @@ async function seenBars(testId: string): Promise<{ step: string; percent: string
 
 async function openOrder(orderNo: string) {
   await page.fill('[data-testid=filter-orderNo]', orderNo);
-  await expect.poll(() => page.locator('.rdg-row:not(.rdg-summary-row)').count()).toBe(1);
+  await expect.poll(() => page.locator('.rdg-row:not(.rdg-summary-row)').count(), { timeout: 15_000 }).toBe(1);
   await page.dblclick('.rdg-row:not(.rdg-summary-row) [aria-colindex="3"]');
   await page.waitForSelector(`[data-testid=order-detail] h2:has-text("${orderNo}")`);
 }
@@ -193,7 +193,7 @@ describe('failures and the offline day', () => {
       [conflicted, '010-4100-0002'],
     ] as const) {
       await page.fill('[data-testid=filter-orderNo]', t.orderNo);
-      await expect.poll(() => page.locator('.rdg-row:not(.rdg-summary-row)').count()).toBe(1);
+      await expect.poll(() => page.locator('.rdg-row:not(.rdg-summary-row)').count(), { timeout: 15_000 }).toBe(1);
       await page.dblclick('.rdg-row:not(.rdg-summary-row) [aria-colindex="6"]');
       await page.fill('[data-testid=cell-editor]', '');
       await page.keyboard.type(phone);
@@ -207,7 +207,7 @@ describe('failures and the offline day', () => {
       await closeOrder();
     }
     await expect
-      .poll(() => banner.textContent())
+      .poll(() => banner.textContent(), { timeout: 15_000 })
       .toContain('보낼 변경 4건이 이 PC에 저장되어 연결되면 자동으로 보내집니다.');
     await page.fill('[data-testid=filter-orderNo]', '');
     await shot(page, 'f02-offline-banner');
@@ -242,7 +242,7 @@ describe('failures and the offline day', () => {
   it('marks the refused orders on their rows and in the drawer until dealt with, in Korean', async () => {
     const [first] = refused;
     await page.fill('[data-testid=filter-orderNo]', first!.orderNo);
-    await expect.poll(() => page.locator('.rdg-row:not(.rdg-summary-row)').count()).toBe(1);
+    await expect.poll(() => page.locator('.rdg-row:not(.rdg-summary-row)').count(), { timeout: 15_000 }).toBe(1);
     await page.waitForSelector('.rdg-row.failed [data-testid=failed-badge]');
     await page.dblclick('.rdg-row:not(.rdg-summary-row) [aria-colindex="3"]');
     const notice = page.locator('[data-testid=order-failures]');
@@ -257,7 +257,7 @@ describe('failures and the offline day', () => {
     await closeOrder();
     // the conflicted order's row and drawer show its conflict, to decide there or on the sync screen
     await page.fill('[data-testid=filter-orderNo]', conflicted.orderNo);
-    await expect.poll(() => page.locator('.rdg-row:not(.rdg-summary-row)').count()).toBe(1);
+    await expect.poll(() => page.locator('.rdg-row:not(.rdg-summary-row)').count(), { timeout: 15_000 }).toBe(1);
     expect(await page.getAttribute('.rdg-row [data-testid=pending-badge]', 'title')).toBe('충돌');
     await page.dblclick('.rdg-row:not(.rdg-summary-row) [aria-colindex="3"]');
     const conflict = page.locator('[data-testid=order-conflict]');
@@ -294,7 +294,7 @@ describe('failures and the offline day', () => {
     // sent again while A01 is still retired: refused here, next to the row, naming the reason code
     await row(refused[0]!).locator('[data-testid=failure-resend]').click();
     await expect
-      .poll(() => row(refused[0]!).locator('[data-testid=failure-resend-error]').textContent())
+      .poll(() => row(refused[0]!).locator('[data-testid=failure-resend-error]').textContent(), { timeout: 15_000 })
       .toContain('사유 코드 A01은(는) 사용이 중지되었습니다.');
     // the head office takes A01 again; once the copy has it, sending again goes through
     await q("UPDATE reason_codes SET is_active = true WHERE code = 'A01'");
@@ -318,14 +318,14 @@ describe('failures and the offline day', () => {
       .toBe('부재');
     // dropped: the head office's values stay, the mark goes
     await row(refused[1]!).locator('[data-testid=failure-drop]').click();
-    await expect.poll(() => row(refused[1]!).count()).toBe(0);
+    await expect.poll(() => row(refused[1]!).count(), { timeout: 15_000 }).toBe(0);
     await page.waitForSelector('[data-testid=failures-list]', { state: 'detached' });
     expect((await q<{ s: string }>('SELECT status AS s FROM orders WHERE id = $1', [refused[1]!.id]))[0]!.s).toBe(
       '출문',
     );
     await page.click('[data-testid=nav-orders]');
     await page.fill('[data-testid=filter-orderNo]', refused[1]!.orderNo);
-    await expect.poll(() => page.locator('.rdg-row:not(.rdg-summary-row)').count()).toBe(1);
+    await expect.poll(() => page.locator('.rdg-row:not(.rdg-summary-row)').count(), { timeout: 15_000 }).toBe(1);
     expect(await page.locator('.rdg-row.failed').count()).toBe(0);
     await page.fill('[data-testid=filter-orderNo]', '');
     // the conflict is still there to decide: keep the head office's value
