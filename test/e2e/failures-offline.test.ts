@@ -199,11 +199,14 @@ describe('failures and the offline day', () => {
       await page.keyboard.type(phone);
       await page.keyboard.press('Enter');
       await page.waitForSelector('[data-testid=cell-editor]', { state: 'detached' });
+      // taken locally: the row waits to be sent
+      await page.waitForSelector('.rdg-row [data-testid=pending-badge]', { timeout: 15_000 });
     }
     for (const t of refused) {
       await openOrder(t.orderNo);
       await changeStatus('부재', 'A01');
-      await page.waitForSelector('[data-testid=status-form]', { state: 'detached' });
+      await page.waitForSelector('[data-testid=status-form]', { state: 'detached', timeout: 15_000 });
+      await page.waitForSelector('[data-testid=order-detail] .pending-badge', { timeout: 15_000 });
       await closeOrder();
     }
     await expect
