@@ -7,7 +7,8 @@ import { z } from 'zod';
 export const NOTICE_EVENTS = ['ASSIGNED', 'HAPPY_CALL_CONFIRMED', 'POSTPONED', 'CANCELLED'] as const;
 export type NoticeEvent = (typeof NOTICE_EVENTS)[number];
 
-export const NOTICE_STATUSES = ['QUEUED', 'HELD', 'SENT', 'DELIVERED', 'FAILED', 'SKIPPED'] as const;
+/** SUPERSEDED: a newer notice of the same order was queued before this one went out (0118): only the newest is sent. */
+export const NOTICE_STATUSES = ['QUEUED', 'HELD', 'SENT', 'DELIVERED', 'FAILED', 'SKIPPED', 'SUPERSEDED'] as const;
 export type NoticeStatus = (typeof NOTICE_STATUSES)[number];
 
 export const NOTICE_CHANNELS = ['ALIMTALK', 'SMS', 'LMS'] as const;

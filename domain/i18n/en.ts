@@ -579,6 +579,7 @@ export const en: Messages = {
       DELIVERED: 'Delivered',
       FAILED: 'Failed',
       SKIPPED: 'Not sent',
+      SUPERSEDED: 'Replaced by a newer notice',
     },
     channels: { ALIMTALK: 'KakaoTalk', SMS: 'SMS', LMS: 'LMS' },
   },

@@ -574,6 +574,7 @@ export const ko = {
       DELIVERED: '수신 확인',
       FAILED: '실패',
       SKIPPED: '보내지 않음',
+      SUPERSEDED: '새 안내로 대체됨',
     },
     channels: { ALIMTALK: '알림톡', SMS: 'SMS', LMS: 'LMS' },
   },

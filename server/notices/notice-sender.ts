@@ -25,6 +25,8 @@ export interface SenderDeps {
   provider: NoticeProvider;
   logger: Logger;
   now: () => Date;
+  /** a queued notice younger than this (by the database's clock) waits: a newer one may still supersede it */
+  coalesceSeconds?: number;
 }
 
 const DISPATCH_BATCH = 200;
@@ -33,7 +35,7 @@ const DISPATCH_BATCH = 200;
 export async function dispatchNotices(deps: Omit<SenderDeps, 'provider'>): Promise<{ queued: number; held: number }> {
   const now = deps.now();
   return withSystemTransaction(deps.pool, async (tx) => {
-    const due = await repo.lockDue(tx, now, DISPATCH_BATCH);
+    const due = await repo.lockDue(tx, now, DISPATCH_BATCH, deps.coalesceSeconds ?? 0);
     let queued = 0;
     let held = 0;
     for (const n of due) {

@@ -90,12 +90,19 @@ export async function list(tx: Tx, f: ListFilter): Promise<(NoticeRow & { create
 // ── the jobs (SYSTEM) ──────────────────────────────────────────────────────────────────────────────────────
 
 /** Queued notices without a job yet, and held ones whose hold is over; locked for this dispatcher run. */
-export async function lockDue(tx: Tx, now: Date, limit: number): Promise<Pick<NoticeRow, 'id' | 'status'>[]> {
+export async function lockDue(
+  tx: Tx,
+  now: Date,
+  limit: number,
+  coalesceSeconds: number,
+): Promise<Pick<NoticeRow, 'id' | 'status'>[]> {
+  // the coalescing delay is measured on the database's clock, as created_at is (`now` is the quiet hours' clock)
   const { rows } = await tx.query<Pick<NoticeRow, 'id' | 'status'>>(
     `SELECT n.id, n.status FROM order_notices n
-      WHERE (n.status = 'QUEUED' AND n.job_id IS NULL) OR (n.status = 'HELD' AND n.hold_until <= $1)
+      WHERE (n.status = 'QUEUED' AND n.job_id IS NULL AND n.created_at <= now() - make_interval(secs => $3))
+         OR (n.status = 'HELD' AND n.hold_until <= $1)
       ORDER BY n.created_at, n.id LIMIT $2 FOR UPDATE SKIP LOCKED`,
-    [now, limit],
+    [now, limit, coalesceSeconds],
   );
   return rows;
 }
