@@ -149,6 +149,7 @@ export const en: Messages = {
     remarks: 'Remarks',
     updatedAt: 'Updated',
     createdAt: 'Received',
+    noticesOptOut: 'No notices',
     pending: 'Sync',
     branchCode: 'Branch code',
     branchName: 'Branch',

@@ -147,6 +147,7 @@ export const ko = {
     remarks: '비고',
     updatedAt: '수정 시각',
     createdAt: '접수 시각',
+    noticesOptOut: '알림 거부',
     pending: '동기화',
     branchCode: '부서코드',
     branchName: '지점',
