@@ -116,7 +116,7 @@ export async function sendNotice(deps: SenderDeps, noticeId: string, attempt: { 
         }
         kakaoRefusal = r.reason;
       }
-      const text = renderNotice(template.body, n.variables);
+      const text = renderNotice(template.smsBody ?? template.body, n.variables);
       const channel = textChannel(text);
       const r = await deps.provider.send(
         channel === 'LMS' ? { channel, text, subject: '알림' } : { channel, text },
@@ -175,7 +175,7 @@ export async function applyDeliveryReports(
         await repo.update(tx, n.id, { status: 'DELIVERED', deliveredAt: now });
       } else if (n.channel === 'ALIMTALK') {
         const template = await repo.template(tx, n.event);
-        const text = template ? renderNotice(template.body, n.variables) : '';
+        const text = template ? renderNotice(template.smsBody ?? template.body, n.variables) : '';
         await repo.update(tx, n.id, {
           status: 'QUEUED',
           channel: textChannel(text),

@@ -663,6 +663,50 @@ describe('appointment notices', () => {
     expect(badEvent.body.error.field).toBe('event');
   });
 
+  it('templates: HQ sets a shorter SMS/LMS text for the fallback; it goes out instead of the 알림톡 text; a bad one names smsBody', async () => {
+    const list = await s.api.request('GET', '/api/notice-templates', { token: t.hq });
+    const postponed = list.body.items.find((x: { event: string }) => x.event === 'POSTPONED');
+    expect(postponed.smsBody).toBeNull();
+    const bad = await s.api.request('PUT', '/api/notice-templates/POSTPONED', {
+      token: t.hq,
+      body: { version: postponed.version, body: postponed.body, smsBody: '#{고객명} #{할인}' },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.field).toBe('smsBody');
+    const smsBody = '[연기] #{방문일} #{방문시간} 문의 #{지점전화}';
+    const ok = await s.api.request('PUT', '/api/notice-templates/POSTPONED', {
+      token: t.hq,
+      body: { version: postponed.version, body: postponed.body, smsBody },
+    });
+    expect(ok.status, JSON.stringify(ok.body)).toBe(200);
+    expect(ok.body).toMatchObject({ smsBody, version: postponed.version + 1 });
+    try {
+      const p = phone();
+      sim.rejectAlimtalkFor(p);
+      const o = await assignedOrder(p);
+      await until(o.id, (x) => x[0]?.status === 'SENT');
+      const r = await s.api.request('POST', `/api/orders/${o.id}/status`, {
+        token: t.manager,
+        body: { version: o.version, status: '연기', reasonCode: 'P01', appointmentDate: addDays(seoulToday(), 6) },
+      });
+      expect(r.status).toBe(200);
+      const [n] = await until(o.id, (x) => x[0]?.event === 'POSTPONED' && x[0].status === 'SENT');
+      // the short text fits an SMS (90 bytes); the 알림톡 text would have needed an LMS
+      expect(n!.channel).toBe('SMS');
+      const text = sim.messages.filter((m) => m.to === digits(p)).at(-1)!.text!;
+      expect(text).toMatch(/^\[연기\] \d+월 \d+일\(.\) {2}문의 02-555-0101$/);
+    } finally {
+      // back to the text the other tests expect (no SMS text: the 알림톡 text goes as SMS/LMS)
+      const now = await s.api.request('GET', '/api/notice-templates', { token: t.hq });
+      const cur = now.body.items.find((x: { event: string }) => x.event === 'POSTPONED');
+      const back = await s.api.request('PUT', '/api/notice-templates/POSTPONED', {
+        token: t.hq,
+        body: { version: cur.version, body: cur.body, smsBody: null },
+      });
+      expect(back.body.smsBody).toBeNull();
+    }
+  });
+
   it('branch phones: HQ sets the number #{지점전화} gives; a branch manager cannot; bad input names the field', async () => {
     const byManager = await s.api.request('PUT', `/api/notice-branch-phones/${s.a.branch.id}`, {
       token: t.manager,
