@@ -12,6 +12,13 @@ let page: Page;
 beforeAll(async () => {
   w = await startWorld();
   page = w.page;
+  // signed in as HQ (the demo's HQ_ADMIN) for both tests
+  await page.goto(w.shell.url);
+  await page.waitForSelector('form[aria-label="로그인"]');
+  await page.fill('input[name=username]', 'hq');
+  await page.fill('input[name=password]', DEMO_PASSWORD);
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('.orders-grid');
 }, 240_000);
 
 afterAll(async () => {
@@ -35,14 +42,7 @@ async function retype(selector: string, text: string) {
 }
 
 describe('HQ edits the notice texts and the branches’ numbers', () => {
-  it('signs in as HQ, edits a template (refused field shown in place, preview with sample values), the SMS text and a branch phone', async () => {
-    await page.goto(w.shell.url);
-    await page.waitForSelector('form[aria-label="로그인"]');
-    await page.fill('input[name=username]', 'hq');
-    await page.fill('input[name=password]', DEMO_PASSWORD);
-    await page.keyboard.press('Enter');
-    await page.waitForSelector('.orders-grid');
-
+  it('HQ edits a template (refused field shown in place, preview with sample values), the SMS text and a branch phone', async () => {
     await page.click('[data-testid=nav-noticeTemplates]');
     const screen = page.locator('[data-testid=notice-templates]');
     await screen.waitFor({ timeout: 15_000 });
@@ -128,9 +128,13 @@ describe('HQ edits the notice texts and the branches’ numbers', () => {
     // the column is hidden until the clerk shows it
     await page.click('summary:has-text("열")');
     await page.click('.dropdown-menu label:has-text("알림 거부") input');
-    await page.keyboard.press('Escape');
+    await page.click('summary:has-text("열")');
     await page.fill('[data-testid=filter-orderNo]', order.orderNo);
     await expect.poll(() => page.locator('.rdg-row:not(.rdg-summary-row)').count(), { timeout: 30_000 }).toBe(1);
+    // the grid renders the columns in view only: scroll to the far right, where the shown column is
+    await page.locator('.orders-grid').evaluate((el) => {
+      el.scrollLeft = el.scrollWidth;
+    });
     const check = page.locator('.rdg-row:not(.rdg-summary-row) [data-testid=cell-check-noticesOptOut]');
     expect(await check.isChecked()).toBe(false);
     await page.locator('.rdg-row:not(.rdg-summary-row) .rdg-cell:has([data-testid=cell-check-noticesOptOut])').click({
