@@ -5,7 +5,13 @@ import { z } from 'zod';
 import { attachmentNameAllowed, base64Bytes, MAX_ATTACHMENT_BYTES } from './attachments.js';
 import { type GridViews, gridViewName, gridViewState, type SavedGridView } from './grid-view.js';
 import { type HappyCallOutcome, happyCallOutcome } from './happy-calls.js';
-import { noticeFilters, type OrderNoticeItem } from './notices.js';
+import {
+  NOTICE_EVENTS,
+  type NoticeBranchPhone,
+  type NoticeTemplateItem,
+  noticeFilters,
+  type OrderNoticeItem,
+} from './notices.js';
 import { serialValue } from './order-parts.js';
 import type { OrderRow } from './order-row.js';
 import { isoDate, timeWindow, uuid, version } from './order-schemas.js';
@@ -576,4 +582,28 @@ export const screenChannels = {
   'notices:order': { args: z.object({ orderId: uuid }).strict(), result: result<OrderNoticeItem[]>() },
   /** the head office's notice list with its filters, newest first (one page of 200) */
   'notices:list': { args: noticeFilters, result: result<OrderNoticeItem[]>() },
+  /** the notice templates, one per event (HQ edits them) */
+  'notices:templates': { args: none, result: result<NoticeTemplateItem[]>() },
+  /**
+   * HQ saves a template. The texts are only bounded here: the head office checks their variables and answers
+   * 400 naming the field (body, smsBody, kakaoTemplateId), which the screen shows next to it.
+   */
+  'notices:template-save': {
+    args: z
+      .object({
+        event: z.enum(NOTICE_EVENTS),
+        version: z.number().int().positive(),
+        kakaoTemplateId: z.string().max(200),
+        body: z.string().max(5000),
+        smsBody: z.string().max(5000).nullable(),
+      })
+      .strict(),
+    result: result<NoticeTemplateItem>(),
+  },
+  /** the branches' numbers for #{지점전화} */
+  'notices:branch-phones': { args: none, result: result<NoticeBranchPhone[]>() },
+  'notices:branch-phone-save': {
+    args: z.object({ branchId: uuid, phone: z.string().max(60) }).strict(),
+    result: result<NoticeBranchPhone>(),
+  },
 } as const;

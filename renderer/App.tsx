@@ -17,6 +17,7 @@ import { HappyCalls } from './screens/HappyCalls.js';
 import { ImportDialog } from './screens/ImportDialog.js';
 import { Login } from './screens/Login.js';
 import { NoticesScreen } from './screens/NoticesScreen.js';
+import { NoticeTemplates } from './screens/NoticeTemplates.js';
 import { Notifications } from './screens/Notifications.js';
 import { OrderDetailPanel } from './screens/OrderDetail.js';
 import { OrdersGrid } from './screens/OrdersGrid.js';
@@ -55,6 +56,8 @@ function Workspace() {
       return <ExportsScreen />;
     case 'notices':
       return <NoticesScreen />;
+    case 'noticeTemplates':
+      return <NoticeTemplates />;
     case 'sync':
       return <SyncScreen />;
     case 'settings':

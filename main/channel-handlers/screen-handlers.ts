@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import type { z } from 'zod';
 import type { ClientApi, ClientApiHandlers, ExportJob, SettlementWeek, TaskProgress } from '../../domain/client-api.js';
-import type { OrderNoticeItem } from '../../domain/notices.js';
+import type { NoticeBranchPhone, NoticeTemplateItem, OrderNoticeItem } from '../../domain/notices.js';
 import type { OrderRow } from '../../domain/order-row.js';
 import type { OrderCreate } from '../../domain/order-schemas.js';
 import { createExcelService } from '../excel/excel-service.js';
@@ -356,6 +356,30 @@ export function createHandlers(ctx: ScreenContext): Record<string, (args: unknow
       const query = new URLSearchParams({ ...filters, limit: '200' }).toString();
       const r = await online(() => s.http.request<{ items: OrderNoticeItem[] }>('GET', `/api/notices?${query}`));
       return r.items;
+    },
+    async 'notices:templates'() {
+      const s = session();
+      require(s, 'notices.read');
+      const r = await online(() => s.http.request<{ items: NoticeTemplateItem[] }>('GET', '/api/notice-templates'));
+      return r.items;
+    },
+    async 'notices:template-save'({ event, ...body }: Args<'notices:template-save'>) {
+      const s = session();
+      require(s, 'notices.templates');
+      return online(() => s.http.request<NoticeTemplateItem>('PUT', `/api/notice-templates/${event}`, { body }));
+    },
+    async 'notices:branch-phones'() {
+      const s = session();
+      require(s, 'notices.read');
+      const r = await online(() => s.http.request<{ items: NoticeBranchPhone[] }>('GET', '/api/notice-branch-phones'));
+      return r.items;
+    },
+    async 'notices:branch-phone-save'({ branchId, phone }: Args<'notices:branch-phone-save'>) {
+      const s = session();
+      require(s, 'notices.templates');
+      return online(() =>
+        s.http.request<NoticeBranchPhone>('PUT', `/api/notice-branch-phones/${branchId}`, { body: { phone } }),
+      );
     },
     async 'exports:list'() {
       const s = session();

@@ -12,7 +12,8 @@ import {
   type SortColumn,
 } from 'react-data-grid';
 import { useTranslation } from 'react-i18next';
-import { cellPatch } from '../../domain/order-cell-edit.js';
+import { cellPatch, cellToggle } from '../../domain/order-cell-edit.js';
+import { orderColumn } from '../../domain/order-fields.js';
 import type { OrderRow } from '../../domain/order-row.js';
 import { ORDER_STATUSES, type OrderStatus, STATUS_TONE } from '../../domain/order-status.js';
 import {
@@ -109,6 +110,15 @@ function CellEditor({
   );
 }
 
+/** Space or a click on a boolean cell (the notice opt-out): flips it through the grid's one edit path. */
+async function toggleCell(row: OrderRow, key: OrderColumnKey): Promise<void> {
+  const current = useOrders.getState().rows.find((r) => r.id === row.id) ?? row;
+  const p = cellToggle(current, key);
+  if (!p.ok) return;
+  const [failure] = await applyEdits([{ row: current, patch: p.patch }]);
+  if (failure) useUi.getState().toast('error', failure.message);
+}
+
 async function saveCell(row: OrderRow, key: OrderColumnKey, text: string): Promise<string | null> {
   const current = useOrders.getState().rows.find((r) => r.id === row.id) ?? row;
   const p = cellPatch(current, key, text);
@@ -187,6 +197,7 @@ export function OrdersGrid() {
     };
     const dataCols = visible.map((key): Column<OrderRow, FilterRow> => {
       const editable = EDITABLE_COLUMNS.includes(key);
+      const boolean = orderColumn(key).edit === 'boolean';
       return {
         key,
         name: t(`columns.${key}`),
@@ -199,8 +210,24 @@ export function OrdersGrid() {
         cellClass: (row) =>
           [editable ? 'editable' : '', inRange(row.id, key) ? 'in-range' : ''].filter(Boolean).join(' ') || undefined,
         headerCellClass: editable ? 'editable-head' : undefined,
-        renderCell: ({ row }) => (key === 'status' ? <StatusBadge status={row.status} /> : cellText(row, key)),
-        renderEditCell: editable ? (props) => <CellEditor {...props} save={saveCell} /> : undefined,
+        renderCell: ({ row }) =>
+          key === 'status' ? (
+            <StatusBadge status={row.status} />
+          ) : boolean ? (
+            <input
+              type="checkbox"
+              className="cell-check"
+              tabIndex={-1}
+              checked={cellText(row, key) !== ''}
+              aria-label={t(`columns.${key}`)}
+              data-testid={`cell-check-${key}`}
+              onChange={() => void toggleCell(row, key)}
+            />
+          ) : (
+            cellText(row, key)
+          ),
+        // a boolean cell has no text editor: Space and a click toggle it
+        renderEditCell: editable && !boolean ? (props) => <CellEditor {...props} save={saveCell} /> : undefined,
         editorOptions: { commitOnOutsideClick: false },
         renderSummaryCell: () => <FilterInput columnKey={key} label={t(`columns.${key}`)} />,
       };
@@ -344,6 +371,10 @@ export function OrdersGrid() {
             if (e.key === 'Enter' && !editable) {
               e.preventGridDefault();
               useUi.getState().openDetail(args.row.id);
+            } else if (e.key === ' ' && orderColumn(args.column?.key as OrderColumnKey)?.edit === 'boolean') {
+              e.preventGridDefault();
+              e.preventDefault();
+              void toggleCell(args.row, args.column!.key as OrderColumnKey);
             } else if (e.key === ' ' && args.column?.key !== SelectColumn.key) {
               e.preventGridDefault();
               e.preventDefault();
