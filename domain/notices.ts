@@ -7,7 +7,8 @@ import { z } from 'zod';
 export const NOTICE_EVENTS = ['ASSIGNED', 'HAPPY_CALL_CONFIRMED', 'POSTPONED', 'CANCELLED'] as const;
 export type NoticeEvent = (typeof NOTICE_EVENTS)[number];
 
-export const NOTICE_STATUSES = ['QUEUED', 'HELD', 'SENT', 'DELIVERED', 'FAILED', 'SKIPPED'] as const;
+/** SUPERSEDED: a newer notice of the same order was queued before this one went out (0118): only the newest is sent. */
+export const NOTICE_STATUSES = ['QUEUED', 'HELD', 'SENT', 'DELIVERED', 'FAILED', 'SKIPPED', 'SUPERSEDED'] as const;
 export type NoticeStatus = (typeof NOTICE_STATUSES)[number];
 
 export const NOTICE_CHANNELS = ['ALIMTALK', 'SMS', 'LMS'] as const;
@@ -89,6 +90,25 @@ export interface OrderNoticeItem {
   updatedAt: string;
 }
 
+/** A template as the head office answers it (GET /api/notice-templates) and HQ's template screen edits it. */
+export interface NoticeTemplateItem {
+  event: NoticeEvent;
+  kakaoTemplateId: string;
+  body: string;
+  /** the SMS/LMS text when 알림톡 is refused; null: the 알림톡 text */
+  smsBody: string | null;
+  version: number;
+  updatedAt: string;
+  variables: string[];
+}
+
+/** The number a branch's notices give the customer (#{지점전화}). */
+export interface NoticeBranchPhone {
+  branchId: string;
+  phone: string;
+  updatedAt: string;
+}
+
 /** The filters of the head office's notice list (GET /api/notices; the client's notices:list). */
 export const noticeFilters = z
   .object({
@@ -123,6 +143,15 @@ export const noticeTemplateUpdate = z
         }
       }),
     kakaoTemplateId: z.string().trim().min(1).max(80).optional(),
+    /** the SMS/LMS text when 알림톡 is refused; null: the 알림톡 text; absent: unchanged */
+    smsBody: z
+      .string()
+      .trim()
+      .min(1)
+      .max(2000)
+      .refine((text) => unknownNoticeVariables(text).length === 0, { message: 'unknown variable' })
+      .nullable()
+      .optional(),
   })
   .strict();
 

@@ -20,9 +20,10 @@ export type SqlType = 'uuid' | 'text' | 'date' | 'jsonb' | 'tstzrange' | 'timest
 /**
  * How a grid cell's typed text becomes the field's value: `text` trimmed (empty is refused by the schema),
  * `nullable` trimmed or null when empty, `raw` as typed or null when empty; `city` and `street` replace a part
- * of the address.
+ * of the address; `boolean` a tick (domain/order-cell-edit.ts: the words that mean yes and no), toggled by Space
+ * or a click in the grid.
  */
-export type CellEdit = 'text' | 'nullable' | 'raw' | 'city' | 'street';
+export type CellEdit = 'text' | 'nullable' | 'raw' | 'city' | 'street' | 'boolean';
 
 export interface GridColumnDef {
   key: string;
@@ -207,6 +208,7 @@ export const ORDER_FIELDS = {
     create: z.boolean().optional(),
     patch: z.boolean(),
     splitCopy: true,
+    columns: [{ key: 'noticesOptOut', width: 10, edit: 'boolean', px: 84, hidden: true }],
   },
   version: { pg: 'version', sqlite: 'version', sql: 'bigint', read: z.number().int() },
   deletedAt: { pg: 'deleted_at', sqlite: 'deleted_at', sql: 'timestamptz', read: nullableString, serverOnly: true },

@@ -90,6 +90,11 @@ export interface ServerConfig {
     timeoutMs: number;
     /** how often queued and held notices are handed to the job queue (NOTICE_DISPATCH_SECONDS; 0: never) */
     dispatchSeconds: number;
+    /**
+     * a queued notice waits this long before it is handed over (NOTICE_COALESCE_SECONDS): the 해피콜 screen's
+     * window change and call, or two quick edits, supersede each other and the customer gets one message (0118)
+     */
+    coalesceSeconds: number;
     /** the clock of quiet hours and holds: tests set it (never from the environment) */
     now: () => Date;
   };
@@ -182,6 +187,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
       webhookSecret: env.NOTICE_WEBHOOK_SECRET || undefined,
       timeoutMs: intFromEnv(env, 'NOTICE_PROVIDER_TIMEOUT_MS', 10_000),
       dispatchSeconds: intFromEnv(env, 'NOTICE_DISPATCH_SECONDS', 5),
+      coalesceSeconds: intFromEnv(env, 'NOTICE_COALESCE_SECONDS', 20),
       now: () => new Date(),
     },
     metricsToken: env.METRICS_TOKEN || undefined,

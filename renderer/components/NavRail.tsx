@@ -15,6 +15,7 @@ const ITEMS: Array<{ screen: Screen; icon: string; action?: Action }> = [
   { screen: 'settlements', icon: '₩' },
   { screen: 'exports', icon: '⇩' },
   { screen: 'notices', icon: '✆', action: 'notices.read' },
+  { screen: 'noticeTemplates', icon: '✎', action: 'notices.templates' },
   { screen: 'sync', icon: '⇅' },
   { screen: 'settings', icon: '⚙' },
 ];

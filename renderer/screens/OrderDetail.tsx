@@ -14,6 +14,7 @@ import {
 import { formatAddress, formatStamp, formatTimeWindow } from '../../domain/order-view.js';
 import { can, type Role } from '../../domain/roles.js';
 import { AttachmentsPanel } from '../components/AttachmentsPanel.js';
+import { OrderFailures } from '../components/FailuresList.js';
 import { FormShell } from '../components/FormShell.js';
 import { OrderNotices } from '../components/OrderNotices.js';
 import { StatusBadge } from '../components/StatusBadge.js';
@@ -113,6 +114,7 @@ export function OrderDetailPanel({ id }: { id: string }) {
       {error && <Unavailable error={error} onRetry={() => void load()} />}
       {o && detail && (
         <div className="drawer-body">
+          <OrderFailures orderId={o.id} />
           <dl className="facts">
             <dt>{t('detail.customer')}</dt>
             <dd>{o.customerName}</dd>

@@ -4,6 +4,7 @@ export type Screen =
   | 'orders'
   | 'board'
   | 'happyCalls'
+  | 'noticeTemplates'
   | 'dashboard'
   | 'customers'
   | 'waste'

@@ -25,6 +25,8 @@ export interface SenderDeps {
   provider: NoticeProvider;
   logger: Logger;
   now: () => Date;
+  /** a queued notice younger than this (by the database's clock) waits: a newer one may still supersede it */
+  coalesceSeconds?: number;
 }
 
 const DISPATCH_BATCH = 200;
@@ -33,7 +35,7 @@ const DISPATCH_BATCH = 200;
 export async function dispatchNotices(deps: Omit<SenderDeps, 'provider'>): Promise<{ queued: number; held: number }> {
   const now = deps.now();
   return withSystemTransaction(deps.pool, async (tx) => {
-    const due = await repo.lockDue(tx, now, DISPATCH_BATCH);
+    const due = await repo.lockDue(tx, now, DISPATCH_BATCH, deps.coalesceSeconds ?? 0);
     let queued = 0;
     let held = 0;
     for (const n of due) {
@@ -114,7 +116,7 @@ export async function sendNotice(deps: SenderDeps, noticeId: string, attempt: { 
         }
         kakaoRefusal = r.reason;
       }
-      const text = renderNotice(template.body, n.variables);
+      const text = renderNotice(template.smsBody ?? template.body, n.variables);
       const channel = textChannel(text);
       const r = await deps.provider.send(
         channel === 'LMS' ? { channel, text, subject: '알림' } : { channel, text },
@@ -173,7 +175,7 @@ export async function applyDeliveryReports(
         await repo.update(tx, n.id, { status: 'DELIVERED', deliveredAt: now });
       } else if (n.channel === 'ALIMTALK') {
         const template = await repo.template(tx, n.event);
-        const text = template ? renderNotice(template.body, n.variables) : '';
+        const text = template ? renderNotice(template.smsBody ?? template.body, n.variables) : '';
         await repo.update(tx, n.id, {
           status: 'QUEUED',
           channel: textChannel(text),

@@ -90,12 +90,19 @@ export async function list(tx: Tx, f: ListFilter): Promise<(NoticeRow & { create
 // ── the jobs (SYSTEM) ──────────────────────────────────────────────────────────────────────────────────────
 
 /** Queued notices without a job yet, and held ones whose hold is over; locked for this dispatcher run. */
-export async function lockDue(tx: Tx, now: Date, limit: number): Promise<Pick<NoticeRow, 'id' | 'status'>[]> {
+export async function lockDue(
+  tx: Tx,
+  now: Date,
+  limit: number,
+  coalesceSeconds: number,
+): Promise<Pick<NoticeRow, 'id' | 'status'>[]> {
+  // the coalescing delay is measured on the database's clock, as created_at is (`now` is the quiet hours' clock)
   const { rows } = await tx.query<Pick<NoticeRow, 'id' | 'status'>>(
     `SELECT n.id, n.status FROM order_notices n
-      WHERE (n.status = 'QUEUED' AND n.job_id IS NULL) OR (n.status = 'HELD' AND n.hold_until <= $1)
+      WHERE (n.status = 'QUEUED' AND n.job_id IS NULL AND n.created_at <= now() - make_interval(secs => $3))
+         OR (n.status = 'HELD' AND n.hold_until <= $1)
       ORDER BY n.created_at, n.id LIMIT $2 FOR UPDATE SKIP LOCKED`,
-    [now, limit],
+    [now, limit, coalesceSeconds],
   );
   return rows;
 }
@@ -162,12 +169,14 @@ export interface TemplateRow {
   event: NoticeEvent;
   kakaoTemplateId: string;
   body: string;
+  /** the SMS/LMS text of the fallback; null: the 알림톡 text */
+  smsBody: string | null;
   updatedBy: string | null;
   version: number;
   updatedAt: Date;
 }
 
-const TEMPLATE_COLUMNS = `t.id, t.event, t.kakao_template_id AS "kakaoTemplateId", t.body, t.updated_by AS "updatedBy",
+const TEMPLATE_COLUMNS = `t.id, t.event, t.kakao_template_id AS "kakaoTemplateId", t.body, t.sms_body AS "smsBody", t.updated_by AS "updatedBy",
   t.version, t.updated_at AS "updatedAt"`;
 
 export async function templates(tx: Tx): Promise<TemplateRow[]> {
@@ -190,13 +199,13 @@ export async function updateTemplate(
   tx: Tx,
   event: NoticeEvent,
   version: number,
-  change: { body: string; kakaoTemplateId?: string },
+  change: { body: string; kakaoTemplateId?: string; smsBody?: string | null },
 ): Promise<TemplateRow | undefined> {
   const { rows } = await tx.query<TemplateRow>(
     `UPDATE notice_templates t SET body = $3, kakao_template_id = coalesce($4, t.kakao_template_id),
-            updated_by = app_user_id()
+            sms_body = CASE WHEN $5 THEN $6 ELSE t.sms_body END, updated_by = app_user_id()
       WHERE t.event = $1 AND t.version = $2 RETURNING ${TEMPLATE_COLUMNS}`,
-    [event, version, change.body, change.kakaoTemplateId ?? null],
+    [event, version, change.body, change.kakaoTemplateId ?? null, change.smsBody !== undefined, change.smsBody ?? null],
   );
   return rows[0];
 }

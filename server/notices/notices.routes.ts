@@ -101,6 +101,10 @@ const templateView = z
     event: z.enum(NOTICE_EVENTS),
     kakaoTemplateId: z.string(),
     body: z.string(),
+    smsBody: z
+      .string()
+      .nullable()
+      .meta({ description: 'the SMS/LMS text when 알림톡 is refused; null: the 알림톡 text' }),
     version: z.number().int(),
     updatedAt: z.string(),
     variables: z.array(z.string()),
@@ -151,8 +155,9 @@ export const noticeRouteDocs = describeRoutes(
     tag: 'notices',
     summary: 'Change a notice template’s text (HQ)',
     description:
-      'Variables are written #{name}; a name that is not a variable is refused (400 naming `body`). The 알림톡 ' +
-      'text must match the template registered at Kakao under kakaoTemplateId.',
+      'Variables are written #{name}; a name that is not a variable is refused (400 naming `body` or `smsBody`). ' +
+      'The 알림톡 text must match the template registered at Kakao under kakaoTemplateId; smsBody (null: the ' +
+      '알림톡 text) is what goes as SMS/LMS when 알림톡 is refused.',
     params: z.object({ event: z.enum(NOTICE_EVENTS) }),
     body: noticeTemplateUpdate,
     responses: {

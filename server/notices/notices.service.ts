@@ -146,6 +146,8 @@ export interface TemplateView {
   event: NoticeEvent;
   kakaoTemplateId: string;
   body: string;
+  /** the SMS/LMS text when 알림톡 is refused; null: the 알림톡 text goes as SMS/LMS */
+  smsBody: string | null;
   version: number;
   updatedAt: string;
   /** the variables a body may use, as written in it */
@@ -159,6 +161,7 @@ function templateView(t: repo.TemplateRow): TemplateView {
     event: t.event,
     kakaoTemplateId: t.kakaoTemplateId,
     body: t.body,
+    smsBody: t.smsBody,
     version: t.version,
     updatedAt: t.updatedAt.toISOString(),
     variables: VARIABLE_NAMES,
@@ -175,11 +178,13 @@ export async function listTemplates(tx: Tx, actor: Actor): Promise<{ items: Temp
 export async function updateTemplate(tx: Tx, actor: Actor, eventParam: unknown, body: unknown): Promise<TemplateView> {
   authorize(actor, 'notices.templates');
   const event = parse(z.enum(NOTICE_EVENTS), eventParam, 'event');
-  const raw = (body ?? {}) as { body?: unknown };
-  if (typeof raw.body === 'string') {
-    const unknown = unknownNoticeVariables(raw.body);
+  const raw = (body ?? {}) as Record<string, unknown>;
+  for (const field of ['body', 'smsBody'] as const) {
+    const text = raw[field];
+    if (typeof text !== 'string') continue;
+    const unknown = unknownNoticeVariables(text);
     if (unknown.length) {
-      throw new ValidationError('body', 'errors.notices.unknownVariable', {
+      throw new ValidationError(field, 'errors.notices.unknownVariable', {
         params: { names: unknown.map((u) => `#{${u}}`).join(', '), known: VARIABLE_NAMES.join(', ') },
       });
     }
@@ -188,6 +193,7 @@ export async function updateTemplate(tx: Tx, actor: Actor, eventParam: unknown, 
   const updated = await repo.updateTemplate(tx, event, input.version, {
     body: input.body,
     kakaoTemplateId: input.kakaoTemplateId,
+    smsBody: input.smsBody,
   });
   if (updated) return templateView(updated);
   const current = await repo.template(tx, event);

@@ -149,7 +149,12 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
           timeoutMs: n.timeoutMs,
           logger,
         });
-        stops.push(await startNoticeSender({ pool, jobs, provider, logger, now: n.now }, n.dispatchSeconds));
+        stops.push(
+          await startNoticeSender(
+            { pool, jobs, provider, logger, now: n.now, coalesceSeconds: n.coalesceSeconds },
+            n.dispatchSeconds,
+          ),
+        );
       } else {
         logger.info(
           'SOLAPI_API_KEY, SOLAPI_API_SECRET, SOLAPI_PF_ID or SOLAPI_SENDER not set: notices are queued, not sent',

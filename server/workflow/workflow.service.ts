@@ -5,6 +5,7 @@ import { nextWindow, windowChoiceProblem } from '../../domain/appointment-slots.
 import type { TimeWindow } from '../../domain/field-types.js';
 import { appointmentChange, statusChange } from '../../domain/order-schemas.js';
 import {
+  appointmentDateProblem,
   roleMaySetStatus,
   type StatusProblem,
   statusChangeProblem,
@@ -58,6 +59,16 @@ export async function changeStatus(tx: Tx, actor: Actor, id: unknown, body: unkn
     reason: rule.reason && input.reasonCode ? await reasonLookup(tx, input.reasonCode) : undefined,
   });
   if (problem) throw statusProblemError(problem);
+  // 연기's new date: no earlier than the day the order was received
+  if (rule.newAppointment && input.appointmentDate) {
+    const dateProblem = appointmentDateProblem({
+      status: from,
+      date: input.appointmentDate,
+      createdAt: order.createdAt,
+      field: 'appointmentDate',
+    });
+    if (dateProblem && dateProblem.code !== 'ORDER_CLOSED') throw statusProblemError(dateProblem);
+  }
 
   const changes: OrderChanges = { status: to };
   if (rule.newAppointment && input.appointmentDate) {
@@ -109,9 +120,13 @@ export async function changeAppointment(tx: Tx, actor: Actor, id: unknown, body:
   const input = parse(appointmentChange, body);
   const order = await requireOrder(tx, orderId, { lock: true });
   requireVersion(order, input.version);
-  if (TERMINAL_STATUSES.includes(order.status)) {
-    throw new RuleError('ORDER_CLOSED', 'errors.orderClosed', { field: 'date', params: { status: order.status } });
-  }
+  const dateProblem = appointmentDateProblem({
+    status: order.status,
+    date: input.date,
+    createdAt: order.createdAt,
+    field: 'date',
+  });
+  if (dateProblem) throw statusProblemError(dateProblem);
   if (input.date !== order.appointmentDate) await checkCapacityOnDate(tx, order, input.date);
   const changes: OrderChanges = { appointmentDate: input.date };
   changes.appointmentTimeWindow = await chosenWindow(tx, order, input.timeWindow, input.date, 'timeWindow');
