@@ -90,10 +90,7 @@ export function createHandlers(ctx: ScreenContext): Record<string, (args: unknow
       orders,
       linesByOrder: r.linesOf(ids),
       pickupsByOrder: r.pickupsOf(ids),
-      serialPrefixes: r
-        .skillRules()
-        .filter((rule) => rule.requiresSerial)
-        .map((rule) => rule.itemPrefix),
+      serialRules: r.skillRules(),
       installers: r.installers(),
       branchNames: r.names('branches'),
       partnerNames: r.names('partners'),
