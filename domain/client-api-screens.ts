@@ -2,9 +2,17 @@
 // Excel, per-user preferences and the head-office reports. Spread into `clientApi` (client-api.ts), so preload,
 // IPC registration and the browser shell's HTTP transport pick them up like every other channel.
 import { z } from 'zod';
+import type { AppointmentSlot } from './appointment-slots.js';
 import { attachmentNameAllowed, base64Bytes, MAX_ATTACHMENT_BYTES } from './attachments.js';
 import { type GridViews, gridViewName, gridViewState, type SavedGridView } from './grid-view.js';
 import { type HappyCallOutcome, happyCallOutcome } from './happy-calls.js';
+import {
+  NOTICE_EVENTS,
+  type NoticeBranchPhone,
+  type NoticeTemplateItem,
+  noticeFilters,
+  type OrderNoticeItem,
+} from './notices.js';
 import { serialValue } from './order-parts.js';
 import type { OrderRow } from './order-row.js';
 import { isoDate, timeWindow, uuid, version } from './order-schemas.js';
@@ -43,7 +51,18 @@ export interface WasteCode {
 export interface SkillRule {
   itemPrefix: string;
   skillTag: string;
+  /** the skill as the clerk reads it (reference data; null: not named yet, the tag shows) */
+  skillNameKo: string | null;
+  skillNameEn: string | null;
   requiresSerial: boolean;
+}
+/** A branch as the client shows it, with the slots its orders' time windows are chosen from. */
+export interface BranchRef {
+  id: string;
+  code: string;
+  name: string;
+  timezone: string;
+  appointmentSlots: AppointmentSlot[];
 }
 
 export interface OrderLine {
@@ -322,6 +341,19 @@ const attachmentName = z
   .refine(attachmentNameAllowed, 'only images (JPEG, PNG, WebP, HEIC) and PDF may be attached');
 
 /** What the shell tells the UI about itself. */
+/** Long work in the services worker, reported as it goes (ClientEvent 'progress'). */
+export type TaskKind = 'import' | 'export' | 'print';
+export type TaskStep = 'reading' | 'checking' | 'writing' | 'done';
+export interface TaskProgress {
+  task: TaskKind;
+  step: TaskStep;
+  /** rows (or pages) of this step done, of its total */
+  done: number;
+  total: number;
+  /** the whole task, 0..100 */
+  percent: number;
+}
+
 export interface AppInfo {
   shell: 'electron' | 'browser';
   version: string;
@@ -446,7 +478,7 @@ export const screenChannels = {
   'lookups:reasonCodes': { args: none, result: result<ReasonCode[]>() },
   'lookups:wasteCodes': { args: none, result: result<WasteCode[]>() },
   'lookups:skillRules': { args: none, result: result<SkillRule[]>() },
-  'lookups:branches': { args: none, result: result<Array<{ id: string; code: string; name: string }>>() },
+  'lookups:branches': { args: none, result: result<BranchRef[]>() },
 
   'print:sheets': {
     args: z.object({ date: isoDate, installerIds: z.array(uuid).max(500).optional() }).strict(),
@@ -558,4 +590,32 @@ export const screenChannels = {
     result: result<ExportJob>(),
   },
   'exports:download': { args: z.object({ id: uuid }).strict(), result: result<FileRef>() },
+  /** the customer notices of one order (online only: the head office keeps them, the mirror does not) */
+  'notices:order': { args: z.object({ orderId: uuid }).strict(), result: result<OrderNoticeItem[]>() },
+  /** the head office's notice list with its filters, newest first (one page of 200) */
+  'notices:list': { args: noticeFilters, result: result<OrderNoticeItem[]>() },
+  /** the notice templates, one per event (HQ edits them) */
+  'notices:templates': { args: none, result: result<NoticeTemplateItem[]>() },
+  /**
+   * HQ saves a template. The texts are only bounded here: the head office checks their variables and answers
+   * 400 naming the field (body, smsBody, kakaoTemplateId), which the screen shows next to it.
+   */
+  'notices:template-save': {
+    args: z
+      .object({
+        event: z.enum(NOTICE_EVENTS),
+        version: z.number().int().positive(),
+        kakaoTemplateId: z.string().max(200),
+        body: z.string().max(5000),
+        smsBody: z.string().max(5000).nullable(),
+      })
+      .strict(),
+    result: result<NoticeTemplateItem>(),
+  },
+  /** the branches' numbers for #{지점전화} */
+  'notices:branch-phones': { args: none, result: result<NoticeBranchPhone[]>() },
+  'notices:branch-phone-save': {
+    args: z.object({ branchId: uuid, phone: z.string().max(60) }).strict(),
+    result: result<NoticeBranchPhone>(),
+  },
 } as const;

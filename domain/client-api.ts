@@ -4,7 +4,7 @@
 // imports its types. Every handler validates its argument with the schema here; results travel as
 // { ok: true, value } | { ok: false, error } rather than thrown across the boundary.
 import { z } from 'zod';
-import { screenChannels } from './client-api-screens.js';
+import { screenChannels, type TaskProgress } from './client-api-screens.js';
 import type { OrderRow } from './order-row.js';
 import {
   appointmentChange,
@@ -55,12 +55,35 @@ export interface SyncState {
   failed: number;
   lastSyncAt: string | null;
   lastError: string | null;
+  /** a snapshot (the first sync, or a copy taken again) in progress: orders received of the orders it brings */
+  firstSync: { done: number; total: number | null } | null;
+  /** the last outage, once the link came back: what was sent then, what conflicted and what was refused */
+  recovered: OutageReport | null;
+  /**
+   * When the state was taken, as a counter of the session's engine: an answer to sync:state and the event stream
+   * travel apart, so the UI keeps the newest and drops an older one arriving late (a progress bar never goes back).
+   */
+  rev: number;
+}
+
+export interface OutageReport {
+  since: string;
+  until: string;
+  sent: number;
+  conflicts: number;
+  failed: number;
 }
 
 export interface ConflictField {
   field: string;
   mine: unknown;
   theirs: unknown;
+}
+/** The order a conflict or failure is about, as the copy has it (the clerk knows orders by number and customer). */
+export interface IssueOrder {
+  id: string;
+  orderNo: string | null;
+  customerName: string | null;
 }
 export interface Conflict {
   id: string;
@@ -70,14 +93,20 @@ export interface Conflict {
   kind: string;
   fields: ConflictField[];
   createdAt: string;
+  order: IssueOrder | null;
 }
 export interface FailedOp {
   opId: string;
   entity: string;
   entityId: string;
   kind: string;
+  /** what was tried: the op's payload (the status and reason of a status change, the fields of an edit, …) */
+  payload: Record<string, unknown>;
   error: ApiError;
   createdAt: string;
+  order: IssueOrder | null;
+  /** the change can be sent again as it was, on the order's current version (sync:resendFailed) */
+  resendable: boolean;
 }
 
 const loginArgs = z
@@ -127,6 +156,8 @@ export const clientApi = {
   },
   'sync:failed': { args: z.object({}).strict(), result: result<FailedOp[]>() },
   'sync:discardFailed': { args: z.object({ opId: uuid }).strict(), result: result<null>() },
+  /** a refused change sent again (after its cause was dealt with): checked locally as a new change, then queued */
+  'sync:resendFailed': { args: z.object({ opId: uuid }).strict(), result: result<OrderRow>() },
 
   ...screenChannels,
 } as const;
@@ -150,6 +181,8 @@ export type ClientEvent =
   | { type: 'sync-state'; state: SyncState }
   | { type: 'orders-changed'; ids: string[] }
   /** a notification arrived from the head office (live stream) or the unread count changed */
-  | { type: 'notifications-changed'; unread: number };
+  | { type: 'notifications-changed'; unread: number }
+  /** long work in the services (an import, an export, a PDF) has moved on */
+  | { type: 'progress'; progress: TaskProgress };
 
 export * from './client-api-screens.js';

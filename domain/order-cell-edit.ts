@@ -7,6 +7,10 @@ import type { OrderPatch } from './order-schemas.js';
 import { address, orderPatch } from './order-schemas.js';
 import { EDITABLE_COLUMNS, type OrderColumnKey } from './order-view.js';
 
+// What a typed or pasted boolean cell means: the tick the grid copies, and the yes/no people type in Excel
+const BOOLEAN_YES = new Set(['✓', '✔', 'v', 'y', 'yes', 'o', '예', '네', 'true', '1']);
+const BOOLEAN_NO = new Set(['', 'n', 'no', 'x', '아니오', '아니요', 'false', '0']);
+
 /** Why a cell value is refused, as a code the UI words in the user's language (and a detail for logs). */
 export type CellProblem = 'required' | 'tooLong' | 'format' | 'phone' | 'date' | 'postal' | 'readOnly';
 export type CellRefusal = { ok: false; problem: CellProblem; max?: number; message: string };
@@ -62,12 +66,27 @@ export function cellPatch(row: OrderRow, key: OrderColumnKey, raw: string): Cell
       patch = { address: a.data };
       break;
     }
+    case 'boolean': {
+      const word = trimmed.toLowerCase();
+      if (!BOOLEAN_YES.has(word) && !BOOLEAN_NO.has(word))
+        return { ok: false, problem: 'format', message: 'a tick (✓, Y) or nothing' };
+      patch = { [column.field]: BOOLEAN_YES.has(word) };
+      break;
+    }
     default:
       return { ok: false, problem: 'readOnly', message: 'read-only' };
   }
   const checked = orderPatch.safeParse({ version: Math.max(1, row.version), ...patch });
   if (!checked.success) return refusal(key, checked);
   return { ok: true, patch };
+}
+
+/** Space or a click on a boolean cell: the patch that flips it (any other cell has no toggle). */
+export function cellToggle(row: OrderRow, key: OrderColumnKey): CellPatch {
+  const column = orderColumn(key);
+  if (column.edit !== 'boolean') return { ok: false, problem: 'readOnly', message: 'not a boolean cell' };
+  const current = (row as unknown as Record<string, unknown>)[column.field] === true;
+  return { ok: true, patch: { [column.field]: !current } };
 }
 
 /** Whether applying the patch would change anything (pasting the same value must not queue an op). */

@@ -15,14 +15,15 @@ import { ORDER_STATUSES } from './order-status.js';
 import type { XlsxKind } from './xlsx-layout.js';
 
 /** A PostgreSQL type, for the casts of written SQL (every value travels as text or JSON). */
-export type SqlType = 'uuid' | 'text' | 'date' | 'jsonb' | 'tstzrange' | 'timestamptz' | 'bigint';
+export type SqlType = 'uuid' | 'text' | 'date' | 'jsonb' | 'tstzrange' | 'timestamptz' | 'bigint' | 'boolean';
 
 /**
  * How a grid cell's typed text becomes the field's value: `text` trimmed (empty is refused by the schema),
  * `nullable` trimmed or null when empty, `raw` as typed or null when empty; `city` and `street` replace a part
- * of the address.
+ * of the address; `boolean` a tick (domain/order-cell-edit.ts: the words that mean yes and no), toggled by Space
+ * or a click in the grid.
  */
-export type CellEdit = 'text' | 'nullable' | 'raw' | 'city' | 'street';
+export type CellEdit = 'text' | 'nullable' | 'raw' | 'city' | 'street' | 'boolean';
 
 export interface GridColumnDef {
   key: string;
@@ -197,6 +198,17 @@ export const ORDER_FIELDS = {
     patch: z.string().max(2000).nullable(),
     splitCopy: true,
     columns: [{ key: 'remarks', width: 30, edit: 'raw', px: 200 }],
+  },
+  /** the customer wants no appointment notices (알림톡/SMS): none is queued for this order (server/notices) */
+  noticesOptOut: {
+    pg: 'notices_opt_out',
+    sqlite: 'notices_opt_out',
+    sql: 'boolean',
+    read: z.boolean(),
+    create: z.boolean().optional(),
+    patch: z.boolean(),
+    splitCopy: true,
+    columns: [{ key: 'noticesOptOut', width: 10, edit: 'boolean', px: 84, hidden: true }],
   },
   version: { pg: 'version', sqlite: 'version', sql: 'bigint', read: z.number().int() },
   deletedAt: { pg: 'deleted_at', sqlite: 'deleted_at', sql: 'timestamptz', read: nullableString, serverOnly: true },

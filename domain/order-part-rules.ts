@@ -95,3 +95,73 @@ export function splitProblem(
   if (movedUnits >= totalUnits) return { code: 'SPLIT_ALL', messageKey: 'errors.split.everything', field, params: {} };
   return null;
 }
+
+// ── serials needed for delivery ─────────────────────────────────────────────────────────────────────────────
+
+/** An item rule of the reference data (item_skill_rules): the items whose code starts with the prefix. */
+export interface SerialRule {
+  itemPrefix: string;
+  requiresSerial: boolean;
+}
+
+/** Whether an item needs a serial per unit: the rule with the longest prefix of its code decides (any case). */
+export function itemNeedsSerial(itemCode: string, rules: readonly SerialRule[]): boolean {
+  const code = itemCode.toUpperCase();
+  let best: SerialRule | undefined;
+  for (const r of rules) {
+    if (!code.startsWith(r.itemPrefix.toUpperCase())) continue;
+    if (!best || r.itemPrefix.length > best.itemPrefix.length) best = r;
+  }
+  return best?.requiresSerial ?? false;
+}
+
+/** A line still short of serials for delivery. */
+export interface MissingSerials {
+  lineId: string;
+  itemCode: string;
+  itemName: string;
+  quantity: number;
+  recorded: number;
+  missing: number;
+}
+
+/**
+ * The lines that keep fewer serials than units of an item that needs them, once `undelivered` (부분인수: the units
+ * split off to a new order, which take no serials along) has left the order. The head office checks the order after
+ * its split (no `undelivered`), the client its copy before the split.
+ */
+export function linesMissingSerials(
+  lines: readonly (LineState & { itemName: string })[],
+  rules: readonly SerialRule[],
+  undelivered: readonly { lineId: string; quantity: number }[] = [],
+): MissingSerials[] {
+  const leaving = new Map<string, number>();
+  for (const u of undelivered) leaving.set(u.lineId, (leaving.get(u.lineId) ?? 0) + u.quantity);
+  const out: MissingSerials[] = [];
+  for (const l of lines) {
+    const quantity = l.quantity - (leaving.get(l.id) ?? 0);
+    if (quantity <= 0 || !itemNeedsSerial(l.itemCode, rules) || l.serialCount >= quantity) continue;
+    out.push({
+      lineId: l.id,
+      itemCode: l.itemCode,
+      itemName: l.itemName,
+      quantity,
+      recorded: l.serialCount,
+      missing: quantity - l.serialCount,
+    });
+  }
+  return out;
+}
+
+/** 인수 / 부분인수 (STATUS_RULES needsSerials) refused while a delivered line lacks serials; `lines` lists them. */
+export function serialsMissingProblem(missing: readonly MissingSerials[]): PartProblem | null {
+  if (missing.length === 0) return null;
+  return {
+    code: 'SERIALS_MISSING',
+    messageKey: 'errors.serial.missing',
+    // the status change is what is refused (the serials are entered in their own field of the order)
+    field: 'status',
+    params: { lines: missing.map((m) => `${m.itemName} ${m.itemCode} (${m.recorded}/${m.quantity})`).join(', ') },
+    details: { lines: missing },
+  };
+}

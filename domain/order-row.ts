@@ -9,14 +9,17 @@ export type OrderRow = Omit<OrderValues, 'deletedAt'> & {
   itemCodes?: string[];
 };
 
-type NullableFields = { [K in keyof OrderRow as null extends OrderRow[K] ? K : never]: null };
+type NullableFields = { [K in keyof OrderRow as null extends OrderRow[K] ? K : never]: null } & {
+  [K in keyof OrderRow as OrderRow[K] extends boolean ? K : never]: false;
+};
 
 /**
- * Every field of a row that may be null, set to null: the start of a row built by hand (test data, a form's
- * blank order), so a new optional field needs no edit there.
+ * Every field of a row that may be null, set to null, and every flag false: the start of a row built by hand
+ * (test data, a form's blank order), so a new optional field needs no edit there.
  */
 export function nullOrderFields(): NullableFields {
-  return Object.fromEntries(
-    fieldsWhere((d) => !d.serverOnly && d.read.safeParse(null).success).map((f) => [f, null]),
-  ) as NullableFields;
+  return Object.fromEntries([
+    ...fieldsWhere((d) => !d.serverOnly && d.read.safeParse(null).success).map((f) => [f, null]),
+    ...fieldsWhere((d) => !d.serverOnly && d.sql === 'boolean').map((f) => [f, false]),
+  ]) as NullableFields;
 }

@@ -42,7 +42,7 @@ export interface StatusRule {
   notice?: StatusNotice;
   settlement: SettlementOutcome;
   /** colour family for grids and charts (the renderer maps these to its palette) */
-  tone: 'idle' | 'active' | 'moving' | 'warn' | 'done' | 'closed';
+  tone: 'idle' | 'active' | 'moving' | 'warn' | 'done' | 'partial' | 'closed';
 }
 
 const BRANCH_ALL = ['BRANCH_MANAGER'] as const;
@@ -186,7 +186,7 @@ export const STATUS_RULES = {
     needsUndelivered: true,
     onSheet: false,
     settlement: 'partiallyDelivered',
-    tone: 'done',
+    tone: 'partial',
   },
   회수: {
     code: 'COLLECTED',
@@ -469,6 +469,40 @@ export function statusChangeProblem(c: StatusChangeCheck): StatusProblem | null 
       key: 'split.undeliveredNotExpected',
       field: 'undelivered',
       params: { status: to },
+    };
+  }
+  return null;
+}
+
+// ── checking an appointment date ────────────────────────────────────────────────────────────────────────────
+
+/** The Korean calendar day of an instant (orders.created_at::date in the head office's Asia/Seoul sessions). */
+export function koreanDay(at: string | Date): string {
+  return new Date(new Date(at).getTime() + 9 * 3600_000).toISOString().slice(0, 10);
+}
+
+/**
+ * Why a new appointment date is refused, or null: a closed order takes none (terminal statuses), and no order is
+ * booked before the day it was received (the database's chk_appointment_date). The head office's appointment
+ * change and the client's (also 연기's new date) check it alike; `field` is the request field of the date.
+ */
+export function appointmentDateProblem(c: {
+  status: OrderStatus;
+  date: string;
+  createdAt: string | Date;
+  field: string;
+}): StatusProblem | null {
+  if (TERMINAL_STATUSES.includes(c.status)) {
+    return { kind: 'rule', code: 'ORDER_CLOSED', key: 'orderClosed', field: c.field, params: { status: c.status } };
+  }
+  const created = koreanDay(c.createdAt);
+  if (c.date < created) {
+    return {
+      kind: 'validation',
+      code: 'VALIDATION',
+      key: 'appointmentBeforeCreated',
+      field: c.field,
+      params: { date: c.date, created },
     };
   }
   return null;

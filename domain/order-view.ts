@@ -64,6 +64,9 @@ export function formatStreet(a: OrderRow['address']): string {
 }
 
 /** The text a cell shows, the filter matches and the export writes. */
+/** A set boolean cell's text in the grid, the exports and the clipboard (a symbol: the same in every language). */
+export const BOOLEAN_TICK = '✓';
+
 export function cellText(row: OrderRow, key: OrderColumnKey): string {
   switch (key) {
     case 'city':
@@ -77,8 +80,9 @@ export function cellText(row: OrderRow, key: OrderColumnKey): string {
     case 'createdAt':
       return formatStamp(row.createdAt);
     default: {
-      // a column showing its field's value as it is (text, a date, a number)
+      // a column showing its field's value as it is (text, a date, a number; a tick for a set boolean)
       const v = row[orderColumn(key).field as keyof OrderRow];
+      if (typeof v === 'boolean') return v ? BOOLEAN_TICK : '';
       return v === null || v === undefined ? '' : String(v);
     }
   }

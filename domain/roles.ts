@@ -39,6 +39,10 @@ export const ACTIONS = {
   /** Listing and downloading exports (row-level security: one's own, HQ all). */
   'exports.read': ['HQ_ADMIN', 'BRANCH_MANAGER', 'PARTNER_COORDINATOR'],
   'audit.read': ['HQ_ADMIN', 'BRANCH_MANAGER'],
+  /** Customer notices (알림톡/SMS): their states (row-level security: HQ all, a branch its own) and the templates. */
+  'notices.read': ['HQ_ADMIN', 'BRANCH_MANAGER'],
+  /** Editing the notice templates. */
+  'notices.templates': ['HQ_ADMIN'],
   'sync.use': ['HQ_ADMIN', 'BRANCH_MANAGER', 'PARTNER_COORDINATOR', 'INSTALLER'],
   'sync.monitor': ['HQ_ADMIN', 'BRANCH_MANAGER'],
   'admin.users': ['HQ_ADMIN'],

@@ -161,6 +161,8 @@ export const pullResponse = z.object({
   hasMore: z.boolean(),
   /** The cursor was not valid for this user's scope: drop the mirror (keep local ops) and take this snapshot. */
   reset: z.boolean(),
+  /** The first page of a snapshot: how many orders the snapshot's pages bring (a progress bar's total). */
+  orderTotal: z.number().int().min(0).optional(),
 });
 export type PullResponse = z.infer<typeof pullResponse>;
 

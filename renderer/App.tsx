@@ -2,6 +2,8 @@ import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ConflictDialog } from './components/ConflictDialog.js';
 import { NavRail } from './components/NavRail.js';
+import { TaskProgressDock } from './components/ProgressBar.js';
+import { SyncBanner } from './components/SyncBanner.js';
 import { Toasts } from './components/Toasts.js';
 import { TopBar } from './components/TopBar.js';
 import { useGridViews } from './grid/views.js';
@@ -14,6 +16,8 @@ import { ExportsScreen } from './screens/ExportsScreen.js';
 import { HappyCalls } from './screens/HappyCalls.js';
 import { ImportDialog } from './screens/ImportDialog.js';
 import { Login } from './screens/Login.js';
+import { NoticesScreen } from './screens/NoticesScreen.js';
+import { NoticeTemplates } from './screens/NoticeTemplates.js';
 import { Notifications } from './screens/Notifications.js';
 import { OrderDetailPanel } from './screens/OrderDetail.js';
 import { OrdersGrid } from './screens/OrdersGrid.js';
@@ -24,6 +28,7 @@ import { SyncScreen } from './screens/SyncScreen.js';
 import { WasteTotals } from './screens/WasteTotals.js';
 import { useLookups } from './stores/lookups.js';
 import { useOrders } from './stores/orders.js';
+import { useProgress } from './stores/progress.js';
 import { useSession } from './stores/session.js';
 import { useSync } from './stores/sync.js';
 import { useUi } from './stores/ui.js';
@@ -49,6 +54,10 @@ function Workspace() {
       return <Settlements />;
     case 'exports':
       return <ExportsScreen />;
+    case 'notices':
+      return <NoticesScreen />;
+    case 'noticeTemplates':
+      return <NoticeTemplates />;
     case 'sync':
       return <SyncScreen />;
     case 'settings':
@@ -87,6 +96,7 @@ export function App() {
         if (event.state.lastSyncAt !== before) void useLookups.getState().load();
       }
       if (event.type === 'notifications-changed') useUi.getState().setUnread(event.unread);
+      if (event.type === 'progress') useProgress.getState().report(event.progress);
       if (event.type === 'orders-changed') {
         // bursts of changes (a pulled page, an applied batch) reload once
         if (reloadTimer) clearTimeout(reloadTimer);
@@ -107,6 +117,7 @@ export function App() {
   return (
     <div className="app">
       <TopBar />
+      <SyncBanner />
       <div className="app-body">
         <NavRail />
         <main className="workspace">
@@ -118,6 +129,7 @@ export function App() {
       {print && <PrintPreview request={print} />}
       {importOpen && <ImportDialog />}
       <ConflictDialog />
+      <TaskProgressDock tasks={['export']} />
       <Toasts />
     </div>
   );

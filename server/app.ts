@@ -19,6 +19,7 @@ import { exportsRoutes } from './exports/exports.routes.js';
 import { happyCallRoutes } from './happycalls/happy-calls.routes.js';
 import { errorHandler, notFoundRoute } from './http/error-handler.js';
 import type { Logger } from './logger.js';
+import { noticesRoutes } from './notices/notices.routes.js';
 import { notificationsRoutes } from './notifications/notifications.routes.js';
 import { apiRouteDocs } from './openapi/api-routes.js';
 import { openApiRoutes } from './openapi/openapi.routes.js';
@@ -129,6 +130,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/api', happyCallRoutes(routeDeps));
   app.use('/api', adminRoutes(routeDeps));
   app.use('/api', auditRoutes(routeDeps));
+  app.use('/api', noticesRoutes({ ...routeDeps, notices: config.notices }));
 
   app.use('/api', notFoundRoute());
   app.use(errorHandler(logger));

@@ -74,6 +74,30 @@ export interface ServerConfig {
     /** how long a read waits for the replica to replay what the primary had written (REPORTS_MAX_WAIT_MS) */
     maxWaitMs: number;
   };
+  /** appointment notices to customers (server/notices): the SOLAPI account and how sending behaves */
+  notices: {
+    /** SOLAPI's base URL (SOLAPI_BASE_URL, default https://api.solapi.com; the simulator's in tests and the demo) */
+    baseUrl: string;
+    /** SOLAPI_API_KEY / SOLAPI_API_SECRET: unset → notices are queued but not sent */
+    apiKey: string | undefined;
+    apiSecret: string | undefined;
+    /** the KakaoTalk channel's pfId (SOLAPI_PF_ID) and the registered sender number (SOLAPI_SENDER) */
+    pfId: string | undefined;
+    sender: string | undefined;
+    /** the shared secret the provider's delivery-report webhook sends (NOTICE_WEBHOOK_SECRET); unset → refused */
+    webhookSecret: string | undefined;
+    /** a provider call not answered within this is a time-out, retried (NOTICE_PROVIDER_TIMEOUT_MS) */
+    timeoutMs: number;
+    /** how often queued and held notices are handed to the job queue (NOTICE_DISPATCH_SECONDS; 0: never) */
+    dispatchSeconds: number;
+    /**
+     * a queued notice waits this long before it is handed over (NOTICE_COALESCE_SECONDS): the 해피콜 screen's
+     * window change and call, or two quick edits, supersede each other and the customer gets one message (0118)
+     */
+    coalesceSeconds: number;
+    /** the clock of quiet hours and holds: tests set it (never from the environment) */
+    now: () => Date;
+  };
   /** GET /metrics needs `Authorization: Bearer <token>` when set (METRICS_TOKEN) */
   metricsToken: string | undefined;
   /**
@@ -90,8 +114,9 @@ export interface ServerConfig {
 }
 
 export type ConfigOverrides = Partial<
-  Omit<ServerConfig, 'throttle' | 'notifications' | 'storage' | 'jobs' | 'reports'>
+  Omit<ServerConfig, 'throttle' | 'notifications' | 'storage' | 'jobs' | 'reports' | 'notices'>
 > & {
+  notices?: Partial<ServerConfig['notices']>;
   reports?: Partial<ServerConfig['reports']>;
   throttle?: Partial<ServerConfig['throttle']>;
   notifications?: Partial<ServerConfig['notifications']>;
@@ -159,11 +184,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
       maxLagSeconds: intFromEnv(env, 'REPORTS_MAX_LAG_SECONDS', 30),
       maxWaitMs: intFromEnv(env, 'REPORTS_MAX_WAIT_MS', 500),
     },
+    notices: {
+      baseUrl: env.SOLAPI_BASE_URL || 'https://api.solapi.com',
+      apiKey: env.SOLAPI_API_KEY || undefined,
+      apiSecret: env.SOLAPI_API_SECRET || undefined,
+      pfId: env.SOLAPI_PF_ID || undefined,
+      sender: env.SOLAPI_SENDER || undefined,
+      webhookSecret: env.NOTICE_WEBHOOK_SECRET || undefined,
+      timeoutMs: intFromEnv(env, 'NOTICE_PROVIDER_TIMEOUT_MS', 10_000),
+      dispatchSeconds: intFromEnv(env, 'NOTICE_DISPATCH_SECONDS', 5),
+      coalesceSeconds: intFromEnv(env, 'NOTICE_COALESCE_SECONDS', 20),
+      now: () => new Date(),
+    },
     metricsToken: env.METRICS_TOKEN || undefined,
     opsOpen: env.OPS_ENDPOINTS === 'open',
     syncKeepAliveMs: intFromEnv(env, 'SYNC_KEEPALIVE_MS', 5000),
   };
-  const { throttle, notifications, storage, jobs, reports, ...rest } = overrides;
+  const { throttle, notifications, storage, jobs, reports, notices, ...rest } = overrides;
   return {
     ...base,
     ...rest,
@@ -172,5 +209,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     storage: { ...base.storage, ...storage },
     jobs: { ...base.jobs, ...jobs },
     reports: { ...base.reports, ...reports },
+    notices: { ...base.notices, ...notices },
   };
 }

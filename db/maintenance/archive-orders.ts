@@ -16,6 +16,7 @@ const CHILDREN: { table: string; where: string }[] = [
   { table: 'waste_pickups', where: 'order_id' },
   { table: 'serial_numbers', where: 'order_id' },
   { table: 'attachments', where: 'order_id' },
+  { table: 'order_notices', where: 'order_id' },
   { table: 'happy_calls', where: 'order_id' },
   { table: 'order_numbers', where: 'order_id' },
 ];

@@ -28,7 +28,11 @@ export async function seedDemo(
   await c.connect();
   try {
     const present = await c.query("SELECT 1 FROM users WHERE username = 'hq'");
-    if (present.rowCount) return { status: 'present' };
+    if (present.rowCount) {
+      // a demo database of an earlier release gets the branch phones of the notices too
+      await seedNoticeBranchPhones(url);
+      return { status: 'present' };
+    }
   } finally {
     await c.end();
   }
@@ -43,7 +47,26 @@ export async function seedDemo(
     now: opts.now,
     log: opts.log,
   });
+  await seedNoticeBranchPhones(url);
   return { status: 'created', result };
+}
+
+/**
+ * Each demo branch's phone number for the customer notices (#{지점전화}); the notice templates themselves come
+ * with their migration (0106).
+ */
+async function seedNoticeBranchPhones(url: string): Promise<void> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query(
+      `INSERT INTO notice_branch_phones(branch_id, phone)
+       SELECT b.id, '1588-' || lpad((1000 + row_number() OVER (ORDER BY b.code))::text, 4, '0') FROM branches b
+       ON CONFLICT (branch_id) DO NOTHING`,
+    );
+  } finally {
+    await c.end();
+  }
 }
 
 export { DatabaseNotEmptyError };

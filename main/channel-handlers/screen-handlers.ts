@@ -5,11 +5,13 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import type { z } from 'zod';
-import type { ClientApi, ClientApiHandlers, ExportJob, SettlementWeek } from '../../domain/client-api.js';
+import type { ClientApi, ClientApiHandlers, ExportJob, SettlementWeek, TaskProgress } from '../../domain/client-api.js';
+import type { NoticeBranchPhone, NoticeTemplateItem, OrderNoticeItem } from '../../domain/notices.js';
 import type { OrderRow } from '../../domain/order-row.js';
 import type { OrderCreate } from '../../domain/order-schemas.js';
 import { createExcelService } from '../excel/excel-service.js';
 import { writeHappyCallXlsx } from '../excel/export-happy-calls.js';
+import { taskProgress } from '../excel/task-progress.js';
 import { writeHappyCallPdf } from '../print/happy-call-pdf.js';
 import { printLabels } from '../print/labels.js';
 import { buildAssignmentSheets } from '../print/sheet-model.js';
@@ -88,16 +90,14 @@ export function createHandlers(ctx: ScreenContext): Record<string, (args: unknow
       orders,
       linesByOrder: r.linesOf(ids),
       pickupsByOrder: r.pickupsOf(ids),
-      serialPrefixes: r
-        .skillRules()
-        .filter((rule) => rule.requiresSerial)
-        .map((rule) => rule.itemPrefix),
+      serialRules: r.skillRules(),
       installers: r.installers(),
       branchNames: r.names('branches'),
       partnerNames: r.names('partners'),
     });
   }
 
+  const progress = (p: TaskProgress) => ctx.emit({ type: 'progress', progress: p });
   const excel = createExcelService({
     get files() {
       return fileStore(session());
@@ -106,7 +106,8 @@ export function createHandlers(ctx: ScreenContext): Record<string, (args: unknow
     session: async () => ctx.current()?.session ?? null,
     listOrders: async () => session().store.listOrders({}),
     openOrders: () => openOrderSnapshot(session().store.file),
-    async createOrders(creates: OrderCreate[]) {
+    progress,
+    async createOrders(creates: OrderCreate[], onDone?: (done: number, total: number) => void) {
       const s = session();
       require(s, 'orders.create');
       const ids: string[] = [];
@@ -117,6 +118,7 @@ export function createHandlers(ctx: ScreenContext): Record<string, (args: unknow
           const payload = { ...c, id, lines: c.lines.map((l) => ({ ...l, id: l.id ?? uuidv7() })) };
           s.store.localOrderOp({ kind: 'order.create', orderId: id, payload });
           ids.push(id);
+          onDone?.(ids.length, creates.length);
         }
       })();
       s.engine.localWrite();
@@ -206,7 +208,11 @@ export function createHandlers(ctx: ScreenContext): Record<string, (args: unknow
       const locale = s.session.user.locale;
       const labels = printLabels(locale);
       const f = fileStore(s).reserve(`${locale === 'en' ? 'assignment-sheets' : '배정표'}-${date}.pdf`);
-      await writeSheetsPdf(sheets(s, date, installerIds), f.path, labels, locale);
+      const report = taskProgress('print', { writing: 1 }, progress);
+      report.step('writing', 0, 1);
+      await writeSheetsPdf(sheets(s, date, installerIds), f.path, labels, locale, (done, total) =>
+        report.step('writing', done, total),
+      ).finally(() => report.finish());
       return fileStore(s).ref(f.fileId);
     },
 
@@ -333,6 +339,45 @@ export function createHandlers(ctx: ScreenContext): Record<string, (args: unknow
       return refreshAfter(s, toWeek(w) as SettlementWeek);
     },
 
+    async 'notices:order'({ orderId }: Args<'notices:order'>) {
+      const s = session();
+      require(s, 'notices.read');
+      const r = await online(() =>
+        s.http.request<{ items: OrderNoticeItem[] }>('GET', `/api/orders/${orderId}/notices`),
+      );
+      return r.items;
+    },
+    async 'notices:list'(filters: Args<'notices:list'>) {
+      const s = session();
+      require(s, 'notices.read');
+      const query = new URLSearchParams({ ...filters, limit: '200' }).toString();
+      const r = await online(() => s.http.request<{ items: OrderNoticeItem[] }>('GET', `/api/notices?${query}`));
+      return r.items;
+    },
+    async 'notices:templates'() {
+      const s = session();
+      require(s, 'notices.read');
+      const r = await online(() => s.http.request<{ items: NoticeTemplateItem[] }>('GET', '/api/notice-templates'));
+      return r.items;
+    },
+    async 'notices:template-save'({ event, ...body }: Args<'notices:template-save'>) {
+      const s = session();
+      require(s, 'notices.templates');
+      return online(() => s.http.request<NoticeTemplateItem>('PUT', `/api/notice-templates/${event}`, { body }));
+    },
+    async 'notices:branch-phones'() {
+      const s = session();
+      require(s, 'notices.read');
+      const r = await online(() => s.http.request<{ items: NoticeBranchPhone[] }>('GET', '/api/notice-branch-phones'));
+      return r.items;
+    },
+    async 'notices:branch-phone-save'({ branchId, phone }: Args<'notices:branch-phone-save'>) {
+      const s = session();
+      require(s, 'notices.templates');
+      return online(() =>
+        s.http.request<NoticeBranchPhone>('PUT', `/api/notice-branch-phones/${branchId}`, { body: { phone } }),
+      );
+    },
     async 'exports:list'() {
       const s = session();
       const r = await online(() => s.http.request<{ items: Record<string, unknown>[] }>('GET', '/api/exports'));

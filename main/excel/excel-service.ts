@@ -19,6 +19,7 @@ import { EXPORT_KIND, EXPORT_META_SHEET, type OrderSource, writeOrdersXlsx } fro
 import { type ExcelText, excelText, problem } from './problems.js';
 import { chooseSheet, type ReadBook, type ReadSheet, readBook } from './read-sheet.js';
 import { planReimport } from './reimport.js';
+import { type ProgressSink, type TaskReporter, taskProgress } from './task-progress.js';
 import { guessMapping, isHeaderWord, planVendorImport } from './vendor-import.js';
 import { XlsxLimitError } from './xlsx-guard.js';
 
@@ -31,11 +32,13 @@ export interface ExcelDeps {
   /** the grid's orders as one unchanging snapshot to stream an export from; close() ends it */
   openOrders(): OrderSource & { close(): void };
   /** creates all or none (a failure part-way must not leave some orders created) */
-  createOrders(creates: OrderCreate[]): Promise<OrderRow[]>;
+  createOrders(creates: OrderCreate[], onDone?: (done: number, total: number) => void): Promise<OrderRow[]>;
   updateOrder(id: string, patch: OrderPatch): Promise<OrderRow>;
   isOffline(): Promise<boolean>;
   /** today in Korea (YYYY-MM-DD): places dates written without a year */
   today?(): string;
+  /** where the steps of an import or export are reported as they go (the UI's progress bars) */
+  progress?: ProgressSink;
 }
 
 type Handlers = Pick<
@@ -102,12 +105,12 @@ export function createExcelService(deps: ExcelDeps): Handlers {
   // The dialog previews again on each mapping change and then commits, each time with the same file: the last
   // file read is kept (its text cells only) so those calls do not read the xlsx again.
   let lastBook: { key: string; book: ReadBook } | null = null;
-  async function book(file: string, text: ExcelText): Promise<ReadBook> {
+  async function book(file: string, text: ExcelText, report: TaskReporter): Promise<ReadBook> {
     const key = createHash('sha256').update(file).digest('base64');
     if (lastBook?.key === key) return lastBook.book;
     const bytes = Buffer.from(file, 'base64');
     try {
-      const b = await readBook(bytes, EXPORT_META_SHEET);
+      const b = await readBook(bytes, EXPORT_META_SHEET, (done, total) => report.step('reading', done, total));
       lastBook = { key, book: b };
       return b;
     } catch (e) {
@@ -135,10 +138,11 @@ export function createExcelService(deps: ExcelDeps): Handlers {
     vendor: string | undefined,
     sheetName: string | undefined,
     mapping: ColumnMapping | undefined,
+    report: TaskReporter,
   ) {
     const s = await user();
     const text = excelText(s.user.locale);
-    const b = await book(file, text);
+    const b = await book(file, text, report);
     if (sheetName !== undefined && !b.sheets.some((x) => x.name === sheetName))
       throw { code: 'VALIDATION', message: problem(text, 'noSheet', { sheet: sheetName }), field: 'sheet' };
     const sheet = chooseSheet(b, isHeaderWord, sheetName);
@@ -156,8 +160,52 @@ export function createExcelService(deps: ExcelDeps): Handlers {
       existingOrderNos: new Set(rows.map((r) => r.orderNo)),
       text,
       today: deps.today?.() ?? kstToday(),
+      onRow: (done, total) => report.step('checking', done, total),
     });
     return { kind: 'vendor' as const, sheet, text, mapping: chosen, preset, vendor: plan, reimport: null };
+  }
+
+  /** An import's commit, once its file is read and checked: all of it or nothing. */
+  async function commit(
+    a: Awaited<ReturnType<typeof analyse>>,
+    vendor: string,
+    report: TaskReporter,
+  ): Promise<ImportResult> {
+    const offline = await deps.isOffline();
+    const none = { created: 0, updated: 0, queued: 0, warnings: [] };
+    if (a.kind === 'reimport') {
+      const p = a.reimport!;
+      if (p.errors.length || p.conflicts.length) return { ...none, errors: p.errors, conflicts: p.conflicts };
+      let updated = 0;
+      for (const u of p.updates) {
+        await deps.updateOrder(u.order.id, { version: u.order.version, ...u.patch });
+        updated++;
+        report.step('writing', updated, p.updates.length);
+      }
+      return { ...none, updated, queued: offline ? updated : 0, errors: [], conflicts: [] };
+    }
+    const p = a.vendor!;
+    if (p.errors.length) return { ...none, warnings: p.warnings, errors: p.errors, conflicts: [] };
+    const created = await deps.createOrders(
+      p.orders.map((o) => o.create),
+      (done, total) => report.step('writing', done, total),
+    );
+    // the mapping that worked is this vendor's from now on, recognised also by the sheet's header texts
+    const s = await user();
+    savePreset(s.user.id, {
+      vendor,
+      mapping: a.mapping,
+      headers: a.sheet.headers.filter(Boolean),
+      updatedAt: new Date().toISOString(),
+    });
+    return {
+      created: created.length,
+      updated: 0,
+      queued: offline ? created.length : 0,
+      errors: [],
+      warnings: p.warnings,
+      conflicts: [],
+    };
   }
 
   function savePreset(userId: string, preset: MappingPreset) {
@@ -173,6 +221,8 @@ export function createExcelService(deps: ExcelDeps): Handlers {
       const { fileId, path } = deps.files.reserve(`${text.exportFile}-${stamp()}.xlsx`);
       const sheetName = text.exportSheet;
       // streamed from SQLite rather than deps.listOrders(): 100k order objects alone are ~100 MB of heap
+      const report = taskProgress('export', { checking: 0.1, writing: 0.9 }, deps.progress);
+      report.step('checking', 0, 1);
       const source = deps.openOrders();
       try {
         const { rows: n } = await writeOrdersXlsx({
@@ -183,7 +233,9 @@ export function createExcelService(deps: ExcelDeps): Handlers {
           path,
           sheetName,
           pageLabel: text.page,
+          onRows: (done, total) => report.step('writing', done, total),
         });
+        report.finish();
         return { ...deps.files.ref(fileId), rows: n };
       } finally {
         source.close();
@@ -191,7 +243,8 @@ export function createExcelService(deps: ExcelDeps): Handlers {
     },
 
     async 'excel:importPreview'({ file, vendor, sheet, mapping }): Promise<ImportPreview> {
-      const a = await analyse(file, vendor, sheet, mapping);
+      const report = taskProgress('import', { reading: 0.8, checking: 0.2 }, deps.progress);
+      const a = await analyse(file, vendor, sheet, mapping, report).finally(() => report.finish());
       const where = {
         sheets: a.sheet.sheets,
         sheet: a.sheet.name,
@@ -232,38 +285,12 @@ export function createExcelService(deps: ExcelDeps): Handlers {
     },
 
     async 'excel:importCommit'({ file, vendor, sheet, mapping }): Promise<ImportResult> {
-      const a = await analyse(file, vendor, sheet, mapping);
-      const offline = await deps.isOffline();
-      const none = { created: 0, updated: 0, queued: 0, warnings: [] };
-      if (a.kind === 'reimport') {
-        const p = a.reimport!;
-        if (p.errors.length || p.conflicts.length) return { ...none, errors: p.errors, conflicts: p.conflicts };
-        let updated = 0;
-        for (const u of p.updates) {
-          await deps.updateOrder(u.order.id, { version: u.order.version, ...u.patch });
-          updated++;
-        }
-        return { ...none, updated, queued: offline ? updated : 0, errors: [], conflicts: [] };
+      const report = taskProgress('import', { reading: 0.4, checking: 0.2, writing: 0.4 }, deps.progress);
+      try {
+        return await commit(await analyse(file, vendor, sheet, mapping, report), vendor, report);
+      } finally {
+        report.finish();
       }
-      const p = a.vendor!;
-      if (p.errors.length) return { ...none, warnings: p.warnings, errors: p.errors, conflicts: [] };
-      const created = await deps.createOrders(p.orders.map((o) => o.create));
-      // the mapping that worked is this vendor's from now on, recognised also by the sheet's header texts
-      const s = await user();
-      savePreset(s.user.id, {
-        vendor,
-        mapping: a.mapping,
-        headers: a.sheet.headers.filter(Boolean),
-        updatedAt: new Date().toISOString(),
-      });
-      return {
-        created: created.length,
-        updated: 0,
-        queued: offline ? created.length : 0,
-        errors: [],
-        warnings: p.warnings,
-        conflicts: [],
-      };
     },
 
     async 'excel:presets'() {

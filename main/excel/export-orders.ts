@@ -56,6 +56,8 @@ export interface ExportArgs {
   /** the word before the page numbers in the printed footer ("페이지") */
   pageLabel?: string;
   exportedAt?: Date;
+  /** rows written of the rows the view shows (a progress bar) */
+  onRows?: (done: number, total: number) => void;
 }
 
 /**
@@ -104,6 +106,7 @@ export async function writeOrdersXlsx(args: ExportArgs): Promise<{ rows: number 
       row.commit();
     }
     await taken(ws);
+    args.onRows?.(Math.min(at + CHUNK, refs.length), refs.length);
   }
   ws.commit();
   const meta = wb.addWorksheet(EXPORT_META_SHEET, { state: 'veryHidden' });

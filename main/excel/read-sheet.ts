@@ -78,8 +78,15 @@ function cellText(cell: ExcelJS.Cell): string {
 }
 
 /** Reads every sheet's non-empty rows as text; throws XlsxLimitError for a file over the import limits. */
-export async function readBook(buffer: Buffer, metaSheet: string): Promise<ReadBook> {
+export async function readBook(
+  buffer: Buffer,
+  metaSheet: string,
+  onRow?: (done: number, total: number) => void,
+): Promise<ReadBook> {
   const shapes = await inspectXlsx(buffer);
+  // the guard counted every sheet's rows from its XML: the total a progress bar needs, known before parsing
+  const total = shapes.reduce((n, x) => n + x.rows, 0);
+  let done = 0;
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from([buffer]), {
     sharedStrings: 'cache',
     styles: 'cache',
@@ -93,6 +100,7 @@ export async function readBook(buffer: Buffer, metaSheet: string): Promise<ReadB
     const { name, state } = ws as unknown as { name: string; state?: string };
     const rows: SheetRow[] = [];
     for await (const r of ws) {
+      onRow?.(++done, total);
       const cells: string[] = [];
       r.eachCell({ includeEmpty: false }, (cell, col) => {
         cells[col - 1] = cellText(cell);

@@ -111,6 +111,8 @@ export interface VendorContext {
   text: ExcelText;
   /** YYYY-MM-DD in Korea: places dates written without a year */
   today: string;
+  /** rows checked of the data rows (a progress bar) */
+  onRow?: (done: number, total: number) => void;
 }
 
 // a totals row names itself in one of its cells and carries no order number
@@ -176,7 +178,10 @@ export function planVendorImport(sheet: ReadSheet, mapping: ColumnMapping, ctx: 
   }
 
   const orders: VendorPlan['orders'] = [];
+  let checked = 0;
   for (const rows of groups.values()) {
+    checked += rows.length;
+    ctx.onRow?.(checked, dataRows.length);
     const first = rows[0]!;
     const rowErrors: RowError[] = [];
     const err = (r: SheetRow, f: ImportField, message: string) =>

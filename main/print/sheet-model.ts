@@ -1,6 +1,7 @@
 // The daily assignment sheets of one day, one per installer with orders that day: what print preview shows and the
 // PDF contains. Built from the local mirror only, so it prints while the head office is unreachable.
 import type { AssignmentSheet, InstallerRow, OrderLine, SheetPickup } from '../../domain/client-api.js';
+import { itemNeedsSerial, type SerialRule } from '../../domain/order-part-rules.js';
 import type { OrderRow } from '../../domain/order-row.js';
 import { statusRule } from '../../domain/order-status.js';
 import { formatAddress, formatTimeWindow } from '../../domain/order-view.js';
@@ -9,8 +10,8 @@ export interface SheetSources {
   orders: readonly OrderRow[];
   linesByOrder: ReadonlyMap<string, readonly OrderLine[]>;
   pickupsByOrder?: ReadonlyMap<string, readonly SheetPickup[]>;
-  /** the item rules of the reference data: a line whose item code starts with a prefix needing serials gets boxes */
-  serialPrefixes?: readonly string[];
+  /** the item rules of the reference data: a line whose item needs serials (domain's rule) gets a box per unit */
+  serialRules?: readonly SerialRule[];
   installers: readonly InstallerRow[];
   branchNames: ReadonlyMap<string, string>;
   partnerNames: ReadonlyMap<string, string>;
@@ -63,7 +64,7 @@ export function buildAssignmentSheets(
           itemCode: l.itemCode,
           itemName: l.itemName,
           quantity: l.quantity,
-          requiresSerial: (src.serialPrefixes ?? []).some((p) => l.itemCode.startsWith(p)),
+          requiresSerial: itemNeedsSerial(l.itemCode, src.serialRules ?? []),
         })),
         pickups: [...(src.pickupsByOrder?.get(o.id) ?? [])],
         remarks: o.remarks,

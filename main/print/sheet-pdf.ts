@@ -321,8 +321,12 @@ export async function writeSheetsPdf(
   path: string,
   labels: PrintLabels,
   locale: 'ko' | 'en' = 'ko',
+  /** orders drawn of all the sheets' orders (the UI's progress bar) */
+  onOrder?: (done: number, total: number) => void,
 ): Promise<{ pages: number }> {
   const fonts = printFonts();
+  const total = sheets.reduce((n, x) => n + x.orders.length, 0);
+  let drawn = 0;
   const doc = new PDFDocument({
     size: 'A4',
     margin: PAGE.margin,
@@ -361,6 +365,7 @@ export async function writeSheetsPdf(
         y = sheetHeader(c, sheet, true);
       }
       y = await drawOrder(c, o, i + 1, y);
+      onOrder?.(++drawn, total);
     }
     footer(c, sheet);
   }

@@ -4,13 +4,22 @@
 // work the same with the VPN up or down.
 import { v7 as uuidv7 } from 'uuid';
 import type { z } from 'zod';
+import { slotsOrDefault, windowChoiceProblem } from '../../domain/appointment-slots.js';
 import type { ClientApi, ClientApiHandlers, ClientEvent, SyncState } from '../../domain/client-api.js';
-import { statusProblemText } from '../../domain/i18n/workflow-text.js';
+import type { TimeWindow } from '../../domain/field-types.js';
+import { serialsMissingText, statusProblemText } from '../../domain/i18n/workflow-text.js';
+import { linesMissingSerials } from '../../domain/order-part-rules.js';
 import type { OrderRow } from '../../domain/order-row.js';
-import { type OrderStatus, statusChangeProblem } from '../../domain/order-status.js';
+import {
+  appointmentDateProblem,
+  type OrderStatus,
+  statusChangeProblem,
+  statusRule,
+} from '../../domain/order-status.js';
 import { type Action, can } from '../../domain/roles.js';
 import type { OpKind, SyncRow } from '../../domain/sync-protocol.js';
 import { ChoiceError, NotFoundLocallyError, StaleWriteError } from '../store/client-store.js';
+import { parseTimeWindow } from '../store/mirror-order-row.js';
 import type { EngineOptions } from '../sync/engine.js';
 import { ClientError, ClientSession } from '../sync/session.js';
 
@@ -41,6 +50,9 @@ const OFFLINE_STATE: SyncState = {
   failed: 0,
   lastSyncAt: null,
   lastError: null,
+  firstSync: null,
+  recovered: null,
+  rev: 0,
 };
 
 function mapStoreError(e: unknown): never {
@@ -90,6 +102,32 @@ export function createClientServices(opts: ClientServicesOptions): ClientService
     s.engine.localWrite();
     opts.emit({ type: 'orders-changed', ids: [orderId] });
     return orderRow(s, orderId);
+  }
+
+  /**
+   * The head office's time-window rule (domain/appointment-slots.ts) against the order's branch as mirrored: a
+   * chosen window is one of its slots on the date, or the current one kept.
+   */
+  function checkWindow(
+    s: ClientSession,
+    current: SyncRow | null,
+    chosen: TimeWindow | null | undefined,
+    date: string | undefined,
+    field: string,
+  ): void {
+    if (!current || !date || !chosen) return;
+    const branch = s.store.mirror.read('branches', String(current.branch_id));
+    const problem = windowChoiceProblem({
+      chosen,
+      current: parseTimeWindow(current.appointment_time_window),
+      date,
+      slots: slotsOrDefault(branch?.appointment_slots),
+      timeZone: typeof branch?.timezone === 'string' ? branch.timezone : 'Asia/Seoul',
+      field,
+    });
+    if (problem) {
+      throw new ClientError('VALIDATION', statusProblemText(s.session.user.locale, problem), field, problem.details);
+    }
   }
 
   function withoutVersion<T extends { version: number }>(input: T): [Omit<T, 'version'>, number] {
@@ -183,13 +221,58 @@ export function createClientServices(opts: ClientServicesOptions): ClientService
             problem.kind === 'forbidden' ? 'FORBIDDEN' : problem.kind === 'rule' ? problem.code : 'VALIDATION';
           throw new ClientError(code, statusProblemText(locale, problem), `change.${problem.field}`, problem.details);
         }
+        if (statusRule(change.status).newAppointment && change.appointmentDate && current) {
+          const dateProblem = appointmentDateProblem({
+            status: current.status as OrderStatus,
+            date: change.appointmentDate,
+            createdAt: String(current.created_at),
+            field: 'appointmentDate',
+          });
+          if (dateProblem && dateProblem.code !== 'ORDER_CLOSED')
+            throw new ClientError('VALIDATION', statusProblemText(locale, dateProblem), 'change.appointmentDate');
+        }
+        checkWindow(s, current, change.appointmentTimeWindow, change.appointmentDate, 'change.appointmentTimeWindow');
+        // 인수 / 부분인수: the serials the delivered units need, by the reference data's item rules, as the head
+        // office checks them after its split (undelivered units leave without serials)
+        if (statusRule(change.status).needsSerials) {
+          const missing = linesMissingSerials(
+            s.store.linesWithSerialCounts(id),
+            s.store.serialRules(),
+            change.undelivered ?? [],
+          );
+          if (missing.length > 0)
+            throw new ClientError(
+              'SERIALS_MISSING',
+              serialsMissingText(locale, change.status, missing),
+              'change.status',
+              {
+                lines: missing,
+              },
+            );
+        }
       });
     },
 
     async 'orders:appointment'({ id, change }: Args<'orders:appointment'>) {
-      requireAction(requireSession(), 'orders.appointment');
+      const s = requireSession();
+      requireAction(s, 'orders.appointment');
       const [payload, version] = withoutVersion(change);
-      return write('order.appointment', id, payload, version);
+      return write('order.appointment', id, payload, version, (current) => {
+        if (!current) return;
+        const problem = appointmentDateProblem({
+          status: current.status as OrderStatus,
+          date: change.date,
+          createdAt: String(current.created_at),
+          field: 'date',
+        });
+        if (problem)
+          throw new ClientError(
+            problem.kind === 'rule' ? problem.code : 'VALIDATION',
+            statusProblemText(s.session.user.locale, problem),
+            `change.${problem.field}`,
+          );
+        checkWindow(s, current, change.timeWindow, change.date, 'change.timeWindow');
+      });
     },
 
     async 'orders:assign'({ id, assign }: Args<'orders:assign'>) {
@@ -235,6 +318,33 @@ export function createClientServices(opts: ClientServicesOptions): ClientService
 
     async 'sync:failed'() {
       return requireSession().store.listFailed();
+    },
+
+    async 'sync:resendFailed'({ opId }: Args<'sync:resendFailed'>) {
+      const s = requireSession();
+      const f = s.store.failedOp(opId);
+      if (!f) throw new ClientError('NOT_FOUND', 'no such failed op', 'opId');
+      if (!f.orderId) throw new ClientError('NOT_FOUND', 'order not found', 'opId');
+      const { version } = orderRow(s, f.orderId);
+      const id = f.orderId;
+      const args = { ...f.payload, version } as never;
+      // the same handler as a new change: its local checks run again on the copy as it is now
+      const sent =
+        f.kind === 'order.update'
+          ? await handlers['orders:update']({ id, patch: args })
+          : f.kind === 'order.status'
+            ? await handlers['orders:status']({ id, change: args })
+            : f.kind === 'order.appointment'
+              ? await handlers['orders:appointment']({ id, change: args })
+              : f.kind === 'order.assign'
+                ? await handlers['orders:assign']({ id, assign: args })
+                : f.kind === 'order.unassign'
+                  ? await handlers['orders:unassign']({ id, unassign: args })
+                  : null;
+      if (!sent) throw new ClientError('VALIDATION', 'this change cannot be sent again as it was', 'opId');
+      s.store.discardFailed(opId);
+      s.engine.publish();
+      return sent;
     },
 
     async 'sync:discardFailed'({ opId }: Args<'sync:discardFailed'>) {

@@ -5,7 +5,8 @@
 
 import type { Statement } from 'better-sqlite3';
 import { v7 as uuidv7 } from 'uuid';
-import type { Conflict, ConflictField, FailedOp } from '../../domain/client-api.js';
+import type { Conflict, ConflictField, FailedOp, IssueOrder } from '../../domain/client-api.js';
+import type { LineState, SerialRule } from '../../domain/order-part-rules.js';
 import type { ReasonType } from '../../domain/order-status.js';
 import {
   OP_KIND_INFO,
@@ -120,6 +121,15 @@ function orderIdOf(entity: SyncEntity, row: SyncRow | null | undefined, id: stri
   const oid = row.order_id ?? row.parent_order_id;
   return typeof oid === 'string' ? oid : null;
 }
+
+/** Failed ops that can be sent again as they were, on the order's current version (the order's own changes). */
+const RESENDABLE: ReadonlySet<string> = new Set([
+  'order.update',
+  'order.status',
+  'order.appointment',
+  'order.assign',
+  'order.unassign',
+]);
 
 export class ClientStore {
   readonly db: Db;
@@ -713,6 +723,7 @@ export class ClientStore {
       kind: c.kind,
       fields: this.conflictFields(c),
       createdAt: c.created_at,
+      order: this.issueOrder(c.entity, c.entity_id, JSON.parse(c.payload)),
     }));
   }
 
@@ -770,17 +781,51 @@ export class ClientStore {
       entity: string;
       entity_id: string;
       kind: string;
+      payload: string;
       error: string;
       created_at: string;
     }[];
-    return rows.map((r) => ({
-      opId: r.op_id,
-      entity: r.entity,
-      entityId: r.entity_id,
-      kind: r.kind,
-      error: JSON.parse(r.error),
-      createdAt: r.created_at,
-    }));
+    return rows.map((r) => {
+      const payload = JSON.parse(r.payload) as Record<string, unknown>;
+      return {
+        opId: r.op_id,
+        entity: r.entity,
+        entityId: r.entity_id,
+        kind: r.kind,
+        payload,
+        error: JSON.parse(r.error),
+        createdAt: r.created_at,
+        order: this.issueOrder(r.entity, r.entity_id, payload),
+        resendable: RESENDABLE.has(r.kind),
+      };
+    });
+  }
+
+  /** The failed op to send again: its kind, its order and what it carried. */
+  failedOp(opId: string): { kind: string; orderId: string | null; payload: Record<string, unknown> } | null {
+    const r = this.stmt('SELECT kind, entity, entity_id, payload FROM failed_ops WHERE op_id = ?').get(opId) as
+      | { kind: string; entity: string; entity_id: string; payload: string }
+      | undefined;
+    if (!r) return null;
+    const payload = JSON.parse(r.payload) as Record<string, unknown>;
+    return { kind: r.kind, orderId: this.issueOrder(r.entity, r.entity_id, payload)?.id ?? null, payload };
+  }
+
+  /** The order an op is about: the order itself, the order of a serial or pick-up, or the one its payload names. */
+  private issueOrder(entity: string, entityId: string, payload: Record<string, unknown>): IssueOrder | null {
+    let orderId: string | null = entity === 'orders' ? entityId : null;
+    if (!orderId && (entity === 'serial_numbers' || entity === 'waste_pickups')) {
+      const r = this.stmt(`SELECT order_id FROM ${entity} WHERE id = ?`).get(entityId) as
+        | { order_id: string }
+        | undefined;
+      orderId = r?.order_id ?? null;
+    }
+    if (!orderId && typeof payload.orderId === 'string') orderId = payload.orderId;
+    if (!orderId) return null;
+    const o = this.stmt('SELECT order_no, customer_name FROM orders WHERE id = ?').get(orderId) as
+      | { order_no: string | null; customer_name: string | null }
+      | undefined;
+    return { id: orderId, orderNo: o?.order_no ?? null, customerName: o?.customer_name ?? null };
   }
 
   discardFailed(opId: string): boolean {
@@ -878,6 +923,40 @@ export class ClientStore {
 
   getOrder(id: string) {
     return this.orders.get(id);
+  }
+
+  /** The order's lines in the copy with the serials recorded on each (the delivery rule of order-part-rules.ts). */
+  linesWithSerialCounts(orderId: string): (LineState & { itemName: string })[] {
+    const rows = this.stmt(
+      `SELECT l.id, l.item_code AS itemCode, l.item_name AS itemName, l.quantity,
+              (SELECT count(*) FROM serial_numbers s WHERE s.order_line_id = l.id) AS serialCount
+         FROM order_lines l WHERE l.order_id = ? ORDER BY l.created_at, l.id`,
+    ).all(orderId) as {
+      id: string;
+      itemCode: string;
+      itemName: string | null;
+      quantity: unknown;
+      serialCount: unknown;
+    }[];
+    return rows.map((l) => ({
+      ...l,
+      itemName: l.itemName ?? '',
+      quantity: Number(l.quantity),
+      serialCount: Number(l.serialCount),
+    }));
+  }
+
+  /** The synced item rules that say which items need serials. */
+  serialRules(): SerialRule[] {
+    return (
+      this.stmt('SELECT item_prefix, requires_serial FROM item_skill_rules').all() as {
+        item_prefix: string;
+        requires_serial: unknown;
+      }[]
+    ).map((r) => ({
+      itemPrefix: r.item_prefix,
+      requiresSerial: r.requires_serial === 1 || r.requires_serial === true || r.requires_serial === 'true',
+    }));
   }
 
   /** A reason code as the synced reference data has it (the status rules check its type and whether it is used). */

@@ -50,12 +50,15 @@ const ROW_ORDER = 'ORDER BY o.appointment_date, o.order_no, o.id';
 // the fields whose mirror text is not the value itself
 const JSON_FIELDS = fieldsWhere((d) => d.sql === 'jsonb');
 const WINDOW_FIELDS = fieldsWhere((d) => d.sql === 'tstzrange');
+const FLAG_FIELDS = fieldsWhere((d) => d.sql === 'boolean');
 
 function toRow(r: Record_): OrderRow {
   const row: Record<string, unknown> = {};
   for (const f of CLIENT_FIELDS) row[f] = r[f];
   for (const f of JSON_FIELDS) row[f] = typeof r[f] === 'string' ? JSON.parse(r[f] as string) : { line1: '', city: '' };
   for (const f of WINDOW_FIELDS) row[f] = parseTimeWindow(r[f]);
+  // SQLite keeps a flag as 1/0 (or NULL in rows mirrored before the column existed: off)
+  for (const f of FLAG_FIELDS) row[f] = r[f] === 1 || r[f] === true;
   row.items = r.items ?? '';
   row.pendingOps = r.pending_ops;
   return row as OrderRow;

@@ -3,7 +3,7 @@
 // write (debounced), on a timer while online, after a failure on the backoff timer, and when the shell says the
 // link is back (kick()).
 import { EventEmitter } from 'node:events';
-import type { SyncState } from '../../domain/client-api.js';
+import type { OutageReport, SyncState } from '../../domain/client-api.js';
 import {
   type OutboxReport,
   type PullResponse,
@@ -66,6 +66,11 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
   private lastEmitted = '';
   private lastReport = { key: '', at: 0 };
   private lastVerifyAt = Date.now();
+  /** the outage going on (from the first failed cycle while the head office was away): what was answered since */
+  private outage: { since: string; sent: number; conflicts: number; failed: number } | null = null;
+  private recovered: OutageReport | null = null;
+  private snapshot: { done: number; total: number | null } | null = null;
+  private rev = 0;
 
   constructor(opts: EngineOptions) {
     super();
@@ -87,6 +92,7 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
   state(): SyncState {
     const c = this.store.counts();
     return {
+      rev: ++this.rev,
       status: this.status,
       offlineSince: this.status === 'offline' ? this.offlineSince : null,
       pending: c.pending,
@@ -94,13 +100,16 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
       failed: c.failed,
       lastSyncAt: this.lastSyncAt,
       lastError: this.lastError,
+      firstSync: this.snapshot ? { ...this.snapshot } : null,
+      recovered: this.recovered,
     };
   }
 
   /** Emits the state when anything the UI shows changed. */
   publish(): SyncState {
     const s = this.state();
-    const key = JSON.stringify(s);
+    const { rev: _rev, ...shown } = s;
+    const key = JSON.stringify(shown);
     if (key !== this.lastEmitted) {
       this.lastEmitted = key;
       this.emit('state', s);
@@ -217,6 +226,11 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
       this.lastError = null;
       this.lastSyncAt = new Date().toISOString();
       this.store.setState('last_sync_at', this.lastSyncAt);
+      if (this.outage) {
+        const { since, sent, conflicts, failed } = this.outage;
+        this.recovered = { since, until: this.lastSyncAt, sent, conflicts, failed };
+        this.outage = null;
+      }
       this.schedule(this.o.pullIntervalMs);
     } catch (e) {
       this.failures++;
@@ -231,6 +245,11 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
       } else if (away) {
         this.offlineSince ??= new Date().toISOString();
         this.status = 'offline';
+        // a new outage: the report of the last one has been seen (or never will be)
+        if (!this.outage) {
+          this.outage = { since: this.offlineSince, sent: 0, conflicts: 0, failed: 0 };
+          this.recovered = null;
+        }
       } else {
         this.offlineSince = null;
         this.status = 'online';
@@ -259,6 +278,13 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
       }
       this.o.hooks.afterPushAnswered?.(batch, res);
       const change = this.store.applyResults(batch, res.results);
+      if (this.outage) {
+        for (const r of res.results) {
+          if (r.status === 'SYNCED') this.outage.sent++;
+          else if (r.status === 'CONFLICT') this.outage.conflicts++;
+          else this.outage.failed++;
+        }
+      }
       if (change.orderIds.length) this.emit('orders-changed', change.orderIds);
       this.publish();
       if (res.results.length < batch.length) {
@@ -282,15 +308,35 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
 
   private async pullAll(): Promise<void> {
     let report = this.reportDue();
-    for (;;) {
-      const page = await this.http.pull(this.store.cursor(), this.o.pageSize, report);
-      if (report) this.lastReport = { key: JSON.stringify(report), at: Date.now() };
-      report = undefined;
-      const hook = this.o.hooks.beforeCursorSaved;
-      const change = this.store.applyPage(page, hook ? { beforeCursorSaved: () => hook(page) } : {});
-      if (change.orderIds.length) this.emit('orders-changed', change.orderIds);
-      if (!page.hasMore) return;
+    try {
+      for (;;) {
+        const page = await this.http.pull(this.store.cursor(), this.o.pageSize, report);
+        if (report) this.lastReport = { key: JSON.stringify(report), at: Date.now() };
+        report = undefined;
+        const hook = this.o.hooks.beforeCursorSaved;
+        const change = this.store.applyPage(page, hook ? { beforeCursorSaved: () => hook(page) } : {});
+        if (change.orderIds.length) this.emit('orders-changed', change.orderIds);
+        this.snapshotProgress(page);
+        if (!page.hasMore) return;
+      }
+    } finally {
+      // complete, or cut off (the next run goes on from the saved cursor and its count starts again)
+      if (this.snapshot) {
+        this.snapshot = null;
+        this.publish();
+      }
     }
+  }
+
+  /**
+   * A snapshot's progress: its first page says how many orders it brings (orderTotal), each page brings some; the
+   * UI shows "orders N of M" while the first sync fills the copy.
+   */
+  private snapshotProgress(page: PullResponse): void {
+    if (page.reset) this.snapshot = { done: 0, total: page.orderTotal ?? null };
+    if (!this.snapshot) return;
+    this.snapshot.done += page.changes.filter((c) => c.entity === 'orders').length;
+    if (page.hasMore) this.publish();
   }
 }
 

@@ -21,6 +21,11 @@ export function ConflictDialog() {
         data-testid="conflict-dialog"
       >
         <h2 id="conflict-title">{t('sync.conflictDialogTitle')}</h2>
+        {next.order && (
+          <p data-testid="conflict-order">
+            <b>{next.order.orderNo ?? t('failures.unknownOrder')}</b> · {next.order.customerName ?? '—'}
+          </p>
+        )}
         <p>{t('sync.conflictDialogText')}</p>
         <ConflictResolver key={next.id} conflict={next} />
         <div className="actions">

@@ -1,8 +1,10 @@
 import { useTranslation } from 'react-i18next';
 import { unreadBadge } from '../../domain/notifications.js';
+import { type Action, can } from '../../domain/roles.js';
+import { useSession } from '../stores/session.js';
 import { type Screen, useUi } from '../stores/ui.js';
 
-const ITEMS: Array<{ screen: Screen; icon: string }> = [
+const ITEMS: Array<{ screen: Screen; icon: string; action?: Action }> = [
   { screen: 'orders', icon: '▦' },
   { screen: 'board', icon: '☷' },
   { screen: 'happyCalls', icon: '☎' },
@@ -12,6 +14,8 @@ const ITEMS: Array<{ screen: Screen; icon: string }> = [
   { screen: 'notifications', icon: '✉' },
   { screen: 'settlements', icon: '₩' },
   { screen: 'exports', icon: '⇩' },
+  { screen: 'notices', icon: '✆', action: 'notices.read' },
+  { screen: 'noticeTemplates', icon: '✎', action: 'notices.templates' },
   { screen: 'sync', icon: '⇅' },
   { screen: 'settings', icon: '⚙' },
 ];
@@ -20,9 +24,10 @@ export function NavRail() {
   const { t } = useTranslation();
   const screen = useUi((s) => s.screen);
   const unread = useUi((s) => s.unread);
+  const role = useSession((s) => s.session?.user.role);
   return (
     <nav className="navrail" aria-label="main">
-      {ITEMS.map((item) => (
+      {ITEMS.filter((item) => !item.action || (role && can(role, item.action))).map((item) => (
         <button
           key={item.screen}
           type="button"

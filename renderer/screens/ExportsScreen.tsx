@@ -1,10 +1,11 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { formatStamp } from '../../domain/order-view.js';
+import { ProgressBar } from '../components/ProgressBar.js';
 import { Unavailable } from '../components/Unavailable.js';
 import { useChannel } from '../components/useChannel.js';
 import { errorText } from '../i18n/index.js';
-import { saveFile, tryCall } from '../platform/api.js';
+import { api, saveFile, tryCall } from '../platform/api.js';
 import { useUi } from '../stores/ui.js';
 import { todayIso } from './AssignmentBoard.js';
 
@@ -17,6 +18,21 @@ export function ExportsScreen() {
   const [type, setType] = useState<(typeof TYPES)[number]>('orders');
   const [from, setFrom] = useState(() => `${todayIso().slice(0, 7)}-01`);
   const [to, setTo] = useState(todayIso);
+  // the list follows the jobs by itself: the head office's notification of a finished export arrives on the live
+  // stream; while a job is waiting or running, a slow poll covers a stream that is down
+  const working = (data ?? []).some((x) => x.status === 'PENDING' || x.status === 'RUNNING');
+  useEffect(
+    () =>
+      api().onEvent((e) => {
+        if (e.type === 'notifications-changed') void reload();
+      }),
+    [reload],
+  );
+  useEffect(() => {
+    if (!working) return;
+    const timer = setInterval(() => void reload(), 2000);
+    return () => clearInterval(timer);
+  }, [working, reload]);
   async function create() {
     const r = await tryCall('exports:create', type === 'orders' ? { type } : { type, filters: { from, to } });
     if (!r.ok) useUi.getState().toast('error', errorText(r.error));
@@ -76,7 +92,13 @@ export function ExportsScreen() {
               <tr key={x.id}>
                 <td>{formatStamp(x.createdAt)}</td>
                 <td>{t(`exports.types.${x.type}`)}</td>
-                <td title={x.lastError ?? undefined}>{t(`exports.statuses.${x.status}`)}</td>
+                <td title={x.lastError ?? undefined} data-testid="export-status" data-status={x.status}>
+                  {x.status === 'PENDING' || x.status === 'RUNNING' ? (
+                    <ProgressBar progress={null} label={t(`exports.statuses.${x.status}`)} unit="none" />
+                  ) : (
+                    t(`exports.statuses.${x.status}`)
+                  )}
+                </td>
                 <td className="num">{x.rowCount ?? ''}</td>
                 <td>{formatStamp(x.expiresAt)}</td>
                 <td>

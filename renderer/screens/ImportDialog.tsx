@@ -11,9 +11,11 @@ import {
   type ImportPreview,
   type MappingPreset,
 } from '../../domain/client-api.js';
+import { ProgressBar } from '../components/ProgressBar.js';
 import { errorText } from '../i18n/index.js';
 import { tryCall } from '../platform/api.js';
 import { useOrders } from '../stores/orders.js';
+import { useProgress } from '../stores/progress.js';
 import { useUi } from '../stores/ui.js';
 
 async function toBase64(file: File): Promise<string> {
@@ -35,6 +37,8 @@ export function ImportDialog() {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState<null | 'reading' | 'importing'>(null);
   const close = () => useUi.getState().setImportOpen(false);
+  // the services worker's report of this import's steps (reading the file, checking rows, writing)
+  const progress = useProgress((s) => s.tasks.import);
 
   useEffect(() => {
     void tryCall('excel:presets', {}).then((r) => r.ok && setPresets(r.value));
@@ -48,6 +52,7 @@ export function ImportDialog() {
     const sh = 'sheet' in opts ? opts.sheet : sheet;
     const m = 'mapping' in opts ? opts.mapping : mapping;
     if (!f) return;
+    useProgress.getState().clear('import');
     setBusy('reading');
     setError(null);
     const r = await tryCall('excel:importPreview', {
@@ -88,6 +93,7 @@ export function ImportDialog() {
 
   async function commit() {
     if (!file || !preview) return;
+    useProgress.getState().clear('import');
     setBusy('importing');
     const r = await tryCall('excel:importCommit', {
       file,
@@ -179,12 +185,7 @@ export function ImportDialog() {
             {t('excel.check')}
           </button>
         </div>
-        {busy && (
-          <div className="import-progress" data-testid="import-progress">
-            <progress aria-label={t(`excel.${busy}`)} />
-            <span className="muted small">{t(`excel.${busy}`)}</span>
-          </div>
-        )}
+        {busy && <ProgressBar progress={progress} label={t(`excel.${busy}`)} testId="import-progress" />}
         {error && (
           <p className="form-error" role="alert" data-testid="import-error">
             {error}

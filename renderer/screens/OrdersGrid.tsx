@@ -12,17 +12,18 @@ import {
   type SortColumn,
 } from 'react-data-grid';
 import { useTranslation } from 'react-i18next';
-import { cellPatch } from '../../domain/order-cell-edit.js';
+import { cellPatch, cellToggle } from '../../domain/order-cell-edit.js';
+import { orderColumn } from '../../domain/order-fields.js';
 import type { OrderRow } from '../../domain/order-row.js';
 import { ORDER_STATUSES, type OrderStatus, STATUS_TONE } from '../../domain/order-status.js';
 import {
   cellText,
   createOrderViewEngine,
-  EDITABLE_COLUMNS,
   formatStreet,
   type OrderColumnKey,
   type OrderViewSpec,
 } from '../../domain/order-view.js';
+import { OrderSyncMarker, useIssueOrderIds } from '../components/FailuresList.js';
 import { StatusBadge } from '../components/StatusBadge.js';
 import { cellProblemText } from '../grid/cell-problem.js';
 import { applyEdits } from '../grid/edits.js';
@@ -35,6 +36,7 @@ import {
   toggleColumn,
   visibleColumns,
 } from '../grid/layout.js';
+import { gridEditable, TIME_WINDOW_COLUMN, TimeWindowEditor } from '../grid/TimeWindowEditor.js';
 import { useExcelGrid } from '../grid/use-excel-grid.js';
 import { ViewsMenu } from '../grid/ViewsMenu.js';
 import { errorText } from '../i18n/index.js';
@@ -108,6 +110,15 @@ function CellEditor({
   );
 }
 
+/** Space or a click on a boolean cell (the notice opt-out): flips it through the grid's one edit path. */
+async function toggleCell(row: OrderRow, key: OrderColumnKey): Promise<void> {
+  const current = useOrders.getState().rows.find((r) => r.id === row.id) ?? row;
+  const p = cellToggle(current, key);
+  if (!p.ok) return;
+  const [failure] = await applyEdits([{ row: current, patch: p.patch }]);
+  if (failure) useUi.getState().toast('error', failure.message);
+}
+
 async function saveCell(row: OrderRow, key: OrderColumnKey, text: string): Promise<string | null> {
   const current = useOrders.getState().rows.find((r) => r.id === row.id) ?? row;
   const p = cellPatch(current, key, text);
@@ -118,6 +129,7 @@ async function saveCell(row: OrderRow, key: OrderColumnKey, text: string): Promi
 
 export function OrdersGrid() {
   const { t } = useTranslation();
+  const issues = useIssueOrderIds();
   const rows = useOrders((s) => s.rows);
   const loaded = useOrders((s) => s.loaded);
   const sort = useOrders((s) => s.sort);
@@ -180,16 +192,12 @@ export function OrdersGrid() {
       sortable: false,
       draggable: false,
       renderHeaderCell: () => <span title={t('columns.pending')}>⇅</span>,
-      renderCell: ({ row }) =>
-        row.pendingOps > 0 ? (
-          <span className="pending-badge" data-testid="pending-badge" title={t('sync.pendingBadge')}>
-            ●
-          </span>
-        ) : null,
+      renderCell: ({ row }) => <OrderSyncMarker id={row.id} pendingOps={row.pendingOps} />,
       renderSummaryCell: () => null,
     };
     const dataCols = visible.map((key): Column<OrderRow, FilterRow> => {
-      const editable = EDITABLE_COLUMNS.includes(key);
+      const editable = gridEditable(key);
+      const boolean = orderColumn(key).edit === 'boolean';
       return {
         key,
         name: t(`columns.${key}`),
@@ -202,8 +210,29 @@ export function OrdersGrid() {
         cellClass: (row) =>
           [editable ? 'editable' : '', inRange(row.id, key) ? 'in-range' : ''].filter(Boolean).join(' ') || undefined,
         headerCellClass: editable ? 'editable-head' : undefined,
-        renderCell: ({ row }) => (key === 'status' ? <StatusBadge status={row.status} /> : cellText(row, key)),
-        renderEditCell: editable ? (props) => <CellEditor {...props} save={saveCell} /> : undefined,
+        renderCell: ({ row }) =>
+          key === 'status' ? (
+            <StatusBadge status={row.status} />
+          ) : boolean ? (
+            <input
+              type="checkbox"
+              className="cell-check"
+              tabIndex={-1}
+              checked={cellText(row, key) !== ''}
+              aria-label={t(`columns.${key}`)}
+              data-testid={`cell-check-${key}`}
+              onChange={() => void toggleCell(row, key)}
+            />
+          ) : (
+            cellText(row, key)
+          ),
+        // a boolean cell has no text editor: Space and a click toggle it
+        renderEditCell:
+          key === TIME_WINDOW_COLUMN
+            ? (props) => <TimeWindowEditor {...props} />
+            : editable && !boolean
+              ? (props) => <CellEditor {...props} save={saveCell} />
+              : undefined,
         editorOptions: { commitOnOutsideClick: false },
         renderSummaryCell: () => <FilterInput columnKey={key} label={t(`columns.${key}`)} />,
       };
@@ -332,19 +361,25 @@ export function OrdersGrid() {
               .getState()
               .setSort(cols.map((c) => ({ key: c.columnKey as OrderColumnKey, direction: c.direction })))
           }
-          rowClass={(r) => `tone-row-${STATUS_TONE[r.status]}${r.pendingOps > 0 ? ' pending' : ''}`}
+          rowClass={(r) =>
+            `tone-row-${STATUS_TONE[r.status]}${r.pendingOps > 0 ? ' pending' : ''}${issues.failed.has(r.id) ? ' failed' : ''}`
+          }
           onActivePositionChange={({ rowIdx, column }) => excel.onActivePositionChange(rowIdx, column?.idx ?? -1)}
           onCellMouseDown={excel.onCellMouseDown}
           onCellDoubleClick={({ row, column }) => {
-            if (!EDITABLE_COLUMNS.includes(column.key as OrderColumnKey)) useUi.getState().openDetail(row.id);
+            if (!gridEditable(column.key)) useUi.getState().openDetail(row.id);
           }}
           onCellKeyDown={(args, e) => {
             if (args.mode !== 'ACTIVE' || !args.row) return;
             if (excel.onCellKeyDown(e)) return;
-            const editable = EDITABLE_COLUMNS.includes(args.column?.key as OrderColumnKey);
+            const editable = gridEditable(args.column?.key);
             if (e.key === 'Enter' && !editable) {
               e.preventGridDefault();
               useUi.getState().openDetail(args.row.id);
+            } else if (e.key === ' ' && orderColumn(args.column?.key as OrderColumnKey)?.edit === 'boolean') {
+              e.preventGridDefault();
+              e.preventDefault();
+              void toggleCell(args.row, args.column!.key as OrderColumnKey);
             } else if (e.key === ' ' && args.column?.key !== SelectColumn.key) {
               e.preventGridDefault();
               e.preventDefault();

@@ -3,11 +3,13 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ApiError, AssignmentSheet } from '../../domain/client-api.js';
+import { ProgressBar } from '../components/ProgressBar.js';
 import { Unavailable } from '../components/Unavailable.js';
 import { errorText } from '../i18n/index.js';
 import { saveFile, tryCall } from '../platform/api.js';
 import { SheetView } from '../print/SheetView.js';
 import { useLookups } from '../stores/lookups.js';
+import { useProgress } from '../stores/progress.js';
 import { useUi } from '../stores/ui.js';
 
 export function PrintPreview({ request }: { request: { date: string; installerIds?: string[] } }) {
@@ -17,6 +19,8 @@ export function PrintPreview({ request }: { request: { date: string; installerId
   const [installerId, setInstallerId] = useState<string>(request.installerIds?.[0] ?? '');
   const [sheets, setSheets] = useState<AssignmentSheet[] | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
+  const [saving, setSaving] = useState(false);
+  const pdfProgress = useProgress((s) => s.tasks.print);
   const args = { date, ...(installerId ? { installerIds: [installerId] } : {}) };
   const key = JSON.stringify(args);
 
@@ -40,7 +44,8 @@ export function PrintPreview({ request }: { request: { date: string; installerId
   }, []);
 
   async function savePdf() {
-    const r = await tryCall('print:pdf', JSON.parse(key));
+    setSaving(true);
+    const r = await tryCall('print:pdf', JSON.parse(key)).finally(() => setSaving(false));
     if (!r.ok) {
       useUi.getState().toast('error', errorText(r.error));
       return;
@@ -82,7 +87,16 @@ export function PrintPreview({ request }: { request: { date: string; installerId
         <button type="button" className="btn" onClick={() => window.print()} data-testid="print-print">
           {t('print.print')}
         </button>
-        <button type="button" className="btn primary" onClick={() => void savePdf()} data-testid="print-pdf">
+        {saving && (
+          <ProgressBar progress={pdfProgress} label={t('progress.printing')} unit="none" testId="print-progress" />
+        )}
+        <button
+          type="button"
+          className="btn primary"
+          onClick={() => void savePdf()}
+          disabled={saving}
+          data-testid="print-pdf"
+        >
           {t('print.savePdf')}
         </button>
         <button type="button" className="btn ghost" onClick={() => useUi.getState().openPrint(null)}>
@@ -91,6 +105,7 @@ export function PrintPreview({ request }: { request: { date: string; installerId
       </div>
       <div className="print-pages">
         {error && <Unavailable error={error} />}
+        {!sheets && !error && <ProgressBar progress={null} label={t('print.preview')} testId="print-loading" />}
         {sheets?.length === 0 && <p className="muted no-print">{t('print.noOrders')}</p>}
         {sheets?.map((s) => (
           <SheetView key={s.installer.id} sheet={s} />

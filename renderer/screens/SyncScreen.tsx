@@ -2,16 +2,13 @@ import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import { formatStamp } from '../../domain/order-view.js';
 import { ConflictResolver } from '../components/ConflictResolver.js';
-import { errorText } from '../i18n/index.js';
-import { tryCall } from '../platform/api.js';
+import { FailuresList } from '../components/FailuresList.js';
 import { useSync } from '../stores/sync.js';
-import { useUi } from '../stores/ui.js';
 
 export function SyncScreen() {
   const { t } = useTranslation();
   const state = useSync((s) => s.state);
   const conflicts = useSync((s) => s.conflicts);
-  const failed = useSync((s) => s.failed);
   useEffect(() => {
     void useSync.getState().loadIssues();
   }, []);
@@ -64,49 +61,8 @@ export function SyncScreen() {
           <ConflictResolver conflict={c} />
         </div>
       ))}
-      <h2>{t('sync.failedTitle')}</h2>
-      {failed.length === 0 ? (
-        <p className="muted">{t('sync.noFailed')}</p>
-      ) : (
-        <table className="table">
-          <thead>
-            <tr>
-              <th>{t('sync.createdAt')}</th>
-              <th>{t('sync.entity')}</th>
-              <th>{t('sync.kind')}</th>
-              <th>{t('sync.reason')}</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {failed.map((f) => (
-              <tr key={f.opId}>
-                <td>{formatStamp(f.createdAt)}</td>
-                <td>
-                  <button type="button" className="btn link" onClick={() => useUi.getState().openDetail(f.entityId)}>
-                    {f.entity} {f.entityId.slice(0, 8)}
-                  </button>
-                </td>
-                <td>{t(`sync.kinds.${f.kind}`, { defaultValue: f.kind })}</td>
-                <td>{errorText(f.error)}</td>
-                <td>
-                  <button
-                    type="button"
-                    className="btn ghost"
-                    onClick={async () => {
-                      await tryCall('sync:discardFailed', { opId: f.opId });
-                      await useSync.getState().refresh();
-                      await useSync.getState().loadIssues();
-                    }}
-                  >
-                    {t('sync.discard')}
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <h2>{t('failures.title')}</h2>
+      <FailuresList />
     </section>
   );
 }

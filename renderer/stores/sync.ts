@@ -18,6 +18,9 @@ export const useSync = create<SyncStore>((set, get) => ({
   failed: [],
   setState(state) {
     const prev = get().state;
+    // an older state arriving late (an answer overtaken by an event) is dropped; the signed-out state (rev 0,
+    // sent when a session ends) always passes, so a new session's engine counts from there
+    if (prev && state.rev !== 0 && state.rev < prev.rev) return;
     set({ state });
     // a change in the counts means the lists on screen are stale
     if (!prev || prev.conflicts !== state.conflicts || prev.failed !== state.failed) void get().loadIssues();

@@ -4,12 +4,14 @@ export type Screen =
   | 'orders'
   | 'board'
   | 'happyCalls'
+  | 'noticeTemplates'
   | 'dashboard'
   | 'customers'
   | 'waste'
   | 'notifications'
   | 'settlements'
   | 'exports'
+  | 'notices'
   | 'sync'
   | 'settings';
 

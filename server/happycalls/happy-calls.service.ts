@@ -9,6 +9,7 @@ import type { Tx } from '../db/transaction.js';
 import type { Actor } from '../http/context.js';
 import { ValidationError } from '../http/errors.js';
 import { parse, parseId } from '../http/validate.js';
+import { enqueueOrderNotice } from '../notices/notices.service.js';
 import { requireNotCancelled, requireNotLocked, requireOrderRef } from '../shared/order-ref.js';
 import * as repo from './happy-calls.repository.js';
 
@@ -17,8 +18,8 @@ const CLOCK_SKEW_MS = 5 * 60_000;
 
 /**
  * POST /api/orders/:id/happy-calls {outcome, timeWindow?, retryAt?, note?, calledAt?, id?, version?} → 201 with the
- * call. The caller is the call's `calledBy`. A CONFIRMED outcome is written here and only here: the place for
- * whatever else a confirmation sets off (the appointment notice, issue 15's second half).
+ * call. The caller is the call's `calledBy`. A CONFIRMED outcome is written here and only here, so here it queues
+ * the customer's confirmation notice (server/notices, in this transaction).
  */
 export async function recordHappyCall(tx: Tx, actor: Actor, id: unknown, body: unknown): Promise<HappyCall> {
   authorize(actor, 'orders.happycall');
@@ -39,6 +40,14 @@ export async function recordHappyCall(tx: Tx, actor: Actor, id: unknown, body: u
     calledBy: actor.userId,
     calledAt: input.calledAt,
   });
+  // the customer hears the confirmation (server/notices); keyed by the call, so it is queued once per call
+  if (input.outcome === 'CONFIRMED') {
+    await enqueueOrderNotice(tx, {
+      orderId: order.id,
+      event: 'HAPPY_CALL_CONFIRMED',
+      eventKey: `happy-call:${callId}`,
+    });
+  }
   return (await repo.findCall(tx, callId))!;
 }
 

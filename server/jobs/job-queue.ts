@@ -25,6 +25,8 @@ export const QUEUES = {
   notificationEmail: 'notification-email',
   /** creates every branch's settlement weeks around today (cron, and once at start): reads never create them */
   settlementWeeks: 'settlement-weeks',
+  /** sends one customer notice (data: { noticeId }); server/notices/notice-sender.ts */
+  noticeSend: 'notice-send',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
@@ -35,6 +37,8 @@ const QUEUE_OPTIONS: Record<QueueName, Omit<PgBoss.Queue, 'name'>> = {
   'export-sweep': { retryLimit: 0, expireInSeconds: 10 * 60 },
   'notification-email': { retryLimit: 0, expireInSeconds: 5 * 60 },
   'settlement-weeks': { retryLimit: 2, retryDelay: 60, expireInSeconds: 10 * 60 },
+  // a provider that does not answer: 2 s, 4 s, 8 s, 16 s, 32 s, then the notice fails and the branch is told
+  'notice-send': { retryLimit: 5, retryDelay: 2, retryBackoff: true, expireInSeconds: 5 * 60 },
 };
 
 /** The pg-boss queue of cron schedules (created by its timekeeper; created here because only the owner can). */
@@ -82,7 +86,8 @@ export async function prepareJobSchema(ownerUrl: string, appRole: string): Promi
   }
 }
 
-export type JobHandler<T> = (data: T, job: PgBoss.Job<T>) => Promise<void>;
+/** `job` carries pg-boss's metadata (retryCount, retryLimit, …). */
+export type JobHandler<T> = (data: T, job: PgBoss.JobWithMetadata<T>) => Promise<void>;
 
 export interface JobQueueOptions {
   /** dispatch_app connection string */
@@ -165,7 +170,7 @@ export class JobQueue {
   async work<T extends object>(name: QueueName, handler: JobHandler<T>): Promise<void> {
     const { logger, pollingIntervalSeconds } = this.opts;
     await this.whenStarted((boss) =>
-      boss.work<T>(name, { batchSize: 1, pollingIntervalSeconds }, async (jobs) => {
+      boss.work<T>(name, { batchSize: 1, pollingIntervalSeconds, includeMetadata: true }, async (jobs) => {
         for (const job of jobs) {
           const started = Date.now();
           try {

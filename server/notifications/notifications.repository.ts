@@ -10,6 +10,8 @@ export const NOTIFICATION_CATEGORIES = [
   'SETTLEMENT_LOCK',
   'SETTLEMENT_UNLOCK',
   'SYNC_CONFLICT',
+  /** a customer notice (알림톡/SMS) could not be sent: the branch managers (server/notices) */
+  'NOTICE_FAILED',
 ] as const;
 export type NotificationCategory = (typeof NOTIFICATION_CATEGORIES)[number];
 

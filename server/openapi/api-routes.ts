@@ -2,6 +2,7 @@
 // here; test/api/openapi.test.ts fails for a mounted route missing from it.
 import { attachmentRouteDocs } from '../attachments/attachments.routes.js';
 import { exportRouteDocs } from '../exports/exports.routes.js';
+import { noticeRouteDocs } from '../notices/notices.routes.js';
 import { notificationRouteDocs } from '../notifications/notifications.routes.js';
 import { opsRouteDocs } from '../ops/ops.routes.js';
 import { syncRouteDocs } from '../sync/sync.routes.js';
@@ -38,5 +39,6 @@ export function apiRouteDocs(): RouteDoc[] {
     ...adminReferenceRouteDocs,
     ...installerRouteDocs,
     ...auditRouteDocs,
+    ...noticeRouteDocs,
   ];
 }

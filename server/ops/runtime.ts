@@ -11,6 +11,8 @@ import { withSystemTransaction } from '../db/transaction.js';
 import { buildExport, sweepExpiredExports } from '../exports/export-builder.js';
 import { JobQueue, prepareJobSchema, QUEUES } from '../jobs/job-queue.js';
 import type { Logger } from '../logger.js';
+import { startNoticeSender } from '../notices/notice-sender.js';
+import { createSolapiProvider } from '../notices/solapi-provider.js';
 import { attachBus, type NotificationBus, PostgresBus, RedisBus } from '../notifications/notification-bus.js';
 import { createSmtpMailer, type Mailer, mailUnreadNotifications } from '../notifications/notification-email.js';
 import { NotificationHub } from '../notifications/notification-stream.js';
@@ -136,6 +138,28 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       await withSystemTransaction(pool, (tx) => ensureSettlementWeeks(tx)).catch((err: Error) =>
         logger.warn({ err }, 'settlement weeks not made at start'),
       );
+      const n = config.notices;
+      if (n.apiKey && n.apiSecret && n.pfId && n.sender) {
+        const provider = createSolapiProvider({
+          baseUrl: n.baseUrl,
+          apiKey: n.apiKey,
+          apiSecret: n.apiSecret,
+          pfId: n.pfId,
+          sender: n.sender,
+          timeoutMs: n.timeoutMs,
+          logger,
+        });
+        stops.push(
+          await startNoticeSender(
+            { pool, jobs, provider, logger, now: n.now, coalesceSeconds: n.coalesceSeconds },
+            n.dispatchSeconds,
+          ),
+        );
+      } else {
+        logger.info(
+          'SOLAPI_API_KEY, SOLAPI_API_SECRET, SOLAPI_PF_ID or SOLAPI_SENDER not set: notices are queued, not sent',
+        );
+      }
       if (config.jobs.reportFoldSeconds > 0) {
         stops.push(startUpkeep(pool, logger, config.jobs.reportFoldSeconds * 1000));
       }

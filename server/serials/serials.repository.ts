@@ -1,3 +1,4 @@
+import type { LineState, SerialRule } from '../../domain/order-part-rules.js';
 import type { Tx } from '../db/transaction.js';
 
 export interface SerialRow {
@@ -82,32 +83,23 @@ export async function deleteSerial(tx: Tx, serialId: string, version: number): P
   return (rowCount ?? 0) > 0;
 }
 
-export interface MissingSerials {
-  lineId: string;
-  itemCode: string;
-  itemName: string;
-  quantity: number;
-  recorded: number;
-  missing: number;
-}
-
-/**
- * Lines of the order whose item needs a serial per unit (item_skill_rules.requires_serial of the rule with the
- * longest matching item-code prefix) and that have fewer serials than units.
- */
-export async function linesMissingSerials(tx: Tx, orderId: string): Promise<MissingSerials[]> {
-  const { rows } = await tx.query<MissingSerials>(
-    `SELECT l.id AS "lineId", l.item_code AS "itemCode", l.item_name AS "itemName", l.quantity,
-            c.recorded, l.quantity - c.recorded AS missing
+/** The order's lines with the serials recorded on each (domain/order-part-rules.ts linesMissingSerials reads them). */
+export async function linesWithSerialCounts(tx: Tx, orderId: string): Promise<(LineState & { itemName: string })[]> {
+  const { rows } = await tx.query<LineState & { itemName: string }>(
+    `SELECT l.id, l.item_code AS "itemCode", l.item_name AS "itemName", l.quantity,
+            (SELECT count(*)::int FROM serial_numbers s WHERE s.order_line_id = l.id) AS "serialCount"
        FROM order_lines l
-       CROSS JOIN LATERAL (
-         SELECT r.requires_serial FROM item_skill_rules r
-          WHERE upper(left(l.item_code, length(r.item_prefix))) = upper(r.item_prefix)
-          ORDER BY length(r.item_prefix) DESC LIMIT 1) rule
-       CROSS JOIN LATERAL (SELECT count(*)::int AS recorded FROM serial_numbers s WHERE s.order_line_id = l.id) c
-      WHERE l.order_id = $1 AND rule.requires_serial AND c.recorded < l.quantity
+      WHERE l.order_id = $1
       ORDER BY l.created_at, l.id`,
     [orderId],
+  );
+  return rows;
+}
+
+/** The item rules of the reference data that say which items need serials. */
+export async function serialRules(tx: Tx): Promise<SerialRule[]> {
+  const { rows } = await tx.query<SerialRule>(
+    'SELECT item_prefix AS "itemPrefix", requires_serial AS "requiresSerial" FROM item_skill_rules',
   );
   return rows;
 }

@@ -2,7 +2,7 @@
 // another order, of any branch, is a 409 naming that order's number and nothing else about it). 인수 needs a
 // serial for every unit of the lines whose item requires one (requireSerialsForDelivery).
 import { z } from 'zod';
-import { serialCountProblem } from '../../domain/order-part-rules.js';
+import { linesMissingSerials, serialCountProblem, serialsMissingProblem } from '../../domain/order-part-rules.js';
 import { serialsAdd } from '../../domain/order-parts.js';
 import { version } from '../../domain/order-schemas.js';
 import { authorize } from '../auth/authorize.js';
@@ -111,11 +111,7 @@ export async function deleteSerial(tx: Tx, actor: Actor, id: unknown, serialId: 
  * on the order was delivered). Call it in the status change's transaction, after any split.
  */
 export async function requireSerialsForDelivery(tx: Tx, order: Pick<OrderRef, 'id'>): Promise<void> {
-  const missing = await repo.linesMissingSerials(tx, order.id);
-  if (missing.length === 0) return;
-  throw new RuleError('SERIALS_MISSING', 'errors.serial.missing', {
-    field: 'status',
-    params: { lines: missing.map((m) => `${m.itemCode} (${m.recorded}/${m.quantity})`).join(', ') },
-    details: { lines: missing },
-  });
+  const lines = await repo.linesWithSerialCounts(tx, order.id);
+  const p = serialsMissingProblem(linesMissingSerials(lines, await repo.serialRules(tx)));
+  if (p) throw new RuleError(p.code, p.messageKey, { field: p.field, params: p.params, details: p.details });
 }

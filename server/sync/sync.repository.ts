@@ -135,6 +135,12 @@ export async function stampedRows(
  * the next run; paged by stamp it would leave this snapshot, and its children (delivered with it, and stamped
  * below the window) would never come at all (issue 17, finding 1).
  */
+/** The orders the caller's scope holds (RLS), deleted ones included: what a snapshot's pages bring. */
+export async function countOrders(tx: Tx): Promise<number> {
+  const { rows } = await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM orders');
+  return rows[0]!.n;
+}
+
 export async function snapshotOrders(tx: Tx, afterId: string | null, limit: number): Promise<StampedRow[]> {
   const { rows } = await tx.query<StampedRow>(
     named(

@@ -49,6 +49,8 @@ export interface PullPage {
   cursor: string;
   hasMore: boolean;
   reset: boolean;
+  /** the first page of a snapshot: how many orders the whole snapshot brings (the client's progress bar) */
+  orderTotal?: number;
 }
 
 /** The response body (domain/sync-protocol.ts pullResponse), written without parsing the rows again. */
@@ -58,7 +60,7 @@ export function pullPageJson(page: PullPage): string {
       ? `{"entity":"${c.entity}","id":${JSON.stringify(c.id)},"op":"upsert","version":${c.version ?? 'null'},"row":${c.row}}`
       : `{"entity":"${c.entity}","id":${JSON.stringify(c.id)},"op":"delete"}`,
   );
-  return `{"changes":[${items.join(',')}],"cursor":${JSON.stringify(page.cursor)},"hasMore":${page.hasMore},"reset":${page.reset}}`;
+  return `{"changes":[${items.join(',')}],"cursor":${JSON.stringify(page.cursor)},"hasMore":${page.hasMore},"reset":${page.reset}${page.orderTotal === undefined ? '' : `,"orderTotal":${page.orderTotal}`}}`;
 }
 
 /**
@@ -95,12 +97,15 @@ export async function pullChanges(tx: Tx, actor: Actor, query: unknown): Promise
 
   let c: ServerCursor;
   let reset = false;
+  let orderTotal: number | undefined;
   const missedDeletes = previous !== null && previous.lo !== '0' && BigInt(previous.lo) <= BigInt(prunedUpTo);
   let nothingForCaller = false;
   if (!previous || previous.s !== scope || missedDeletes) {
     // A first pull, another scope, or a cursor older than pruned tombstones: a snapshot of everything.
     c = { v: 1, s: scope, lo: '0', hi, t: 0, x: null, k: null };
     reset = true;
+    // counted once per snapshot, under the caller's RLS: the orders its pages will bring (deleted ones as deletes)
+    orderTotal = await repo.countOrders(tx);
   } else if (previous.t >= SECTIONS.length) {
     c = { v: 1, s: scope, lo: previous.hi, hi: xidMax(hi, previous.hi), t: 0, x: null, k: null };
     // no write since the last run noted a scope of the caller's (migration 0091): while other branches write,
@@ -159,7 +164,7 @@ export async function pullChanges(tx: Tx, actor: Actor, query: unknown): Promise
     if (got.length < asked || !last) c = { ...c, t: c.t + 1, x: null, k: null };
     else c = { ...c, x: last.x, k: last.k };
   }
-  return { changes, cursor: encodeCursor(c), hasMore: c.t < SECTIONS.length, reset };
+  return { changes, cursor: encodeCursor(c), hasMore: c.t < SECTIONS.length, reset, orderTotal };
 }
 
 async function tombstoneSection(

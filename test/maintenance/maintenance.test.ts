@@ -71,6 +71,13 @@ describe('order archival after 5 years', () => {
        SELECT id, created_at, branch_id, 'CONFIRMED', $2 FROM orders WHERE id = $1`,
       [oldId, caller.rows[0].id],
     );
+    // and a customer notice (0106): archived with it, or the partition could not be detached
+    const branch = (await db.owner.query('SELECT branch_id FROM orders WHERE id = $1', [oldId])).rows[0].branch_id;
+    await db.owner.query(
+      `INSERT INTO order_notices(order_id, order_created_at, branch_id, event, event_key, status)
+       VALUES ($1, $2, $3, 'ASSIGNED', $4, 'DELIVERED')`,
+      [oldId, sixYearsAgo.toISOString(), branch, `${oldId}:ASSIGNED:v2`],
+    );
 
     const archived = await archiveOldOrders(db.ownerUrl, work, 60);
     const month = archived.find((a) => a.orders > 0)!;
@@ -78,6 +85,7 @@ describe('order archival after 5 years', () => {
     expect(month.files.order_lines?.rows).toBe(1);
     expect(month.files.waste_pickups?.rows).toBe(1);
     expect(month.files.happy_calls?.rows).toBe(1);
+    expect(month.files.order_notices?.rows).toBe(1);
     expect(existsSync(month.dump)).toBe(true);
     const linesCsv = gunzipSync(readFileSync(join(month.dir, 'order_lines.csv.gz'))).toString('utf8');
     expect(linesCsv).toContain('냉장고');

@@ -5,7 +5,7 @@ import type pg from 'pg';
 import type { TokenPair } from '../../server/auth/auth.service.js';
 import type { Cache } from '../../server/cache/index.js';
 import type { ConfigOverrides } from '../../server/config.js';
-import { createLogger } from '../../server/logger.js';
+import { createLogger, type Logger } from '../../server/logger.js';
 import type { Runtime } from '../../server/ops/runtime.js';
 import { startServer } from '../../server/start.js';
 import type { TestDatabase } from './db.js';
@@ -47,7 +47,7 @@ export interface TestServer {
 
 export async function startTestServer(
   db: TestDatabase,
-  opts: { config?: ConfigOverrides; poolMax?: number } = {},
+  opts: { config?: ConfigOverrides; poolMax?: number; logger?: Logger } = {},
 ): Promise<TestServer> {
   const jwtSecret = opts.config?.jwtSecret ?? randomBytes(32).toString('base64url');
   const running = await startServer({
@@ -57,7 +57,7 @@ export async function startTestServer(
     port: 0,
     host: '127.0.0.1',
     poolMax: opts.poolMax ?? 8,
-    logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
+    logger: opts.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
     config: {
       jwtSecret,
       // one Redis may serve many test files at once: each server gets its own cache keys unless told to share

@@ -75,6 +75,20 @@ class Puller {
     await this.run();
     await this.run();
   }
+  /**
+   * Runs until `done` holds for what arrived, for at most 10 s. The window ends below the cluster's oldest open
+   * transaction, and the test files share one PostgreSQL cluster: another file's open transaction holds a write
+   * back for a moment (it is delivered by a later run, as a client's next pull would).
+   */
+  async runUntil(done: (r: { changes: PageChange[] }) => boolean): Promise<{ changes: PageChange[] }> {
+    const all: PageChange[] = [];
+    const until = Date.now() + 10_000;
+    for (;;) {
+      all.push(...(await this.run()).changes);
+      if (done({ changes: all }) || Date.now() > until) return { changes: all };
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
 }
 
 const ids = (r: { changes: PageChange[] }, entity?: string) =>
@@ -152,7 +166,7 @@ describe('idle pull from the scope notes', () => {
     for (const [entity, id, write] of writes) {
       await write();
       for (const p of pullers) {
-        const r = await p.run();
+        const r = await p.runUntil((got) => ids(got, entity).length > 0);
         expect(ids(r, entity).length, `${p.actor.role} gets the ${entity} write`).toBeGreaterThan(0);
         if (id) expect(ids(r, entity)).toContain(id);
       }
@@ -162,8 +176,15 @@ describe('idle pull from the scope notes', () => {
       `INSERT INTO notifications(user_id, category, payload) VALUES ($1, 'SYSTEM', '{}') RETURNING id`,
       [world.coordinator.id],
     );
-    for (const p of pullers) {
-      const r = await p.run();
+    // the coordinator first: once its run has passed the note's stamp, the others' runs pass it too
+    const coordinatorFirst = [...pullers].sort(
+      (a, b) => Number(b.actor.userId === world.coordinator.id) - Number(a.actor.userId === world.coordinator.id),
+    );
+    for (const p of coordinatorFirst) {
+      const r =
+        p.actor.userId === world.coordinator.id
+          ? await p.runUntil((got) => ids(got, 'notifications').length > 0)
+          : await p.run();
       if (p.actor.userId === world.coordinator.id) expect(ids(r, 'notifications')).toEqual([note.rows[0]!.id]);
       else expect(ids(r, 'notifications')).toEqual([]);
     }
@@ -173,7 +194,7 @@ describe('idle pull from the scope notes', () => {
       other.partner.id,
     ]);
     for (const p of pullers) {
-      const r = await p.run();
+      const r = await p.runUntil((got) => got.changes.some((c) => c.entity === 'orders' && c.id === order.id));
       const gone = r.changes.some((c) => c.entity === 'orders' && c.id === order.id);
       expect(gone, `${p.actor.role} hears of the hand-over`).toBe(true);
     }

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Result, WindowBridge } from '../../domain/client-api.js';
+import type { Result, TaskProgress, WindowBridge } from '../../domain/client-api.js';
 import { applyOrderView, cellText } from '../../domain/order-view.js';
 import { TOKEN_HEADER } from '../../main/browser-shell/http-transport.js';
 import { type BrowserShell, startBrowserShell } from '../../main/browser-shell/shell-server.js';
@@ -313,6 +313,64 @@ describe('vendor sheets as people make them, through the services', () => {
       'file',
       '시트 "주문"의 행이 50,000개를 넘어 열지 않습니다',
     ]);
+  });
+});
+
+describe('progress of long work, reported by the services worker as it goes', () => {
+  /** The progress events of one call, in the order the worker sent them. */
+  async function progressOf<T>(task: TaskProgress['task'], call: () => Promise<T>): Promise<TaskProgress[]> {
+    const seen: TaskProgress[] = [];
+    const off = worker.subscribe((e) => {
+      if (e.type === 'progress' && e.progress.task === task) seen.push(e.progress);
+    });
+    try {
+      await call();
+    } finally {
+      off();
+    }
+    return seen;
+  }
+  const steady = (ps: TaskProgress[]) => ps.every((p, i) => i === 0 || p.percent >= ps[i - 1]!.percent);
+
+  it('an import: reading the file (rows of its rows), checking rows, writing, with a rising percentage', async () => {
+    const rows = Array.from({ length: 400 }, (_, i) => [
+      `PRG-${i}`,
+      `진행고객${i}`,
+      '중앙로 1',
+      '서울',
+      'GEN-1',
+      '소형',
+      1,
+    ]);
+    const file = await sheet(rows);
+    const preview = await progressOf('import', () => httpApi['excel:importPreview']({ file, vendor: '진행상사' }));
+    expect([...new Set(preview.map((p) => p.step))]).toEqual(['reading', 'checking', 'done']);
+    expect(preview.find((p) => p.step === 'reading')!.total).toBe(401);
+    expect(preview.filter((p) => p.step === 'checking').at(-1)).toMatchObject({ done: 400, total: 400 });
+    expect(steady(preview)).toBe(true);
+    expect(preview.at(-1)).toMatchObject({ step: 'done', percent: 100 });
+    expect(preview.length).toBeLessThan(220);
+    // the commit reads the kept file again without parsing it: checking, then writing the 400 orders
+    const commit = await progressOf('import', () => httpApi['excel:importCommit']({ file, vendor: '진행상사' }));
+    expect([...new Set(commit.map((p) => p.step))]).toEqual(['checking', 'writing', 'done']);
+    expect(commit.filter((p) => p.step === 'writing').at(-1)).toMatchObject({ done: 400, total: 400 });
+    expect(steady(commit)).toBe(true);
+    expect(commit.at(-1)!.percent).toBe(100);
+  });
+
+  it('an export: the rows written of the rows shown; a PDF: the orders drawn', async () => {
+    const exported = await progressOf('export', () =>
+      httpApi['excel:export']({ view: {}, columns: ['orderNo', 'customerName'] }),
+    );
+    const list = await httpApi['orders:list']({});
+    const total = list.ok ? list.value.length : 0;
+    expect(total).toBeGreaterThan(400);
+    expect(exported.filter((p) => p.step === 'writing').at(-1)).toMatchObject({ done: total, total });
+    expect(steady(exported)).toBe(true);
+    expect(exported.at(-1)).toMatchObject({ step: 'done', percent: 100 });
+    const printed = await progressOf('print', () => httpApi['print:pdf']({ date: today }));
+    expect(printed.at(-1)).toMatchObject({ step: 'done', percent: 100 });
+    expect(steady(printed)).toBe(true);
   });
 });
 

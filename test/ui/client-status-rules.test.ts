@@ -5,10 +5,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordSerials } from '../../main/channel-handlers/part-writes.js';
 import { type ClientServices, createClientServices } from '../../main/services/client-services.js';
 import { ClientError } from '../../main/sync/session.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { createBranch, createOrder, createUser, seoulToday, type UserFixture } from '../support/fixtures.js';
+import { addDays, createBranch, createOrder, createUser, seoulToday, type UserFixture } from '../support/fixtures.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 let db: TestDatabase;
@@ -17,6 +18,7 @@ const services: ClientServices[] = [];
 let hq: UserFixture;
 let manager: UserFixture;
 const ids: Record<string, string> = {};
+const lineIds: string[] = [];
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -26,6 +28,18 @@ beforeAll(async () => {
   for (const status of ['취소', '미배정', '출문'] as const) {
     ids[status] = (await createOrder(db.owner, { branchId: branch.id, status, appointmentDate: seoulToday() })).id;
   }
+  // departed with an air conditioner (AC: serial per unit) and a small appliance (no serial)
+  const departed = await createOrder(db.owner, {
+    branchId: branch.id,
+    status: '출문',
+    appointmentDate: seoulToday(),
+    lines: [
+      { itemCode: 'AC-2000', itemName: '벽걸이 에어컨', quantity: 2 },
+      { itemCode: 'GEN-100', itemName: '소형 가전', quantity: 1 },
+    ],
+  });
+  ids.serialised = departed.id;
+  lineIds.push(...departed.lineIds);
   // a reason code the head office no longer accepts
   await db.owner.query(
     "INSERT INTO reason_codes(type, code, description_ko, description_en, is_active) VALUES ('CANCEL', 'C99', '중지', 'retired', false)",
@@ -112,5 +126,75 @@ describe('status changes checked on the client as on the head office', () => {
       change: { version: v2, status: '취소', reasonCode: 'C01' },
     });
     expect(good.status).toBe('취소');
+  });
+});
+
+describe('인수 and 부분인수 need the serials of the delivered units, as at the head office', () => {
+  it('refuses 인수 without serials in the form, naming the field and the line; the head office agrees', async () => {
+    const s = await signIn(manager);
+    const id = ids.serialised!;
+    const { version } = (await s.handlers['orders:list']({})).find((r) => r.id === id)!;
+    const e = await refusal(s.handlers['orders:status']({ id, change: { version, status: '인수' } }));
+    expect(e).toMatchObject({ code: 'SERIALS_MISSING', field: 'change.status' });
+    expect(e.message).toBe("'인수' 전에 '시리얼 번호' 칸에 시리얼을 입력하세요: 벽걸이 에어컨 (AC-2000) 0/2대");
+    expect(s.current()!.store.pendingOps().length).toBe(0);
+    expect((await s.handlers['orders:list']({})).find((r) => r.id === id)!.status).toBe('출문');
+    const res = await server.request('POST', `/api/orders/${id}/status`, {
+      token: await server.login(manager.username),
+      body: { version, status: '인수' },
+    });
+    expect(res.status).toBe(422);
+    expect(res.body.error.code).toBe('SERIALS_MISSING');
+    expect(res.body.error.details.lines).toEqual([
+      expect.objectContaining({ itemCode: 'AC-2000', quantity: 2, recorded: 0, missing: 2 }),
+    ]);
+  });
+
+  it('부분인수 counts only the units that stay: one serial for one delivered unit of two', async () => {
+    const s = await signIn(manager);
+    const id = ids.serialised!;
+    const undelivered = [{ lineId: lineIds[0]!, quantity: 1 }];
+    let { version } = (await s.handlers['orders:list']({})).find((r) => r.id === id)!;
+    const e = await refusal(s.handlers['orders:status']({ id, change: { version, status: '부분인수', undelivered } }));
+    expect(e).toMatchObject({ code: 'SERIALS_MISSING', field: 'change.status' });
+    expect(e.message).toContain('벽걸이 에어컨 (AC-2000) 0/1대');
+    recordSerials(s.current()!.store, manager.id, { id, lineId: lineIds[0]!, serials: [`SN-${Date.now()}`] });
+    version = (await s.handlers['orders:list']({})).find((r) => r.id === id)!.version;
+    const ok = await s.handlers['orders:status']({ id, change: { version, status: '부분인수', undelivered } });
+    expect(ok.status).toBe('부분인수');
+    // the head office takes what the client took
+    await s.current()!.engine.syncNow();
+    expect(s.current()!.store.listFailed()).toEqual([]);
+    const after = await db.owner.query('SELECT status FROM orders WHERE id = $1', [id]);
+    expect(after.rows[0].status).toBe('부분인수');
+  });
+});
+
+describe('appointment dates checked on the client as on the head office', () => {
+  it('refuses a date before the day the order was received, naming the field; the head office agrees', async () => {
+    const s = await signIn(manager);
+    const id = ids['출문']!;
+    const { version } = (await s.handlers['orders:list']({})).find((r) => r.id === id)!;
+    const before = addDays(seoulToday(), -3);
+    const e = await refusal(
+      s.handlers['orders:appointment']({ id, change: { version, date: before, reason: '고객 요청' } }),
+    );
+    expect(e).toMatchObject({ code: 'VALIDATION', field: 'change.date' });
+    expect(e.message).toBe(`약속일자 ${before}은(는) 접수일 ${seoulToday()}보다 앞설 수 없습니다.`);
+    expect(s.current()!.store.pendingOps().length).toBe(0);
+    const res = await server.request('POST', `/api/orders/${id}/appointment`, {
+      token: await server.login(manager.username),
+      body: { version, date: before, reason: '고객 요청' },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error.field).toBe('date');
+    // a closed order takes no new date, here as there
+    // (the first test cancelled this one)
+    const closed = ids['미배정']!;
+    const v2 = (await s.handlers['orders:list']({})).find((r) => r.id === closed)!.version;
+    const c = await refusal(
+      s.handlers['orders:appointment']({ id: closed, change: { version: v2, date: seoulToday(), reason: 'x' } }),
+    );
+    expect(c).toMatchObject({ code: 'ORDER_CLOSED', field: 'change.date' });
   });
 });

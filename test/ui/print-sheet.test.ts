@@ -109,7 +109,7 @@ describe('assignment sheet', () => {
       pickupsByOrder: new Map([
         [orders[1]!.id, [{ code: 'W01', nameKo: '냉장고', nameEn: 'Refrigerator', quantity: 1, status: 'PLANNED' }]],
       ]),
-      serialPrefixes: ['AC-'],
+      serialRules: [{ itemPrefix: 'AC-', requiresSerial: true }],
     };
     const sheets = buildAssignmentSheets('2026-11-26', [KIM.id], withParts);
     expect(sheets.map((s) => s.installer.name)).toEqual(['김기사']);
@@ -173,6 +173,34 @@ describe('assignment sheet', () => {
       .slice(2)
       .filter((l) => l.split(/\s+/)[3] === 'image');
     expect(images).toHaveLength(2);
+  });
+
+  it('gives serial boxes by the same item rule as the head office: the longest matching prefix decides', () => {
+    const lines = new Map<string, OrderLine[]>([
+      [
+        orders[0]!.id,
+        [
+          { id: 'a', itemCode: 'AC-100', itemName: '벽걸이 에어컨', quantity: 1, weight: null },
+          { id: 'b', itemCode: 'ac-fil-2', itemName: '에어컨 필터', quantity: 1, weight: null },
+          { id: 'c', itemCode: 'TV-55', itemName: 'TV', quantity: 1, weight: null },
+        ],
+      ],
+    ]);
+    const [sheet] = buildAssignmentSheets('2026-11-26', [KIM.id], {
+      ...sources,
+      linesByOrder: lines,
+      // AC- needs serials, but its filters (AC-FIL) do not: what the head office's 인수 check decides too
+      serialRules: [
+        { itemPrefix: 'AC-', requiresSerial: true },
+        { itemPrefix: 'AC-FIL', requiresSerial: false },
+      ],
+    });
+    const items = sheet!.orders.find((o) => o.orderNo === orders[0]!.orderNo)!.items;
+    expect(items.map((i) => [i.itemCode, i.requiresSerial])).toEqual([
+      ['AC-100', true],
+      ['ac-fil-2', false],
+      ['TV-55', false],
+    ]);
   });
 
   it('gives every installer with orders that day a page, in English when asked', async () => {
