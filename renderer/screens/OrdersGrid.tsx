@@ -233,7 +233,9 @@ export function OrdersGrid() {
             : editable && !boolean
               ? (props) => <CellEditor {...props} save={saveCell} />
               : undefined,
-        editorOptions: { commitOnOutsideClick: false },
+        // a pull that redraws the row (any head-office change to the order) must not throw away what the clerk is
+        // typing: the edit is saved against the row as it is then (saveCell reads the store), a clash is a conflict
+        editorOptions: { commitOnOutsideClick: false, closeOnExternalRowChange: false },
         renderSummaryCell: () => <FilterInput columnKey={key} label={t(`columns.${key}`)} />,
       };
     });

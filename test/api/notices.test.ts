@@ -495,14 +495,14 @@ describe('appointment notices', () => {
         body: {
           version: o.version,
           date: day,
-          timeWindow: { start: `${day}T14:00:00+09:00`, end: `${day}T16:00:00+09:00` },
+          timeWindow: { start: `${day}T12:00:00+09:00`, end: `${day}T15:00:00+09:00` },
           reason: '해피콜',
         },
       });
       expect(moved.status, JSON.stringify(moved.body)).toBe(200);
       const call = await s.api.request('POST', `/api/orders/${o.id}/happy-calls`, {
         token: t.manager,
-        body: { outcome: 'CONFIRMED', timeWindow: { start: `${day}T14:00:00+09:00`, end: `${day}T16:00:00+09:00` } },
+        body: { outcome: 'CONFIRMED', timeWindow: { start: `${day}T12:00:00+09:00`, end: `${day}T15:00:00+09:00` } },
       });
       expect(call.status).toBe(201);
       const waiting = await notices(o.id);
@@ -517,7 +517,7 @@ describe('appointment notices', () => {
       expect(sent).toHaveLength(1);
       expect(sent[0]!.kakaoOptions).toMatchObject({
         templateId: 'KA01TP_DISPATCH_CONFIRMED',
-        variables: { '#{방문시간}': '14:00~16:00' },
+        variables: { '#{방문시간}': '12:00~15:00' },
       });
       // the other order of the two requests (the call first, the window after) ends the same way
       const q = phone();
@@ -534,7 +534,7 @@ describe('appointment notices', () => {
         body: {
           version: o2.version,
           date: day2,
-          timeWindow: { start: `${day2}T09:00:00+09:00`, end: `${day2}T11:00:00+09:00` },
+          timeWindow: { start: `${day2}T09:00:00+09:00`, end: `${day2}T12:00:00+09:00` },
           reason: '해피콜',
         },
       });
@@ -546,7 +546,7 @@ describe('appointment notices', () => {
       expect(sent2).toHaveLength(1);
       expect(sent2[0]!.kakaoOptions).toMatchObject({
         templateId: 'KA01TP_DISPATCH_CONFIRMED',
-        variables: { '#{방문시간}': '09:00~11:00' },
+        variables: { '#{방문시간}': '09:00~12:00' },
       });
     } finally {
       clock = before;

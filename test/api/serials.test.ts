@@ -219,6 +219,8 @@ describe('인수 needs serials; 부분인수 splits off the undelivered part', (
     });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body.status).toBe('부분인수');
+    const parentDay = (await db.owner.query('SELECT appointment_date FROM orders WHERE id = $1', [o.id])).rows[0]
+      .appointment_date;
     const child = await db.owner.query(
       `SELECT o.id, o.order_no, o.status, o.installer_id, o.appointment_date, l.item_code, l.quantity
          FROM split_orders s JOIN orders o ON o.id = s.child_order_id JOIN order_lines l ON l.order_id = o.id
@@ -231,7 +233,8 @@ describe('인수 needs serials; 부분인수 splits off the undelivered part', (
         order_no: `${o.orderNo}-S1`,
         status: '미배정',
         installer_id: null,
-        appointment_date: null,
+        // the remainder keeps the parent's day (domain/appointment-slots.ts): it shows on that day's board, unassigned
+        appointment_date: parentDay,
         item_code: 'AC-100',
         quantity: 2,
       },

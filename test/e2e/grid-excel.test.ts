@@ -317,6 +317,36 @@ describe('the orders grid is Excel to a clerk', { timeout: 120_000 }, () => {
     await msg.waitFor({ state: 'detached' });
   });
 
+  it('keeps a cell being typed in open while the head office changes the same order (a pull redraws its row)', async () => {
+    await showOurOrders();
+    const [no] = await orderNos(1);
+    await cell(0, 'customerPhone').click();
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('010-7');
+    // meanwhile the head office renames the customer: the next pull brings a new copy of this row
+    const hq = (
+      await w.server.request('POST', '/api/auth/login', { body: { username: 'hq', password: DEMO_PASSWORD } })
+    ).body.accessToken;
+    const current = await w.server.request(
+      'GET',
+      `/api/orders/${(await q<{ id: string }>('SELECT id FROM orders WHERE order_no = $1', [no]))[0]!.id}`,
+      { token: hq },
+    );
+    const renamed = await w.server.request('PATCH', `/api/orders/${current.body.id}`, {
+      token: hq,
+      body: { version: current.body.version, customerName: '본사변경고객' },
+    });
+    expect(renamed.status, JSON.stringify(renamed.body)).toBe(200);
+    await expect.poll(() => cellText(0, 'customerName'), { timeout: 30_000 }).toBe('본사변경고객');
+    // the clerk's typing is still there, and goes on
+    expect(await page.locator('[data-testid=cell-editor]').inputValue()).toBe('010-7');
+    await page.keyboard.type('123-4567');
+    await page.keyboard.press('Enter');
+    await expect.poll(async () => (await headOffice(no!)).phone, { timeout: 30_000 }).toBe('010-7123-4567');
+    expect((await headOffice(no!)).name).toBe('본사변경고객');
+  });
+
   it('the phone filter matches the digits whatever the dashes, on both phone columns', async () => {
     await page.fill('[data-testid=filter-orderNo]', '');
     // one of ours whose phone the earlier steps left alone (010-61x5-73x8)
