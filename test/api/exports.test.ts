@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cellToText } from '../../main/excel/read-sheet.js';
+import { AccessTokens } from '../../server/auth/tokens.js';
 import { QUEUES } from '../../server/jobs/job-queue.js';
 import { loadBulkOrders } from '../support/bulk-orders.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
@@ -488,7 +489,10 @@ describe('progress', () => {
 
     let lock = await lockRow();
     await lock.held;
-    await api.runtime.jobs.send(QUEUES.exportBuild, { exportId: id });
+    // the job as POST /api/exports queues it: in the creator's session
+    const sid = JSON.parse(Buffer.from(token.accessToken.split('.')[1]!, 'base64url').toString()).sid;
+    const session = new AccessTokens(api.jwtSecret, 900).sealSession(sid);
+    await api.runtime.jobs.send(QUEUES.exportBuild, { exportId: id, session });
     const seen: { status: string; progress: unknown }[] = [];
     const release = async () => {
       await lock.c.query('COMMIT');
