@@ -104,7 +104,11 @@ export function ExportsScreen() {
                 <td>{t(`exports.types.${x.type}`)}</td>
                 <td title={x.lastError ?? undefined} data-testid="export-status" data-status={x.status}>
                   {x.status === 'PENDING' || x.status === 'RUNNING' ? (
-                    <ProgressBar progress={barProgress(x)} label={t(`exports.statuses.${x.status}`)} />
+                    <ProgressBar
+                      progress={barProgress(x)}
+                      label={t(`exports.statuses.${x.status}`)}
+                      testId="export-progress"
+                    />
                   ) : (
                     t(`exports.statuses.${x.status}`)
                   )}
