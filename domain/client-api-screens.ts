@@ -2,6 +2,7 @@
 // Excel, per-user preferences and the head-office reports. Spread into `clientApi` (client-api.ts), so preload,
 // IPC registration and the browser shell's HTTP transport pick them up like every other channel.
 import { z } from 'zod';
+import type { AppointmentSlot } from './appointment-slots.js';
 import { attachmentNameAllowed, base64Bytes, MAX_ATTACHMENT_BYTES } from './attachments.js';
 import { type GridViews, gridViewName, gridViewState, type SavedGridView } from './grid-view.js';
 import { type HappyCallOutcome, happyCallOutcome } from './happy-calls.js';
@@ -50,7 +51,18 @@ export interface WasteCode {
 export interface SkillRule {
   itemPrefix: string;
   skillTag: string;
+  /** the skill as the clerk reads it (reference data; null: not named yet, the tag shows) */
+  skillNameKo: string | null;
+  skillNameEn: string | null;
   requiresSerial: boolean;
+}
+/** A branch as the client shows it, with the slots its orders' time windows are chosen from. */
+export interface BranchRef {
+  id: string;
+  code: string;
+  name: string;
+  timezone: string;
+  appointmentSlots: AppointmentSlot[];
 }
 
 export interface OrderLine {
@@ -468,7 +480,7 @@ export const screenChannels = {
   'lookups:reasonCodes': { args: none, result: result<ReasonCode[]>() },
   'lookups:wasteCodes': { args: none, result: result<WasteCode[]>() },
   'lookups:skillRules': { args: none, result: result<SkillRule[]>() },
-  'lookups:branches': { args: none, result: result<Array<{ id: string; code: string; name: string }>>() },
+  'lookups:branches': { args: none, result: result<BranchRef[]>() },
 
   'print:sheets': {
     args: z.object({ date: isoDate, installerIds: z.array(uuid).max(500).optional() }).strict(),

@@ -42,7 +42,7 @@ export interface StatusRule {
   notice?: StatusNotice;
   settlement: SettlementOutcome;
   /** colour family for grids and charts (the renderer maps these to its palette) */
-  tone: 'idle' | 'active' | 'moving' | 'warn' | 'done' | 'closed';
+  tone: 'idle' | 'active' | 'moving' | 'warn' | 'done' | 'partial' | 'closed';
 }
 
 const BRANCH_ALL = ['BRANCH_MANAGER'] as const;
@@ -186,7 +186,7 @@ export const STATUS_RULES = {
     needsUndelivered: true,
     onSheet: false,
     settlement: 'partiallyDelivered',
-    tone: 'done',
+    tone: 'partial',
   },
   회수: {
     code: 'COLLECTED',

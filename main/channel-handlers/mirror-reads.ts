@@ -1,7 +1,9 @@
 // Reads of the local mirror (db/client/001_mirror.sql) for the screens: order detail, lookups, waste totals,
 // notifications, settlement weeks, the lines behind the assignment sheets. Everything here works offline.
 import type Database from 'better-sqlite3';
+import { slotsOrDefault } from '../../domain/appointment-slots.js';
 import type {
+  BranchRef,
   InstallerRow,
   NotificationItem,
   OrderDetail,
@@ -28,6 +30,17 @@ const json = <T>(v: unknown, fallback: T): T => {
   }
 };
 const bool = (v: unknown) => v === 1 || v === true;
+
+/** A mirrored branch row; a row pulled before the slots existed (or a bad one) reads with the default slots. */
+export function branchRef(r: R): BranchRef {
+  return {
+    id: String(r.id),
+    code: String(r.code),
+    name: String(r.name),
+    timezone: str(r.timezone) ?? 'Asia/Seoul',
+    appointmentSlots: slotsOrDefault(r.appointment_slots),
+  };
+}
 
 export class MirrorReads {
   constructor(private readonly db: Database.Database) {}
@@ -202,16 +215,16 @@ export class MirrorReads {
     return this.all('SELECT * FROM item_skill_rules ORDER BY item_prefix').map((r) => ({
       itemPrefix: String(r.item_prefix),
       skillTag: String(r.skill_tag),
+      skillNameKo: r.skill_name_ko == null ? null : String(r.skill_name_ko),
+      skillNameEn: r.skill_name_en == null ? null : String(r.skill_name_en),
       requiresSerial: bool(r.requires_serial),
     }));
   }
 
-  branches(): Array<{ id: string; code: string; name: string }> {
-    return this.all('SELECT id, code, name FROM branches ORDER BY code').map((r) => ({
-      id: String(r.id),
-      code: String(r.code),
-      name: String(r.name),
-    }));
+  branches(): BranchRef[] {
+    return this.all('SELECT id, code, name, timezone, appointment_slots FROM branches ORDER BY code').map((r) =>
+      branchRef(r),
+    );
   }
 
   names(table: 'branches' | 'partners'): Map<string, string> {

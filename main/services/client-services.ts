@@ -4,7 +4,9 @@
 // work the same with the VPN up or down.
 import { v7 as uuidv7 } from 'uuid';
 import type { z } from 'zod';
+import { slotsOrDefault, windowChoiceProblem } from '../../domain/appointment-slots.js';
 import type { ClientApi, ClientApiHandlers, ClientEvent, SyncState } from '../../domain/client-api.js';
+import type { TimeWindow } from '../../domain/field-types.js';
 import { serialsMissingText, statusProblemText } from '../../domain/i18n/workflow-text.js';
 import { linesMissingSerials } from '../../domain/order-part-rules.js';
 import type { OrderRow } from '../../domain/order-row.js';
@@ -17,6 +19,7 @@ import {
 import { type Action, can } from '../../domain/roles.js';
 import type { OpKind, SyncRow } from '../../domain/sync-protocol.js';
 import { ChoiceError, NotFoundLocallyError, StaleWriteError } from '../store/client-store.js';
+import { parseTimeWindow } from '../store/mirror-order-row.js';
 import type { EngineOptions } from '../sync/engine.js';
 import { ClientError, ClientSession } from '../sync/session.js';
 
@@ -99,6 +102,32 @@ export function createClientServices(opts: ClientServicesOptions): ClientService
     s.engine.localWrite();
     opts.emit({ type: 'orders-changed', ids: [orderId] });
     return orderRow(s, orderId);
+  }
+
+  /**
+   * The head office's time-window rule (domain/appointment-slots.ts) against the order's branch as mirrored: a
+   * chosen window is one of its slots on the date, or the current one kept.
+   */
+  function checkWindow(
+    s: ClientSession,
+    current: SyncRow | null,
+    chosen: TimeWindow | null | undefined,
+    date: string | undefined,
+    field: string,
+  ): void {
+    if (!current || !date || !chosen) return;
+    const branch = s.store.mirror.read('branches', String(current.branch_id));
+    const problem = windowChoiceProblem({
+      chosen,
+      current: parseTimeWindow(current.appointment_time_window),
+      date,
+      slots: slotsOrDefault(branch?.appointment_slots),
+      timeZone: typeof branch?.timezone === 'string' ? branch.timezone : 'Asia/Seoul',
+      field,
+    });
+    if (problem) {
+      throw new ClientError('VALIDATION', statusProblemText(s.session.user.locale, problem), field, problem.details);
+    }
   }
 
   function withoutVersion<T extends { version: number }>(input: T): [Omit<T, 'version'>, number] {
@@ -202,6 +231,7 @@ export function createClientServices(opts: ClientServicesOptions): ClientService
           if (dateProblem && dateProblem.code !== 'ORDER_CLOSED')
             throw new ClientError('VALIDATION', statusProblemText(locale, dateProblem), 'change.appointmentDate');
         }
+        checkWindow(s, current, change.appointmentTimeWindow, change.appointmentDate, 'change.appointmentTimeWindow');
         // 인수 / 부분인수: the serials the delivered units need, by the reference data's item rules, as the head
         // office checks them after its split (undelivered units leave without serials)
         if (statusRule(change.status).needsSerials) {
@@ -241,6 +271,7 @@ export function createClientServices(opts: ClientServicesOptions): ClientService
             statusProblemText(s.session.user.locale, problem),
             `change.${problem.field}`,
           );
+        checkWindow(s, current, change.timeWindow, change.date, 'change.timeWindow');
       });
     },
 

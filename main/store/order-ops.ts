@@ -4,7 +4,7 @@
 import { CREATE_FIELDS } from '../../domain/order-fields.js';
 import { type OrderStatus, statusRule } from '../../domain/order-status.js';
 import type { OpKind, SyncRow } from '../../domain/sync-protocol.js';
-import { formatTimeWindow, newOrderRow, PATCH_COLUMNS } from './mirror-order-row.js';
+import { formatTimeWindow, newOrderRow, PATCH_COLUMNS, parseTimeWindow } from './mirror-order-row.js';
 import { applyWastePatch } from './part-ops.js';
 
 type Payload = Record<string, unknown>;
@@ -33,6 +33,26 @@ export const OP_FIELDS: Record<OpKind, Record<string, string>> = {
 
 function bump(row: SyncRow, now: string): SyncRow {
   return { ...row, version: ((row.version as number | null) ?? 0) + 1, updated_at: now };
+}
+
+/**
+ * A new appointment date with the window chosen, or (none chosen) the current window's hours on the new date, as
+ * the head office does (domain/appointment-slots.ts nextWindow; whole days, as Korean time has no DST).
+ */
+function moveAppointment(row: SyncRow, date: unknown, chosen: unknown): void {
+  const before = row.appointment_date;
+  row.appointment_date = date;
+  if (chosen !== undefined) {
+    row.appointment_time_window = formatTimeWindow(chosen as { start: string; end: string } | null);
+    return;
+  }
+  const w = parseTimeWindow(row.appointment_time_window);
+  if (!w || typeof before !== 'string' || typeof date !== 'string') return;
+  const shift = Date.parse(`${date}T00:00:00Z`) - Date.parse(`${before}T00:00:00Z`);
+  row.appointment_time_window = formatTimeWindow({
+    start: new Date(Date.parse(w.start) + shift).toISOString(),
+    end: new Date(Date.parse(w.end) + shift).toISOString(),
+  });
 }
 
 /**
@@ -68,16 +88,11 @@ export function applyOrderOp(kind: OpKind, payload: Payload, row: SyncRow | null
     case 'order.status':
       next.status = payload.status;
       if (statusRule(payload.status as OrderStatus).clearsInstaller) next.installer_id = null;
-      if (payload.appointmentDate !== undefined) next.appointment_date = payload.appointmentDate;
-      if (payload.appointmentTimeWindow !== undefined)
-        next.appointment_time_window = formatTimeWindow(
-          payload.appointmentTimeWindow as { start: string; end: string },
-        );
+      if (payload.appointmentDate !== undefined)
+        moveAppointment(next, payload.appointmentDate, payload.appointmentTimeWindow);
       return next;
     case 'order.appointment':
-      next.appointment_date = payload.date;
-      if (payload.timeWindow !== undefined)
-        next.appointment_time_window = formatTimeWindow(payload.timeWindow as { start: string; end: string } | null);
+      moveAppointment(next, payload.date, payload.timeWindow);
       return next;
     case 'order.assign':
       // the head office also moves the order to the installer's partner; its answer brings that

@@ -55,6 +55,19 @@ export function boardModel(rows: readonly OrderRow[], installers: readonly Insta
   return { unassigned, columns };
 }
 
+/** 20 installers and more: the board shows them as a compact list (one row each) so a day fits one screen. */
+export const COMPACT_BOARD_FROM = 20;
+
+/** A skill tag as the clerk reads it: the name the skill rules carry (reference data), else the tag itself. */
+export function skillLabel(
+  tag: string,
+  rules: readonly { skillTag: string; skillNameKo?: string | null; skillNameEn?: string | null }[],
+  lang: string,
+): string {
+  const named = rules.find((r) => r.skillTag === tag && (lang === 'en' ? r.skillNameEn : r.skillNameKo));
+  return (lang === 'en' ? named?.skillNameEn : named?.skillNameKo) ?? tag;
+}
+
 export function warningsFor(order: OrderRow, column: InstallerColumn, rules: readonly SkillRuleLike[]) {
   return checkAssignment(toSuggestOrder(order), column.installer, column.load, rules);
 }

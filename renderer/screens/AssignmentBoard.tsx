@@ -1,7 +1,9 @@
 // Installers × one day. Assign by dragging an order card onto an installer, or by keyboard: arrow keys pick an
-// order, digits 1–9 assign it to the installer with that number. Capacity and skill problems are shown before
-// anything is written; "suggest assignments" proposes the whole day for review.
-import { type DragEvent, type KeyboardEvent, useMemo, useState } from 'react';
+// order, digits 1–9 assign it to the installer with that number and move on to the next unassigned order; U on an
+// assigned order (Tab to it) unassigns it. Capacity and skill problems are shown before anything is written;
+// "suggest assignments" proposes the whole day for review. From COMPACT_BOARD_FROM installers on, each installer
+// is one row of a list (capacity bar, skills, the day's orders as chips) so the whole day fits one screen.
+import { type DragEvent, type KeyboardEvent, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { checkAssignment, requiredSkills } from '../../domain/assignment-suggest.js';
 import type { OrderRow } from '../../domain/order-row.js';
@@ -9,9 +11,11 @@ import { formatTimeWindow } from '../../domain/order-view.js';
 import { can } from '../../domain/roles.js';
 import {
   boardModel,
+  COMPACT_BOARD_FROM,
   type InstallerColumn,
   type ReviewRow,
   reviewLoads,
+  skillLabel,
   suggestForDay,
   toSuggestOrder,
 } from '../board/board-model.js';
@@ -39,8 +43,16 @@ interface Pending {
   missing: string[];
 }
 
+/** The skill tags as the clerk reads them (reference data names, in the UI's language). */
+function useSkillText() {
+  const { i18n } = useTranslation();
+  const rules = useLookups((s) => s.skillRules);
+  return (tags: readonly string[]) => tags.map((tag) => skillLabel(tag, rules, i18n.language));
+}
+
 export function AssignmentBoard() {
   const { t } = useTranslation();
+  const skillText = useSkillText();
   const rows = useOrders((s) => s.rows);
   const installers = useLookups((s) => s.installers);
   const rules = useLookups((s) => s.skillRules);
@@ -52,6 +64,22 @@ export function AssignmentBoard() {
   const model = useMemo(() => boardModel(rows, installers, date), [rows, installers, date]);
   const toast = useUi((s) => s.toast);
   const mayAssign = can(role, 'orders.assign');
+  const compact = model.columns.length >= COMPACT_BOARD_FROM;
+  // the selected card takes the focus when the keyboard moved the selection (not when a pull re-renders)
+  const listRef = useRef<HTMLDivElement>(null);
+  const keyboardMoved = useRef(false);
+  useEffect(() => {
+    if (!keyboardMoved.current) return;
+    const card = selected ? listRef.current?.querySelector<HTMLElement>(`[data-order-id="${selected}"]`) : null;
+    if (card) {
+      card.focus();
+      card.scrollIntoView({ block: 'nearest' });
+      keyboardMoved.current = false;
+    } else if (!selected) {
+      listRef.current?.focus();
+      keyboardMoved.current = false;
+    }
+  });
 
   function changeDate(d: string) {
     setDate(d);
@@ -86,32 +114,53 @@ export function AssignmentBoard() {
     void assign(order, column);
   }
 
-  async function unassign(order: OrderRow) {
+  async function unassign(order: OrderRow, byKeyboard = false) {
     const r = await tryCall('orders:unassign', { id: order.id, unassign: { version: order.version } });
     if (!r.ok) toast('error', errorText(r.error));
-    else useOrders.getState().replaceRow(r.value);
+    else {
+      useOrders.getState().replaceRow(r.value);
+      // back among the unassigned: the keyboard carries on from it
+      if (byKeyboard) {
+        keyboardMoved.current = true;
+        setSelected(order.id);
+      }
+    }
   }
+
+  const mayUnassign = (o: OrderRow) => mayAssign && (o.status === '배정' || o.status === '배정확정');
 
   function onKey(e: KeyboardEvent<HTMLDivElement>) {
     const list = model.unassigned;
     if (list.length === 0) return;
     const at = selected ? list.findIndex((o) => o.id === selected) : -1;
+    const select = (id: string | null) => {
+      keyboardMoved.current = true;
+      setSelected(id);
+    };
     if (e.key === 'ArrowDown' || e.key === 'j') {
       e.preventDefault();
-      setSelected(list[Math.min(list.length - 1, at + 1)]!.id);
+      select(list[Math.min(list.length - 1, at + 1)]!.id);
     } else if (e.key === 'ArrowUp' || e.key === 'k') {
       e.preventDefault();
-      setSelected(list[Math.max(0, at - 1)]!.id);
+      select(list[Math.max(0, at - 1)]!.id);
     } else if (/^[1-9]$/.test(e.key) && at >= 0) {
       const column = model.columns[Number(e.key) - 1];
       if (column) {
         e.preventDefault();
+        // the next unassigned order (below, else above) is the next to place
         const next = list[at + 1] ?? list[at - 1];
         tryAssign(list[at]!, column);
-        setSelected(next?.id ?? null);
+        select(next?.id ?? null);
       }
     } else if (e.key === 'Enter' && at >= 0) {
       useUi.getState().openDetail(list[at]!.id);
+    }
+  }
+
+  function onAssignedKey(e: KeyboardEvent<HTMLElement>, o: OrderRow) {
+    if ((e.key === 'u' || e.key === 'U') && mayUnassign(o)) {
+      e.preventDefault();
+      void unassign(o, true);
     }
   }
 
@@ -180,9 +229,10 @@ export function AssignmentBoard() {
           </h2>
           {model.unassigned.length === 0 && <p className="muted">{t('board.noOrders')}</p>}
           <div
+            ref={listRef}
             className="card-list"
             role="listbox"
-            tabIndex={0}
+            tabIndex={selected && model.unassigned.some((o) => o.id === selected) ? -1 : 0}
             onKeyDown={onKey}
             data-testid="board-unassigned"
             aria-label={t('board.unassigned')}
@@ -193,12 +243,12 @@ export function AssignmentBoard() {
                 order={o}
                 selected={o.id === selected}
                 onSelect={() => setSelected(o.id)}
-                skills={requiredSkills(toSuggestOrder(o).itemCodes, rules)}
+                skills={skillText(requiredSkills(toSuggestOrder(o).itemCodes, rules))}
               />
             ))}
           </div>
         </div>
-        <div className="board-installers">
+        <div className={`board-installers ${compact ? 'compact' : ''}`} data-testid="board-installers">
           {model.columns.map((c, i) => (
             // biome-ignore lint/a11y/noStaticElementInteractions: drop target; the keyboard path is the digit keys
             <div
@@ -213,15 +263,22 @@ export function AssignmentBoard() {
               onDrop={(e) => onDrop(e, c)}
             >
               <div className="installer-head">
-                <span className="key-hint">{i < 9 ? i + 1 : ''}</span>
+                <span className="key-hint" aria-hidden={i >= 9}>
+                  {i < 9 ? i + 1 : ''}
+                </span>
                 <b className="installer-name">{c.installer.name}</b>
+                {compact && <CapacityBar used={c.load} capacity={c.installer.capacityPerDay} />}
               </div>
-              <div className="muted small ellipsis" title={c.installer.regions.join(', ')}>
-                {c.installer.regions.join(', ')}
-              </div>
-              <CapacityBar used={c.load} capacity={c.installer.capacityPerDay} />
-              <div className="tags">
-                {c.installer.skillTags.map((s) => (
+              {!compact && (
+                <>
+                  <div className="muted small ellipsis" title={c.installer.regions.join(', ')}>
+                    {c.installer.regions.join(', ')}
+                  </div>
+                  <CapacityBar used={c.load} capacity={c.installer.capacityPerDay} />
+                </>
+              )}
+              <div className="tags" data-testid="installer-skills">
+                {skillText(c.installer.skillTags).map((s) => (
                   <span key={s} className="tag">
                     {s}
                   </span>
@@ -234,33 +291,42 @@ export function AssignmentBoard() {
                     draggable={mayAssign}
                     onDragStart={(e) => e.dataTransfer.setData('text/x-order-id', o.id)}
                   >
-                    <button type="button" className="btn link" onClick={() => useUi.getState().openDetail(o.id)}>
+                    <button
+                      type="button"
+                      className="btn link"
+                      data-testid={`assigned-${o.orderNo}`}
+                      title={mayUnassign(o) ? t('board.unassignKey') : undefined}
+                      onClick={() => useUi.getState().openDetail(o.id)}
+                      onKeyDown={(e) => onAssignedKey(e, o)}
+                    >
                       {o.orderNo}
                     </button>
-                    <StatusBadge status={o.status} />
+                    {!compact && <StatusBadge status={o.status} />}
                     {o.pendingOps > 0 && (
                       <span className="pending-badge" title={t('sync.pendingBadge')}>
                         ●
                       </span>
                     )}
-                    {mayAssign && (o.status === '배정' || o.status === '배정확정') && (
+                    {mayUnassign(o) && !compact && (
                       <button
                         type="button"
                         className="btn ghost tiny"
                         title={t('board.unassign')}
-                        aria-label={t('board.unassign')}
+                        aria-label={`${t('board.unassign')} ${o.orderNo}`}
                         onClick={() => void unassign(o)}
                       >
                         ✕
                       </button>
                     )}
-                    <span className="entry-sub ellipsis">
-                      {o.customerName} · {o.address.city} {formatTimeWindow(o.appointmentTimeWindow)}
-                    </span>
+                    {!compact && (
+                      <span className="entry-sub ellipsis">
+                        {o.customerName} · {o.address.city} {formatTimeWindow(o.appointmentTimeWindow)}
+                      </span>
+                    )}
                   </li>
                 ))}
               </ul>
-              <div className="drop-hint">{t('board.dropHere')}</div>
+              {!compact && <div className="drop-hint">{t('board.dropHere')}</div>}
             </div>
           ))}
         </div>
@@ -323,7 +389,8 @@ function OrderCard({
     <div
       role="option"
       aria-selected={selected}
-      tabIndex={-1}
+      tabIndex={selected ? 0 : -1}
+      data-order-id={order.id}
       className={`order-card ${selected ? 'selected' : ''}`}
       draggable
       data-testid={`card-${order.orderNo}`}
@@ -367,17 +434,24 @@ function WarningDialog({
   mayOverride: boolean;
 }) {
   const { t } = useTranslation();
+  const skillText = useSkillText();
   const [reason, setReason] = useState('');
   const name = pending.column.installer.name;
   const blockedBySkill = pending.missing.length > 0;
   return (
     <div className="modal-backdrop">
-      <div className="modal small" role="alertdialog" aria-modal="true" data-testid="assign-warning">
-        <h2>⚠ {pending.order.orderNo}</h2>
+      <div
+        className="modal small"
+        role="alertdialog"
+        aria-modal="true"
+        aria-labelledby="assign-warning-title"
+        data-testid="assign-warning"
+      >
+        <h2 id="assign-warning-title">⚠ {pending.order.orderNo}</h2>
         {pending.capacity && (
           <p>{t('board.warnCapacity', { name, capacity: pending.column.installer.capacityPerDay })}</p>
         )}
-        {blockedBySkill && <p>{t('board.warnSkill', { name, skills: pending.missing.join(', ') })}</p>}
+        {blockedBySkill && <p>{t('board.warnSkill', { name, skills: skillText(pending.missing).join(', ') })}</p>}
         {pending.capacity && !blockedBySkill && mayOverride && (
           <label>
             <span>{t('board.overrideReason')}</span>
@@ -416,6 +490,7 @@ function SuggestionReview({
   onApplied: (n: number, failures: string[]) => void;
 }) {
   const { t } = useTranslation();
+  const skillText = useSkillText();
   const rules = useLookups((s) => s.skillRules);
   const [rows, setRows] = useState<ReviewRow[]>(initial.rows);
   const [busy, setBusy] = useState(false);
@@ -478,6 +553,7 @@ function SuggestionReview({
                     <td>
                       <select
                         value={r.installerId ?? ''}
+                        aria-label={`${t('columns.installerName')}: ${r.order.orderNo}`}
                         onChange={(e) =>
                           setRows(rows.map((x, i) => (i === idx ? { ...x, installerId: e.target.value || null } : x)))
                         }
@@ -494,7 +570,7 @@ function SuggestionReview({
                       {w?.capacity && t('board.over')}
                       {w &&
                         w.missingSkills.length > 0 &&
-                        t('board.reasonSkill', { skills: w.missingSkills.join(', ') })}
+                        t('board.reasonSkill', { skills: skillText(w.missingSkills).join(', ') })}
                       {r.outsideRegion && t('board.reasonRegion')}
                     </td>
                   </tr>
@@ -511,7 +587,7 @@ function SuggestionReview({
                     {u.order.orderNo} {u.order.customerName} —{' '}
                     {u.reason === 'capacity'
                       ? t('board.reasonCapacity')
-                      : t('board.reasonSkill', { skills: u.skills.join(', ') })}
+                      : t('board.reasonSkill', { skills: skillText(u.skills).join(', ') })}
                   </li>
                 ))}
               </ul>

@@ -13,6 +13,7 @@ const TONE_COLOR = {
   moving: '#2a9d8f',
   warn: '#e0a030',
   done: '#3f9b52',
+  partial: '#7e57c2',
   closed: '#c0c4ca',
 } as const;
 

@@ -5,6 +5,7 @@
 // own channels: 확인 with a new time through orders:appointment, 연기 요청 / 취소 요청 open the order's status form.
 import { type KeyboardEvent, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { slotKey, slotText } from '../../domain/appointment-slots.js';
 import type { HappyCallRow } from '../../domain/client-api.js';
 import {
   HAPPY_CALL_OUTCOMES,
@@ -15,6 +16,7 @@ import {
 } from '../../domain/happy-calls.js';
 import { formatStamp, formatTimeWindow } from '../../domain/order-view.js';
 import { can } from '../../domain/roles.js';
+import { pickedWindow, useBranchSlots } from '../components/TimeWindowSelect.js';
 import { errorText } from '../i18n/index.js';
 import { api, saveFile, tryCall } from '../platform/api.js';
 import { useSession } from '../stores/session.js';
@@ -28,11 +30,6 @@ function addDays(date: string, n: number): string {
   return d.toISOString().slice(0, 10);
 }
 
-/** "14:00" on `date` in Korean time as an ISO timestamp. */
-function kstTime(date: string, hhmm: string): string {
-  return new Date(`${date}T${hhmm}:00+09:00`).toISOString();
-}
-
 export function HappyCalls() {
   const { t, i18n } = useTranslation();
   const role = useSession((s) => s.session?.user.role) ?? 'INSTALLER';
@@ -42,7 +39,7 @@ export function HappyCalls() {
   const [selected, setSelected] = useState<string | null>(null);
   const [confirming, setConfirming] = useState<HappyCallRow | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const listRef = useRef<HTMLDivElement>(null);
+  const listRef = useRef<HTMLTableElement>(null);
 
   const load = useCallback(async () => {
     const r = await tryCall('happycalls:list', { date });
@@ -259,17 +256,17 @@ export function HappyCalls() {
         />
       )}
 
-      {/* biome-ignore lint/a11y/useSemanticElements: the focusable wrapper of the table takes the list's keys */}
-      <div
-        className="happy-list"
-        role="grid"
-        tabIndex={0}
-        ref={listRef}
-        onKeyDown={onKeyDown}
-        data-testid="happy-calls-list"
-        aria-label={t('happyCalls.keysHint')}
-      >
-        <table className="table compact">
+      <div className="happy-list">
+        <table
+          className="table compact"
+          // biome-ignore lint/a11y/noNoninteractiveElementToInteractiveRole: the table is the grid taking the list's keys (WAI-ARIA's data grid); a grid's children must be its rows, so the role sits on the table, not on a wrapper
+          role="grid"
+          tabIndex={0}
+          ref={listRef}
+          onKeyDown={onKeyDown}
+          data-testid="happy-calls-list"
+          aria-label={t('happyCalls.keysHint')}
+        >
           <thead>
             <tr>
               <th>{t('happyCalls.customer')}</th>
@@ -362,21 +359,17 @@ function ConfirmWindow({
   onCancel: () => void;
 }) {
   const { t } = useTranslation();
-  const [start, setStart] = useState('');
-  const [end, setEnd] = useState('');
-  const [problem, setProblem] = useState<string | null>(null);
-  const first = useRef<HTMLInputElement>(null);
-  // opened by a key press: the next keys go to the time
+  // the new time is one of the branch's slots (domain/appointment-slots.ts), as everywhere a window is chosen
+  const slots = useBranchSlots(row.order.branchId);
+  const [pick, setPick] = useState('');
+  const first = useRef<HTMLSelectElement>(null);
+  // opened by a key press: the next keys go to the list (an open list box: arrows move, Enter records)
   useEffect(() => {
     first.current?.focus();
   }, []);
   function submit() {
-    if (!start && !end) return onSubmit();
-    if (!start || !end || start >= end) {
-      setProblem(t('happyCalls.windowHint'));
-      return;
-    }
-    onSubmit({ start: kstTime(date, start), end: kstTime(date, end) });
+    const w = pickedWindow(pick, date, slots);
+    onSubmit(w ?? undefined);
   }
   return (
     <form
@@ -393,21 +386,27 @@ function ConfirmWindow({
       <b>
         {row.order.customerName} · {t('happyCalls.newWindow')}
       </b>
-      <label className="inline">
-        <span>{t('happyCalls.windowStart')}</span>
-
-        <input
-          type="time"
-          value={start}
-          onChange={(e) => setStart(e.target.value)}
-          ref={first}
-          data-testid="window-start"
-        />
-      </label>
-      <label className="inline">
-        <span>{t('happyCalls.windowEnd')}</span>
-        <input type="time" value={end} onChange={(e) => setEnd(e.target.value)} data-testid="window-end" />
-      </label>
+      <select
+        size={slots.slots.length + 1}
+        value={pick}
+        ref={first}
+        aria-label={t('happyCalls.newWindow')}
+        data-testid="window-slot"
+        onChange={(e) => setPick(e.target.value)}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter') {
+            e.preventDefault();
+            submit();
+          }
+        }}
+      >
+        <option value="">{t('happyCalls.keepWindow')}</option>
+        {slots.slots.map((s) => (
+          <option key={slotKey(s)} value={slotKey(s)}>
+            {slotText(s)}
+          </option>
+        ))}
+      </select>
       <button type="submit" className="btn primary" data-testid="confirm-submit">
         {t('happyCalls.confirmWithWindow')}
       </button>
@@ -415,7 +414,6 @@ function ConfirmWindow({
         {t('common.cancel')}
       </button>
       <span className="muted small">{t('happyCalls.windowHint')}</span>
-      {problem && <span className="error">{problem}</span>}
     </form>
   );
 }

@@ -1,6 +1,6 @@
 // The order detail drawer: everything recorded about one order and the actions a clerk takes on it. Reads come
 // from the local mirror (detail:get), so it works offline; writes go through the same channels as the grid.
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ApiError, OrderDetail, Result } from '../../domain/client-api.js';
 import { statusProblemText } from '../../domain/i18n/workflow-text.js';
@@ -18,6 +18,7 @@ import { OrderFailures } from '../components/FailuresList.js';
 import { FormShell } from '../components/FormShell.js';
 import { OrderNotices } from '../components/OrderNotices.js';
 import { StatusBadge } from '../components/StatusBadge.js';
+import { pickedWindow, TimeWindowSelect, useBranchSlots } from '../components/TimeWindowSelect.js';
 import { Unavailable } from '../components/Unavailable.js';
 import { errorText } from '../i18n/index.js';
 import { api, tryCall } from '../platform/api.js';
@@ -65,6 +66,24 @@ export function OrderDetailPanel({ id }: { id: string }) {
   );
 
   const close = () => useUi.getState().openDetail(null);
+  // Esc: an open action form first, then the drawer; the focus goes back to where the clerk opened it from
+  const openedFrom = useRef<Element | null>(document.activeElement);
+  const actionOpen = action !== null;
+  useEffect(() => {
+    function onKey(e: globalThis.KeyboardEvent) {
+      if (e.key !== 'Escape' || e.defaultPrevented || document.querySelector('[aria-modal="true"]')) return;
+      e.preventDefault();
+      if (actionOpen) {
+        setAction(null);
+        return;
+      }
+      useUi.getState().openDetail(null);
+      const back = openedFrom.current;
+      if (back instanceof HTMLElement && back.isConnected) back.focus();
+    }
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [actionOpen]);
   // every local write waits in the outbox for a moment; only when the link is down is that worth saying
   const done = async (queued = false) => {
     setAction(null);
@@ -129,22 +148,27 @@ export function OrderDetailPanel({ id }: { id: string }) {
               </button>
             )}
             {can(role, 'orders.appointment') && (
-              <button type="button" className="btn" onClick={() => setAction('appointment')}>
+              <button
+                type="button"
+                className="btn"
+                data-testid="action-appointment"
+                onClick={() => setAction('appointment')}
+              >
                 {t('detail.changeAppointment')}
               </button>
             )}
             {can(role, 'orders.split') && (
-              <button type="button" className="btn" onClick={() => setAction('split')}>
+              <button type="button" className="btn" data-testid="action-split" onClick={() => setAction('split')}>
                 {t('detail.splitOrder')}
               </button>
             )}
             {can(role, 'orders.serials') && (
-              <button type="button" className="btn" onClick={() => setAction('serials')}>
+              <button type="button" className="btn" data-testid="action-serials" onClick={() => setAction('serials')}>
                 {t('detail.addSerials')}
               </button>
             )}
             {can(role, 'orders.waste') && (
-              <button type="button" className="btn" onClick={() => setAction('waste')}>
+              <button type="button" className="btn" data-testid="action-waste" onClick={() => setAction('waste')}>
                 {t('detail.addWaste')}
               </button>
             )}
@@ -389,6 +413,8 @@ function StatusForm({
   const [reason, setReason] = useState('');
   const [notes, setNotes] = useState('');
   const [date, setDate] = useState(o.appointmentDate ?? '');
+  const [windowPick, setWindowPick] = useState('');
+  const branchSlots = useBranchSlots(o.branchId);
   const [installerId, setInstallerId] = useState('');
   const [undelivered, setUndelivered] = useState<Record<string, number>>({});
   const { error, setError, settle } = useFormWrite(onDone);
@@ -409,12 +435,17 @@ function StatusForm({
     const notDelivered = Object.entries(undelivered)
       .filter(([, q]) => q > 0)
       .map(([lineId, quantity]) => ({ lineId, quantity }));
+    // 연기 keeps the window's hours unless the clerk picks one of the branch's slots
+    const windowOf = (d: string) => {
+      const w = pickedWindow(windowPick, d, branchSlots);
+      return w ? { appointmentTimeWindow: w } : {};
+    };
     const change = {
       version: o.version,
       status: to,
       ...(reason ? { reasonCode: reason } : {}),
       ...(notes ? { notes } : {}),
-      ...(rule?.newAppointment && date ? { appointmentDate: date } : {}),
+      ...(rule?.newAppointment && date ? { appointmentDate: date, ...windowOf(date) } : {}),
       ...(rule?.needsUndelivered ? { undelivered: notDelivered } : {}),
     };
     if (!assigning) {
@@ -514,10 +545,19 @@ function StatusForm({
           </label>
         ))}
       {rule?.newAppointment && (
-        <label>
-          <span>{t('detail.newDate')}</span>
-          <input type="date" value={date} onChange={(e) => setDate(e.target.value)} required />
-        </label>
+        <>
+          <label>
+            <span>{t('detail.newDate')}</span>
+            <input type="date" value={date} onChange={(e) => setDate(e.target.value)} required />
+          </label>
+          <TimeWindowSelect
+            branchId={o.branchId}
+            current={o.appointmentTimeWindow}
+            value={windowPick}
+            onChange={setWindowPick}
+            testId="status-window"
+          />
+        </>
       )}
       <label>
         <span>{t('detail.notes')}</span>
@@ -531,25 +571,36 @@ function AppointmentForm({ detail, onDone, onCancel }: FormProps) {
   const { t } = useTranslation();
   const o = detail.order;
   const [date, setDate] = useState(o.appointmentDate ?? '');
+  const [windowPick, setWindowPick] = useState('');
+  const branchSlots = useBranchSlots(o.branchId);
   const [reason, setReason] = useState('');
   const { error, settle } = useFormWrite(onDone);
   return (
     <FormShell
       title={t('detail.changeAppointment')}
+      testId="appointment-form"
       submitLabel={t('common.apply')}
+      submitTestId="appointment-submit"
       error={error}
-      onSubmit={async () =>
-        settle(
-          await tryCall('orders:appointment', { id: o.id, change: { version: o.version, date, reason } }),
-          (v) => v.pendingOps,
-        )
-      }
+      onSubmit={async () => {
+        const timeWindow = pickedWindow(windowPick, date, branchSlots);
+        const change = { version: o.version, date, reason, ...(timeWindow !== undefined ? { timeWindow } : {}) };
+        settle(await tryCall('orders:appointment', { id: o.id, change }), (v) => v.pendingOps);
+      }}
       onCancel={onCancel}
     >
       <label>
         <span>{t('detail.newDate')}</span>
         <input type="date" value={date} onChange={(e) => setDate(e.target.value)} required />
       </label>
+      <TimeWindowSelect
+        branchId={o.branchId}
+        current={o.appointmentTimeWindow}
+        value={windowPick}
+        onChange={setWindowPick}
+        testId="appointment-window"
+        allowNone
+      />
       <label>
         <span>{t('detail.appointmentReason')}</span>
         <input value={reason} onChange={(e) => setReason(e.target.value)} required maxLength={500} />
@@ -568,7 +619,9 @@ function SplitForm({ detail, onDone, onCancel }: FormProps) {
   return (
     <FormShell
       title={t('detail.splitOrder')}
+      testId="split-form"
       submitLabel={t('detail.split')}
+      submitTestId="split-submit"
       submitDisabled={lines.length === 0}
       error={error}
       onSubmit={async () =>

@@ -19,7 +19,6 @@ import { ORDER_STATUSES, type OrderStatus, STATUS_TONE } from '../../domain/orde
 import {
   cellText,
   createOrderViewEngine,
-  EDITABLE_COLUMNS,
   formatStreet,
   type OrderColumnKey,
   type OrderViewSpec,
@@ -37,6 +36,7 @@ import {
   toggleColumn,
   visibleColumns,
 } from '../grid/layout.js';
+import { gridEditable, TIME_WINDOW_COLUMN, TimeWindowEditor } from '../grid/TimeWindowEditor.js';
 import { useExcelGrid } from '../grid/use-excel-grid.js';
 import { ViewsMenu } from '../grid/ViewsMenu.js';
 import { errorText } from '../i18n/index.js';
@@ -196,7 +196,7 @@ export function OrdersGrid() {
       renderSummaryCell: () => null,
     };
     const dataCols = visible.map((key): Column<OrderRow, FilterRow> => {
-      const editable = EDITABLE_COLUMNS.includes(key);
+      const editable = gridEditable(key);
       const boolean = orderColumn(key).edit === 'boolean';
       return {
         key,
@@ -227,7 +227,12 @@ export function OrdersGrid() {
             cellText(row, key)
           ),
         // a boolean cell has no text editor: Space and a click toggle it
-        renderEditCell: editable && !boolean ? (props) => <CellEditor {...props} save={saveCell} /> : undefined,
+        renderEditCell:
+          key === TIME_WINDOW_COLUMN
+            ? (props) => <TimeWindowEditor {...props} />
+            : editable && !boolean
+              ? (props) => <CellEditor {...props} save={saveCell} />
+              : undefined,
         editorOptions: { commitOnOutsideClick: false },
         renderSummaryCell: () => <FilterInput columnKey={key} label={t(`columns.${key}`)} />,
       };
@@ -362,12 +367,12 @@ export function OrdersGrid() {
           onActivePositionChange={({ rowIdx, column }) => excel.onActivePositionChange(rowIdx, column?.idx ?? -1)}
           onCellMouseDown={excel.onCellMouseDown}
           onCellDoubleClick={({ row, column }) => {
-            if (!EDITABLE_COLUMNS.includes(column.key as OrderColumnKey)) useUi.getState().openDetail(row.id);
+            if (!gridEditable(column.key)) useUi.getState().openDetail(row.id);
           }}
           onCellKeyDown={(args, e) => {
             if (args.mode !== 'ACTIVE' || !args.row) return;
             if (excel.onCellKeyDown(e)) return;
-            const editable = EDITABLE_COLUMNS.includes(args.column?.key as OrderColumnKey);
+            const editable = gridEditable(args.column?.key);
             if (e.key === 'Enter' && !editable) {
               e.preventGridDefault();
               useUi.getState().openDetail(args.row.id);

@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { InstallerRow, ReasonCode, SkillRule, WasteCode } from '../../domain/client-api.js';
+import type { BranchRef, InstallerRow, ReasonCode, SkillRule, WasteCode } from '../../domain/client-api.js';
 import { tryCall } from '../platform/api.js';
 
 interface LookupsState {
@@ -7,7 +7,7 @@ interface LookupsState {
   reasonCodes: ReasonCode[];
   wasteCodes: WasteCode[];
   skillRules: SkillRule[];
-  branches: Array<{ id: string; code: string; name: string }>;
+  branches: BranchRef[];
   loaded: boolean;
   load(): Promise<void>;
 }

@@ -3,6 +3,7 @@
 // version, (de)activate — or delete, for the skill rules, which have no active flag. Writes are audited by the
 // audit trigger and invalidate cached answers through the cache triggers (migration 0021, scope "ref").
 import { z } from 'zod';
+import { appointmentSlots } from '../../domain/appointment-slots.js';
 import { phone, version } from '../../domain/order-schemas.js';
 import { REASON_CODE_PREFIX, REASON_TYPES, type ReasonType } from '../../domain/order-status.js';
 import { authorize } from '../auth/authorize.js';
@@ -77,8 +78,17 @@ function patchOf(create: z.ZodObject<Shape>, undefaulted: Shape = {}) {
   return z.object({ version, ...create.partial().shape, ...undefaulted }).strict();
 }
 
+/** The branch's appointment slots; written as JSON (jsonb), answered as the array. */
+const slotsJson = appointmentSlots.transform((list) => JSON.stringify(list));
+
 const branchCreate = z
-  .object({ code: branchCode, name: text(120), region: optionalText(50), timezone: timezone.default('Asia/Seoul') })
+  .object({
+    code: branchCode,
+    name: text(120),
+    region: optionalText(50),
+    timezone: timezone.default('Asia/Seoul'),
+    appointmentSlots: slotsJson.optional(),
+  })
   .strict();
 const partnerCreate = z
   .object({
@@ -89,7 +99,15 @@ const partnerCreate = z
     email: email.nullable().optional(),
   })
   .strict();
-const skillRuleCreate = z.object({ itemPrefix, skillTag, requiresSerial: z.boolean().default(false) }).strict();
+const skillRuleCreate = z
+  .object({
+    itemPrefix,
+    skillTag,
+    skillNameKo: optionalText(30),
+    skillNameEn: optionalText(30),
+    requiresSerial: z.boolean().default(false),
+  })
+  .strict();
 
 export const REFERENCE_SPECS: ReferenceSpec[] = [
   {
@@ -97,7 +115,13 @@ export const REFERENCE_SPECS: ReferenceSpec[] = [
     entity: 'branch',
     table: 'branches',
     key: uuidKey,
-    columns: { code: 'code', name: 'name', region: 'region', timezone: 'timezone' },
+    columns: {
+      code: 'code',
+      name: 'name',
+      region: 'region',
+      timezone: 'timezone',
+      appointmentSlots: 'appointment_slots',
+    },
     create: branchCreate,
     patch: patchOf(branchCreate, { timezone: timezone.optional() }),
     activatable: true,
@@ -154,7 +178,13 @@ export const REFERENCE_SPECS: ReferenceSpec[] = [
     entity: 'itemSkillRule',
     table: 'item_skill_rules',
     key: uuidKey,
-    columns: { itemPrefix: 'item_prefix', skillTag: 'skill_tag', requiresSerial: 'requires_serial' },
+    columns: {
+      itemPrefix: 'item_prefix',
+      skillTag: 'skill_tag',
+      skillNameKo: 'skill_name_ko',
+      skillNameEn: 'skill_name_en',
+      requiresSerial: 'requires_serial',
+    },
     create: skillRuleCreate,
     patch: patchOf(skillRuleCreate, { requiresSerial: z.boolean().optional() }),
     activatable: false,

@@ -88,18 +88,16 @@ export function insertValues(o: Record<string, unknown>): { exprs: string[]; par
 
 /**
  * What a split's child copies from its parent "p" (domain/order-fields.ts splitCopy): the columns and their
- * expressions; `keep` is the parameter saying whether a future appointment is kept.
+ * expressions. The appointment (date and window) is kept unless it is in the past.
  */
-export function splitCopies(keep: string): { columns: string[]; exprs: string[] } {
+export function splitCopies(): { columns: string[]; exprs: string[] } {
   const fields = fieldsWhere((d) => d.splitCopy !== undefined);
   return {
     columns: fields.map((f) => fieldDef(f).pg!),
     exprs: fields.map((f) => {
       const { pg, splitCopy } = fieldDef(f);
       // an appointment in the past cannot be kept (chk_appointment_date): the child is rescheduled
-      return splitCopy === 'ifFuture'
-        ? `CASE WHEN ${keep} AND p.appointment_date >= now()::date THEN p.${pg} END`
-        : `p.${pg}`;
+      return splitCopy === 'ifFuture' ? `CASE WHEN p.appointment_date >= now()::date THEN p.${pg} END` : `p.${pg}`;
     }),
   };
 }

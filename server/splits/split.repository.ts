@@ -69,24 +69,18 @@ export async function nextSplitOrderNo(tx: Tx, base: string): Promise<string> {
 }
 
 /** The child order: a copy of the parent's customer, address and branch, status 미배정 without an installer. */
-export async function insertChildOrder(
-  tx: Tx,
-  parent: OrderRef,
-  orderNo: string,
-  keepAppointment: boolean,
-  id?: string,
-): Promise<OrderRef> {
+export async function insertChildOrder(tx: Tx, parent: OrderRef, orderNo: string, id?: string): Promise<OrderRef> {
   // the parent's fields the field table says a child copies (domain/order-fields.ts splitCopy); the status is the
   // column's default, the first of the workflow
-  const copy = splitCopies('$3');
+  const copy = splitCopies();
   const { rows } = await tx.query<OrderRef>(
     `INSERT INTO orders AS o (id, order_no, ${copy.columns.join(', ')})
-     SELECT coalesce($4::uuid, gen_random_uuid()), $2, ${copy.exprs.join(', ')}
+     SELECT coalesce($3::uuid, gen_random_uuid()), $2, ${copy.exprs.join(', ')}
        FROM orders p WHERE p.id = $1
      RETURNING o.id, o.order_no AS "orderNo", o.created_at AS "createdAt", o.branch_id AS "branchId",
                o.partner_id AS "partnerId", o.installer_id AS "installerId", o.status,
                o.appointment_date AS "appointmentDate", o.version`,
-    [parent.id, orderNo, keepAppointment, id ?? null],
+    [parent.id, orderNo, id ?? null],
   );
   return rows[0]!;
 }

@@ -50,8 +50,6 @@ export interface SplitOutcome {
 }
 
 export interface SplitOptions {
-  /** keep the parent's appointment on the child (a split for separate delivery) or leave it to be rescheduled */
-  appointment: 'keep' | 'clear';
   /** the request field the lines came in, for error messages (lines, undelivered) */
   field: string;
   /** the child's id, when the caller chose it (a client that made the split offline) */
@@ -95,7 +93,7 @@ export async function splitOffLines(
     if (orderNo.length > ORDER_NO_MAX) {
       throw new RuleError('ORDER_NO_TOO_LONG', 'errors.split.orderNoTooLong', { params: { orderNo } });
     }
-    const child = await repo.insertChildOrder(tx, order, orderNo, opts.appointment === 'keep', opts.childId);
+    const child = await repo.insertChildOrder(tx, order, orderNo, opts.childId);
     const moved: SplitLineResult[] = [];
     for (const req of lines) {
       const line = byId.get(req.lineId)!;
@@ -138,7 +136,6 @@ export async function splitOrder(tx: Tx, actor: Actor, id: unknown, body: unknow
   const order = await requireOrderRef(tx, id, { lock: true });
   requireOrderVersion(order, input.version);
   const outcome = await splitOffLines(tx, actor, order, input.lines, {
-    appointment: 'keep',
     field: 'lines',
     childId: input.childId,
   });

@@ -1,6 +1,8 @@
 // The order workflow: status changes along domain/order-status.ts TRANSITIONS by the roles of
 // domain/roles.ts STATUS_TARGETS_BY_ROLE, with the reason codes they need, and appointment changes.
 // The triggers write order_status_history / appointments / audit_logs from the notes set here.
+import { nextWindow, windowChoiceProblem } from '../../domain/appointment-slots.js';
+import type { TimeWindow } from '../../domain/field-types.js';
 import { appointmentChange, statusChange } from '../../domain/order-schemas.js';
 import {
   appointmentDateProblem,
@@ -12,6 +14,7 @@ import {
 } from '../../domain/order-status.js';
 import { checkAssignment, checkCapacityOnDate } from '../assignment/assignment.service.js';
 import { authorize } from '../auth/authorize.js';
+import { findBranchSlots } from '../branches/branches.repository.js';
 import { type Tx, withTriggerNotes } from '../db/transaction.js';
 import type { Actor } from '../http/context.js';
 import { type AppError, ForbiddenError, RuleError, ValidationError } from '../http/errors.js';
@@ -68,19 +71,26 @@ export async function changeStatus(tx: Tx, actor: Actor, id: unknown, body: unkn
   }
 
   const changes: OrderChanges = { status: to };
-  if (rule.newAppointment) {
+  if (rule.newAppointment && input.appointmentDate) {
     changes.appointmentDate = input.appointmentDate;
-    changes.appointmentTimeWindow = input.appointmentTimeWindow ?? null;
+    changes.appointmentTimeWindow = await chosenWindow(
+      tx,
+      order,
+      input.appointmentTimeWindow,
+      input.appointmentDate,
+      'appointmentTimeWindow',
+    );
   }
   if (rule.clearsInstaller) changes.installerId = null;
   // Coming back into the installer's day (e.g. 배정 from 연기) takes a slot again: the assignment rules apply.
   if (rule.needsInstaller && order.installerId && rule.holdsCapacity && !statusRule(from).holdsCapacity) {
     await checkAssignment(tx, order, order.installerId, { override: false });
   }
-  // 부분인수: the undelivered lines (or parts) go to a new child order in this same transaction (split).
+  // 부분인수: the undelivered lines (or parts) go to a new child order in this same transaction (split), which keeps
+  // the appointment (date and window) so it shows on that day's board to be assigned or postponed.
   if (rule.needsUndelivered) {
     const undelivered = requireUndelivered(input.undelivered, 'undelivered');
-    await splitOffLines(tx, actor, order, undelivered, { appointment: 'clear', field: 'undelivered' });
+    await splitOffLines(tx, actor, order, undelivered, { field: 'undelivered' });
   }
   // 인수 (and the delivered part of 부분인수) needs a serial for every unit of a serialised item.
   if (rule.needsSerials) await requireSerialsForDelivery(tx, order);
@@ -119,10 +129,28 @@ export async function changeAppointment(tx: Tx, actor: Actor, id: unknown, body:
   if (dateProblem) throw statusProblemError(dateProblem);
   if (input.date !== order.appointmentDate) await checkCapacityOnDate(tx, order, input.date);
   const changes: OrderChanges = { appointmentDate: input.date };
-  if (input.timeWindow !== undefined) changes.appointmentTimeWindow = input.timeWindow;
+  changes.appointmentTimeWindow = await chosenWindow(tx, order, input.timeWindow, input.date, 'timeWindow');
   return withTriggerNotes(tx, { changeReason: input.reason }, () =>
     applyOrderChanges(tx, order.id, input.version, changes),
   );
+}
+
+/**
+ * The window an appointment change leaves (domain/appointment-slots.ts): the one chosen, which must be one of the
+ * branch's slots on the date (400 naming `field`), or the current one moved to the new date.
+ */
+async function chosenWindow(
+  tx: Tx,
+  order: Order,
+  chosen: TimeWindow | null | undefined,
+  date: string,
+  field: string,
+): Promise<TimeWindow | null> {
+  const { timezone, appointmentSlots } = await findBranchSlots(tx, order.branchId);
+  const current = order.appointmentTimeWindow;
+  const problem = windowChoiceProblem({ chosen, current, date, slots: appointmentSlots, timeZone: timezone, field });
+  if (problem) throw statusProblemError(problem);
+  return nextWindow(current, chosen, date, timezone);
 }
 
 /** A status change's refusal (domain/order-status.ts) as the head office answers it. */

@@ -245,7 +245,7 @@ describe('POST /api/orders/:id/appointment', () => {
   it('moves the appointment; the log keeps old and new date, window, reason and actor; audited', async () => {
     const order = await orderIn('미배정');
     const date = addDays(seoulToday(), 4);
-    const window = { start: `${date}T13:00:00+09:00`, end: `${date}T15:00:00+09:00` };
+    const window = { start: `${date}T13:00:00+09:00`, end: `${date}T18:00:00+09:00` }; // 오후, a default slot
     const r = await api.request('POST', `/api/orders/${order.id}/appointment`, {
       token: t.coordinator,
       body: { version: 1, date, timeWindow: window, reason: '고객 요청' },

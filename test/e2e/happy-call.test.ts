@@ -115,8 +115,11 @@ describe('해피콜', () => {
     // the cursor went on to the next customer
     await expect.poll(() => selectedRow().getAttribute('data-order-id')).toBe(ids[1]);
     await page.keyboard.press('1');
-    await page.fill('[data-testid=window-start]', '14:00');
-    await page.fill('[data-testid=window-end]', '16:00');
+    // the new time is one of the branch's slots (issue 12): down the list to 12:00–15:00
+    await page.waitForSelector('[data-testid=window-slot]');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    expect(await page.inputValue('[data-testid=window-slot]')).toBe('12:00-15:00');
     await page.keyboard.press('Enter');
     await expect.poll(() => lastCallOf(ids[1]!).textContent()).toContain('확인');
     await expect
@@ -133,7 +136,7 @@ describe('해피콜', () => {
           )[0]!.w,
         { timeout: 30_000 },
       )
-      .toBe('14:00-16:00');
+      .toBe('12:00-15:00');
     expect((await callsOf(ids[0]!)).map((c) => c.outcome)).toEqual(['CONFIRMED']);
     await shot(page, 'hc-02-confirmed');
   });
