@@ -120,6 +120,7 @@ export function createApp(deps: AppDeps): Express {
       metrics,
       opHandlers: orderOpHandlers,
       opBatchHandlers: orderOpBatchHandlers,
+      keepAliveMs: config.syncKeepAliveMs,
     }),
   );
   // order parts and administration: split orders, serials, waste pick-ups and ECOAS, admin, audit

@@ -105,6 +105,12 @@ export interface ServerConfig {
    * (404) by default: they tell an outsider the routes, versions and load; the demo (npm start) opens them.
    */
   opsOpen: boolean;
+  /**
+   * A sync push or pull not answered within this long is held: its head goes out and a space every period after
+   * it, so the branch client (which gives a request up after 15 s without a byte) sees a live connection
+   * (SYNC_KEEPALIVE_MS; server/http/held-answer.ts).
+   */
+  syncKeepAliveMs: number;
 }
 
 export type ConfigOverrides = Partial<
@@ -192,6 +198,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     },
     metricsToken: env.METRICS_TOKEN || undefined,
     opsOpen: env.OPS_ENDPOINTS === 'open',
+    syncKeepAliveMs: intFromEnv(env, 'SYNC_KEEPALIVE_MS', 5000),
   };
   const { throttle, notifications, storage, jobs, reports, notices, ...rest } = overrides;
   return {

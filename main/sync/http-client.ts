@@ -35,6 +35,22 @@ class LinkReset extends Error {
   }
 }
 
+/** Why the request's own watchdog aborted it: nothing came for the stall bound. */
+class Stalled extends Error {
+  constructor(readonly ms: number) {
+    super(`nothing for ${ms} ms`);
+    this.name = 'Stalled';
+  }
+}
+
+/** Why the request's own watchdog aborted it: no whole answer within its timeout. */
+class RequestTimedOut extends Error {
+  constructor(readonly ms: number) {
+    super(`no answer within ${ms} ms`);
+    this.name = 'RequestTimedOut';
+  }
+}
+
 /** No answer: refused connection, DNS, reset, timeout. The link (VPN) is down or the head office is. */
 export class NetworkError extends Error {
   constructor(
@@ -102,12 +118,25 @@ export interface RequestOptions {
   auth?: boolean;
 }
 
-/** A request under way: dropped by dropStale() when nothing has come back on it yet. */
+/** A request under way, until its whole answer has been read: dropped by dropStale() when its link went dead. */
 interface InFlight {
   abort: AbortController;
   startedAt: number;
-  answered: boolean;
+  /** when the request went out, then when the last piece of its answer (head, a piece of body) came */
+  lastByteAt: number;
+  /** a held answer's keep-alive period (its `X-Answer-Held` header): the head office is still working on it */
+  heldMs: number | null;
 }
+
+/** An answer as read: its status — for a held answer, the one its body names — and its parsed JSON body. */
+interface Answer {
+  status: number;
+  statusText: string;
+  body: unknown;
+}
+
+/** See server/http/held-answer.ts: a head sent early, spaces while the head office works, then the answer. */
+const HELD_ANSWER_HEADER = 'x-answer-held';
 
 const CONNECT_TIMEOUT_MS = 5000;
 const DEFAULT_STALL_MS = 15_000;
@@ -148,16 +177,27 @@ export class HeadOfficeClient {
   }
 
   /**
-   * The link is back (the live stream reopened, the shell saw the network return): a request that has had no
-   * answer for `minAgeMs` most likely went out on a connection the outage left dead. Each is dropped — the
+   * The link is back (the live stream reopened, the shell saw the network return): a request on which nothing
+   * has come for `minAgeMs` most likely went out on a connection the outage left dead. Each is dropped — the
    * caller sees a dropped connection and sends it again at once (safe: pulls are reads, pushes exactly once by
-   * op id) — and the pooled connections with it. Requests younger than that are left alone.
+   * op id) — and the pooled connections with it. Requests younger than that are left alone. A held answer (the
+   * head office still working, a space every period) is given its next keep-alive: dropped only if nothing comes
+   * within one period and `minAgeMs` from now.
    */
   dropStale(minAgeMs = 1000): number {
     const now = Date.now();
     let dropped = 0;
     for (const r of this.inFlight) {
-      if (r.answered || now - r.startedAt < minAgeMs) continue;
+      if (r.heldMs !== null) {
+        const since = r.lastByteAt;
+        setTimeout(() => {
+          if (!this.inFlight.has(r) || r.lastByteAt !== since) return;
+          r.abort.abort(new LinkReset());
+          this.resetConnections();
+        }, r.heldMs + minAgeMs).unref();
+        continue;
+      }
+      if (now - r.lastByteAt < minAgeMs) continue;
       r.abort.abort(new LinkReset());
       dropped++;
     }
@@ -168,7 +208,9 @@ export class HeadOfficeClient {
   /** Closes this client's connections for good (the session ends). */
   async close(): Promise<void> {
     for (const r of this.inFlight) r.abort.abort(new LinkReset());
-    await this.agent.destroy().catch(() => {});
+    // not awaited: a connection undici never settled (a first POST to a peer that closed it) keeps destroy()
+    // pending for ever; its sockets are closed at once all the same
+    void this.agent.destroy().catch(() => {});
   }
 
   setTokens(pair: { accessToken?: string | null; refreshToken?: string | null }): void {
@@ -184,19 +226,20 @@ export class HeadOfficeClient {
   }
 
   /**
-   * One request; a connection the other side closed just as it was reused (a keep-alive race, not an outage) is
-   * tried once more at once. Safe for every call here: pulls are reads and pushes are exactly-once by op id.
+   * One request and its whole answer; a connection the other side closed just as it was reused (a keep-alive
+   * race, not an outage), or one dropStale() dropped, is tried once more at once. Safe for every call here: pulls
+   * are reads, pushes are exactly-once by op id, a refresh carries its retry key.
    */
-  private async send(method: string, path: string, o: RequestOptions): Promise<Response> {
+  private async exchange(method: string, path: string, o: RequestOptions): Promise<Answer> {
     try {
-      return await this.sendOnce(method, path, o);
+      return await this.exchangeOnce(method, path, o);
     } catch (e) {
-      if (e instanceof NetworkError && !e.timedOut && e.socketDropped) return this.sendOnce(method, path, o);
+      if (e instanceof NetworkError && !e.timedOut && e.socketDropped) return this.exchangeOnce(method, path, o);
       throw e;
     }
   }
 
-  private async sendOnce(method: string, path: string, o: RequestOptions): Promise<Response> {
+  private async exchangeOnce(method: string, path: string, o: RequestOptions): Promise<Answer> {
     const url = new URL(`${this.baseUrl}${path}`);
     for (const [k, v] of Object.entries(o.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const headers: Record<string, string> = { accept: 'application/json' };
@@ -205,66 +248,90 @@ export class HeadOfficeClient {
     if (o.body !== undefined) headers['content-type'] = 'application/json';
     if (o.auth !== false && this.accessToken) headers.authorization = `Bearer ${this.accessToken}`;
     const timeoutMs = o.timeoutMs ?? this.opts.timeoutMs ?? 10_000;
-    const flight: InFlight = { abort: new AbortController(), startedAt: Date.now(), answered: false };
+    const now = Date.now();
+    const flight: InFlight = { abort: new AbortController(), startedAt: now, lastByteAt: now, heldMs: null };
     this.inFlight.add(flight);
+    const watchdog = this.watch(flight, timeoutMs);
+    let res: Response;
     try {
-      const res = await fetch(url, {
+      res = await fetch(url, {
         method,
         headers,
         body: o.form ?? (o.body === undefined ? undefined : JSON.stringify(o.body)),
-        signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), flight.abort.signal]),
+        signal: flight.abort.signal,
         // biome-ignore lint/suspicious/noExplicitAny: Node's fetch takes an undici dispatcher; its types do not say so
         dispatcher: this.agent as any,
       } as RequestInit);
-      flight.answered = true;
-      return res;
     } catch (e) {
-      const err = e as Error & { cause?: { code?: string } };
-      if (flight.abort.signal.aborted) {
-        throw new NetworkError(`${this.baseUrl}: ${(flight.abort.signal.reason as Error).message}`, false, true);
-      }
-      const code = err.cause?.code ?? err.message;
-      const stalled = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
-      const timedOut = err.name === 'TimeoutError' || err.name === 'AbortError' || stalled;
-      // the other connections of the pool went through the same link: do not reuse them
-      if (stalled) this.resetConnections();
-      throw new NetworkError(
-        stalled
-          ? `nothing from ${this.baseUrl} for ${code === 'UND_ERR_CONNECT_TIMEOUT' ? CONNECT_TIMEOUT_MS : (this.opts.stallMs ?? DEFAULT_STALL_MS)} ms`
-          : timedOut
-            ? `no answer from ${this.baseUrl} within ${timeoutMs} ms`
-            : `${this.baseUrl} unreachable (${code})`,
-        timedOut,
-        code === 'UND_ERR_SOCKET' || code === 'ECONNRESET',
-      );
+      this.inFlight.delete(flight);
+      clearTimeout(watchdog.timer);
+      throw this.networkError(e, flight, timeoutMs);
+    }
+    flight.lastByteAt = Date.now();
+    const held = Number(res.headers.get(HELD_ANSWER_HEADER));
+    if (held > 0) flight.heldMs = held;
+    try {
+      return await answerOf(res, flight);
+    } catch (e) {
+      throw this.networkError(e, flight, timeoutMs, true);
     } finally {
       this.inFlight.delete(flight);
+      clearTimeout(watchdog.timer);
     }
   }
 
-  private async read<T>(res: Response): Promise<T> {
-    let text: string;
-    try {
-      text = await res.text();
-    } catch (e) {
-      // the connection dropped while the body was coming: as good as no answer
-      throw new NetworkError(`answer from ${this.baseUrl} cut off (${(e as Error).message})`);
+  /**
+   * The request's bounds, kept by its own timer rather than AbortSignal.timeout() and undici's timers: those do
+   * not keep the process alive, and a first POST to a peer that accepts and closes the connection is neither
+   * answered nor failed by undici — a process with nothing else to do (the services worker starting, a child
+   * process) then ended with the request unsettled instead of falling back to the offline login. Aborts the
+   * request when nothing came for the stall bound, or no whole answer within `timeoutMs`.
+   */
+  private watch(flight: InFlight, timeoutMs: number): { timer: NodeJS.Timeout | undefined } {
+    const stallMs = this.opts.stallMs ?? DEFAULT_STALL_MS;
+    const w: { timer: NodeJS.Timeout | undefined } = { timer: undefined };
+    const check = () => {
+      const now = Date.now();
+      if (now - flight.startedAt >= timeoutMs) flight.abort.abort(new RequestTimedOut(timeoutMs));
+      else if (now - flight.lastByteAt >= stallMs) flight.abort.abort(new Stalled(stallMs));
+      else w.timer = setTimeout(check, Math.min(flight.startedAt + timeoutMs, flight.lastByteAt + stallMs) - now);
+    };
+    w.timer = setTimeout(check, Math.min(timeoutMs, stallMs));
+    return w;
+  }
+
+  /** Why no (whole) answer came, as a NetworkError; a stalled connection also drops the pool's others. */
+  private networkError(e: unknown, flight: InFlight, timeoutMs: number, bodyCut = false): NetworkError {
+    if (e instanceof NetworkError) return e;
+    const err = e as Error & { cause?: { code?: string }; code?: string };
+    if (flight.abort.signal.aborted) {
+      const why = flight.abort.signal.reason as Error;
+      if (why instanceof RequestTimedOut)
+        return new NetworkError(`no answer from ${this.baseUrl} within ${why.ms} ms`, true);
+      if (why instanceof Stalled) {
+        // the other connections of the pool went through the same link: do not reuse them
+        this.resetConnections();
+        return new NetworkError(`nothing from ${this.baseUrl} for ${why.ms} ms`, true);
+      }
+      return new NetworkError(`${this.baseUrl}: ${why.message}`, false, true);
     }
-    let body: unknown;
-    try {
-      body = text ? JSON.parse(text) : undefined;
-    } catch {
-      body = undefined;
+    const code = err.cause?.code ?? err.code ?? err.message;
+    const stalled =
+      code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
+    const timedOut = err.name === 'TimeoutError' || err.name === 'AbortError' || stalled;
+    if (stalled) {
+      // the other connections of the pool went through the same link: do not reuse them
+      this.resetConnections();
+      const ms = code === 'UND_ERR_CONNECT_TIMEOUT' ? CONNECT_TIMEOUT_MS : (this.opts.stallMs ?? DEFAULT_STALL_MS);
+      return new NetworkError(`nothing from ${this.baseUrl} for ${ms} ms`, true);
     }
-    if (res.ok) return body as T;
-    const e = (body as { error?: { code?: string; message?: string; field?: string; details?: unknown } } | undefined)
-      ?.error;
-    throw new HttpError(
-      res.status,
-      e?.code ?? `HTTP_${res.status}`,
-      e?.message ?? `${res.status} ${res.statusText}`,
-      e?.field,
-      e?.details,
+    if (timedOut) return new NetworkError(`no answer from ${this.baseUrl} within ${timeoutMs} ms`, true);
+    // the connection dropped while the body was coming: as good as no answer (not tried again at once)
+    if (bodyCut) return new NetworkError(`answer from ${this.baseUrl} cut off (${err.message})`);
+    return new NetworkError(
+      `${this.baseUrl} unreachable (${code})`,
+      false,
+      code === 'UND_ERR_SOCKET' || code === 'ECONNRESET',
     );
   }
 
@@ -310,14 +377,13 @@ export class HeadOfficeClient {
     if (o.auth !== false && !this.accessToken && (this.refreshToken || this.opts.reauthenticate)) {
       await this.refreshOnce();
     }
-    const res = await this.send(method, path, o);
-    if (res.status === 401 && o.auth !== false) {
-      await res.body?.cancel();
+    const answer = await this.exchange(method, path, o);
+    if (answer.status === 401 && o.auth !== false) {
       // the answer after renewed tokens (a 401 again: the user may no longer sign in, SESSION_REVOKED)
-      if (await this.refreshOnce()) return this.read<T>(await this.send(method, path, o));
+      if (await this.refreshOnce()) return resultOf<T>(await this.exchange(method, path, o));
       throw this.signedOut();
     }
-    return this.read<T>(res);
+    return resultOf<T>(answer);
   }
 
   /**
@@ -344,15 +410,20 @@ export class HeadOfficeClient {
       if (!(await this.refreshOnce())) throw this.signedOut();
       res = await open();
     }
-    if (!res.ok || !res.body) return this.read<never>(res);
+    if (!res.ok || !res.body) {
+      const answer = await answerOf(res).catch((e: Error) => {
+        throw new NetworkError(`answer from ${this.baseUrl} cut off (${e.message})`);
+      });
+      return resultOf<never>(answer);
+    }
     return res;
   }
 
   async login(username: string, password: string): Promise<TokenPair> {
     // short: a head office that does not answer a login at once is as good as away, and the clerk waits for the
     // fall-back to the offline login
-    const pair = await this.read<TokenPair>(
-      await this.send('POST', '/api/auth/login', {
+    const pair = resultOf<TokenPair>(
+      await this.exchange('POST', '/api/auth/login', {
         body: { username, password },
         auth: false,
         timeoutMs: Math.min(this.opts.timeoutMs ?? LOGIN_TIMEOUT_MS, LOGIN_TIMEOUT_MS),
@@ -365,8 +436,8 @@ export class HeadOfficeClient {
   async refresh(): Promise<TokenPair> {
     if (!this.refreshToken) throw new HttpError(401, 'REFRESH_INVALID', 'no refresh token');
     this.retryKey ??= randomBytes(24).toString('base64url');
-    const pair = await this.read<TokenPair>(
-      await this.send('POST', '/api/auth/refresh', {
+    const pair = resultOf<TokenPair>(
+      await this.exchange('POST', '/api/auth/refresh', {
         body: { refreshToken: this.refreshToken, retryKey: this.retryKey },
         auth: false,
       }),
@@ -381,14 +452,13 @@ export class HeadOfficeClient {
     this.refreshToken = null;
     this.retryKey = null;
     if (token)
-      await this.read(await this.send('POST', '/api/auth/logout', { body: { refreshToken: token }, auth: false }));
+      resultOf(await this.exchange('POST', '/api/auth/logout', { body: { refreshToken: token }, auth: false }));
   }
 
   async health(timeoutMs = 3000): Promise<boolean> {
     try {
-      const res = await this.send('GET', '/api/health', { auth: false, timeoutMs });
-      await res.body?.cancel();
-      return res.ok;
+      const answer = await this.exchange('GET', '/api/health', { auth: false, timeoutMs });
+      return answer.status >= 200 && answer.status < 300;
     } catch {
       return false;
     }
@@ -422,4 +492,49 @@ export class HeadOfficeClient {
     const body = await this.request<unknown>('POST', '/api/sync/push', { body: { clientId, ops }, timeoutMs: 60_000 });
     return pushResponse.parse(body);
   }
+}
+
+/**
+ * Reads a whole answer (noting each piece's arrival on `flight`, so dropStale() sees a live connection) and
+ * parses its JSON. A held answer's status is the one its body names when the head office failed after sending
+ * the head: `{"status": 503, "error": {…}}` is a 503 like any other.
+ */
+async function answerOf(res: Response, flight?: InFlight): Promise<Answer> {
+  const pieces: Uint8Array[] = [];
+  if (res.body) {
+    const reader = res.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (flight) flight.lastByteAt = Date.now();
+      pieces.push(value);
+    }
+  }
+  const text = Buffer.concat(pieces).toString('utf8');
+  let body: unknown;
+  try {
+    body = text.trim() ? JSON.parse(text) : undefined;
+  } catch {
+    body = undefined;
+  }
+  if (res.ok && res.headers.has(HELD_ANSWER_HEADER)) {
+    const late = body as { status?: unknown; error?: unknown } | undefined;
+    if (typeof late?.status === 'number' && late.error !== undefined) {
+      return { status: late.status, statusText: 'held answer failed', body: { error: late.error } };
+    }
+  }
+  return { status: res.status, statusText: res.statusText, body };
+}
+
+/** The answer's body, or its error as an HttpError (`code`/`field` come from its { error } body). */
+function resultOf<T>(answer: Answer): T {
+  if (answer.status >= 200 && answer.status < 300) return answer.body as T;
+  const e = (answer.body as { error?: { code?: string; message?: string; field?: string; details?: unknown } })?.error;
+  throw new HttpError(
+    answer.status,
+    e?.code ?? `HTTP_${answer.status}`,
+    e?.message ?? `${answer.status} ${answer.statusText}`,
+    e?.field,
+    e?.details,
+  );
 }

@@ -1,8 +1,8 @@
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import { toAppError } from '../db/errors.js';
 import type { Logger } from '../logger.js';
 import { localeOf } from './context.js';
-import { AppError, NotFoundError, toErrorBody, ValidationError } from './errors.js';
+import { AppError, type ErrorBody, NotFoundError, toErrorBody, ValidationError } from './errors.js';
 
 /** Errors of express.json() (body-parser) carry a `type`; they are the client's fault, never a 500. */
 function fromBodyParser(err: unknown): AppError | undefined {
@@ -30,18 +30,29 @@ export function notFoundRoute(): RequestHandler {
   };
 }
 
+/** What an error answers: its status, headers and `{ error }` body in the caller's language. */
+export function errorAnswer(
+  err: unknown,
+  req: Request,
+  res: Response,
+  logger?: Logger,
+): { status: number; headers: Record<string, string>; body: ErrorBody } {
+  const mapped = toAppError(err);
+  const appError = mapped instanceof AppError ? mapped : (fromBodyParser(err) ?? fromPathDecoding(err));
+  const locale = localeOf(req, res);
+  if (appError) {
+    if (appError.status >= 500) logger?.error({ err }, 'request failed');
+    return { status: appError.status, headers: appError.headers, body: toErrorBody(appError, locale) };
+  }
+  logger?.error({ err, method: req.method, url: req.originalUrl }, 'unexpected error');
+  const internal = new AppError(500, { code: 'INTERNAL', messageKey: 'errors.internal' });
+  return { status: 500, headers: {}, body: toErrorBody(internal, locale) };
+}
+
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, next) => {
     if (res.headersSent) return next(err);
-    const mapped = toAppError(err);
-    const appError = mapped instanceof AppError ? mapped : (fromBodyParser(err) ?? fromPathDecoding(err));
-    const locale = localeOf(req, res);
-    if (appError) {
-      if (appError.status >= 500) logger.error({ err }, 'request failed');
-      res.status(appError.status).set(appError.headers).json(toErrorBody(appError, locale));
-      return;
-    }
-    logger.error({ err, method: req.method, url: req.originalUrl }, 'unexpected error');
-    res.status(500).json(toErrorBody(new AppError(500, { code: 'INTERNAL', messageKey: 'errors.internal' }), locale));
+    const answer = errorAnswer(err, req, res, logger);
+    res.status(answer.status).set(answer.headers).json(answer.body);
   };
 }

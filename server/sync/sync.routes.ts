@@ -17,6 +17,7 @@ import { authorize } from '../auth/authorize.js';
 import { withRequestTransaction } from '../db/transaction.js';
 import { localeOf } from '../http/context.js';
 import { authenticate, guarded, guardedNoTx, type RouteDeps } from '../http/handler.js';
+import { sendHeld } from '../http/held-answer.js';
 import { parse } from '../http/validate.js';
 import type { Logger } from '../logger.js';
 import { describeRoutes } from '../openapi/registry.js';
@@ -32,40 +33,53 @@ import {
   recordOutboxReport,
 } from './sync.service.js';
 
+/** A held answer's keep-alive period: a third of the client's 15 s stall bound. */
+const DEFAULT_KEEP_ALIVE_MS = 5000;
+
 export function syncRoutes(
   deps: RouteDeps & {
     logger?: Logger;
     metrics?: Metrics;
     opHandlers: OpHandlers;
     opBatchHandlers?: OpBatchHandlers;
+    /** the keep-alive period of a held push or pull answer (config `syncKeepAliveMs`) */
+    keepAliveMs?: number;
   },
 ): Router {
   const r = Router();
-  // `guarded` but for the body: the page's rows are PostgreSQL's JSON text, sent without a parse/stringify.
+  const held = { keepAliveMs: deps.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS, logger: deps.logger };
+  // `guarded` but for the body: the page's rows are PostgreSQL's JSON text, sent without a parse/stringify. Held
+  // (server/http/held-answer.ts): a large page on a loaded head office must not look like a dead connection.
   r.get('/sync/changes', async (req, res) => {
     const actor = await authenticate(req, res, deps.tokens);
     authorize(actor, 'sync.use');
-    const page = await withRequestTransaction(deps.pool, actor, (tx) => pullChanges(tx, actor, req.query));
-    if (hasOutboxReport(req.query)) {
-      // best effort: a report that cannot be stored now is sent again with a later pull
-      await withRequestTransaction(deps.pool, actor, (tx) => recordOutboxReport(tx, actor, req.query)).catch((err) =>
-        deps.logger?.warn({ err }, 'sync: outbox report not stored'),
-      );
-    }
-    res.status(200).type('application/json').send(pullPageJson(page));
+    await sendHeld(req, res, held, async () => {
+      const page = await withRequestTransaction(deps.pool, actor, (tx) => pullChanges(tx, actor, req.query));
+      if (hasOutboxReport(req.query)) {
+        // best effort: a report that cannot be stored now is sent again with a later pull
+        await withRequestTransaction(deps.pool, actor, (tx) => recordOutboxReport(tx, actor, req.query)).catch((err) =>
+          deps.logger?.warn({ err }, 'sync: outbox report not stored'),
+        );
+      }
+      return pullPageJson(page);
+    });
   });
-  // Not `guarded`: ops are committed in chunks, each op in its own savepoint (sync.push.ts).
-  r.post(
-    '/sync/push',
-    guardedNoTx(deps, 'sync.use', (actor, req, res) =>
-      pushOps(
-        { pool: deps.pool, handlers: deps.opHandlers, batchHandlers: deps.opBatchHandlers, logger: deps.logger },
-        actor,
-        req.body,
-        localeOf(req, res),
+  // Not `guarded`: ops are committed in chunks, each op in its own savepoint (sync.push.ts). Held: a push waiting
+  // for rows another transaction locks keeps its connection alive instead of being sent again by the client.
+  r.post('/sync/push', async (req, res) => {
+    const actor = await authenticate(req, res, deps.tokens);
+    authorize(actor, 'sync.use');
+    await sendHeld(req, res, held, async () =>
+      JSON.stringify(
+        await pushOps(
+          { pool: deps.pool, handlers: deps.opHandlers, batchHandlers: deps.opBatchHandlers, logger: deps.logger },
+          actor,
+          req.body,
+          localeOf(req, res),
+        ),
       ),
-    ),
-  );
+    );
+  });
   r.get(
     '/sync/checkpoint',
     guarded(deps, 'sync.use', ({ tx, actor, req }) => checkpoint(tx, actor, req.query)),
@@ -137,7 +151,12 @@ export const syncRouteDocs = describeRoutes(
       'Push: ops applied in order, each in its own savepoint (≤ 50 per transaction), through the REST services; exactly once by opId',
     body: pushRequest.extend({ ops: z.array(pushOp).max(500) }),
     responses: {
-      200: { description: 'one answer per op, in order (fewer when the database went away)', schema: pushResponse },
+      200: {
+        description:
+          'one answer per op, in order (fewer when the database went away). Not ready within SYNC_KEEPALIVE_MS: held — ' +
+          'head with X-Answer-Held, a space every period, then the answer, or {status, error} when it failed after the head',
+        schema: pushResponse,
+      },
       503: { description: 'the database is unreachable: no op was applied' },
     },
   },

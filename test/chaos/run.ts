@@ -1,7 +1,8 @@
 // `npm run chaos -- --runs N --seed S [--seconds T] [--clients C]`: the project's own Jepsen-style run (issue 17,
 // docs/reliability.md). Per run: a fresh database; the real head office as a child process; C branch client
 // engines as child processes (test/sync/child-client.ts, editing at random), each behind a fault-injecting TCP
-// proxy; a nemesis seeded by the run's seed — head office and client SIGKILL, lost answers, link cuts, silent
+// proxy; a nemesis seeded by the run's seed — head office and client SIGKILL (also at the engine's own crash
+// points), lost answers, link cuts, silent
 // link resets, PostgreSQL backends terminated, head-office edits through REST. Then heal, converge, and check:
 //   1. every op a client journaled was answered and recorded once (offline_sync_queue, unique by op id);
 //   2. every client's copy equals PostgreSQL under its user's row-level security (checksums of every column);
@@ -9,7 +10,8 @@
 //      (nothing applied twice, no version reused);
 //   4. no 5xx answered to a REST edit outside a window in which the head office was killed or its backends
 //      terminated.
-// Every failure prints its seed; `--runs 1 --seed <it>` runs the same nemesis schedule again (timings differ).
+// Every failure prints its seed; `--runs 1 --seed <it>` runs the same nemesis schedule and op streams again
+// (schedule.ts, random-ops.ts: pure functions of the seed; what still varies with timing: docs/reliability.md).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -27,6 +29,7 @@ import { createBranch, createInstaller, createUser, type UserFixture } from '../
 import { type ChildRun, runChild, startChild } from '../sync/child.js';
 import { clientChecksums, differences, makeOrder, serverChecksums, tempDir } from '../sync/support.js';
 import { TcpProxy } from '../sync/tcp-proxy.js';
+import { type NemesisEvent, nemesisSchedule, scheduleFingerprint } from './schedule.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -40,17 +43,6 @@ const RUNS = Number(args.runs);
 const FIRST_SEED = args.seed !== undefined ? Number(args.seed) : Math.floor(Math.random() * 2 ** 31);
 const SECONDS = Number(args.seconds);
 const CLIENTS = Number(args.clients);
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -91,18 +83,23 @@ interface Clerk {
   installers: string[];
   dataDir: string;
   journal: string;
+  /** the seeded orders of its branch, in creation order: what its random child picks from (random-ops.ts) */
+  orders: string[];
   proxy: TcpProxy;
   run: ChildRun | null;
+  /** the nemesis is killing the current process itself (not a crash point it reached) */
+  killing: boolean;
 }
 
 interface RunResult {
   seed: number;
+  /** of the nemesis schedule and the clerks' seeds: the same seed prints the same one */
+  schedule: string;
   anomalies: string[];
   counts: Record<string, number>;
 }
 
 async function oneRun(seed: number): Promise<RunResult> {
-  const rnd = mulberry32(seed);
   const anomalies: string[] = [];
   const counts: Record<string, number> = {};
   const count = (k: string, n = 1) => {
@@ -144,6 +141,9 @@ async function oneRun(seed: number): Promise<RunResult> {
   let hqToken: string | null = null;
   let disturbedUntil = 0;
   const restEdits = new Map<string, number>();
+  let fingerprint = '';
+  /** the clerks' random children have ended: a process ending after this is the harness's own clean-up */
+  let settled = false;
   const hqLogin = async (hq: UserFixture) => {
     const res = await fetch(`${serverUrl}/api/auth/login`, {
       method: 'POST',
@@ -152,7 +152,7 @@ async function oneRun(seed: number): Promise<RunResult> {
     });
     hqToken = res.ok ? ((await res.json()) as { accessToken: string }).accessToken : null;
   };
-  const hqEdit = async (hq: UserFixture, orderId: string) => {
+  const hqEdit = async (hq: UserFixture, orderId: string, remarks: number) => {
     try {
       if (!hqToken) await hqLogin(hq);
       const auth = { authorization: `Bearer ${hqToken}`, 'content-type': 'application/json' };
@@ -163,7 +163,7 @@ async function oneRun(seed: number): Promise<RunResult> {
       const res = await fetch(`${serverUrl}/api/orders/${orderId}`, {
         method: 'PATCH',
         headers: auth,
-        body: JSON.stringify({ version: order.version, remarks: `본사 ${Math.floor(rnd() * 1e6)}` }),
+        body: JSON.stringify({ version: order.version, remarks: `본사 ${remarks}` }),
       });
       count(`hq edit ${res.status}`);
       if (res.status === 200) restEdits.set(orderId, (restEdits.get(orderId) ?? 0) + 1);
@@ -187,6 +187,10 @@ async function oneRun(seed: number): Promise<RunResult> {
     for (let i = 0; i < 15; i++) seeded.push((await makeOrder(owner, { branchId: a.id })).id);
     for (let i = 0; i < 5; i++) seeded.push((await makeOrder(owner, { branchId: b.id })).id);
 
+    const ordersA = seeded.slice(0, 15);
+    const ordersB = seeded.slice(15);
+    const schedule = nemesisSchedule(seed, { seconds: SECONDS, clients: CLIENTS, orders: seeded.length });
+    fingerprint = scheduleFingerprint(schedule);
     const clerks: Clerk[] = [];
     for (let i = 0; i < CLIENTS; i++) {
       const branchId = i % 3 === 2 ? b.id : a.id;
@@ -197,10 +201,12 @@ async function oneRun(seed: number): Promise<RunResult> {
         user,
         branchId,
         installers: branchId === a.id ? installersA : [],
+        orders: branchId === a.id ? ordersA : ordersB,
         dataDir,
         journal: join(dataDir, 'journal.txt'),
         proxy: await TcpProxy.start(serverUrl),
         run: null,
+        killing: false,
       });
     }
     const envOf = (c: Clerk): Record<string, string> => ({
@@ -211,64 +217,109 @@ async function oneRun(seed: number): Promise<RunResult> {
       JOURNAL: c.journal,
       BRANCH_ID: c.branchId,
       INSTALLER_IDS: JSON.stringify(c.installers),
+      ORDER_IDS: JSON.stringify(c.orders),
       BATCH_SIZE: '20',
     });
     for (const c of clerks) await runChild({ ...envOf(c), MODE: 'sync' });
 
-    const end = Date.now() + SECONDS * 1000;
-    const launch = (c: Clerk) => {
+    /** what a random child that ran to its end says it made: intents, ops, intents its copy refused (by why) */
+    const tally = (stdout: string) => {
+      const last = stdout.trim().split('\n').at(-1) ?? '';
+      try {
+        const made = JSON.parse(last) as { intents?: number; refused?: Record<string, number> };
+        count('client intents', made.intents ?? 0);
+        for (const [why, n] of Object.entries(made.refused ?? {})) count(`intents refused locally (${why})`, n);
+      } catch {
+        // no summary line: nothing to add
+      }
+    };
+    const start = Date.now();
+    const end = start + SECONDS * 1000;
+    /**
+     * Starts the clerk's random child with `childSeed`; with `crash`, the engine's crash point armed: when the
+     * child kills itself there, it is started again with `crash.afterSeed` (while the run lasts).
+     */
+    const launch = (c: Clerk, childSeed: number, crash?: { at: string; afterSeed: number }) => {
+      c.killing = false;
       const run = startChild({
         ...envOf(c),
         MODE: 'random',
-        SEED: String(Math.floor(rnd() * 2 ** 31)),
+        SEED: String(childSeed),
         DURATION_MS: String(Math.max(500, end - Date.now())),
+        ...(crash ? { CRASH_AT: crash.at } : {}),
       });
       c.run = run;
       children.add(run.proc);
-      void run.done.then(() => children.delete(run.proc));
+      void run.done.then((r) => {
+        children.delete(run.proc);
+        if (c.killing || c.run !== run || settled) return;
+        if (crash && r.signal === 'SIGKILL') {
+          count('client killed at its crash point');
+          if (Date.now() < end) launch(c, crash.afterSeed);
+        } else if (r.code === 0) {
+          if (crash) count('client crash point not reached');
+          tally(r.stdout);
+        } else {
+          // the engine threw, or the process died on its own: its later ops were never made
+          anomalies.push(`${c.name}: client process ended ${r.code ?? r.signal}: ${r.stderr.trim().slice(-400)}`);
+        }
+      });
     };
-    for (const c of clerks) launch(c);
+    for (const [i, c] of clerks.entries()) launch(c, schedule.clientSeeds[i]!);
+    const killClient = async (c: Clerk) => {
+      c.killing = true;
+      c.run?.proc.kill('SIGKILL');
+      await c.run?.done;
+    };
 
-    while (Date.now() < end - 1500) {
-      await sleep(300 + rnd() * 1200);
-      const r = rnd();
-      const c = clerks[Math.floor(rnd() * clerks.length)]!;
-      if (r < 0.2) {
-        count('client kill -9');
-        c.run?.proc.kill('SIGKILL');
-        await c.run?.done;
-        launch(c);
-      } else if (r < 0.3) {
-        count('head office kill -9');
+    const act = async (e: NemesisEvent) => {
+      if (e.kind === 'client kill -9') {
+        const c = clerks[e.client]!;
+        await killClient(c);
+        launch(c, e.seed);
+      } else if (e.kind === 'client crash point') {
+        count(`client crash point ${e.crashAt.split(':')[0]} armed`);
+        const c = clerks[e.client]!;
+        await killClient(c);
+        launch(c, e.seed, { at: e.crashAt, afterSeed: e.afterSeed });
+      } else if (e.kind === 'head office kill -9') {
         disturbedUntil = Date.now() + 60_000;
         (server as ChildProcess | null)?.kill('SIGKILL');
-        await sleep(rnd() * 1000);
+        await sleep(e.restartMs);
         await startHeadOffice();
         disturbedUntil = Date.now() + 2000;
-      } else if (r < 0.45) {
-        count('lost ack');
-        c.proxy.cutResponses('POST /api/sync/push');
-      } else if (r < 0.55) {
-        count('link cut');
+      } else if (e.kind === 'lost ack') {
+        clerks[e.client]!.proxy.cutResponses('POST /api/sync/push');
+      } else if (e.kind === 'link cut') {
+        const c = clerks[e.client]!;
         c.proxy.setDown(true);
-        await sleep(300 + rnd() * 1500);
+        await sleep(e.downMs);
         c.proxy.setDown(false);
-      } else if (r < 0.65) {
-        count('silent link reset');
-        await c.proxy.resetLink(1000);
-      } else if (r < 0.75) {
-        count('backends terminated');
+      } else if (e.kind === 'silent link reset') {
+        await clerks[e.client]!.proxy.resetLink(1000);
+      } else if (e.kind === 'backends terminated') {
         disturbedUntil = Date.now() + 3000;
         await owner.query(
           `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
             WHERE datname = current_database() AND usename = 'dispatch_app'`,
         );
       } else {
-        count('hq REST edit');
-        await hqEdit(hq, seeded[Math.floor(rnd() * seeded.length)]!);
+        await hqEdit(hq, seeded[e.order]!, e.remarks);
       }
+    };
+    // every event of the schedule, each at its time (at once when the ones before it ran late)
+    for (const e of schedule.events) {
+      await sleep(start + e.at - Date.now());
+      count(e.kind);
+      await act(e);
     }
-    for (const c of clerks) await c.run?.done;
+    // the clerks' children end at `end`; one that a crash point killed may have been started again meanwhile
+    for (;;) {
+      const runs = clerks.map((c) => c.run);
+      await Promise.all(runs.map((r) => r?.done));
+      if (clerks.every((c, i) => c.run === runs[i])) break;
+    }
+    settled = true;
 
     // heal, then everyone settles twice: a later client's push is pulled by the earlier ones on the second round
     for (const c of clerks) c.proxy.setDown(false);
@@ -320,7 +371,7 @@ async function oneRun(seed: number): Promise<RunResult> {
     await owner.end().catch(() => {});
     await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).catch(() => {});
   }
-  return { seed, anomalies, counts };
+  return { seed, schedule: fingerprint, anomalies, counts };
 }
 
 let failed = 0;
@@ -331,11 +382,11 @@ for (let i = 0; i < RUNS; i++) {
   for (const [k, v] of Object.entries(r.counts)) totals[k] = (totals[k] ?? 0) + v;
   if (r.anomalies.length) {
     failed++;
-    console.log(`run ${i + 1}/${RUNS} seed ${seed}: ${r.anomalies.length} anomalies`);
+    console.log(`run ${i + 1}/${RUNS} seed ${seed} schedule ${r.schedule}: ${r.anomalies.length} anomalies`);
     for (const a of r.anomalies) console.log(`  - ${a}`);
     console.log(`  reproduce: npm run chaos -- --runs 1 --seed ${seed} --seconds ${SECONDS} --clients ${CLIENTS}`);
   } else {
-    console.log(`run ${i + 1}/${RUNS} seed ${seed}: ok ${JSON.stringify(r.counts)}`);
+    console.log(`run ${i + 1}/${RUNS} seed ${seed} schedule ${r.schedule}: ok ${JSON.stringify(r.counts)}`);
   }
 }
 console.log(`${RUNS} runs of ${SECONDS} s, ${CLIENTS} clients, first seed ${FIRST_SEED}: ${failed} with anomalies`);

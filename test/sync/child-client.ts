@@ -1,17 +1,17 @@
 // A branch client engine in its own process, for the crash and randomized tests: the parent kills it with
 // SIGKILL at chosen or random moments and starts it again on the same database. Driven by environment:
 //   SERVER_URL, USERNAME, PASSWORD, DATA_DIR   where and who
-//   MODE       sync | edit | random | converge
+//   MODE       sync | edit | random | converge | login (one login attempt, prints whether offline)
 //   CRASH_AT   page:N (SIGKILL inside the Nth pull page's transaction, rows written, cursor not)
 //              push:N (SIGKILL after the Nth push was answered, before the answers are stored)
 //   EDITS      (edit) JSON [{kind, orderId, payload}]
-//   SEED, DURATION_MS, JOURNAL, BRANCH_ID, INSTALLER_IDS (random)
+//   SEED, DURATION_MS, JOURNAL, BRANCH_ID, INSTALLER_IDS, ORDER_IDS (random: random-ops.ts, a pure function of SEED)
 // Prints one JSON line {done: true, …} when its mode completes.
 import { appendFileSync } from 'node:fs';
-import { v7 as uuidv7 } from 'uuid';
 import type { OpKind } from '../../domain/sync-protocol.js';
 import type { EngineHooks } from '../../main/sync/engine.js';
 import { ClientSession } from '../../main/sync/session.js';
+import { intents, opOf } from './random-ops.js';
 
 const env = process.env;
 const kill = () => process.kill(process.pid, 'SIGKILL');
@@ -32,17 +32,6 @@ function hooks(): EngineHooks {
       },
     };
   return {};
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 async function login(): Promise<ClientSession> {
@@ -85,68 +74,51 @@ async function settle(s: ClientSession): Promise<void> {
   }
 }
 
-const STATUSES_NEXT: Record<string, string[]> = { 배정: ['배정확정'], 배정확정: ['출고확정'] };
-
-async function random(s: ClientSession): Promise<void> {
-  const rnd = mulberry32(Number(env.SEED ?? 1));
+async function random(s: ClientSession) {
   const installers = JSON.parse(env.INSTALLER_IDS ?? '[]') as string[];
+  // the orders to pick from: given (the chaos harness: its branch's seeded orders), else the copy's at the start
+  const orders = env.ORDER_IDS
+    ? (JSON.parse(env.ORDER_IDS) as string[])
+    : s.store
+        .listOrders()
+        .map((o) => o.id)
+        .sort();
+  const next = intents({ seed: Number(env.SEED ?? 1), branchId: env.BRANCH_ID ?? '', installers, orders });
   const until = Date.now() + Number(env.DURATION_MS ?? 5000);
   s.engine.start();
-  const pick = <T>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  const made = { intents: 0, ops: 0, refused: {} as Record<string, number> };
   while (Date.now() < until) {
-    const orders = s.store.listOrders();
-    const r = rnd();
-    let kind: OpKind;
-    let orderId: string;
-    let payload: Record<string, unknown>;
-    if (orders.length === 0 || r < 0.1) {
-      orderId = uuidv7();
-      kind = 'order.create';
-      payload = {
-        id: orderId,
-        orderNo: `R-${orderId.slice(-12)}`,
-        customerName: `고객 ${Math.floor(rnd() * 1000)}`,
-        address: { line1: '임의로 1', city: '서울' },
-        branchId: env.BRANCH_ID,
-        lines: [{ id: uuidv7(), itemCode: 'GEN-1', itemName: '소형 가전', quantity: 1 + Math.floor(rnd() * 3) }],
-      };
-    } else {
-      const o = pick(orders);
-      orderId = o.id;
-      if (r < 0.6) {
-        kind = 'order.update';
-        payload =
-          rnd() < 0.5
-            ? { remarks: `메모 ${Math.floor(rnd() * 1e6)}` }
-            : { customerName: `이름 ${Math.floor(rnd() * 1e3)}` };
-      } else if (r < 0.75 && o.status === '미배정' && installers.length) {
-        kind = 'order.assign';
-        payload = { installerId: pick(installers) };
-      } else if (r < 0.85 && STATUSES_NEXT[o.status]) {
-        kind = 'order.status';
-        payload = { status: pick(STATUSES_NEXT[o.status]!) };
-      } else if (r < 0.92 && o.status === '배정') {
-        kind = 'order.unassign';
-        payload = {};
-      } else {
-        kind = 'order.update';
-        payload = { remarks: `메모 ${Math.floor(rnd() * 1e6)}` };
-      }
-    }
+    const intent = next();
+    made.intents++;
+    const status = intent.want === 'create' ? null : (s.store.getOrder(intent.orderId)?.status ?? null);
     try {
-      const { opId } = s.store.localOrderOp({ kind, orderId, payload });
+      const { opId } = s.store.localOrderOp(opOf(intent, status, installers));
       if (env.JOURNAL) appendFileSync(env.JOURNAL, `${opId}\n`);
+      made.ops++;
       s.engine.localWrite();
-    } catch {
-      // a row that vanished under a pull: pick another next time
+    } catch (e) {
+      // an order not in the copy (moved away, or its create not made): the intent makes no op
+      const why = (e as Error).name || 'Error';
+      made.refused[why] = (made.refused[why] ?? 0) + 1;
     }
-    await new Promise((res) => setTimeout(res, 20 + rnd() * 120));
+    await new Promise((res) => setTimeout(res, intent.pauseMs));
   }
   await s.engine.stop();
+  return made;
 }
 
-const session = await login();
 const mode = env.MODE ?? 'sync';
+if (mode === 'login') {
+  // one login, nothing else: online, or offline when the head office cannot be reached
+  const once = await ClientSession.login(
+    { serverUrl: env.SERVER_URL!, username: env.USERNAME!, password: env.PASSWORD! },
+    { dataDir: env.DATA_DIR!, httpTimeoutMs: 3000 },
+  );
+  console.log(JSON.stringify({ done: true, offline: once.session.offline }));
+  await once.close();
+  process.exit(0);
+}
+const session = await login();
 if (mode === 'edit') {
   const opIds: string[] = [];
   for (const e of JSON.parse(env.EDITS ?? '[]') as {
@@ -157,8 +129,7 @@ if (mode === 'edit') {
     opIds.push(session.store.localOrderOp(e).opId);
   console.log(JSON.stringify({ done: true, opIds }));
 } else if (mode === 'random') {
-  await random(session);
-  console.log(JSON.stringify({ done: true }));
+  console.log(JSON.stringify({ done: true, ...(await random(session)) }));
 } else {
   await settle(session);
   console.log(JSON.stringify({ done: true, state: session.engine.state() }));

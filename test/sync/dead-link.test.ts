@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createWorld, type World } from '../support/fixtures.js';
 import { startTestServer, type TestServer } from '../support/server.js';
+import { runChild } from './child.js';
 import { connectClient, makeOrder, syncUntil, type TestClient, tempDir } from './support.js';
 import { TcpProxy } from './tcp-proxy.js';
 
@@ -112,5 +113,24 @@ describe('a push on a connection the link reset left dead', () => {
       syncUntil(c, () => c.engine.state().pending === 0, 'the outbox drained'),
     );
     expect(await headOffice(o.id)).toEqual({ remarks: '정체 감지', version: 2 });
+  });
+
+  it('a login to a head office whose link accepts and closes falls back to the offline login, in a process with nothing else to wait on', async () => {
+    // A peer that accepts a connection and closes it leaves the first POST on it without an answer or an error;
+    // only the request's own bound ends it. That bound must hold even when nothing else keeps the process
+    // alive (the services worker at start-up, a child process): it once ended the process instead (exit 13).
+    const proxy = await TcpProxy.start(server.url);
+    proxies.push(proxy);
+    const dataDir = tempDir('login-bound-');
+    const env = {
+      SERVER_URL: proxy.url,
+      USERNAME: world.manager.username,
+      PASSWORD: world.manager.password,
+      DATA_DIR: dataDir,
+    };
+    await runChild({ ...env, MODE: 'login' });
+    proxy.setDown(true);
+    const r = await runChild({ ...env, MODE: 'login' });
+    expect(JSON.parse(r.stdout.trim().split('\n').at(-1)!)).toEqual({ done: true, offline: true });
   });
 });
