@@ -308,6 +308,8 @@ export interface ExportJob {
   type: 'orders' | 'waste' | 'ecoas' | 'settlement' | 'audit';
   status: 'PENDING' | 'RUNNING' | 'DONE' | 'FAILED';
   rowCount: number | null;
+  /** rows written of the file's total (null: not counted), while RUNNING and once DONE (GET /api/exports) */
+  progress: { done: number; total: number | null } | null;
   lastError: string | null;
   createdAt: string;
   expiresAt: string | null;

@@ -45,6 +45,13 @@ type ScreenChannel = Exclude<
 >;
 type Args<C extends keyof ClientApi> = z.output<ClientApi[C]['args']>;
 
+function exportProgress(p: unknown): ExportJob['progress'] {
+  if (!p || typeof p !== 'object') return null;
+  const { done, total } = p as Record<string, unknown>;
+  if (typeof done !== 'number') return null;
+  return { done, total: typeof total === 'number' ? total : null };
+}
+
 function toExport(r: Record<string, unknown>): ExportJob {
   const g = (camel: string, snake: string) => r[camel] ?? r[snake] ?? null;
   return {
@@ -52,6 +59,7 @@ function toExport(r: Record<string, unknown>): ExportJob {
     type: String(r.type) as ExportJob['type'],
     status: String(r.status) as ExportJob['status'],
     rowCount: (g('rowCount', 'row_count') as number | null) ?? null,
+    progress: exportProgress(r.progress),
     lastError: (g('lastError', 'last_error') as string | null) ?? null,
     createdAt: String(g('createdAt', 'created_at')),
     expiresAt: (g('expiresAt', 'expires_at') as string | null) ?? null,

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { ExportJob, TaskProgress } from '../../domain/client-api.js';
 import { formatStamp } from '../../domain/order-view.js';
 import { ProgressBar } from '../components/ProgressBar.js';
 import { Unavailable } from '../components/Unavailable.js';
@@ -11,6 +12,15 @@ import { todayIso } from './AssignmentBoard.js';
 
 // waste and ECOAS reports have their own screen (waste totals); these are the head office's background exports
 const TYPES = ['orders', 'settlement', 'audit'] as const;
+
+/** The head office's count of rows written of the file's rows as a bar; none (indeterminate) before it counted. */
+function barProgress(x: ExportJob): TaskProgress | null {
+  const p = x.status === 'RUNNING' ? x.progress : null;
+  if (!p || p.total === null) return null;
+  // 100% is the finished file, which DONE says
+  const percent = p.total === 0 ? 0 : Math.min(99, Math.floor((p.done * 100) / p.total));
+  return { task: 'export', step: 'writing', done: p.done, total: p.total, percent };
+}
 
 export function ExportsScreen() {
   const { t } = useTranslation();
@@ -94,7 +104,11 @@ export function ExportsScreen() {
                 <td>{t(`exports.types.${x.type}`)}</td>
                 <td title={x.lastError ?? undefined} data-testid="export-status" data-status={x.status}>
                   {x.status === 'PENDING' || x.status === 'RUNNING' ? (
-                    <ProgressBar progress={null} label={t(`exports.statuses.${x.status}`)} unit="none" />
+                    <ProgressBar
+                      progress={barProgress(x)}
+                      label={t(`exports.statuses.${x.status}`)}
+                      testId="export-progress"
+                    />
                   ) : (
                     t(`exports.statuses.${x.status}`)
                   )}

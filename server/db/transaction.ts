@@ -50,6 +50,7 @@ async function inTransaction<T>(
   pool: pg.Pool,
   context: ((client: pg.PoolClient) => string) | { text: string; values: unknown[] } | null,
   fn: (tx: Tx) => Promise<T>,
+  begin = 'BEGIN',
 ): Promise<T> {
   const client = await pool.connect();
   const listener = commitListeners.get(pool);
@@ -69,9 +70,9 @@ async function inTransaction<T>(
   let afterCommitWork: ReturnType<typeof takeAfterCommit> = [];
   try {
     if (typeof context === 'function') {
-      await client.query(`BEGIN; ${context(client)}`);
+      await client.query(`${begin}; ${context(client)}`);
     } else {
-      await client.query('BEGIN');
+      await client.query(begin);
       if (context) await client.query(context.text, context.values);
     }
     result = await fn(client);
@@ -114,18 +115,24 @@ async function inTransaction<T>(
  * statement of fn is filtered by row-level security and every trigger records the actor. Commits on success,
  * rolls back on any error; database errors come out as AppErrors (409 duplicate, 423 locked week, …).
  */
-export function withRequestTransaction<T>(pool: pg.Pool, ctx: RequestContext, fn: (tx: Tx) => Promise<T>): Promise<T> {
+export function withRequestTransaction<T>(
+  pool: pg.Pool,
+  ctx: RequestContext,
+  fn: (tx: Tx) => Promise<T>,
+  opts: { repeatableRead?: boolean } = {},
+): Promise<T> {
   return inTransaction(
     pool,
     // sets the context and checks, in the same round trip as BEGIN, that the session is live and the user still
     // active in that role, branch and partner (migrations 0046, 0071); a stale token fails with DS401 → 401
-    // SESSION_REVOKED
+    // SESSION_REVOKED. Repeatable read: every statement of fn sees the one snapshot (a count, then the rows).
     (c) =>
       `SELECT app_enter_request(${c.escapeLiteral(ctx.userId)}, ${c.escapeLiteral(ctx.role)}, ` +
       `${c.escapeLiteral(ctx.branchId ?? '')}, ${c.escapeLiteral(ctx.partnerId ?? '')}, ` +
       `${Number.isFinite(ctx.issuedAt) ? Math.floor(ctx.issuedAt!) : 'NULL'}::bigint, ` +
       `${ctx.sessionId ? c.escapeLiteral(ctx.sessionId) : 'NULL'}::uuid)`,
     fn,
+    opts.repeatableRead ? 'BEGIN ISOLATION LEVEL REPEATABLE READ' : 'BEGIN',
   );
 }
 

@@ -1,6 +1,9 @@
 // The export worker: builds one xlsx with exceljs's streaming writer (rows go to disk as they are read, so memory
 // holds one batch whatever the export's size), stores it, and records the outcome. The rows are read in one
-// transaction under the creator's context: the file shows what the creator may see, at one instant.
+// transaction under the creator's context: the file shows what the creator may see, at one instant (repeatable
+// read). How far it has got (rows written of the rows counted first, in that snapshot) is recorded every few
+// thousand rows or second in short SYSTEM transactions of their own, so the exports list shows it while the long
+// read is still open.
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +30,9 @@ import { exportStorageKey, orderExportFilters, XLSX_TYPE } from './exports.servi
 import { ORDER_EXPORT_COLUMNS, orderColumnTitle } from './order-export-columns.js';
 
 const BATCH = 2000;
+/** progress is recorded after the batch that reaches this many rows, or this long, since the last record */
+const PROGRESS_ROWS = 2000;
+const PROGRESS_MS = 1000;
 
 type Row = Record<string, string | number | null>;
 
@@ -35,6 +41,13 @@ interface Sheet {
   /** header: an i18n key, default exports.columns.<key>; or `title`, the header's text */
   columns: { key: string; width: number; header?: string; title?: string; xlsx?: XlsxKind }[];
   rows: AsyncIterable<Row[]>;
+  /** how many rows `rows` will give, in the same snapshot; absent where the builder does not count */
+  count?: () => Promise<number>;
+}
+
+/** A cursor query's rows and their count. */
+function cursorRows(tx: Tx, q: repo.CursorQuery): Pick<Sheet, 'rows' | 'count'> {
+  return { rows: repo.readInBatches<Row>(tx, q, BATCH), count: () => repo.countRows(tx, q) };
 }
 
 const col = (key: string, width: number, xlsx: XlsxKind = 'text') => ({ key, width, xlsx });
@@ -98,7 +111,7 @@ function sheetFor(tx: Tx, actor: Actor, e: repo.ExportRecord): Sheet {
           xlsx: c.xlsx,
           title: orderColumnTitle(actor.locale, c.key),
         })),
-        rows: repo.readInBatches<Row>(tx, repo.ordersQuery(parse(orderExportFilters, e.filters)), BATCH),
+        ...cursorRows(tx, repo.ordersQuery(parse(orderExportFilters, e.filters))),
       };
     case 'settlement':
       return {
@@ -119,11 +132,7 @@ function sheetFor(tx: Tx, actor: Actor, e: repo.ExportRecord): Sheet {
           col('cancelled', 9, 'number'),
           col('open', 9, 'number'),
         ],
-        rows: repo.readInBatches<Row>(
-          tx,
-          repo.settlementQuery({ branchId: f.branchId, from: f.from!, to: f.to! }),
-          BATCH,
-        ),
+        ...cursorRows(tx, repo.settlementQuery({ branchId: f.branchId, from: f.from!, to: f.to! })),
       };
     case 'audit':
       return {
@@ -138,7 +147,7 @@ function sheetFor(tx: Tx, actor: Actor, e: repo.ExportRecord): Sheet {
           col('diff', 80),
           col('note', 30),
         ],
-        rows: repo.readInBatches<Row>(
+        ...cursorRows(
           tx,
           repo.auditQuery({
             from: f.from!,
@@ -148,7 +157,6 @@ function sheetFor(tx: Tx, actor: Actor, e: repo.ExportRecord): Sheet {
             orderId: f.orderId,
             tables: actor.role === 'HQ_ADMIN' ? undefined : readableAuditTableNames(actor.role),
           }),
-          BATCH,
         ),
       };
     case 'ecoas':
@@ -180,8 +188,13 @@ function sheetFor(tx: Tx, actor: Actor, e: repo.ExportRecord): Sheet {
   }
 }
 
-/** Writes the sheet to `file` row by row; returns the number of data rows. */
-async function writeXlsx(file: string, sheet: Sheet, locale: Locale): Promise<number> {
+/** Writes the sheet to `file` row by row, telling `written` the rows so far after each batch; returns their number. */
+async function writeXlsx(
+  file: string,
+  sheet: Sheet,
+  locale: Locale,
+  written: (rows: number) => Promise<void>,
+): Promise<number> {
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: file, useStyles: true, useSharedStrings: false });
   const ws = workbook.addWorksheet(
     t(locale, `exports.sheet.${sheet.name}`),
@@ -206,6 +219,7 @@ async function writeXlsx(file: string, sheet: Sheet, locale: Locale): Promise<nu
       ws.addRow(row).commit();
     }
     count += batch.length;
+    await written(count);
   }
   ws.commit();
   await workbook.commit();
@@ -253,8 +267,22 @@ export async function buildExport(deps: BuildDeps, exportId: string, sealedSessi
       sessionId: AccessTokens.fromConfig(deps.config).openSession(sealedSession),
     };
     const readPool = deps.reports ? await deps.reports.pool() : deps.pool;
-    const rowCount = await withRequestTransaction(readPool, actor, (tx) =>
-      writeXlsx(file, sheetFor(tx, actor, e), locale),
+    const record = (done: number, total?: number | null) =>
+      withSystemTransaction(deps.pool, (tx) => repo.recordProgress(tx, e.id, done, total));
+    const rowCount = await withRequestTransaction(
+      readPool,
+      actor,
+      async (tx) => {
+        const sheet = sheetFor(tx, actor, e);
+        if (sheet.count) await record(0, await sheet.count());
+        let last = { rows: 0, at: Date.now() };
+        return writeXlsx(file, sheet, locale, async (rows) => {
+          if (rows - last.rows < PROGRESS_ROWS && Date.now() - last.at < PROGRESS_MS) return;
+          await record(rows);
+          last = { rows, at: Date.now() };
+        });
+      },
+      { repeatableRead: true },
     );
     await deps.storage.putFile(exportStorageKey(e.id), file, { contentType: XLSX_TYPE });
     await withSystemTransaction(deps.pool, (tx) =>

@@ -17,6 +17,10 @@ export interface ExportRecord {
   status: ExportStatus;
   fileUrl: string | null;
   rowCount: number | null;
+  /** rows written so far (from RUNNING on; all of them once DONE) */
+  rowsDone: number | null;
+  /** the rows the file will have, counted before the first is written; null until then or where not counted */
+  rowsTotal: number | null;
   lastError: string | null;
   expiresAt: Date | null;
   /** expires_at has passed (decided by the database clock) */
@@ -27,7 +31,7 @@ export interface ExportRecord {
 }
 
 const COLUMNS = `e.id, e.type, e.filters, e.created_by AS "createdBy", e.status, e.file_url AS "fileUrl",
-  e.row_count AS "rowCount", e.last_error AS "lastError", e.expires_at AS "expiresAt",
+  e.row_count AS "rowCount", e.rows_done AS "rowsDone", e.rows_total AS "rowsTotal", e.last_error AS "lastError", e.expires_at AS "expiresAt",
   coalesce(e.expires_at <= now(), false) AS expired, e.version, e.created_at AS "createdAt",
   e.updated_at AS "updatedAt"`;
 
@@ -58,7 +62,19 @@ export async function listOwnExports(tx: Tx, userId: string, limit: number): Pro
 }
 
 export async function markRunning(tx: Tx, id: string): Promise<void> {
-  await tx.query(`UPDATE exports SET status = 'RUNNING', last_error = NULL WHERE id = $1`, [id]);
+  await tx.query(
+    `UPDATE exports SET status = 'RUNNING', last_error = NULL, rows_done = 0, rows_total = NULL WHERE id = $1`,
+    [id],
+  );
+}
+
+/** How far the running build has got; total stays as recorded when not given. */
+export async function recordProgress(tx: Tx, id: string, done: number, total?: number | null): Promise<void> {
+  await tx.query(
+    `UPDATE exports SET rows_done = $2, rows_total = CASE WHEN $3::boolean THEN $4::int ELSE rows_total END
+      WHERE id = $1 AND status = 'RUNNING'`,
+    [id, done, total !== undefined, total ?? null],
+  );
 }
 
 export async function markDone(
@@ -67,7 +83,8 @@ export async function markDone(
   d: { fileUrl: string; rowCount: number; ttlHours: number },
 ): Promise<void> {
   await tx.query(
-    `UPDATE exports SET status = 'DONE', file_url = $2, row_count = $3, last_error = NULL,
+    `UPDATE exports SET status = 'DONE', file_url = $2, row_count = $3, rows_done = $3, rows_total = $3,
+            last_error = NULL,
             expires_at = now() + make_interval(hours => $4)
       WHERE id = $1`,
     [id, d.fileUrl, d.rowCount, d.ttlHours],
@@ -236,6 +253,12 @@ export function auditQuery(f: {
            ORDER BY a.logged_at, a.id`,
     params,
   };
+}
+
+/** How many rows `q` returns: the file's total, counted in the snapshot its rows are then read from. */
+export async function countRows(tx: Tx, q: CursorQuery): Promise<number> {
+  const { rows } = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM (${q.sql}) AS export_rows`, q.params);
+  return rows[0]!.n;
 }
 
 /** Reads `q` in batches through a server-side cursor: memory holds one batch, whatever the result's size. */

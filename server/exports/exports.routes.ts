@@ -69,6 +69,15 @@ const exportView = z
     status: z.enum(['PENDING', 'RUNNING', 'DONE', 'FAILED']),
     fileUrl: z.string().nullable(),
     rowCount: z.number().int().nullable(),
+    progress: z
+      .object({
+        done: z.number().int().min(0),
+        total: z.number().int().min(0).nullable().meta({ description: 'null: the builder does not count this type' }),
+      })
+      .nullable()
+      .meta({
+        description: 'rows written of the file’s rows, while RUNNING (recorded every few thousand rows) and once DONE',
+      }),
     lastError: z.string().nullable(),
     expiresAt: z.string().nullable(),
     version: z.number().int(),

@@ -72,6 +72,8 @@ export interface ExportView {
   /** the download (GET /api/exports/:id/file) while the file exists; null before DONE and after expiry */
   fileUrl: string | null;
   rowCount: number | null;
+  /** rows written of the file's total (null: not counted) while RUNNING and once DONE; null before and after failing */
+  progress: { done: number; total: number | null } | null;
   lastError: string | null;
   expiresAt: string | null;
   version: number;
@@ -88,6 +90,10 @@ export function toView(e: ExportRecord): ExportView {
     status: e.status,
     fileUrl: e.status === 'DONE' && !e.expired ? e.fileUrl : null,
     rowCount: e.rowCount,
+    progress:
+      (e.status === 'RUNNING' || e.status === 'DONE') && e.rowsDone !== null
+        ? { done: e.rowsDone, total: e.rowsTotal }
+        : null,
     lastError: e.lastError,
     expiresAt: e.expiresAt?.toISOString() ?? null,
     version: e.version,

@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cellToText } from '../../main/excel/read-sheet.js';
+import { AccessTokens } from '../../server/auth/tokens.js';
 import { QUEUES } from '../../server/jobs/job-queue.js';
 import { loadBulkOrders } from '../support/bulk-orders.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
@@ -450,5 +451,78 @@ describe('many orders', () => {
     expect(rows).toBe(count + 1);
     expect(seen.size).toBe(count);
     expect(first).toBe('BIG-1'); // newest first
+  });
+});
+
+describe('progress', () => {
+  // The builder is held between its writes to the export's row, deterministically: a lock on the row (FOR UPDATE)
+  // makes its next write wait; the next lock queues behind that write before the held one goes, so each step
+  // lets exactly one write through, and the list is read while the builder waits — mid-build, its long read
+  // transaction open.
+  it('a running export shows rows written of its total; DONE shows all of them', async () => {
+    const big = await createWorld(db.owner);
+    const count = 4_500;
+    await loadBulkOrders(db.owner, big.branch.id, count, 'PRG-');
+    const token = await api.login(big.manager.username);
+    const id = randomUUID();
+    await db.owner.query(`INSERT INTO exports(id, type, filters, created_by) VALUES ($1, 'orders', '{}', $2)`, [
+      id,
+      big.manager.id,
+    ]);
+    const ours: number[] = [];
+    const lockRow = async () => {
+      const c = await db.owner.connect();
+      await c.query('BEGIN');
+      const pid: number = (await c.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+      ours.push(pid);
+      const held = c.query('SELECT 1 FROM exports WHERE id = $1 FOR UPDATE', [id]);
+      return { c, pid, held };
+    };
+    const until = async (sql: string, params: unknown[]) => {
+      while ((await db.owner.query(sql, params)).rows.length === 0) await new Promise((r) => setTimeout(r, 20));
+    };
+    const builderWaitsOn = (pid: number) =>
+      until('SELECT 1 FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid)) AND NOT pid = ANY($2::int[])', [
+        pid,
+        ours,
+      ]);
+
+    let lock = await lockRow();
+    await lock.held;
+    // the job as POST /api/exports queues it: in the creator's session
+    const sid = JSON.parse(Buffer.from(token.accessToken.split('.')[1]!, 'base64url').toString()).sid;
+    const session = new AccessTokens(api.jwtSecret, 900).sealSession(sid);
+    await api.runtime.jobs.send(QUEUES.exportBuild, { exportId: id, session });
+    const seen: { status: string; progress: unknown }[] = [];
+    const release = async () => {
+      await lock.c.query('COMMIT');
+      lock.c.release();
+    };
+    try {
+      for (let step = 0; step < 10; step++) {
+        await builderWaitsOn(lock.pid);
+        const res = await api.request('GET', `/api/exports/${id}`, { token });
+        seen.push({ status: res.body.status, progress: res.body.progress });
+        const listed = await api.request('GET', '/api/exports', { token });
+        expect(listed.body.items[0]).toMatchObject({ id, progress: res.body.progress });
+        if ((res.body.progress?.done ?? 0) > 0) break;
+        const next = await lockRow();
+        await until('SELECT 1 WHERE cardinality(pg_blocking_pids($1)) > 0', [next.pid]);
+        await release();
+        await next.held;
+        lock = next;
+      }
+    } finally {
+      await release();
+    }
+    // waiting to start, started (not counted yet), counted, the first rows written
+    expect(seen).toEqual([
+      { status: 'PENDING', progress: null },
+      { status: 'RUNNING', progress: { done: 0, total: null } },
+      { status: 'RUNNING', progress: { done: 0, total: count } },
+      { status: 'RUNNING', progress: { done: 2_000, total: count } },
+    ]);
+    const done = await waitForExport(token, id, 120_000);
+    expect(done).toMatchObject({ status: 'DONE', rowCount: count, progress: { done: count, total: count } });
   });
 });

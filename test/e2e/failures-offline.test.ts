@@ -396,4 +396,22 @@ describe('failures and the offline day', () => {
     await page.waitForSelector('[data-testid=export-status][data-status=DONE]', { timeout: 60_000 });
     await shot(page, 'f07-exports-done');
   });
+
+  it("shows a running export's rows written of its total and the percentage", async () => {
+    // a head-office job mid-build as its builder records it (test/api/exports.test.ts reads a real one mid-build)
+    const [running] = await q<{ id: string }>(
+      `INSERT INTO exports(type, filters, created_by, status, rows_done, rows_total)
+       SELECT 'orders', '{}', id, 'RUNNING', 2000, 4500 FROM users WHERE username = 'mgr.seoul' RETURNING id`,
+    );
+    try {
+      await page.click('button:has-text("새로고침")');
+      const bar = page.locator('[data-testid=export-status][data-status=RUNNING] [data-testid=export-progress]');
+      await bar.waitFor();
+      expect(await bar.getAttribute('data-percent')).toBe('44');
+      expect(await bar.textContent()).toContain('2,000 / 4,500행 · 44%');
+      await shot(page, 'f07-exports-running');
+    } finally {
+      await q(`UPDATE exports SET status = 'FAILED', last_error = 'test' WHERE id = $1`, [running!.id]);
+    }
+  });
 });
