@@ -24,25 +24,7 @@ export async function online<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/**
- * Raw bytes of a head-office file download. The engine's client answers JSON only, so this borrows its private
- * `send` (token, timeout, Accept-Language) and refreshes the token by way of a cheap JSON request on 401.
- */
+/** Raw bytes of a head-office file download (the engine's client: token, refresh, bounds). */
 export async function download(http: HttpLike, path: string): Promise<Buffer> {
-  const send = (http as unknown as { send(m: string, p: string, o: object): Promise<Response> }).send.bind(http);
-  let res = await send('GET', path, { timeoutMs: 120_000 });
-  if (res.status === 401) {
-    await res.body?.cancel();
-    await http.request('GET', '/api/me');
-    res = await send('GET', path, { timeoutMs: 120_000 });
-  }
-  if (!res.ok) {
-    const body = (await res.json().catch(() => ({}))) as { error?: { code?: string; message?: string } };
-    throw {
-      status: res.status,
-      code: body.error?.code ?? `HTTP_${res.status}`,
-      message: body.error?.message ?? res.statusText,
-    };
-  }
-  return Buffer.from(await res.arrayBuffer());
+  return http.download(path, { timeoutMs: 120_000 });
 }

@@ -29,6 +29,8 @@ export interface HttpLike {
     path: string,
     o?: { body?: unknown; form?: FormData; query?: Record<string, string | number | undefined>; timeoutMs?: number },
   ): Promise<T>;
+  /** a file's bytes (attachments, reports, exports) */
+  download(path: string, o?: { timeoutMs?: number }): Promise<Buffer>;
 }
 
 export interface SessionLike {

@@ -116,6 +116,8 @@ export interface RequestOptions {
   timeoutMs?: number;
   /** default true: send the access token and refresh it on 401 */
   auth?: boolean;
+  /** a file, not JSON: any content type is accepted and a successful body is kept as bytes */
+  raw?: boolean;
 }
 
 /** A request under way, until its whole answer has been read: dropped by dropStale() when its link went dead. */
@@ -133,6 +135,8 @@ interface Answer {
   status: number;
   statusText: string;
   body: unknown;
+  /** the body as it came, for a raw (file) request that succeeded */
+  bytes?: Buffer;
 }
 
 /** See server/http/held-answer.ts: a head sent early, spaces while the head office works, then the answer. */
@@ -242,7 +246,7 @@ export class HeadOfficeClient {
   private async exchangeOnce(method: string, path: string, o: RequestOptions): Promise<Answer> {
     const url = new URL(`${this.baseUrl}${path}`);
     for (const [k, v] of Object.entries(o.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = { accept: o.raw ? '*/*' : 'application/json' };
     const locale = this.opts.locale?.();
     if (locale) headers['accept-language'] = locale;
     if (o.body !== undefined) headers['content-type'] = 'application/json';
@@ -271,7 +275,7 @@ export class HeadOfficeClient {
     const held = Number(res.headers.get(HELD_ANSWER_HEADER));
     if (held > 0) flight.heldMs = held;
     try {
-      return await answerOf(res, flight);
+      return await answerOf(res, flight, o.raw);
     } catch (e) {
       throw this.networkError(e, flight, timeoutMs, true);
     } finally {
@@ -372,18 +376,33 @@ export class HeadOfficeClient {
     this.opts.onTokens?.(pair);
   }
 
-  /** A JSON request; on 401 the tokens are refreshed once and the request sent again. */
-  async request<T>(method: string, path: string, o: RequestOptions = {}): Promise<T> {
+  /**
+   * A file from the head office (an attachment, an ECOAS report, an export): its bytes, under the same token,
+   * refresh and bounds as request(); a refusal throws the head office's error like request().
+   */
+  async download(path: string, o: { timeoutMs?: number } = {}): Promise<Buffer> {
+    const answer = await this.authorized('GET', path, { ...o, raw: true });
+    if (answer.status < 200 || answer.status >= 300) resultOf<never>(answer);
+    return answer.bytes ?? Buffer.alloc(0);
+  }
+
+  /** The exchange with the access token; on 401 the tokens are refreshed once and the request sent again. */
+  private async authorized(method: string, path: string, o: RequestOptions): Promise<Answer> {
     if (o.auth !== false && !this.accessToken && (this.refreshToken || this.opts.reauthenticate)) {
       await this.refreshOnce();
     }
     const answer = await this.exchange(method, path, o);
     if (answer.status === 401 && o.auth !== false) {
       // the answer after renewed tokens (a 401 again: the user may no longer sign in, SESSION_REVOKED)
-      if (await this.refreshOnce()) return resultOf<T>(await this.exchange(method, path, o));
+      if (await this.refreshOnce()) return this.exchange(method, path, o);
       throw this.signedOut();
     }
-    return resultOf<T>(answer);
+    return answer;
+  }
+
+  /** A JSON request; on 401 the tokens are refreshed once and the request sent again. */
+  async request<T>(method: string, path: string, o: RequestOptions = {}): Promise<T> {
+    return resultOf<T>(await this.authorized(method, path, o));
   }
 
   /**
@@ -499,7 +518,7 @@ export class HeadOfficeClient {
  * parses its JSON. A held answer's status is the one its body names when the head office failed after sending
  * the head: `{"status": 503, "error": {…}}` is a 503 like any other.
  */
-async function answerOf(res: Response, flight?: InFlight): Promise<Answer> {
+async function answerOf(res: Response, flight?: InFlight, raw = false): Promise<Answer> {
   const pieces: Uint8Array[] = [];
   if (res.body) {
     const reader = res.body.getReader();
@@ -510,7 +529,9 @@ async function answerOf(res: Response, flight?: InFlight): Promise<Answer> {
       pieces.push(value);
     }
   }
-  const text = Buffer.concat(pieces).toString('utf8');
+  const bytes = Buffer.concat(pieces);
+  if (raw && res.ok) return { status: res.status, statusText: res.statusText, body: undefined, bytes };
+  const text = bytes.toString('utf8');
   let body: unknown;
   try {
     body = text.trim() ? JSON.parse(text) : undefined;

@@ -179,6 +179,21 @@ const SURFACES: Array<{ name: string; open: () => Promise<void>; close?: () => P
     close: cancelModal('[data-testid=suggest-review]'),
   },
   {
+    name: 'offline banner',
+    open: async () => {
+      await screen('orders');
+      w.proxy.setDown(true);
+      await page.waitForSelector('[data-testid=offline-banner]', { timeout: 30_000 });
+    },
+  },
+  {
+    name: 'back-online report',
+    open: async () => {
+      w.proxy.setDown(false);
+      await page.waitForSelector('[data-testid=back-online-report]', { timeout: 30_000 });
+    },
+  },
+  {
     name: 'conflict dialog',
     open: conflict,
     close: async () => {
@@ -274,6 +289,22 @@ describe('accessibility (axe-core): no serious or critical violation', () => {
       }
     });
   }
+
+  // the head office's own screens: signed in as hq (the texts of the customer notices and the branches' numbers)
+  it('head office: the notice texts screen and its branch phones tab', async () => {
+    await page.click('.topbar button.btn.ghost:has-text("로그아웃")');
+    await page.waitForSelector('form[aria-label="로그인"]');
+    await page.fill('input[name=username]', 'hq');
+    await page.fill('input[name=password]', DEMO_PASSWORD);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('[data-testid=sync-indicator][data-status=online]', { timeout: 120_000 });
+    await screen('noticeTemplates');
+    expect(await axeFindings()).toEqual([]);
+    await shot(page, 'ax-notice-templates');
+    await page.click('[data-testid=template-tab-phones]');
+    expect(await axeFindings()).toEqual([]);
+    await shot(page, 'ax-notice-branch-phones');
+  });
 
   it('인수 and 부분인수 read in different colours', async () => {
     const colours = await page.evaluate(() => {
