@@ -306,6 +306,17 @@ describe('accessibility (axe-core): no serious or critical violation', () => {
     await shot(page, 'ax-notice-branch-phones');
   });
 
+  it('the English UI: the same screens read as well', async () => {
+    await page.selectOption('.topbar select[aria-label]', 'en');
+    await page.waitForSelector('[data-testid=nav-orders]:has-text("Orders")');
+    for (const name of ['orders', 'board', 'happyCalls', 'sync', 'noticeTemplates']) {
+      await screen(name);
+      expect(await axeFindings(), name).toEqual([]);
+    }
+    await shot(page, 'ax-english-notice-templates');
+    await page.selectOption('.topbar select[aria-label]', 'ko');
+  });
+
   it('인수 and 부분인수 read in different colours', async () => {
     const colours = await page.evaluate(() => {
       const probe = (tone: string) => {
