@@ -18,6 +18,7 @@ import {
 } from '../../domain/order-status.js';
 import { type Action, can } from '../../domain/roles.js';
 import type { OpKind, SyncRow } from '../../domain/sync-protocol.js';
+import { addWastePickup, recordSerials } from '../channel-handlers/part-writes.js';
 import { ChoiceError, NotFoundLocallyError, StaleWriteError } from '../store/client-store.js';
 import { parseTimeWindow } from '../store/mirror-order-row.js';
 import type { EngineOptions } from '../sync/engine.js';
@@ -340,7 +341,9 @@ export function createClientServices(opts: ClientServicesOptions): ClientService
                 ? await handlers['orders:assign']({ id, assign: args })
                 : f.kind === 'order.unassign'
                   ? await handlers['orders:unassign']({ id, unassign: args })
-                  : null;
+                  : f.kind === 'serial.record' || f.kind === 'waste.add'
+                    ? resendPart(s, f.kind, id, f.payload)
+                    : null;
       if (!sent) throw new ClientError('VALIDATION', 'this change cannot be sent again as it was', 'opId');
       s.store.discardFailed(opId);
       s.engine.publish();
@@ -354,6 +357,42 @@ export function createClientServices(opts: ClientServicesOptions): ClientService
       return null;
     },
   };
+
+  /**
+   * A refused serial or pick-up, entered again as it was (new row ids: the refused ones never existed at the head
+   * office) through the same part write the drawer uses, so its local checks run on the copy as it is now.
+   */
+  function resendPart(s: ClientSession, kind: 'serial.record' | 'waste.add', id: string, p: Record<string, unknown>) {
+    requireAction(s, kind === 'serial.record' ? 'orders.serials' : 'orders.waste');
+    try {
+      if (kind === 'serial.record')
+        recordSerials(s.store, s.session.user.id, {
+          id,
+          lineId: String(p.lineId),
+          serials: (p.serials as unknown[]).map(String),
+        });
+      else
+        addWastePickup(s.store, {
+          id,
+          code: String(p.code),
+          quantity: Number(p.quantity),
+          ...(typeof p.status === 'string' ? { status: p.status } : {}),
+        });
+    } catch (e) {
+      const err = e as { code?: unknown; message?: unknown; field?: unknown; details?: unknown };
+      if (typeof err?.code === 'string')
+        throw new ClientError(
+          err.code,
+          String(err.message ?? err.code),
+          typeof err.field === 'string' ? err.field : undefined,
+          err.details,
+        );
+      throw e;
+    }
+    s.engine.localWrite();
+    opts.emit({ type: 'orders-changed', ids: [id] });
+    return orderRow(s, id);
+  }
 
   return {
     handlers,

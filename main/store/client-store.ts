@@ -122,8 +122,13 @@ function orderIdOf(entity: SyncEntity, row: SyncRow | null | undefined, id: stri
   return typeof oid === 'string' ? oid : null;
 }
 
-/** Failed ops that can be sent again as they were, on the order's current version (the order's own changes). */
+/**
+ * Failed ops that can be sent again as they were: the order's own changes on its current version, and a serial or
+ * pick-up entered again (main/services/client-services.ts sync:resendFailed).
+ */
 const RESENDABLE: ReadonlySet<string> = new Set([
+  'serial.record',
+  'waste.add',
   'order.update',
   'order.status',
   'order.appointment',
