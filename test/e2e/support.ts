@@ -2,7 +2,7 @@
 // client services (sync engine + screen handlers) reaching the head office through a TCP proxy (so a test can cut
 // the link), the built renderer, and Debian's Chromium.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
@@ -32,12 +32,19 @@ export interface World {
 
 export async function startWorld(): Promise<World> {
   mkdirSync(SHOTS, { recursive: true });
-  execFileSync('npx', ['vite', 'build', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
+  // each world builds the renderer into a directory of its own: e2e files run in parallel, and a build into the
+  // shared dist/renderer empties it under another world's shell while its page is loading (a blank page)
+  const rendererDir = mkdtempSync(join(tmpdir(), 'e2e-renderer-'));
+  execFileSync('npx', ['vite', 'build', '--logLevel', 'warn', '--outDir', rendererDir, '--emptyOutDir'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   const db = await createTestDatabase();
   await seedDemo(db.ownerUrl);
   let server = await startTestServer(db);
   const proxy = await TcpProxy.start(server.url);
   const shell = await launchBrowserShell({
+    rendererDir,
     dataDir: mkdtempSync(join(tmpdir(), 'e2e-client-')),
     serverUrl: proxy.url,
     // quick pulls and retries, so the test waits for seconds rather than the production minutes
@@ -88,6 +95,7 @@ export async function startWorld(): Promise<World> {
       await server.stop().catch(() => undefined);
       await proxy.close().catch(() => undefined);
       await db.drop();
+      rmSync(rendererDir, { recursive: true, force: true });
     },
   };
   return world;
