@@ -85,8 +85,10 @@ export class RedisCache extends GenerationalCache {
           if (value !== null) return value;
           locked = await this.tryLock(lockKey, token);
         }
-      } else {
-        // filled by another instance between our miss and our lock?
+      }
+      if (locked) {
+        // filled by another instance between our miss (or our last poll) and our lock: the holder writes the
+        // value, then lets the lock go, so a waiter that takes the freed lock must look once more before loading
         const value = await this.redis.get(key);
         if (value !== null) {
           await this.unlock(lockKey, token);
