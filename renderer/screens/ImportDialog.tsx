@@ -257,24 +257,7 @@ export function ImportDialog() {
                 <p className="form-error" role="alert" data-testid="import-errors-summary">
                   {t('excel.errors', { count: preview.errors.length })}
                 </p>
-                <table className="table compact" data-testid="import-errors">
-                  <thead>
-                    <tr>
-                      <th className="num">{t('excel.errorRow')}</th>
-                      <th>{t('excel.errorColumn')}</th>
-                      <th>{t('excel.errorMessage')}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {preview.errors.slice(0, 200).map((e) => (
-                      <tr key={`${e.row}-${e.column}-${e.message}`}>
-                        <td className="num">{e.row}</td>
-                        <td>{e.column}</td>
-                        <td>{e.message}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
+                <RowProblems testId="import-errors" items={preview.errors} />
               </>
             )}
             {preview.warnings.length > 0 && (
@@ -282,24 +265,7 @@ export function ImportDialog() {
                 <p className="muted" data-testid="import-warnings-summary">
                   {t('excel.warnings', { count: preview.warnings.length })}
                 </p>
-                <table className="table compact" data-testid="import-warnings">
-                  <thead>
-                    <tr>
-                      <th className="num">{t('excel.errorRow')}</th>
-                      <th>{t('excel.errorColumn')}</th>
-                      <th>{t('excel.errorMessage')}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {preview.warnings.slice(0, 200).map((w) => (
-                      <tr key={`${w.row}-${w.column}-${w.message}`}>
-                        <td className="num">{w.row}</td>
-                        <td>{w.column}</td>
-                        <td>{w.message}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
+                <RowProblems testId="import-warnings" items={preview.warnings} />
               </>
             )}
             {preview.conflicts.length > 0 && (
@@ -381,5 +347,30 @@ export function ImportDialog() {
         </div>
       </div>
     </div>
+  );
+}
+
+/** The sheet rows a preview refused or warned about (the first 200): sheet row, the vendor's column, the message. */
+function RowProblems({ testId, items }: { testId: string; items: { row: number; column: string; message: string }[] }) {
+  const { t } = useTranslation();
+  return (
+    <table className="table compact" data-testid={testId}>
+      <thead>
+        <tr>
+          <th className="num">{t('excel.errorRow')}</th>
+          <th>{t('excel.errorColumn')}</th>
+          <th>{t('excel.errorMessage')}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {items.slice(0, 200).map((p) => (
+          <tr key={`${p.row}-${p.column}-${p.message}`}>
+            <td className="num">{p.row}</td>
+            <td>{p.column}</td>
+            <td>{p.message}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
