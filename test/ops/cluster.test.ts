@@ -182,7 +182,7 @@ describe('two instances behind nginx', () => {
         await new Promise((r) => setTimeout(r, 100));
       }
     }
-    // each file holds every row once (a second run would have counted again from 0 and written another file)
+    // each export's progress ended at its row count (one run per export is proved by the job rows below)
     const rows = await db.owner.query('SELECT rows_done, rows_total, row_count FROM exports WHERE id = ANY($1)', [ids]);
     for (const r of rows.rows) expect([r.rows_done, r.rows_total]).toEqual([r.row_count, r.row_count]);
     const jobs = await db.owner.query(
