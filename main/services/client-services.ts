@@ -364,31 +364,20 @@ export function createClientServices(opts: ClientServicesOptions): ClientService
    */
   function resendPart(s: ClientSession, kind: 'serial.record' | 'waste.add', id: string, p: Record<string, unknown>) {
     requireAction(s, kind === 'serial.record' ? 'orders.serials' : 'orders.waste');
-    try {
-      if (kind === 'serial.record')
-        recordSerials(s.store, s.session.user.id, {
-          id,
-          lineId: String(p.lineId),
-          serials: (p.serials as unknown[]).map(String),
-        });
-      else
-        addWastePickup(s.store, {
-          id,
-          code: String(p.code),
-          quantity: Number(p.quantity),
-          ...(typeof p.status === 'string' ? { status: p.status } : {}),
-        });
-    } catch (e) {
-      const err = e as { code?: unknown; message?: unknown; field?: unknown; details?: unknown };
-      if (typeof err?.code === 'string')
-        throw new ClientError(
-          err.code,
-          String(err.message ?? err.code),
-          typeof err.field === 'string' ? err.field : undefined,
-          err.details,
-        );
-      throw e;
-    }
+    // a refusal here is the part write's own error (code, message, field), passed to the UI as it is
+    if (kind === 'serial.record')
+      recordSerials(s.store, s.session.user.id, {
+        id,
+        lineId: String(p.lineId),
+        serials: (p.serials as unknown[]).map(String),
+      });
+    else
+      addWastePickup(s.store, {
+        id,
+        code: String(p.code),
+        quantity: Number(p.quantity),
+        ...(typeof p.status === 'string' ? { status: p.status } : {}),
+      });
     s.engine.localWrite();
     opts.emit({ type: 'orders-changed', ids: [id] });
     return orderRow(s, id);
