@@ -109,6 +109,23 @@ export interface FailedOp {
   resendable: boolean;
 }
 
+/** An edit taken into the outbox: the order as the copy shows it now, and the op that carries the edit. */
+export interface OrderEdit {
+  row: OrderRow;
+  /** the outbox op of this edit: the grid's Ctrl+Z withdraws it while the head office has not got it */
+  opId: string;
+}
+
+/**
+ * What sync:withdraw did: the ops are gone from the outbox (never sent) and the orders show the head office's
+ * values again; or nothing, because of one op — `sending` (a push under way has it), `sent` (it went out and its
+ * answer never came: the head office may have it), `later` (a later change on its order is queued on top of it),
+ * `gone` (answered, in conflict or refused meanwhile).
+ */
+export type WithdrawAnswer =
+  | { withdrawn: true; rows: OrderRow[] }
+  | { withdrawn: false; why: 'sending' | 'sent' | 'later' | 'gone'; opId: string };
+
 const loginArgs = z
   .object({
     serverUrl: z.url(),
@@ -138,7 +155,7 @@ export const clientApi = {
 
   'orders:list': { args: orderFilter, result: result<OrderRow[]>() },
   'orders:create': { args: orderCreate, result: result<OrderRow>() },
-  'orders:update': { args: z.object({ id: uuid, patch: orderPatch }).strict(), result: result<OrderRow>() },
+  'orders:update': { args: z.object({ id: uuid, patch: orderPatch }).strict(), result: result<OrderEdit>() },
   'orders:status': { args: z.object({ id: uuid, change: statusChange }).strict(), result: result<OrderRow>() },
   'orders:appointment': {
     args: z.object({ id: uuid, change: appointmentChange }).strict(),
@@ -155,6 +172,11 @@ export const clientApi = {
     result: result<null>(),
   },
   'sync:failed': { args: z.object({}).strict(), result: result<FailedOp[]>() },
+  /** local changes taken back out of the outbox before the head office got them (all or none): the grid's Ctrl+Z */
+  'sync:withdraw': {
+    args: z.object({ opIds: z.array(uuid).min(1).max(1000) }).strict(),
+    result: result<WithdrawAnswer>(),
+  },
   'sync:discardFailed': { args: z.object({ opId: uuid }).strict(), result: result<null>() },
   /** a refused change sent again (after its cause was dealt with): checked locally as a new change, then queued */
   'sync:resendFailed': { args: z.object({ opId: uuid }).strict(), result: result<OrderRow>() },

@@ -187,7 +187,11 @@ export const en: Messages = {
     closeProblems: 'Close',
     noMatch: 'No orders match. Correct the filters above or press Reset.',
     undo: {
-      done: 'Undone ({{count}} orders).',
+      withdrawn: 'Undone ({{count}} orders). The changes had not been sent, so the head office will never get them.',
+      resentSending:
+        'Undone ({{count}} orders). The change to {{orderNo}} was already on its way to the head office, so the old values are sent as a new change.',
+      resentLater:
+        'Undone ({{count}} orders). A later change to {{orderNo}} is waiting to be sent, so the old values are sent as a new change.',
       nothing: 'Nothing to undo.',
       pushed:
         'The change to {{orderNo}} has already been sent to the head office, so it was not undone. Edit the cell instead.',

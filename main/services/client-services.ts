@@ -5,7 +5,7 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { z } from 'zod';
 import { slotsOrDefault, windowChoiceProblem } from '../../domain/appointment-slots.js';
-import type { ClientApi, ClientApiHandlers, ClientEvent, SyncState } from '../../domain/client-api.js';
+import type { ClientApi, ClientApiHandlers, ClientEvent, OrderEdit, SyncState } from '../../domain/client-api.js';
 import type { TimeWindow } from '../../domain/field-types.js';
 import { serialsMissingText, statusProblemText } from '../../domain/i18n/workflow-text.js';
 import { linesMissingSerials } from '../../domain/order-part-rules.js';
@@ -94,15 +94,26 @@ export function createClientServices(opts: ClientServicesOptions): ClientService
     seenVersion: number | undefined,
     check?: (current: SyncRow | null) => void,
   ): OrderRow {
+    return writeOp(kind, orderId, payload, seenVersion, check).row;
+  }
+
+  function writeOp(
+    kind: OpKind,
+    orderId: string,
+    payload: Record<string, unknown>,
+    seenVersion: number | undefined,
+    check?: (current: SyncRow | null) => void,
+  ): OrderEdit {
     const s = requireSession();
+    let opId: string;
     try {
-      s.store.localOrderOp({ kind, orderId, payload, seenVersion, check });
+      opId = s.store.localOrderOp({ kind, orderId, payload, seenVersion, check }).opId;
     } catch (e) {
       mapStoreError(e);
     }
     s.engine.localWrite();
     opts.emit({ type: 'orders-changed', ids: [orderId] });
-    return orderRow(s, orderId);
+    return { row: orderRow(s, orderId), opId };
   }
 
   /**
@@ -195,7 +206,7 @@ export function createClientServices(opts: ClientServicesOptions): ClientService
       requireAction(s, 'orders.update');
       const [payload, version] = withoutVersion(patch);
       if (Object.keys(payload).length === 0) throw new ClientError('VALIDATION', 'Nothing to change.', 'patch');
-      return write('order.update', id, payload, version);
+      return writeOp('order.update', id, payload, version);
     },
 
     async 'orders:status'({ id, change }: Args<'orders:status'>) {
@@ -332,7 +343,7 @@ export function createClientServices(opts: ClientServicesOptions): ClientService
       // the same handler as a new change: its local checks run again on the copy as it is now
       const sent =
         f.kind === 'order.update'
-          ? await handlers['orders:update']({ id, patch: args })
+          ? (await handlers['orders:update']({ id, patch: args })).row
           : f.kind === 'order.status'
             ? await handlers['orders:status']({ id, change: args })
             : f.kind === 'order.appointment'
@@ -348,6 +359,17 @@ export function createClientServices(opts: ClientServicesOptions): ClientService
       s.store.discardFailed(opId);
       s.engine.publish();
       return sent;
+    },
+
+    async 'sync:withdraw'({ opIds }: Args<'sync:withdraw'>) {
+      const s = requireSession();
+      const inFlight = s.engine.inFlight();
+      const r = s.store.withdrawOps(opIds, inFlight);
+      if (!r.ok)
+        return { withdrawn: false, why: r.why === 'sent' && inFlight.has(r.opId) ? 'sending' : r.why, opId: r.opId };
+      s.engine.publish();
+      opts.emit({ type: 'orders-changed', ids: r.orderIds });
+      return { withdrawn: true, rows: r.orderIds.flatMap((id) => s.store.getOrder(id) ?? []) };
     },
 
     async 'sync:discardFailed'({ opId }: Args<'sync:discardFailed'>) {

@@ -2,6 +2,7 @@
 // orders:update per order (so each becomes one op in the outbox), recorded as one undo step.
 import type { OrderRow } from '../../domain/order-row.js';
 import { errorText, i18next } from '../i18n/index.js';
+import { tryCall } from '../platform/api.js';
 import { useOrders } from '../stores/orders.js';
 import { useSync } from '../stores/sync.js';
 import { useUi } from '../stores/ui.js';
@@ -31,6 +32,7 @@ export async function applyEdits(
         orderNo: row.orderNo,
         before: previousValues(current, patch),
         after: previousValues(r.row, patch),
+        opId: r.opId,
       });
       continue;
     }
@@ -44,7 +46,12 @@ export async function applyEdits(
   return failures;
 }
 
-/** Ctrl+Z: undoes the last step if the head office has not got it yet; otherwise says why not. */
+/**
+ * Ctrl+Z: undoes the last step if the head office has not got it yet; otherwise says why not. While its ops wait
+ * in the outbox they are taken back out: nothing reaches the head office, the rows show its values again. An op
+ * already on its way (a push under way, or sent with its answer lost), or with a later change of its order queued
+ * on top of it, cannot be taken back: the old values are then sent as a new edit, and the clerk is told why.
+ */
 export async function undoLastEdit(): Promise<void> {
   const { toast } = useUi.getState();
   const rows = new Map(useOrders.getState().rows.map((r) => [r.id, r]));
@@ -56,10 +63,30 @@ export async function undoLastEdit(): Promise<void> {
     return;
   }
   gridUndo.pop();
+  const undo = step!;
+  const opIds = undo.flatMap((u) => (u.opId ? [u.opId] : []));
+  const w = await tryCall('sync:withdraw', { opIds });
+  if (w.ok && w.value.withdrawn) {
+    for (const row of w.value.rows) useOrders.getState().replaceRow(row);
+    void useSync.getState().refresh();
+    toast('success', i18next.t('grid.undo.withdrawn', { count: undo.length }));
+    return;
+  }
+  const why = w.ok && !w.value.withdrawn ? w.value : null;
+  const orderNo = undo.find((u) => u.opId === why?.opId)?.orderNo ?? undo[0]!.orderNo;
+  if (why?.why === 'gone') {
+    // answered (or refused) between the check and now: the head office has it, as for 'pushed'
+    toast('info', i18next.t('grid.undo.pushed', { orderNo }));
+    return;
+  }
   const failures = await applyEdits(
-    step!.map((u) => ({ row: rows.get(u.id)!, patch: u.before })),
+    undo.map((u) => ({ row: rows.get(u.id)!, patch: u.before })),
     { record: false },
   );
-  if (failures.length === 0) toast('success', i18next.t('grid.undo.done', { count: step!.length }));
-  else toast('error', i18next.t('grid.undo.failed', { orderNo: failures[0]!.orderNo, message: failures[0]!.message }));
+  if (failures.length > 0) {
+    toast('error', i18next.t('grid.undo.failed', { orderNo: failures[0]!.orderNo, message: failures[0]!.message }));
+    return;
+  }
+  const reason = why?.why === 'later' ? 'resentLater' : 'resentSending';
+  toast('success', i18next.t(`grid.undo.${reason}`, { count: undo.length, orderNo }));
 }

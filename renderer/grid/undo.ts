@@ -1,7 +1,8 @@
 // Ctrl+Z in the grid: the clerk's own edits (an inline edit, a whole paste, a Delete of a range) kept as steps,
-// each holding per order the values before and after. A step can be undone while its changes are still waiting in
-// the outbox; once the head office has them (or someone changed the order since) undoing would silently rewrite
-// the head office's data, so the grid says so instead.
+// each holding per order the values before and after and the outbox op that carries the edit. A step can be undone
+// while its changes are still waiting in the outbox — its ops are then taken back out (sync:withdraw), so the head
+// office never hears of them; once the head office has them (or someone changed the order since) undoing would
+// silently rewrite the head office's data, so the grid says so instead.
 import type { OrderRow } from '../../domain/order-row.js';
 import type { OrderPatch } from '../../domain/order-schemas.js';
 
@@ -14,6 +15,8 @@ export interface UndoRow {
   before: Patch;
   /** the same fields after it */
   after: Patch;
+  /** the outbox op the edit became */
+  opId?: string;
 }
 export type UndoStep = UndoRow[];
 

@@ -47,6 +47,17 @@ async function headOffice(orderNo: string) {
     )
   )[0]!;
 }
+async function headOfficeVersioned(orderNo: string) {
+  return (await q('SELECT customer_name, vendor, remarks, version FROM orders WHERE order_no = $1', [orderNo]))[0]!;
+}
+async function auditedUpdates(orderNos: string[]): Promise<number> {
+  const [r] = await q<{ n: number }>(
+    `SELECT count(*)::int AS n FROM audit_logs a JOIN orders o ON o.id = a.record_id
+      WHERE o.order_no = ANY($1::text[]) AND a.action = 'UPDATE'`,
+    [orderNos],
+  );
+  return r!.n;
+}
 /** the order numbers of the first n rows as the grid shows them */
 async function orderNos(n: number): Promise<string[]> {
   const out: string[] = [];
@@ -265,11 +276,12 @@ describe('the orders grid is Excel to a clerk', { timeout: 120_000 }, () => {
     await waitSent();
   });
 
-  it('Ctrl+Z undoes the last edit not yet sent (a whole paste at once) and says so once it has been sent', async () => {
+  it('Ctrl+Z takes the last edit not yet sent (a whole paste) back out of the outbox; once sent, it says so', async () => {
     await showOurOrders();
     const nos = await orderNos(2);
     const before = [await cellText(0, 'customerName'), await cellText(1, 'customerName')];
-    const headBefore = await Promise.all(nos.map(headOffice));
+    const headBefore = await Promise.all(nos.map(headOfficeVersioned));
+    const audited = await auditedUpdates(nos);
     w.proxy.setDown(true);
     await page.waitForSelector('[data-testid=sync-indicator][data-status=offline]', { timeout: 30_000 });
     await cell(0, 'customerName').click();
@@ -277,13 +289,23 @@ describe('the orders grid is Excel to a clerk', { timeout: 120_000 }, () => {
     await page.keyboard.press('Control+V');
     await toast('2개 셀을 붙여넣었습니다');
     expect(await cellText(1, 'customerName')).toBe('되돌릴이름2');
+    const pending = page.locator('[data-testid=sync-pending]');
+    await expect.poll(() => pending.textContent(), { timeout: 15_000 }).toBe('대기 2건');
     await page.keyboard.press('Control+Z');
-    await toast('되돌렸습니다 (주문 2건)');
+    await toast('되돌렸습니다 (주문 2건). 아직 보내지 않은 변경이라 본사에는 보내지 않습니다.');
     expect([await cellText(0, 'customerName'), await cellText(1, 'customerName')]).toEqual(before);
+    // the outbox the clerk sees is empty again: nothing waits, the rows carry no pending mark
+    await pending.waitFor({ state: 'detached', timeout: 15_000 });
+    expect(await page.locator('[data-testid=offline-banner]').textContent()).toContain(
+      '변경하면 이 PC에 저장되고 연결되면 자동으로 보내집니다.',
+    );
+    expect(await page.locator('.rdg-row [data-testid=pending-badge]').count()).toBe(0);
+    await shot(page, 'grid-excel-undo-withdrawn');
     w.proxy.setDown(false);
     await page.waitForSelector('[data-testid=sync-indicator][data-status=online]', { timeout: 30_000 });
-    await waitSent();
-    expect(await Promise.all(nos.map(headOffice))).toEqual(headBefore);
+    // the head office never heard of it: same values, same version, no audit row
+    expect(await Promise.all(nos.map(headOfficeVersioned))).toEqual(headBefore);
+    expect(await auditedUpdates(nos)).toBe(audited);
 
     // an edit the head office already has is not undone behind the clerk's back
     await cell(0, 'vendor').click();
