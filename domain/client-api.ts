@@ -5,6 +5,7 @@
 // { ok: true, value } | { ok: false, error } rather than thrown across the boundary.
 import { z } from 'zod';
 import { screenChannels, type TaskProgress } from './client-api-screens.js';
+import { splitLines } from './order-parts.js';
 import type { OrderRow } from './order-row.js';
 import {
   appointmentChange,
@@ -15,6 +16,7 @@ import {
   statusChange,
   unassign,
   uuid,
+  version,
 } from './order-schemas.js';
 import type { Role } from './roles.js';
 
@@ -105,7 +107,10 @@ export interface FailedOp {
   error: ApiError;
   createdAt: string;
   order: IssueOrder | null;
-  /** the change can be sent again as it was, on the order's current version (sync:resendFailed) */
+  /**
+   * the change can be sent again (sync:resendFailed): as it was, on the order's current version; a new order or a
+   * split after the clerk fixed it in its form
+   */
   resendable: boolean;
 }
 
@@ -125,6 +130,16 @@ export interface OrderEdit {
 export type WithdrawAnswer =
   | { withdrawn: true; rows: OrderRow[] }
   | { withdrawn: false; why: 'sending' | 'sent' | 'later' | 'gone'; opId: string };
+
+/**
+ * A refused new order or split as the clerk fixed it in its form before sending it again: the whole new order, or
+ * the lines to move on the order's version the form showed.
+ */
+export const resendFix = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('order.create'), order: orderCreate }).strict(),
+  z.object({ kind: z.literal('order.split'), version, lines: splitLines }).strict(),
+]);
+export type ResendFix = z.infer<typeof resendFix>;
 
 const loginArgs = z
   .object({
@@ -179,7 +194,10 @@ export const clientApi = {
   },
   'sync:discardFailed': { args: z.object({ opId: uuid }).strict(), result: result<null>() },
   /** a refused change sent again (after its cause was dealt with): checked locally as a new change, then queued */
-  'sync:resendFailed': { args: z.object({ opId: uuid }).strict(), result: result<OrderRow>() },
+  'sync:resendFailed': {
+    args: z.object({ opId: uuid, fix: resendFix.optional() }).strict(),
+    result: result<OrderRow>(),
+  },
 
   ...screenChannels,
 } as const;

@@ -131,10 +131,13 @@ function orderIdOf(entity: SyncEntity, row: SyncRow | null | undefined, id: stri
 }
 
 /**
- * Failed ops that can be sent again as they were: the order's own changes on its current version, and a serial or
- * pick-up entered again (main/services/client-services.ts sync:resendFailed).
+ * Failed ops that can be sent again (main/services/client-services.ts sync:resendFailed): the order's own changes
+ * on its current version, a serial or pick-up entered again, and a new order or a split as the clerk fixed it in
+ * its form (or as it was).
  */
 const RESENDABLE: ReadonlySet<string> = new Set([
+  'order.create',
+  'order.split',
   'serial.record',
   'waste.add',
   'order.update',
@@ -921,7 +924,13 @@ export class ClientStore {
     const o = this.stmt('SELECT order_no, customer_name FROM orders WHERE id = ?').get(orderId) as
       | { order_no: string | null; customer_name: string | null }
       | undefined;
-    return { id: orderId, orderNo: o?.order_no ?? null, customerName: o?.customer_name ?? null };
+    // a refused new order is gone from the copy: what it was to be is in its payload
+    const named = (v: unknown) => (typeof v === 'string' && entity === 'orders' ? v : null);
+    return {
+      id: orderId,
+      orderNo: o?.order_no ?? named(payload.orderNo),
+      customerName: o?.customer_name ?? named(payload.customerName),
+    };
   }
 
   discardFailed(opId: string): boolean {
