@@ -684,6 +684,8 @@ export const en: Messages = {
       appointment: 'Appointment to {{date}}',
       assign: 'Installer assignment',
       unassign: 'Unassignment',
+      create: 'New order',
+      split: 'Split of the order ({{count}} items)',
       other: '{{kind}}',
     },
     reasons: {
@@ -706,7 +708,23 @@ export const en: Messages = {
       NOT_SPLITTABLE: 'An order in this status cannot be split.',
       DEPENDS_ON_DROPPED: 'Not sent: the change it was made on (an addition or split) was dropped.',
       DEPENDS_ON_FAILED: 'Not sent: the change it was made on (an addition or split) was refused.',
+      DUPLICATE_ORDER_NO: 'The head office already has order number {{orderNo}}. Use another number.',
+      SPLIT_SERIALS:
+        'The item has more serial numbers ({{serials}}) than units left after the split ({{remaining}}). Move the whole item or another quantity.',
+      SPLIT_QUANTITY: 'The quantity to move ({{requested}}) is more than the item has ({{available}}).',
+      SPLIT_ALL: 'Not every item can move. Leave at least one on the order.',
+      LINE_NOT_IN_ORDER: 'The item is not on this order (it changed at the head office).',
       other: 'The head office did not accept this change.',
+    },
+    fix: {
+      createTitle: 'Fix the new order and send it again',
+      splitTitle: 'Fix the split and send it again',
+      intro:
+        'The form holds the values the head office refused. Correct the marked field and send again; it is checked as a new entry.',
+      refusedThere: 'Refused by the head office: {{why}}',
+      refusedHere: 'Not sent: {{why}}',
+      serialsOnLine: '{{count}} serial numbers recorded',
+      linesGone: '{{count}} of the items to split are no longer on this order.',
     },
     anyField: 'an entry',
   },

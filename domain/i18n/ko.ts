@@ -678,6 +678,8 @@ export const ko = {
       appointment: '약속일자를 {{date}}(으)로 변경',
       assign: '기사 배정',
       unassign: '배정 취소',
+      create: '새 주문 등록',
+      split: '주문 분할 (품목 {{count}}개)',
       other: '{{kind}}',
     },
     reasons: {
@@ -700,7 +702,23 @@ export const ko = {
       NOT_SPLITTABLE: '이 상태의 주문은 분할할 수 없습니다.',
       DEPENDS_ON_DROPPED: '먼저 한 변경(추가·분할)을 버려서 이 변경은 보내지 않았습니다.',
       DEPENDS_ON_FAILED: '먼저 한 변경(추가·분할)이 거부되어 이 변경은 보내지 않았습니다.',
+      DUPLICATE_ORDER_NO: '수주번호 {{orderNo}}은(는) 본사에 이미 있습니다. 다른 번호로 바꾸세요.',
+      SPLIT_SERIALS:
+        '분할하고 남는 수량({{remaining}}대)보다 그 품목에 입력된 시리얼({{serials}}개)이 많습니다. 품목 전체를 옮기거나 옮길 수량을 바꾸세요.',
+      SPLIT_QUANTITY: '옮길 수량({{requested}}대)이 품목의 수량({{available}}대)보다 많습니다.',
+      SPLIT_ALL: '품목을 모두 옮길 수는 없습니다. 원래 주문에 하나 이상 남기세요.',
+      LINE_NOT_IN_ORDER: '이 주문에 없는 품목입니다 (본사에서 바뀌었습니다).',
       other: '본사가 이 변경을 받아들이지 않았습니다.',
+    },
+    fix: {
+      createTitle: '새 주문을 고쳐서 다시 보내기',
+      splitTitle: '분할을 고쳐서 다시 보내기',
+      intro:
+        '본사가 거부한 값이 들어 있습니다. 표시된 칸을 고친 뒤 다시 보내세요. 새로 입력할 때와 같은 검사를 거칩니다.',
+      refusedThere: '본사 거부: {{why}}',
+      refusedHere: '보내지 않았습니다: {{why}}',
+      serialsOnLine: '시리얼 {{count}}개 입력됨',
+      linesGone: '분할하려던 품목 {{count}}개는 이제 이 주문에 없습니다.',
     },
     anyField: '입력 항목',
   },
