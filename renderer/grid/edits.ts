@@ -66,15 +66,19 @@ export async function undoLastEdit(): Promise<void> {
   const undo = step!;
   const opIds = undo.flatMap((u) => (u.opId ? [u.opId] : []));
   const w = await tryCall('sync:withdraw', { opIds });
-  if (w.ok && w.value.withdrawn) {
+  if (!w.ok) {
+    toast('error', i18next.t('grid.undo.failed', { orderNo: undo[0]!.orderNo, message: errorText(w.error) }));
+    return;
+  }
+  if (w.value.withdrawn) {
     for (const row of w.value.rows) useOrders.getState().replaceRow(row);
     void useSync.getState().refresh();
     toast('success', i18next.t('grid.undo.withdrawn', { count: undo.length }));
     return;
   }
-  const why = w.ok && !w.value.withdrawn ? w.value : null;
-  const orderNo = undo.find((u) => u.opId === why?.opId)?.orderNo ?? undo[0]!.orderNo;
-  if (why?.why === 'gone') {
+  const why = w.value;
+  const orderNo = undo.find((u) => u.opId === why.opId)?.orderNo ?? undo[0]!.orderNo;
+  if (why.why === 'gone') {
     // answered (or refused) between the check and now: the head office has it, as for 'pushed'
     toast('info', i18next.t('grid.undo.pushed', { orderNo }));
     return;
@@ -87,6 +91,6 @@ export async function undoLastEdit(): Promise<void> {
     toast('error', i18next.t('grid.undo.failed', { orderNo: failures[0]!.orderNo, message: failures[0]!.message }));
     return;
   }
-  const reason = why?.why === 'later' ? 'resentLater' : 'resentSending';
+  const reason = why.why === 'later' ? 'resentLater' : 'resentSending';
   toast('success', i18next.t(`grid.undo.${reason}`, { count: undo.length, orderNo }));
 }
