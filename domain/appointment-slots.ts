@@ -116,6 +116,13 @@ export function slotOfWindow(
   return slots.find((s) => s.start === a.hm && s.end === b.hm);
 }
 
+/** A window's wall-clock hours in a time zone ("09:00", "12:00") and the date it starts on. */
+export function windowHours(w: TimeWindow, timeZone: string): { date: string; start: string; end: string } {
+  const a = localParts(Date.parse(w.start), timeZone);
+  const b = localParts(Date.parse(w.end), timeZone);
+  return { date: a.date, start: a.hm, end: b.date === a.date ? b.hm : '24:00' };
+}
+
 /** The same hours of the day on another date (postponing keeps the window). */
 export function windowOnDate(w: TimeWindow, date: string, timeZone: string): TimeWindow {
   const a = localParts(Date.parse(w.start), timeZone);
@@ -160,14 +167,17 @@ export function windowChoiceProblem(c: WindowChoice): StatusProblem | null {
   if (!c.chosen) return null;
   if (c.current && sameWindow(c.chosen, windowOnDate(c.current, c.date, c.timeZone))) return null;
   const key = windowSlotProblem(c.chosen, c.date, c.slots, c.timeZone);
-  if (!key) return null;
-  return {
-    kind: 'validation',
-    code: 'VALIDATION',
-    key,
-    field: c.field,
-    params: { date: c.date, slots: c.slots.map(slotText).join(', ') },
-  };
+  return key ? slotProblem(key, c.date, c.slots, c.field) : null;
+}
+
+/** A window refused by the rule above, naming the request field, the date and the branch's slots. */
+export function slotProblem(
+  key: 'windowNotOnDate' | 'windowNotASlot',
+  date: string,
+  slots: readonly AppointmentSlot[],
+  field: string,
+): StatusProblem {
+  return { kind: 'validation', code: 'VALIDATION', key, field, params: { date, slots: slots.map(slotText).join(', ') } };
 }
 
 /**
