@@ -177,7 +177,13 @@ export function slotProblem(
   slots: readonly AppointmentSlot[],
   field: string,
 ): StatusProblem {
-  return { kind: 'validation', code: 'VALIDATION', key, field, params: { date, slots: slots.map(slotText).join(', ') } };
+  return {
+    kind: 'validation',
+    code: 'VALIDATION',
+    key,
+    field,
+    params: { date, slots: slots.map(slotText).join(', ') },
+  };
 }
 
 /**

@@ -15,23 +15,18 @@ import { clockText, parseTimeWindow } from './time-window-text.js';
 const BOOLEAN_YES = new Set(['✓', '✔', 'v', 'y', 'yes', 'o', '예', '네', 'true', '1']);
 const BOOLEAN_NO = new Set(['', 'n', 'no', 'x', '아니오', '아니요', 'false', '0']);
 
-/**
- * Why a cell value is refused, as a code the UI words in the user's language (and a detail for logs); `rule`: the
- * head office's workflow rule, `rule` holding its StatusProblem (worded by statusProblemText).
- */
-export type CellProblem =
-  | 'required'
-  | 'tooLong'
-  | 'format'
-  | 'phone'
-  | 'date'
-  | 'postal'
-  | 'readOnly'
-  | 'timeWindow'
-  | 'windowWithoutDate'
-  | 'rule';
-export type CellRefusal = { ok: false; problem: CellProblem; max?: number; rule?: StatusProblem; message: string };
-export type CellPatch = { ok: true; patch: Omit<OrderPatch, 'version'> } | CellRefusal;
+/** Why a field cell's value is refused, as a code the UI words in the user's language (and a detail for logs). */
+export type FieldProblem = 'required' | 'tooLong' | 'format' | 'phone' | 'date' | 'postal' | 'readOnly';
+/** A field's, or the 시간대 cell's; `rule`: the head office's workflow rule, the refusal's `rule` worded by statusProblemText. */
+export type CellProblem = FieldProblem | 'timeWindow' | 'windowWithoutDate' | 'rule';
+export type CellRefusal<P extends CellProblem = CellProblem> = {
+  ok: false;
+  problem: P;
+  max?: number;
+  rule?: StatusProblem;
+  message: string;
+};
+export type CellPatch = { ok: true; patch: Omit<OrderPatch, 'version'> } | CellRefusal<FieldProblem>;
 
 export function isEditable(key: string): key is OrderColumnKey {
   return (EDITABLE_COLUMNS as readonly string[]).includes(key);
@@ -39,7 +34,7 @@ export function isEditable(key: string): key is OrderColumnKey {
 
 type Issue = { code: string; message: string; path: PropertyKey[]; maximum?: unknown; origin?: string };
 
-function refusal(key: OrderColumnKey, r: { error?: { issues: readonly unknown[] } }): CellRefusal {
+function refusal(key: OrderColumnKey, r: { error?: { issues: readonly unknown[] } }): CellRefusal<FieldProblem> {
   const issue = r.error?.issues[0] as Issue | undefined;
   const message = issue?.message ?? 'invalid';
   if (!issue) return { ok: false, problem: 'format', message };
@@ -143,7 +138,11 @@ export function cellWindow(row: OrderRow, raw: string, branch: BranchSlotsRef): 
     hours = { start: clockText(clock.start), end: clockText(clock.end) };
     if (current) {
       const now = windowHours(current, branch.timeZone);
-      if (now.start === hours.start && now.end === hours.end && (!row.appointmentDate || now.date === row.appointmentDate))
+      if (
+        now.start === hours.start &&
+        now.end === hours.end &&
+        (!row.appointmentDate || now.date === row.appointmentDate)
+      )
         return { ok: true, window: undefined };
     }
   }

@@ -193,6 +193,8 @@ export const en: Messages = {
         'The change to {{orderNo}} has already been sent to the head office, so it was not undone. Edit the cell instead.',
       changed: '{{orderNo}} changed again since, so it was not undone.',
       failed: 'Could not undo: {{orderNo}} {{message}}',
+      window:
+        "The earlier time window of {{orderNo}} is not one of the branch's slots and cannot be chosen again, so it was not undone. Pick the window in its cell.",
     },
     views: {
       title: 'Views',

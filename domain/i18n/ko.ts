@@ -189,6 +189,8 @@ export const ko = {
       pushed: '{{orderNo}}의 변경은 이미 본사로 보냈기 때문에 되돌리지 않았습니다. 셀을 직접 고치세요.',
       changed: '{{orderNo}}은(는) 그 뒤에 다시 바뀌어 되돌리지 않았습니다.',
       failed: '되돌리지 못했습니다: {{orderNo}} {{message}}',
+      window:
+        '{{orderNo}}의 이전 시간대는 지점 시간대 목록에 없어 다시 고를 수 없으므로 되돌리지 않았습니다. 시간대 칸에서 직접 고르세요.',
     },
     views: {
       title: '보기',

@@ -146,7 +146,10 @@ export function createHandlers(ctx: ScreenContext): Record<string, (args: unknow
       return s.store.getOrder(id)!;
     },
     isOffline: async () => session().engine.publish().status === 'offline',
-    branchSlots: (branchId) => reads(session()).branches().find((b) => b.id === branchId)?.appointmentSlots,
+    branchSlots: (branchId) =>
+      reads(session())
+        .branches()
+        .find((b) => b.id === branchId)?.appointmentSlots,
   });
 
   const handlers: Pick<ClientApiHandlers, ScreenChannel> = {

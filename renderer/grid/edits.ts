@@ -1,11 +1,19 @@
 // The one way the grid changes orders: an inline edit, a paste, a Delete and an undo all end here, one
-// orders:update per order (so each becomes one op in the outbox), recorded as one undo step.
+// orders:update per order (so each becomes one op in the outbox) and, when its 시간대 changed, the drawer's
+// orders:appointment on the order's own date; all of it recorded as one undo step.
+import { DEFAULT_APPOINTMENT_SLOTS } from '../../domain/appointment-slots.js';
+import type { ApiError } from '../../domain/client-api.js';
+import type { TimeWindow } from '../../domain/field-types.js';
+import type { BranchSlotsRef } from '../../domain/order-cell-edit.js';
 import type { OrderRow } from '../../domain/order-row.js';
 import { errorText, i18next } from '../i18n/index.js';
+import { tryCall } from '../platform/api.js';
+import { useLookups } from '../stores/lookups.js';
 import { useOrders } from '../stores/orders.js';
 import { useSync } from '../stores/sync.js';
 import { useUi } from '../stores/ui.js';
-import { canUndo, createUndoStack, type Patch, previousValues, type UndoRow } from './undo.js';
+import type { GridEdit } from './paste.js';
+import { canUndo, createUndoStack, previousValues, type UndoRow } from './undo.js';
 
 export const gridUndo = createUndoStack();
 
@@ -14,31 +22,74 @@ export interface EditFailure {
   message: string;
 }
 
-/** Applies the patches in order; returns what the client refused (a conflict is sent to the conflicts screen). */
+/** The slots of a branch as the synced reference data has them (the defaults until the first pull). */
+export function branchSlots(branchId: string): BranchSlotsRef {
+  const b = useLookups.getState().branches.find((x) => x.id === branchId);
+  return { slots: b?.appointmentSlots ?? DEFAULT_APPOINTMENT_SLOTS, timeZone: b?.timezone ?? 'Asia/Seoul' };
+}
+
+/** The drawer's appointment change, keeping the date: the window chosen (a slot) or none. */
+async function changeWindow(
+  row: OrderRow,
+  timeWindow: TimeWindow | null,
+): Promise<{ ok: true; row: OrderRow } | { ok: false; error: ApiError }> {
+  if (!row.appointmentDate)
+    return { ok: false, error: { code: 'VALIDATION', message: i18next.t('detail.windowNeedsDate') } };
+  const r = await tryCall('orders:appointment', {
+    id: row.id,
+    change: {
+      version: row.version,
+      date: row.appointmentDate,
+      reason: i18next.t('detail.windowReason'),
+      timeWindow,
+    },
+  });
+  if (!r.ok) return r;
+  useOrders.getState().replaceRow(r.value);
+  return { ok: true, row: r.value };
+}
+
+/** Applies the edits in order; returns what the client refused (a conflict is sent to the conflicts screen). */
 export async function applyEdits(
-  edits: ReadonlyArray<{ row: OrderRow; patch: Patch }>,
+  edits: readonly GridEdit[],
   opts: { record: boolean } = { record: true },
 ): Promise<EditFailure[]> {
   const failures: EditFailure[] = [];
   const step: UndoRow[] = [];
-  for (const { row, patch } of edits) {
-    const current = useOrders.getState().rows.find((r) => r.id === row.id) ?? row;
-    const r = await useOrders.getState().update(current, patch);
-    if (r.ok) {
+  for (const { row, patch, window } of edits) {
+    const start = useOrders.getState().rows.find((r) => r.id === row.id) ?? row;
+    let current = start;
+    let error: ApiError | null = null;
+    if (Object.keys(patch).length > 0) {
+      const r = await useOrders.getState().update(current, patch);
+      if (r.ok) current = r.row;
+      else error = r.error;
+    }
+    let windowDone = false;
+    if (!error && window !== undefined) {
+      const r = await changeWindow(current, window);
+      if (r.ok) {
+        current = r.row;
+        windowDone = true;
+      } else error = r.error;
+    }
+    if (current !== start)
       // the values as the order holds them now (a phone typed without dashes is stored with them)
       step.push({
         id: row.id,
         orderNo: row.orderNo,
-        before: previousValues(current, patch),
-        after: previousValues(r.row, patch),
+        before: previousValues(start, patch),
+        after: previousValues(current, patch),
+        ...(windowDone
+          ? { window: { before: start.appointmentTimeWindow, after: current.appointmentTimeWindow } }
+          : {}),
       });
-      continue;
-    }
-    if (r.error.code === 'CONFLICT') {
+    if (!error) continue;
+    if (error.code === 'CONFLICT') {
       useUi.getState().toast('error', i18next.t('grid.conflict'));
       void useSync.getState().refresh();
     }
-    failures.push({ orderNo: row.orderNo, message: errorText(r.error) });
+    failures.push({ orderNo: row.orderNo, message: errorText(error) });
   }
   if (opts.record) gridUndo.push(step);
   return failures;
@@ -49,7 +100,7 @@ export async function undoLastEdit(): Promise<void> {
   const { toast } = useUi.getState();
   const rows = new Map(useOrders.getState().rows.map((r) => [r.id, r]));
   const step = gridUndo.peek();
-  const check = canUndo(step, rows);
+  const check = canUndo(step, rows, branchSlots);
   if (!check.ok) {
     if (check.why !== 'nothing') gridUndo.pop();
     toast('info', i18next.t(`grid.undo.${check.why}`, { orderNo: check.orderNo ?? '' }));
@@ -57,7 +108,11 @@ export async function undoLastEdit(): Promise<void> {
   }
   gridUndo.pop();
   const failures = await applyEdits(
-    step!.map((u) => ({ row: rows.get(u.id)!, patch: u.before })),
+    step!.map((u) => ({
+      row: rows.get(u.id)!,
+      patch: u.before,
+      ...(u.window ? { window: u.window.before } : {}),
+    })),
     { record: false },
   );
   if (failures.length === 0) toast('success', i18next.t('grid.undo.done', { count: step!.length }));

@@ -14,8 +14,7 @@ const hours = (text: string, slots?: readonly AppointmentSlot[]) => {
   const w = parseTimeWindow(text, slots);
   return w ? `${clockText(w.start)}–${clockText(w.end)}` : null;
 };
-const ms = (w: { start: string; end: string } | null | undefined) =>
-  w ? [Date.parse(w.start), Date.parse(w.end)] : w;
+const ms = (w: { start: string; end: string } | null | undefined) => (w ? [Date.parse(w.start), Date.parse(w.end)] : w);
 const branch = { slots: DEFAULT_APPOINTMENT_SLOTS, timeZone: KST };
 
 describe('a time window written as text (the import and the grid read it alike)', () => {
@@ -71,10 +70,20 @@ describe("the grid's 시간대 cell (cellWindow)", () => {
     expect(r).toMatchObject({
       ok: false,
       problem: 'rule',
-      rule: { key: 'windowNotASlot', field: 'timeWindow', params: { slots: expect.stringContaining('오전 09:00–13:00') } },
+      rule: {
+        key: 'windowNotASlot',
+        field: 'timeWindow',
+        params: { slots: expect.stringContaining('오전 09:00–13:00') },
+      },
     });
     // the branch's own list decides: another branch whose slots are 08–10 and 10–13
-    const other = { slots: [{ start: '08:00', end: '10:00' }, { start: '10:00', end: '13:00', label: '오전' }], timeZone: KST };
+    const other = {
+      slots: [
+        { start: '08:00', end: '10:00' },
+        { start: '10:00', end: '13:00', label: '오전' },
+      ],
+      timeZone: KST,
+    };
     expect(cellWindow(row, '09-12', other)).toMatchObject({ ok: false, rule: { key: 'windowNotASlot' } });
     const morning = cellWindow(row, '오전', other);
     expect(ms(morning.ok ? morning.window : null)).toEqual(ms(slotWindow(DATE, { start: '10:00', end: '13:00' }, KST)));
