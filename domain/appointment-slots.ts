@@ -23,8 +23,15 @@ export const appointmentSlots = z
   .array(appointmentSlot)
   .min(1)
   .max(12)
-  .refine((list) => new Set(list.map((s) => `${s.start}-${s.end}`)).size === list.length, {
-    message: 'each slot once (two slots with the same hours)',
+  .superRefine((list, ctx) => {
+    // the later of two slots with the same hours is the one to fix (or remove): name it
+    const seen = new Set<string>();
+    list.forEach((s, i) => {
+      const key = `${s.start}-${s.end}`;
+      if (seen.has(key))
+        ctx.addIssue({ code: 'custom', message: 'each slot once (two slots with the same hours)', path: [i, 'start'] });
+      seen.add(key);
+    });
   });
 
 /** A new branch's slots (and those of every branch when the column arrived, migration 0113): the demo data's too. */
