@@ -320,11 +320,11 @@ function SlotsEditor({ branch, saved }: { branch: BranchSlotsItem; saved: () => 
   );
 }
 
-/** A row as the branch PCs will list it, once its times are times. */
+/** A row as the branch PCs will list it, once its times make a slot. */
 function slotTextOf(r: Row): string | null {
   const start = slotClock(r.start);
   const end = slotClock(r.end);
   const hhmm = /^\d{2}:\d{2}$/;
-  if (!hhmm.test(start) || !hhmm.test(end)) return null;
+  if (!hhmm.test(start) || !hhmm.test(end) || start >= end) return null;
   return slotText({ start, end, ...(r.label.trim() ? { label: r.label.trim() } : {}) });
 }
