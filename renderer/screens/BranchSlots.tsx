@@ -192,7 +192,12 @@ function SlotsEditor({ branch, saved }: { branch: BranchSlotsItem; saved: () => 
           data-on={f}
           data-testid={`slot-${f}-${i}`}
           onChange={(e) => edit(r.id, f, e.target.value)}
-          onBlur={f === 'label' ? undefined : () => edit(r.id, f, slotClock(r[f]))}
+          onBlur={() => {
+            // written out as HH:MM on leaving the field, and nothing else: the blur of a click must not move the
+            // layout under the pointer (a message going away), or the click lands elsewhere
+            if (f !== 'label' && slotClock(r[f]) !== r[f])
+              setRows((rs) => rs.map((x) => (x.id === r.id ? { ...x, [f]: slotClock(x[f]) } : x)));
+          }}
           onKeyDown={(e) => onRowKey(e, r.id, f)}
         />
         {problem && (
