@@ -86,7 +86,11 @@ describe('branch appointment slots (reference data)', () => {
   it.each([
     ['a slot without its end', [{ start: '09:00' }], 'appointmentSlots.0.end'],
     ['an empty name', [{ start: '09:00', end: '12:00', label: '  ' }], 'appointmentSlots.0.label'],
-    ['a name over 20 characters', [{ start: '09:00', end: '12:00', label: '가'.repeat(21) }], 'appointmentSlots.0.label'],
+    [
+      'a name over 20 characters',
+      [{ start: '09:00', end: '12:00', label: '가'.repeat(21) }],
+      'appointmentSlots.0.label',
+    ],
     ['a key slots do not have', [{ start: '09:00', end: '12:00', colour: 'red' }], 'appointmentSlots.0.colour'],
     ['an hour past 23', [{ start: '09:00', end: '24:00' }], 'appointmentSlots.0.end'],
     [
@@ -100,7 +104,10 @@ describe('branch appointment slots (reference data)', () => {
     ],
     [
       'thirteen slots',
-      Array.from({ length: 13 }, (_, i) => ({ start: `${String(8 + i).padStart(2, '0')}:00`, end: `${String(8 + i).padStart(2, '0')}:30` })),
+      Array.from({ length: 13 }, (_, i) => ({
+        start: `${String(8 + i).padStart(2, '0')}:00`,
+        end: `${String(8 + i).padStart(2, '0')}:30`,
+      })),
       'appointmentSlots',
     ],
     ['no list at all', '09:00-12:00', 'appointmentSlots'],
