@@ -174,7 +174,7 @@ export const clientApi = {
   'orders:status': { args: z.object({ id: uuid, change: statusChange }).strict(), result: result<OrderRow>() },
   'orders:appointment': {
     args: z.object({ id: uuid, change: appointmentChange }).strict(),
-    result: result<OrderRow>(),
+    result: result<OrderEdit>(),
   },
   'orders:assign': { args: z.object({ id: uuid, assign }).strict(), result: result<OrderRow>() },
   'orders:unassign': { args: z.object({ id: uuid, unassign }).strict(), result: result<OrderRow>() },

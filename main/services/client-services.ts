@@ -270,7 +270,7 @@ export function createClientServices(opts: ClientServicesOptions): ClientService
       const s = requireSession();
       requireAction(s, 'orders.appointment');
       const [payload, version] = withoutVersion(change);
-      return write('order.appointment', id, payload, version, (current) => {
+      return writeOp('order.appointment', id, payload, version, (current) => {
         if (!current) return;
         const problem = appointmentDateProblem({
           status: current.status as OrderStatus,
@@ -387,7 +387,7 @@ export function createClientServices(opts: ClientServicesOptions): ClientService
       : kind === 'order.status'
         ? await handlers['orders:status']({ id, change: args })
         : kind === 'order.appointment'
-          ? await handlers['orders:appointment']({ id, change: args })
+          ? (await handlers['orders:appointment']({ id, change: args })).row
           : kind === 'order.assign'
             ? await handlers['orders:assign']({ id, assign: args })
             : kind === 'order.unassign'

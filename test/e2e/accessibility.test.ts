@@ -338,11 +338,32 @@ describe('accessibility (axe-core): no serious or critical violation', () => {
     await shot(page, 'ax-notice-branch-phones');
   });
 
+  it("head office: a branch's appointment slots, also with a refused field", async () => {
+    await screen('branchSlots');
+    await page.waitForSelector('[data-testid=slots-table]', { timeout: 30_000 });
+    expect(await axeFindings()).toEqual([]);
+    await shot(page, 'ax-branch-slots');
+    // a time that is none: the message under its field is read as well
+    await page.focus('[data-testid=slot-end-0]');
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('25시');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('[data-testid=slot-error-0-end]');
+    expect(await axeFindings()).toEqual([]);
+    await shot(page, 'ax-branch-slots-refused');
+    await page.click('[data-testid=slots-reset]');
+    await page.waitForSelector('[data-testid=slot-error-0-end]', { state: 'detached' });
+  });
+
   it('the English UI: the same screens read as well', async () => {
     await page.selectOption('.topbar select[aria-label]', 'en');
     await page.waitForSelector('[data-testid=nav-orders]:has-text("Orders")');
-    for (const name of ['orders', 'board', 'happyCalls', 'sync', 'noticeTemplates']) {
+    for (const name of ['orders', 'board', 'happyCalls', 'sync', 'branchSlots', 'noticeTemplates']) {
       await screen(name);
+      if (name === 'branchSlots') {
+        await page.waitForSelector('[data-testid=slots-table]', { timeout: 30_000 });
+        await shot(page, 'ax-english-branch-slots');
+      }
       expect(await axeFindings(), name).toEqual([]);
     }
     await shot(page, 'ax-english-notice-templates');

@@ -1,7 +1,8 @@
 // The orders grid as Excel to a clerk (issue 12): real Chromium, real key presses and mouse drags, the real
 // clipboard (filled and read through navigator.clipboard, permissions granted), the real client services and head
-// office behind them. Paste of an Excel block, cell ranges, copy, Delete, Ctrl+Z, the message of a refused edit,
-// the phone filter, an empty filter result, 초기화 and saved views. Screenshots go to test-results/screens/.
+// office behind them. Paste of an Excel block (time windows into 시간대 too), cell ranges, copy, Delete, Ctrl+Z, the
+// message of a refused edit, the phone filter, an empty filter result, 초기화 and saved views. Screenshots go to
+// test-results/screens/.
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultLayout, visibleColumns } from '../../renderer/grid/layout.js';
@@ -57,6 +58,18 @@ async function auditedUpdates(orderNos: string[]): Promise<number> {
     [orderNos],
   );
   return r!.n;
+}
+/** an order's vendor and appointment as the head office has them, hours in Korean time */
+async function appointment(orderNo: string) {
+  return (
+    await q<{ vendor: string; day: string; hours: string | null }>(
+      `SELECT vendor, to_char(appointment_date, 'YYYY-MM-DD') AS day,
+              to_char(lower(appointment_time_window) AT TIME ZONE 'Asia/Seoul', 'HH24:MI') || '–' ||
+              to_char(upper(appointment_time_window) AT TIME ZONE 'Asia/Seoul', 'HH24:MI') AS hours
+         FROM orders WHERE order_no = $1`,
+      [orderNo],
+    )
+  )[0]!;
 }
 /** the order numbers of the first n rows as the grid shows them */
 async function orderNos(n: number): Promise<string[]> {
@@ -367,6 +380,57 @@ describe('the orders grid is Excel to a clerk', { timeout: 120_000 }, () => {
     await page.keyboard.press('Enter');
     await expect.poll(async () => (await headOffice(no!)).phone, { timeout: 30_000 }).toBe('010-7123-4567');
     expect((await headOffice(no!)).name).toBe('본사변경고객');
+  });
+
+  it('pastes time windows from Excel into 시간대 as the branch slots, refuses other hours, and Delete clears one', async () => {
+    await showOurOrders();
+    const nos = await orderNos(2);
+    const row = (i: number) => dataRows().filter({ hasText: nos[i]! });
+    const windowCell = (i: number) => row(i).locator(`[aria-colindex="${colIdx('timeWindow')}"]`);
+    const before = await Promise.all(nos.map(appointment));
+    // 업체 … 시간대 of two rows, as Excel copies them: hours that are no slot and a word that is no window refuse it all
+    await cell(0, 'vendor').click();
+    await setClipboard(`창호상사\t\t${DAY}\t10-11\r\n대한가구\t\t${DAY}\t아침 일찍\r\n`);
+    await page.keyboard.press('Control+V');
+    const list = page.locator('[data-testid=grid-problems]');
+    await list.waitFor();
+    const text = (await list.textContent()) ?? '';
+    expect(text).toContain(`${nos[0]} · 시간대: 시간대는 지점의 시간대 중에서 고르세요: 09:00–12:00`);
+    expect(text).toContain('오전 09:00–13:00');
+    expect(text).toContain(`${nos[1]} · 시간대: 시간대 형식이 아닙니다`);
+    await shot(page, 'grid-excel-window-refused');
+    expect(await page.locator('.rdg-row [data-testid=pending-badge]').count()).toBe(0);
+    expect(await Promise.all(nos.map(appointment))).toEqual(before);
+    await page.click('[data-testid=grid-problems] button');
+    await list.waitFor({ state: 'detached' });
+
+    // the same block with windows written the ways people do: each becomes one of the branch's slots
+    await cell(0, 'vendor').click();
+    await setClipboard(`창호상사\t\t${DAY}\t09-12\r\n대한가구\t\t${DAY}\t오후\r\n`);
+    await page.keyboard.press('Control+V');
+    await toast('4개 셀을 붙여넣었습니다');
+    expect(await windowCell(0).textContent()).toBe('09:00–12:00');
+    // 오후 is the branch's slot of that name
+    expect(await windowCell(1).textContent()).toBe('13:00–18:00');
+    await expect
+      .poll(async () => Promise.all(nos.map(appointment)), { timeout: 30_000 })
+      .toEqual([
+        { vendor: '창호상사', day: DAY, hours: '09:00–12:00' },
+        { vendor: '대한가구', day: DAY, hours: '13:00–18:00' },
+      ]);
+    await waitSent();
+    await shot(page, 'grid-excel-window-pasted');
+
+    // Delete on a 시간대 cell: the appointment keeps its date and has no window
+    await windowCell(0).click();
+    await page.keyboard.press('Delete');
+    await toast('1개 셀을 지웠습니다');
+    expect(await windowCell(0).textContent()).toBe('');
+    await expect
+      .poll(async () => appointment(nos[0]!), { timeout: 30_000 })
+      .toEqual({ vendor: '창호상사', day: DAY, hours: null });
+    expect(await appointment(nos[1]!)).toEqual({ vendor: '대한가구', day: DAY, hours: '13:00–18:00' });
+    await waitSent();
   });
 
   it('the phone filter matches the digits whatever the dashes, on both phone columns', async () => {
