@@ -39,5 +39,19 @@ console.log(
   `no-change pull (server side, no HTTP): p50 ${percentile(lat, 50).toFixed(2)} ms, p95 ${percentile(lat, 95).toFixed(2)} ms, max ${Math.max(...lat).toFixed(2)} ms`,
 );
 timings.print(pulls, 'pull');
+// the relation locks one more such pull holds at its end (all it took: locks are kept to the end of the transaction)
+if (busyArg === 'busy')
+  await owner.query('UPDATE orders SET remarks = $2 WHERE id = $1', [other[0], 'pull-direct locks']);
+const locks = await withRequestTransaction(pool, actor, async (tx) => {
+  const page = await pullChanges(tx, actor, { cursor, limit: '1000' });
+  cursor = page.cursor;
+  return (
+    await tx.query<{ all: number; slow: number }>(
+      `SELECT count(*)::int AS all, count(*) FILTER (WHERE NOT fastpath)::int AS slow FROM pg_locks
+        WHERE pid = pg_backend_pid() AND locktype = 'relation'`,
+    )
+  ).rows[0]!;
+});
+console.log(`relation locks held by one pull: ${locks.all} (${locks.slow} outside the fast path)`);
 await pool.end();
 await owner.end();
