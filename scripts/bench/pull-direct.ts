@@ -12,7 +12,11 @@ const pulls = Number(pullsArg ?? 500);
 const { owner, pool, actor, branchId, timings } = await directBench(dbName!);
 const other = (
   await owner.query<{ id: string }>(
-    `SELECT id FROM orders WHERE branch_id <> $1 AND deleted_at IS NULL ORDER BY id LIMIT $2`,
+    // not in a locked settlement week (the edit would be refused)
+    `SELECT o.id FROM orders o WHERE o.branch_id <> $1 AND o.deleted_at IS NULL
+        AND NOT EXISTS (SELECT 1 FROM settlement_periods sp WHERE sp.branch_id = o.branch_id AND sp.status = 'LOCKED'
+                          AND o.appointment_date BETWEEN sp.period_start AND sp.period_end)
+      ORDER BY o.id LIMIT $2`,
     [branchId, pulls],
   )
 ).rows.map((r) => r.id);
