@@ -8,8 +8,9 @@
 // (what an unnamed statement gets under the pool's plan_cache_mode = force_generic_plan), the custom plan (planned
 // for its values), and the way the server runs it now (named: planned once per connection; or custom). Per shape:
 // planning and execution p50 / p95, the plan kind served, the relation locks the statement takes (pg_locks, and
-// how many outside the fast path), the indexes read and the partitions read / pruned. Also FR-16 and the sync
-// pull's probe, which grow with the partitions too. The load average is printed with every shape: on a shared
+// how many outside the fast path), the indexes read and the partitions read / pruned. Also FR-16 (named statements),
+// which grows with the partitions too (the sync pull: scripts/bench/pull-direct.ts). The load average is printed
+// with every shape: on a shared
 // 2-core machine PostgreSQL's own planning and execution times are the figures to compare, not wall time.
 //
 // --partitions P first creates monthly partitions of orders (and its status history) back in time until orders
