@@ -15,5 +15,8 @@ export default defineConfig({
     // Cheap Argon2 for the hundreds of users the suite creates and signs in (domain/argon2-cost.ts); production
     // and the demo data keep OWASP's cost.
     env: { ARGON2_TEST_PROFILE: 'fast' },
+    // expect.poll waits for what the UI or the head office reaches on its own (a filter applied to 1,300 rows, a
+    // pull); vitest's default of 1 s failed such polls on a loaded 2-core machine although they got there.
+    expect: { poll: { timeout: 10_000 } },
   },
 });

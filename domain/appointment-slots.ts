@@ -6,7 +6,8 @@ import { z } from 'zod';
 import type { TimeWindow } from './field-types.js';
 import type { StatusProblem } from './order-status.js';
 
-const hhmm = z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$/, { message: 'a time of day as HH:MM' });
+const HHMM = /^([01][0-9]|2[0-3]):[0-5][0-9]$/;
+const hhmm = z.string().regex(HHMM, { message: 'a time of day as HH:MM' });
 
 export const appointmentSlot = z
   .object({
@@ -16,16 +17,68 @@ export const appointmentSlot = z
     label: z.string().trim().min(1).max(20).optional(),
   })
   .strict()
-  .refine((s) => s.start < s.end, { message: 'start must be before end', path: ['end'] });
+  // only two times of day compare: a start that is none is refused as such, not as after the end too
+  .refine((s) => !HHMM.test(s.start) || !HHMM.test(s.end) || s.start < s.end, {
+    message: 'start must be before end',
+    path: ['end'],
+  });
 export type AppointmentSlot = z.infer<typeof appointmentSlot>;
 
 export const appointmentSlots = z
   .array(appointmentSlot)
   .min(1)
   .max(12)
-  .refine((list) => new Set(list.map((s) => `${s.start}-${s.end}`)).size === list.length, {
-    message: 'each slot once (two slots with the same hours)',
+  .superRefine((list, ctx) => {
+    // the later of two slots with the same hours is the one to fix (or remove): name it
+    const seen = new Set<string>();
+    list.forEach((s, i) => {
+      const key = `${s.start}-${s.end}`;
+      if (seen.has(key))
+        ctx.addIssue({ code: 'custom', message: 'each slot once (two slots with the same hours)', path: [i, 'start'] });
+      seen.add(key);
+    });
   });
+
+/** A field of a slot on the HQ slots screen. */
+export type SlotField = 'start' | 'end' | 'label';
+/** Why a slot list is refused, by row (index) and field where it has one: the i18n key `branchSlots.problems.<key>`. */
+export interface SlotListProblem {
+  index: number | null;
+  field: SlotField | null;
+  key: 'time' | 'order' | 'label' | 'labelTooLong' | 'duplicate' | 'empty' | 'tooMany' | 'invalid';
+}
+
+/** The problems `appointmentSlots` (the head office's check) finds in a list, each naming its row and field. */
+export function slotListProblems(list: unknown): SlotListProblem[] {
+  const r = appointmentSlots.safeParse(list);
+  if (r.success) return [];
+  return r.error.issues.map((issue): SlotListProblem => {
+    const [index, field] = issue.path;
+    if (typeof index !== 'number')
+      return {
+        index: null,
+        field: null,
+        key: issue.code === 'too_small' ? 'empty' : issue.code === 'too_big' ? 'tooMany' : 'invalid',
+      };
+    const f = field === 'start' || field === 'end' || field === 'label' ? field : null;
+    let key: SlotListProblem['key'] = 'invalid';
+    // the schema's own refinements: the end before the start is reported on `end`, a repeated slot on `start`
+    if (issue.code === 'custom') key = f === 'end' ? 'order' : 'duplicate';
+    else if (f === 'label') key = issue.code === 'too_big' ? 'labelTooLong' : 'label';
+    else if (f) key = 'time';
+    return { index, field: f, key };
+  });
+}
+
+/** A time as typed on the slots screen (9, 9:00, 900, 0900) written out as HH:MM; anything else is left as typed. */
+export function slotClock(text: string): string {
+  const m = /^(\d{1,2})(?::?(\d{2}))?$/.exec(text.trim());
+  if (!m) return text.trim();
+  const h = Number(m[1]);
+  const min = Number(m[2] ?? 0);
+  if (h > 23 || min > 59) return text.trim();
+  return `${String(h).padStart(2, '0')}:${String(min).padStart(2, '0')}`;
+}
 
 /** A new branch's slots (and those of every branch when the column arrived, migration 0113): the demo data's too. */
 export const DEFAULT_APPOINTMENT_SLOTS: readonly AppointmentSlot[] = [
@@ -116,6 +169,13 @@ export function slotOfWindow(
   return slots.find((s) => s.start === a.hm && s.end === b.hm);
 }
 
+/** A window's wall-clock hours in a time zone ("09:00", "12:00") and the date it starts on. */
+export function windowHours(w: TimeWindow, timeZone: string): { date: string; start: string; end: string } {
+  const a = localParts(Date.parse(w.start), timeZone);
+  const b = localParts(Date.parse(w.end), timeZone);
+  return { date: a.date, start: a.hm, end: b.date === a.date ? b.hm : '24:00' };
+}
+
 /** The same hours of the day on another date (postponing keeps the window). */
 export function windowOnDate(w: TimeWindow, date: string, timeZone: string): TimeWindow {
   const a = localParts(Date.parse(w.start), timeZone);
@@ -160,13 +220,22 @@ export function windowChoiceProblem(c: WindowChoice): StatusProblem | null {
   if (!c.chosen) return null;
   if (c.current && sameWindow(c.chosen, windowOnDate(c.current, c.date, c.timeZone))) return null;
   const key = windowSlotProblem(c.chosen, c.date, c.slots, c.timeZone);
-  if (!key) return null;
+  return key ? slotProblem(key, c.date, c.slots, c.field) : null;
+}
+
+/** A window refused by the rule above, naming the request field, the date and the branch's slots. */
+export function slotProblem(
+  key: 'windowNotOnDate' | 'windowNotASlot',
+  date: string,
+  slots: readonly AppointmentSlot[],
+  field: string,
+): StatusProblem {
   return {
     kind: 'validation',
     code: 'VALIDATION',
     key,
-    field: c.field,
-    params: { date: c.date, slots: c.slots.map(slotText).join(', ') },
+    field,
+    params: { date, slots: slots.map(slotText).join(', ') },
   };
 }
 

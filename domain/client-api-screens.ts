@@ -2,7 +2,7 @@
 // Excel, per-user preferences and the head-office reports. Spread into `clientApi` (client-api.ts), so preload,
 // IPC registration and the browser shell's HTTP transport pick them up like every other channel.
 import { z } from 'zod';
-import type { AppointmentSlot } from './appointment-slots.js';
+import { type AppointmentSlot, appointmentSlots } from './appointment-slots.js';
 import { attachmentNameAllowed, base64Bytes, MAX_ATTACHMENT_BYTES } from './attachments.js';
 import { type GridViews, gridViewName, gridViewState, type SavedGridView } from './grid-view.js';
 import { type HappyCallOutcome, happyCallOutcome } from './happy-calls.js';
@@ -63,6 +63,10 @@ export interface BranchRef {
   name: string;
   timezone: string;
   appointmentSlots: AppointmentSlot[];
+}
+/** A branch as HQ edits its slots: the head office's row, at its version. */
+export interface BranchSlotsItem extends BranchRef {
+  version: number;
 }
 
 export interface OrderLine {
@@ -613,6 +617,17 @@ export const screenChannels = {
       })
       .strict(),
     result: result<NoticeTemplateItem>(),
+  },
+  /** the active branches with their appointment slots, as the head office has them (HQ edits them; online) */
+  'slots:branches': { args: none, result: result<BranchSlotsItem[]>() },
+  /**
+   * HQ replaces a branch's slots, in the order clerks see them; checked by the head office's own rule
+   * (domain/appointment-slots.ts) before anything is sent, the field named (slots.<row>.<field>). The branch PCs
+   * receive them with their next pull, like all reference data.
+   */
+  'slots:save': {
+    args: z.object({ branchId: uuid, version, slots: appointmentSlots }).strict(),
+    result: result<BranchSlotsItem>(),
   },
   /** the branches' numbers for #{지점전화} */
   'notices:branch-phones': { args: none, result: result<NoticeBranchPhone[]>() },

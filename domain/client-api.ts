@@ -5,6 +5,7 @@
 // { ok: true, value } | { ok: false, error } rather than thrown across the boundary.
 import { z } from 'zod';
 import { screenChannels, type TaskProgress } from './client-api-screens.js';
+import { splitLines } from './order-parts.js';
 import type { OrderRow } from './order-row.js';
 import {
   appointmentChange,
@@ -15,6 +16,7 @@ import {
   statusChange,
   unassign,
   uuid,
+  version,
 } from './order-schemas.js';
 import type { Role } from './roles.js';
 
@@ -105,9 +107,39 @@ export interface FailedOp {
   error: ApiError;
   createdAt: string;
   order: IssueOrder | null;
-  /** the change can be sent again as it was, on the order's current version (sync:resendFailed) */
+  /**
+   * the change can be sent again (sync:resendFailed): as it was, on the order's current version; a new order or a
+   * split after the clerk fixed it in its form
+   */
   resendable: boolean;
 }
+
+/** An edit taken into the outbox: the order as the copy shows it now, and the op that carries the edit. */
+export interface OrderEdit {
+  row: OrderRow;
+  /** the outbox op of this edit: the grid's Ctrl+Z withdraws it while the head office has not got it */
+  opId: string;
+}
+
+/**
+ * What sync:withdraw did: the ops are gone from the outbox (never sent) and the orders show the head office's
+ * values again; or nothing, because of one op — `sending` (a push under way has it), `sent` (it went out and its
+ * answer never came: the head office may have it), `later` (a later change on its order is queued on top of it),
+ * `gone` (answered, in conflict or refused meanwhile).
+ */
+export type WithdrawAnswer =
+  | { withdrawn: true; rows: OrderRow[] }
+  | { withdrawn: false; why: 'sending' | 'sent' | 'later' | 'gone'; opId: string };
+
+/**
+ * A refused new order or split as the clerk fixed it in its form before sending it again: the whole new order, or
+ * the lines to move on the order's version the form showed.
+ */
+export const resendFix = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('order.create'), order: orderCreate }).strict(),
+  z.object({ kind: z.literal('order.split'), version, lines: splitLines }).strict(),
+]);
+export type ResendFix = z.infer<typeof resendFix>;
 
 const loginArgs = z
   .object({
@@ -138,11 +170,11 @@ export const clientApi = {
 
   'orders:list': { args: orderFilter, result: result<OrderRow[]>() },
   'orders:create': { args: orderCreate, result: result<OrderRow>() },
-  'orders:update': { args: z.object({ id: uuid, patch: orderPatch }).strict(), result: result<OrderRow>() },
+  'orders:update': { args: z.object({ id: uuid, patch: orderPatch }).strict(), result: result<OrderEdit>() },
   'orders:status': { args: z.object({ id: uuid, change: statusChange }).strict(), result: result<OrderRow>() },
   'orders:appointment': {
     args: z.object({ id: uuid, change: appointmentChange }).strict(),
-    result: result<OrderRow>(),
+    result: result<OrderEdit>(),
   },
   'orders:assign': { args: z.object({ id: uuid, assign }).strict(), result: result<OrderRow>() },
   'orders:unassign': { args: z.object({ id: uuid, unassign }).strict(), result: result<OrderRow>() },
@@ -155,9 +187,17 @@ export const clientApi = {
     result: result<null>(),
   },
   'sync:failed': { args: z.object({}).strict(), result: result<FailedOp[]>() },
+  /** local changes taken back out of the outbox before the head office got them (all or none): the grid's Ctrl+Z */
+  'sync:withdraw': {
+    args: z.object({ opIds: z.array(uuid).min(1).max(1000) }).strict(),
+    result: result<WithdrawAnswer>(),
+  },
   'sync:discardFailed': { args: z.object({ opId: uuid }).strict(), result: result<null>() },
   /** a refused change sent again (after its cause was dealt with): checked locally as a new change, then queued */
-  'sync:resendFailed': { args: z.object({ opId: uuid }).strict(), result: result<OrderRow>() },
+  'sync:resendFailed': {
+    args: z.object({ opId: uuid, fix: resendFix.optional() }).strict(),
+    result: result<OrderRow>(),
+  },
 
   ...screenChannels,
 } as const;

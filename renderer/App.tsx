@@ -10,6 +10,7 @@ import { useGridViews } from './grid/views.js';
 import { setLocale } from './i18n/index.js';
 import { api, tryCall } from './platform/api.js';
 import { AssignmentBoard } from './screens/AssignmentBoard.js';
+import { BranchSlots } from './screens/BranchSlots.js';
 import { CustomerHistory } from './screens/CustomerHistory.js';
 import { Dashboard } from './screens/Dashboard.js';
 import { ExportsScreen } from './screens/ExportsScreen.js';
@@ -58,6 +59,8 @@ function Workspace() {
       return <NoticesScreen />;
     case 'noticeTemplates':
       return <NoticeTemplates />;
+    case 'branchSlots':
+      return <BranchSlots />;
     case 'sync':
       return <SyncScreen />;
     case 'settings':

@@ -5,7 +5,15 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import type { z } from 'zod';
-import type { ClientApi, ClientApiHandlers, ExportJob, SettlementWeek, TaskProgress } from '../../domain/client-api.js';
+import { slotsOrDefault } from '../../domain/appointment-slots.js';
+import type {
+  BranchSlotsItem,
+  ClientApi,
+  ClientApiHandlers,
+  ExportJob,
+  SettlementWeek,
+  TaskProgress,
+} from '../../domain/client-api.js';
 import type { NoticeBranchPhone, NoticeTemplateItem, OrderNoticeItem } from '../../domain/notices.js';
 import type { OrderRow } from '../../domain/order-row.js';
 import type { OrderCreate } from '../../domain/order-schemas.js';
@@ -63,6 +71,18 @@ function toExport(r: Record<string, unknown>): ExportJob {
     lastError: (g('lastError', 'last_error') as string | null) ?? null,
     createdAt: String(g('createdAt', 'created_at')),
     expiresAt: (g('expiresAt', 'expires_at') as string | null) ?? null,
+  };
+}
+
+/** A branch row of the head office's reference data (GET /api/admin/branches) as the slots screen edits it. */
+function toBranchSlots(r: Record<string, unknown>): BranchSlotsItem {
+  return {
+    id: String(r.id),
+    code: String(r.code),
+    name: String(r.name),
+    timezone: typeof r.timezone === 'string' ? r.timezone : 'Asia/Seoul',
+    appointmentSlots: slotsOrDefault(r.appointmentSlots),
+    version: Number(r.version),
   };
 }
 
@@ -146,6 +166,10 @@ export function createHandlers(ctx: ScreenContext): Record<string, (args: unknow
       return s.store.getOrder(id)!;
     },
     isOffline: async () => session().engine.publish().status === 'offline',
+    branchSlots: (branchId) =>
+      reads(session())
+        .branches()
+        .find((b) => b.id === branchId)?.appointmentSlots,
   });
 
   const handlers: Pick<ClientApiHandlers, ScreenChannel> = {
@@ -372,6 +396,27 @@ export function createHandlers(ctx: ScreenContext): Record<string, (args: unknow
       const s = session();
       require(s, 'notices.templates');
       return online(() => s.http.request<NoticeTemplateItem>('PUT', `/api/notice-templates/${event}`, { body }));
+    },
+    async 'slots:branches'() {
+      const s = session();
+      require(s, 'admin.reference');
+      const r = await online(() =>
+        s.http.request<{ items: Record<string, unknown>[] }>('GET', '/api/admin/branches', {
+          query: { active: 'true' },
+        }),
+      );
+      return r.items.map(toBranchSlots);
+    },
+    async 'slots:save'({ branchId, version, slots }: Args<'slots:save'>) {
+      const s = session();
+      require(s, 'admin.reference');
+      const b = await online(() =>
+        s.http.request<Record<string, unknown>>('PATCH', `/api/admin/branches/${branchId}`, {
+          body: { version, appointmentSlots: slots },
+        }),
+      );
+      // this PC's own copy of the reference data (its lists of slots) follows at once
+      return refreshAfter(s, toBranchSlots(b));
     },
     async 'notices:branch-phones'() {
       const s = session();

@@ -1,5 +1,5 @@
-// Dates and appointment times as vendors write them, into the values an order holds.
-import type { TimeWindow } from '../../domain/field-types.js';
+// Dates as vendors write them, into the values an order holds. Their time windows are read by
+// domain/time-window-text.ts, which the grid's paste reads them with too.
 
 function validIso(y: number, m: number, d: number): string | null {
   const iso = `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
@@ -60,59 +60,4 @@ export function normalizeDate(text: string, today: string): string | null {
     return new Date(EXCEL_EPOCH + serial * 86_400_000).toISOString().slice(0, 10);
   }
   return null;
-}
-
-/** Clock times of a window, minutes after midnight, in Korean time. */
-export interface ClockWindow {
-  start: number;
-  end: number;
-}
-
-const NAMED: Record<string, ClockWindow> = {
-  오전: { start: 9 * 60, end: 12 * 60 },
-  am: { start: 9 * 60, end: 12 * 60 },
-  오후: { start: 13 * 60, end: 18 * 60 },
-  pm: { start: 13 * 60, end: 18 * 60 },
-  종일: { start: 9 * 60, end: 18 * 60 },
-  하루종일: { start: 9 * 60, end: 18 * 60 },
-};
-
-const PART = String.raw`(오전|오후|am|pm)?\s*(\d{1,2})(?:\s*[:시]\s*(\d{2})\s*분?)?\s*시?`;
-const RANGE = new RegExp(String.raw`^${PART}\s*[~\-–～]\s*${PART}(?:\s*까지)?$`, 'i');
-
-function clock(half: string | undefined, h: number, min: number, inheritPm: boolean): number | null {
-  const pm = half ? /^(오후|pm)$/i.test(half) : inheritPm;
-  if (min > 59 || h > 24) return null;
-  const hour = pm && h < 12 ? h + 12 : h;
-  return hour * 60 + min;
-}
-
-/**
- * An appointment time window as vendors write it → clock times, or null: 오전 (09–12), 오후 (13–18), 종일,
- * 14~16시, 14시~16시, 14:00-16:00, 오후 2시~4시, 9-12.
- */
-export function parseTimeWindow(text: string): ClockWindow | null {
-  const t = text.trim().replace(/\s+/g, ' ');
-  const named = NAMED[t.toLowerCase().replace(/\s/g, '')];
-  if (named) return named;
-  const m = RANGE.exec(t);
-  if (!m) return null;
-  const start = clock(m[1], Number(m[2]), Number(m[3] ?? 0), false);
-  let end = clock(m[4], Number(m[5]), Number(m[6] ?? 0), !m[4] && /^(오후|pm)$/i.test(m[1] ?? ''));
-  if (start === null || end === null) return null;
-  // "11~1시": the end is after noon
-  if (end <= start && !m[4] && end < 12 * 60) end += 12 * 60;
-  if (end <= start || end > 24 * 60) return null;
-  return { start, end };
-}
-
-const hhmm = (min: number) => `${String(Math.floor(min / 60)).padStart(2, '0')}:${String(min % 60).padStart(2, '0')}`;
-
-/** The window on a day, as the order holds it (Korean time). */
-export function windowOn(day: string, w: ClockWindow): TimeWindow {
-  const at = (min: number) =>
-    min === 24 * 60
-      ? new Date(Date.parse(`${day}T00:00:00+09:00`) + 86_400_000).toISOString().replace('.000Z', 'Z')
-      : `${day}T${hhmm(min)}:00+09:00`;
-  return { start: at(w.start), end: at(w.end) };
 }

@@ -2,6 +2,7 @@
 // export), and the per-vendor mapping presets. Orders are created and updated through the same local services as
 // every other write, so offline they go to the outbox like a clerk's edits.
 import { createHash } from 'node:crypto';
+import type { AppointmentSlot } from '../../domain/appointment-slots.js';
 import {
   type ClientApiHandlers,
   type ColumnMapping,
@@ -37,6 +38,8 @@ export interface ExcelDeps {
   isOffline(): Promise<boolean>;
   /** today in Korea (YYYY-MM-DD): places dates written without a year */
   today?(): string;
+  /** the branch's appointment slots as mirrored: a vendor's 오전 is the branch's 오전, as in the grid */
+  branchSlots?(branchId: string): readonly AppointmentSlot[] | undefined;
   /** where the steps of an import or export are reported as they go (the UI's progress bars) */
   progress?: ProgressSink;
 }
@@ -160,6 +163,7 @@ export function createExcelService(deps: ExcelDeps): Handlers {
       existingOrderNos: new Set(rows.map((r) => r.orderNo)),
       text,
       today: deps.today?.() ?? kstToday(),
+      slots: s.user.branchId ? deps.branchSlots?.(s.user.branchId) : undefined,
       onRow: (done, total) => report.step('checking', done, total),
     });
     return { kind: 'vendor' as const, sheet, text, mapping: chosen, preset, vendor: plan, reimport: null };

@@ -3,12 +3,14 @@
 // every cell is checked with the domain's orderCreate schema and each problem is reported with its sheet row and
 // column. The plan is all or nothing: with any error, nothing is created. What is mended or skipped on the way (a
 // phone number that lost its leading 0 as an Excel number, a totals row) is listed as a warning, which blocks nothing.
+import type { AppointmentSlot } from '../../domain/appointment-slots.js';
 import { type ColumnMapping, IMPORT_FIELDS, type ImportField, type RowError } from '../../domain/client-api.js';
 import { en } from '../../domain/i18n/en.js';
 import { ko } from '../../domain/i18n/ko.js';
 import { type OrderCreate, orderCreate } from '../../domain/order-schemas.js';
 import { koreanPhone } from '../../domain/phone.js';
-import { normalizeDate, parseTimeWindow, windowOn } from './cell-values.js';
+import { parseTimeWindow, windowOn } from '../../domain/time-window-text.js';
+import { normalizeDate } from './cell-values.js';
 import { type ExcelText, issueText, problem } from './problems.js';
 import type { ReadSheet, SheetRow } from './read-sheet.js';
 
@@ -111,6 +113,8 @@ export interface VendorContext {
   text: ExcelText;
   /** YYYY-MM-DD in Korea: places dates written without a year */
   today: string;
+  /** the branch's appointment slots: a window written as a slot's name (오전) means that slot, as in the grid */
+  slots?: readonly AppointmentSlot[];
   /** rows checked of the data rows (a progress bar) */
   onRow?: (done: number, total: number) => void;
 }
@@ -203,7 +207,7 @@ export function planVendorImport(sheet: ReadSheet, mapping: ColumnMapping, ctx: 
     const timeWindow = () => {
       const v = cell(first, 'appointmentTimeWindow');
       if (!v) return undefined;
-      const w = parseTimeWindow(v);
+      const w = parseTimeWindow(v, ctx.slots);
       if (!w) err(first, 'appointmentTimeWindow', problem(text, 'timeWindow'));
       else if (!cell(first, 'appointmentDate')) err(first, 'appointmentTimeWindow', problem(text, 'windowWithoutDate'));
       return w && appointmentDate ? windowOn(appointmentDate, w) : undefined;

@@ -5,11 +5,12 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { z } from 'zod';
 import { slotsOrDefault, windowChoiceProblem } from '../../domain/appointment-slots.js';
-import type { ClientApi, ClientApiHandlers, ClientEvent, SyncState } from '../../domain/client-api.js';
+import type { ClientApi, ClientApiHandlers, ClientEvent, OrderEdit, SyncState } from '../../domain/client-api.js';
 import type { TimeWindow } from '../../domain/field-types.js';
 import { serialsMissingText, statusProblemText } from '../../domain/i18n/workflow-text.js';
 import { linesMissingSerials } from '../../domain/order-part-rules.js';
 import type { OrderRow } from '../../domain/order-row.js';
+import type { OrderCreate } from '../../domain/order-schemas.js';
 import {
   appointmentDateProblem,
   type OrderStatus,
@@ -18,7 +19,7 @@ import {
 } from '../../domain/order-status.js';
 import { type Action, can } from '../../domain/roles.js';
 import type { OpKind, SyncRow } from '../../domain/sync-protocol.js';
-import { addWastePickup, recordSerials } from '../channel-handlers/part-writes.js';
+import { addWastePickup, recordSerials, splitOrderLocally } from '../channel-handlers/part-writes.js';
 import { ChoiceError, NotFoundLocallyError, StaleWriteError } from '../store/client-store.js';
 import { parseTimeWindow } from '../store/mirror-order-row.js';
 import type { EngineOptions } from '../sync/engine.js';
@@ -94,15 +95,26 @@ export function createClientServices(opts: ClientServicesOptions): ClientService
     seenVersion: number | undefined,
     check?: (current: SyncRow | null) => void,
   ): OrderRow {
+    return writeOp(kind, orderId, payload, seenVersion, check).row;
+  }
+
+  function writeOp(
+    kind: OpKind,
+    orderId: string,
+    payload: Record<string, unknown>,
+    seenVersion: number | undefined,
+    check?: (current: SyncRow | null) => void,
+  ): OrderEdit {
     const s = requireSession();
+    let opId: string;
     try {
-      s.store.localOrderOp({ kind, orderId, payload, seenVersion, check });
+      opId = s.store.localOrderOp({ kind, orderId, payload, seenVersion, check }).opId;
     } catch (e) {
       mapStoreError(e);
     }
     s.engine.localWrite();
     opts.emit({ type: 'orders-changed', ids: [orderId] });
-    return orderRow(s, orderId);
+    return { row: orderRow(s, orderId), opId };
   }
 
   /**
@@ -195,7 +207,7 @@ export function createClientServices(opts: ClientServicesOptions): ClientService
       requireAction(s, 'orders.update');
       const [payload, version] = withoutVersion(patch);
       if (Object.keys(payload).length === 0) throw new ClientError('VALIDATION', 'Nothing to change.', 'patch');
-      return write('order.update', id, payload, version);
+      return writeOp('order.update', id, payload, version);
     },
 
     async 'orders:status'({ id, change }: Args<'orders:status'>) {
@@ -258,7 +270,7 @@ export function createClientServices(opts: ClientServicesOptions): ClientService
       const s = requireSession();
       requireAction(s, 'orders.appointment');
       const [payload, version] = withoutVersion(change);
-      return write('order.appointment', id, payload, version, (current) => {
+      return writeOp('order.appointment', id, payload, version, (current) => {
         if (!current) return;
         const problem = appointmentDateProblem({
           status: current.status as OrderStatus,
@@ -321,33 +333,36 @@ export function createClientServices(opts: ClientServicesOptions): ClientService
       return requireSession().store.listFailed();
     },
 
-    async 'sync:resendFailed'({ opId }: Args<'sync:resendFailed'>) {
+    async 'sync:resendFailed'({ opId, fix }: Args<'sync:resendFailed'>) {
       const s = requireSession();
       const f = s.store.failedOp(opId);
       if (!f) throw new ClientError('NOT_FOUND', 'no such failed op', 'opId');
       if (!f.orderId) throw new ClientError('NOT_FOUND', 'order not found', 'opId');
-      const { version } = orderRow(s, f.orderId);
+      if (fix && fix.kind !== f.kind)
+        throw new ClientError('VALIDATION', `a ${fix.kind} fix for a ${f.kind} change`, 'fix.kind');
       const id = f.orderId;
-      const args = { ...f.payload, version } as never;
       // the same handler as a new change: its local checks run again on the copy as it is now
       const sent =
-        f.kind === 'order.update'
-          ? await handlers['orders:update']({ id, patch: args })
-          : f.kind === 'order.status'
-            ? await handlers['orders:status']({ id, change: args })
-            : f.kind === 'order.appointment'
-              ? await handlers['orders:appointment']({ id, change: args })
-              : f.kind === 'order.assign'
-                ? await handlers['orders:assign']({ id, assign: args })
-                : f.kind === 'order.unassign'
-                  ? await handlers['orders:unassign']({ id, unassign: args })
-                  : f.kind === 'serial.record' || f.kind === 'waste.add'
-                    ? resendPart(s, f.kind, id, f.payload)
-                    : null;
+        f.kind === 'order.create'
+          ? await resendCreate(id, fix?.kind === 'order.create' ? fix.order : (f.payload as OrderCreate))
+          : f.kind === 'order.split'
+            ? resendSplit(s, id, fix?.kind === 'order.split' ? fix : undefined, f.payload)
+            : await resendAsItWas(s, f.kind, id, f.payload);
       if (!sent) throw new ClientError('VALIDATION', 'this change cannot be sent again as it was', 'opId');
       s.store.discardFailed(opId);
       s.engine.publish();
       return sent;
+    },
+
+    async 'sync:withdraw'({ opIds }: Args<'sync:withdraw'>) {
+      const s = requireSession();
+      const inFlight = s.engine.inFlight();
+      const r = s.store.withdrawOps(opIds, inFlight);
+      if (!r.ok)
+        return { withdrawn: false, why: r.why === 'sent' && inFlight.has(r.opId) ? 'sending' : r.why, opId: r.opId };
+      s.engine.publish();
+      opts.emit({ type: 'orders-changed', ids: r.orderIds });
+      return { withdrawn: true, rows: r.orderIds.flatMap((id) => s.store.getOrder(id) ?? []) };
     },
 
     async 'sync:discardFailed'({ opId }: Args<'sync:discardFailed'>) {
@@ -357,6 +372,61 @@ export function createClientServices(opts: ClientServicesOptions): ClientService
       return null;
     },
   };
+
+  /** A refused change of the order itself, a serial or a pick-up: sent again as it was, on the order's version. */
+  async function resendAsItWas(
+    s: ClientSession,
+    kind: string,
+    id: string,
+    payload: Record<string, unknown>,
+  ): Promise<OrderRow | null> {
+    const { version } = orderRow(s, id);
+    const args = { ...payload, version } as never;
+    return kind === 'order.update'
+      ? (await handlers['orders:update']({ id, patch: args })).row
+      : kind === 'order.status'
+        ? await handlers['orders:status']({ id, change: args })
+        : kind === 'order.appointment'
+          ? (await handlers['orders:appointment']({ id, change: args })).row
+          : kind === 'order.assign'
+            ? await handlers['orders:assign']({ id, assign: args })
+            : kind === 'order.unassign'
+              ? await handlers['orders:unassign']({ id, unassign: args })
+              : kind === 'serial.record' || kind === 'waste.add'
+                ? resendPart(s, kind, id, payload)
+                : null;
+  }
+
+  /**
+   * A refused new order, as the clerk fixed it in the form (or as it was): the same order id and line ids — the
+   * head office never made them, and the changes made on it since (refused with it) can follow once it exists.
+   */
+  function resendCreate(id: string, order: OrderCreate): Promise<OrderRow> {
+    return handlers['orders:create']({ ...order, id });
+  }
+
+  /**
+   * A refused split, with the lines of the split form on the order's version it showed (or as it was, on the
+   * current one): a new child and new line ids, as the refused ones never existed at the head office.
+   */
+  function resendSplit(
+    s: ClientSession,
+    id: string,
+    fix: { version: number; lines: { lineId: string; quantity: number }[] } | undefined,
+    payload: Record<string, unknown>,
+  ): OrderRow {
+    requireAction(s, 'orders.split');
+    const lines =
+      fix?.lines ??
+      (payload.lines as { lineId: string; quantity: number }[]).map((l) => ({
+        lineId: l.lineId,
+        quantity: l.quantity,
+      }));
+    const childId = splitOrderLocally(s.store, { id, version: fix?.version ?? orderRow(s, id).version, lines });
+    s.engine.localWrite();
+    opts.emit({ type: 'orders-changed', ids: [id, childId] });
+    return s.store.getOrder(childId) ?? orderRow(s, id);
+  }
 
   /**
    * A refused serial or pick-up, entered again as it was (new row ids: the refused ones never existed at the head

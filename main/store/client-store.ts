@@ -63,6 +63,14 @@ export class NotFoundLocallyError extends Error {
   }
 }
 
+/**
+ * Why ops could not be withdrawn: `sent` — a push has taken it (it is under way, or went out and its answer never
+ * came: the head office may have it); `later` — a later op on one of its rows is queued (or in conflict) and was
+ * made on top of it; `gone` — it is no longer in the outbox (answered, in conflict, or refused).
+ */
+export type WithdrawRefusal = 'sent' | 'later' | 'gone';
+export type WithdrawResult = { ok: true; orderIds: string[] } | { ok: false; why: WithdrawRefusal; opId: string };
+
 export interface ApplyPageHooks {
   /** Called inside the page's transaction after the rows are written and before the cursor is (fault tests). */
   beforeCursorSaved?: () => void;
@@ -123,10 +131,13 @@ function orderIdOf(entity: SyncEntity, row: SyncRow | null | undefined, id: stri
 }
 
 /**
- * Failed ops that can be sent again as they were: the order's own changes on its current version, and a serial or
- * pick-up entered again (main/services/client-services.ts sync:resendFailed).
+ * Failed ops that can be sent again (main/services/client-services.ts sync:resendFailed): the order's own changes
+ * on its current version, a serial or pick-up entered again, and a new order or a split as the clerk fixed it in
+ * its form (or as it was).
  */
 const RESENDABLE: ReadonlySet<string> = new Set([
+  'order.create',
+  'order.split',
   'serial.record',
   'waste.add',
   'order.update',
@@ -485,13 +496,96 @@ export class ClientStore {
 
   /**
    * Counted before each send, so an op sent again after a crash tells the head office it may have answered it
-   * already (PushOp.attempt).
+   * already (PushOp.attempt). An op counted so may be at the head office: it is no longer withdrawn.
    */
   markSent(ops: { opId: string }[]): void {
     const stmt = this.stmt('UPDATE outbox SET attempts = attempts + 1 WHERE op_id = ?');
     this.db.transaction(() => {
       for (const op of ops) stmt.run(op.opId);
     })();
+  }
+
+  /**
+   * The next batch, counted as sent in the same (immediate) transaction that picks it: a withdrawal
+   * (withdrawOps) either takes an op out before this or finds it counted, never between the two.
+   */
+  takeBatch(max: number): SendableOp[] {
+    return this.db
+      .transaction(() => {
+        const batch = this.nextBatch(max);
+        this.markSent(batch);
+        return batch;
+      })
+      .immediate();
+  }
+
+  /** A send that certainly never left this PC (the connection was refused): not counted after all. */
+  markNotSent(ops: { opId: string }[]): void {
+    const stmt = this.stmt('UPDATE outbox SET attempts = max(attempts - 1, 0) WHERE op_id = ?');
+    this.db.transaction(() => {
+      for (const op of ops) stmt.run(op.opId);
+    })();
+  }
+
+  /**
+   * Takes ops the head office has not got back out of the outbox, as if they had never been made (the grid's
+   * Ctrl+Z): each op and its row changes go, and every row it touched is rebuilt from the head office's row plus
+   * the ops still queued on it. All or nothing, in one immediate transaction, refused when any of them
+   * - is gone from the outbox (answered, in conflict or refused),
+   * - was taken by a push (`attempts` > 0, set in the transaction that took it — takeBatch — or `inFlight`, the
+   *   engine's own list): under way, or out with its answer lost, the head office may have it,
+   * - has a later op on one of the rows it made or changed that is not withdrawn with it: that op was made on its
+   *   values (a split's child edited, a pick-up it added changed), and only the last ops on a row are taken back.
+   */
+  withdrawOps(opIds: readonly string[], inFlight: ReadonlySet<string> = new Set()): WithdrawResult {
+    return this.db
+      .transaction((): WithdrawResult => {
+        const ops: OutboxRecord[] = [];
+        for (const opId of opIds) {
+          const r = this.stmt('SELECT * FROM outbox WHERE op_id = ?').get(opId) as OutboxRecord | undefined;
+          if (!r) return { ok: false, why: 'gone', opId };
+          if (r.attempts > 0 || inFlight.has(opId)) return { ok: false, why: 'sent', opId };
+          ops.push(r);
+        }
+        const withdrawn = new Set(ops.map((o) => o.seq));
+        const later = this.stmt(
+          `SELECT seq FROM outbox WHERE entity = ? AND entity_id = ? AND seq > ?
+           UNION SELECT seq FROM conflicts WHERE entity = ? AND entity_id = ? AND seq > ?
+           UNION SELECT seq FROM op_rows WHERE entity = ? AND entity_id = ? AND seq > ? AND effect <> ?
+             AND (seq IN (SELECT seq FROM outbox) OR seq IN (SELECT seq FROM conflicts))`,
+        );
+        const rows: { entity: SyncEntity; id: string }[] = [];
+        for (const op of ops) {
+          const touched = this.opRows(op.seq);
+          const own = { entity: op.entity as SyncEntity, id: op.entity_id };
+          // a row the op only marked as having a pending change holds nothing a later op could build on
+          const made = [own, ...touched.filter((t) => JSON.stringify(t.effect) !== MARKER)];
+          for (const row of made) {
+            const after = later.all(
+              row.entity,
+              row.id,
+              op.seq,
+              row.entity,
+              row.id,
+              op.seq,
+              row.entity,
+              row.id,
+              op.seq,
+              MARKER,
+            ) as {
+              seq: number;
+            }[];
+            if (after.some((a) => !withdrawn.has(a.seq))) return { ok: false, why: 'later', opId: op.op_id };
+          }
+          rows.push(own, ...touched.map((t) => ({ entity: t.entity, id: t.id })));
+        }
+        for (const op of ops) {
+          this.stmt('DELETE FROM outbox WHERE seq = ?').run(op.seq);
+          this.stmt('DELETE FROM op_rows WHERE seq = ?').run(op.seq);
+        }
+        return { ok: true, orderIds: this.rebaseAll(rows) };
+      })
+      .immediate();
   }
 
   /** A send that got no answer (network, timeout, 5xx): the ops stay queued with the reason. */
@@ -830,7 +924,13 @@ export class ClientStore {
     const o = this.stmt('SELECT order_no, customer_name FROM orders WHERE id = ?').get(orderId) as
       | { order_no: string | null; customer_name: string | null }
       | undefined;
-    return { id: orderId, orderNo: o?.order_no ?? null, customerName: o?.customer_name ?? null };
+    // a refused new order is gone from the copy: what it was to be is in its payload
+    const named = (v: unknown) => (typeof v === 'string' && entity === 'orders' ? v : null);
+    return {
+      id: orderId,
+      orderNo: o?.order_no ?? named(payload.orderNo),
+      customerName: o?.customer_name ?? named(payload.customerName),
+    };
   }
 
   discardFailed(opId: string): boolean {

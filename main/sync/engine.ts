@@ -71,6 +71,13 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
   private recovered: OutageReport | null = null;
   private snapshot: { done: number; total: number | null } | null = null;
   private rev = 0;
+  /** the ops of the push under way (taken from the outbox, not yet answered) */
+  private readonly sending = new Set<string>();
+  /**
+   * The last cycle found the head office away: the next one checks the link before it sends anything, so that
+   * ops are not thrown at a dead link (each such send may have arrived, and then can no longer be withdrawn).
+   */
+  private linkDoubtful = false;
 
   constructor(opts: EngineOptions) {
     super();
@@ -103,6 +110,14 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
       firstSync: this.snapshot ? { ...this.snapshot } : null,
       recovered: this.recovered,
     };
+  }
+
+  /**
+   * The op ids of the push under way. The store counts them as sent in the transaction that takes them
+   * (takeBatch), so ClientStore.withdrawOps refuses them either way; this says which are on their way right now.
+   */
+  inFlight(): ReadonlySet<string> {
+    return this.sending;
   }
 
   /** Emits the state when anything the UI shows changed. */
@@ -221,6 +236,7 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
       await this.pullAll();
       if (Date.now() - this.lastVerifyAt >= this.o.verifyEveryMs) await this.verify();
       this.failures = 0;
+      this.linkDoubtful = false;
       this.status = 'online';
       this.offlineSince = null;
       this.lastError = null;
@@ -243,6 +259,7 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
         this.offlineSince = null;
         this.status = 'signedOut';
       } else if (away) {
+        this.linkDoubtful = true;
         this.offlineSince ??= new Date().toISOString();
         this.status = 'offline';
         // a new outage: the report of the last one has been seen (or never will be)
@@ -262,22 +279,31 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
   }
 
   private async pushAll(): Promise<void> {
+    if (this.linkDoubtful && this.store.counts().pending > 0 && !(await this.http.health()))
+      throw new NetworkError('the head office is still out of reach: nothing sent');
     for (;;) {
-      const batch = this.store.nextBatch(this.o.batchSize);
+      const batch = this.store.takeBatch(this.o.batchSize);
       if (batch.length === 0) return;
+      for (const op of batch) this.sending.add(op.opId);
       let res: PushResponse;
-      this.store.markSent(batch);
+      let change: { orderIds: string[] };
       try {
-        res = await this.http.push(
-          this.store.clientId(),
-          batch.map(({ seq: _seq, ...op }) => op),
-        );
-      } catch (e) {
-        this.store.markAttempt(batch, describe(e));
-        throw e;
+        try {
+          res = await this.http.push(
+            this.store.clientId(),
+            batch.map(({ seq: _seq, ...op }) => op),
+          );
+        } catch (e) {
+          // refused before a byte went out: the head office has none of it, and the ops may still be withdrawn
+          if (e instanceof NetworkError && e.unsent) this.store.markNotSent(batch);
+          this.store.markAttempt(batch, describe(e));
+          throw e;
+        }
+        this.o.hooks.afterPushAnswered?.(batch, res);
+        change = this.store.applyResults(batch, res.results);
+      } finally {
+        this.sending.clear();
       }
-      this.o.hooks.afterPushAnswered?.(batch, res);
-      const change = this.store.applyResults(batch, res.results);
       if (this.outage) {
         for (const r of res.results) {
           if (r.status === 'SYNCED') this.outage.sent++;

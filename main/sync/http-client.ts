@@ -58,6 +58,11 @@ export class NetworkError extends Error {
     readonly timedOut = false,
     /** the connection was closed under the request (rather than refused or timed out) */
     readonly socketDropped = false,
+    /**
+     * the request certainly never left this PC: no connection could be made (refused, no route, name unknown,
+     * connect timeout). Any other failure may have come after the head office had read and applied it.
+     */
+    readonly unsent = false,
   ) {
     super(message);
   }
@@ -143,6 +148,15 @@ interface Answer {
 const HELD_ANSWER_HEADER = 'x-answer-held';
 
 const CONNECT_TIMEOUT_MS = 5000;
+/** Errors of a connection that was never made: nothing of the request went out. */
+const NO_CONNECTION: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+]);
 const DEFAULT_STALL_MS = 15_000;
 const LOGIN_TIMEOUT_MS = 5000;
 
@@ -238,8 +252,15 @@ export class HeadOfficeClient {
     try {
       return await this.exchangeOnce(method, path, o);
     } catch (e) {
-      if (e instanceof NetworkError && !e.timedOut && e.socketDropped) return this.exchangeOnce(method, path, o);
-      throw e;
+      if (!(e instanceof NetworkError) || e.timedOut || !e.socketDropped) throw e;
+      try {
+        return await this.exchangeOnce(method, path, o);
+      } catch (again) {
+        // the first try may have reached the head office, whatever became of the second
+        if (again instanceof NetworkError && again.unsent)
+          throw new NetworkError(again.message, again.timedOut, again.socketDropped);
+        throw again;
+      }
     }
   }
 
@@ -326,8 +347,9 @@ export class HeadOfficeClient {
     if (stalled) {
       // the other connections of the pool went through the same link: do not reuse them
       this.resetConnections();
-      const ms = code === 'UND_ERR_CONNECT_TIMEOUT' ? CONNECT_TIMEOUT_MS : (this.opts.stallMs ?? DEFAULT_STALL_MS);
-      return new NetworkError(`nothing from ${this.baseUrl} for ${ms} ms`, true);
+      const connecting = code === 'UND_ERR_CONNECT_TIMEOUT';
+      const ms = connecting ? CONNECT_TIMEOUT_MS : (this.opts.stallMs ?? DEFAULT_STALL_MS);
+      return new NetworkError(`nothing from ${this.baseUrl} for ${ms} ms`, true, false, connecting);
     }
     if (timedOut) return new NetworkError(`no answer from ${this.baseUrl} within ${timeoutMs} ms`, true);
     // the connection dropped while the body was coming: as good as no answer (not tried again at once)
@@ -336,6 +358,7 @@ export class HeadOfficeClient {
       `${this.baseUrl} unreachable (${code})`,
       false,
       code === 'UND_ERR_SOCKET' || code === 'ECONNRESET',
+      NO_CONNECTION.has(code ?? ''),
     );
   }
 

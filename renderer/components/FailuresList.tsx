@@ -1,6 +1,7 @@
 // The changes the head office refused, as the clerk knows orders: number, customer, what was tried and why, with
-// open (the drawer), send again (after the cause was dealt with; checked locally again first) and drop. The sync
-// screen lists them all; the order's drawer lists its own (OrderFailures).
+// open (the drawer), send again (after the cause was dealt with; checked locally again first — a new order or a
+// split in its form first, to fix what was refused: ResendFixDialog) and drop. The sync screen lists them all; the
+// order's drawer lists its own (OrderFailures).
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { FailedOp } from '../../domain/client-api.js';
@@ -12,10 +13,12 @@ import { useSync } from '../stores/sync.js';
 import { useUi } from '../stores/ui.js';
 import { triedText, whyText } from '../sync/failure-text.js';
 import { ConflictResolver } from './ConflictResolver.js';
+import { FIXED_IN_FORM, ResendFixDialog } from './ResendFixDialog.js';
 
 function useFailureActions() {
   const { t } = useTranslation();
   const [error, setError] = useState<{ opId: string; text: string } | null>(null);
+  const [fixing, setFixing] = useState<FailedOp | null>(null);
   const after = async () => {
     await useSync.getState().refresh();
     await useSync.getState().loadIssues();
@@ -23,8 +26,26 @@ function useFailureActions() {
   };
   return {
     error,
+    /** the form of a new order or split being fixed before it goes again */
+    dialog: fixing && (
+      <ResendFixDialog
+        key={fixing.opId}
+        failure={fixing}
+        onClose={(sent) => {
+          setFixing(null);
+          if (sent) {
+            useUi.getState().toast('success', t('failures.resent'));
+            void after();
+          }
+        }}
+      />
+    ),
     async resend(f: FailedOp) {
       setError(null);
+      if (FIXED_IN_FORM.has(f.kind)) {
+        setFixing(f);
+        return;
+      }
       const r = await tryCall('sync:resendFailed', { opId: f.opId });
       // refused again here (the cause is still there): said next to the row, the failure stays
       if (!r.ok) setError({ opId: f.opId, text: errorText(r.error) });
@@ -75,7 +96,7 @@ export function FailuresList() {
               </td>
               <td>{formatStamp(f.createdAt)}</td>
               <td className="row-actions">
-                {f.order && (
+                {f.order && f.kind !== 'order.create' && (
                   <button
                     type="button"
                     className="btn ghost"
@@ -108,6 +129,7 @@ export function FailuresList() {
           ))}
         </tbody>
       </table>
+      {actions.dialog}
     </>
   );
 }
@@ -153,6 +175,7 @@ export function OrderFailures({ orderId }: { orderId: string }) {
           </div>
         </div>
       ))}
+      {actions.dialog}
     </section>
   );
 }

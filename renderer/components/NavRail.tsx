@@ -16,6 +16,7 @@ const ITEMS: Array<{ screen: Screen; icon: string; action?: Action }> = [
   { screen: 'exports', icon: '⇩' },
   { screen: 'notices', icon: '✆', action: 'notices.read' },
   { screen: 'noticeTemplates', icon: '✎', action: 'notices.templates' },
+  { screen: 'branchSlots', icon: '◷', action: 'admin.reference' },
   { screen: 'sync', icon: '⇅' },
   { screen: 'settings', icon: '⚙' },
 ];

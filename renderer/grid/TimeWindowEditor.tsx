@@ -1,6 +1,7 @@
 // The grid's time-window cell: a list of the order's branch slots (components/TimeWindowSelect.tsx). Arrow keys
 // move through the list, Enter or Tab applies the choice as an appointment change on the same date (the local
-// services and the head office check it by the same rule), Escape leaves the cell as it was. The list is an open
+// services and the head office check it by the same rule) through the grid's edit path (grid/edits.ts, one undo
+// step), Escape leaves the cell as it was. A window pasted as text goes through grid/paste.ts instead. The list is an open
 // list box (select size=n) laid over the cell, not a drop-down: the Enter that opened the editor would otherwise
 // open the drop-down's popup, which takes the keys away from the page.
 import { useLayoutEffect, useRef, useState } from 'react';
@@ -11,11 +12,9 @@ import { slotKey, slotText } from '../../domain/appointment-slots.js';
 import type { OrderRow } from '../../domain/order-row.js';
 import { EDITABLE_COLUMNS, formatTimeWindow, type OrderColumnKey } from '../../domain/order-view.js';
 import { currentPick, pickedWindow, useBranchSlots } from '../components/TimeWindowSelect.js';
-import { errorText } from '../i18n/index.js';
-import { tryCall } from '../platform/api.js';
 import { useOrders } from '../stores/orders.js';
-
-export const TIME_WINDOW_COLUMN: OrderColumnKey = 'timeWindow';
+import { applyEdits } from './edits.js';
+import { TIME_WINDOW_COLUMN } from './paste.js';
 
 /** The grid's editable cells: the field table's (EDITABLE_COLUMNS) and the time window. */
 export function gridEditable(key: string | undefined): boolean {
@@ -40,20 +39,13 @@ export function TimeWindowEditor({ row, onClose }: RenderEditCellProps<OrderRow,
       return;
     }
     const timeWindow = pickedWindow(pick, current.appointmentDate, b);
-    const r = await tryCall('orders:appointment', {
-      id: current.id,
-      change: {
-        version: current.version,
-        date: current.appointmentDate,
-        reason: t('detail.windowReason'),
-        ...(timeWindow !== undefined ? { timeWindow } : {}),
-      },
-    });
-    if (!r.ok) {
-      setProblem(errorText(r.error));
+    // the grid's one edit path: the drawer's orders:appointment on the same date, and a step Ctrl+Z undoes
+    const [failure] =
+      timeWindow === undefined ? [] : await applyEdits([{ row: current, patch: {}, window: timeWindow }]);
+    if (failure) {
+      setProblem(failure.message);
       return;
     }
-    useOrders.getState().replaceRow(r.value);
     onClose(false, true);
   }
 

@@ -1,23 +1,44 @@
 // Applying a block of cell values to the grid the way Excel does: the block's top-left lands on a cell and fills
 // right and down over the visible columns. Each cell goes through cellPatch, the same check an inline edit of that
-// cell makes; the caller applies the plan only when it has no errors (all or nothing), one patch per order.
+// cell makes; the caller applies the plan only when it has no errors (all or nothing), one edit per order.
 // A read-only cell refuses a value unless the value is what it already shows (pasting a copied row back over
 // itself repeats the read-only cells unchanged, as an inline edit that changes nothing does nothing).
-// Delete uses the same plan with empty values and skips the read-only cells.
+// The 시간대 cell is an appointment change on the order's date (the drawer's orders:appointment), read and checked
+// by cellWindow: a window from Excel ("09-12", "오전") becomes one of the branch's slots, or the cell is refused.
+// Delete uses the same plan with empty values and skips the read-only cells (an empty 시간대 clears the window).
 
-import { type CellRefusal, cellPatch, isEditable, patchChanges } from '../../domain/order-cell-edit.js';
+import { DEFAULT_APPOINTMENT_SLOTS } from '../../domain/appointment-slots.js';
+import type { TimeWindow } from '../../domain/field-types.js';
+import {
+  type BranchSlotsRef,
+  type CellRefusal,
+  cellPatch,
+  cellWindow,
+  isEditable,
+  patchChanges,
+} from '../../domain/order-cell-edit.js';
 import type { OrderRow } from '../../domain/order-row.js';
 import type { OrderPatch } from '../../domain/order-schemas.js';
 import { cellText, type OrderColumnKey } from '../../domain/order-view.js';
 
+export const TIME_WINDOW_COLUMN: OrderColumnKey = 'timeWindow';
+
 export interface PasteProblem {
   orderNo: string;
   column: OrderColumnKey;
-  refusal: Pick<CellRefusal, 'problem' | 'max'>;
+  refusal: Pick<CellRefusal, 'problem' | 'max' | 'rule'>;
+}
+
+/** One order's change: its field patch (orders:update) and, when its 시간대 cell changed, the new window. */
+export interface GridEdit {
+  row: OrderRow;
+  patch: Omit<OrderPatch, 'version'>;
+  /** undefined: the window stays; null: cleared; otherwise the new window (orders:appointment, same date) */
+  window?: TimeWindow | null;
 }
 
 export interface PastePlan {
-  patches: Array<{ row: OrderRow; patch: Omit<OrderPatch, 'version'> }>;
+  edits: GridEdit[];
   errors: PasteProblem[];
   /** cells that change */
   cells: number;
@@ -25,14 +46,23 @@ export interface PastePlan {
   outside: boolean;
 }
 
+export interface PasteOptions {
+  readOnly?: 'refuse' | 'skip';
+  /** the slots of an order's branch (the synced reference data) */
+  branch?: (branchId: string) => BranchSlotsRef;
+}
+
+const DEFAULT_BRANCH: BranchSlotsRef = { slots: DEFAULT_APPOINTMENT_SLOTS, timeZone: 'Asia/Seoul' };
+
 export function planPaste(
   matrix: string[][],
   rows: readonly OrderRow[],
   columns: readonly OrderColumnKey[],
   at: { row: number; col: number },
-  opts: { readOnly: 'refuse' | 'skip' } = { readOnly: 'refuse' },
+  opts: PasteOptions = {},
 ): PastePlan {
-  const plan: PastePlan = { patches: [], errors: [], cells: 0, outside: false };
+  const readOnly = opts.readOnly ?? 'refuse';
+  const plan: PastePlan = { edits: [], errors: [], cells: 0, outside: false };
   for (let r = 0; r < matrix.length; r++) {
     const row = rows[at.row + r];
     if (!row) {
@@ -40,6 +70,7 @@ export function planPaste(
       break;
     }
     let merged: Omit<OrderPatch, 'version'> = {};
+    let window: TimeWindow | null | undefined;
     let working: OrderRow = row;
     for (let c = 0; c < matrix[r]!.length; c++) {
       const key = columns[at.col + c];
@@ -48,8 +79,17 @@ export function planPaste(
         break;
       }
       const value = matrix[r]![c]!;
+      if (key === TIME_WINDOW_COLUMN) {
+        const w = cellWindow(row, value, opts.branch?.(row.branchId) ?? DEFAULT_BRANCH);
+        if (!w.ok) plan.errors.push({ orderNo: row.orderNo, column: key, refusal: w });
+        else if (w.window !== undefined) {
+          window = w.window;
+          plan.cells++;
+        }
+        continue;
+      }
       if (!isEditable(key)) {
-        if (opts.readOnly === 'refuse' && value.trim() !== cellText(row, key).trim())
+        if (readOnly === 'refuse' && value.trim() !== cellText(row, key).trim())
           plan.errors.push({ orderNo: row.orderNo, column: key, refusal: { problem: 'readOnly' } });
         continue;
       }
@@ -64,7 +104,8 @@ export function planPaste(
       working = { ...working, ...(p.patch as Partial<OrderRow>) };
       plan.cells++;
     }
-    if (Object.keys(merged).length > 0) plan.patches.push({ row, patch: merged });
+    if (Object.keys(merged).length > 0 || window !== undefined)
+      plan.edits.push({ row, patch: merged, ...(window !== undefined ? { window } : {}) });
   }
   return plan;
 }

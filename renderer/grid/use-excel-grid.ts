@@ -9,7 +9,7 @@ import { i18next } from '../i18n/index.js';
 import { useUi } from '../stores/ui.js';
 import { cellProblemText } from './cell-problem.js';
 import { parseTsv, toTsv } from './clipboard.js';
-import { applyEdits, undoLastEdit } from './edits.js';
+import { applyEdits, branchSlots, undoLastEdit } from './edits.js';
 import { cellAt, gridOwnsEvent } from './excel-keys.js';
 import { type PastePlan, planPaste } from './paste.js';
 import {
@@ -86,7 +86,7 @@ export function useExcelGrid(opts: {
     }));
 
   async function apply(plan: PastePlan, done: (count: number) => string) {
-    const failures = await applyEdits(plan.patches);
+    const failures = await applyEdits(plan.edits);
     if (failures.length > 0)
       setProblems({ title: t('grid.saveFailed'), items: failures.map((f) => ({ ...f, column: null })) });
     else useUi.getState().toast('success', done(plan.cells));
@@ -126,7 +126,7 @@ export function useExcelGrid(opts: {
     if (matrix.length === 0) return;
     const r = rectOf(range);
     const block = pasteBlock(r, matrix);
-    const plan = planPaste(block, shown, visible, { row: r.top, col: r.left });
+    const plan = planPaste(block, shown, visible, { row: r.top, col: r.left }, { branch: branchSlots });
     const width = Math.max(...block.map((x) => x.length));
     if (plan.outside) {
       setProblems({ title: t('grid.pasteOutside', { rows: block.length, cols: width }), items: [] });
@@ -139,7 +139,7 @@ export function useExcelGrid(opts: {
     setProblems(null);
     const landed = blockRect({ row: r.top, col: r.left }, block);
     setRange({ anchor: { row: landed.top, col: landed.left }, focus: { row: landed.bottom, col: landed.right } });
-    if (plan.patches.length === 0) {
+    if (plan.edits.length === 0) {
       useUi.getState().toast('info', t('grid.pasteNothing'));
       return;
     }
@@ -153,13 +153,19 @@ export function useExcelGrid(opts: {
     const blank = Array.from({ length: r.bottom - r.top + 1 }, () =>
       Array.from({ length: r.right - r.left + 1 }, () => ''),
     );
-    const plan = planPaste(blank, shown, visible, { row: r.top, col: r.left }, { readOnly: 'skip' });
+    const plan = planPaste(
+      blank,
+      shown,
+      visible,
+      { row: r.top, col: r.left },
+      { readOnly: 'skip', branch: branchSlots },
+    );
     if (plan.errors.length > 0) {
       setProblems({ title: t('grid.clearRefused', { count: plan.errors.length }), items: problemsOf(plan) });
       return;
     }
     setProblems(null);
-    if (plan.patches.length > 0) await apply(plan, (count) => t('grid.cleared', { count }));
+    if (plan.edits.length > 0) await apply(plan, (count) => t('grid.cleared', { count }));
   }
 
   useEffect(() => {

@@ -585,7 +585,7 @@ function AppointmentForm({ detail, onDone, onCancel }: FormProps) {
       onSubmit={async () => {
         const timeWindow = pickedWindow(windowPick, date, branchSlots);
         const change = { version: o.version, date, reason, ...(timeWindow !== undefined ? { timeWindow } : {}) };
-        settle(await tryCall('orders:appointment', { id: o.id, change }), (v) => v.pendingOps);
+        settle(await tryCall('orders:appointment', { id: o.id, change }), (v) => v.row.pendingOps);
       }}
       onCancel={onCancel}
     >

@@ -36,7 +36,8 @@ import {
   toggleColumn,
   visibleColumns,
 } from '../grid/layout.js';
-import { gridEditable, TIME_WINDOW_COLUMN, TimeWindowEditor } from '../grid/TimeWindowEditor.js';
+import { TIME_WINDOW_COLUMN } from '../grid/paste.js';
+import { gridEditable, TimeWindowEditor } from '../grid/TimeWindowEditor.js';
 import { useExcelGrid } from '../grid/use-excel-grid.js';
 import { ViewsMenu } from '../grid/ViewsMenu.js';
 import { errorText } from '../i18n/index.js';

@@ -33,7 +33,7 @@ export interface OrdersState {
   update(
     row: OrderRow,
     patch: Omit<OrderPatch, 'version'>,
-  ): Promise<{ ok: true; row: OrderRow } | { ok: false; error: ApiError }>;
+  ): Promise<{ ok: true; row: OrderRow; opId: string } | { ok: false; error: ApiError }>;
 }
 
 export function viewSpec(
@@ -98,7 +98,7 @@ export const useOrders = create<OrdersState>((set, get) => ({
   async update(row, patch) {
     const r = await tryCall('orders:update', { id: row.id, patch: { version: row.version, ...patch } });
     if (!r.ok) return { ok: false, error: r.error };
-    get().replaceRow(r.value);
-    return { ok: true, row: r.value };
+    get().replaceRow(r.value.row);
+    return { ok: true, row: r.value.row, opId: r.value.opId };
   },
 }));

@@ -5,6 +5,7 @@ export type Screen =
   | 'board'
   | 'happyCalls'
   | 'noticeTemplates'
+  | 'branchSlots'
   | 'dashboard'
   | 'customers'
   | 'waste'

@@ -38,6 +38,10 @@ export function triedText(f: Pick<FailedOp, 'kind' | 'payload'>): string {
       return t('failures.what.assign');
     case 'order.unassign':
       return t('failures.what.unassign');
+    case 'order.create':
+      return t('failures.what.create');
+    case 'order.split':
+      return t('failures.what.split', { count: Array.isArray(p.lines) ? p.lines.length : 0 });
     default:
       return t(`sync.kinds.${f.kind}`, { defaultValue: f.kind });
   }
@@ -71,7 +75,17 @@ export function whyText(f: Pick<FailedOp, 'error' | 'payload'>): string {
         to: t(`status.${String(details.to ?? f.payload.status ?? '')}`),
       });
     case 'DUPLICATE':
+      if (field === 'orderNo')
+        return t('failures.reasons.DUPLICATE_ORDER_NO', { orderNo: String(f.payload.orderNo ?? '') });
       return t('failures.reasons.DUPLICATE', { value: String(details.serial ?? '') });
+    case 'SPLIT_SERIALS':
+      return t('failures.reasons.SPLIT_SERIALS', { serials: details.serials, remaining: details.remaining });
+    case 'SPLIT_QUANTITY':
+      // the head office names the quantity asked `requested`, this PC's check `quantity`
+      return t('failures.reasons.SPLIT_QUANTITY', {
+        requested: details.requested ?? details.quantity,
+        available: details.available,
+      });
     case 'VALIDATION':
       return t('failures.reasons.VALIDATION', { field: fieldLabel(field) });
     default:

@@ -83,6 +83,55 @@ describe('branch appointment slots (reference data)', () => {
     expect(await branchRow(s.a.branch.id)).toEqual(row);
   });
 
+  it.each([
+    ['a slot without its end', [{ start: '09:00' }], 'appointmentSlots.0.end'],
+    ['an empty name', [{ start: '09:00', end: '12:00', label: '  ' }], 'appointmentSlots.0.label'],
+    [
+      'a name over 20 characters',
+      [{ start: '09:00', end: '12:00', label: '가'.repeat(21) }],
+      'appointmentSlots.0.label',
+    ],
+    ['a key slots do not have', [{ start: '09:00', end: '12:00', colour: 'red' }], 'appointmentSlots.0.colour'],
+    ['an hour past 23', [{ start: '09:00', end: '24:00' }], 'appointmentSlots.0.end'],
+    [
+      'the same hours as an earlier slot (the later one is named)',
+      [
+        { start: '09:00', end: '12:00' },
+        { start: '12:00', end: '15:00' },
+        { start: '09:00', end: '12:00', label: '오전' },
+      ],
+      'appointmentSlots.2.start',
+    ],
+    [
+      'thirteen slots',
+      Array.from({ length: 13 }, (_, i) => ({
+        start: `${String(8 + i).padStart(2, '0')}:00`,
+        end: `${String(8 + i).padStart(2, '0')}:30`,
+      })),
+      'appointmentSlots',
+    ],
+    ['no list at all', '09:00-12:00', 'appointmentSlots'],
+  ])('refuses %s with 400 naming the field, and changes nothing', async (_, slots, field) => {
+    const row = await branchRow(s.a.branch.id);
+    const r = await s.api.request('PATCH', `/api/admin/branches/${s.a.branch.id}`, {
+      token: t.hq,
+      body: { version: row.version, appointmentSlots: slots },
+    });
+    expect(r.status).toBe(400);
+    expect(r.body.error.field).toBe(field);
+    expect(await branchRow(s.a.branch.id)).toEqual(row);
+  });
+
+  it('refuses slots saved over a newer version (409), and changes nothing', async () => {
+    const row = await branchRow(s.a.branch.id);
+    const r = await s.api.request('PATCH', `/api/admin/branches/${s.a.branch.id}`, {
+      token: t.hq,
+      body: { version: Number(row.version) + 5, appointmentSlots: [{ start: '09:00', end: '18:00' }] },
+    });
+    expect(r.status).toBe(409);
+    expect(await branchRow(s.a.branch.id)).toEqual(row);
+  });
+
   it('only HQ edits them', async () => {
     const row = await branchRow(s.a.branch.id);
     const r = await s.api.request('PATCH', `/api/admin/branches/${s.a.branch.id}`, {

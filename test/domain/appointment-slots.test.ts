@@ -2,6 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_APPOINTMENT_SLOTS,
+  slotClock,
+  slotListProblems,
   slotOfWindow,
   slotsOrDefault,
   slotWindow,
@@ -56,5 +58,39 @@ describe('appointment slots', () => {
     expect(slotsOrDefault(null)).toEqual(DEFAULT_APPOINTMENT_SLOTS);
     expect(slotsOrDefault('[{"start":"08:00","end":"10:00"}]')).toEqual([{ start: '08:00', end: '10:00' }]);
     expect(slotsOrDefault('[{"start":"10:00","end":"08:00"}]')).toEqual(DEFAULT_APPOINTMENT_SLOTS);
+  });
+
+  it('a time typed on the slots screen is written out as HH:MM; what is no time stays as typed', () => {
+    expect(['9', '9:00', '0900', '900', '09:00', '13', '9:5', '25:00', '오전'].map(slotClock)).toEqual([
+      '09:00',
+      '09:00',
+      '09:00',
+      '09:00',
+      '09:00',
+      '13:00',
+      '9:5',
+      '25:00',
+      '오전',
+    ]);
+  });
+
+  it('the slots screen names the row and field of every problem, by the rule the head office applies', () => {
+    expect(slotListProblems([{ start: '09:00', end: '12:00', label: '오전' }])).toEqual([]);
+    expect(
+      slotListProblems([
+        { start: '9시', end: '12:00' },
+        { start: '13:00', end: '12:00' },
+        { start: '09:00', end: '12:00', label: '가'.repeat(21) },
+        { start: '09:00', end: '12:00' },
+      ]),
+    ).toEqual([
+      { index: 0, field: 'start', key: 'time' },
+      { index: 1, field: 'end', key: 'order' },
+      { index: 2, field: 'label', key: 'labelTooLong' },
+      { index: 3, field: 'start', key: 'duplicate' },
+    ]);
+    expect(slotListProblems([])).toEqual([{ index: null, field: null, key: 'empty' }]);
+    const thirteen = Array.from({ length: 13 }, (_, i) => ({ start: `0${i % 10}:00`, end: `1${i % 10}:00` }));
+    expect(slotListProblems(thirteen)).toContainEqual({ index: null, field: null, key: 'tooMany' });
   });
 });

@@ -16,6 +16,7 @@ const DAY = addDays(seoulToday(), 22);
 let plain: string; // an order needing no skill, with a time window
 let aircon: string; // an order needing the aircon skill
 let contested: { id: string; orderNo: string }; // edited offline here and at the head office: a conflict
+let splitting: { id: string; orderNo: string; lineId: string }; // split offline, refused at the head office
 let token: string;
 
 interface Finding {
@@ -223,6 +224,32 @@ const SURFACES: Array<{ name: string; open: () => Promise<void>; close?: () => P
     },
     close: cancelModal('[data-testid=assign-warning]'),
   },
+  {
+    // a split made offline, refused by the head office (the item got its serials there meanwhile): its fix form
+    name: 'resend fix form',
+    open: async () => {
+      await screen('orders');
+      w.proxy.setDown(true);
+      await page.waitForSelector('[data-testid=sync-indicator][data-status=offline]', { timeout: 30_000 });
+      await openOrder(splitting.orderNo);
+      await page.click('[data-testid=action-split]');
+      await page.locator('[data-testid=split-form] label', { hasText: 'GEN-100' }).locator('input').fill('1');
+      await page.click('[data-testid=split-submit]');
+      await page.waitForSelector('[data-testid=split-form]', { state: 'detached', timeout: 15_000 });
+      await closeDrawer();
+      const serials = await w.server.request('POST', `/api/orders/${splitting.id}/serials`, {
+        token,
+        body: { lineId: splitting.lineId, serials: [`${splitting.orderNo}-1`, `${splitting.orderNo}-2`] },
+      });
+      expect(serials.status).toBe(201);
+      w.proxy.setDown(false);
+      await screen('sync');
+      const resend = page.locator('[data-testid=failures-list] tbody tr', { hasText: splitting.orderNo });
+      await resend.locator('[data-testid=failure-resend]').click({ timeout: 30_000 });
+      await page.waitForSelector('[data-testid=resend-split-form]');
+    },
+    close: cancelModal('[data-testid=resend-split-form]'),
+  },
 ];
 
 beforeAll(async () => {
@@ -234,7 +261,7 @@ beforeAll(async () => {
     body: { username: 'mgr.seoul', password: DEMO_PASSWORD },
   });
   token = login.body.accessToken;
-  const make = async (suffix: string, itemCode: string, itemName: string) => {
+  const make = async (suffix: string, itemCode: string, itemName: string, quantity = 1) => {
     const r = await w.server.request('POST', '/api/orders', {
       token,
       body: {
@@ -246,7 +273,7 @@ beforeAll(async () => {
         appointmentDate: DAY,
         appointmentTimeWindow: { start: `${DAY}T09:00:00+09:00`, end: `${DAY}T12:00:00+09:00` },
         lines: [
-          { itemCode, itemName, quantity: 1 },
+          { itemCode, itemName, quantity },
           { itemCode: 'GEN-200', itemName: '가습기', quantity: 1 },
         ],
       },
@@ -257,6 +284,11 @@ beforeAll(async () => {
   plain = (await make('P', 'GEN-100', '선풍기')).orderNo;
   aircon = (await make('A', 'AC-100', '벽걸이 에어컨')).orderNo;
   contested = await make('C', 'GEN-300', '가습기');
+  const split = await make('S', 'GEN-100', '선풍기', 2);
+  const [line] = await q<{ id: string }>("SELECT id FROM order_lines WHERE order_id = $1 AND item_code = 'GEN-100'", [
+    split.id,
+  ]);
+  splitting = { ...split, lineId: line!.id };
 }, 240_000);
 
 afterAll(async () => {
@@ -306,11 +338,32 @@ describe('accessibility (axe-core): no serious or critical violation', () => {
     await shot(page, 'ax-notice-branch-phones');
   });
 
+  it("head office: a branch's appointment slots, also with a refused field", async () => {
+    await screen('branchSlots');
+    await page.waitForSelector('[data-testid=slots-table]', { timeout: 30_000 });
+    expect(await axeFindings()).toEqual([]);
+    await shot(page, 'ax-branch-slots');
+    // a time that is none: the message under its field is read as well
+    await page.focus('[data-testid=slot-end-0]');
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('25시');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('[data-testid=slot-error-0-end]');
+    expect(await axeFindings()).toEqual([]);
+    await shot(page, 'ax-branch-slots-refused');
+    await page.click('[data-testid=slots-reset]');
+    await page.waitForSelector('[data-testid=slot-error-0-end]', { state: 'detached' });
+  });
+
   it('the English UI: the same screens read as well', async () => {
     await page.selectOption('.topbar select[aria-label]', 'en');
     await page.waitForSelector('[data-testid=nav-orders]:has-text("Orders")');
-    for (const name of ['orders', 'board', 'happyCalls', 'sync', 'noticeTemplates']) {
+    for (const name of ['orders', 'board', 'happyCalls', 'sync', 'branchSlots', 'noticeTemplates']) {
       await screen(name);
+      if (name === 'branchSlots') {
+        await page.waitForSelector('[data-testid=slots-table]', { timeout: 30_000 });
+        await shot(page, 'ax-english-branch-slots');
+      }
       expect(await axeFindings(), name).toEqual([]);
     }
     await shot(page, 'ax-english-notice-templates');

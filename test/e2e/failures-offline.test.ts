@@ -341,6 +341,151 @@ describe('failures and the offline day', () => {
     await page.click('[data-testid=nav-orders]');
   });
 
+  it('a refused new order and a refused split are fixed in their forms and sent again', async () => {
+    const taken = `FX-${Date.now().toString(36).toUpperCase()}`;
+    const made = await w.server.request('POST', '/api/orders', {
+      token,
+      body: {
+        orderNo: `${taken}-SP`,
+        customerName: '분할고객',
+        customerPhone: '010-6100-0001',
+        address: { line1: '중앙로 9', city: '서울 강남구' },
+        branchId,
+        appointmentDate: DAY,
+        lines: [
+          { itemCode: 'GEN-100', itemName: '소형 가전', quantity: 2 },
+          { itemCode: 'GEN-200', itemName: '부속', quantity: 1 },
+        ],
+      },
+    });
+    expect(made.status).toBe(201);
+    const splitOrder: Target = { id: made.body.id, orderNo: made.body.orderNo, customer: '분할고객' };
+    const [line] = await q<{ id: string }>("SELECT id FROM order_lines WHERE order_id = $1 AND item_code = 'GEN-100'", [
+      splitOrder.id,
+    ]);
+    await openOrder(splitOrder.orderNo);
+    await closeOrder();
+
+    w.proxy.setDown(true);
+    await page.locator('[data-testid=offline-banner]').waitFor({ timeout: 30_000 });
+    // offline: one of the two small appliances split off into a new order
+    await openOrder(splitOrder.orderNo);
+    await page.click('[data-testid=action-split]');
+    const qty = page.locator('[data-testid=split-form] label', { hasText: 'GEN-100' }).locator('input');
+    await qty.fill('1');
+    await page.click('[data-testid=split-submit]');
+    await page.waitForSelector('[data-testid=split-form]', { state: 'detached', timeout: 15_000 });
+    await closeOrder();
+    // offline: a vendor's sheet of one new order
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet('주문서');
+    ws.addRow(['주문번호', '성명', '전화번호', '주소', '시군구', '배송일', '모델', '제품명', '수량']);
+    ws.addRow([taken, '등록고객', '010-6100-0002', '중앙로 10', '서울 강남구', DAY, 'GEN-1', '소형', 1]);
+    const file = join(w.downloads, 'one-order.xlsx');
+    await wb.xlsx.writeFile(file);
+    await page.click('[data-testid=import-open]');
+    await page.setInputFiles('[data-testid=import-file]', file);
+    await page.fill('[data-testid=import-vendor]', '고침상사');
+    await expect.poll(() => page.isDisabled('[data-testid=import-commit]'), { timeout: 60_000 }).toBe(false);
+    await page.click('[data-testid=import-commit]');
+    await page.waitForSelector('[data-testid=import-dialog]', { state: 'detached', timeout: 60_000 });
+    await expect
+      .poll(() => page.locator('[data-testid=offline-banner]').textContent(), { timeout: 15_000 })
+      .toContain('보낼 변경 2건');
+
+    // meanwhile at the head office: another order takes the number, and both units of the item get serials
+    const other = await w.server.request('POST', '/api/orders', {
+      token,
+      body: {
+        orderNo: taken,
+        customerName: '먼저온고객',
+        address: { line1: '중앙로 11', city: '서울 강남구' },
+        branchId,
+        lines: [{ itemCode: 'GEN-1', itemName: '소형', quantity: 1 }],
+      },
+    });
+    expect(other.status).toBe(201);
+    const serials = await w.server.request('POST', `/api/orders/${splitOrder.id}/serials`, {
+      token,
+      body: { lineId: line!.id, serials: [`${taken}-S1`, `${taken}-S2`] },
+    });
+    expect(serials.status).toBe(201);
+    w.proxy.setDown(false);
+    await page.locator('[data-testid=offline-banner]').waitFor({ state: 'detached', timeout: 30_000 });
+
+    await page.click('[data-testid=sync-indicator]');
+    const list = page.locator('[data-testid=failures-list]');
+    const row = (orderNo: string) => list.locator('tbody tr', { hasText: orderNo });
+    await row(taken).first().waitFor({ timeout: 30_000 });
+    const cells = async (orderNo: string) =>
+      row(orderNo)
+        .first()
+        .locator('td')
+        .evaluateAll((tds) => tds.slice(0, 4).map((td) => td.textContent));
+    expect(await cells(`${taken}-SP`)).toEqual([
+      `${taken}-SP`,
+      '분할고객',
+      '주문 분할 (품목 1개)',
+      '분할하고 남는 수량(1대)보다 그 품목에 입력된 시리얼(2개)이 많습니다. 품목 전체를 옮기거나 옮길 수량을 바꾸세요.',
+    ]);
+    // the new order is nowhere but in the list, which still names its number and customer
+    const createRow = list.locator('tbody tr', { hasText: '등록고객' });
+    expect(await createRow.locator('td').evaluateAll((tds) => tds.slice(0, 4).map((td) => td.textContent))).toEqual([
+      taken,
+      '등록고객',
+      '새 주문 등록',
+      `수주번호 ${taken}은(는) 본사에 이미 있습니다. 다른 번호로 바꾸세요.`,
+    ]);
+    await shot(page, 'f05b-refused-create-split');
+
+    // the new order: its form holds what was sent, the number marked with the head office's reason
+    await createRow.locator('[data-testid=failure-resend]').click();
+    const form = page.locator('[data-testid=resend-create-form]');
+    await form.waitFor();
+    const number = page.locator('[data-testid=resend-field-orderNo]');
+    expect(await number.inputValue()).toBe(taken);
+    expect(await number.getAttribute('aria-invalid')).toBe('true');
+    expect(await page.inputValue('[data-testid=resend-field-customerName]')).toBe('등록고객');
+    expect(await form.locator('[data-testid=resend-fix-error]').textContent()).toBe(
+      `본사 거부: 수주번호 ${taken}은(는) 본사에 이미 있습니다. 다른 번호로 바꾸세요.`,
+    );
+    await shot(page, 'f05c-resend-create-form');
+    await number.click();
+    await page.keyboard.press('End');
+    await page.keyboard.type('-2');
+    await page.keyboard.press('Enter');
+    await form.waitFor({ state: 'detached', timeout: 15_000 });
+    await expect.poll(() => createRow.count(), { timeout: 15_000 }).toBe(0);
+    await expect
+      .poll(async () => (await q('SELECT customer_name FROM orders WHERE order_no = $1', [`${taken}-2`]))[0], {
+        timeout: 30_000,
+      })
+      .toEqual({ customer_name: '등록고객' });
+
+    // the split: its form shows the order's lines now, the refused quantity marked; the whole item goes instead
+    await row(`${taken}-SP`).first().locator('[data-testid=failure-resend]').click();
+    const splitForm = page.locator('[data-testid=resend-split-form]');
+    await splitForm.waitFor();
+    const q100 = page.locator('[data-testid=resend-split-qty-GEN-100]');
+    expect(await q100.inputValue()).toBe('1');
+    expect(await q100.getAttribute('aria-invalid')).toBe('true');
+    expect(await splitForm.textContent()).toContain('시리얼 2개 입력됨');
+    await shot(page, 'f05d-resend-split-form');
+    await q100.fill('2');
+    await page.click('[data-testid=resend-fix-submit]');
+    await splitForm.waitFor({ state: 'detached', timeout: 15_000 });
+    await expect.poll(() => row(`${taken}-SP`).count(), { timeout: 15_000 }).toBe(0);
+    await expect
+      .poll(
+        async () => (await q<{ order_id: string }>('SELECT order_id FROM order_lines WHERE id = $1', [line!.id]))[0],
+        {
+          timeout: 30_000,
+        },
+      )
+      .not.toEqual({ order_id: splitOrder.id });
+    await page.click('[data-testid=nav-orders]');
+  });
+
   it('shows an import going through its steps with a percentage', async () => {
     const wb = new ExcelJS.Workbook();
     const ws = wb.addWorksheet('주문서');

@@ -1,7 +1,8 @@
 // The orders grid as Excel to a clerk (issue 12): real Chromium, real key presses and mouse drags, the real
 // clipboard (filled and read through navigator.clipboard, permissions granted), the real client services and head
-// office behind them. Paste of an Excel block, cell ranges, copy, Delete, Ctrl+Z, the message of a refused edit,
-// the phone filter, an empty filter result, 초기화 and saved views. Screenshots go to test-results/screens/.
+// office behind them. Paste of an Excel block (time windows into 시간대 too), cell ranges, copy, Delete, Ctrl+Z, the
+// message of a refused edit, the phone filter, an empty filter result, 초기화 and saved views. Screenshots go to
+// test-results/screens/.
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultLayout, visibleColumns } from '../../renderer/grid/layout.js';
@@ -42,6 +43,29 @@ async function headOffice(orderNo: string) {
   return (
     await q<{ name: string; phone: string | null; city: string; remarks: string | null }>(
       `SELECT customer_name AS name, customer_phone AS phone, address->>'city' AS city, remarks
+         FROM orders WHERE order_no = $1`,
+      [orderNo],
+    )
+  )[0]!;
+}
+async function headOfficeVersioned(orderNo: string) {
+  return (await q('SELECT customer_name, vendor, remarks, version FROM orders WHERE order_no = $1', [orderNo]))[0]!;
+}
+async function auditedUpdates(orderNos: string[]): Promise<number> {
+  const [r] = await q<{ n: number }>(
+    `SELECT count(*)::int AS n FROM audit_logs a JOIN orders o ON o.id = a.record_id
+      WHERE o.order_no = ANY($1::text[]) AND a.action = 'UPDATE'`,
+    [orderNos],
+  );
+  return r!.n;
+}
+/** an order's vendor and appointment as the head office has them, hours in Korean time */
+async function appointment(orderNo: string) {
+  return (
+    await q<{ vendor: string; day: string; hours: string | null }>(
+      `SELECT vendor, to_char(appointment_date, 'YYYY-MM-DD') AS day,
+              to_char(lower(appointment_time_window) AT TIME ZONE 'Asia/Seoul', 'HH24:MI') || '–' ||
+              to_char(upper(appointment_time_window) AT TIME ZONE 'Asia/Seoul', 'HH24:MI') AS hours
          FROM orders WHERE order_no = $1`,
       [orderNo],
     )
@@ -265,11 +289,12 @@ describe('the orders grid is Excel to a clerk', { timeout: 120_000 }, () => {
     await waitSent();
   });
 
-  it('Ctrl+Z undoes the last edit not yet sent (a whole paste at once) and says so once it has been sent', async () => {
+  it('Ctrl+Z takes the last edit not yet sent (a whole paste) back out of the outbox; once sent, it says so', async () => {
     await showOurOrders();
     const nos = await orderNos(2);
     const before = [await cellText(0, 'customerName'), await cellText(1, 'customerName')];
-    const headBefore = await Promise.all(nos.map(headOffice));
+    const headBefore = await Promise.all(nos.map(headOfficeVersioned));
+    const audited = await auditedUpdates(nos);
     w.proxy.setDown(true);
     await page.waitForSelector('[data-testid=sync-indicator][data-status=offline]', { timeout: 30_000 });
     await cell(0, 'customerName').click();
@@ -277,13 +302,23 @@ describe('the orders grid is Excel to a clerk', { timeout: 120_000 }, () => {
     await page.keyboard.press('Control+V');
     await toast('2개 셀을 붙여넣었습니다');
     expect(await cellText(1, 'customerName')).toBe('되돌릴이름2');
+    const pending = page.locator('[data-testid=sync-pending]');
+    await expect.poll(() => pending.textContent(), { timeout: 15_000 }).toBe('대기 2건');
     await page.keyboard.press('Control+Z');
-    await toast('되돌렸습니다 (주문 2건)');
+    await toast('되돌렸습니다 (주문 2건). 아직 보내지 않은 변경이라 본사에는 보내지 않습니다.');
     expect([await cellText(0, 'customerName'), await cellText(1, 'customerName')]).toEqual(before);
+    // the outbox the clerk sees is empty again: nothing waits, the rows carry no pending mark
+    await pending.waitFor({ state: 'detached', timeout: 15_000 });
+    expect(await page.locator('[data-testid=offline-banner]').textContent()).toContain(
+      '변경하면 이 PC에 저장되고 연결되면 자동으로 보내집니다.',
+    );
+    expect(await page.locator('.rdg-row [data-testid=pending-badge]').count()).toBe(0);
+    await shot(page, 'grid-excel-undo-withdrawn');
     w.proxy.setDown(false);
     await page.waitForSelector('[data-testid=sync-indicator][data-status=online]', { timeout: 30_000 });
-    await waitSent();
-    expect(await Promise.all(nos.map(headOffice))).toEqual(headBefore);
+    // the head office never heard of it: same values, same version, no audit row
+    expect(await Promise.all(nos.map(headOfficeVersioned))).toEqual(headBefore);
+    expect(await auditedUpdates(nos)).toBe(audited);
 
     // an edit the head office already has is not undone behind the clerk's back
     await cell(0, 'vendor').click();
@@ -345,6 +380,57 @@ describe('the orders grid is Excel to a clerk', { timeout: 120_000 }, () => {
     await page.keyboard.press('Enter');
     await expect.poll(async () => (await headOffice(no!)).phone, { timeout: 30_000 }).toBe('010-7123-4567');
     expect((await headOffice(no!)).name).toBe('본사변경고객');
+  });
+
+  it('pastes time windows from Excel into 시간대 as the branch slots, refuses other hours, and Delete clears one', async () => {
+    await showOurOrders();
+    const nos = await orderNos(2);
+    const row = (i: number) => dataRows().filter({ hasText: nos[i]! });
+    const windowCell = (i: number) => row(i).locator(`[aria-colindex="${colIdx('timeWindow')}"]`);
+    const before = await Promise.all(nos.map(appointment));
+    // 업체 … 시간대 of two rows, as Excel copies them: hours that are no slot and a word that is no window refuse it all
+    await cell(0, 'vendor').click();
+    await setClipboard(`창호상사\t\t${DAY}\t10-11\r\n대한가구\t\t${DAY}\t아침 일찍\r\n`);
+    await page.keyboard.press('Control+V');
+    const list = page.locator('[data-testid=grid-problems]');
+    await list.waitFor();
+    const text = (await list.textContent()) ?? '';
+    expect(text).toContain(`${nos[0]} · 시간대: 시간대는 지점의 시간대 중에서 고르세요: 09:00–12:00`);
+    expect(text).toContain('오전 09:00–13:00');
+    expect(text).toContain(`${nos[1]} · 시간대: 시간대 형식이 아닙니다`);
+    await shot(page, 'grid-excel-window-refused');
+    expect(await page.locator('.rdg-row [data-testid=pending-badge]').count()).toBe(0);
+    expect(await Promise.all(nos.map(appointment))).toEqual(before);
+    await page.click('[data-testid=grid-problems] button');
+    await list.waitFor({ state: 'detached' });
+
+    // the same block with windows written the ways people do: each becomes one of the branch's slots
+    await cell(0, 'vendor').click();
+    await setClipboard(`창호상사\t\t${DAY}\t09-12\r\n대한가구\t\t${DAY}\t오후\r\n`);
+    await page.keyboard.press('Control+V');
+    await toast('4개 셀을 붙여넣었습니다');
+    expect(await windowCell(0).textContent()).toBe('09:00–12:00');
+    // 오후 is the branch's slot of that name
+    expect(await windowCell(1).textContent()).toBe('13:00–18:00');
+    await expect
+      .poll(async () => Promise.all(nos.map(appointment)), { timeout: 30_000 })
+      .toEqual([
+        { vendor: '창호상사', day: DAY, hours: '09:00–12:00' },
+        { vendor: '대한가구', day: DAY, hours: '13:00–18:00' },
+      ]);
+    await waitSent();
+    await shot(page, 'grid-excel-window-pasted');
+
+    // Delete on a 시간대 cell: the appointment keeps its date and has no window
+    await windowCell(0).click();
+    await page.keyboard.press('Delete');
+    await toast('1개 셀을 지웠습니다');
+    expect(await windowCell(0).textContent()).toBe('');
+    await expect
+      .poll(async () => appointment(nos[0]!), { timeout: 30_000 })
+      .toEqual({ vendor: '창호상사', day: DAY, hours: null });
+    expect(await appointment(nos[1]!)).toEqual({ vendor: '대한가구', day: DAY, hours: '13:00–18:00' });
+    await waitSent();
   });
 
   it('the phone filter matches the digits whatever the dashes, on both phone columns', async () => {

@@ -156,7 +156,7 @@ describe('outage', () => {
       id: order.id,
       patch: { version: row!.version, remarks: '오프라인 작업' },
     });
-    expect(edited).toMatchObject({ remarks: '오프라인 작업', pendingOps: 1 });
+    expect(edited.row).toMatchObject({ remarks: '오프라인 작업', pendingOps: 1 });
     await until('the offline state', async () => (await h['sync:state']({})).status === 'offline');
     expect(await h['sync:state']({})).toMatchObject({ status: 'offline', pending: 1 });
 
@@ -244,7 +244,7 @@ describe('outage', () => {
     await expect(
       worker.handlers['orders:update']!({ id: order.id, patch: { version: 1, remarks: 'w' } }),
     ).resolves.toMatchObject({
-      remarks: 'w',
+      row: { remarks: 'w' },
     });
     await until('the push', async () => {
       const { rows } = await db.owner.query('SELECT remarks FROM orders WHERE id = $1', [order.id]);

@@ -159,7 +159,7 @@ describe.each([
       id: orderIds[1]!,
       patch: { version: row!.version, customerPhone: phone },
     });
-    expect(good.ok && good.value.customerPhone).toBe(phone);
+    expect(good.ok && good.value.row.customerPhone).toBe(phone);
     await until(
       async () => (await db.owner.query('SELECT customer_phone FROM orders WHERE id = $1', [orderIds[1]])).rows[0],
       (r) => r.customer_phone === phone,

@@ -106,7 +106,7 @@ describe('time windows on the client', () => {
       id: ids[1]!,
       change: { version, date: later, reason: '고객 요청', timeWindow: w },
     });
-    expect(hours(ok.appointmentTimeWindow)).toBe(`${later}T13:00/${later}T17:00`);
+    expect(hours(ok.row.appointmentTimeWindow)).toBe(`${later}T13:00/${later}T17:00`);
   });
 
   it('연기 without a window keeps its hours on the new date, locally at once and at the head office', async () => {

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { applyOrderView, cellText, type OrderColumnKey } from '../../domain/order-view.js';
-import { normalizeDate, parseTimeWindow } from '../../main/excel/cell-values.js';
+import { parseTimeWindow } from '../../domain/time-window-text.js';
+import { normalizeDate } from '../../main/excel/cell-values.js';
 import { EXPORT_KIND, EXPORT_META_SHEET, rowsSource, writeOrdersXlsx } from '../../main/excel/export-orders.js';
 import { excelText } from '../../main/excel/problems.js';
 import { readWorkbook } from '../../main/excel/read-sheet.js';
@@ -496,6 +497,29 @@ describe('vendor sheets as people make them', () => {
     expect(plan.errors).toEqual([
       { row: 4, column: '시간대', message: '약속일자 없이 시간대만 정할 수 없습니다' },
       { row: 5, column: '시간대', message: '시간대 형식이 아닙니다 (예: 오전, 오후, 14~16시, 14:00-16:00)' },
+    ]);
+  });
+
+  it("a window written as the name of one of the branch's slots (오전) is that slot, as when pasted in the grid", async () => {
+    const buf = await xlsx(
+      [
+        HEAD,
+        ['N-1', '가', '', '주소', '서울', '2026-12-10', '오전', 'AC-1', '에어컨', 1],
+        ['N-2', '나', '', '주소', '서울', '2026-12-10', '오후', 'AC-1', '에어컨', 1],
+      ],
+      'named.xlsx',
+    );
+    const sheet = await readWorkbook(buf, EXPORT_META_SHEET, isHeaderWord);
+    const slots = [
+      { start: '09:00', end: '13:00', label: '오전' },
+      { start: '13:00', end: '18:00' },
+    ];
+    const plan = planVendorImport(sheet, guessMapping(sheet.headers), { ...ctx, slots });
+    expect(plan.errors).toEqual([]);
+    expect(plan.orders.map((o) => o.create.appointmentTimeWindow)).toEqual([
+      { start: '2026-12-10T09:00:00+09:00', end: '2026-12-10T13:00:00+09:00' },
+      // no slot of this branch is named 오후: the word's usual hours
+      { start: '2026-12-10T13:00:00+09:00', end: '2026-12-10T18:00:00+09:00' },
     ]);
   });
 

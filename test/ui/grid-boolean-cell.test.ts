@@ -41,7 +41,7 @@ describe('the notice opt-out column', () => {
     const rows = [orderRow(1), orderRow(2, { noticesOptOut: true })];
     const plan = planPaste([['✓'], ['']], rows, ['noticesOptOut'], { row: 0, col: 0 });
     expect(plan.errors).toEqual([]);
-    expect(plan.patches.map((p) => p.patch)).toEqual([{ noticesOptOut: true }, { noticesOptOut: false }]);
+    expect(plan.edits.map((p) => p.patch)).toEqual([{ noticesOptOut: true }, { noticesOptOut: false }]);
     const bad = planPaste([['✓'], ['maybe']], rows, ['noticesOptOut'], { row: 0, col: 0 });
     expect(bad.errors).toHaveLength(1);
   });

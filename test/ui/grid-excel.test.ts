@@ -4,6 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_APPOINTMENT_SLOTS, slotWindow } from '../../domain/appointment-slots.js';
 import type { ClientApiHandlers } from '../../domain/client-api.js';
 import { gridViewState } from '../../domain/grid-view.js';
 import { applyOrderView, filterNeedle } from '../../domain/order-view.js';
@@ -118,7 +119,74 @@ describe('paste plan', () => {
     expect(clear.errors.map((e) => [e.column, e.refusal.problem])).toEqual([['customerName', 'required']]);
     const ok = planPaste([['']], rows, cols, at('customerPhone'), { readOnly: 'skip' });
     expect(ok.errors).toEqual([]);
-    expect(ok.patches[0]!.patch).toEqual({ customerPhone: null });
+    expect(ok.edits[0]!.patch).toEqual({ customerPhone: null });
+  });
+});
+
+describe('paste plan: the 시간대 column (an appointment change on the same date, by the branch slots)', () => {
+  const DAY = '2026-11-26';
+  const KST = 'Asia/Seoul';
+  const branch = () => ({ slots: DEFAULT_APPOINTMENT_SLOTS, timeZone: KST });
+  const cols = visibleColumns(defaultLayout());
+  const at = (key: (typeof cols)[number], row = 0) => ({ row, col: cols.indexOf(key) });
+  const slot = (start: string, end: string) => slotWindow(DAY, { start, end }, KST);
+  const ms = (w: { start: string; end: string } | null | undefined) =>
+    w ? [Date.parse(w.start), Date.parse(w.end)] : w;
+
+  it('a 2-row block holding the 시간대 column: each order gets its window with its other cells, one edit per order', () => {
+    const rows = [orderRow(1), orderRow(2)];
+    const plan = planPaste(
+      [
+        ['업체A', '', DAY, '09-12'],
+        ['업체B', '', DAY, '오후'],
+      ],
+      rows,
+      cols,
+      at('vendor'),
+      { branch },
+    );
+    expect(plan.errors).toEqual([]);
+    expect(plan.cells).toBe(4);
+    expect(plan.edits.map((e) => [e.row.orderNo, e.patch, ms(e.window)])).toEqual([
+      ['SO-000001', { vendor: '업체A' }, ms(slot('09:00', '12:00'))],
+      // the branch's slot named 오후
+      ['SO-000002', { vendor: '업체B' }, ms(slot('13:00', '18:00'))],
+    ]);
+  });
+
+  it('the window a row already has changes nothing; a window alone is an edit with no patch', () => {
+    const rows = [orderRow(1, { appointmentTimeWindow: slot('09:00', '12:00') }), orderRow(2)];
+    const plan = planPaste([['09:00–12:00'], ['15시-18시']], rows, cols, at('timeWindow'), { branch });
+    expect(plan.cells).toBe(1);
+    expect(plan.edits.map((e) => [e.row.orderNo, e.patch, ms(e.window)])).toEqual([
+      ['SO-000002', {}, ms(slot('15:00', '18:00'))],
+    ]);
+  });
+
+  it('refuses the whole paste for a window that is no slot, no window, or on an order without a date', () => {
+    const rows = [orderRow(1), orderRow(2), orderRow(3, { appointmentDate: null })];
+    const windows = planPaste([['10-11'], ['아침'], ['09-12']], rows, cols, at('timeWindow'), { branch });
+    expect(windows.errors.map((e) => [e.orderNo, e.column, e.refusal.problem, e.refusal.rule?.key])).toEqual([
+      ['SO-000001', 'timeWindow', 'rule', 'windowNotASlot'],
+      ['SO-000002', 'timeWindow', 'timeWindow', undefined],
+      ['SO-000003', 'timeWindow', 'windowWithoutDate', undefined],
+    ]);
+  });
+
+  it('Delete clears the windows (an appointment with no window) and refuses a closed order’s, naming why', () => {
+    const rows = [
+      orderRow(1, { appointmentTimeWindow: slot('09:00', '12:00') }),
+      orderRow(2),
+      orderRow(3, { appointmentTimeWindow: slot('12:00', '15:00') }),
+    ];
+    const clear = planPaste([[''], ['']], rows, cols, at('timeWindow'), { readOnly: 'skip', branch });
+    expect(clear.errors).toEqual([]);
+    expect(clear.edits.map((e) => [e.row.orderNo, e.window])).toEqual([['SO-000001', null]]);
+    const closed = [rows[0]!, { ...rows[2]!, status: '취소' as const }];
+    const refused = planPaste([[''], ['']], closed, cols, at('timeWindow'), { readOnly: 'skip', branch });
+    expect(refused.errors.map((e) => [e.orderNo, e.column, e.refusal.rule?.key])).toEqual([
+      ['SO-000003', 'timeWindow', 'orderClosed'],
+    ]);
   });
 });
 
@@ -162,6 +230,30 @@ describe('undo', () => {
       why: 'changed',
     });
     expect(canUndo(undefined, new Map())).toMatchObject({ ok: false, why: 'nothing' });
+  });
+  it('undoes a window change back to the window before when the rule lets the clerk choose it again', () => {
+    const KST = 'Asia/Seoul';
+    const branch = () => ({ slots: DEFAULT_APPOINTMENT_SLOTS, timeZone: KST });
+    const pasted = slotWindow('2026-11-26', { start: '09:00', end: '12:00' }, KST);
+    const now = orderRow(1, { appointmentTimeWindow: pasted, pendingOps: 2 });
+    const windowStep = (before: { start: string; end: string } | null) => [
+      { id: now.id, orderNo: now.orderNo, before: {}, after: {}, window: { before, after: pasted } },
+    ];
+    const rows = new Map([[now.id, now]]);
+    expect(canUndo(windowStep(null), rows, branch)).toEqual({ ok: true });
+    expect(canUndo(windowStep(slotWindow('2026-11-26', { start: '15:00', end: '18:00' }, KST)), rows, branch)).toEqual({
+      ok: true,
+    });
+    // a vendor's 14–16 is no slot: the head office would refuse it as a choice, so the step is not undone
+    const vendors = { start: '2026-11-26T14:00:00+09:00', end: '2026-11-26T16:00:00+09:00' };
+    expect(canUndo(windowStep(vendors), rows, branch)).toMatchObject({
+      ok: false,
+      why: 'window',
+      orderNo: 'SO-000001',
+    });
+    // someone chose another window since
+    const moved = new Map([[now.id, { ...now, appointmentTimeWindow: null }]]);
+    expect(canUndo(windowStep(null), moved, branch)).toMatchObject({ ok: false, why: 'changed' });
   });
 });
 

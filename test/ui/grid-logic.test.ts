@@ -61,19 +61,19 @@ describe('paste', () => {
       { row: 1, col: cols.indexOf('customerName') },
     );
     expect(plan.errors).toEqual([]);
-    expect(plan.patches.map((p) => [p.row.orderNo, p.patch])).toEqual([
+    expect(plan.edits.map((p) => [p.row.orderNo, p.patch])).toEqual([
       ['SO-000002', { customerName: '홍길동', customerPhone: '010-5555-6666' }],
       ['SO-000003', { customerName: '임꺽정', customerPhone: '010-7777-8888' }],
     ]);
   });
   it('reports bad cells by order and column; unchanged read-only cells are no error', () => {
     const plan = planPaste([['SO-000001', '미배정', '새이름', 'not-a-phone']], rows, cols, { row: 0, col: 0 });
-    expect(plan.patches).toEqual([{ row: rows[0], patch: { customerName: '새이름' } }]);
+    expect(plan.edits).toEqual([{ row: rows[0], patch: { customerName: '새이름' } }]);
     expect(plan.errors).toMatchObject([{ orderNo: 'SO-000001', column: 'customerPhone' }]);
   });
   it('notices a block that reaches past the last row', () => {
     const plan = planPaste([['a'], ['b'], ['c'], ['d']], rows, cols, { row: 2, col: cols.indexOf('customerName') });
-    expect(plan.patches).toHaveLength(1);
+    expect(plan.edits).toHaveLength(1);
     expect(plan.outside).toBe(true);
   });
 });
