@@ -161,7 +161,12 @@ async function replay(
         await client.query('ROLLBACK');
       }
     }
-    if (mode === 'served') await client.query('DEALLOCATE ALL').catch(() => {});
+    // only the bench's own: node-pg keeps the server's named statements prepared on this connection
+    if (mode === 'served') {
+      for (const [k, st] of statements.entries()) {
+        if (st.name) await client.query(`DEALLOCATE bench_named_${k}`).catch(() => {});
+      }
+    }
   } finally {
     client.release();
   }
