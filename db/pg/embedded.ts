@@ -67,6 +67,12 @@ export async function startEmbedded(opts: EmbeddedOptions = {}): Promise<Running
       'max_connections=300',
       '-c',
       'shared_buffers=256MB',
+      // A statement planned over every month locks each partition and each of its indexes (≈ 16 per month): at
+      // five years of months ≈ 1,000 locks (docs/performance.md, "Round 3"). The shared lock table holds
+      // max_locks_per_transaction × max_connections; 64 (the default) × 300 would be exhausted by ≈ 19 such
+      // statements at once ("out of shared memory").
+      '-c',
+      'max_locks_per_transaction=256',
       ...(name === 'pg-test' ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off'] : []),
       ...(archive ? walArchiveFlags(archive, opts.archiveCommand) : []),
     ],

@@ -25,6 +25,9 @@ export async function startReplica(primaryUrl: string, dir: string, port: number
     // a standby needs at least the primary's max_connections (the embedded primary runs with 300)
     '-c',
     'max_connections=300',
+    // and at least its max_locks_per_transaction (256, db/pg/embedded.ts)
+    '-c',
+    'max_locks_per_transaction=256',
     '-c',
     'archive_mode=off',
     '-c',

@@ -39,7 +39,7 @@ export function totalsByStatus(days: readonly ProgressDay[]): Record<OrderStatus
 
 const digits = (s: string) => s.replace(/\D/g, '');
 
-/** All orders of one customer, newest first: by name (exact, ignoring spaces) and/or phone (digits only). */
+/** All orders of one customer, newest first: by name (exact, ignoring spaces) and/or phone (digits only, either phone). */
 export function customerHistory(rows: readonly OrderRow[], q: { name?: string; phone?: string }): OrderRow[] {
   const name = q.name?.replace(/\s+/g, '') ?? '';
   const phone = q.phone ? digits(q.phone) : '';
@@ -48,7 +48,8 @@ export function customerHistory(rows: readonly OrderRow[], q: { name?: string; p
     .filter(
       (r) =>
         (!name || r.customerName.replace(/\s+/g, '') === name) &&
-        (!phone || digits(r.customerPhone ?? '').includes(phone)),
+        // either of the order's numbers, as the head office searches (migration 0084)
+        (!phone || [r.customerPhone, r.customerPhone2].some((p) => digits(p ?? '').includes(phone))),
     )
     .sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
 }

@@ -12,7 +12,11 @@ const pulls = Number(pullsArg ?? 500);
 const { owner, pool, actor, branchId, timings } = await directBench(dbName!);
 const other = (
   await owner.query<{ id: string }>(
-    `SELECT id FROM orders WHERE branch_id <> $1 AND deleted_at IS NULL ORDER BY id LIMIT $2`,
+    // not in a locked settlement week (the edit would be refused)
+    `SELECT o.id FROM orders o WHERE o.branch_id <> $1 AND o.deleted_at IS NULL
+        AND NOT EXISTS (SELECT 1 FROM settlement_periods sp WHERE sp.branch_id = o.branch_id AND sp.status = 'LOCKED'
+                          AND o.appointment_date BETWEEN sp.period_start AND sp.period_end)
+      ORDER BY o.id LIMIT $2`,
     [branchId, pulls],
   )
 ).rows.map((r) => r.id);
@@ -39,5 +43,19 @@ console.log(
   `no-change pull (server side, no HTTP): p50 ${percentile(lat, 50).toFixed(2)} ms, p95 ${percentile(lat, 95).toFixed(2)} ms, max ${Math.max(...lat).toFixed(2)} ms`,
 );
 timings.print(pulls, 'pull');
+// the relation locks one more such pull holds at its end (all it took: locks are kept to the end of the transaction)
+if (busyArg === 'busy')
+  await owner.query('UPDATE orders SET remarks = $2 WHERE id = $1', [other[0], 'pull-direct locks']);
+const locks = await withRequestTransaction(pool, actor, async (tx) => {
+  const page = await pullChanges(tx, actor, { cursor, limit: '1000' });
+  cursor = page.cursor;
+  return (
+    await tx.query<{ all: number; slow: number }>(
+      `SELECT count(*)::int AS all, count(*) FILTER (WHERE NOT fastpath)::int AS slow FROM pg_locks
+        WHERE pid = pg_backend_pid() AND locktype = 'relation'`,
+    )
+  ).rows[0]!;
+});
+console.log(`relation locks held by one pull: ${locks.all} (${locks.slow} outside the fast path)`);
 await pool.end();
 await owner.end();

@@ -17,13 +17,20 @@ export interface CustomerOrder {
   items: string;
 }
 
-/** FR-16: a customer's orders, newest first, by exact name (idx_orders_customer_date_covering) or phone. */
+/**
+ * FR-16: a customer's orders, newest first, by exact name (idx_orders_customer_date_covering) or phone (either of
+ * the order's two: idx_orders_customer_phone and idx_orders_customer_phone2).
+ */
 export async function customerOrders(
   tx: Tx,
   by: { name?: string; phone?: string },
   limit: number,
 ): Promise<CustomerOrder[]> {
-  const [column, value] = by.name !== undefined ? ['customer_name', by.name] : ['customer_phone', by.phone];
+  // by phone: either of the order's numbers (a second phone, 0052, may be the one the customer gave this time)
+  const [match, value] =
+    by.name !== undefined
+      ? ['o.customer_name = $1', by.name]
+      : ['(o.customer_phone = $1 OR o.customer_phone2 = $1)', by.phone];
   // Named (two texts): planning this over every partition under RLS costs several times its run, and the
   // generic plan (a merge of the partitions' index scans in created_at order) is right for any customer.
   const { rows } = await tx.query<CustomerOrder>(
@@ -35,7 +42,7 @@ export async function customerOrders(
                                         ORDER BY l.created_at, l.id)
                         FROM order_lines l WHERE l.order_id = o.id AND l.order_created_at = o.created_at), '') AS items
        FROM orders o JOIN branches b ON b.id = o.branch_id
-      WHERE o.${column} = $1 AND o.deleted_at IS NULL
+      WHERE ${match} AND o.deleted_at IS NULL
       ORDER BY o.created_at DESC, o.id DESC
       LIMIT $2`,
       [value, limit],

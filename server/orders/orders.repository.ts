@@ -1,7 +1,9 @@
 import type { OrderValues, PatchField } from '../../domain/order-fields.js';
 import type { OrderCreate, OrderLineInput, TimeWindow } from '../../domain/order-schemas.js';
 import type { OrderStatus } from '../../domain/order-status.js';
+import { literalParams } from '../db/custom-plan.js';
 import { prepared } from '../db/prepared.js';
+import { queryParams } from '../db/query-params.js';
 import type { Tx } from '../db/transaction.js';
 import {
   INSERT_COLUMNS,
@@ -69,37 +71,71 @@ export interface ListFilter extends OrderSearch {
   limit: number;
 }
 
+/**
+ * A newest-first list over every month plans first only this many of the latest Korean months (the month of the
+ * page's upper end and those before it), then, if they do not fill the page, the months before them.
+ */
+const RECENT_MONTHS = 3;
+
+/** The first day ('YYYY-MM-01') of the Korean month RECENT_MONTHS − 1 months before the one holding `until`. */
+export function recentMonthsStart(until: Date): string {
+  const [y, m] = new Intl.DateTimeFormat('en-CA', { timeZone: COMPANY_TIME_ZONE }).format(until).split('-').map(Number);
+  const months = y! * 12 + (m! - 1) - (RECENT_MONTHS - 1);
+  return `${Math.floor(months / 12)}-${String((months % 12) + 1).padStart(2, '0')}-01`;
+}
+
 /** One page in (sort key, id) order after `after`; rows come with their sort key for the next cursor. */
 export async function listOrders(tx: Tx, f: ListFilter): Promise<(OrderListRow & { sortKey: string })[]> {
-  const params: unknown[] = [];
-  const p = (v: unknown) => {
-    params.push(v);
-    return `$${params.length}`;
-  };
-  const where = orderSearchWhere(f, p);
-  const sort = SORT_SQL[f.sort];
-  const dir = f.descending ? 'DESC' : 'ASC';
-  if (f.after) {
-    where.push(
-      `(${sort.expr}, o.id) ${f.descending ? '<' : '>'} (${p(f.after.key)}::${sort.cast}, ${p(f.after.id)}::uuid)`,
-    );
-  }
-  const text = `SELECT ${ORDER_SELECT}, ${ITEMS_SUMMARY}, ${sort.keyText} AS "sortKey"
-       FROM orders o
-      WHERE ${where.join(' AND ')}
-      ORDER BY ${sort.expr} ${dir}, o.id ${dir}
-      LIMIT ${p(f.limit)}`;
   // The FR-03 assignment list (a branch, one status, by creation, paged) is named: planning it costs more than
-  // running it (every partition, twice over with the order_lines policy), and its generic plan is the right one
-  // for any values. Its few texts are planned once per connection. Other filter combinations stay unnamed:
-  // too many texts to keep a cached plan (~1 MB) of each on every connection.
+  // running it, and its generic plan (the status index of every month, merged in created_at order) is the right
+  // one for any values. Its few texts are planned once per connection. Every other combination of filters is
+  // planned for its values (custom-plan.ts): which index pays depends on them (a rare or a frequent status, a
+  // week or two years, a name), and a plan for them prunes the months a created-at bound leaves out.
   const assignmentList =
     f.branchId !== undefined &&
     f.statuses?.length === 1 &&
     f.sort === 'createdAt' &&
+    !f.ownInstaller &&
     [f.installerId, f.partnerId, f.vendor, f.from, f.to, f.q].every((v) => v === undefined);
-  const { rows } = await tx.query(assignmentList ? prepared(text, params) : { text, values: params });
-  return rows.map((r) => toOrder<OrderListRow & { sortKey: string }>(r));
+  const statement = (bound: { before?: string; from?: string }, limit: number) => {
+    const { values, p } = assignmentList ? queryParams() : literalParams((s) => tx.escapeLiteral(s));
+    const where = orderSearchWhere(f, p);
+    const sort = SORT_SQL[f.sort];
+    const dir = f.descending ? 'DESC' : 'ASC';
+    if (f.after) {
+      const key = p(f.after.key);
+      where.push(`(${sort.expr}, o.id) ${f.descending ? '<' : '>'} (${key}::${sort.cast}, ${p(f.after.id)}::uuid)`);
+      // the same bound on the partition key alone: PostgreSQL prunes partitions by a comparison of the key, not by
+      // a row comparison, so a later page leaves the months past its cursor out
+      if (f.sort === 'createdAt') where.push(`o.created_at ${f.descending ? '<=' : '>='} ${key}::timestamptz`);
+    }
+    const month = (day: string) => `(${p(day)}::date::timestamp AT TIME ZONE '${COMPANY_TIME_ZONE}')`;
+    if (bound.from) where.push(`o.created_at >= ${month(bound.from)}`);
+    if (bound.before) where.push(`o.created_at < ${month(bound.before)}`);
+    const text = `SELECT ${ORDER_SELECT}, ${ITEMS_SUMMARY}, ${sort.keyText} AS "sortKey"
+       FROM orders o
+      WHERE ${where.join(' AND ')}
+      ORDER BY ${sort.expr} ${dir}, o.id ${dir}
+      LIMIT ${p(limit)}`;
+    return assignmentList ? prepared(text, values) : text;
+  };
+  const run = async (bound: { before?: string; from?: string }, limit: number) =>
+    (await tx.query(statement(bound, limit))).rows.map((r) => toOrder<OrderListRow & { sortKey: string }>(r));
+  // Newest first without a lower bound of creation: planning (and the locks it takes: every index of every month
+  // planned) grows with the months kept, five years of them, while a page is mostly found in the latest ones. So
+  // the latest months are planned and read first, the older ones only if the page is not full yet: both parts in
+  // (created_at, id) order, the older entirely below the recent, so together they are the page the one statement
+  // would give.
+  const windowed = !assignmentList && f.sort === 'createdAt' && f.descending && !(f.dateField === 'created' && f.from);
+  if (!windowed) return run({}, f.limit);
+  // the page's upper end: its cursor, the last day asked for, or now (an appointment day bounds creation too)
+  const ends = [Date.now()];
+  if (f.after) ends.push(new Date(f.after.key).getTime());
+  if (f.to) ends.push(new Date(`${f.to}T00:00:00+09:00`).getTime() + (f.dateField === 'created' ? 1 : 2) * 86_400_000);
+  const from = recentMonthsStart(new Date(Math.min(...ends)));
+  const recent = await run({ from }, f.limit);
+  if (recent.length >= f.limit) return recent;
+  return [...recent, ...(await run({ before: from }, f.limit - recent.length))];
 }
 
 /** A new order: the create fields of domain/order-fields.ts (its lines are inserted by insertLines). */

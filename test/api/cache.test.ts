@@ -332,6 +332,21 @@ describe.each(BACKENDS)('cached endpoints after writes (%s)', (backend) => {
     expect((await api.request('GET', path, { token })).body.items).toHaveLength(1);
   });
 
+  it('customer history by phone: an order given the number as its second phone shows at once', async () => {
+    const token = await api.login(world.manager.username);
+    const phone = `02-${Math.floor(100 + Math.random() * 899)}-${Math.floor(1000 + Math.random() * 8999)}`;
+    const path = `/api/customers/history?phone=${encodeURIComponent(phone)}`;
+    await api.request('POST', '/api/orders', { token, body: newOrder({ customerPhone: phone }) });
+    expect((await api.request('GET', path, { token })).body.items).toHaveLength(1);
+    const other = await api.request('POST', '/api/orders', { token, body: newOrder() });
+    const edited = await api.request('PATCH', `/api/orders/${other.body.id}`, {
+      token,
+      body: { version: other.body.version, customerPhone2: phone },
+    });
+    expect(edited.status).toBe(200);
+    expect((await api.request('GET', path, { token })).body.items).toHaveLength(2);
+  });
+
   it('assignable installers: an assignment takes the slot, a deactivation removes the installer, at once', async () => {
     const token = await api.login(world.manager.username);
     const date = addDays(seoulToday(), 2);

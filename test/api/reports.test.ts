@@ -43,6 +43,22 @@ describe('GET /api/customers/history', () => {
     );
   });
 
+  it('finds by phone the orders where the number is the second phone too (a landline beside the mobile)', async () => {
+    const phone = `02-${Math.floor(100 + Math.random() * 899)}-${Math.floor(1000 + Math.random() * 8999)}`;
+    const first = await createOrder(db.owner, {
+      branchId: a.branch.id,
+      customerPhone: phone,
+      createdAt: new Date(Date.now() - 86_400_000),
+    });
+    const second = await createOrder(db.owner, { branchId: a.branch.id, customerPhone: '010-1234-0000' });
+    await db.owner.query('UPDATE orders SET customer_phone2 = $2 WHERE id = $1', [second.id, phone]);
+    const found = await api.request('GET', `/api/customers/history?phone=${encodeURIComponent(phone)}`, {
+      token: t.manager,
+    });
+    expect(found.status).toBe(200);
+    expect(found.body.items.map((o: { id: string }) => o.id)).toEqual([second.id, first.id]);
+  });
+
   it('finds the same customer however the clerk typed the number, at entry and in the search', async () => {
     const last = String(Math.floor(1000 + Math.random() * 8999));
     const created = await api.request('POST', '/api/orders', {

@@ -34,6 +34,15 @@ describe('customer history (FR-16)', () => {
     expect(customerHistory(rows, { phone: '1111-2222' })).toHaveLength(2);
     expect(customerHistory(rows, { phone: '01' })).toEqual([]);
   });
+
+  it('finds by phone the orders where the number is the second phone', () => {
+    const rows = [
+      orderRow(1, { customerPhone: '010-1111-2222', createdAt: '2026-10-01T00:00:00Z' }),
+      orderRow(2, { customerPhone: '010-3333-4444', customerPhone2: '02-555-6666', createdAt: '2026-11-01T00:00:00Z' }),
+      orderRow(3, { customerPhone: '02-555-6666', createdAt: '2026-09-01T00:00:00Z' }),
+    ];
+    expect(customerHistory(rows, { phone: '025556666' }).map((r) => r.orderNo)).toEqual(['SO-000002', 'SO-000003']);
+  });
 });
 
 describe('assignment board model', () => {
