@@ -48,7 +48,7 @@ export function customerHistory(rows: readonly OrderRow[], q: { name?: string; p
     .filter(
       (r) =>
         (!name || r.customerName.replace(/\s+/g, '') === name) &&
-        // either of the order's numbers, as the head office searches (migration 0084)
+        // either of the order's numbers, as the head office searches (migration 0123)
         (!phone || [r.customerPhone, r.customerPhone2].some((p) => digits(p ?? '').includes(phone))),
     )
     .sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));

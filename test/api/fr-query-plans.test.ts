@@ -176,7 +176,7 @@ describe.each(['generic', 'custom'] as const)('FR endpoint queries as dispatch_a
       );
       const p = await planOf(recorded, mode);
       const family = await indexFamily('idx_orders_branch_status_created');
-      // planned for a rare status, reading that status of every branch and keeping the branch's (0085) is right too
+      // planned for a rare status, reading that status of every branch and keeping the branch's (0124) is right too
       const byStatus = await indexFamily('idx_orders_status_created');
       const { access } = await orderScans(p.json.Plan);
       const wrong = access.filter((n) =>
@@ -238,7 +238,7 @@ describe.each(['generic', 'custom'] as const)('FR endpoint queries as dispatch_a
     const wrong = access.filter((n) => !indexesOf(n).some((i) => family.has(i)));
     expect(wrong.map(describeNode), show(`every read of orders goes through the ${by} index`, p)).toEqual([]);
     if (by === 'phone') {
-      // either of the order's phones (0084): the second phone's index beside the first
+      // either of the order's phones (0123): the second phone's index beside the first
       const second = await indexFamily('idx_orders_customer_phone2');
       const without = access.filter((n) => !indexesOf(n).some((i) => second.has(i)));
       expect(without.map(describeNode), show('every read of orders also reads the second phone index', p)).toEqual([]);

@@ -149,7 +149,7 @@ const plannedMonths = (p: ServedPlan) =>
 
 describe('the order list as the server plans it (30,000 generated orders, as dispatch_app under RLS)', () => {
   it.each(['L02', 'L05', 'L12', 'L20', 'L24', 'L28', 'L30', 'L37'])(
-    '%s: the item summary reads order_lines without planning a lookup over every month of orders (0082)',
+    '%s: the item summary reads order_lines without planning a lookup over every month of orders (0121)',
     async (id) => {
       const p = await served(id);
       expect(orderScans(p).probes.map(describeNode), show(p)).toEqual([]);
@@ -178,7 +178,7 @@ describe('the order list as the server plans it (30,000 generated orders, as dis
     expectAccessThrough(await served('L30'), [INDEX.installerAppt, INDEX.created], 1000);
   });
 
-  it('HQ without filters reads the newest orders through the created-at index and stops after the page (0083)', async () => {
+  it('HQ without filters reads the newest orders through the created-at index and stops after the page (0122)', async () => {
     const p = await served('L01');
     expectAccessThrough(p, INDEX.created);
     const read = orderScans(p)
@@ -200,7 +200,7 @@ describe('the order list as the server plans it (30,000 generated orders, as dis
     expectAccessThrough(p, [INDEX.branchDate, INDEX.branchStatusCreated, INDEX.created], 1000);
   });
 
-  it('HQ listing open statuses of every branch reads them through the status index, not the whole history (0085)', async () => {
+  it('HQ listing open statuses of every branch reads them through the status index, not the whole history (0124)', async () => {
     // rare statuses, newest first: walking every month by creation until each month's first match (a merge needs
     // one row of every month) read the whole history (1M orders: 987,000 rows dropped, 1.5 s)
     const p = await served('L09');
