@@ -14,6 +14,7 @@ let w: World;
 let page: Page;
 let branchId: string;
 let day: string;
+let formDay: string;
 let dayOrders: Array<{ id: string; customer: string; phone: string | null }>;
 
 const q = async <T = Record<string, unknown>>(sql: string, params: unknown[] = []) =>
@@ -60,6 +61,17 @@ beforeAll(async () => {
     [branchId],
   );
   day = busiest[0]!.d;
+  // the postponement and cancellation forms need two orders nobody has called yet: another day's, since the
+  // earlier tests call most of `day`'s (which may hold only 5)
+  const other = await q<{ d: string }>(
+    `SELECT appointment_date::text AS d FROM orders
+      WHERE branch_id = $1 AND deleted_at IS NULL AND installer_id IS NOT NULL
+        AND status IN ('배정', '배정확정', '출고확정') AND appointment_date > (now() AT TIME ZONE 'Asia/Seoul')::date
+        AND appointment_date <> $2
+      GROUP BY 1 HAVING count(*) >= 2 ORDER BY count(*) DESC, 1 LIMIT 1`,
+    [branchId, day],
+  );
+  formDay = other[0]!.d;
   dayOrders = await q(
     `SELECT id, customer_name AS customer, customer_phone AS phone FROM orders
       WHERE branch_id = $1 AND deleted_at IS NULL AND installer_id IS NOT NULL
@@ -182,7 +194,8 @@ describe('해피콜', () => {
 
   it('연기 요청 opens the order’s postponement form (reason codes + new date); 취소 요청 its cancellation form', async () => {
     await page.click('[data-testid=nav-happyCalls]');
-    await expect.poll(() => rows().count(), { timeout: 30_000 }).toBeGreaterThan(0);
+    await page.fill('[data-testid=happy-calls-date]', formDay);
+    await expect.poll(() => rows().count(), { timeout: 30_000 }).toBeGreaterThan(1);
     const ids = await shownIds();
     const uncalled = [];
     for (const id of ids) if ((await lastCallOf(id).textContent())?.includes('미통화')) uncalled.push(id);
@@ -197,7 +210,7 @@ describe('해피콜', () => {
       const x = new Date(`${d}T00:00:00Z`);
       x.setUTCDate(x.getUTCDate() + 3);
       return x.toISOString().slice(0, 10);
-    }, day);
+    }, formDay);
     await page.fill('[data-testid=status-form] input[type=date]', newDate);
     await shot(page, 'hc-05-postpone-form');
     await page.click('[data-testid=status-submit]');
@@ -233,6 +246,9 @@ describe('해피콜', () => {
     await expect
       .poll(async () => (await callsOf(cancel)).map((c) => c.outcome), { timeout: 30_000 })
       .toEqual(['CANCEL_REQUESTED']);
+    // back to the day the other tests read
+    await page.click('[data-testid=nav-happyCalls]');
+    await page.fill('[data-testid=happy-calls-date]', day);
   });
 
   it('exports the list to xlsx as the screen shows it', async () => {
