@@ -15,6 +15,7 @@ let page: Page;
 let branchId: string;
 let day: string;
 let formDay: string;
+let formDayIds: string[];
 let dayOrders: Array<{ id: string; customer: string; phone: string | null }>;
 
 const q = async <T = Record<string, unknown>>(sql: string, params: unknown[] = []) =>
@@ -72,6 +73,14 @@ beforeAll(async () => {
     [branchId, day],
   );
   formDay = other[0]!.d;
+  formDayIds = (
+    await q<{ id: string }>(
+      `SELECT id FROM orders
+        WHERE branch_id = $1 AND deleted_at IS NULL AND installer_id IS NOT NULL
+          AND status IN ('배정', '배정확정', '출고확정') AND appointment_date = $2`,
+      [branchId, formDay],
+    )
+  ).map((r) => r.id);
   dayOrders = await q(
     `SELECT id, customer_name AS customer, customer_phone AS phone FROM orders
       WHERE branch_id = $1 AND deleted_at IS NULL AND installer_id IS NOT NULL
@@ -195,7 +204,8 @@ describe('해피콜', () => {
   it('연기 요청 opens the order’s postponement form (reason codes + new date); 취소 요청 its cancellation form', async () => {
     await page.click('[data-testid=nav-happyCalls]');
     await page.fill('[data-testid=happy-calls-date]', formDay);
-    await expect.poll(() => rows().count(), { timeout: 30_000 }).toBeGreaterThan(1);
+    // the list has moved to that day (its row count alone could still be the last day's)
+    await expect.poll(async () => (await shownIds()).sort(), { timeout: 30_000 }).toEqual([...formDayIds].sort());
     const ids = await shownIds();
     const uncalled = [];
     for (const id of ids) if ((await lastCallOf(id).textContent())?.includes('미통화')) uncalled.push(id);
