@@ -1,7 +1,7 @@
-// `npm run chaos -- --runs N --seed S [--seconds T] [--clients C]`: the project's own Jepsen-style run (issue 17,
-// docs/reliability.md). Per run: a fresh database; the real head office as a child process; C branch client
-// engines as child processes (test/sync/child-client.ts, editing at random), each behind a fault-injecting TCP
-// proxy; a nemesis seeded by the run's seed — head office and client SIGKILL (also at the engine's own crash
+// `npm run chaos -- --runs N --seed S [--seconds T] [--clients C] [--until HH:MM]`: the project's own
+// Jepsen-style run (issue 17, docs/reliability.md). Per run: a fresh database; the real head office as a child
+// process; C branch client engines as child processes (test/sync/child-client.ts, editing at random), each behind
+// a fault-injecting TCP proxy; a nemesis seeded by the run's seed — head office and client SIGKILL (also at the engine's own crash
 // points), lost answers, link cuts, silent
 // link resets, PostgreSQL backends terminated, head-office edits through REST. Then heal, converge, and check:
 //   1. every op a client journaled was answered and recorded once (offline_sync_queue, unique by op id);
@@ -12,6 +12,8 @@
 //      terminated.
 // Every failure prints its seed; `--runs 1 --seed <it>` runs the same nemesis schedule and op streams again
 // (schedule.ts, random-ops.ts: pure functions of the seed; what still varies with timing: docs/reliability.md).
+// --until HH:MM (UTC) starts no run after that time, so a long batch can be ended between runs instead of killed
+// (a kill mid-run leaves a run that is neither counted nor checked).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -37,12 +39,24 @@ const { values: args } = parseArgs({
     seed: { type: 'string' },
     seconds: { type: 'string', default: '30' },
     clients: { type: 'string', default: '3' },
+    until: { type: 'string' },
   },
 });
 const RUNS = Number(args.runs);
 const FIRST_SEED = args.seed !== undefined ? Number(args.seed) : Math.floor(Math.random() * 2 ** 31);
 const SECONDS = Number(args.seconds);
 const CLIENTS = Number(args.clients);
+const UNTIL = args.until === undefined ? null : untilTime(args.until);
+
+function untilTime(hhmm: string): number {
+  const m = /^(\d{1,2}):(\d{2})$/.exec(hhmm);
+  if (!m || Number(m[1]) > 23 || Number(m[2]) > 59) throw new Error(`--until needs HH:MM (UTC), not "${hhmm}"`);
+  const t = new Date();
+  t.setUTCHours(Number(m[1]), Number(m[2]), 0, 0);
+  // a time already past today means tomorrow's
+  if (t.getTime() <= Date.now()) t.setUTCDate(t.getUTCDate() + 1);
+  return t.getTime();
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -66,6 +80,9 @@ const hash = createHash('sha256');
 for (const f of readdirSync(migrationsDir).sort()) hash.update(f).update(readFileSync(join(migrationsDir, f)));
 const template = `dispatch_chaos_tpl_${hash.digest('hex').slice(0, 12)}`;
 const admin = new pg.Client({ connectionString: cluster.url });
+// Ctrl-C stops the embedded cluster (its own signal hook) under this connection: without a listener the
+// termination (57P01) was an unhandled 'error' that printed a stack over the batch's last lines.
+admin.on('error', (e) => console.error(`chaos: the checking connection ended: ${e.message}`));
 await admin.connect();
 if ((await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [template])).rowCount === 0) {
   await admin.query(`CREATE DATABASE "${template}"`);
@@ -375,8 +392,14 @@ async function oneRun(seed: number): Promise<RunResult> {
 }
 
 let failed = 0;
+let done = 0;
 const totals: Record<string, number> = {};
 for (let i = 0; i < RUNS; i++) {
+  if (UNTIL !== null && Date.now() >= UNTIL) {
+    console.log(`--until ${args.until} reached: no further run started`);
+    break;
+  }
+  done++;
   const seed = FIRST_SEED + i;
   const r = await oneRun(seed);
   for (const [k, v] of Object.entries(r.counts)) totals[k] = (totals[k] ?? 0) + v;
@@ -389,7 +412,7 @@ for (let i = 0; i < RUNS; i++) {
     console.log(`run ${i + 1}/${RUNS} seed ${seed} schedule ${r.schedule}: ok ${JSON.stringify(r.counts)}`);
   }
 }
-console.log(`${RUNS} runs of ${SECONDS} s, ${CLIENTS} clients, first seed ${FIRST_SEED}: ${failed} with anomalies`);
+console.log(`${done} runs of ${SECONDS} s, ${CLIENTS} clients, first seed ${FIRST_SEED}: ${failed} with anomalies`);
 console.log(`totals ${JSON.stringify(totals)}`);
 await admin.end();
 await cluster.stop();
