@@ -1,7 +1,13 @@
 // Turning what a clerk typed or pasted into one cell into an order patch, validated by the same zod schema the
 // services and the head office apply (domain/order-schemas.ts), so a bad value is refused before it is queued.
 
-import { type AppointmentSlot, slotProblem, slotWindow, windowHours } from './appointment-slots.js';
+import {
+  type AppointmentSlot,
+  DEFAULT_APPOINTMENT_SLOTS,
+  slotProblem,
+  slotWindow,
+  windowHours,
+} from './appointment-slots.js';
 import type { TimeWindow } from './field-types.js';
 import { fieldDef, orderColumn } from './order-fields.js';
 import type { OrderRow } from './order-row.js';
@@ -115,6 +121,9 @@ export interface BranchSlotsRef {
   slots: readonly AppointmentSlot[];
   timeZone: string;
 }
+
+/** A branch the mirror does not describe yet (before the first pull): the default slots, in Korea. */
+export const DEFAULT_BRANCH_SLOTS: BranchSlotsRef = { slots: DEFAULT_APPOINTMENT_SLOTS, timeZone: 'Asia/Seoul' };
 
 /** What a 시간대 cell's text asks for: a new window, none (null), or nothing to change (undefined). */
 export type CellWindow = { ok: true; window: TimeWindow | null | undefined } | CellRefusal;

@@ -455,6 +455,7 @@ export const en: Messages = {
     presetApplied: 'The saved column mapping of "{{vendor}}" was applied.',
     reading: 'Reading and checking the file…',
     importing: 'Creating the orders…',
+    reimportWindowReason: 'Time window changed by an Excel re-import',
     problems: {
       notMapped: 'No column mapped for {{field}}',
       required: 'missing value',

@@ -449,6 +449,7 @@ export const ko = {
     presetApplied: '"{{vendor}}"의 저장된 열 연결을 적용했습니다.',
     reading: '파일을 읽고 확인하는 중…',
     importing: '주문을 만드는 중…',
+    reimportWindowReason: '엑셀 다시 가져오기로 시간대 변경',
     problems: {
       notMapped: '열이 연결되지 않았습니다: {{field}}',
       required: '값이 없습니다',

@@ -166,10 +166,21 @@ export function createHandlers(ctx: ScreenContext): Record<string, (args: unknow
       return s.store.getOrder(id)!;
     },
     isOffline: async () => session().engine.publish().status === 'offline',
-    branchSlots: (branchId) =>
-      reads(session())
+    async changeAppointment(id, change) {
+      const s = session();
+      require(s, 'orders.appointment');
+      const { version, ...payload } = change;
+      s.store.localOrderOp({ kind: 'order.appointment', orderId: id, payload, seenVersion: version });
+      s.engine.localWrite();
+      ctx.emit({ type: 'orders-changed', ids: [id] });
+      return s.store.getOrder(id)!;
+    },
+    branch: (branchId) => {
+      const b = reads(session())
         .branches()
-        .find((b) => b.id === branchId)?.appointmentSlots,
+        .find((x) => x.id === branchId);
+      return b ? { slots: b.appointmentSlots, timeZone: b.timezone } : undefined;
+    },
   });
 
   const handlers: Pick<ClientApiHandlers, ScreenChannel> = {

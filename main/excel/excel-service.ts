@@ -2,7 +2,6 @@
 // export), and the per-vendor mapping presets. Orders are created and updated through the same local services as
 // every other write, so offline they go to the outbox like a clerk's edits.
 import { createHash } from 'node:crypto';
-import type { AppointmentSlot } from '../../domain/appointment-slots.js';
 import {
   type ClientApiHandlers,
   type ColumnMapping,
@@ -12,8 +11,9 @@ import {
   type MappingPreset,
   type Session,
 } from '../../domain/client-api.js';
+import { type BranchSlotsRef, DEFAULT_BRANCH_SLOTS } from '../../domain/order-cell-edit.js';
 import type { OrderRow } from '../../domain/order-row.js';
-import type { OrderCreate, OrderPatch } from '../../domain/order-schemas.js';
+import type { AppointmentChange, OrderCreate, OrderPatch } from '../../domain/order-schemas.js';
 import type { FileStore } from '../channel-handlers/file-store.js';
 import { JsonFileStore } from '../channel-handlers/json-store.js';
 import { EXPORT_KIND, EXPORT_META_SHEET, type OrderSource, writeOrdersXlsx } from './export-orders.js';
@@ -35,11 +35,13 @@ export interface ExcelDeps {
   /** creates all or none (a failure part-way must not leave some orders created) */
   createOrders(creates: OrderCreate[], onDone?: (done: number, total: number) => void): Promise<OrderRow[]>;
   updateOrder(id: string, patch: OrderPatch): Promise<OrderRow>;
+  /** the drawer's appointment change (a re-imported 시간대), queued like updateOrder */
+  changeAppointment(id: string, change: AppointmentChange): Promise<OrderRow>;
   isOffline(): Promise<boolean>;
   /** today in Korea (YYYY-MM-DD): places dates written without a year */
   today?(): string;
-  /** the branch's appointment slots as mirrored: a vendor's 오전 is the branch's 오전, as in the grid */
-  branchSlots?(branchId: string): readonly AppointmentSlot[] | undefined;
+  /** the branch's appointment slots and time zone as mirrored: a vendor's 오전 is the branch's 오전, as in the grid */
+  branch?(branchId: string): BranchSlotsRef | undefined;
   /** where the steps of an import or export are reported as they go (the UI's progress bars) */
   progress?: ProgressSink;
 }
@@ -152,7 +154,10 @@ export function createExcelService(deps: ExcelDeps): Handlers {
     if (!sheet) throw { code: 'VALIDATION', message: problem(text, 'badFile'), field: 'file' };
     const rows = await deps.listOrders();
     if (sheet.meta.get('kind') === EXPORT_KIND) {
-      const plan = planReimport(sheet, new Map(rows.map((r) => [r.id, r])), text);
+      const plan = planReimport(sheet, new Map(rows.map((r) => [r.id, r])), text, {
+        locale: s.user.locale,
+        branch: (id) => deps.branch?.(id) ?? DEFAULT_BRANCH_SLOTS,
+      });
       return { kind: 'reimport' as const, sheet, text, mapping: {}, preset: null, reimport: plan, vendor: null };
     }
     const preset = mapping ? null : presetFor(s.user.id, vendor, sheet);
@@ -163,7 +168,7 @@ export function createExcelService(deps: ExcelDeps): Handlers {
       existingOrderNos: new Set(rows.map((r) => r.orderNo)),
       text,
       today: deps.today?.() ?? kstToday(),
-      slots: s.user.branchId ? deps.branchSlots?.(s.user.branchId) : undefined,
+      slots: s.user.branchId ? deps.branch?.(s.user.branchId)?.slots : undefined,
       onRow: (done, total) => report.step('checking', done, total),
     });
     return { kind: 'vendor' as const, sheet, text, mapping: chosen, preset, vendor: plan, reimport: null };
@@ -182,7 +187,15 @@ export function createExcelService(deps: ExcelDeps): Handlers {
       if (p.errors.length || p.conflicts.length) return { ...none, errors: p.errors, conflicts: p.conflicts };
       let updated = 0;
       for (const u of p.updates) {
-        await deps.updateOrder(u.order.id, { version: u.order.version, ...u.patch });
+        let row = u.order;
+        if (Object.keys(u.patch).length > 0) row = await deps.updateOrder(row.id, { version: row.version, ...u.patch });
+        if (u.window !== undefined && row.appointmentDate)
+          await deps.changeAppointment(row.id, {
+            version: row.version,
+            date: row.appointmentDate,
+            timeWindow: u.window,
+            reason: a.text.reimportWindowReason,
+          });
         updated++;
         report.step('writing', updated, p.updates.length);
       }

@@ -1,9 +1,20 @@
 // Re-import of a sheet this client exported (the hidden sheet says so): each row names its order and the version
 // it had at export. Cells that differ from the order as it is now are edits. If the order's version moved since
 // the export, the head office (or someone else) changed it meanwhile: those rows are conflicts, shown field by field,
-// and nothing is applied until the clerk exports again. Edits to read-only columns are refused.
+// and nothing is applied until the clerk exports again. Edits to read-only columns are refused. The 시간대 column
+// is read as the grid reads a pasted window (cellWindow: one of the branch's slots, on the order's own date) and
+// becomes the same appointment change.
 import type { ImportConflict, RowError } from '../../domain/client-api.js';
-import { cellPatch, isEditable, patchChanges } from '../../domain/order-cell-edit.js';
+import type { TimeWindow } from '../../domain/field-types.js';
+import { statusProblemText } from '../../domain/i18n/workflow-text.js';
+import {
+  type BranchSlotsRef,
+  type CellRefusal,
+  cellPatch,
+  cellWindow,
+  isEditable,
+  patchChanges,
+} from '../../domain/order-cell-edit.js';
 import type { OrderRow } from '../../domain/order-row.js';
 import type { OrderPatch } from '../../domain/order-schemas.js';
 import { cellText, ORDER_COLUMN_KEYS, type OrderColumnKey } from '../../domain/order-view.js';
@@ -12,7 +23,8 @@ import { type ExcelText, problem } from './problems.js';
 import type { ReadSheet } from './read-sheet.js';
 
 export interface ReimportPlan {
-  updates: Array<{ row: number; order: OrderRow; patch: Omit<OrderPatch, 'version'> }>;
+  /** window: undefined keeps the order's 시간대, null clears it, else the new one (an appointment change) */
+  updates: Array<{ row: number; order: OrderRow; patch: Omit<OrderPatch, 'version'>; window?: TimeWindow | null }>;
   conflicts: ImportConflict[];
   errors: RowError[];
 }
@@ -26,7 +38,23 @@ export function exportedColumns(sheet: ReadSheet): OrderColumnKey[] {
   }
 }
 
-export function planReimport(sheet: ReadSheet, current: ReadonlyMap<string, OrderRow>, text: ExcelText): ReimportPlan {
+/** Without `windows` the 시간대 column is read-only (nothing to check a window against). */
+export interface ReimportWindows {
+  branch(branchId: string): BranchSlotsRef;
+  locale: 'ko' | 'en';
+}
+
+function windowProblem(text: ExcelText, locale: 'ko' | 'en', r: CellRefusal): string {
+  if (r.problem === 'rule' && r.rule) return statusProblemText(locale, r.rule);
+  return r.problem === 'windowWithoutDate' ? problem(text, 'windowWithoutDate') : problem(text, 'timeWindow');
+}
+
+export function planReimport(
+  sheet: ReadSheet,
+  current: ReadonlyMap<string, OrderRow>,
+  text: ExcelText,
+  windows?: ReimportWindows,
+): ReimportPlan {
   const plan: ReimportPlan = { updates: [], conflicts: [], errors: [] };
   const keys = exportedColumns(sheet);
   const idCol = sheet.headers.indexOf(ID_HEADER);
@@ -60,7 +88,16 @@ export function planReimport(sheet: ReadSheet, current: ReadonlyMap<string, Orde
     }
     let working = order;
     let patch: Omit<OrderPatch, 'version'> = {};
+    let window: TimeWindow | null | undefined;
     for (const d of differing) {
+      if (d.key === 'timeWindow' && windows) {
+        // against the order as exported: the appointment change keeps the order's own date
+        const w = cellWindow(order, d.sheet, windows.branch(order.branchId));
+        if (!w.ok)
+          plan.errors.push({ row: r.row, column: header(d.index), message: windowProblem(text, windows.locale, w) });
+        else window = w.window;
+        continue;
+      }
       if (!isEditable(d.key)) {
         plan.errors.push({ row: r.row, column: header(d.index), message: problem(text, 'readOnly') });
         continue;
@@ -79,7 +116,8 @@ export function planReimport(sheet: ReadSheet, current: ReadonlyMap<string, Orde
       patch = { ...patch, ...p.patch };
       working = { ...working, ...(p.patch as Partial<OrderRow>) };
     }
-    if (Object.keys(patch).length > 0) plan.updates.push({ row: r.row, order, patch });
+    if (Object.keys(patch).length > 0 || window !== undefined)
+      plan.updates.push({ row: r.row, order, patch, ...(window !== undefined ? { window } : {}) });
   }
   return plan;
 }

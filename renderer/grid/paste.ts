@@ -7,13 +7,13 @@
 // by cellWindow: a window from Excel ("09-12", "오전") becomes one of the branch's slots, or the cell is refused.
 // Delete uses the same plan with empty values and skips the read-only cells (an empty 시간대 clears the window).
 
-import { DEFAULT_APPOINTMENT_SLOTS } from '../../domain/appointment-slots.js';
 import type { TimeWindow } from '../../domain/field-types.js';
 import {
   type BranchSlotsRef,
   type CellRefusal,
   cellPatch,
   cellWindow,
+  DEFAULT_BRANCH_SLOTS,
   isEditable,
   patchChanges,
 } from '../../domain/order-cell-edit.js';
@@ -52,8 +52,6 @@ export interface PasteOptions {
   branch?: (branchId: string) => BranchSlotsRef;
 }
 
-const DEFAULT_BRANCH: BranchSlotsRef = { slots: DEFAULT_APPOINTMENT_SLOTS, timeZone: 'Asia/Seoul' };
-
 export function planPaste(
   matrix: string[][],
   rows: readonly OrderRow[],
@@ -80,7 +78,7 @@ export function planPaste(
       }
       const value = matrix[r]![c]!;
       if (key === TIME_WINDOW_COLUMN) {
-        const w = cellWindow(row, value, opts.branch?.(row.branchId) ?? DEFAULT_BRANCH);
+        const w = cellWindow(row, value, opts.branch?.(row.branchId) ?? DEFAULT_BRANCH_SLOTS);
         if (!w.ok) plan.errors.push({ orderNo: row.orderNo, column: key, refusal: w });
         else if (w.window !== undefined) {
           window = w.window;

@@ -394,7 +394,67 @@ describe('xlsx export through the services', () => {
       shown.map((o) => [...columns.map((k) => cellText(o, k)), o.id, String(o.version)]),
     );
   });
+
+  it('re-imports a changed 시간대 as the appointment change of that day, and refuses hours that are no slot', async () => {
+    const r = await httpApi['excel:export']({ view: {}, columns: ['orderNo', 'timeWindow'] });
+    if (!r.ok) throw new Error(JSON.stringify(r));
+    const res = await fetch(`${browser.origin}/files/${r.value.fileId}`, {
+      headers: { [TOKEN_HEADER]: browser.token },
+    });
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(Buffer.from(await res.arrayBuffer()) as never);
+    const ws = wb.worksheets[0]!;
+    const rowOf = (id: string) => {
+      let at = 0;
+      ws.eachRow((row, n) => {
+        if (row.values && (row.values as unknown[]).includes(id)) at = n;
+      });
+      if (!at) throw new Error(`order ${id} not in the export`);
+      return ws.getRow(at);
+    };
+    const [good, bad] = [orderIds[1]!, orderIds[2]!];
+    rowOf(good).getCell(2).value = '15-18';
+    rowOf(bad).getCell(2).value = '10:00~11:00';
+    const both = Buffer.from(await wb.xlsx.writeBuffer()).toString('base64');
+    const preview = await httpApi['excel:importPreview']({ file: both });
+    if (!preview.ok) throw new Error(JSON.stringify(preview));
+    expect(preview.value.errors).toEqual([
+      {
+        row: rowOf(bad).number,
+        column: String(ws.getRow(1).getCell(2).value),
+        message: expect.stringContaining('15:00–18:00'),
+      },
+    ]);
+    // all or nothing: the good row waits for the bad one to be fixed
+    const refused = await httpApi['excel:importCommit']({ file: both, vendor: '재가져오기' });
+    expect(refused.ok && [refused.value.updated, refused.value.errors.length]).toEqual([0, 1]);
+
+    rowOf(bad).getCell(2).value = cellText((await orderRow(bad))!, 'timeWindow');
+    const fixed = Buffer.from(await wb.xlsx.writeBuffer()).toString('base64');
+    const done = await httpApi['excel:importCommit']({ file: fixed, vendor: '재가져오기' });
+    expect(done.ok && [done.value.updated, done.value.errors]).toEqual([1, []]);
+    const at = await until(
+      async () =>
+        (
+          await db.owner.query(
+            `SELECT appointment_date::text AS day,
+                    to_char(lower(appointment_time_window) AT TIME ZONE 'Asia/Seoul', 'HH24:MI') AS start,
+                    to_char(upper(appointment_time_window) AT TIME ZONE 'Asia/Seoul', 'HH24:MI') AS "end"
+               FROM orders WHERE id = $1`,
+            [good],
+          )
+        ).rows[0],
+      (x) => x?.start === '15:00',
+      'the window at the head office',
+    );
+    expect(at).toEqual({ day: today, start: '15:00', end: '18:00' });
+  });
 });
+
+async function orderRow(id: string) {
+  const list = await httpApi['orders:list']({});
+  return list.ok ? list.value.find((o) => o.id === id) : undefined;
+}
 
 describe('renderer stores over the browser shell', () => {
   beforeAll(() => useBridge(httpApi));
