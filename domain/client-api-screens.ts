@@ -518,7 +518,13 @@ export const screenChannels = {
   },
   'excel:importCommit': {
     args: z
-      .object({ file: base64File, vendor: vendorName, sheet: sheetName.optional(), mapping: columnMapping.optional() })
+      // a vendor sheet needs its vendor (the service says so, naming the field); a re-import of an export has none
+      .object({
+        file: base64File,
+        vendor: vendorName.optional(),
+        sheet: sheetName.optional(),
+        mapping: columnMapping.optional(),
+      })
       .strict(),
     result: result<ImportResult>(),
   },

@@ -457,6 +457,7 @@ export const en: Messages = {
     importing: 'Creating the orders…',
     reimportWindowReason: 'Time window changed by an Excel re-import',
     problems: {
+      vendorRequired: 'Enter the vendor: the orders of a vendor sheet are created with their vendor',
       notMapped: 'No column mapped for {{field}}',
       required: 'missing value',
       tooLong: 'too long (at most {{max}} characters)',

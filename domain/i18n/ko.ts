@@ -451,6 +451,7 @@ export const ko = {
     importing: '주문을 만드는 중…',
     reimportWindowReason: '엑셀 다시 가져오기로 시간대 변경',
     problems: {
+      vendorRequired: '의뢰처를 입력하세요: 주문서의 주문은 의뢰처와 함께 만들어집니다',
       notMapped: '열이 연결되지 않았습니다: {{field}}',
       required: '값이 없습니다',
       tooLong: '너무 깁니다 (최대 {{max}}자)',

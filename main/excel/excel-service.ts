@@ -304,7 +304,10 @@ export function createExcelService(deps: ExcelDeps): Handlers {
     async 'excel:importCommit'({ file, vendor, sheet, mapping }): Promise<ImportResult> {
       const report = taskProgress('import', { reading: 0.4, checking: 0.2, writing: 0.4 }, deps.progress);
       try {
-        return await commit(await analyse(file, vendor, sheet, mapping, report), vendor, report);
+        const a = await analyse(file, vendor, sheet, mapping, report);
+        if (a.kind === 'vendor' && !vendor)
+          throw { code: 'VALIDATION', message: problem(a.text, 'vendorRequired'), field: 'vendor' };
+        return await commit(a, vendor ?? '', report);
       } finally {
         report.finish();
       }

@@ -97,7 +97,7 @@ export function ImportDialog() {
     setBusy('importing');
     const r = await tryCall('excel:importCommit', {
       file,
-      vendor: vendor.trim(),
+      ...(vendor.trim() ? { vendor: vendor.trim() } : {}),
       ...(sheet ? { sheet } : {}),
       mapping: preview.mapping,
     });
@@ -131,7 +131,12 @@ export function ImportDialog() {
   }
 
   const blocked =
-    !preview || !vendor.trim() || preview.errors.length > 0 || preview.conflicts.length > 0 || preview.rowCount === 0;
+    !preview ||
+    // a re-import changes existing orders: no vendor to name
+    (preview.kind === 'vendor' && !vendor.trim()) ||
+    preview.errors.length > 0 ||
+    preview.conflicts.length > 0 ||
+    preview.rowCount === 0;
   const hidden = new Set(preview?.hiddenHeaders ?? []);
 
   return (

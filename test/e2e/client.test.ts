@@ -283,6 +283,30 @@ describe('branch client', () => {
     await page.click('[data-testid=quick-all]');
   });
 
+  it('re-imports the edited export without asking for a vendor, and the edit reaches the head office', async () => {
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(readFileSync(join(w.downloads, 'grid.xlsx')) as never);
+    const ws = wb.worksheets[0]!;
+    const headers = (ws.getRow(1).values as unknown[]).map(String);
+    const remarksCol = headers.indexOf('비고');
+    expect(remarksCol).toBeGreaterThan(0);
+    const orderNo = String(ws.getRow(2).getCell(1).value);
+    ws.getRow(2).getCell(remarksCol).value = '엑셀에서 고친 비고';
+    const file = join(w.downloads, 'grid-edited.xlsx');
+    await wb.xlsx.writeFile(file);
+    await page.click('[data-testid=import-open]');
+    await page.setInputFiles('[data-testid=import-file]', file);
+    await page.click('[data-testid=import-check]');
+    await page.waitForFunction(
+      () => !document.querySelector<HTMLButtonElement>('[data-testid=import-commit]')?.disabled,
+    );
+    expect(await page.inputValue('[data-testid=import-vendor]')).toBe('');
+    await page.click('[data-testid=import-commit]');
+    await expect
+      .poll(async () => (await q<{ remarks: string }>('SELECT remarks FROM orders WHERE order_no = $1', [orderNo]))[0])
+      .toEqual({ remarks: '엑셀에서 고친 비고' });
+  });
+
   it('refuses a bad vendor sheet with row-level errors and creates nothing', async () => {
     const before = await count('SELECT count(*) AS n FROM orders');
     const wb = new ExcelJS.Workbook();

@@ -209,6 +209,18 @@ describe('vendor sheet import through the services', () => {
     );
   });
 
+  it('refuses a vendor sheet without its vendor, naming the field, and creates nothing', async () => {
+    const file = await sheet([['IMP-NV', '의뢰처없음', '중앙로 9', '서울', 'AC-1', '에어컨', 1]]);
+    const r = await httpApi['excel:importCommit']({ file });
+    expect(!r.ok && [r.error.code, r.error.field, r.error.message]).toEqual([
+      'VALIDATION',
+      'vendor',
+      '의뢰처를 입력하세요: 주문서의 주문은 의뢰처와 함께 만들어집니다',
+    ]);
+    const list = await httpApi['orders:list']({});
+    expect(list.ok && list.value.filter((o) => o.orderNo === 'IMP-NV')).toEqual([]);
+  });
+
   it('creates nothing when one row is bad, and names the row and column', async () => {
     const file = await sheet([
       ['IMP-3', '정상', '중앙로 3', '서울', 'AC-1', '에어컨', 1],
@@ -426,12 +438,12 @@ describe('xlsx export through the services', () => {
       },
     ]);
     // all or nothing: the good row waits for the bad one to be fixed
-    const refused = await httpApi['excel:importCommit']({ file: both, vendor: '재가져오기' });
+    const refused = await httpApi['excel:importCommit']({ file: both });
     expect(refused.ok && [refused.value.updated, refused.value.errors.length]).toEqual([0, 1]);
 
     rowOf(bad).getCell(2).value = cellText((await orderRow(bad))!, 'timeWindow');
     const fixed = Buffer.from(await wb.xlsx.writeBuffer()).toString('base64');
-    const done = await httpApi['excel:importCommit']({ file: fixed, vendor: '재가져오기' });
+    const done = await httpApi['excel:importCommit']({ file: fixed });
     expect(done.ok && [done.value.updated, done.value.errors]).toEqual([1, []]);
     const at = await until(
       async () =>
