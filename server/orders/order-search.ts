@@ -48,11 +48,17 @@ export function orderSearchWhere(f: OrderSearch, p: (v: unknown) => string): str
     }
   }
   if (f.q) {
+    // Each alternative is a column (or expression) of idx_orders_text_search (0125), written as the index has
+    // it, so that a term holding a trigram is a BitmapOr of that one index; a term of one or two characters has
+    // no trigram and is answered as before, newest first until the page is full (docs/performance.md, Round 4).
     const text = p(likeEscape(f.q));
     const alternatives = [`o.order_no ILIKE ${text} || '%'`, `o.customer_name ILIKE '%' || ${text} || '%'`];
     const digits = f.q.replace(/[^0-9]/g, '');
     if (digits.length >= 3) {
-      alternatives.push(`regexp_replace(o.customer_phone, '[^0-9]', '', 'g') LIKE '%' || ${p(digits)} || '%'`);
+      const d = p(digits);
+      // both numbers of the order, as FR-16 (customer history) finds them
+      alternatives.push(`regexp_replace(o.customer_phone, '[^0-9]', '', 'g') LIKE '%' || ${d} || '%'`);
+      alternatives.push(`regexp_replace(o.customer_phone2, '[^0-9]', '', 'g') LIKE '%' || ${d} || '%'`);
     }
     where.push(`(${alternatives.join(' OR ')})`);
   }
