@@ -104,6 +104,31 @@ describe('GET /api/orders', () => {
     expect(await list(`dateField=created&to=${addDays(seoulToday(), -1)}`)).toEqual([]);
   });
 
+  it('free text finds only what the caller may see, for every role (the keys read past RLS are the policy’s own)', async () => {
+    const name = `${uniq('검색', 4)}고객`;
+    const mine = await createOrder(db.owner, { branchId: a.branch.id, customerName: name });
+    const theirs = await createOrder(db.owner, { branchId: b.branch.id, customerName: name });
+    const installers = await createOrder(db.owner, {
+      branchId: a.branch.id,
+      customerName: name,
+      installerId: a.installer.id,
+      partnerId: a.partner.id,
+      status: '배정',
+    });
+    const found = async (token: typeof t.hq) => {
+      const r = await api.request('GET', `/api/orders?q=${encodeURIComponent(name)}`, { token });
+      expect(r.status).toBe(200);
+      return r.body.items.map((o: { id: string }) => o.id).sort();
+    };
+    expect(await found(t.hq)).toEqual([mine.id, theirs.id, installers.id].sort());
+    expect(await found(t.manager)).toEqual([mine.id, installers.id].sort());
+    expect(await found(t.coordinator)).toEqual([installers.id]);
+    expect(await found(t.installer)).toEqual([installers.id]);
+    // called directly, the keys function answers nothing without a request context
+    const none = await db.owner.query('SELECT count(*)::int AS n FROM order_text_matches($1, NULL, 10)', [name]);
+    expect(none.rows[0].n).toBe(0);
+  });
+
   it("free text finds an order by its second phone's digits too (FR-16 searches both numbers)", async () => {
     const branch = await createBranch(db.owner);
     const o = await createOrder(db.owner, { branchId: branch.id, customerPhone: '010-1111-2222' });
