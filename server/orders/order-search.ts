@@ -48,9 +48,11 @@ export function orderSearchWhere(f: OrderSearch, p: (v: unknown) => string): str
     }
   }
   if (f.q) {
-    // Each alternative is a column (or expression) of idx_orders_text_search (0125), written as the index has
-    // it, so that a term holding a trigram is a BitmapOr of that one index; a term of one or two characters has
-    // no trigram and is answered as before, newest first until the page is full (docs/performance.md, Round 4).
+    // The definition of the free text. Each alternative is a column (or expression) of idx_orders_text_search
+    // (0126) as the index has it; under RLS an ILIKE is no index condition, so the list of a term of three
+    // characters or more first asks order_text_matches (0126: the same alternatives) for the keys, and this
+    // condition then decides the rows again (orders.repository.ts). A shorter term has no trigram and is read
+    // as before, newest first until the page is full (docs/performance.md, Round 4).
     const text = p(likeEscape(f.q));
     const alternatives = [`o.order_no ILIKE ${text} || '%'`, `o.customer_name ILIKE '%' || ${text} || '%'`];
     const digits = f.q.replace(/[^0-9]/g, '');
