@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { dataRoot } from './data-dir.js';
@@ -38,6 +39,23 @@ export async function startDatabase(opts: EmbeddedOptions = {}): Promise<Running
   return startEmbedded(opts);
 }
 
+/**
+ * initdb's encoding and locale. Without them initdb takes the environment's: a process without LANG (a service, a
+ * CI job) got SQL_ASCII with ctype C, where Hangul is no letter to PostgreSQL: pg_trgm then holds no trigram of
+ * a Korean name (the order search's index, migration 0126) and varchar lengths count bytes. UTF-8 with the C.UTF-8
+ * locale where the system has it (sorting as C does, Unicode character classes); UTF-8 alone otherwise.
+ */
+function initdbLocaleFlags(): string[] {
+  try {
+    const locales = execFileSync('locale', ['-a'], { encoding: 'utf8' }).split(/\r?\n/);
+    const cUtf8 = locales.find((l) => /^C\.UTF-?8$/i.test(l.trim()));
+    if (cUtf8) return ['--encoding=UTF8', `--locale=${cUtf8.trim()}`];
+  } catch {
+    // no `locale` (Windows): initdb's own choice of locale, in UTF-8
+  }
+  return ['--encoding=UTF8'];
+}
+
 /** An embedded PostgreSQL 15 cluster, created on first use (DATABASE_URL is not looked at). */
 export async function startEmbedded(opts: EmbeddedOptions = {}): Promise<RunningDatabase> {
   const name = opts.name ?? 'pg';
@@ -56,6 +74,7 @@ export async function startEmbedded(opts: EmbeddedOptions = {}): Promise<Running
     persistent: true,
     // initdb refuses to run as root; the package then creates an unprivileged OS user for the cluster.
     createPostgresUser: process.getuid?.() === 0,
+    initdbFlags: initdbLocaleFlags(),
     onLog: () => {},
     onError: (e: unknown) => {
       if (process.env.DEBUG_PG) console.error(e);

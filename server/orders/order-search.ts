@@ -48,11 +48,19 @@ export function orderSearchWhere(f: OrderSearch, p: (v: unknown) => string): str
     }
   }
   if (f.q) {
+    // The definition of the free text. Each alternative is a column (or expression) of idx_orders_text_search
+    // (0126) as the index has it; under RLS an ILIKE is no index condition, so the list of a term of three
+    // characters or more first asks order_text_matches (0126: the same alternatives) for the keys, and this
+    // condition then decides the rows again (orders.repository.ts). A shorter term has no trigram and is read
+    // as before, newest first until the page is full (docs/performance.md, Round 4).
     const text = p(likeEscape(f.q));
     const alternatives = [`o.order_no ILIKE ${text} || '%'`, `o.customer_name ILIKE '%' || ${text} || '%'`];
     const digits = f.q.replace(/[^0-9]/g, '');
     if (digits.length >= 3) {
-      alternatives.push(`regexp_replace(o.customer_phone, '[^0-9]', '', 'g') LIKE '%' || ${p(digits)} || '%'`);
+      const d = p(digits);
+      // both numbers of the order, as FR-16 (customer history) finds them
+      alternatives.push(`regexp_replace(o.customer_phone, '[^0-9]', '', 'g') LIKE '%' || ${d} || '%'`);
+      alternatives.push(`regexp_replace(o.customer_phone2, '[^0-9]', '', 'g') LIKE '%' || ${d} || '%'`);
     }
     where.push(`(${alternatives.join(' OR ')})`);
   }

@@ -14,7 +14,7 @@ import {
   rangesToWindows,
   sqlParam,
 } from './order-columns.js';
-import { COMPANY_TIME_ZONE, type OrderSearch, orderSearchWhere } from './order-search.js';
+import { COMPANY_TIME_ZONE, likeEscape, type OrderSearch, orderSearchWhere } from './order-search.js';
 
 export { COMPANY_TIME_ZONE };
 
@@ -84,6 +84,31 @@ export function recentMonthsStart(until: Date): string {
   return `${Math.floor(months / 12)}-${String((months % 12) + 1).padStart(2, '0')}-01`;
 }
 
+/**
+ * At most this many orders matching a free-text term are read by key (the trigram index, 0126); a term matching
+ * more is frequent, and the list reads newest first instead, where a page of it is found quickly.
+ */
+export const TEXT_MATCH_CAP = 500;
+
+/**
+ * The keys of the orders the caller may see that match free text `q`, read through idx_orders_text_search (0126:
+ * under row-level security the list's own ILIKE cannot be an index condition); undefined when the term has no
+ * trigram (under three characters) or matches more than TEXT_MATCH_CAP orders.
+ */
+async function textMatches(tx: Tx, q: string): Promise<{ ids: string[]; first: string; last: string } | undefined> {
+  if ([...q].length < 3) return undefined;
+  const digits = q.replace(/[^0-9]/g, '');
+  const { rows } = await tx.query<{ id: string; createdAt: string }>(
+    prepared(
+      // created_at as text: a Date would lose its microseconds, and the key must match the row's exactly
+      'SELECT m.id, m.created_at::text AS "createdAt" FROM order_text_matches($1, $2, $3) m ORDER BY m.created_at',
+      [likeEscape(q), digits.length >= 3 ? digits : null, TEXT_MATCH_CAP],
+    ),
+  );
+  if (rows.length > TEXT_MATCH_CAP) return undefined;
+  return { ids: rows.map((r) => r.id), first: rows[0]?.createdAt ?? '', last: rows.at(-1)?.createdAt ?? '' };
+}
+
 /** One page in (sort key, id) order after `after`; rows come with their sort key for the next cursor. */
 export async function listOrders(tx: Tx, f: ListFilter): Promise<(OrderListRow & { sortKey: string })[]> {
   // The FR-03 assignment list (a branch, one status, by creation, paged) is named: planning it costs more than
@@ -97,9 +122,19 @@ export async function listOrders(tx: Tx, f: ListFilter): Promise<(OrderListRow &
     f.sort === 'createdAt' &&
     !f.ownInstaller &&
     [f.installerId, f.partnerId, f.vendor, f.from, f.to, f.q].every((v) => v === undefined);
+  // Free text of three characters or more: the matching orders' keys first (few, by the trigram index), then the
+  // list reads just those, under RLS and with every condition again (the same rows as without the keys).
+  const matches = f.q ? await textMatches(tx, f.q) : undefined;
+  if (matches && matches.ids.length === 0) return [];
   const statement = (bound: { before?: string; from?: string }, limit: number) => {
     const { values, p } = assignmentList ? queryParams() : literalParams((s) => tx.escapeLiteral(s));
     const where = orderSearchWhere(f, p);
+    if (matches) {
+      // by key: the ids through each month's primary key, the months outside the keys' span pruned at planning.
+      // Not `created_at = ANY(…)` too: two arrays in one btree scan are probed as every pair of their elements.
+      where.push(`o.id = ANY(${p(`{${matches.ids.join(',')}}`)}::uuid[])`);
+      where.push(`o.created_at BETWEEN ${p(matches.first)}::timestamptz AND ${p(matches.last)}::timestamptz`);
+    }
     const sort = SORT_SQL[f.sort];
     const dir = f.descending ? 'DESC' : 'ASC';
     if (f.after) {
@@ -126,7 +161,8 @@ export async function listOrders(tx: Tx, f: ListFilter): Promise<(OrderListRow &
   // the latest months are planned and read first, the older ones only if the page is not full yet: both parts in
   // (created_at, id) order, the older entirely below the recent, so together they are the page the one statement
   // would give.
-  const windowed = !assignmentList && f.sort === 'createdAt' && f.descending && !(f.dateField === 'created' && f.from);
+  const windowed =
+    !assignmentList && !matches && f.sort === 'createdAt' && f.descending && !(f.dateField === 'created' && f.from);
   if (!windowed) return run({}, f.limit);
   // the page's upper end: its cursor, the last day asked for, or now (an appointment day bounds creation too)
   const ends = [Date.now()];

@@ -88,6 +88,13 @@ describe('GET /api/orders', () => {
     expect(await list(`q=${encodeURIComponent('영희')}`)).toEqual([o1.id]);
     expect(await list('q=98765')).toEqual([o1.id]);
     expect(await list(`q=${o3.orderNo.slice(0, 5)}`)).toEqual([o3.id]);
+    expect(await list(`q=${o3.orderNo.slice(0, 5).toLowerCase()}`), 'the order-number prefix in any case').toEqual([
+      o3.id,
+    ]);
+    expect(await list(`q=${encodeURIComponent('박영희')}`), 'the full name').toEqual([o1.id]);
+    expect(await list(`q=${encodeURIComponent('5432')}`), "the phone's last four digits").toEqual([o1.id]);
+    expect(await list(`q=${encodeURIComponent('010-9876')}`), 'digits typed with dashes').toEqual([o1.id]);
+    expect(await list(`q=${encodeURIComponent('%')}`), 'a LIKE wildcard is a character').toEqual([]);
     expect(await list(`vendor=${encodeURIComponent('삼성')}`)).toEqual([o1.id]);
     expect(await list(`installerId=${a.installer.id}`)).toEqual([o2.id]);
     expect(await list(`partnerId=${a.partner.id}`)).toEqual([o2.id]);
@@ -95,6 +102,40 @@ describe('GET /api/orders', () => {
     expect(await list(`dateField=appointment&from=${later}`)).toEqual([o2.id]);
     expect(await list(`dateField=created&from=${seoulToday()}&to=${seoulToday()}`)).toHaveLength(3);
     expect(await list(`dateField=created&to=${addDays(seoulToday(), -1)}`)).toEqual([]);
+  });
+
+  it('free text finds only what the caller may see, for every role (the keys read past RLS are the policy’s own)', async () => {
+    const name = `${uniq('검색', 4)}고객`;
+    const mine = await createOrder(db.owner, { branchId: a.branch.id, customerName: name });
+    const theirs = await createOrder(db.owner, { branchId: b.branch.id, customerName: name });
+    const installers = await createOrder(db.owner, {
+      branchId: a.branch.id,
+      customerName: name,
+      installerId: a.installer.id,
+      partnerId: a.partner.id,
+      status: '배정',
+    });
+    const found = async (token: typeof t.hq) => {
+      const r = await api.request('GET', `/api/orders?q=${encodeURIComponent(name)}`, { token });
+      expect(r.status).toBe(200);
+      return r.body.items.map((o: { id: string }) => o.id).sort();
+    };
+    expect(await found(t.hq)).toEqual([mine.id, theirs.id, installers.id].sort());
+    expect(await found(t.manager)).toEqual([mine.id, installers.id].sort());
+    expect(await found(t.coordinator)).toEqual([installers.id]);
+    expect(await found(t.installer)).toEqual([installers.id]);
+    // called directly, the keys function answers nothing without a request context
+    const none = await db.owner.query('SELECT count(*)::int AS n FROM order_text_matches($1, NULL, 10)', [name]);
+    expect(none.rows[0].n).toBe(0);
+  });
+
+  it("free text finds an order by its second phone's digits too (FR-16 searches both numbers)", async () => {
+    const branch = await createBranch(db.owner);
+    const o = await createOrder(db.owner, { branchId: branch.id, customerPhone: '010-1111-2222' });
+    await db.owner.query('UPDATE orders SET customer_phone2 = $2 WHERE id = $1', [o.id, '02-345-6789']);
+    const r = await api.request('GET', `/api/orders?branchId=${branch.id}&q=3456789`, { token: t.hq });
+    expect(r.status).toBe(200);
+    expect(r.body.items.map((x: { id: string }) => x.id)).toEqual([o.id]);
   });
 
   it('names the offending parameter: limit above 500, an unknown status, an unknown parameter, a bad cursor', async () => {
