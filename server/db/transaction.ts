@@ -229,7 +229,9 @@ async function inTransaction<T>(
   } catch (err) {
     opener.restore();
     takeAfterCommit(client);
-    // nothing sent (the work failed before its first query): no transaction is open
+    // the work failed before its first query (bad input): the session is checked all the same, as when the context
+    // went first — an ended session's request is a 401 whatever else is wrong with it
+    if (!lost && !opener.sent) await opener.sendAlone().catch(() => {});
     if (!lost && opener.sent) {
       try {
         await client.query('ROLLBACK');

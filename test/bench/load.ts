@@ -10,6 +10,8 @@
 //      and with it switched off for the run (every pull probes the 17 tables), as before it.
 // Uses the bench:api data set (DATABASE_URL's server or the embedded cluster; generated if missing).
 // BENCH_PROF=dir writes a CPU profile of the server process (node --cpu-prof) for each phase into dir.
+// BENCH_SERVER_DIR=dir runs the server of another checkout (e.g. `git archive main`, with node_modules), for
+// before/after runs in the same minutes; --no-probe leaves out the idle phase with the shortcut switched off.
 // Prints; asserts nothing. See docs/performance.md.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -32,6 +34,8 @@ const DURATION = arg('duration', 15);
 const CLIENTS = arg('clients', 1_000);
 const IDLE_SECONDS = arg('idle-seconds', 40);
 const POLL_SECONDS = 30;
+const NO_PROBE = process.argv.includes('--no-probe');
+const SERVER_DIR = process.env.BENCH_SERVER_DIR;
 
 const load = () =>
   loadavg()
@@ -65,6 +69,7 @@ async function startServerProcess(
   const args = ['--import', 'tsx', ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), 'server/main.ts'];
   const child = spawn(process.execPath, args, {
     env: { ...process.env, DATABASE_URL: url, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+    cwd: SERVER_DIR ?? process.cwd(),
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const base = `http://127.0.0.1:${port}`;
@@ -124,7 +129,7 @@ async function main() {
   const profDir = process.env.BENCH_PROF;
   console.log(
     `machine: ${cpus().length} cores (${cpus()[0]?.model.trim()}), Node ${process.versions.node}, ` +
-      `${db.embedded ? 'embedded PostgreSQL' : 'DATABASE_URL'}; data set ${ds.name}`,
+      `${db.embedded ? 'embedded PostgreSQL' : 'DATABASE_URL'}; data set ${ds.name}; server ${SERVER_DIR ?? process.cwd()}`,
   );
   const users = (
     await owner.query<{ id: string; username: string; branch_id: string; code: string }>(
@@ -197,7 +202,7 @@ async function main() {
     )
   ).rows.map((r) => r.id);
   const horizonBefore = (await owner.query('SELECT pruned_up_to::text AS p FROM sync_scope_log_horizon')).rows[0].p;
-  for (const shortcut of [true, false]) {
+  for (const shortcut of NO_PROBE ? [true] : [true, false]) {
     if (!shortcut) {
       // every window reaches below the pruned notes: each pull probes as before 0091
       await owner.query("UPDATE sync_scope_log_horizon SET pruned_up_to = '9223372036854775807'");
