@@ -74,7 +74,8 @@ class OpenedQuery extends (pg.Query as unknown as QueryCtor) {
   private openingLeft: number;
   constructor(
     config: pg.QueryConfig,
-    private readonly opening: Opening[],
+    /** public: test/support/sql-probe.ts records these statements too */
+    readonly opening: Opening[],
     private readonly onOpeningError: (err: Error) => void,
     callback: (err: Error | null, result: pg.QueryResult) => void,
   ) {
