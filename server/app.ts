@@ -2,7 +2,6 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
-import { pinoHttp } from 'pino-http';
 import { adminRoutes } from './admin/admin.routes.js';
 import { assignmentRoutes } from './assignment/assignment.routes.js';
 import { attachmentsRoutes } from './attachments/attachments.routes.js';
@@ -25,7 +24,7 @@ import { apiRouteDocs } from './openapi/api-routes.js';
 import { openApiRoutes } from './openapi/openapi.routes.js';
 import { Metrics } from './ops/metrics.js';
 import { opsRoutes } from './ops/ops.routes.js';
-import { redactUrl, requestId } from './ops/request-log.js';
+import { requestLog } from './ops/request-log.js';
 import type { Runtime } from './ops/runtime.js';
 import { ordersRoutes } from './orders/orders.routes.js';
 import { serialsRoutes } from './serials/serials.routes.js';
@@ -71,23 +70,11 @@ export function createApp(deps: AppDeps): Express {
   app.locals.cache = cache;
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
+  // The JSON answers are never revalidated (no client sends If-None-Match): no hash of every body for an ETag.
+  app.set('etag', false);
   app.use(helmet());
-  app.use(
-    pinoHttp({
-      logger,
-      genReqId: requestId,
-      autoLogging: { ignore: (req) => req.url === '/api/health' },
-      // one line per request: what was asked and how it ended (headers may carry tokens)
-      serializers: {
-        req: (req: { id: unknown; method: string; url: string }) => ({
-          id: req.id,
-          method: req.method,
-          url: redactUrl(req.url),
-        }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-    }),
-  );
+  // one line per request: what was asked and how it ended (headers may carry tokens: not logged)
+  app.use(requestLog(logger, { ignore: (req) => req.url === '/api/health' }));
   app.use(metrics.middleware());
   app.use(express.json({ limit: config.bodyLimit, strict: true }));
 

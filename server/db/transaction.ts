@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import pg from 'pg';
 import type { Role } from '../../domain/roles.js';
 import { runAfterCommit, takeAfterCommit } from './after-commit.js';
 import { connectionLost, toAppError } from './errors.js';
@@ -40,15 +40,154 @@ export function setCommitListener(pool: pg.Pool, listener: CommitListener | unde
   else commitListeners.delete(pool);
 }
 
+/** A statement of a transaction's opening: BEGIN, then the caller's context (parameters, never literals). */
+interface Opening {
+  text: string;
+  values: (string | null)[];
+}
+
+type QueryCtor = new (
+  config: pg.QueryConfig,
+  values: undefined,
+  callback: (err: Error | null, result: pg.QueryResult) => void,
+) => pg.Query & {
+  prepare(connection: unknown): void;
+  handleDataRow(msg: unknown): void;
+  handleCommandComplete(msg: unknown, connection: unknown): void;
+  handleError(err: Error, connection: unknown): void;
+};
+
+interface WireConnection {
+  parse(m: { text: string; name: string; types: unknown[] }): void;
+  bind(m: { portal: string; statement: string; values: (string | null)[] }): void;
+  execute(m: { portal: string }): void;
+}
+
 /**
- * `context` gives the statement that sets the transaction's context, sent with BEGIN in one simple-protocol
- * message (one round trip instead of two); that protocol takes no parameters, so values go in as literals
- * (client.escapeLiteral). A context holding a secret is a parameterised statement of its own after BEGIN:
- * pg_stat_activity shows other backends of dispatch_app the text of their statements, never their parameters.
+ * A query sent behind its transaction's opening (BEGIN, the context) in one pipeline of the extended protocol:
+ * Parse/Bind/Execute of each opening statement, then the query's own messages and their one Sync. One round trip
+ * instead of two: every round trip's socket write and read were among the largest costs in the profiles of FR-03
+ * and of the idle pull (docs/performance.md, round 4). The opening's results are dropped; its error (a revoked
+ * session: DS401) is the query's, and PostgreSQL skips the rest up to the Sync.
  */
+class OpenedQuery extends (pg.Query as unknown as QueryCtor) {
+  private openingLeft: number;
+  constructor(
+    config: pg.QueryConfig,
+    /** public: test/support/sql-probe.ts records these statements too */
+    readonly opening: Opening[],
+    private readonly onOpeningError: (err: Error) => void,
+    callback: (err: Error | null, result: pg.QueryResult) => void,
+  ) {
+    super(config, undefined, callback);
+    this.openingLeft = opening.length;
+  }
+  override prepare(connection: unknown): void {
+    const con = connection as WireConnection;
+    for (const o of this.opening) {
+      // unnamed: each Parse replaces the last; no Describe, so no row of theirs is parsed
+      con.parse({ text: o.text, name: '', types: [] });
+      con.bind({ portal: '', statement: '', values: o.values });
+      con.execute({ portal: '' });
+    }
+    super.prepare(connection);
+  }
+  override handleDataRow(msg: unknown): void {
+    if (this.openingLeft === 0) super.handleDataRow(msg);
+  }
+  override handleCommandComplete(msg: unknown, connection: unknown): void {
+    if (this.openingLeft > 0) this.openingLeft--;
+    else super.handleCommandComplete(msg, connection);
+  }
+  override handleError(err: Error, connection: unknown): void {
+    if (this.openingLeft > 0) this.onOpeningError(err);
+    super.handleError(err, connection);
+  }
+}
+
+type QueryFn = (...args: unknown[]) => unknown;
+
+/** The opening of a transaction, sent with its first query or alone. */
+interface Opener {
+  /** puts client.query back; idempotent */
+  restore(): void;
+  /** whether the opening has been sent */
+  readonly sent: boolean;
+  /** sends the opening by itself */
+  sendAlone(): Promise<void>;
+}
+
+/**
+ * Until the transaction's first query, `client.query` is replaced (on the instance) by one that sends the opening
+ * with that query. A first query that cannot go so (a text without parameters, which may hold several
+ * statements; a submittable; a callback) is queued right behind the opening sent alone: node-pg sends a client's
+ * queries one after the other in the order asked. The opening's error is kept in `state`: it is the transaction's.
+ */
+function openWithFirstQuery(client: pg.PoolClient, opening: Opening[], state: { openingError?: Error }): Opener {
+  const own = client as unknown as { query: QueryFn };
+  const original = own.query;
+  let sent = false;
+  const restore = () => {
+    delete (own as { query?: QueryFn }).query;
+    if (own.query !== original) own.query = original;
+  };
+  const noteError = (err: Error) => {
+    state.openingError ??= err;
+  };
+  const submit = (cfg: pg.QueryConfig, before: Opening[], mainIsOpening: boolean) =>
+    new Promise<pg.QueryResult>((resolve, reject) => {
+      sent = true;
+      const q = new OpenedQuery(
+        // the extended protocol whatever the query: the opening's messages go with its Parse/Bind/Execute
+        { ...cfg, queryMode: 'extended' } as pg.QueryConfig,
+        before,
+        noteError,
+        (err, result) => {
+          if (err) {
+            if (mainIsOpening) noteError(err);
+            reject(err);
+          } else resolve(result);
+        },
+      );
+      original.call(client, q);
+    });
+  const sendAlone = async () => {
+    restore();
+    const last = opening[opening.length - 1]!;
+    await submit({ text: last.text, values: last.values }, opening.slice(0, -1), true);
+  };
+  own.query = (...args: unknown[]) => {
+    restore();
+    const [config, values] = args;
+    let cfg: pg.QueryConfig | undefined;
+    if (args.length === 2 && typeof config === 'string' && Array.isArray(values) && values.length > 0) {
+      cfg = { text: config, values };
+    } else if (
+      args.length === 1 &&
+      config !== null &&
+      typeof config === 'object' &&
+      typeof (config as { submit?: unknown }).submit !== 'function' &&
+      typeof (config as pg.QueryConfig).text === 'string' &&
+      (Boolean((config as pg.QueryConfig).name) || ((config as pg.QueryConfig).values?.length ?? 0) > 0)
+    ) {
+      cfg = config as pg.QueryConfig;
+    }
+    if (cfg) return submit(cfg, opening, false);
+    sendAlone().catch(() => {});
+    return original.apply(client, args);
+  };
+  return {
+    restore,
+    get sent() {
+      return sent;
+    },
+    sendAlone,
+  };
+}
+
 async function inTransaction<T>(
   pool: pg.Pool,
-  context: ((client: pg.PoolClient) => string) | { text: string; values: unknown[] } | null,
+  context: Opening | null,
   fn: (tx: Tx) => Promise<T>,
   begin = 'BEGIN',
 ): Promise<T> {
@@ -68,14 +207,14 @@ async function inTransaction<T>(
   let result: T;
   let touched: string[] = [];
   let afterCommitWork: ReturnType<typeof takeAfterCommit> = [];
+  const state: { openingError?: Error } = {};
+  const opener = openWithFirstQuery(client, [{ text: begin, values: [] }, ...(context ? [context] : [])], state);
   try {
-    if (typeof context === 'function') {
-      await client.query(`${begin}; ${context(client)}`);
-    } else {
-      await client.query(begin);
-      if (context) await client.query(context.text, context.values);
-    }
     result = await fn(client);
+    // a transaction that made no query checks the caller's session all the same
+    if (!opener.sent) await opener.sendAlone();
+    // the work may have caught the opening's error as its own query's
+    if (state.openingError) throw state.openingError;
     if (listener) {
       // read inside the transaction (the setting is transaction-local and gone after COMMIT), in the message that
       // commits: should the SELECT fail, the COMMIT in the same message is skipped and the catch below rolls back
@@ -89,16 +228,21 @@ async function inTransaction<T>(
     }
     afterCommitWork = takeAfterCommit(client);
   } catch (err) {
+    opener.restore();
     takeAfterCommit(client);
-    if (!lost) {
+    // the work failed before its first query (bad input): the session is checked all the same, as when the context
+    // went first — an ended session's request is a 401 whatever else is wrong with it
+    if (!lost && !opener.sent) await opener.sendAlone().catch(() => {});
+    if (!lost && opener.sent) {
       try {
         await client.query('ROLLBACK');
       } catch (rollbackErr) {
         broken = rollbackErr as Error;
       }
     }
-    // whatever the work made of it, a transaction whose connection broke failed for that reason: 503, retry later
-    throw lost ? connectionLost(err) : toAppError(err);
+    // whatever the work made of it, a transaction whose connection broke failed for that reason (503, retry
+    // later), and one whose opening failed (a revoked session) for that one
+    throw lost ? connectionLost(err) : toAppError(state.openingError ?? err);
   } finally {
     client.off('error', onLost);
     // A client whose connection broke or whose ROLLBACK failed is in an unknown state: drop it instead of
@@ -123,14 +267,20 @@ export function withRequestTransaction<T>(
 ): Promise<T> {
   return inTransaction(
     pool,
-    // sets the context and checks, in the same round trip as BEGIN, that the session is live and the user still
-    // active in that role, branch and partner (migrations 0046, 0071); a stale token fails with DS401 → 401
-    // SESSION_REVOKED. Repeatable read: every statement of fn sees the one snapshot (a count, then the rows).
-    (c) =>
-      `SELECT app_enter_request(${c.escapeLiteral(ctx.userId)}, ${c.escapeLiteral(ctx.role)}, ` +
-      `${c.escapeLiteral(ctx.branchId ?? '')}, ${c.escapeLiteral(ctx.partnerId ?? '')}, ` +
-      `${Number.isFinite(ctx.issuedAt) ? Math.floor(ctx.issuedAt!) : 'NULL'}::bigint, ` +
-      `${ctx.sessionId ? c.escapeLiteral(ctx.sessionId) : 'NULL'}::uuid)`,
+    // sets the context and checks, in the round trip of BEGIN and the first query, that the session is live and the
+    // user still active in that role, branch and partner (migrations 0046, 0071); a stale token fails with DS401 →
+    // 401 SESSION_REVOKED. Repeatable read: every statement of fn sees the one snapshot (a count, then the rows).
+    {
+      text: 'SELECT app_enter_request($1, $2, $3, $4, $5::bigint, $6::uuid)',
+      values: [
+        ctx.userId,
+        ctx.role,
+        ctx.branchId ?? '',
+        ctx.partnerId ?? '',
+        Number.isFinite(ctx.issuedAt) ? String(Math.floor(ctx.issuedAt!)) : null,
+        ctx.sessionId ?? null,
+      ],
+    },
     fn,
     opts.repeatableRead ? 'BEGIN ISOLATION LEVEL REPEATABLE READ' : 'BEGIN',
   );

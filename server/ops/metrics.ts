@@ -120,9 +120,20 @@ export class Metrics {
     });
   }
 
+  /** method and path → route label: the same few paths come again and again; bounded, ids make others */
+  private readonly routeLabels = new Map<string, string>();
+
   routeOf(method: string, url: string): string {
-    const path = url.split('?')[0] ?? url;
-    return this.matchers.find((m) => m.method === method && m.re.test(path))?.label ?? 'unmatched';
+    const q = url.indexOf('?');
+    const key = `${method} ${q >= 0 ? url.slice(0, q) : url}`;
+    let label = this.routeLabels.get(key);
+    if (label === undefined) {
+      const path = key.slice(method.length + 1);
+      label = this.matchers.find((m) => m.method === method && m.re.test(path))?.label ?? 'unmatched';
+      if (this.routeLabels.size >= 2_000) this.routeLabels.clear();
+      this.routeLabels.set(key, label);
+    }
+    return label;
   }
 
   /** Times every request; event streams are left out (their "latency" is the session's length). */

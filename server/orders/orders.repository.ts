@@ -110,7 +110,8 @@ async function textMatches(tx: Tx, q: string): Promise<{ ids: string[]; first: s
 }
 
 /** One page in (sort key, id) order after `after`; rows come with their sort key for the next cursor. */
-export async function listOrders(tx: Tx, f: ListFilter): Promise<(OrderListRow & { sortKey: string })[]> {
+/** A page's rows, each with its sort key (the cursor of the next page is the last row's) apart from the order. */
+export async function listOrders(tx: Tx, f: ListFilter): Promise<{ order: OrderListRow; sortKey: string }[]> {
   // The FR-03 assignment list (a branch, one status, by creation, paged) is named: planning it costs more than
   // running it, and its generic plan (the status index of every month, merged in created_at order) is the right
   // one for any values. Its few texts are planned once per connection. Every other combination of filters is
@@ -155,7 +156,10 @@ export async function listOrders(tx: Tx, f: ListFilter): Promise<(OrderListRow &
     return assignmentList ? prepared(text, values) : text;
   };
   const run = async (bound: { before?: string; from?: string }, limit: number) =>
-    (await tx.query(statement(bound, limit))).rows.map((r) => toOrder<OrderListRow & { sortKey: string }>(r));
+    (await tx.query(statement(bound, limit))).rows.map((r) => ({
+      order: rangesToWindows<OrderListRow>(r, 'sortKey'),
+      sortKey: r.sortKey as string,
+    }));
   // Newest first without a lower bound of creation: planning (and the locks it takes: every index of every month
   // planned) grows with the months kept, five years of them, while a page is mostly found in the latest ones. So
   // the latest months are planned and read first, the older ones only if the page is not full yet: both parts in

@@ -59,8 +59,8 @@ export async function listOrders(tx: Tx, actor: Actor, query: unknown): Promise<
   const page = more ? rows.slice(0, q.limit) : rows;
   const last = page[page.length - 1];
   return {
-    items: page.map(({ sortKey: _sortKey, ...row }) => row),
-    nextCursor: more && last ? encodeKeyset(q.sort, { key: last.sortKey, id: last.id }) : null,
+    items: page.map((r) => r.order),
+    nextCursor: more && last ? encodeKeyset(q.sort, { key: last.sortKey, id: last.order.id }) : null,
   };
 }
 

@@ -82,7 +82,9 @@ async function served(id: string, extra: Record<string, string> = {}): Promise<S
   expect(main.length, 'a statement reads orders').toBeGreaterThan(0);
   const client = await pool.connect();
   try {
-    await client.query(context.text);
+    // the opening as the server sends it: BEGIN, then the context with its parameters
+    await client.query('BEGIN');
+    await client.query({ text: context.text, values: context.values });
     // generic: PREPARE + EXECUTE under the pool's force_generic_plan — what a named statement or an unnamed one
     // with parameters gets; a statement without parameters is planned for the constants it holds
     return { json: await explainJson(client, main[0]!, 'generic'), statement: main[0]! };

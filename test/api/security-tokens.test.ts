@@ -2,9 +2,12 @@
 // change end the access tokens (and SSE streams) of the sessions they end at once; the login throttle counts per
 // (user, address), with a slower per-user back-off, so neither an attacker nor a shared office address locks the
 // real clerk out.
+
+import { randomUUID } from 'node:crypto';
 import { decodeJwt, SignJWT } from 'jose';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withRequestTransaction } from '../../server/db/transaction.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createUser, createWorld, type World } from '../support/fixtures.js';
 import { startTestServer, type TestServer } from '../support/server.js';
@@ -67,6 +70,51 @@ describe('access tokens', () => {
     expect(after.body.error.code).toBe('SESSION_REVOKED');
     // another session of the same user goes on
     expect((await api.request('GET', '/api/me', { token: other })).status).toBe(200);
+  });
+
+  it('an ended session is refused by every kind of request: the order list, the sync pull, a work that catches its query’s error', async () => {
+    const pair = await api.login(w.manager.username);
+    const list = `/api/orders?branchId=${w.branch.id}&status=${encodeURIComponent('미배정')}&sort=-createdAt`;
+    expect((await api.request('GET', list, { token: pair })).status).toBe(200);
+    expect((await api.request('GET', '/api/sync/changes', { token: pair })).status).toBe(200);
+    await api.request('POST', '/api/auth/logout', { body: { refreshToken: pair.refreshToken } });
+    for (const path of [list, '/api/sync/changes', '/api/notifications', `/api/customers/history?phone=01012345678`]) {
+      const res = await api.request('GET', path, { token: pair });
+      expect(res.status, path).toBe(401);
+      expect(res.body.error.code, path).toBe('SESSION_REVOKED');
+    }
+    // the context is checked with the work's first query: a work that swallows that query's error still fails so
+    const pool = new pg.Pool({ connectionString: db.appUrl, max: 1 });
+    try {
+      const m = w.manager;
+      const actor = {
+        userId: m.id,
+        role: 'BRANCH_MANAGER' as const,
+        branchId: m.branchId,
+        partnerId: null,
+        sessionId: randomUUID(),
+      };
+      let caught: unknown;
+      const answer = withRequestTransaction(pool, actor, async (tx) => {
+        try {
+          await tx.query('SELECT $1::int AS n', [1]);
+        } catch (err) {
+          caught = err;
+        }
+        return 'answered';
+      });
+      await expect(answer).rejects.toMatchObject({ status: 401, code: 'SESSION_REVOKED' });
+      expect(caught).toBeDefined();
+      // as is a work that fails before its first query (here: bad input), as when the context went first
+      const invalid = withRequestTransaction(pool, actor, async () => {
+        throw new Error('not reached: the session is checked first');
+      });
+      await expect(invalid).rejects.toMatchObject({ status: 401, code: 'SESSION_REVOKED' });
+      // and the pool's connection is fine afterwards
+      expect((await pool.query('SELECT 1 AS one')).rows[0].one).toBe(1);
+    } finally {
+      await pool.end();
+    }
   });
 
   it('a refreshed session keeps working; its previous access token ends with the session', async () => {

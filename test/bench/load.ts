@@ -2,14 +2,17 @@
 //
 // Throughput of the head office under autocannon, with the server in its own process (so its CPU, and that of
 // its PostgreSQL backends, can be read from /proc apart from the load generator's):
-//   1. FR-03 (the assignment list) with 32 requests in flight: req/s, p50 / p99, and req/s per core used by the
-//      server and its backends;
+//   1. FR-03 (the assignment list), then FR-11 (notifications) and FR-16 (customer history by phone; --fr03-only
+//      leaves them out), each with 32 requests in flight: req/s, p50 / p99, CPU per request of the server and of
+//      its backends, and req/s per core;
 //   2. C idle branch clients (default 1,000) polling GET /api/sync/changes every 30 s with an up-to-date cursor
 //      while another branch writes (one order edit per second): the CPU they cost, and how many such clients
 //      one instance would carry at 50 % of one core. Run twice: with the scope-note shortcut (migration 0091)
 //      and with it switched off for the run (every pull probes the 17 tables), as before it.
 // Uses the bench:api data set (DATABASE_URL's server or the embedded cluster; generated if missing).
 // BENCH_PROF=dir writes a CPU profile of the server process (node --cpu-prof) for each phase into dir.
+// BENCH_SERVER_DIR=dir runs the server of another checkout (e.g. `git archive main`, with node_modules), for
+// before/after runs in the same minutes; --no-probe leaves out the idle phase with the shortcut switched off.
 // Prints; asserts nothing. See docs/performance.md.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -32,6 +35,9 @@ const DURATION = arg('duration', 15);
 const CLIENTS = arg('clients', 1_000);
 const IDLE_SECONDS = arg('idle-seconds', 40);
 const POLL_SECONDS = 30;
+const NO_PROBE = process.argv.includes('--no-probe');
+const ONLY_FR03 = process.argv.includes('--fr03-only');
+const SERVER_DIR = process.env.BENCH_SERVER_DIR;
 
 const load = () =>
   loadavg()
@@ -65,6 +71,7 @@ async function startServerProcess(
   const args = ['--import', 'tsx', ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), 'server/main.ts'];
   const child = spawn(process.execPath, args, {
     env: { ...process.env, DATABASE_URL: url, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+    cwd: SERVER_DIR ?? process.cwd(),
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const base = `http://127.0.0.1:${port}`;
@@ -124,7 +131,7 @@ async function main() {
   const profDir = process.env.BENCH_PROF;
   console.log(
     `machine: ${cpus().length} cores (${cpus()[0]?.model.trim()}), Node ${process.versions.node}, ` +
-      `${db.embedded ? 'embedded PostgreSQL' : 'DATABASE_URL'}; data set ${ds.name}`,
+      `${db.embedded ? 'embedded PostgreSQL' : 'DATABASE_URL'}; data set ${ds.name}; server ${SERVER_DIR ?? process.cwd()}`,
   );
   const users = (
     await owner.query<{ id: string; username: string; branch_id: string; code: string }>(
@@ -136,26 +143,41 @@ async function main() {
   ).rows;
   const hq = (await owner.query<{ username: string }>("SELECT username FROM users WHERE username = 'hq'")).rows[0]!;
 
-  // ---- 1. FR-03 at 32 in flight ----
+  // ---- 1. FR-03, FR-11, FR-16 at 32 in flight ----
   {
     const { child, base } = await startServerProcess(ds.url, profDir);
     try {
       const tokens = new Map<string, string>();
       for (const u of [...users.map((x) => x.username), hq.username]) tokens.set(u, await login(base, u));
+      type Req = { method: 'GET'; path: string; headers: Record<string, string> };
+      const auth = (user: string) => ({ authorization: `Bearer ${tokens.get(user)}`, 'accept-language': 'ko' });
       const statuses = ['미배정', '미배정', '미배정', '배정', '배정확정', '연기'];
-      const requests = users.flatMap((u, i) =>
+      const fr03: Req[] = users.flatMap((u, i) =>
         statuses.map((s) => ({
           method: 'GET' as const,
           path: `/api/orders?${new URLSearchParams({ branchId: u.branch_id, status: s, sort: '-createdAt' })}`,
-          headers: {
-            authorization: `Bearer ${tokens.get(i % 2 ? u.username : hq.username)}`,
-            'accept-language': 'ko',
-          },
+          headers: auth(i % 2 ? u.username : hq.username),
         })),
       );
-      let next = 0;
-      const run = (duration: number) =>
-        autocannon({
+      // FR-11: each manager's and HQ's notifications, all and unread
+      const fr11: Req[] = [...users.map((u) => u.username), hq.username].flatMap((u) => [
+        { method: 'GET' as const, path: '/api/notifications', headers: auth(u) },
+        { method: 'GET' as const, path: '/api/notifications?status=UNREAD', headers: auth(u) },
+      ]);
+      // FR-16: 400 customers' phones, by HQ (a repeated phone is answered from the cache, as in service)
+      const phones = (
+        await owner.query<{ p: string }>(
+          'SELECT DISTINCT customer_phone AS p FROM orders WHERE deleted_at IS NULL ORDER BY 1 LIMIT 400',
+        )
+      ).rows.map((r) => r.p);
+      const fr16: Req[] = phones.map((p, i) => ({
+        method: 'GET' as const,
+        path: `/api/customers/history?${new URLSearchParams({ phone: p })}`,
+        headers: auth(i % 2 ? users[i % users.length]!.username : hq.username),
+      }));
+      const run = (requests: Req[], duration: number) => {
+        let next = 0;
+        return autocannon({
           url: base,
           connections: 32,
           duration,
@@ -168,20 +190,28 @@ async function main() {
             },
           ],
         });
-      await run(3); // warm-up: plans, pools, JIT of the server's code
-      console.log(`\nFR-03 at 32 in flight, ${DURATION} s (load average ${load()})`);
-      const m = await measured(owner, child.pid!, () => run(DURATION));
-      const r = m.result;
-      const cores = (m.nodeMs + m.pgMs) / m.wallMs;
-      console.log(
-        `  ${r.requests.average.toFixed(0)} req/s, latency p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, ` +
-          `${r.non2xx} non-2xx, ${r.errors} errors`,
-      );
-      console.log(
-        `  CPU: server ${(m.nodeMs / r.requests.total).toFixed(2)} ms + PostgreSQL ${(m.pgMs / r.requests.total).toFixed(2)} ms ` +
-          `per request; ${cores.toFixed(2)} cores busy → ${(r.requests.average / cores).toFixed(0)} req/s per core ` +
-          `(load average after ${load()})`,
-      );
+      };
+      const phases: [string, Req[]][] = [
+        ['FR-03', fr03],
+        ['FR-11', fr11],
+        ['FR-16', fr16],
+      ];
+      for (const [name, requests] of ONLY_FR03 ? phases.slice(0, 1) : phases) {
+        await run(requests, 3); // warm-up: plans, pools, JIT of the server's code
+        console.log(`\n${name} at 32 in flight, ${DURATION} s (load average ${load()})`);
+        const m = await measured(owner, child.pid!, () => run(requests, DURATION));
+        const r = m.result;
+        const cores = (m.nodeMs + m.pgMs) / m.wallMs;
+        console.log(
+          `  ${r.requests.average.toFixed(0)} req/s, latency p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, ` +
+            `${r.non2xx} non-2xx, ${r.errors} errors`,
+        );
+        console.log(
+          `  CPU: server ${(m.nodeMs / r.requests.total).toFixed(2)} ms + PostgreSQL ${(m.pgMs / r.requests.total).toFixed(2)} ms ` +
+            `per request; ${cores.toFixed(2)} cores busy → ${(r.requests.average / cores).toFixed(0)} req/s per core ` +
+            `(load average after ${load()})`,
+        );
+      }
     } finally {
       await stopServer(child);
     }
@@ -197,7 +227,7 @@ async function main() {
     )
   ).rows.map((r) => r.id);
   const horizonBefore = (await owner.query('SELECT pruned_up_to::text AS p FROM sync_scope_log_horizon')).rows[0].p;
-  for (const shortcut of [true, false]) {
+  for (const shortcut of NO_PROBE ? [true] : [true, false]) {
     if (!shortcut) {
       // every window reaches below the pruned notes: each pull probes as before 0091
       await owner.query("UPDATE sync_scope_log_horizon SET pruned_up_to = '9223372036854775807'");

@@ -50,8 +50,26 @@ export class SqlProbe {
     (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
       const started = performance.now();
       const first = args[0] as string | { text?: string; values?: unknown[]; name?: string; submit?: unknown };
-      // a submittable (cursor, COPY stream) is not a statement we can time or replay
-      if (typeof first === 'object' && first !== null && typeof first.submit === 'function') return original(...args);
+      if (typeof first === 'object' && first !== null && typeof first.submit === 'function') {
+        // a transaction's first query sent with its opening (server/db/transaction.ts): the opening's statements
+        // and the query's, in one round trip
+        const opened = first as typeof first & {
+          opening?: { text: string; values: unknown[] }[];
+          callback?: (...a: unknown[]) => void;
+        };
+        // any other submittable (cursor, COPY stream) is not a statement we can time or replay
+        if (!Array.isArray(opened.opening)) return original(...args);
+        const cb = opened.callback;
+        opened.callback = (...a: unknown[]) => {
+          const ms = performance.now() - started;
+          this.statements++;
+          this.totalMs += ms;
+          for (const o of opened.opening ?? []) this.recording?.push({ text: o.text, values: o.values, ms: 0 });
+          this.recording?.push({ text: opened.text ?? '', values: opened.values ?? [], name: opened.name, ms });
+          cb?.(...a);
+        };
+        return original(...args);
+      }
       const text = typeof first === 'string' ? first : (first?.text ?? '');
       const values = (typeof first === 'object' && first?.values) || (Array.isArray(args[1]) ? args[1] : []);
       const name = typeof first === 'object' ? first?.name : undefined;
