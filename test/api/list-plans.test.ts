@@ -295,7 +295,7 @@ describe('the order list as the server plans it (30,000 generated orders, as dis
       const c = await db.owner.connect();
       let json: ExplainJson;
       try {
-        await c.query(context.text);
+        await c.query({ text: context.text, values: context.values });
         // and with the function's settings (its SET clauses)
         await c.query(
           `SELECT set_config(split_part(s, '=', 1), substr(s, strpos(s, '=') + 1), true)
