@@ -7,6 +7,7 @@ import { hashPassword, passwordProof } from '../../server/auth/passwords.js';
 import { createPool } from '../../server/db/pool.js';
 import { setServerKey, withSystemTransaction } from '../../server/db/transaction.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { SqlProbe } from '../support/sql-probe.js';
 import { contexts, type Fixture, failure, inTransaction, makeFixture } from './fixtures.js';
 
 let db: TestDatabase;
@@ -74,17 +75,26 @@ describe('the request context cannot be claimed', () => {
   it('the server’s SYSTEM transaction does not show its key to other dispatch_app backends', async () => {
     const pool = createPool(db.appUrl, { max: 1 });
     setServerKey(pool, dbServerKey());
+    // what the transaction sends, as sent: other backends see a statement's text (pg_stat_activity), never its
+    // parameters. The opening travels with the first query (server/db/transaction.ts), so the statement that
+    // enters SYSTEM is on view only while it runs: the texts sent are what the test checks, and what other
+    // backends see during the transaction is checked besides.
+    const probe = new SqlProbe();
+    probe.attach(pool);
     try {
+      probe.record();
       const seen = await withSystemTransaction(pool, async (tx) => {
-        // another backend of dispatch_app reads what this one last ran: the statement that entered SYSTEM
-        const queries = (await app.query(`SELECT query FROM pg_stat_activity WHERE usename = 'dispatch_app'`)).rows.map(
+        expect((await tx.query('SELECT app_role() AS r')).rows[0].r).toBe('SYSTEM');
+        return (await app.query(`SELECT query FROM pg_stat_activity WHERE usename = 'dispatch_app'`)).rows.map(
           (r) => r.query as string,
         );
-        expect((await tx.query('SELECT app_role() AS r')).rows[0].r).toBe('SYSTEM');
-        return queries;
       });
-      expect(seen.some((q) => q.includes('app_enter_system'))).toBe(true);
-      expect(seen.some((q) => q.includes(dbServerKey()))).toBe(false);
+      const sent = probe.stopRecording();
+      const entered = sent.filter((st) => st.text.includes('app_enter_system'));
+      expect(entered.map((st) => st.values)).toEqual([[dbServerKey()]]);
+      expect(sent.filter((st) => st.text.includes(dbServerKey()))).toEqual([]);
+      expect(seen.length).toBeGreaterThan(0);
+      expect(seen.filter((q) => q.includes(dbServerKey()))).toEqual([]);
     } finally {
       await pool.end();
     }
