@@ -305,6 +305,7 @@ describe('branch client', () => {
     await expect
       .poll(async () => (await q<{ remarks: string }>('SELECT remarks FROM orders WHERE order_no = $1', [orderNo]))[0])
       .toEqual({ remarks: '엑셀에서 고친 비고' });
+    await page.waitForSelector('[data-testid=sync-pending]', { state: 'detached', timeout: 30_000 });
   });
 
   it('refuses a bad vendor sheet with row-level errors and creates nothing', async () => {
@@ -399,6 +400,8 @@ describe('branch client', () => {
 
   it('keeps working while the head office is down and syncs when it is back', async () => {
     const target = created[3]!;
+    // the earlier tests' imports have reached the head office: the one edit below is then the only op waiting
+    await page.waitForSelector('[data-testid=sync-pending]', { state: 'detached', timeout: 30_000 });
     await w.stopServer();
     await page.waitForSelector('[data-testid=sync-indicator][data-status=offline]', { timeout: 30_000 });
     await editPhone(target.orderNo, '010-7777-0003');
