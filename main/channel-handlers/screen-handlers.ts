@@ -125,6 +125,22 @@ export function createHandlers(ctx: ScreenContext): Record<string, (args: unknow
     });
   }
 
+  /** One order op of an import, queued like a clerk's edit: the local row and its outbox op, then a sync nudge. */
+  function queueOrderOp(
+    action: Parameters<typeof require>[1],
+    kind: 'order.update' | 'order.appointment',
+    id: string,
+    change: { version: number } & Record<string, unknown>,
+  ) {
+    const s = session();
+    require(s, action);
+    const { version, ...payload } = change;
+    s.store.localOrderOp({ kind, orderId: id, payload, seenVersion: version });
+    s.engine.localWrite();
+    ctx.emit({ type: 'orders-changed', ids: [id] });
+    return s.store.getOrder(id)!;
+  }
+
   const progress = (p: TaskProgress) => ctx.emit({ type: 'progress', progress: p });
   const excel = createExcelService({
     get files() {
@@ -156,25 +172,9 @@ export function createHandlers(ctx: ScreenContext): Record<string, (args: unknow
       const made = new Set(ids);
       return s.store.listOrders({}).filter((o) => made.has(o.id));
     },
-    async updateOrder(id, patch) {
-      const s = session();
-      require(s, 'orders.update');
-      const { version, ...payload } = patch;
-      s.store.localOrderOp({ kind: 'order.update', orderId: id, payload, seenVersion: version });
-      s.engine.localWrite();
-      ctx.emit({ type: 'orders-changed', ids: [id] });
-      return s.store.getOrder(id)!;
-    },
+    updateOrder: async (id, patch) => queueOrderOp('orders.update', 'order.update', id, patch),
     isOffline: async () => session().engine.publish().status === 'offline',
-    async changeAppointment(id, change) {
-      const s = session();
-      require(s, 'orders.appointment');
-      const { version, ...payload } = change;
-      s.store.localOrderOp({ kind: 'order.appointment', orderId: id, payload, seenVersion: version });
-      s.engine.localWrite();
-      ctx.emit({ type: 'orders-changed', ids: [id] });
-      return s.store.getOrder(id)!;
-    },
+    changeAppointment: async (id, change) => queueOrderOp('orders.appointment', 'order.appointment', id, change),
     branch: (branchId) => {
       const b = reads(session())
         .branches()
