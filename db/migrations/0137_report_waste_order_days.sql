@@ -2,11 +2,10 @@
 -- FR-07's distinct orders per day (groupBy=day), answered from cells keyed by day.
 --
 -- Until now they came from the order signatures of 0090 (report_waste_orders: one row per distinct set of
--- (day, status) of an order's pick-ups): every signature whose day range met the period was unnested and its
--- elements outside the period or of another status thrown away. A signature's range is its first to last pick-up
--- day, so the rows a period meets grow with the orders; at 5M orders a partner coordinator's 30 days threw away
--- 52,487 elements (13.8 ms, docs/performance.md "Round 4"), and an index on the partner could not help, the
--- filter being on the unnested elements.
+-- (day, status) of an order's pick-ups), filtered by the period, the scope and the statuses after unnesting. The
+-- generic plan under RLS read the whole table (35,372 of 35,524 signatures thrown away for a coordinator's 30 days
+-- at 1M orders, 13.8 ms at 5M: docs/performance.md "Round 4" and "Round 5"), and the signatures are as many as the
+-- distinct day-and-status sets of the orders: up to one per order.
 --
 -- Per day the distinct orders do add up over cells once the cell knows which statuses an order's pick-ups of that
 -- day have: an order counts on day D for the statuses S asked for exactly when one of its pick-ups of D has a
