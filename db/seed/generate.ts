@@ -188,6 +188,7 @@ const LOADED_TABLES = [
   'report_progress',
   'report_waste',
   'report_waste_orders',
+  'report_waste_order_days',
   'orders',
   'order_lines',
   'serial_numbers',

@@ -183,24 +183,27 @@ const LABELS = {
  * Totals of the pick-ups collected between from and to (Korean days, inclusive), grouped, from the rollups
  * (migration 0090): folded cells plus deltas not folded yet, so it equals summaryRaw at every moment; row-level
  * security on the rollups shows each role its scope. Quantities and pick-ups add up over cells; distinct orders
- * do not, so they come from the orders' signatures (one row per set of (day, status) an order's pick-ups have):
- * an order counts in a group when its signature has an element in the period with a status asked for. By code,
- * orders = pick-ups (one pick-up per code per order, uq_waste_pickups_order_code).
+ * do not in general, so by partner they come from the orders' signatures (one row per set of (day, status) an
+ * order's pick-ups have): an order counts when its signature has an element in the period with a status asked
+ * for. By day they do add up once a cell knows the statuses an order's pick-ups of that day have
+ * (report_waste_order_days, 0137): a day's orders are the cells of that day whose status set meets the one asked
+ * for, so the period is an index range and the cost does not grow with the orders. By code, orders = pick-ups
+ * (one pick-up per code per order, uq_waste_pickups_order_code).
  */
 export async function summary(tx: Tx, f: SummaryFilter, groupBy: GroupBy): Promise<SummaryGroup[]> {
   const params: unknown[] = [f.from, f.to, f.statuses];
-  const where = ['day BETWEEN $1::date AND $2::date', 'status = ANY($3::text[])'];
-  const sigWhere = ["days && daterange($1::date, $2::date, '[]')"];
+  const scope: string[] = [];
   if (f.branchId) {
     params.push(f.branchId);
-    where.push(`branch_id = $${params.length}`);
-    sigWhere.push(`branch_id = $${params.length}`);
+    scope.push(`branch_id = $${params.length}`);
   }
   if (f.partnerId) {
     params.push(f.partnerId);
-    where.push(`partner_id = $${params.length}`);
-    sigWhere.push(`partner_id = $${params.length}`);
+    scope.push(`partner_id = $${params.length}`);
   }
+  const where = ['day BETWEEN $1::date AND $2::date', 'status = ANY($3::text[])', ...scope];
+  const dayWhere = ['day BETWEEN $1::date AND $2::date', 'statuses && $3::text[]', ...scope];
+  const sigWhere = ["days && daterange($1::date, $2::date, '[]')", ...scope];
   const key = { code: 'code', day: "to_char(day, 'YYYY-MM-DD')", partner: 'partner_id::text' }[groupBy];
   const cells = (table: string) => `SELECT ${key} AS key, quantity, pickups FROM ${table} WHERE ${where.join(' AND ')}`;
   const sigs = (table: string) => `SELECT partner_id, sig, n FROM ${table} WHERE ${sigWhere.join(' AND ')}`;
@@ -208,14 +211,17 @@ export async function summary(tx: Tx, f: SummaryFilter, groupBy: GroupBy): Promi
   const inPeriod = 'left(e, 10)::date BETWEEN $1::date AND $2::date AND substr(e, 12) = ANY($3::text[])';
   const orders = {
     code: '',
-    // each signature row counts once per day it has in the period (one DISTINCT over all rows, not one per row)
-    day: `LEFT JOIN (SELECT key, sum(n)::int AS orders
-                       FROM (SELECT DISTINCT s.rid, left(e, 10) AS key, s.n
-                               FROM (SELECT row_number() OVER () AS rid, u.sig, u.n
-                                       FROM (${sigs('report_waste_orders')} UNION ALL ${sigs('report_waste_orders_delta')}) u) s,
-                                    unnest(s.sig) e
-                              WHERE ${inPeriod}) d
-                      GROUP BY key) o ON o.key = q.key`,
+    // the folded day cells, and the signatures written since the last fold projected onto the same cells (the
+    // projection report_fold() folds them with)
+    day: `LEFT JOIN (SELECT to_char(day, 'YYYY-MM-DD') AS key, sum(n)::int AS orders
+                       FROM (SELECT day, n FROM report_waste_order_days
+                              WHERE ${dayWhere.join(' AND ')}
+                             UNION ALL
+                             SELECT c.day, s.n
+                               FROM (${sigs('report_waste_orders_delta')}) s
+                               CROSS JOIN LATERAL report_sig_day_cells(s.sig) c
+                              WHERE c.day BETWEEN $1::date AND $2::date AND c.statuses && $3::text[]) d
+                      GROUP BY day) o ON o.key = q.key`,
     partner: `LEFT JOIN (SELECT partner_id::text AS key, sum(n)::int AS orders
                            FROM (SELECT DISTINCT s.rid, s.partner_id, s.n
                                    FROM (SELECT row_number() OVER () AS rid, u.partner_id, u.sig, u.n

@@ -26,6 +26,7 @@ let pool: pg.Pool;
 const probe = new SqlProbe();
 let hq: Actor;
 let manager: Actor;
+let coordinator: Actor;
 let seoul: string;
 let today: string;
 let customer: { name: string; phone: string };
@@ -59,6 +60,7 @@ beforeAll(async () => {
   };
   hq = await actor('hq');
   manager = await actor('mgr.seoul');
+  coordinator = await actor('coord');
   seoul = manager.branchId!;
   // a customer with several orders, so the history has rows to sort
   const c = await db.owner.query(
@@ -272,6 +274,8 @@ describe.each(['generic', 'custom'] as const)('FR-07 as dispatch_app, %s plan', 
   it.each([
     ['HQ, every branch, by code', () => hq, 'code'],
     ['HQ, every branch, by day', () => hq, 'day'],
+    ['a partner coordinator, by day', () => coordinator, 'day'],
+    ['a branch manager, by day', () => manager, 'day'],
     ['a branch manager, by partner', () => manager, 'partner'],
   ] as const)(
     'FR-07 waste totals (%s) read the rollups only, never pick-ups or orders (0090)',
@@ -280,12 +284,33 @@ describe.each(['generic', 'custom'] as const)('FR-07 as dispatch_app, %s plan', 
         wasteSummary(tx, who(), { from: addDays(today, -29), to: today, groupBy }),
       );
       const p = await planOf(recorded, mode, /\bFROM report_waste\b/);
-      await expectRollupReadsOnly(
+      const reads = await expectRollupReadsOnly(
         p,
-        groupBy === 'code'
-          ? ['report_waste', 'report_waste_delta']
-          : ['report_waste', 'report_waste_delta', 'report_waste_orders', 'report_waste_orders_delta'],
+        {
+          code: ['report_waste', 'report_waste_delta'],
+          // per day: the day cells (0137) and the signatures not folded yet, never the folded signatures
+          day: ['report_waste', 'report_waste_delta', 'report_waste_order_days', 'report_waste_orders_delta'],
+          partner: ['report_waste', 'report_waste_delta', 'report_waste_orders', 'report_waste_orders_delta'],
+        }[groupBy],
       );
+      if (groupBy === 'day' && mode === 'generic') {
+        // the folded day cells are an index range of the period (on the coordinator's partner, the manager's
+        // branch), so what is read is bounded by the days, not by the orders
+        const cells = reads.filter((n) => n['Relation Name'] === 'report_waste_order_days');
+        const byRole: Record<string, [string, string]> = {
+          PARTNER_COORDINATOR: ['idx_report_waste_order_days_partner', 'partner_id'],
+          BRANCH_MANAGER: ['idx_report_waste_order_days_branch', 'branch_id'],
+          HQ_ADMIN: ['idx_report_waste_order_days_day', 'day'],
+        };
+        const [index, key] = byRole[who().role]!;
+        expect(
+          cells.map((n) => `${n['Node Type']} ${n['Index Name']}`),
+          show('one index scan of the day cells', p),
+        ).toEqual([`Index Only Scan ${index}`]);
+        const cond = cells[0]?.['Index Cond'] ?? '';
+        expect(cond, show('the scope and the period are the index condition', p)).toContain(key);
+        expect(cond, show('the period is the index condition', p)).toMatch(/\bday >= /);
+      }
       expect(p.json.JIT, 'no JIT compilation for an interactive request').toBeUndefined();
       expect(p.named, 'a named statement').toBe(true);
     },

@@ -1,5 +1,5 @@
 // npm run bench:api [-- --orders N] [--seed S] [--branches B] [--requests R] [--concurrency C] [--warmup W]
-//                    [--only FR-03,FR-08] [--fresh] [--no-explain]
+//                    [--only FR-03,FR-08] [--fresh] [--no-explain] [--dataset NAME]
 //
 // Measures the head office's FR endpoints against the seed's target latencies (schema-seed.md, "성능 개선
 // 기대효과") through HTTP on a generated data set: a scratch database on DATABASE_URL's server (or the embedded
@@ -10,8 +10,11 @@
 // replayed under EXPLAIN (ANALYZE, BUFFERS) — the generic plan the server gets, the custom plan for the same
 // values, and the same statement without row-level security — so a slow endpoint shows whether its time is in
 // planning, execution, RLS or Node. It prints; it asserts nothing. See docs/performance.md.
+//
+// --dataset NAME runs on that database of the same server instead, a finished data set of the bench (its comment
+// carries the mark) under another name: a copy of a kept data set that a branch's migrations may be applied to
+// without changing the data set others measure (the kept ones must not get migrations other branches lack).
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import pg from 'pg';
 import { appRolePassword } from '../../db/migrate.js';
@@ -21,7 +24,7 @@ import { createLogger } from '../../server/logger.js';
 import { type RunningServer, startServer } from '../../server/start.js';
 import { type RecordedStatement, SqlProbe } from '../support/sql-probe.js';
 import { describeVisibility, visibility } from '../support/visibility.js';
-import { type Dataset, ensureDataset } from './dataset.js';
+import { type Dataset, ensureDataset, openDataset } from './dataset.js';
 import { describePlan, explain, type PlanSummary } from './explain.js';
 
 // ---- options ----
@@ -36,6 +39,7 @@ interface Options {
   only: string[] | null;
   fresh: boolean;
   explain: boolean;
+  dataset: string | null;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -49,6 +53,7 @@ function parseArgs(argv: string[]): Options {
     only: null,
     fresh: false,
     explain: true,
+    dataset: null,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -66,7 +71,11 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--only') o.only = (argv[++i] ?? '').split(',').map((s) => s.trim().toUpperCase());
     else if (a === '--fresh') o.fresh = true;
     else if (a === '--no-explain') o.explain = false;
-    else throw new Error(`unknown argument ${a}`);
+    else if (a === '--dataset') {
+      const v = argv[++i];
+      if (!v || !/^[a-z0-9_]+$/.test(v)) throw new Error(`${a} needs a database name ([a-z0-9_]+)`);
+      o.dataset = v;
+    } else throw new Error(`unknown argument ${a}`);
   }
   return o;
 }
@@ -272,22 +281,6 @@ class Client {
 
 // ---- CPU time: what a request costs, whatever else the machine is doing ----
 
-/** user + system CPU in ms of each given local process, from /proc (Linux; empty elsewhere) */
-function processCpuMs(pids: Iterable<number>): Map<number, number> {
-  const out = new Map<number, number>();
-  for (const pid of pids) {
-    try {
-      // fields after the command name (which may hold spaces) start at state; utime and stime are 14 and 15
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.set(pid, (Number(fields[11]) + Number(fields[12])) * 10); // USER_HZ is 100 on Linux
-    } catch {
-      // the backend ended, or no /proc
-    }
-  }
-  return out;
-}
-
 interface CpuMark {
   nodeMs: number;
   pg: Map<number, number>;
@@ -295,12 +288,13 @@ interface CpuMark {
 
 function cpuNow(probe: SqlProbe): CpuMark {
   const node = process.cpuUsage();
-  return { nodeMs: (node.user + node.system) / 1000, pg: processCpuMs(probe.backends) };
+  return { nodeMs: (node.user + node.system) / 1000, pg: probe.backendCpuMs() };
 }
 
 /**
- * CPU spent between two marks. A backend the pool closed meanwhile (idle) is left out; one it opened counts
- * from zero.
+ * CPU spent between two marks: every backend that served the pool meanwhile, including one it opened (counted
+ * from its start), one it opened before the probe attached (from when it was first handed out), and one it
+ * closed (up to its end); see SqlProbe.backendCpuMs.
  */
 function cpuSince(a: CpuMark, b: CpuMark): { nodeMs: number; pgMs: number } {
   let pgMs = 0;
@@ -523,13 +517,15 @@ async function main() {
         logger: createLogger('silent'),
         config: { jwtSecret: randomBytes(32).toString('base64url'), accessTokenTtlSeconds: 3600 },
       });
-    let ds = await ensureDataset(db.url, opts, { fresh: opts.fresh, log });
+    let ds = opts.dataset
+      ? await openDataset(db.url, opts.dataset, log)
+      : await ensureDataset(db.url, opts, { fresh: opts.fresh, log });
     try {
       // new migrations apply to the kept data set (that is how a fix's migration gets measured) ...
       server = await start(ds.url);
     } catch (err) {
       // ... unless one sorts before a migration the data set already has (node-pg-migrate checks the order)
-      if (!/is preceding already run migration/.test(String(err))) throw err;
+      if (opts.dataset || !/is preceding already run migration/.test(String(err))) throw err;
       log(`the data set's migrations do not precede the current ones (${(err as Error).message}): loading it again`);
       ds = await ensureDataset(db.url, opts, { fresh: true, log });
       server = await start(ds.url);
@@ -545,7 +541,7 @@ async function main() {
         `Node ${process.versions.node}, PostgreSQL ${pgVersion} (${db.embedded ? 'embedded' : 'DATABASE_URL'})`,
     );
     console.log(
-      `data set: ${ds.name}: ${opts.orders.toLocaleString('en')} orders, seed ${opts.seed}, ${opts.branches} ` +
+      `data set: ${ds.name}: ${ds.info.orders.toLocaleString('en')} orders, seed ${ds.info.seed}, ${ds.info.branches} ` +
         `branches, ${ds.info.totalRows.toLocaleString('en')} rows, generated ${ds.info.now}`,
     );
     console.log(`all-visible: ${describeVisibility(await visibility(ds.url))}`);
@@ -647,7 +643,16 @@ function printEndpoint(
   );
   for (const r of plans) {
     console.log(`  EXPLAIN of ${r.role} ${decodeURIComponent(r.call.path)}`);
+    // the cache was invalidated before it: a request that sent no statement the probe saw is the probe's fault
+    if (!r.statements.length) console.log('    NO SQL STATEMENT RECORDED for this request: nothing to replay');
     for (const p of r.statements) printStatement(p);
+  }
+  const parallel = plans.flatMap((r) => r.statements).reduce((n, p) => n + p.genericApp.workersLaunched, 0);
+  if (parallel) {
+    console.log(
+      `  NOTE: the plans above launched ${parallel} parallel workers: processes of their own whose CPU is not in ` +
+        "the PostgreSQL CPU per request (only the pool's backends are read)",
+    );
   }
   console.log('');
 }

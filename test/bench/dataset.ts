@@ -47,6 +47,23 @@ async function readMark(admin: pg.Client, name: string): Promise<DatasetInfo | u
   }
 }
 
+/**
+ * A finished data set under a name of its own on the server of `adminUrl` (a copy of one, made with CREATE
+ * DATABASE … TEMPLATE and the original's comment); never generated or dropped here.
+ */
+export async function openDataset(adminUrl: string, name: string, log: (line: string) => void): Promise<Dataset> {
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    const mark = await readMark(admin, name);
+    if (!mark) throw new Error(`${name}: ${mark === undefined ? 'no such database' : 'not a finished bench data set'}`);
+    log(`using ${name} (generated ${mark.now}, ${mark.totalRows.toLocaleString('en')} rows)`);
+    return { url: withDatabase(adminUrl, name), name, info: mark, reused: true };
+  } finally {
+    await admin.end();
+  }
+}
+
 /** The scratch database for `key` on the server of `adminUrl`, generated unless a finished one exists. */
 export async function ensureDataset(
   adminUrl: string,

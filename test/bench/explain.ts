@@ -18,6 +18,8 @@ export interface PlanSummary {
   sharedHit: number;
   sharedRead: number;
   rowsRemovedByFilter: number;
+  /** parallel workers started: processes of their own, whose CPU bench:api's per-request figure cannot see */
+  workersLaunched: number;
 }
 
 /**
@@ -39,6 +41,7 @@ function summarise(j: ExplainJson): PlanSummary {
   const scans: PlanSummary['scans'] = [];
   let subplansRemoved = 0;
   let rowsRemovedByFilter = 0;
+  let workersLaunched = 0;
   const walk = (n: PlanNode) => {
     if (n['Relation Name']) {
       scans.push({
@@ -51,6 +54,7 @@ function summarise(j: ExplainJson): PlanSummary {
     }
     subplansRemoved += n['Subplans Removed'] ?? 0;
     rowsRemovedByFilter += (n['Rows Removed by Filter'] ?? 0) * (n['Actual Loops'] ?? 1);
+    workersLaunched += n['Workers Launched'] ?? 0;
     for (const c of n.Plans ?? []) walk(c);
   };
   walk(j.Plan);
@@ -68,6 +72,7 @@ function summarise(j: ExplainJson): PlanSummary {
     sharedHit: j.Plan['Shared Hit Blocks'] ?? 0,
     sharedRead: j.Plan['Shared Read Blocks'] ?? 0,
     rowsRemovedByFilter,
+    workersLaunched,
   };
 }
 
@@ -106,6 +111,7 @@ export function describePlan(p: PlanSummary): string {
     p.indexOnly ? 'index-only' : 'not index-only',
     `heap fetches ${p.heapFetches}`,
     p.rowsRemovedByFilter ? `rows removed by filter ${p.rowsRemovedByFilter}` : '',
+    p.workersLaunched ? `${p.workersLaunched} parallel workers` : '',
     `buffers hit ${p.sharedHit} read ${p.sharedRead}`,
   ];
   return parts.filter(Boolean).join(', ');

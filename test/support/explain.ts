@@ -23,6 +23,8 @@ export interface PlanNode {
   'Shared Read Blocks'?: number;
   Filter?: string;
   'Rows Removed by Filter'?: number;
+  /** Gather / Gather Merge: parallel worker processes started */
+  'Workers Launched'?: number;
   Plans?: PlanNode[];
 }
 
