@@ -77,21 +77,34 @@ const list = () =>
 const parts: [string, () => Promise<unknown>][] = [
   ['BEGIN + COMMIT', async () => {}],
   ['BEGIN + enter + COMMIT', enter],
-  ['… + branch lookup', async () => {
-    await enter();
-    await app.query('SELECT id, code, name, timezone FROM branches WHERE id = $1', [m.branch_id]);
-  }],
-  ['… + list (50 rows)', async () => {
-    await enter();
-    await list();
-  }],
-  ['… + cache_touched', async () => {
-    await enter();
-    await list();
-    await app.query("SELECT current_setting('app.cache_touched', true) AS t");
-  }],
+  [
+    '… + branch lookup',
+    async () => {
+      await enter();
+      await app.query('SELECT id, code, name, timezone FROM branches WHERE id = $1', [m.branch_id]);
+    },
+  ],
+  [
+    '… + list (50 rows)',
+    async () => {
+      await enter();
+      await list();
+    },
+  ],
+  [
+    '… + cache_touched',
+    async () => {
+      await enter();
+      await list();
+      await app.query("SELECT current_setting('app.cache_touched', true) AS t");
+    },
+  ],
 ];
-console.log(`${N} iterations per part on ${dbName} (load average ${loadavg().map((x) => x.toFixed(1)).join(' ')})`);
+console.log(
+  `${N} iterations per part on ${dbName} (load average ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')})`,
+);
 for (let round = 0; round < 2; round++) {
   for (const [name, fn] of parts) {
     for (let i = 0; i < 20; i++) {
@@ -112,6 +125,10 @@ for (let round = 0; round < 2; round++) {
     );
   }
 }
-console.log(`load average after ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+console.log(
+  `load average after ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')}`,
+);
 await app.end();
 await owner.end();

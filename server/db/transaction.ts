@@ -178,12 +178,7 @@ interface Pipeline {
  * sent alone: node-pg sends a client's queries one after the other in the order asked. After the last query, the
  * transaction is over: a further query is refused.
  */
-function pipeline(
-  client: pg.PoolClient,
-  opening: Opening[],
-  closing: Opening[],
-  state: PipelineState,
-): Pipeline {
+function pipeline(client: pg.PoolClient, opening: Opening[], closing: Opening[], state: PipelineState): Pipeline {
   const own = client as unknown as { query: QueryFn };
   const original = own.query;
   let sent = false;
@@ -216,7 +211,9 @@ function pipeline(
   };
   own.query = (...args: unknown[]) => {
     if (state.lastSent) {
-      return Promise.reject(new Error('a query after its transaction’s last query (lastQuery): it would run outside it'));
+      return Promise.reject(
+        new Error('a query after its transaction’s last query (lastQuery): it would run outside it'),
+      );
     }
     const [config, values] = args;
     const last = args.length === 1 && isLast(config);

@@ -43,26 +43,30 @@ export async function listOrders(
   const sort = q.sort.replace(/^-/, '') as SortField;
   const after = q.cursor ? decodeKeyset(q.cursor, q.sort, CURSOR_KEY_FORMAT[sort]) : undefined;
 
-  const rows = await repo.listOrders(tx, {
-    // The caller's own scope is a filter too. Row-level security shows a manager its branch's orders, a
-    // coordinator its partner's and an installer its own either way, but its policy is a CASE over the role that no
-    // index can serve: without the filter a manager's list read every branch's orders to keep its own (1M orders:
-    // 760,000 rows read and dropped, 2 s).
-    branchId: branchId ?? (actor.role === 'BRANCH_MANAGER' ? (actor.branchId ?? undefined) : undefined),
-    statuses: q.status,
-    dateField: q.dateField,
-    from: q.from,
-    to: q.to,
-    installerId: q.installerId,
-    ownInstaller: actor.role === 'INSTALLER',
-    partnerId: q.partnerId ?? (actor.role === 'PARTNER_COORDINATOR' ? (actor.partnerId ?? undefined) : undefined),
-    vendor: q.vendor,
-    q: q.q,
-    sort,
-    descending,
-    after,
-    limit: q.limit + 1,
-  }, opts);
+  const rows = await repo.listOrders(
+    tx,
+    {
+      // The caller's own scope is a filter too. Row-level security shows a manager its branch's orders, a
+      // coordinator its partner's and an installer its own either way, but its policy is a CASE over the role that no
+      // index can serve: without the filter a manager's list read every branch's orders to keep its own (1M orders:
+      // 760,000 rows read and dropped, 2 s).
+      branchId: branchId ?? (actor.role === 'BRANCH_MANAGER' ? (actor.branchId ?? undefined) : undefined),
+      statuses: q.status,
+      dateField: q.dateField,
+      from: q.from,
+      to: q.to,
+      installerId: q.installerId,
+      ownInstaller: actor.role === 'INSTALLER',
+      partnerId: q.partnerId ?? (actor.role === 'PARTNER_COORDINATOR' ? (actor.partnerId ?? undefined) : undefined),
+      vendor: q.vendor,
+      q: q.q,
+      sort,
+      descending,
+      after,
+      limit: q.limit + 1,
+    },
+    opts,
+  );
   const more = rows.length > q.limit;
   const page = more ? rows.slice(0, q.limit) : rows;
   const last = page[page.length - 1];

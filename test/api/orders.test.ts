@@ -161,9 +161,9 @@ describe('GET /api/orders', () => {
     }
     // a page keeps its order with the summaries joined in: newest first, then oldest first
     const page = async (sort: string) =>
-      (await api.request('GET', `/api/orders?q=${encodeURIComponent(name)}&sort=${sort}`, { token: t.hq })).body.items.map(
-        (o: { id: string }) => o.id,
-      );
+      (
+        await api.request('GET', `/api/orders?q=${encodeURIComponent(name)}&sort=${sort}`, { token: t.hq })
+      ).body.items.map((o: { id: string }) => o.id);
     expect(await page('-createdAt')).toEqual([bare.id, assigned.id]);
     expect(await page('createdAt')).toEqual([assigned.id, bare.id]);
   });
@@ -175,7 +175,10 @@ describe('GET /api/orders', () => {
       [mine.id, theirs.id],
       [mine.createdAtExact, theirs.createdAtExact],
     ];
-    const none = await db.owner.query('SELECT count(*)::int AS n FROM order_items_summaries($1::uuid[], $2::timestamptz[])', keys);
+    const none = await db.owner.query(
+      'SELECT count(*)::int AS n FROM order_items_summaries($1::uuid[], $2::timestamptz[])',
+      keys,
+    );
     expect(none.rows[0].n).toBe(0);
     const app = new pg.Client({ connectionString: db.appUrl });
     await app.connect();
@@ -191,7 +194,10 @@ describe('GET /api/orders', () => {
         a.branch.id,
         session.rows[0].f,
       ]);
-      const seen = await app.query('SELECT order_id AS id FROM order_items_summaries($1::uuid[], $2::timestamptz[])', keys);
+      const seen = await app.query(
+        'SELECT order_id AS id FROM order_items_summaries($1::uuid[], $2::timestamptz[])',
+        keys,
+      );
       expect(seen.rows.map((r) => r.id)).toEqual([mine.id]);
       await app.query('ROLLBACK');
     } finally {
