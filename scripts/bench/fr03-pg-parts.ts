@@ -9,8 +9,8 @@
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import pg from 'pg';
-import { withDatabase, withUser } from '../../db/pg/embedded.js';
 import { appRolePassword } from '../../db/migrate.js';
+import { withDatabase, withUser } from '../../db/pg/embedded.js';
 import type { Tx } from '../../server/db/transaction.js';
 import * as repo from '../../server/orders/orders.repository.js';
 

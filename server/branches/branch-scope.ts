@@ -66,7 +66,10 @@ export async function branchIdInScope(
   if (!branch) return undefined;
   const db = databaseOf(tx);
   let known = knownBranches.get(db);
-  if (!known) knownBranches.set(db, (known = new Map()));
+  if (!known) {
+    known = new Map();
+    knownBranches.set(db, known);
+  }
   if (known.size >= 10_000) known.clear();
   known.set(branch.id.toLowerCase(), Date.now() + KNOWN_BRANCH_MS);
   return branch.id;
