@@ -27,3 +27,50 @@ export async function branchInScope(
   if (!branch) throw new NotFoundError('branch', { field });
   return branch;
 }
+
+/** How long a branch seen to exist is taken to exist without asking again (ms). */
+const KNOWN_BRANCH_MS = 60_000;
+/** Branch ids seen to exist, per database, with when that sight expires. Bounded: branches are few. */
+const knownBranches = new Map<string, Map<string, number>>();
+
+function databaseOf(tx: Tx): string {
+  const p = (tx as unknown as { connectionParameters?: { host?: string; port?: number; database?: string } })
+    .connectionParameters;
+  return `${p?.host ?? ''}:${p?.port ?? ''}/${p?.database ?? ''}`;
+}
+
+/**
+ * branchInScope for a caller that needs only the id (the order list's filter): the same answers, but a branch
+ * seen in the last minute is not looked up again. The lookup was one of FR-03's three round trips for a row that
+ * every role may read (policy branches_read) and that the server never deletes (rows of users, orders and
+ * installers reference it); a branch deleted by hand would be answered as an empty list instead of a 404 for at
+ * most KNOWN_BRANCH_MS. An unknown id is asked every time, so a new branch is found at once.
+ */
+export async function branchIdInScope(
+  tx: Tx,
+  actor: Actor,
+  branchId: string | undefined,
+  opts: { required?: boolean; field?: string } = {},
+): Promise<string | undefined> {
+  const field = opts.field ?? 'branchId';
+  if (actor.role === 'BRANCH_MANAGER' && branchId && branchId !== actor.branchId) {
+    throw new NotFoundError('branch', { field });
+  }
+  const id = actor.role === 'BRANCH_MANAGER' ? (actor.branchId ?? undefined) : branchId;
+  if (id) {
+    const db = databaseOf(tx);
+    const until = knownBranches.get(db)?.get(id.toLowerCase());
+    if (until !== undefined && until > Date.now()) return id.toLowerCase();
+  }
+  const branch = await branchInScope(tx, actor, branchId, opts);
+  if (!branch) return undefined;
+  const db = databaseOf(tx);
+  let known = knownBranches.get(db);
+  if (!known) {
+    known = new Map();
+    knownBranches.set(db, known);
+  }
+  if (known.size >= 10_000) known.clear();
+  known.set(branch.id.toLowerCase(), Date.now() + KNOWN_BRANCH_MS);
+  return branch.id;
+}

@@ -46,12 +46,30 @@ interface Opening {
   values: (string | null)[];
 }
 
+const LAST = Symbol('the transaction ends with this query');
+
+/**
+ * Marks a query as its transaction's last: the commit (with the read of the cache scopes written, when the pool has
+ * a commit listener) travels in the same pipeline as the query instead of a round trip of its own after the work.
+ * The query's answer is then the commit's too: it fails if the commit fails, and the transaction takes no query
+ * after it (one is refused with an error). For a read route whose service knows its last statement (FR-03's list);
+ * a work that ends otherwise commits as before.
+ */
+export function lastQuery<T extends pg.QueryConfig>(config: T): T {
+  return Object.assign({ ...config }, { [LAST]: true });
+}
+
+function isLast(config: unknown): boolean {
+  return typeof config === 'object' && config !== null && (config as Record<symbol, unknown>)[LAST] === true;
+}
+
 type QueryCtor = new (
   config: pg.QueryConfig,
   values: undefined,
   callback: (err: Error | null, result: pg.QueryResult) => void,
 ) => pg.Query & {
   prepare(connection: unknown): void;
+  _getRows(connection: unknown, rows: number | undefined): void;
   handleDataRow(msg: unknown): void;
   handleCommandComplete(msg: unknown, connection: unknown): void;
   handleError(err: Error, connection: unknown): void;
@@ -60,23 +78,41 @@ type QueryCtor = new (
 interface WireConnection {
   parse(m: { text: string; name: string; types: unknown[] }): void;
   bind(m: { portal: string; statement: string; values: (string | null)[] }): void;
-  execute(m: { portal: string }): void;
+  execute(m: { portal: string; rows?: number }): void;
+  sync(): void;
+}
+
+/** What the transaction's pipelined statements told: the opening's error, the closing's outcome. */
+interface PipelineState {
+  openingError?: Error;
+  closingError?: Error;
+  /** the last query was sent with the commit */
+  lastSent?: boolean;
+  /** its COMMIT succeeded */
+  committed?: boolean;
+  /** app.cache_touched as read just before that COMMIT */
+  touched?: string | null;
 }
 
 /**
- * A query sent behind its transaction's opening (BEGIN, the context) in one pipeline of the extended protocol:
- * Parse/Bind/Execute of each opening statement, then the query's own messages and their one Sync. One round trip
- * instead of two: every round trip's socket write and read were among the largest costs in the profiles of FR-03
- * and of the idle pull (docs/performance.md, round 4). The opening's results are dropped; its error (a revoked
- * session: DS401) is the query's, and PostgreSQL skips the rest up to the Sync.
+ * A query sent in one pipeline of the extended protocol with statements before it (its transaction's opening:
+ * BEGIN, the context) and after it (its transaction's closing: the cache scopes' read and COMMIT): Parse/Bind/
+ * Execute of each, the query's own messages between, one Sync. One round trip instead of two or three: every round
+ * trip's socket write and read were among the largest costs in the profiles of FR-03 and of the idle pull
+ * (docs/performance.md, rounds 4 and 5). The other statements' results are not the query's; an error of the
+ * opening (a revoked session: DS401) or of the closing (the COMMIT) is, and PostgreSQL skips the rest up to the
+ * Sync, so a failed query is never followed by its COMMIT.
  */
-class OpenedQuery extends (pg.Query as unknown as QueryCtor) {
+class PipelinedQuery extends (pg.Query as unknown as QueryCtor) {
   private openingLeft: number;
+  private mainDone = false;
+  private closingSeen = 0;
   constructor(
     config: pg.QueryConfig,
     /** public: test/support/sql-probe.ts records these statements too */
     readonly opening: Opening[],
-    private readonly onOpeningError: (err: Error) => void,
+    readonly closing: Opening[],
+    private readonly state: PipelineState,
     callback: (err: Error | null, result: pg.QueryResult) => void,
   ) {
     super(config, undefined, callback);
@@ -84,31 +120,49 @@ class OpenedQuery extends (pg.Query as unknown as QueryCtor) {
   }
   override prepare(connection: unknown): void {
     const con = connection as WireConnection;
-    for (const o of this.opening) {
-      // unnamed: each Parse replaces the last; no Describe, so no row of theirs is parsed
-      con.parse({ text: o.text, name: '', types: [] });
-      con.bind({ portal: '', statement: '', values: o.values });
-      con.execute({ portal: '' });
-    }
+    for (const o of this.opening) this.send(con, o);
     super.prepare(connection);
   }
+  /** unnamed: each Parse replaces the last; no Describe, so no row description of theirs comes back */
+  private send(con: WireConnection, o: Opening): void {
+    con.parse({ text: o.text, name: '', types: [] });
+    con.bind({ portal: '', statement: '', values: o.values });
+    con.execute({ portal: '' });
+  }
+  override _getRows(connection: unknown, rows: number | undefined): void {
+    if (this.closing.length === 0 || rows) {
+      super._getRows(connection, rows);
+      return;
+    }
+    const con = connection as WireConnection;
+    con.execute({ portal: (this as unknown as { portal: string }).portal });
+    for (const c of this.closing) this.send(con, c);
+    con.sync();
+  }
   override handleDataRow(msg: unknown): void {
-    if (this.openingLeft === 0) super.handleDataRow(msg);
+    if (this.openingLeft > 0) return;
+    if (!this.mainDone) super.handleDataRow(msg);
+    // the closing's one row: app.cache_touched, as text (no row description was asked for)
+    else this.state.touched = (msg as { fields: (string | null)[] }).fields[0] ?? null;
   }
   override handleCommandComplete(msg: unknown, connection: unknown): void {
     if (this.openingLeft > 0) this.openingLeft--;
-    else super.handleCommandComplete(msg, connection);
+    else if (!this.mainDone) {
+      this.mainDone = true;
+      super.handleCommandComplete(msg, connection);
+    } else if (++this.closingSeen === this.closing.length) this.state.committed = true;
   }
   override handleError(err: Error, connection: unknown): void {
-    if (this.openingLeft > 0) this.onOpeningError(err);
+    if (this.openingLeft > 0) this.state.openingError ??= err;
+    else if (this.mainDone) this.state.closingError ??= err;
     super.handleError(err, connection);
   }
 }
 
 type QueryFn = (...args: unknown[]) => unknown;
 
-/** The opening of a transaction, sent with its first query or alone. */
-interface Opener {
+/** The transaction's hold on `client.query`: the opening goes with the first query, the closing with the last. */
+interface Pipeline {
   /** puts client.query back; idempotent */
   restore(): void;
   /** whether the opening has been sent */
@@ -118,12 +172,13 @@ interface Opener {
 }
 
 /**
- * Until the transaction's first query, `client.query` is replaced (on the instance) by one that sends the opening
- * with that query. A first query that cannot go so (a text without parameters, which may hold several
- * statements; a submittable; a callback) is queued right behind the opening sent alone: node-pg sends a client's
- * queries one after the other in the order asked. The opening's error is kept in `state`: it is the transaction's.
+ * While the transaction runs, `client.query` is replaced (on the instance) by one that sends the opening with the
+ * first query, and the closing with a query marked by lastQuery(). A first query that cannot go so (a text without
+ * parameters, which may hold several statements; a submittable; a callback) is queued right behind the opening
+ * sent alone: node-pg sends a client's queries one after the other in the order asked. After the last query, the
+ * transaction is over: a further query is refused.
  */
-function openWithFirstQuery(client: pg.PoolClient, opening: Opening[], state: { openingError?: Error }): Opener {
+function pipeline(client: pg.PoolClient, opening: Opening[], closing: Opening[], state: PipelineState): Pipeline {
   const own = client as unknown as { query: QueryFn };
   const original = own.query;
   let sent = false;
@@ -131,20 +186,19 @@ function openWithFirstQuery(client: pg.PoolClient, opening: Opening[], state: { 
     delete (own as { query?: QueryFn }).query;
     if (own.query !== original) own.query = original;
   };
-  const noteError = (err: Error) => {
-    state.openingError ??= err;
-  };
-  const submit = (cfg: pg.QueryConfig, before: Opening[], mainIsOpening: boolean) =>
+  const submit = (cfg: pg.QueryConfig, before: Opening[], after: Opening[], mainIsOpening: boolean) =>
     new Promise<pg.QueryResult>((resolve, reject) => {
       sent = true;
-      const q = new OpenedQuery(
-        // the extended protocol whatever the query: the opening's messages go with its Parse/Bind/Execute
+      if (after.length > 0) state.lastSent = true;
+      const q = new PipelinedQuery(
+        // the extended protocol whatever the query: the other statements' messages go with its Parse/Bind/Execute
         { ...cfg, queryMode: 'extended' } as pg.QueryConfig,
         before,
-        noteError,
+        after,
+        state,
         (err, result) => {
           if (err) {
-            if (mainIsOpening) noteError(err);
+            if (mainIsOpening) state.openingError ??= err;
             reject(err);
           } else resolve(result);
         },
@@ -152,13 +206,17 @@ function openWithFirstQuery(client: pg.PoolClient, opening: Opening[], state: { 
       original.call(client, q);
     });
   const sendAlone = async () => {
-    restore();
     const last = opening[opening.length - 1]!;
-    await submit({ text: last.text, values: last.values }, opening.slice(0, -1), true);
+    await submit({ text: last.text, values: last.values }, opening.slice(0, -1), [], true);
   };
   own.query = (...args: unknown[]) => {
-    restore();
+    if (state.lastSent) {
+      return Promise.reject(
+        new Error('a query after its transaction’s last query (lastQuery): it would run outside it'),
+      );
+    }
     const [config, values] = args;
+    const last = args.length === 1 && isLast(config);
     let cfg: pg.QueryConfig | undefined;
     if (args.length === 2 && typeof config === 'string' && Array.isArray(values) && values.length > 0) {
       cfg = { text: config, values };
@@ -168,12 +226,16 @@ function openWithFirstQuery(client: pg.PoolClient, opening: Opening[], state: { 
       typeof config === 'object' &&
       typeof (config as { submit?: unknown }).submit !== 'function' &&
       typeof (config as pg.QueryConfig).text === 'string' &&
-      (Boolean((config as pg.QueryConfig).name) || ((config as pg.QueryConfig).values?.length ?? 0) > 0)
+      (last || Boolean((config as pg.QueryConfig).name) || ((config as pg.QueryConfig).values?.length ?? 0) > 0)
     ) {
       cfg = config as pg.QueryConfig;
     }
-    if (cfg) return submit(cfg, opening, false);
-    sendAlone().catch(() => {});
+    if (!sent) {
+      if (cfg) return submit(cfg, opening, last ? closing : [], false);
+      sendAlone().catch(() => {});
+      return original.apply(client, args);
+    }
+    if (cfg && last) return submit(cfg, [], closing, false);
     return original.apply(client, args);
   };
   return {
@@ -207,20 +269,26 @@ async function inTransaction<T>(
   let result: T;
   let touched: string[] = [];
   let afterCommitWork: ReturnType<typeof takeAfterCommit> = [];
-  const state: { openingError?: Error } = {};
-  const opener = openWithFirstQuery(client, [{ text: begin, values: [] }, ...(context ? [context] : [])], state);
+  const state: PipelineState = {};
+  // read inside the transaction (the setting is transaction-local and gone after COMMIT), just before it
+  const touchedRead = `SELECT current_setting('app.cache_touched', true) AS t`;
+  const closing: Opening[] = [...(listener ? [{ text: touchedRead, values: [] }] : []), { text: 'COMMIT', values: [] }];
+  const pipe = pipeline(client, [{ text: begin, values: [] }, ...(context ? [context] : [])], closing, state);
   try {
     result = await fn(client);
     // a transaction that made no query checks the caller's session all the same
-    if (!opener.sent) await opener.sendAlone();
-    // the work may have caught the opening's error as its own query's
+    if (!pipe.sent) await pipe.sendAlone();
+    // the work may have caught the opening's error as its own query's, or the commit's as its last query's
     if (state.openingError) throw state.openingError;
-    if (listener) {
-      // read inside the transaction (the setting is transaction-local and gone after COMMIT), in the message that
-      // commits: should the SELECT fail, the COMMIT in the same message is skipped and the catch below rolls back
-      const r = (await client.query(
-        `SELECT current_setting('app.cache_touched', true) AS t; COMMIT`,
-      )) as unknown as pg.QueryResult<{ t: string | null }>[];
+    if (state.closingError) throw state.closingError;
+    pipe.restore();
+    if (state.lastSent) {
+      if (!state.committed) throw new Error('the work returned before its last query (lastQuery) was answered');
+      touched = state.touched ? state.touched.split(',') : [];
+    } else if (listener) {
+      // in the message that commits: should the SELECT fail, the COMMIT in the same message is skipped and the
+      // catch below rolls back
+      const r = (await client.query(`${touchedRead}; COMMIT`)) as unknown as pg.QueryResult<{ t: string | null }>[];
       const t = r[0]?.rows[0]?.t;
       touched = t ? t.split(',') : [];
     } else {
@@ -228,17 +296,24 @@ async function inTransaction<T>(
     }
     afterCommitWork = takeAfterCommit(client);
   } catch (err) {
-    opener.restore();
+    pipe.restore();
     takeAfterCommit(client);
     // the work failed before its first query (bad input): the session is checked all the same, as when the context
     // went first — an ended session's request is a 401 whatever else is wrong with it
-    if (!lost && !opener.sent) await opener.sendAlone().catch(() => {});
-    if (!lost && opener.sent) {
+    if (!lost && !pipe.sent) await pipe.sendAlone().catch(() => {});
+    // a committed transaction (the work failed after its last query) has nothing to roll back; after a failed
+    // COMMIT there is no transaction either, and ROLLBACK only warns
+    if (!lost && pipe.sent && !state.committed) {
       try {
         await client.query('ROLLBACK');
       } catch (rollbackErr) {
         broken = rollbackErr as Error;
       }
+    }
+    if (state.committed) {
+      // what it wrote is committed all the same: the cache hears of it, as after any commit
+      const scopes = state.touched ? state.touched.split(',') : [];
+      if (listener && scopes.length > 0) await listener(scopes);
     }
     // whatever the work made of it, a transaction whose connection broke failed for that reason (503, retry
     // later), and one whose opening failed (a revoked session) for that one

@@ -6,7 +6,7 @@ export function ordersRoutes(deps: RouteDeps): Router {
   const r = Router();
   r.get(
     '/orders',
-    guarded(deps, 'orders.read', ({ tx, actor, req }) => listOrders(tx, actor, req.query)),
+    guarded(deps, 'orders.read', ({ tx, actor, req }) => listOrders(tx, actor, req.query, { last: true })),
   );
   r.get(
     '/orders/:id',

@@ -3,7 +3,7 @@
 // AppErrors (400 / 403 / 404 / 409 / 423) the HTTP layer maps to the error JSON.
 import { type OrderCreate, orderCreate, orderPatch } from '../../domain/order-schemas.js';
 import { authorize } from '../auth/authorize.js';
-import { branchInScope } from '../branches/branch-scope.js';
+import { branchIdInScope, branchInScope } from '../branches/branch-scope.js';
 import type { Tx } from '../db/transaction.js';
 import type { Actor } from '../http/context.js';
 import { NotFoundError, ValidationError, VersionConflictError } from '../http/errors.js';
@@ -25,36 +25,48 @@ const CURSOR_KEY_FORMAT: Record<SortField, RegExp> = {
   orderNo: /^.{1,30}$/,
 };
 
-/** GET /api/orders */
-export async function listOrders(tx: Tx, actor: Actor, query: unknown): Promise<OrderPage> {
+/**
+ * GET /api/orders. `last`: the list is its transaction's last work, so its last statement carries the COMMIT
+ * (db/transaction.ts, lastQuery) — the route's case; a caller that goes on in the transaction leaves it out.
+ */
+export async function listOrders(
+  tx: Tx,
+  actor: Actor,
+  query: unknown,
+  opts: { last?: boolean } = {},
+): Promise<OrderPage> {
   authorize(actor, 'orders.read');
   const q = parse(orderListQuery, query);
   if (q.from && q.to && q.from > q.to) throw new ValidationError('to', 'errors.rangeReversed');
-  const branch = q.branchId ? await branchInScope(tx, actor, q.branchId) : undefined;
+  const branchId = q.branchId ? await branchIdInScope(tx, actor, q.branchId) : undefined;
   const descending = q.sort.startsWith('-');
   const sort = q.sort.replace(/^-/, '') as SortField;
   const after = q.cursor ? decodeKeyset(q.cursor, q.sort, CURSOR_KEY_FORMAT[sort]) : undefined;
 
-  const rows = await repo.listOrders(tx, {
-    // The caller's own scope is a filter too. Row-level security shows a manager its branch's orders, a
-    // coordinator its partner's and an installer its own either way, but its policy is a CASE over the role that no
-    // index can serve: without the filter a manager's list read every branch's orders to keep its own (1M orders:
-    // 760,000 rows read and dropped, 2 s).
-    branchId: branch?.id ?? (actor.role === 'BRANCH_MANAGER' ? (actor.branchId ?? undefined) : undefined),
-    statuses: q.status,
-    dateField: q.dateField,
-    from: q.from,
-    to: q.to,
-    installerId: q.installerId,
-    ownInstaller: actor.role === 'INSTALLER',
-    partnerId: q.partnerId ?? (actor.role === 'PARTNER_COORDINATOR' ? (actor.partnerId ?? undefined) : undefined),
-    vendor: q.vendor,
-    q: q.q,
-    sort,
-    descending,
-    after,
-    limit: q.limit + 1,
-  });
+  const rows = await repo.listOrders(
+    tx,
+    {
+      // The caller's own scope is a filter too. Row-level security shows a manager its branch's orders, a
+      // coordinator its partner's and an installer its own either way, but its policy is a CASE over the role that no
+      // index can serve: without the filter a manager's list read every branch's orders to keep its own (1M orders:
+      // 760,000 rows read and dropped, 2 s).
+      branchId: branchId ?? (actor.role === 'BRANCH_MANAGER' ? (actor.branchId ?? undefined) : undefined),
+      statuses: q.status,
+      dateField: q.dateField,
+      from: q.from,
+      to: q.to,
+      installerId: q.installerId,
+      ownInstaller: actor.role === 'INSTALLER',
+      partnerId: q.partnerId ?? (actor.role === 'PARTNER_COORDINATOR' ? (actor.partnerId ?? undefined) : undefined),
+      vendor: q.vendor,
+      q: q.q,
+      sort,
+      descending,
+      after,
+      limit: q.limit + 1,
+    },
+    opts,
+  );
   const more = rows.length > q.limit;
   const page = more ? rows.slice(0, q.limit) : rows;
   const last = page[page.length - 1];

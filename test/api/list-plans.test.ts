@@ -312,14 +312,24 @@ describe('the order list as the server plans it (30,000 generated orders, as dis
       if (id === 'L11' || id === 'L15') {
         expectAccessThrough({ json, statement: { text: sql, values: [], ms: 0 } }, INDEX.textSearch, 1000);
       }
-      // and the list reads the orders of those keys by primary key, each in its own month
+      // and the list reads the orders of those keys by primary key, each in its own month — or, in a month where
+      // the planner finds an index of the branch cheaper (a month of this data set holds few of the branch's
+      // orders), through it, reading no more rows than there are keys
       const p = await served(id);
       expect(p.statement.text).toMatch(/o\.id = ANY\(/);
+      const keyCount =
+        keys!.values.length > 0
+          ? (p.statement.text.match(/o\.id = ANY\('\{([^}]*)\}'/)?.[1] ?? '').split(',').length
+          : 0;
       const { all } = orderScans(p);
       const populatedScans = all.filter((n) => populated.has(n['Relation Name']!));
       expect(populatedScans.length, show(p)).toBeGreaterThan(0);
+      const readRows = (n: PlanNode) =>
+        ((n['Actual Rows'] ?? 0) + (n['Rows Removed by Filter'] ?? 0)) * (n['Actual Loops'] ?? 1);
       expect(
-        populatedScans.filter((n) => !indexesOf(n).some((i) => /_pkey$/.test(i))).map(describeNode),
+        populatedScans
+          .filter((n) => !indexesOf(n).some((i) => /_pkey$/.test(i)) && readRows(n) > keyCount)
+          .map(describeNode),
         show(p),
       ).toEqual([]);
     },

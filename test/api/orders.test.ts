@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiSuite, stopApiSuite, type Tokens } from '../support/api-suite.js';
 import type { TestDatabase } from '../support/db.js';
@@ -127,6 +128,81 @@ describe('GET /api/orders', () => {
     // called directly, the keys function answers nothing without a request context
     const none = await db.owner.query('SELECT count(*)::int AS n FROM order_text_matches($1, NULL, 10)', [name]);
     expect(none.rows[0].n).toBe(0);
+  });
+
+  it('each listed order carries its item summary, lines in their order, for every role and sort (one call per page)', async () => {
+    const lines = [
+      { itemCode: 'RF-9', itemName: '냉장고', quantity: 1 },
+      { itemCode: 'WM-2', itemName: '세탁기', quantity: 2 },
+    ];
+    const name = `${uniq('품목', 4)}고객`;
+    const assigned = await createOrder(db.owner, {
+      branchId: a.branch.id,
+      customerName: name,
+      installerId: a.installer.id,
+      partnerId: a.partner.id,
+      status: '배정',
+      lines,
+    });
+    const bare = await createOrder(db.owner, { branchId: a.branch.id, customerName: name, lines: [] });
+    const want = { [assigned.id]: '냉장고 RF-9 ×1, 세탁기 WM-2 ×2', [bare.id]: '' };
+    for (const [token, ids] of [
+      [t.hq, [assigned.id, bare.id]],
+      [t.manager, [assigned.id, bare.id]],
+      [t.coordinator, [assigned.id]],
+      [t.installer, [assigned.id]],
+    ] as const) {
+      for (const sort of ['-createdAt', 'createdAt', 'orderNo', '-appointmentDate']) {
+        const r = await api.request('GET', `/api/orders?q=${encodeURIComponent(name)}&sort=${sort}`, { token });
+        expect(r.status).toBe(200);
+        const got = Object.fromEntries(r.body.items.map((o: { id: string; items: string }) => [o.id, o.items]));
+        expect(got).toEqual(Object.fromEntries(ids.map((id) => [id, want[id]])));
+      }
+    }
+    // a page keeps its order with the summaries joined in: newest first, then oldest first
+    const page = async (sort: string) =>
+      (
+        await api.request('GET', `/api/orders?q=${encodeURIComponent(name)}&sort=${sort}`, { token: t.hq })
+      ).body.items.map((o: { id: string }) => o.id);
+    expect(await page('-createdAt')).toEqual([bare.id, assigned.id]);
+    expect(await page('createdAt')).toEqual([assigned.id, bare.id]);
+  });
+
+  it('the page’s summaries function answers only orders the caller’s context may see, and nothing without one', async () => {
+    const mine = await createOrder(db.owner, { branchId: a.branch.id });
+    const theirs = await createOrder(db.owner, { branchId: b.branch.id });
+    const keys = [
+      [mine.id, theirs.id],
+      [mine.createdAtExact, theirs.createdAtExact],
+    ];
+    const none = await db.owner.query(
+      'SELECT count(*)::int AS n FROM order_items_summaries($1::uuid[], $2::timestamptz[])',
+      keys,
+    );
+    expect(none.rows[0].n).toBe(0);
+    const app = new pg.Client({ connectionString: db.appUrl });
+    await app.connect();
+    try {
+      const m = a.manager;
+      const session = await db.owner.query(
+        'SELECT family_id AS f FROM refresh_tokens WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > now() LIMIT 1',
+        [m.id],
+      );
+      await app.query('BEGIN');
+      await app.query("SELECT app_enter_request($1, 'BRANCH_MANAGER', $2, '', NULL, $3::uuid)", [
+        m.id,
+        a.branch.id,
+        session.rows[0].f,
+      ]);
+      const seen = await app.query(
+        'SELECT order_id AS id FROM order_items_summaries($1::uuid[], $2::timestamptz[])',
+        keys,
+      );
+      expect(seen.rows.map((r) => r.id)).toEqual([mine.id]);
+      await app.query('ROLLBACK');
+    } finally {
+      await app.end();
+    }
   });
 
   it("free text finds an order by its second phone's digits too (FR-16 searches both numbers)", async () => {

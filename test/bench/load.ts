@@ -12,7 +12,9 @@
 // Uses the bench:api data set (DATABASE_URL's server or the embedded cluster; generated if missing).
 // BENCH_PROF=dir writes a CPU profile of the server process (node --cpu-prof) for each phase into dir.
 // BENCH_SERVER_DIR=dir runs the server of another checkout (e.g. `git archive main`, with node_modules), for
-// before/after runs in the same minutes; --no-probe leaves out the idle phase with the shortcut switched off.
+// before/after runs in the same minutes; --no-probe leaves out the idle phase with the shortcut switched off,
+// --no-idle the idle phase altogether. BENCH_DATABASE=name runs on an existing database of that name (a copy of
+// the data set: a "before" server refuses a database migrated past its code).
 // Prints; asserts nothing. See docs/performance.md.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -20,7 +22,7 @@ import { createServer } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { startDatabase } from '../../db/pg/embedded.js';
+import { startDatabase, withDatabase } from '../../db/pg/embedded.js';
 import { SYNC_ENTITIES } from '../../domain/sync-protocol.js';
 import type { Actor } from '../../server/http/context.js';
 import { encodeCursor, scopeFingerprint } from '../../server/sync/sync.cursor.js';
@@ -37,6 +39,7 @@ const IDLE_SECONDS = arg('idle-seconds', 40);
 const POLL_SECONDS = 30;
 const NO_PROBE = process.argv.includes('--no-probe');
 const ONLY_FR03 = process.argv.includes('--fr03-only');
+const NO_IDLE = process.argv.includes('--no-idle');
 const SERVER_DIR = process.env.BENCH_SERVER_DIR;
 
 const load = () =>
@@ -125,7 +128,10 @@ async function measured<T>(owner: pg.Client, serverPid: number, fn: () => Promis
 
 async function main() {
   const db = await startDatabase();
-  const ds = await ensureDataset(db.url, { orders: ORDERS, seed: 1, branches: 10 }, { log: console.log });
+  // BENCH_DATABASE=name: an existing copy of the data set (e.g. one left at the migrations of the "before" server)
+  const ds = process.env.BENCH_DATABASE
+    ? { url: withDatabase(db.url, process.env.BENCH_DATABASE), name: process.env.BENCH_DATABASE }
+    : await ensureDataset(db.url, { orders: ORDERS, seed: 1, branches: 10 }, { log: console.log });
   const owner = new pg.Client({ connectionString: ds.url });
   await owner.connect();
   const profDir = process.env.BENCH_PROF;
@@ -227,7 +233,7 @@ async function main() {
     )
   ).rows.map((r) => r.id);
   const horizonBefore = (await owner.query('SELECT pruned_up_to::text AS p FROM sync_scope_log_horizon')).rows[0].p;
-  for (const shortcut of NO_PROBE ? [true] : [true, false]) {
+  for (const shortcut of NO_IDLE ? [] : NO_PROBE ? [true] : [true, false]) {
     if (!shortcut) {
       // every window reaches below the pruned notes: each pull probes as before 0091
       await owner.query("UPDATE sync_scope_log_horizon SET pruned_up_to = '9223372036854775807'");

@@ -54,6 +54,72 @@ describe('the request context cannot be claimed', () => {
     expect(e.code).toBe('DS401');
   });
 
+  it('app_enter_request admits a live session of that user in that role and branch only (0131: one statement)', async () => {
+    const session = async (userId: string, extra = '') =>
+      (
+        await db.owner.query<{ f: string }>(
+          `INSERT INTO refresh_tokens(user_id, family_id, token_hash, expires_at, revoked_at)
+           SELECT $1, gen_random_uuid(), md5(random()::text), now() + interval '1 hour', NULL ${extra}
+           RETURNING family_id AS f`,
+          [userId],
+        )
+      ).rows[0]!.f;
+    const enter = (user: string, role: string, branch: string, s: string, issuedAt: number | null = null) =>
+      raw(async (c) => {
+        await c.query('SELECT app_enter_request($1, $2, $3, $4, $5::bigint, $6::uuid)', [
+          user,
+          role,
+          branch,
+          '',
+          issuedAt === null ? null : String(issuedAt),
+          s,
+        ]);
+        return (await c.query('SELECT app_role() AS role, app_branch_id()::text AS branch')).rows[0];
+      });
+    const live = await session(f.users.mgrA);
+    expect(await enter(f.users.mgrA, 'BRANCH_MANAGER', f.branchA, live)).toEqual({
+      role: 'BRANCH_MANAGER',
+      branch: f.branchA,
+    });
+    const refused = async (what: string, p: Promise<unknown>) =>
+      expect((await failure(() => p)).code, what).toBe('DS401');
+    await refused(
+      'another user’s session',
+      enter(f.users.mgrA, 'BRANCH_MANAGER', f.branchA, await session(f.users.mgrB)),
+    );
+    await refused('a branch not the user’s', enter(f.users.mgrA, 'BRANCH_MANAGER', f.branchB, live));
+    await refused('a role not the user’s', enter(f.users.mgrA, 'HQ_ADMIN', '', live));
+    const expired = await session(f.users.mgrA);
+    await db.owner.query(`UPDATE refresh_tokens SET expires_at = now() - interval '1 second' WHERE family_id = $1`, [
+      expired,
+    ]);
+    await refused('an expired session', enter(f.users.mgrA, 'BRANCH_MANAGER', f.branchA, expired));
+    const revoked = await session(f.users.mgrA);
+    await db.owner.query('UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1', [revoked]);
+    await refused('a revoked session', enter(f.users.mgrA, 'BRANCH_MANAGER', f.branchA, revoked));
+    // a token issued before the password changed
+    const changedAt = (
+      await db.owner.query<{ t: number }>(
+        `SELECT extract(epoch FROM password_changed_at)::bigint AS t FROM users WHERE id = $1`,
+        [f.users.mgrA],
+      )
+    ).rows[0]!.t;
+    await refused(
+      'a token older than the password',
+      enter(f.users.mgrA, 'BRANCH_MANAGER', f.branchA, live, Number(changedAt) - 60),
+    );
+    expect(await enter(f.users.mgrA, 'BRANCH_MANAGER', f.branchA, live, Number(changedAt) + 60)).toMatchObject({
+      role: 'BRANCH_MANAGER',
+    });
+    // an inactive user, whatever the session
+    await db.owner.query('UPDATE users SET is_active = false WHERE id = $1', [f.users.mgrA]);
+    try {
+      await refused('an inactive user', enter(f.users.mgrA, 'BRANCH_MANAGER', f.branchA, live));
+    } finally {
+      await db.owner.query('UPDATE users SET is_active = true WHERE id = $1', [f.users.mgrA]);
+    }
+  });
+
   it('the sealing itself is out of reach', async () => {
     for (const sql of ['SELECT app_private.seal()', 'SELECT secret FROM app_private.context_secret']) {
       expect((await failure(() => raw((c) => c.query(sql)))).code).toBe('42501');

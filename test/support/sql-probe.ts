@@ -98,10 +98,11 @@ export class SqlProbe {
       const started = performance.now();
       const first = args[0] as string | { text?: string; values?: unknown[]; name?: string; submit?: unknown };
       if (typeof first === 'object' && first !== null && typeof first.submit === 'function') {
-        // a transaction's first query sent with its opening (server/db/transaction.ts): the opening's statements
-        // and the query's, in one round trip
+        // a transaction's first query sent with its opening, or its last with its closing (server/db/transaction.ts):
+        // those statements and the query's, in one round trip
         const opened = first as typeof first & {
           opening?: { text: string; values: unknown[] }[];
+          closing?: { text: string; values: unknown[] }[];
           callback?: (...a: unknown[]) => void;
         };
         // any other submittable (cursor, COPY stream) is not a statement we can time or replay
@@ -113,6 +114,7 @@ export class SqlProbe {
           this.totalMs += ms;
           for (const o of opened.opening ?? []) this.recording?.push({ text: o.text, values: o.values, ms: 0 });
           this.recording?.push({ text: opened.text ?? '', values: opened.values ?? [], name: opened.name, ms });
+          for (const c of opened.closing ?? []) this.recording?.push({ text: c.text, values: c.values, ms: 0 });
           cb?.(...a);
         };
         return original(...args);
