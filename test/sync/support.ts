@@ -5,6 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { OPEN_STATUSES } from '../../domain/order-status.js';
 import { SYNC_ENTITIES, type SyncEntity, type SyncRow } from '../../domain/sync-protocol.js';
 import { ClientStore } from '../../main/store/client-store.js';
 import { type EngineOptions, SyncEngine } from '../../main/sync/engine.js';
@@ -106,9 +107,13 @@ export interface RlsUser {
 
 /**
  * The same, from PostgreSQL as the user sees it (dispatch_app under row-level security): live rows only
- * (soft-deleted orders and what hangs off them travel as deletes), the user's own notifications.
+ * (soft-deleted orders and what hangs off them travel as deletes), the user's own notifications. A copy that
+ * holds a window (store.windowFrom(): its last pull's bound) is compared with the window's orders only — open
+ * (OPEN_STATUSES) or written since the bound — and what hangs off them; written here from the domain's rule,
+ * not from the head office's query.
  */
 export async function serverChecksums(db: TestDatabase, user: RlsUser, store: ClientStore): Promise<Checksums> {
+  const from = store.windowFrom();
   const client = new pg.Client({ connectionString: db.appUrl });
   await client.connect();
   try {
@@ -116,18 +121,25 @@ export async function serverChecksums(db: TestDatabase, user: RlsUser, store: Cl
     await enterAs(client, db.owner, user);
     await client.query(`SELECT set_config('TimeZone', 'UTC', true)`);
     const out = {} as Checksums;
+    const window = (o: string) =>
+      from === null ? '' : ` AND (${o}.status = ANY($1::text[]) OR ${o}.updated_at >= $2::timestamptz)`;
     for (const entity of SYNC_ENTITIES) {
       const t = store.mirror.tables[entity];
       const columns = t.columns.map((c) => c.name);
       let where = '';
-      if (entity === 'orders') where = 'WHERE t.deleted_at IS NULL';
-      else if (entity === 'notifications') where = 'WHERE t.user_id = app_user_id()';
+      let windowed = true;
+      if (entity === 'orders') where = `WHERE t.deleted_at IS NULL${window('t')}`;
       else if (entity === 'split_orders')
-        where = 'WHERE EXISTS (SELECT 1 FROM orders o WHERE o.id = t.parent_order_id AND o.deleted_at IS NULL)';
-      else if ('order_id' in (await columnSet(client, entity)))
-        where = 'WHERE EXISTS (SELECT 1 FROM orders o WHERE o.id = t.order_id AND o.deleted_at IS NULL)';
+        where = `WHERE EXISTS (SELECT 1 FROM orders o WHERE o.id = t.parent_order_id AND o.deleted_at IS NULL${window('o')})`;
+      else if ('order_id' in (await columnSet(client, entity)) && entity !== 'notifications')
+        where = `WHERE EXISTS (SELECT 1 FROM orders o WHERE o.id = t.order_id AND o.deleted_at IS NULL${window('o')})`;
+      else {
+        windowed = false;
+        if (entity === 'notifications') where = 'WHERE t.user_id = app_user_id()';
+      }
       const { rows } = await client.query<{ row: SyncRow }>(
         `SELECT to_jsonb(t) - 'change_xid' AS row FROM ${entity} t ${where}`,
+        from !== null && windowed ? [OPEN_STATUSES, from] : [],
       );
       out[entity] = new Map(rows.map((r) => [String(r.row[t.key]), rowChecksum(r.row, columns)]));
     }
