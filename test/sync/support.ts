@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { OPEN_STATUSES } from '../../domain/order-status.js';
+import { OPEN_STATUSES, type OrderStatus } from '../../domain/order-status.js';
 import { SYNC_ENTITIES, type SyncEntity, type SyncRow } from '../../domain/sync-protocol.js';
 import { ClientStore } from '../../main/store/client-store.js';
 import { type EngineOptions, SyncEngine } from '../../main/sync/engine.js';
@@ -181,4 +181,50 @@ export function differences(a: Checksums, b: Checksums): Record<string, string[]
  */
 export function makeOrder(db: Parameters<typeof createOrder>[0], o: Parameters<typeof createOrder>[1]) {
   return createOrder(db, { createdAt: new Date(), ...o });
+}
+
+/**
+ * An order of `branchId` as an old one looks (issue 16's window): created `createdDaysAgo` days ago with the
+ * status given, two lines, a serial and a pick-up, and last written `writtenDaysAgo` days ago. The age is set with
+ * triggers off (as a load would: no stamp, no history, no version).
+ */
+export async function makeAgedOrder(
+  db: pg.Pool,
+  o: { branchId: string; status: OrderStatus; createdDaysAgo: number; writtenDaysAgo?: number },
+) {
+  const day = 86_400_000;
+  const created = new Date(Date.now() - o.createdDaysAgo * day);
+  const order = await makeOrder(db, {
+    branchId: o.branchId,
+    status: o.status,
+    createdAt: created,
+    appointmentDate: new Date(created.getTime() + 2 * day).toISOString().slice(0, 10),
+    lines: [
+      { itemCode: 'AC-100', itemName: '에어컨', quantity: 1 },
+      { itemCode: 'TV-55', itemName: 'TV', quantity: 1 },
+    ],
+  });
+  await db.query(
+    `INSERT INTO waste_pickups(order_id, order_created_at, code, quantity, branch_id)
+     SELECT id, created_at, 'P01', 1, branch_id FROM orders WHERE id = $1`,
+    [order.id],
+  );
+  await db.query(
+    `INSERT INTO serial_numbers(order_id, order_created_at, order_line_id, serial)
+     SELECT o.id, o.created_at, $2, $3 FROM orders o WHERE o.id = $1`,
+    [order.id, order.lineIds[0], `SN-OLD-${order.id.slice(0, 8)}`],
+  );
+  const c = await db.connect();
+  try {
+    await c.query('BEGIN');
+    await c.query('SET LOCAL session_replication_role = replica');
+    await c.query('UPDATE orders SET updated_at = $2 WHERE id = $1', [
+      order.id,
+      new Date(Date.now() - (o.writtenDaysAgo ?? o.createdDaysAgo) * day),
+    ]);
+    await c.query('COMMIT');
+  } finally {
+    c.release();
+  }
+  return order;
 }

@@ -17,6 +17,7 @@ import {
   clientChecksums,
   connectClient,
   differences,
+  makeAgedOrder,
   makeOrder,
   serverChecksums,
   syncUntil,
@@ -41,46 +42,9 @@ afterAll(async () => {
   await db?.drop();
 });
 
-const DAY = 86_400_000;
-const daysAgo = (d: number) => new Date(Date.now() - d * DAY);
-
-/**
- * An order of the branch created `createdDaysAgo` days ago and last written `writtenDaysAgo` days ago, with two
- * lines, a serial and a pick-up. The age is set with triggers off (as a load would): no stamp, no history.
- */
-async function oldOrder(status: OrderStatus, createdDaysAgo: number, writtenDaysAgo = createdDaysAgo) {
-  const o = await makeOrder(db.owner, {
-    branchId: world.branch.id,
-    status,
-    createdAt: daysAgo(createdDaysAgo),
-    appointmentDate: daysAgo(createdDaysAgo - 2)
-      .toISOString()
-      .slice(0, 10),
-    lines: [
-      { itemCode: 'AC-100', itemName: '에어컨', quantity: 1 },
-      { itemCode: 'TV-55', itemName: 'TV', quantity: 1 },
-    ],
-  });
-  await db.owner.query(
-    `INSERT INTO waste_pickups(order_id, order_created_at, code, quantity, branch_id)
-     SELECT id, created_at, 'P01', 1, branch_id FROM orders WHERE id = $1`,
-    [o.id],
-  );
-  await db.owner.query(
-    `INSERT INTO serial_numbers(order_id, order_created_at, order_line_id, serial)
-     SELECT o.id, o.created_at, $2, $3 FROM orders o WHERE o.id = $1`,
-    [o.id, o.lineIds[0], `SN-WIN-${o.id.slice(0, 8)}`],
-  );
-  const c = await db.owner.connect();
-  try {
-    await c.query('BEGIN');
-    await c.query('SET LOCAL session_replication_role = replica');
-    await c.query('UPDATE orders SET updated_at = $2 WHERE id = $1', [o.id, daysAgo(writtenDaysAgo)]);
-    await c.query('COMMIT');
-  } finally {
-    c.release();
-  }
-  return o;
+/** An order of the branch created and last written that many days ago, with children (support.ts). */
+function oldOrder(status: OrderStatus, createdDaysAgo: number, writtenDaysAgo = createdDaysAgo) {
+  return makeAgedOrder(db.owner, { branchId: world.branch.id, status, createdDaysAgo, writtenDaysAgo });
 }
 
 const user = () => ({ id: world.manager.id, role: 'BRANCH_MANAGER', branchId: world.branch.id, partnerId: null });
