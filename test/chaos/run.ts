@@ -29,14 +29,7 @@ import { databaseFile } from '../../main/sync/session.js';
 import type { TestDatabase } from '../support/db.js';
 import { createBranch, createInstaller, createUser, type UserFixture } from '../support/fixtures.js';
 import { type ChildRun, runChild, startChild } from '../sync/child.js';
-import {
-  clientChecksums,
-  differences,
-  makeAgedOrder,
-  makeOrder,
-  serverChecksums,
-  tempDir,
-} from '../sync/support.js';
+import { clientChecksums, differences, makeAgedOrder, makeOrder, serverChecksums, tempDir } from '../sync/support.js';
 import { TcpProxy } from '../sync/tcp-proxy.js';
 import { type NemesisEvent, nemesisSchedule, scheduleFingerprint } from './schedule.js';
 
