@@ -159,7 +159,17 @@ try {
     ).rows.map((r) => r.pid);
   for (const window of WINDOWS) {
     const dir = tmp();
-    const pg0 = processCpuMs(await backends());
+    // the database's backends' CPU, sampled while the sync runs: a backend the pool closes meanwhile keeps its
+    // last reading (at most one sample period of it is lost), one it opens counts from zero
+    const pgFirst = processCpuMs(await backends());
+    const pgLast = new Map(pgFirst);
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        for (const [pid, ms] of processCpuMs(await backends())) pgLast.set(pid, ms);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    })();
     const node0 = process.cpuUsage();
     const load0 = loadavg()[0]!;
     const initial = await runClient({
@@ -173,8 +183,10 @@ try {
       ...(INITIAL_ONLY ? { NOCHANGE_PULLS: '0' } : {}),
     });
     const node = process.cpuUsage(node0);
+    sampling = false;
+    await sampler;
     let pgMs = 0;
-    for (const [pid, ms] of processCpuMs(await backends())) pgMs += ms - (pg0.get(pid) ?? 0);
+    for (const [pid, ms] of pgLast) pgMs += ms - (pgFirst.get(pid) ?? 0);
     if (window === undefined || !initialDir) initialDir = dir;
     console.log(
       `initial sync, ${window ? `window ${window} months` : 'whole scope'}: ${initial.rows!.toLocaleString('en')} rows ` +

@@ -192,6 +192,30 @@ describe('the window', () => {
     await expectEqualToHeadOffice(c);
   });
 
+  it('a windowed snapshot paged while the head office writes: orders moving ahead are still delivered, with children', async () => {
+    // old open orders (part 0 of the snapshot, by id) that the head office edits after the first page: they move
+    // to part 1 (written since the bound); and recent ones edited after delivery come again
+    const openOld: Awaited<ReturnType<typeof oldOrder>>[] = [];
+    for (let i = 0; i < 5; i++) openOld.push(await oldOrder('부재', 150 + i));
+    const s = await connectClient(server.url, world.manager, join(dir, 'paged.sqlite'));
+    clients.push(s);
+    let page = await s.http.pull(null, 16, undefined, 3);
+    expect(page.reset).toBe(true);
+    s.store.applyPage(page);
+    for (const o of openOld) await db.owner.query(`UPDATE orders SET remarks = '스냅샷 중' WHERE id = $1`, [o.id]);
+    while (page.hasMore) {
+      page = await s.http.pull(s.store.cursor(), 16, undefined, 3);
+      s.store.applyPage(page);
+    }
+    for (const o of openOld) {
+      expect(held(s), o.orderNo).toContain(o.id);
+      expect(childCount(s, 'order_lines', o.id)).toBe(2);
+      expect(childCount(s, 'serial_numbers', o.id)).toBe(1);
+    }
+    await syncUntil(s, () => openOld.every((o) => s.store.getOrder(o.id)?.remarks === '스냅샷 중'), 'the edits');
+    await expectEqualToHeadOffice(s);
+  });
+
   it('the setting is checked: months outside 1–60 are refused and change nothing', () => {
     expect(() => c.store.setWindowMonths(0)).toThrow();
     expect(() => c.store.setWindowMonths(61)).toThrow();
