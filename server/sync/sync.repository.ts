@@ -184,9 +184,6 @@ export async function countWindowOrders(tx: Tx, from: string): Promise<number> {
   return Number(rows[0]!.n);
 }
 
-/** A windowed snapshot's order: `u` its updated_at (the second part's key), `c` its created_at (ISO, UTC). */
-export type WindowOrderRow = StampedRow & { u: string; c: string };
-
 /**
  * A windowed snapshot's orders, first part: the open orders last written before the window, keyset-paged by id
  * (idx_orders_sync_open). An order written while the snapshot pages leaves this part for the second, which comes
@@ -197,12 +194,11 @@ export async function snapshotOpenOrders(
   from: string,
   afterId: string | null,
   limit: number,
-): Promise<WindowOrderRow[]> {
-  const { rows } = await tx.query<WindowOrderRow>(
+): Promise<(StampedRow & { u: string })[]> {
+  const { rows } = await tx.query<StampedRow & { u: string }>(
     named(
       `SELECT t.id::text AS id, t.change_xid::text AS x, t.version, t.deleted_at IS NOT NULL AS deleted,
-            (to_jsonb(t) - 'change_xid')::text AS row, '' AS u,
-            to_char(t.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS c
+            (to_jsonb(t) - 'change_xid')::text AS row, '' AS u
        FROM orders t
       WHERE ${isOpen('t')} AND t.updated_at < $3::timestamptz
         AND t.id > coalesce($1::uuid, '00000000-0000-0000-0000-000000000000'::uuid)
@@ -224,13 +220,12 @@ export async function snapshotWrittenOrders(
   from: string,
   after: { u: string; id: string } | null,
   limit: number,
-): Promise<WindowOrderRow[]> {
-  const { rows } = await tx.query<WindowOrderRow>(
+): Promise<(StampedRow & { u: string })[]> {
+  const { rows } = await tx.query<StampedRow & { u: string }>(
     named(
       `SELECT t.id::text AS id, t.change_xid::text AS x, t.version, t.deleted_at IS NOT NULL AS deleted,
             (to_jsonb(t) - 'change_xid')::text AS row,
-            to_char(t.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS u,
-            to_char(t.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS c
+            to_char(t.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS u
        FROM orders t
       WHERE t.updated_at >= $1::timestamptz
         AND (t.updated_at, t.id) > (coalesce($2::timestamptz, '-infinity'::timestamptz),
@@ -365,27 +360,16 @@ export async function scopeMoves(tx: Tx, w: Window, after: After | null, limit: 
 export async function orderChildren(
   tx: Tx,
   orderIds: string[],
-  createdSince: string | null = null,
 ): Promise<{ entity: SyncEntity; id: string; version: number | null; row: string }[]> {
   const out: { entity: SyncEntity; id: string; version: number | null; row: string }[] = [];
   for (const entity of [...ORDER_CHILDREN, 'split_orders'] as SyncEntity[]) {
-    let where = entity === 'split_orders' ? 'parent_order_id = ANY($1::uuid[])' : 'order_id = ANY($1::uuid[])';
-    const params: unknown[] = [orderIds];
-    // The history is partitioned by month of changed_at: looked up by order id alone, every month's index is
-    // probed for every id (660–930 ms for a page of 625 orders over 30 months, performance.md round 5). An order's
-    // history starts when the order is made (the trigger of 0005 writes it at now(); the seed walks it from
-    // created_at), so the months before the page's earliest order are skipped. A row that broke this would be
-    // missing from a snapshot until the checkpoint repairs it.
-    if (entity === 'order_status_history' && createdSince !== null) {
-      params.push(createdSince);
-      where += ' AND changed_at >= $2::timestamptz';
-    }
+    const where = entity === 'split_orders' ? 'parent_order_id = ANY($1::uuid[])' : 'order_id = ANY($1::uuid[])';
     const { rows } = await tx.query<{ id: string; version: number | null; row: string }>(
       named(
         `SELECT id::text AS id, ${VERSIONLESS.has(entity) ? 'NULL::int' : 'version'} AS version,
               (to_jsonb(t) - 'change_xid')::text AS row
          FROM ${entity} t WHERE ${where} ORDER BY change_xid, id`,
-        params,
+        [orderIds],
       ),
     );
     for (const r of rows) out.push({ entity, ...r });

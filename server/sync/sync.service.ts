@@ -183,12 +183,8 @@ export async function pullChanges(tx: Tx, actor: Actor, query: unknown): Promise
         );
       }
       if (snapshot && section === 'orders') {
-        const liveRows = rows.filter((r) => !r.deleted);
-        const live = liveRows.map((r) => r.id);
-        // a windowed page knows its orders' created_at: their history is looked up from the earliest on
-        const created = liveRows.map((r) => (r as Partial<repo.WindowOrderRow>).c).filter((c) => c !== undefined);
-        const since = created.length === live.length && created.length > 0 ? created.sort()[0]! : null;
-        for (const child of await repo.orderChildren(tx, live, since))
+        const live = rows.filter((r) => !r.deleted).map((r) => r.id);
+        for (const child of await repo.orderChildren(tx, live))
           changes.push({ entity: child.entity, id: child.id, op: 'upsert', version: child.version, row: child.row });
       } else if (section === 'orders' && c.e) {
         // an order that may have been outside the client's window (created before its previous bound) and was
