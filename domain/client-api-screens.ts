@@ -18,6 +18,7 @@ import type { OrderRow } from './order-row.js';
 import { isoDate, timeWindow, uuid, version } from './order-schemas.js';
 import type { OrderStatus, ReasonType } from './order-status.js';
 import { orderColumnKey, orderViewSpec } from './order-view.js';
+import { syncWindowMonths } from './sync-protocol.js';
 
 function result<T>() {
   return undefined as unknown as T;
@@ -388,8 +389,58 @@ export interface HappyCallRow {
 
 const happyCallDay = z.object({ date: isoDate }).strict();
 
+/**
+ * An order outside the client's window (issue 16, docs/sync-protocol.md "The window"), as the head office answered
+ * a search or a customer's history: shown, never stored in the copy.
+ */
+export interface OlderOrder {
+  id: string;
+  orderNo: string;
+  status: OrderStatus;
+  customerName: string;
+  customerPhone: string | null;
+  address: unknown;
+  appointmentDate: string | null;
+  createdAt: string;
+  /** the lines in one text, as the head office summarises them */
+  items: string;
+}
+
+/** `available: false`: the head office cannot be reached — older orders are not kept on this PC. */
+export interface OlderOrders {
+  available: boolean;
+  items: OlderOrder[];
+}
+
+/** The window the copy holds: its months (the setting) and the bound of the last pull (null before one). */
+export interface SyncWindowSetting {
+  months: number;
+  from: string | null;
+}
+
+/** What to look for among the orders outside the window: the grid's search text, or a customer (FR-16). */
+const olderOrdersQuery = z
+  .object({
+    text: z.string().trim().min(1).max(100).optional(),
+    name: z.string().trim().min(1).max(120).optional(),
+    phone: z.string().trim().min(1).max(40).optional(),
+  })
+  .strict()
+  .refine((q) => [q.text, q.name, q.phone].filter((v) => v !== undefined).length === 1, {
+    message: 'one of text, name, phone',
+    path: ['text'],
+  });
+
 export const screenChannels = {
   'app:info': { args: none, result: result<AppInfo>() },
+
+  /** orders outside the window, asked of the head office (online only; offline: `available: false`) */
+  'older:search': { args: olderOrdersQuery, result: result<OlderOrders>() },
+  /** the window's months: read, or set (1–60; the next pull asks for it) */
+  'settings:syncWindow': {
+    args: z.object({ months: syncWindowMonths.optional() }).strict(),
+    result: result<SyncWindowSetting>(),
+  },
 
   'detail:get': { args: z.object({ id: uuid }).strict(), result: result<OrderDetail>() },
   'detail:split': {

@@ -263,6 +263,13 @@ export const TRANSITIONS = Object.fromEntries(ORDER_STATUSES.map((s) => [s, RULE
 
 export const TERMINAL_STATUSES = where((r) => r.next.length === 0);
 
+/**
+ * Open orders: work remains (the settlement week still counts them as open). A branch client mirrors every open
+ * order whatever its age (docs/sync-protocol.md, "The window"). 인수 is not terminal (회수 may follow) but is done:
+ * the 회수 is a write, which brings the order back into the window by its updated_at anyway.
+ */
+export const OPEN_STATUSES = where((r) => r.settlement === 'open');
+
 /** Statuses that need a reason code, and of which type. */
 export const REASON_REQUIRED = Object.fromEntries(
   ORDER_STATUSES.flatMap((s) => (RULES[s].reason ? [[s, RULES[s].reason]] : [])),

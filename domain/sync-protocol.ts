@@ -51,6 +51,15 @@ export const ORDER_CHILDREN: readonly SyncEntity[] = [
 // ---------------------------------------------------------------------------------------------------------------
 // Pull
 
+/**
+ * The client's window (docs/sync-protocol.md, "The window"): a branch client mirrors the orders that are open
+ * (OPEN_STATUSES) or were written (updated_at) in the last N months, and their children. N is a setting of the
+ * client, 1–SYNC_WINDOW_MAX_MONTHS, default SYNC_WINDOW_DEFAULT_MONTHS.
+ */
+export const SYNC_WINDOW_DEFAULT_MONTHS = 3;
+export const SYNC_WINDOW_MAX_MONTHS = 60;
+export const syncWindowMonths = z.coerce.number().int().min(1).max(SYNC_WINDOW_MAX_MONTHS);
+
 /** A row as the database has it: snake_case columns, JSON types (timestamps ISO in UTC, dates YYYY-MM-DD). */
 export type SyncRow = Record<string, unknown>;
 
@@ -77,6 +86,8 @@ export const pullQuery = z
     conflicts: z.coerce.number().int().min(0).optional(),
     failed: z.coerce.number().int().min(0).optional(),
     pendingSince: z.iso.datetime().optional(),
+    // the client's window: open orders and those written in the last `window` months (absent: everything)
+    window: z.coerce.number().int().min(1).max(SYNC_WINDOW_MAX_MONTHS).optional(),
   })
   .strict()
   .refine((q) => q.clientId === undefined || q.pending !== undefined, {
@@ -163,6 +174,11 @@ export const pullResponse = z.object({
   reset: z.boolean(),
   /** The first page of a snapshot: how many orders the snapshot's pages bring (a progress bar's total). */
   orderTotal: z.number().int().min(0).optional(),
+  /**
+   * The run's window (a pull with `window`): orders not open and written before this time are outside it. After
+   * a complete run the client drops such orders and their children, unless they have local ops.
+   */
+  windowFrom: z.iso.datetime({ offset: true }).optional(),
 });
 export type PullResponse = z.infer<typeof pullResponse>;
 
@@ -183,6 +199,15 @@ export const serverCursor = z
       .regex(/^[0-9]+$/)
       .nullable(),
     k: z.string().nullable(),
+    // the window (absent or null: everything): `m` months, `w` the run's lower bound on updated_at for orders
+    // that are not open, `e` the previous run's `w` (an order created before it may have been outside the
+    // client's window: it brings its children), `p` the snapshot's orders phase (0: open and older than `w`, by
+    // id; 1: written since `w`, by (updated_at, id) with `u` the last updated_at)
+    m: z.number().int().min(1).nullable().optional(),
+    w: z.iso.datetime({ offset: true }).nullable().optional(),
+    e: z.iso.datetime({ offset: true }).nullable().optional(),
+    p: z.union([z.literal(0), z.literal(1)]).optional(),
+    u: z.iso.datetime().nullable().optional(),
   })
   .strict();
 export type ServerCursor = z.infer<typeof serverCursor>;

@@ -698,6 +698,19 @@ export const en: Messages = {
     electron: 'Desktop app',
     browser: 'Browser',
     saved: 'Saved.',
+    syncWindow: 'Orders kept on this PC',
+    syncWindowMonths: 'Open orders + the last {{count}} month(s)',
+    syncWindowHelp:
+      'Finished orders are kept for this long after their last change. Older ones are looked up at the head office (search, customer history) while online. A longer period downloads everything again.',
+  },
+  older: {
+    search: 'Find older orders',
+    searchHint: 'Order no., customer name or phone',
+    title: 'Older orders (from the head office)',
+    loading: 'Looking up older orders at the head office…',
+    offline: 'Older orders aren’t available offline. Search again once the head office is reachable.',
+    none: 'No older orders beyond those on this PC.',
+    notKept: '{{count}} older orders not kept on this PC (view only)',
   },
   failures: {
     title: 'Changes the head office refused',

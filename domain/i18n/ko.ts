@@ -692,6 +692,19 @@ export const ko = {
     electron: '데스크톱 앱',
     browser: '브라우저',
     saved: '저장했습니다.',
+    syncWindow: '이 PC에 보관할 주문',
+    syncWindowMonths: '진행 중 주문 + 최근 {{count}}개월',
+    syncWindowHelp:
+      '끝난 주문은 마지막 변경 후 이 기간만 보관합니다. 더 오래된 주문은 온라인일 때 검색과 고객 이력에서 본사에 조회합니다. 기간을 늘리면 처음부터 다시 받습니다.',
+  },
+  older: {
+    search: '이전 주문 찾기',
+    searchHint: '수주번호, 고객명 또는 연락처',
+    title: '이전 주문 (본사 조회)',
+    loading: '본사에서 이전 주문을 찾는 중…',
+    offline: '이전 주문은 오프라인에서 볼 수 없습니다. 본사에 연결되면 다시 찾으세요.',
+    none: '이 PC에 없는 이전 주문이 없습니다.',
+    notKept: '이 PC에 보관하지 않는 이전 주문 {{count}}건 (조회 전용)',
   },
   failures: {
     title: '본사가 받아들이지 않은 변경',

@@ -11,6 +11,7 @@ import type {
   ClientApi,
   ClientApiHandlers,
   ExportJob,
+  OlderOrder,
   SettlementWeek,
   TaskProgress,
 } from '../../domain/client-api.js';
@@ -32,7 +33,7 @@ import { currentSession, dataDirOf, fail, fileStoreOf, requireAction } from './h
 import { happyCallDay, recordHappyCall } from './happy-calls.js';
 import { PrefsStore } from './json-store.js';
 import { MirrorReads, toWeek } from './mirror-reads.js';
-import { download, online } from './online.js';
+import { asApiError, download, online } from './online.js';
 import { addWastePickup, editWastePickup, recordSerials, removeWastePickup, splitOrderLocally } from './part-writes.js';
 import type { ScreenContext, SessionLike } from './session-like.js';
 
@@ -184,6 +185,49 @@ export function createHandlers(ctx: ScreenContext): Record<string, (args: unknow
   });
 
   const handlers: Pick<ClientApiHandlers, ScreenChannel> = {
+    // Orders outside the window (issue 16): the head office's search or customer history, shown and not kept.
+    // Offline there is nothing to show: the screens say older orders are not kept on this PC.
+    async 'older:search'(q: Args<'older:search'>) {
+      const s = session();
+      const query: Record<string, string> =
+        q.text !== undefined ? { q: q.text } : q.name !== undefined ? { name: q.name } : { phone: q.phone! };
+      const path = q.text !== undefined ? '/api/orders' : '/api/customers/history';
+      let items: OlderOrder[];
+      try {
+        ({ items } = await s.http.request<{ items: OlderOrder[] }>('GET', path, { query: { ...query, limit: 100 } }));
+      } catch (e) {
+        if (e instanceof Error && e.name === 'NetworkError') return { available: false, items: [] };
+        const err = asApiError(e);
+        if (err.code === 'OFFLINE') return { available: false, items: [] };
+        throw err;
+      }
+      // the copy's own orders are on the screen already, with their local changes
+      return {
+        available: true,
+        items: items
+          .filter((o) => !s.store.getOrder(o.id))
+          .map((o) => ({
+            id: o.id,
+            orderNo: o.orderNo,
+            status: o.status,
+            customerName: o.customerName,
+            customerPhone: o.customerPhone ?? null,
+            address: o.address,
+            appointmentDate: o.appointmentDate ?? null,
+            createdAt: o.createdAt,
+            items: o.items ?? '',
+          })),
+      };
+    },
+    async 'settings:syncWindow'({ months }: Args<'settings:syncWindow'>) {
+      const s = session();
+      if (months !== undefined && months !== s.store.windowMonths()) {
+        s.store.setWindowMonths(months);
+        // the next pull asks for it: fewer months drop orders, more bring a fresh snapshot
+        void s.engine.syncNow().catch(() => undefined);
+      }
+      return { months: s.store.windowMonths(), from: s.store.windowFrom() };
+    },
     async 'detail:get'({ id }: Args<'detail:get'>) {
       const s = session();
       const order = s.store.getOrder(id);

@@ -12,6 +12,9 @@ export interface StoreLike {
   readonly file: string;
   listOrders(filter?: Record<string, unknown>): OrderRow[];
   getOrder(id: string): OrderRow | null;
+  windowMonths(): number;
+  setWindowMonths(months: number): void;
+  windowFrom(): string | null;
   localOrderOp(args: {
     kind: OpKind;
     orderId: string;

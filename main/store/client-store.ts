@@ -7,7 +7,7 @@ import type { Statement } from 'better-sqlite3';
 import { v7 as uuidv7 } from 'uuid';
 import type { Conflict, ConflictField, FailedOp, IssueOrder } from '../../domain/client-api.js';
 import type { LineState, SerialRule } from '../../domain/order-part-rules.js';
-import type { ReasonType } from '../../domain/order-status.js';
+import { OPEN_STATUSES, ORDER_STATUSES, type ReasonType } from '../../domain/order-status.js';
 import {
   OP_KIND_INFO,
   type OpError,
@@ -18,8 +18,11 @@ import {
   type PullResponse,
   type PushOp,
   SYNC_ENTITIES,
+  SYNC_WINDOW_DEFAULT_MONTHS,
+  SYNC_WINDOW_MAX_MONTHS,
   type SyncEntity,
   type SyncRow,
+  syncWindowMonths,
 } from '../../domain/sync-protocol.js';
 import { type Db, openDatabase } from './database.js';
 import { Mirror } from './mirror.js';
@@ -27,6 +30,23 @@ import { parseTimeWindow } from './mirror-order-row.js';
 import { applyOrderOp, createdLines, OP_FIELDS } from './order-ops.js';
 import { type OrderFilter, OrdersView } from './orders-view.js';
 import { applyEffect, type RowChange, type RowEffect } from './part-ops.js';
+
+/** The statuses outside OPEN_STATUSES, as db/client/009_sync_window.sql's index lists them. */
+const CLOSED_SQL = ORDER_STATUSES.filter((st) => !OPEN_STATUSES.includes(st))
+  .map((st) => `'${st}'`)
+  .join(', ');
+
+/** The orders a local op holds: its own entity, a row it changes (op_rows), or a child row it is about. */
+const HELD_ROWS = `SELECT entity, entity_id FROM row_base UNION SELECT entity, entity_id FROM outbox
+  UNION SELECT entity, entity_id FROM conflicts UNION SELECT entity, entity_id FROM failed_ops
+  UNION SELECT entity, entity_id FROM op_rows`;
+const HELD_ORDERS_SQL = [
+  `SELECT entity_id FROM (${HELD_ROWS}) WHERE entity = 'orders'`,
+  `SELECT parent_order_id FROM split_orders WHERE id IN (SELECT entity_id FROM (${HELD_ROWS}) WHERE entity = 'split_orders')`,
+  ...ORDER_CHILDREN.map(
+    (c) => `SELECT order_id FROM ${c} WHERE id IN (SELECT entity_id FROM (${HELD_ROWS}) WHERE entity = '${c}')`,
+  ),
+].join(' UNION ');
 
 export interface OutboxOp {
   seq: number;
@@ -210,6 +230,22 @@ export class ClientStore {
     return this.getState('cursor');
   }
 
+  /** The window's months (a setting of this installation; docs/sync-protocol.md, "The window"). */
+  windowMonths(): number {
+    const v = Number(this.getState('window_months'));
+    return Number.isInteger(v) && v >= 1 && v <= SYNC_WINDOW_MAX_MONTHS ? v : SYNC_WINDOW_DEFAULT_MONTHS;
+  }
+
+  /** Sets the window's months; the next pull asks for it (more months: a fresh snapshot; fewer: orders leave). */
+  setWindowMonths(months: number): void {
+    this.setState('window_months', String(syncWindowMonths.parse(months)));
+  }
+
+  /** The bound of the window the copy holds (the last pull's), or null: the copy holds the whole scope. */
+  windowFrom(): string | null {
+    return this.getState('window_from');
+  }
+
   // ---------------------------------------------------------------------------------------------------------
   // Pull
 
@@ -272,11 +308,42 @@ export class ClientStore {
           }
         }
       }
+      this.setState('window_from', page.windowFrom ?? null);
+      // a complete run: the orders that left the window go (a run's pages may still bring one back into it)
+      if (!page.hasMore && page.windowFrom) for (const id of this.dropOutsideWindow(page.windowFrom)) orderIds.add(id);
       hooks.beforeCursorSaved?.();
       this.setState('cursor', page.cursor);
       if (!page.hasMore) this.setState('last_pull_at', nowIso());
     })();
     return { orderIds: [...orderIds] };
+  }
+
+  /**
+   * The orders outside the window `from` that no local op holds: not open, last written before `from`. Closed
+   * orders with ops (pending, in conflict, refused: the clerk still sees and decides them) stay until their ops
+   * are gone; the op's answer re-writes the order at the head office, which brings it into the window anyway.
+   */
+  private outsideWindow(from: string, held: boolean): string[] {
+    // a held order is judged by the head office's row (row_base), not by the copy's, which shows the local ops
+    // (an edit made here stamps its own updated_at)
+    const rows = held
+      ? this.stmt(
+          `SELECT o.id FROM orders o LEFT JOIN row_base b ON b.entity = 'orders' AND b.entity_id = o.id
+            WHERE o.id IN (${HELD_ORDERS_SQL})
+              AND coalesce(json_extract(b.server_row, '$.status'), o.status) IN (${CLOSED_SQL})
+              AND coalesce(json_extract(b.server_row, '$.updated_at'), o.updated_at) < ?`,
+        ).all(from)
+      : this.stmt(
+          `SELECT id FROM orders WHERE status IN (${CLOSED_SQL}) AND updated_at < ? AND id NOT IN (${HELD_ORDERS_SQL})`,
+        ).all(from);
+    return (rows as { id: string }[]).map((r) => r.id);
+  }
+
+  /** Drops the orders that left the window (and their children); returns them. */
+  dropOutsideWindow(from: string): string[] {
+    const gone = this.outsideWindow(from, false);
+    for (const id of gone) this.removeWithChildren('orders', id);
+    return gone;
   }
 
   private clearMirror(pending: Set<string>): void {
@@ -943,8 +1010,23 @@ export class ClientStore {
   /** The (key, version text) of every row of a mirrored table; '0' for tables without versions. */
   checkpointRows(entity: SyncEntity): { k: string; v: string }[] {
     const t = this.mirror.tables[entity];
-    return this.stmt(`SELECT ${t.key} AS k, ${t.versioned ? 'version' : "'0'"} AS v FROM ${entity}`)
+    // orders kept outside the window for their local ops (and their children) are not the window's: the head
+    // office's checkpoint leaves them out too, and a repair must not touch them
+    const from = this.windowFrom();
+    const kept = from ? new Set(this.outsideWindow(from, true)) : new Set<string>();
+    const orderOf =
+      entity === 'orders'
+        ? (r: Record<string, unknown>) => String(r.k)
+        : entity === 'split_orders'
+          ? (r: Record<string, unknown>) => String(r.o)
+          : (ORDER_CHILDREN as readonly string[]).includes(entity)
+            ? (r: Record<string, unknown>) => String(r.o)
+            : null;
+    const orderCol = entity === 'split_orders' ? 'parent_order_id' : 'order_id';
+    const extra = orderOf && entity !== 'orders' ? `, ${orderCol} AS o` : '';
+    return this.stmt(`SELECT ${t.key} AS k, ${t.versioned ? 'version' : "'0'"} AS v${extra} FROM ${entity}`)
       .all()
+      .filter((r) => kept.size === 0 || !orderOf || !kept.has(orderOf(r as Record<string, unknown>)))
       .map((r) => {
         const row = r as { k: unknown; v: unknown };
         return { k: String(row.k), v: String(row.v) };

@@ -37,6 +37,11 @@ export interface EngineOptions {
   pageSize?: number;
   hooks?: EngineHooks;
   random?: () => number;
+  /**
+   * The window's months for every pull; null: the whole scope (a head-office PC, a measurement); absent: the
+   * installation's setting (store.windowMonths()).
+   */
+  window?: number | null;
 }
 
 export interface EngineEvents {
@@ -53,7 +58,8 @@ class StopCycle extends Error {}
 export class SyncEngine extends EventEmitter<EngineEvents> {
   private readonly store: ClientStore;
   private readonly http: HeadOfficeClient;
-  private readonly o: Required<Omit<EngineOptions, 'store' | 'http' | 'hooks'>> & { hooks: EngineHooks };
+  private readonly o: Required<Omit<EngineOptions, 'store' | 'http' | 'hooks' | 'window'>> & { hooks: EngineHooks };
+  private readonly window: number | null | undefined;
   private status: SyncState['status'] = 'offline';
   private offlineSince: string | null = new Date().toISOString();
   private lastSyncAt: string | null;
@@ -93,6 +99,7 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
       random: opts.random ?? Math.random,
       hooks: opts.hooks ?? {},
     };
+    this.window = opts.window;
     this.lastSyncAt = this.store.getState('last_sync_at');
   }
 
@@ -206,6 +213,12 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
     this.lastVerifyAt = Date.now();
     if (repaired) await this.http.reportRepairs(perEntity);
     return { repaired };
+  }
+
+  /** The months the pulls ask for (undefined: no window). */
+  windowMonths(): number | undefined {
+    if (this.window === undefined) return this.store.windowMonths();
+    return this.window ?? undefined;
   }
 
   /** Runs a cycle now (or joins the one running) and resolves with the state after it. */
@@ -336,7 +349,7 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
     let report = this.reportDue();
     try {
       for (;;) {
-        const page = await this.http.pull(this.store.cursor(), this.o.pageSize, report);
+        const page = await this.http.pull(this.store.cursor(), this.o.pageSize, report, this.windowMonths());
         if (report) this.lastReport = { key: JSON.stringify(report), at: Date.now() };
         report = undefined;
         const hook = this.o.hooks.beforeCursorSaved;

@@ -506,9 +506,10 @@ export class HeadOfficeClient {
     }
   }
 
-  async pull(cursor: string | null, limit: number, report?: OutboxReport): Promise<PullResponse> {
+  /** `window`: the months of the client's window (docs/sync-protocol.md); absent: the whole scope. */
+  async pull(cursor: string | null, limit: number, report?: OutboxReport, window?: number): Promise<PullResponse> {
     const body = await this.request<unknown>('GET', '/api/sync/changes', {
-      query: { cursor: cursor ?? undefined, limit, ...report },
+      query: { cursor: cursor ?? undefined, limit, ...report, window },
       timeoutMs: 60_000,
     });
     return pullResponse.parse(body);

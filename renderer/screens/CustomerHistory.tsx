@@ -1,6 +1,7 @@
 import { type FormEvent, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { formatAddress, formatStamp } from '../../domain/order-view.js';
+import { OlderOrders } from '../components/OlderOrders.js';
 import { StatusBadge } from '../components/StatusBadge.js';
 import { customerHistory } from '../reports/progress.js';
 import { useOrders } from '../stores/orders.js';
@@ -78,6 +79,10 @@ export function CustomerHistory() {
                 ))}
               </tbody>
             </table>
+          )}
+          {/* the copy holds the window only (issue 16): older orders of the customer come from the head office */}
+          {(query.name ?? query.phone) && (
+            <OlderOrders query={query.name ? { name: query.name } : { phone: query.phone! }} />
           )}
         </>
       )}

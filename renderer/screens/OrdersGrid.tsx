@@ -24,6 +24,7 @@ import {
   type OrderViewSpec,
 } from '../../domain/order-view.js';
 import { OrderSyncMarker, useIssueOrderIds } from '../components/FailuresList.js';
+import { OlderOrders } from '../components/OlderOrders.js';
 import { StatusBadge } from '../components/StatusBadge.js';
 import { cellProblemText } from '../grid/cell-problem.js';
 import { applyEdits } from '../grid/edits.js';
@@ -323,6 +324,7 @@ export function OrdersGrid() {
         </span>
         <ViewsMenu />
         <ColumnsMenu />
+        <OlderSearch />
         <button
           type="button"
           className="btn"
@@ -478,6 +480,44 @@ function ColumnsMenu() {
         <button type="button" className="btn ghost" onClick={() => useOrders.getState().setLayout(defaultLayout())}>
           {t('grid.resetLayout')}
         </button>
+      </div>
+    </details>
+  );
+}
+
+/**
+ * The grid shows the copy, which holds the window only (issue 16): an order number, customer or phone of an older
+ * order is looked up at the head office here, shown below the field and not added to the grid.
+ */
+function OlderSearch() {
+  const { t } = useTranslation();
+  const [text, setText] = useState('');
+  const [query, setQuery] = useState<string | null>(null);
+  return (
+    <details className="dropdown right older-search">
+      <summary className="btn" data-testid="older-search-open">
+        {t('older.search')}
+      </summary>
+      <div className="dropdown-menu wide">
+        <form
+          className="toolbar plain"
+          onSubmit={(e) => {
+            e.preventDefault();
+            setQuery(text.trim() || null);
+          }}
+        >
+          <input
+            value={text}
+            onChange={(e) => setText(e.target.value)}
+            placeholder={t('older.searchHint')}
+            aria-label={t('older.searchHint')}
+            data-testid="older-search-text"
+          />
+          <button type="submit" className="btn primary">
+            {t('common.search')}
+          </button>
+        </form>
+        {query && <OlderOrders query={{ text: query }} />}
       </div>
     </details>
   );

@@ -1,5 +1,6 @@
 // The client side of `npm run bench:sync`, in its own process so its peak RSS is the client's alone.
 // Env: SERVER_URL, USERNAME, PASSWORD, DATA_DIR, PAGE_SIZE, PUSH_OPS, NOCHANGE_PULLS, PHASE (initial | push),
+// WINDOW (the initial sync's window in months; absent: the whole scope),
 // OTHER_BRANCH_WRITER_URL + OTHER_BRANCH_ID (a database URL that may write the other branch's orders)
 // Prints one JSON line with its measurements.
 import { join } from 'node:path';
@@ -31,8 +32,10 @@ if ((env.PHASE ?? 'initial') === 'initial') {
   let pages = 0;
   let applyMs = 0;
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  const window = env.WINDOW ? Number(env.WINDOW) : undefined;
   for (;;) {
-    const page = await http.pull(store.cursor(), Number(env.PAGE_SIZE ?? 5000));
+    const page = await http.pull(store.cursor(), Number(env.PAGE_SIZE ?? 5000), undefined, window);
     const ta = performance.now();
     store.applyPage(page);
     applyMs += performance.now() - ta;
@@ -45,7 +48,9 @@ if ((env.PHASE ?? 'initial') === 'initial') {
     if (!page.hasMore) break;
   }
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   Object.assign(out, {
+    clientCpuSeconds: (cpu.user + cpu.system) / 1e6,
     rows,
     pages,
     seconds,
@@ -58,7 +63,7 @@ if ((env.PHASE ?? 'initial') === 'initial') {
   const lat: number[] = [];
   for (let i = 0; i < Number(env.NOCHANGE_PULLS ?? 200); i++) {
     const t = performance.now();
-    const page = await http.pull(store.cursor(), 1000);
+    const page = await http.pull(store.cursor(), 1000, undefined, window);
     store.applyPage(page);
     lat.push(performance.now() - t);
   }
@@ -77,7 +82,7 @@ if ((env.PHASE ?? 'initial') === 'initial') {
         [env.OTHER_BRANCH_ID, `bench other branch ${i}`, i],
       );
       const t = performance.now();
-      const page = await http.pull(store.cursor(), 1000);
+      const page = await http.pull(store.cursor(), 1000, undefined, window);
       store.applyPage(page);
       busy.push(performance.now() - t);
       changes += page.changes.length;

@@ -3,6 +3,7 @@
 
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
+import { OPEN_STATUSES } from '../../domain/order-status.js';
 import {
   ENTITY_KEY,
   type OpResult,
@@ -101,6 +102,7 @@ export async function stampedRows(
   w: Window,
   after: After | null,
   limit: number,
+  windowFrom: string | null = null,
 ): Promise<StampedRow[]> {
   const key = ENTITY_KEY[entity];
   const params: unknown[] = [w.hi, limit];
@@ -113,7 +115,15 @@ export async function stampedRows(
     lower = 't.change_xid >= $3::xid8';
   }
   // A user mirrors their own notifications only (HQ may read everyone's, but does not carry them around).
-  const own = entity === 'notifications' ? 'AND t.user_id = app_user_id()' : '';
+  let own = entity === 'notifications' ? 'AND t.user_id = app_user_id()' : '';
+  // A client with a window gets the children of the orders in it only: a pick-up added at the head office to an
+  // order closed long ago comes with that order if it ever enters the window (the orders section brings them).
+  const parent = parentOf(entity);
+  if (windowFrom !== null && parent) {
+    params.push(windowFrom);
+    own = `AND EXISTS (SELECT 1 FROM orders o WHERE o.id = t.${parent.id} AND o.created_at = t.${parent.createdAt}
+                          AND ${inWindow('o', `$${params.length}`)})`;
+  }
   const deleted = entity === 'orders' ? 't.deleted_at IS NOT NULL' : 'false';
   const { rows } = await tx.query<StampedRow>(
     named(
@@ -127,6 +137,121 @@ export async function stampedRows(
     ),
   );
   return rows;
+}
+
+/** The column naming an order's row's order, for the tables whose rows come and go with their order. */
+function parentOf(entity: SyncEntity): { id: string; createdAt: string } | null {
+  if (entity === 'split_orders') return { id: 'parent_order_id', createdAt: 'parent_order_created_at' };
+  if ((ORDER_CHILDREN as readonly string[]).includes(entity)) return { id: 'order_id', createdAt: 'order_created_at' };
+  return null;
+}
+
+/**
+ * The window's test on an order row `a` (docs/sync-protocol.md, "The window"): open, or written since `from`
+ * (a timestamptz parameter). The status list is written out in OPEN_STATUSES' order, as idx_orders_sync_open's
+ * predicate (migration 0133) is, so the planner proves the partial index usable.
+ */
+export function inWindow(a: string, from: string): string {
+  return `(${isOpen(a)} OR ${a}.updated_at >= ${from}::timestamptz)`;
+}
+
+function isOpen(a: string): string {
+  return `${a}.status IN (${OPEN_STATUSES.map((s) => `'${s}'`).join(', ')})`;
+}
+
+/**
+ * The window's lower bound for `months`: midnight (KST, the company's day) of the day `months` months ago, as
+ * ISO text the way the rows carry timestamps ('…T15:00:00+00:00': a client compares its orders' updated_at text
+ * with it). Fixed for a day, so a client drops what left once a day.
+ */
+export function windowStart(months: number, now = new Date()): string {
+  const kst = new Date(now.getTime() + 9 * 3600_000);
+  // the 28th or earlier: a month back from the 31st is a day of that month, not one spilling into the next
+  const day = Math.min(kst.getUTCDate(), 28);
+  const start = Date.UTC(kst.getUTCFullYear(), kst.getUTCMonth() - months, day) - 9 * 3600_000;
+  return `${new Date(start).toISOString().slice(0, 19)}+00:00`;
+}
+
+/** The orders a windowed snapshot brings (RLS; deleted ones included, as deletes): its progress bar's total. */
+export async function countWindowOrders(tx: Tx, from: string): Promise<number> {
+  const { rows } = await tx.query<{ n: number }>(
+    named(
+      `SELECT (SELECT count(*) FROM orders t WHERE ${isOpen('t')} AND t.updated_at < $1::timestamptz)
+            + (SELECT count(*) FROM orders t WHERE t.updated_at >= $1::timestamptz) AS n`,
+      [from],
+    ),
+  );
+  return Number(rows[0]!.n);
+}
+
+/**
+ * A windowed snapshot's orders, first part: the open orders last written before the window, keyset-paged by id
+ * (idx_orders_sync_open). An order written while the snapshot pages leaves this part for the second, which comes
+ * after it; none can join it (updated_at only grows).
+ */
+export async function snapshotOpenOrders(
+  tx: Tx,
+  from: string,
+  afterId: string | null,
+  limit: number,
+): Promise<(StampedRow & { u: string })[]> {
+  const { rows } = await tx.query<StampedRow & { u: string }>(
+    named(
+      `SELECT t.id::text AS id, t.change_xid::text AS x, t.version, t.deleted_at IS NOT NULL AS deleted,
+            (to_jsonb(t) - 'change_xid')::text AS row, '' AS u
+       FROM orders t
+      WHERE ${isOpen('t')} AND t.updated_at < $3::timestamptz
+        AND t.id > coalesce($1::uuid, '00000000-0000-0000-0000-000000000000'::uuid)
+      ORDER BY t.id
+      LIMIT $2`,
+      [afterId, limit, from],
+    ),
+  );
+  return rows;
+}
+
+/**
+ * A windowed snapshot's orders, second part: every order written since the window began, keyset-paged by
+ * (updated_at, id) (idx_orders_sync_written). An order written while the snapshot pages moves to the end and is
+ * delivered there (again, if this part had passed it: the client applies it as any newer row).
+ */
+export async function snapshotWrittenOrders(
+  tx: Tx,
+  from: string,
+  after: { u: string; id: string } | null,
+  limit: number,
+): Promise<(StampedRow & { u: string })[]> {
+  const { rows } = await tx.query<StampedRow & { u: string }>(
+    named(
+      `SELECT t.id::text AS id, t.change_xid::text AS x, t.version, t.deleted_at IS NOT NULL AS deleted,
+            (to_jsonb(t) - 'change_xid')::text AS row,
+            to_char(t.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS u
+       FROM orders t
+      WHERE t.updated_at >= $1::timestamptz
+        AND (t.updated_at, t.id) > (coalesce($2::timestamptz, '-infinity'::timestamptz),
+                                    coalesce($3::uuid, '00000000-0000-0000-0000-000000000000'::uuid))
+      ORDER BY t.updated_at, t.id
+      LIMIT $4`,
+      [from, after?.u ?? null, after?.id ?? null, limit],
+    ),
+  );
+  return rows;
+}
+
+/**
+ * Of these orders, the ones created before `before`: they may have been outside the client's window at its
+ * previous run (an order created since was in it: updated_at ≥ created_at), so they bring their children.
+ */
+export async function ordersCreatedBefore(tx: Tx, ids: string[], before: string): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const { rows } = await tx.query<{ id: string }>(
+    named(
+      `SELECT id::text AS id FROM orders WHERE id = ANY($1::uuid[]) AND created_at < $2::timestamptz
+          AND deleted_at IS NULL`,
+      [ids, before],
+    ),
+  );
+  return rows.map((r) => r.id);
 }
 
 /**
@@ -550,15 +675,22 @@ export async function clientOutboxes(tx: Tx, f: { userId?: string }) {
  * The live rows of `entity` in the caller's scope as a copy mirrors them (orders not deleted, what hangs off a
  * live order, the caller's own notifications), as (k: key text, v: version text, '0' for tables without one).
  */
-function checkpointRows(entity: SyncEntity): string {
+/** Whether the window applies to a table's rows: orders and what hangs off them. */
+function windowed(entity: SyncEntity): boolean {
+  return entity === 'orders' || parentOf(entity) !== null;
+}
+
+function checkpointRows(entity: SyncEntity, windowFrom: string | null, param: string): string {
   const key = ENTITY_KEY[entity];
+  // with a window, what the client should hold is the window's orders and their children (`param`: its bound)
+  const orderIn = (a: string) => (windowFrom === null ? '' : ` AND ${inWindow(a, param)}`);
   let where = '';
-  if (entity === 'orders') where = 'WHERE t.deleted_at IS NULL';
+  if (entity === 'orders') where = `WHERE t.deleted_at IS NULL${orderIn('t')}`;
   else if (entity === 'notifications') where = 'WHERE t.user_id = app_user_id()';
   else if (entity === 'split_orders')
-    where = 'WHERE EXISTS (SELECT 1 FROM orders o WHERE o.id = t.parent_order_id AND o.deleted_at IS NULL)';
+    where = `WHERE EXISTS (SELECT 1 FROM orders o WHERE o.id = t.parent_order_id AND o.deleted_at IS NULL${orderIn('o')})`;
   else if ((ORDER_CHILDREN as readonly string[]).includes(entity))
-    where = 'WHERE EXISTS (SELECT 1 FROM orders o WHERE o.id = t.order_id AND o.deleted_at IS NULL)';
+    where = `WHERE EXISTS (SELECT 1 FROM orders o WHERE o.id = t.order_id AND o.deleted_at IS NULL${orderIn('o')})`;
   return `SELECT t.${key}::text AS k, ${VERSIONLESS.has(entity) ? "'0'" : 't.version::text'} AS v, t.change_xid AS x, t
             FROM ${entity} t ${where}`;
 }
@@ -567,13 +699,18 @@ function checkpointRows(entity: SyncEntity): string {
 const BUCKET = `(('x' || substr(md5(s.k), 1, 8))::bit(32)::int & 15)`;
 
 /** Per bucket: rows and the sum of the rows' hashes, the first 60 bits of md5(key || ':' || version). */
-export async function checkpointBuckets(tx: Tx, entity: SyncEntity): Promise<{ b: number; n: number; h: string }[]> {
+export async function checkpointBuckets(
+  tx: Tx,
+  entity: SyncEntity,
+  windowFrom: string | null = null,
+): Promise<{ b: number; n: number; h: string }[]> {
   const { rows } = await tx.query<{ b: number; n: number; h: string }>(
     named(
       `SELECT ${BUCKET} AS b, count(*)::int AS n,
               sum(('x' || substr(md5(s.k || ':' || s.v), 1, 15))::bit(60)::bigint)::text AS h
-         FROM (${checkpointRows(entity)}) s
+         FROM (${checkpointRows(entity, windowFrom, '$1')}) s
         GROUP BY 1 ORDER BY 1`,
+      windowFrom === null || !windowed(entity) ? [] : [windowFrom],
     ),
   );
   return rows;
@@ -585,14 +722,15 @@ export async function checkpointBucketRows(
   entity: SyncEntity,
   bucket: number,
   hi: string,
+  windowFrom: string | null = null,
 ): Promise<{ id: string; version: number | null; old: boolean; row: SyncRow }[]> {
   const { rows } = await tx.query<{ id: string; version: number | null; old: boolean; row: SyncRow }>(
     named(
       `SELECT s.k AS id, ${VERSIONLESS.has(entity) ? 'NULL::int' : 's.v::int'} AS version, s.x < $2::xid8 AS old,
               to_jsonb(s.t) - 'change_xid' AS row
-         FROM (${checkpointRows(entity)}) s
+         FROM (${checkpointRows(entity, windowFrom, '$3')}) s
         WHERE ${BUCKET} = $1`,
-      [bucket, hi],
+      windowFrom === null || !windowed(entity) ? [bucket, hi] : [bucket, hi, windowFrom],
     ),
   );
   return rows;

@@ -51,6 +51,8 @@ export interface PullPage {
   reset: boolean;
   /** the first page of a snapshot: how many orders the whole snapshot brings (the client's progress bar) */
   orderTotal?: number;
+  /** the run's window bound (a pull with `window`) */
+  windowFrom?: string;
 }
 
 /** The response body (domain/sync-protocol.ts pullResponse), written without parsing the rows again. */
@@ -60,7 +62,7 @@ export function pullPageJson(page: PullPage): string {
       ? `{"entity":"${c.entity}","id":${JSON.stringify(c.id)},"op":"upsert","version":${c.version ?? 'null'},"row":${c.row}}`
       : `{"entity":"${c.entity}","id":${JSON.stringify(c.id)},"op":"delete"}`,
   );
-  return `{"changes":[${items.join(',')}],"cursor":${JSON.stringify(page.cursor)},"hasMore":${page.hasMore},"reset":${page.reset}${page.orderTotal === undefined ? '' : `,"orderTotal":${page.orderTotal}`}}`;
+  return `{"changes":[${items.join(',')}],"cursor":${JSON.stringify(page.cursor)},"hasMore":${page.hasMore},"reset":${page.reset}${page.orderTotal === undefined ? '' : `,"orderTotal":${page.orderTotal}`}${page.windowFrom === undefined ? '' : `,"windowFrom":${JSON.stringify(page.windowFrom)}`}}`;
 }
 
 /**
@@ -100,21 +102,36 @@ export async function pullChanges(tx: Tx, actor: Actor, query: unknown): Promise
   let orderTotal: number | undefined;
   const missedDeletes = previous !== null && previous.lo !== '0' && BigInt(previous.lo) <= BigInt(prunedUpTo);
   let nothingForCaller = false;
-  if (!previous || previous.s !== scope || missedDeletes) {
-    // A first pull, another scope, or a cursor older than pruned tombstones: a snapshot of everything.
-    c = { v: 1, s: scope, lo: '0', hi, t: 0, x: null, k: null };
+  // The window (docs/sync-protocol.md, "The window"): fixed for a run; a run after it narrows it (the bound moves
+  // on with the days, or the client asked for fewer months: the client drops what left) or, when it would widen
+  // (more months, or none), starts a snapshot: orders that were never sent would have no write to bring them.
+  const months = q.window ?? null;
+  const from = months === null ? null : repo.windowStart(months);
+  const prevFrom = previous?.w ?? null;
+  const widens = prevFrom !== null && (from === null || Date.parse(from) < Date.parse(prevFrom));
+  if (!previous || previous.s !== scope || missedDeletes || (nextRun && widens)) {
+    // A first pull, another scope, a cursor older than pruned tombstones or a wider window: a snapshot.
+    c = { v: 1, s: scope, lo: '0', hi, t: 0, x: null, k: null, ...windowOf(months, from, null) };
     reset = true;
     // counted once per snapshot, under the caller's RLS: the orders its pages will bring (deleted ones as deletes)
-    orderTotal = await repo.countOrders(tx);
+    orderTotal = from === null ? await repo.countOrders(tx) : await repo.countWindowOrders(tx, from);
   } else if (previous.t >= SECTIONS.length) {
-    c = { v: 1, s: scope, lo: previous.hi, hi: xidMax(hi, previous.hi), t: 0, x: null, k: null };
+    c = {
+      v: 1,
+      s: scope,
+      lo: previous.hi,
+      hi: xidMax(hi, previous.hi),
+      t: 0,
+      x: null,
+      k: null,
+      ...windowOf(months, from, prevFrom),
+    };
     // no write since the last run noted a scope of the caller's (migration 0091): while other branches write,
     // an up-to-date client is answered without the probe
     nothingForCaller = scopeChanged === false;
   } else {
     c = previous;
   }
-
   const changes: PageChange[] = [];
   const w = { lo: c.lo, hi: c.hi };
   const snapshot = c.lo === '0';
@@ -143,9 +160,21 @@ export async function pullChanges(tx: Tx, actor: Actor, query: unknown): Promise
     else {
       const snapshotOrders = snapshot && section === 'orders';
       if (snapshotOrders) asked = Math.max(1, Math.floor(budget / ROWS_PER_ORDER));
-      const rows = snapshotOrders
-        ? await repo.snapshotOrders(tx, after?.k ?? null, asked)
-        : await repo.stampedRows(tx, section, w, after, asked);
+      const windowFrom = c.w ?? null;
+      let rows: repo.StampedRow[];
+      let nextPart = false;
+      if (snapshotOrders && windowFrom !== null) {
+        // a windowed snapshot's orders come in two parts (repo.snapshotOpenOrders, repo.snapshotWrittenOrders)
+        const part =
+          (c.p ?? 0) === 0
+            ? await repo.snapshotOpenOrders(tx, windowFrom, after?.k ?? null, asked)
+            : await repo.snapshotWrittenOrders(tx, windowFrom, c.u && after ? { u: c.u, id: after.k } : null, asked);
+        rows = part;
+        const lastOf = part[part.length - 1];
+        if ((c.p ?? 0) === 0 && part.length < asked) nextPart = true;
+        else if (lastOf) c = { ...c, u: lastOf.u || null };
+      } else if (snapshotOrders) rows = await repo.snapshotOrders(tx, after?.k ?? null, asked);
+      else rows = await repo.stampedRows(tx, section, w, after, asked, windowFrom);
       for (const r of rows) {
         changes.push(
           r.deleted
@@ -157,6 +186,17 @@ export async function pullChanges(tx: Tx, actor: Actor, query: unknown): Promise
         const live = rows.filter((r) => !r.deleted).map((r) => r.id);
         for (const child of await repo.orderChildren(tx, live))
           changes.push({ entity: child.entity, id: child.id, op: 'upsert', version: child.version, row: child.row });
+      } else if (section === 'orders' && c.e) {
+        // an order that may have been outside the client's window (created before its previous bound) and was
+        // written since — reopened, edited at the head office — enters it with all its children, whose own stamps
+        // may be old
+        const live = rows.filter((r) => !r.deleted).map((r) => r.id);
+        for (const child of await repo.orderChildren(tx, await repo.ordersCreatedBefore(tx, live, c.e)))
+          changes.push({ entity: child.entity, id: child.id, op: 'upsert', version: child.version, row: child.row });
+      }
+      if (nextPart) {
+        c = { ...c, p: 1, x: null, k: null, u: null };
+        continue;
       }
       got = rows.map((r) => ({ x: r.x, k: r.id }));
     }
@@ -164,7 +204,23 @@ export async function pullChanges(tx: Tx, actor: Actor, query: unknown): Promise
     if (got.length < asked || !last) c = { ...c, t: c.t + 1, x: null, k: null };
     else c = { ...c, x: last.x, k: last.k };
   }
-  return { changes, cursor: encodeCursor(c), hasMore: c.t < SECTIONS.length, reset, orderTotal };
+  return {
+    changes,
+    cursor: encodeCursor(c),
+    hasMore: c.t < SECTIONS.length,
+    reset,
+    orderTotal,
+    windowFrom: c.w ?? undefined,
+  };
+}
+
+/** A cursor's window fields: none without a window (a cursor made before windows had none either). */
+function windowOf(
+  months: number | null,
+  from: string | null,
+  entry: string | null,
+): Pick<ServerCursor, 'm' | 'w' | 'e' | 'p' | 'u'> {
+  return months === null || from === null ? {} : { m: months, w: from, e: entry, p: 0, u: null };
 }
 
 async function tombstoneSection(
@@ -226,11 +282,16 @@ export async function queueStatus(tx: Tx, actor: Actor, query: unknown): Promise
 /** GET /api/sync/checkpoint?cursor=…: per table and bucket, what the caller's copy should hold. */
 export async function checkpoint(tx: Tx, actor: Actor, query: unknown): Promise<CheckpointResponse> {
   authorize(actor, 'sync.use');
-  parse(checkpointQuery, query);
+  const q = parse(checkpointQuery, query);
+  // the copy's window is its cursor's (an undecodable cursor compares the whole scope, as before windows)
+  let windowFrom: string | null = null;
+  try {
+    windowFrom = decodeCursor(q.cursor).w ?? null;
+  } catch {}
   await repo.startPull(tx, null);
   const tables: CheckpointResponse['tables'] = {};
   for (const entity of SYNC_ENTITIES) {
-    const buckets = await repo.checkpointBuckets(tx, entity);
+    const buckets = await repo.checkpointBuckets(tx, entity, windowFrom);
     if (buckets.length) tables[entity] = buckets;
   }
   return { tables };
@@ -248,5 +309,5 @@ export async function checkpointBucket(tx: Tx, actor: Actor, query: unknown): Pr
   await repo.startPull(tx, null);
   // a run still under way has delivered nothing above its lower end for sure
   const hi = c.t >= SECTIONS.length ? c.hi : c.lo;
-  return { rows: await repo.checkpointBucketRows(tx, q.entity, q.bucket, hi) };
+  return { rows: await repo.checkpointBucketRows(tx, q.entity, q.bucket, hi, c.w ?? null) };
 }

@@ -29,7 +29,7 @@ import { databaseFile } from '../../main/sync/session.js';
 import type { TestDatabase } from '../support/db.js';
 import { createBranch, createInstaller, createUser, type UserFixture } from '../support/fixtures.js';
 import { type ChildRun, runChild, startChild } from '../sync/child.js';
-import { clientChecksums, differences, makeOrder, serverChecksums, tempDir } from '../sync/support.js';
+import { clientChecksums, differences, makeAgedOrder, makeOrder, serverChecksums, tempDir } from '../sync/support.js';
 import { TcpProxy } from '../sync/tcp-proxy.js';
 import { type NemesisEvent, nemesisSchedule, scheduleFingerprint } from './schedule.js';
 
@@ -204,6 +204,13 @@ async function oneRun(seed: number): Promise<RunResult> {
     for (let i = 0; i < 15; i++) seeded.push((await makeOrder(owner, { branchId: a.id })).id);
     for (let i = 0; i < 5; i++) seeded.push((await makeOrder(owner, { branchId: b.id })).id);
 
+    // the client's window (issue 16): old orders no clerk touches — two closed long ago (outside: one of them the
+    // head office edits mid-run, which brings it in with its children), one open (inside whatever its age)
+    const oldOutside = await makeAgedOrder(owner, { branchId: a.id, status: '인수', createdDaysAgo: 200 });
+    const oldEntering = await makeAgedOrder(owner, { branchId: a.id, status: '취소', createdDaysAgo: 250 });
+    const oldOpen = await makeAgedOrder(owner, { branchId: a.id, status: '연기', createdDaysAgo: 220 });
+    await makeAgedOrder(owner, { branchId: b.id, status: '인수', createdDaysAgo: 300 });
+
     const ordersA = seeded.slice(0, 15);
     const ordersB = seeded.slice(15);
     const schedule = nemesisSchedule(seed, { seconds: SECONDS, clients: CLIENTS, orders: seeded.length });
@@ -283,6 +290,8 @@ async function oneRun(seed: number): Promise<RunResult> {
       });
     };
     for (const [i, c] of clerks.entries()) launch(c, schedule.clientSeeds[i]!);
+    // halfway through, the head office edits an order closed long ago: it enters every branch-a copy
+    const entering = sleep((SECONDS * 1000) / 2).then(() => hqEdit(hq, oldEntering.id, 0));
     const killClient = async (c: Clerk) => {
       c.killing = true;
       c.run?.proc.kill('SIGKILL');
@@ -337,6 +346,8 @@ async function oneRun(seed: number): Promise<RunResult> {
       if (clerks.every((c, i) => c.run === runs[i])) break;
     }
     settled = true;
+    await entering;
+    if (!restEdits.has(oldEntering.id)) await hqEdit(hq, oldEntering.id, 1);
 
     // heal, then everyone settles twice: a later client's push is pulled by the earlier ones on the second round
     for (const c of clerks) c.proxy.setDown(false);
@@ -360,6 +371,14 @@ async function oneRun(seed: number): Promise<RunResult> {
       try {
         const st = store.counts();
         if (st.pending || st.conflicts) anomalies.push(`${c.name}: not settled ${JSON.stringify(st)}`);
+        // the comparison is with RLS ∩ the copy's window: the window must be in force, and hold what it should
+        if (store.windowFrom() === null) anomalies.push(`${c.name}: no window in force`);
+        if (c.branchId === a.id) {
+          const has = (id: string) => Boolean(store.getOrder(id));
+          if (has(oldOutside.id)) anomalies.push(`${c.name}: holds an order outside its window`);
+          if (!has(oldOpen.id)) anomalies.push(`${c.name}: lacks an old open order`);
+          if (!has(oldEntering.id)) anomalies.push(`${c.name}: lacks the old order the head office edited`);
+        }
         const rls = { id: c.user.id, role: c.user.role, branchId: c.branchId, partnerId: null };
         const diff = differences(clientChecksums(store), await serverChecksums(asTestDatabase, rls, store));
         if (Object.keys(diff).length) anomalies.push(`${c.name}: copy differs ${JSON.stringify(diff).slice(0, 300)}`);

@@ -5,6 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { OPEN_STATUSES, type OrderStatus } from '../../domain/order-status.js';
 import { SYNC_ENTITIES, type SyncEntity, type SyncRow } from '../../domain/sync-protocol.js';
 import { ClientStore } from '../../main/store/client-store.js';
 import { type EngineOptions, SyncEngine } from '../../main/sync/engine.js';
@@ -106,9 +107,13 @@ export interface RlsUser {
 
 /**
  * The same, from PostgreSQL as the user sees it (dispatch_app under row-level security): live rows only
- * (soft-deleted orders and what hangs off them travel as deletes), the user's own notifications.
+ * (soft-deleted orders and what hangs off them travel as deletes), the user's own notifications. A copy that
+ * holds a window (store.windowFrom(): its last pull's bound) is compared with the window's orders only — open
+ * (OPEN_STATUSES) or written since the bound — and what hangs off them; written here from the domain's rule,
+ * not from the head office's query.
  */
 export async function serverChecksums(db: TestDatabase, user: RlsUser, store: ClientStore): Promise<Checksums> {
+  const from = store.windowFrom();
   const client = new pg.Client({ connectionString: db.appUrl });
   await client.connect();
   try {
@@ -116,18 +121,25 @@ export async function serverChecksums(db: TestDatabase, user: RlsUser, store: Cl
     await enterAs(client, db.owner, user);
     await client.query(`SELECT set_config('TimeZone', 'UTC', true)`);
     const out = {} as Checksums;
+    const window = (o: string) =>
+      from === null ? '' : ` AND (${o}.status = ANY($1::text[]) OR ${o}.updated_at >= $2::timestamptz)`;
     for (const entity of SYNC_ENTITIES) {
       const t = store.mirror.tables[entity];
       const columns = t.columns.map((c) => c.name);
       let where = '';
-      if (entity === 'orders') where = 'WHERE t.deleted_at IS NULL';
-      else if (entity === 'notifications') where = 'WHERE t.user_id = app_user_id()';
+      let windowed = true;
+      if (entity === 'orders') where = `WHERE t.deleted_at IS NULL${window('t')}`;
       else if (entity === 'split_orders')
-        where = 'WHERE EXISTS (SELECT 1 FROM orders o WHERE o.id = t.parent_order_id AND o.deleted_at IS NULL)';
-      else if ('order_id' in (await columnSet(client, entity)))
-        where = 'WHERE EXISTS (SELECT 1 FROM orders o WHERE o.id = t.order_id AND o.deleted_at IS NULL)';
+        where = `WHERE EXISTS (SELECT 1 FROM orders o WHERE o.id = t.parent_order_id AND o.deleted_at IS NULL${window('o')})`;
+      else if ('order_id' in (await columnSet(client, entity)) && entity !== 'notifications')
+        where = `WHERE EXISTS (SELECT 1 FROM orders o WHERE o.id = t.order_id AND o.deleted_at IS NULL${window('o')})`;
+      else {
+        windowed = false;
+        if (entity === 'notifications') where = 'WHERE t.user_id = app_user_id()';
+      }
       const { rows } = await client.query<{ row: SyncRow }>(
         `SELECT to_jsonb(t) - 'change_xid' AS row FROM ${entity} t ${where}`,
+        from !== null && windowed ? [OPEN_STATUSES, from] : [],
       );
       out[entity] = new Map(rows.map((r) => [String(r.row[t.key]), rowChecksum(r.row, columns)]));
     }
@@ -169,4 +181,50 @@ export function differences(a: Checksums, b: Checksums): Record<string, string[]
  */
 export function makeOrder(db: Parameters<typeof createOrder>[0], o: Parameters<typeof createOrder>[1]) {
   return createOrder(db, { createdAt: new Date(), ...o });
+}
+
+/**
+ * An order of `branchId` as an old one looks (issue 16's window): created `createdDaysAgo` days ago with the
+ * status given, two lines, a serial and a pick-up, and last written `writtenDaysAgo` days ago. The age is set with
+ * triggers off (as a load would: no stamp, no history, no version).
+ */
+export async function makeAgedOrder(
+  db: pg.Pool,
+  o: { branchId: string; status: OrderStatus; createdDaysAgo: number; writtenDaysAgo?: number },
+) {
+  const day = 86_400_000;
+  const created = new Date(Date.now() - o.createdDaysAgo * day);
+  const order = await makeOrder(db, {
+    branchId: o.branchId,
+    status: o.status,
+    createdAt: created,
+    appointmentDate: new Date(created.getTime() + 2 * day).toISOString().slice(0, 10),
+    lines: [
+      { itemCode: 'AC-100', itemName: '에어컨', quantity: 1 },
+      { itemCode: 'TV-55', itemName: 'TV', quantity: 1 },
+    ],
+  });
+  await db.query(
+    `INSERT INTO waste_pickups(order_id, order_created_at, code, quantity, branch_id)
+     SELECT id, created_at, 'P01', 1, branch_id FROM orders WHERE id = $1`,
+    [order.id],
+  );
+  await db.query(
+    `INSERT INTO serial_numbers(order_id, order_created_at, order_line_id, serial)
+     SELECT o.id, o.created_at, $2, $3 FROM orders o WHERE o.id = $1`,
+    [order.id, order.lineIds[0], `SN-OLD-${order.id.slice(0, 8)}`],
+  );
+  const c = await db.connect();
+  try {
+    await c.query('BEGIN');
+    await c.query('SET LOCAL session_replication_role = replica');
+    await c.query('UPDATE orders SET updated_at = $2 WHERE id = $1', [
+      order.id,
+      new Date(Date.now() - (o.writtenDaysAgo ?? o.createdDaysAgo) * day),
+    ]);
+    await c.query('COMMIT');
+  } finally {
+    c.release();
+  }
+  return order;
 }
