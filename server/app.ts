@@ -108,6 +108,7 @@ export function createApp(deps: AppDeps): Express {
       opHandlers: orderOpHandlers,
       opBatchHandlers: orderOpBatchHandlers,
       keepAliveMs: config.syncKeepAliveMs,
+      marks: runtime.syncMarks,
     }),
   );
   // order parts and administration: split orders, serials, waste pick-ups and ECOAS, admin, audit
