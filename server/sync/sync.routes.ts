@@ -22,7 +22,7 @@ import { parse } from '../http/validate.js';
 import type { Logger } from '../logger.js';
 import { describeRoutes } from '../openapi/registry.js';
 import type { Metrics } from '../ops/metrics.js';
-import type { SyncMarks } from './sync.marks.js';
+import { type SyncMarks, triedFromMemory } from './sync.marks.js';
 import { type OpBatchHandlers, type OpHandlers, pushOps } from './sync.push.js';
 import {
   checkpoint,
@@ -57,7 +57,7 @@ export function syncRoutes(
     const actor = await authenticate(req, res, deps.tokens);
     authorize(actor, 'sync.use');
     // most pulls: an up-to-date client, nothing new in its scopes — no transaction at all
-    const quick = deps.marks ? await deps.marks.answer(actor, req.query) : null;
+    const quick = deps.marks && !triedFromMemory.has(req) ? await deps.marks.answer(actor, req.query) : null;
     if (quick !== null) {
       res.status(200).type('application/json').send(quick);
       return;

@@ -243,7 +243,7 @@ describe('the idle pull from memory', () => {
     expect(ids(r, 'orders')).toContain(mine.id);
   });
 
-  it('a poll that comes late: the answer from memory ends below the write, the pull after the poll brings it', async () => {
+  it('a write committed just before a pull: that pull waits for a poll that started after it arrived, and brings it', async () => {
     const marks = await startMarks();
     const mine = await createOrder(db.owner, { branchId: world.branch.id });
     const manager = new Puller(await actorOf(world.manager), marks);
@@ -251,14 +251,17 @@ describe('the idle pull from memory', () => {
     await manager.untilFromMemory();
 
     const { rows } = await db.owner.query<{ x: string }>(
-      "UPDATE orders SET remarks = 'late' WHERE id = $1 RETURNING change_xid::text AS x",
+      "UPDATE orders SET remarks = 'just now' WHERE id = $1 RETURNING change_xid::text AS x",
       [mine.id],
     );
-    const late = await manager.run({ poll: false });
-    expect(late.fromMemory).toBe(true);
-    expect(late.changes).toEqual([]);
-    expect(cursorHi(manager.cursor)).toBeLessThanOrEqual(BigInt(rows[0]!.x));
-    const r = await manager.runUntil((got) => ids(got, 'orders').includes(mine.id));
+    const now = await manager.run({ poll: false });
+    if (ids(now, 'orders').includes(mine.id)) expect(now.fromMemory).toBe(false);
+    // another test file's open transaction may hold the horizon below the write (the database path the same):
+    // then the answer's window ends below it and a later pull brings it
+    else expect(cursorHi(manager.cursor)).toBeLessThanOrEqual(BigInt(rows[0]!.x));
+    const r = ids(now, 'orders').includes(mine.id)
+      ? now
+      : await manager.runUntil((got) => ids(got, 'orders').includes(mine.id));
     expect(ids(r, 'orders')).toEqual([mine.id]);
   });
 
@@ -288,16 +291,7 @@ describe('the idle pull from memory', () => {
     expect((await manager.untilFromMemory()).changes).toEqual([]);
   });
 
-  it('no poll for longer than staleMs: every pull takes the database path', async () => {
-    const marks = await startMarks({ staleMs: 300 });
-    const manager = new Puller(await actorOf(world.manager), marks);
-    await manager.upToDate();
-    await manager.untilFromMemory();
-    await new Promise((r) => setTimeout(r, 400));
-    expect((await manager.run({ poll: false })).fromMemory).toBe(false);
-  });
-
-  it('a revoked session, a deactivated user, a changed branch: refused by the database after the next poll', async () => {
+  it('a revoked session, a deactivated user, a changed branch: refused by the database from the next pull on', async () => {
     const marks = await startMarks();
     const cases: [string, (a: Actor) => Promise<unknown>][] = [
       [
@@ -314,7 +308,7 @@ describe('the idle pull from memory', () => {
       await manager.upToDate();
       expect((await manager.untilFromMemory()).changes, what).toEqual([]);
       await change(manager.actor);
-      await marks.pollNow();
+      // no poll in between: the pull's own poll reads the change before its session is looked at
       expect(await marks.answer(manager.actor, { cursor: manager.cursor }), what).toBeNull();
       await expect(manager.run(), what).rejects.toMatchObject({ status: 401 });
     }
@@ -326,7 +320,13 @@ describe('the idle pull from memory', () => {
     await manager.upToDate();
     await manager.untilFromMemory();
     expect(
-      await marks.answer(manager.actor, { cursor: manager.cursor, clientId: 'c1', pending: '0', conflicts: '0', failed: '0' }),
+      await marks.answer(manager.actor, {
+        cursor: manager.cursor,
+        clientId: 'c1',
+        pending: '0',
+        conflicts: '0',
+        failed: '0',
+      }),
     ).toBeNull();
     expect(await marks.answer(manager.actor, {})).toBeNull();
     const stranger = await actorOf(other.manager);
