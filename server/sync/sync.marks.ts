@@ -1,21 +1,18 @@
 // The idle pull from memory (docs/sync-protocol.md "The idle pull from memory", migration 0127). An up-to-date
 // client's no-change pull is most of the head office's sync traffic; this answers it without a transaction:
 //
-//   - every instance polls sync_idle_marks about once a second on a connection of its own and keeps, per scope
-//     (b:/p:/i:/u:/ref of migration 0091), the newest transaction id a write noted, and the horizon H up to which
-//     that knowledge is complete: every note below H is known, from `base` (what was kept when it started) up;
-//   - a pull whose window [cursor.hi, H) holds no note of the caller's scopes has nothing to deliver, exactly
-//     as the database path's sync_scope_changed would say, and its next window starts at H, so a write below H
-//     that committed late has been seen by the poll (its transaction had ended before H was read);
+//   - the instance polls sync_idle_marks on a connection of its own and keeps, per scope (b:/p:/i:/u:/ref of
+//     migration 0091), the newest transaction id a write noted, and the horizon H up to which that knowledge is
+//     complete: every note in (base, H) is known;
+//   - a pull waits for a poll that started after it arrived (shared by all pulls waiting meanwhile, at most one
+//     every minGapMs), so it is as fresh as the database path; a pull whose window [cursor.hi, H) holds no note of
+//     the caller's scopes has nothing to deliver, exactly as sync_scope_changed would say, and its next window
+//     starts at H: a write below H that committed late had ended before H was read, so the poll saw its note;
 //   - the caller's session is checked from a cache filled by sync_idle_session (the request check of
-//     app_enter_request) and emptied for a user as soon as a poll reads a note of sync_auth_log about them
-//     (revocation, logout, password, role, branch, partner, installer);
-//   - when the polls stop (the connection lost, the database slow or away) for longer than `staleMs`, or before
-//     the first poll after a (re)connection, every pull takes the database path, which checks everything itself.
-//
-// Staleness never makes an answer wrong: knowledge up to an older H is still exact, the answer's window just ends
-// lower and the next pull's starts there. It only bounds how late a revocation can take effect on this path.
-
+//     app_enter_request) and emptied for a user when a poll reads a note of sync_auth_log about them
+//     (revocation, logout, password, role, branch, partner, installer) — the pull's own poll included;
+//   - a failed poll (the connection lost, the database away) drops everything known: until a new connection's
+//     first poll, every pull takes the database path, which checks everything itself.
 import type { RequestHandler } from 'express';
 import pg from 'pg';
 import { can } from '../../domain/roles.js';
