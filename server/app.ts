@@ -65,6 +65,7 @@ export function createApp(deps: AppDeps): Express {
     jobs: runtime.jobs,
     hub: runtime.hub,
     reports: runtime.reports,
+    syncMarks: runtime.syncMarks,
   });
 
   const app = express();
