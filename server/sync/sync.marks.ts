@@ -178,7 +178,13 @@ export class SyncMarks {
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.o.appUrl, application_name: 'dispatch-server' });
+    // bounded: pulls wait for the polls, and a poll that cannot finish must fail them over to the database path
+    const client = new pg.Client({
+      connectionString: this.o.appUrl,
+      application_name: 'dispatch-server',
+      connectionTimeoutMillis: 5000,
+      query_timeout: 5000,
+    });
     const lost = (err?: Error) => {
       if (this.client !== client) return;
       this.forget();
@@ -243,6 +249,9 @@ export class SyncMarks {
       };
       for (const [scope, x] of Object.entries(m.notes)) note(k, scope, BigInt(x));
       this.known = k;
+      // this poll read no user notes: a session check that began before it may have missed a revocation
+      // committed before it, which no later poll reads (they read from h on) — such a check is not cached
+      this.epoch++;
       return;
     }
     for (const [scope, x] of Object.entries(m.notes)) note(before, scope, BigInt(x));
