@@ -30,6 +30,7 @@ import { ordersRoutes } from './orders/orders.routes.js';
 import { serialsRoutes } from './serials/serials.routes.js';
 import { settlementsRoutes } from './settlements/settlements.routes.js';
 import { splitRoutes } from './splits/split.routes.js';
+import { idlePullFromMemory } from './sync/sync.marks.js';
 import { orderOpBatchHandlers, orderOpHandlers } from './sync/sync.op-handlers.js';
 import { syncRoutes } from './sync/sync.routes.js';
 import { wasteRoutes } from './waste/waste.routes.js';
@@ -64,6 +65,7 @@ export function createApp(deps: AppDeps): Express {
     jobs: runtime.jobs,
     hub: runtime.hub,
     reports: runtime.reports,
+    syncMarks: runtime.syncMarks,
   });
 
   const app = express();
@@ -76,6 +78,8 @@ export function createApp(deps: AppDeps): Express {
   // one line per request: what was asked and how it ended (headers may carry tokens: not logged)
   app.use(requestLog(logger, { ignore: (req) => req.url === '/api/health' }));
   app.use(metrics.middleware());
+  // an up-to-date client's no-change pull, before the body parser and the routers (server/sync/sync.marks.ts)
+  if (runtime.syncMarks) app.use(idlePullFromMemory(tokens, runtime.syncMarks));
   app.use(express.json({ limit: config.bodyLimit, strict: true }));
 
   app.use(
@@ -108,6 +112,7 @@ export function createApp(deps: AppDeps): Express {
       opHandlers: orderOpHandlers,
       opBatchHandlers: orderOpBatchHandlers,
       keepAliveMs: config.syncKeepAliveMs,
+      marks: runtime.syncMarks,
     }),
   );
   // order parts and administration: split orders, serials, waste pick-ups and ECOAS, admin, audit

@@ -111,6 +111,11 @@ export interface ServerConfig {
    * (SYNC_KEEPALIVE_MS; server/http/held-answer.ts).
    */
   syncKeepAliveMs: number;
+  /**
+   * How often an instance polls the scope notes to answer up-to-date clients' no-change pulls from memory
+   * (SYNC_MARKS_POLL_MS, default 1000; 0: every pull takes the database path). server/sync/sync.marks.ts.
+   */
+  syncMarksPollMs: number;
 }
 
 export type ConfigOverrides = Partial<
@@ -199,6 +204,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     metricsToken: env.METRICS_TOKEN || undefined,
     opsOpen: env.OPS_ENDPOINTS === 'open',
     syncKeepAliveMs: intFromEnv(env, 'SYNC_KEEPALIVE_MS', 5000),
+    syncMarksPollMs: intFromEnv(env, 'SYNC_MARKS_POLL_MS', 1000),
   };
   const { throttle, notifications, storage, jobs, reports, notices, ...rest } = overrides;
   return {

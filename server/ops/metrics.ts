@@ -8,6 +8,7 @@ import type { ReportReads } from '../db/reports.js';
 import type { JobQueue } from '../jobs/job-queue.js';
 import type { NotificationHub } from '../notifications/notification-stream.js';
 import type { RouteDoc } from '../openapi/registry.js';
+import type { SyncMarks } from '../sync/sync.marks.js';
 
 interface RouteMatcher {
   method: string;
@@ -29,6 +30,8 @@ export interface MetricsSources {
   jobs?: JobQueue;
   hub?: NotificationHub;
   reports?: ReportReads;
+  /** the idle pull from memory (server/sync/sync.marks.ts) */
+  syncMarks?: SyncMarks;
 }
 
 export class Metrics {
@@ -62,7 +65,19 @@ export class Metrics {
       labelNames: ['entity'],
       registers: [this.registry],
     });
-    const { pool, jobs, hub, reports } = sources;
+    const { pool, jobs, hub, reports, syncMarks } = sources;
+    if (syncMarks) {
+      new Gauge({
+        name: 'sync_idle_pulls',
+        help: 'pulls of up-to-date clients this instance asked its in-memory marks about, by who answered (memory or database), since start',
+        labelNames: ['answer'],
+        registers: [this.registry],
+        collect() {
+          this.set({ answer: 'memory' }, syncMarks.counts.fast);
+          this.set({ answer: 'database' }, syncMarks.counts.database);
+        },
+      });
+    }
     new Gauge({
       name: 'db_pool_connections',
       help: 'dispatch_app pool connections by state (total, idle, waiting = requests queued for a connection)',

@@ -18,6 +18,7 @@ import { createSmtpMailer, type Mailer, mailUnreadNotifications } from '../notif
 import { NotificationHub } from '../notifications/notification-stream.js';
 import { ensureSettlementWeeks } from '../settlements/settlements.service.js';
 import { createStorage, type Storage } from '../storage/storage.js';
+import { SyncMarks } from '../sync/sync.marks.js';
 import { startUpkeep } from './upkeep.js';
 
 export interface Runtime {
@@ -29,6 +30,8 @@ export interface Runtime {
   mailer: Mailer | undefined;
   /** where report reads go: the replica of REPORTS_DATABASE_URL when fresh enough, else the primary */
   reports: ReportReads;
+  /** answers up-to-date clients' no-change pulls from memory; undefined when SYNC_MARKS_POLL_MS is 0 */
+  syncMarks?: SyncMarks;
   stop(): Promise<void>;
 }
 
@@ -109,7 +112,15 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     await jobs.start();
     stops.push(() => jobs.stop());
 
-    const runtime: Runtime = { jobs, bus, hub, storage, mailer, reports, stop: stopAll };
+    let syncMarks: SyncMarks | undefined;
+    if (config.syncMarksPollMs > 0) {
+      const marks = new SyncMarks({ appUrl: opts.appUrl, pool, logger, pollMs: config.syncMarksPollMs });
+      await marks.start();
+      stops.push(() => marks.stop());
+      syncMarks = marks;
+    }
+
+    const runtime: Runtime = { jobs, bus, hub, storage, mailer, reports, syncMarks, stop: stopAll };
     if (config.jobs.workers) {
       if (mailer) {
         await jobs.work(QUEUES.notificationEmail, async () => {

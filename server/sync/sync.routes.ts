@@ -22,6 +22,7 @@ import { parse } from '../http/validate.js';
 import type { Logger } from '../logger.js';
 import { describeRoutes } from '../openapi/registry.js';
 import type { Metrics } from '../ops/metrics.js';
+import { type SyncMarks, triedFromMemory } from './sync.marks.js';
 import { type OpBatchHandlers, type OpHandlers, pushOps } from './sync.push.js';
 import {
   checkpoint,
@@ -44,6 +45,8 @@ export function syncRoutes(
     opBatchHandlers?: OpBatchHandlers;
     /** the keep-alive period of a held push or pull answer (config `syncKeepAliveMs`) */
     keepAliveMs?: number;
+    /** answers an up-to-date client's no-change pull from memory (sync.marks.ts); absent: always the database */
+    marks?: SyncMarks;
   },
 ): Router {
   const r = Router();
@@ -53,6 +56,12 @@ export function syncRoutes(
   r.get('/sync/changes', async (req, res) => {
     const actor = await authenticate(req, res, deps.tokens);
     authorize(actor, 'sync.use');
+    // most pulls: an up-to-date client, nothing new in its scopes — no transaction at all
+    const quick = deps.marks && !triedFromMemory.has(req) ? await deps.marks.answer(actor, req.query) : null;
+    if (quick !== null) {
+      res.status(200).type('application/json').send(quick);
+      return;
+    }
     await sendHeld(req, res, held, async () => {
       const page = await withRequestTransaction(deps.pool, actor, (tx) => pullChanges(tx, actor, req.query));
       if (hasOutboxReport(req.query)) {

@@ -1,4 +1,4 @@
-// npm run bench:load [-- --orders N] [--duration S] [--clients C] [--idle-seconds S]
+// npm run bench:load [-- --orders N] [--duration S] [--clients C] [--idle-seconds S] [--idle-only] [--rounds R]
 //
 // Throughput of the head office under autocannon, with the server in its own process (so its CPU, and that of
 // its PostgreSQL backends, can be read from /proc apart from the load generator's):
@@ -7,8 +7,11 @@
 //      its backends, and req/s per core;
 //   2. C idle branch clients (default 1,000) polling GET /api/sync/changes every 30 s with an up-to-date cursor
 //      while another branch writes (one order edit per second): the CPU they cost, and how many such clients
-//      one instance would carry at 50 % of one core. Run twice: with the scope-note shortcut (migration 0091)
-//      and with it switched off for the run (every pull probes the 17 tables), as before it.
+//      one instance would carry at 50 % of one core. Run as the server answers (up-to-date clients from memory,
+//      server/sync/sync.marks.ts), with that switched off (SYNC_MARKS_POLL_MS=0: every pull a transaction, the
+//      scope-note shortcut of migration 0091), and with the shortcut switched off too (every pull probes the 17
+//      tables); --rounds R repeats the first two, interleaved, R times. --idle-only leaves out part 1.
+// BENCH_DATASET_URL=url: a data set loaded already (e.g. a copy of another's), used as it is.
 // Uses the bench:api data set (DATABASE_URL's server or the embedded cluster; generated if missing).
 // BENCH_PROF=dir writes a CPU profile of the server process (node --cpu-prof) for each phase into dir.
 // BENCH_SERVER_DIR=dir runs the server of another checkout (e.g. `git archive main`, with node_modules), for
@@ -40,6 +43,8 @@ const POLL_SECONDS = 30;
 const NO_PROBE = process.argv.includes('--no-probe');
 const ONLY_FR03 = process.argv.includes('--fr03-only');
 const NO_IDLE = process.argv.includes('--no-idle');
+const IDLE_ONLY = process.argv.includes('--idle-only');
+const ROUNDS = arg('rounds', 1);
 const SERVER_DIR = process.env.BENCH_SERVER_DIR;
 
 const load = () =>
@@ -69,11 +74,12 @@ async function freePort(): Promise<number> {
 async function startServerProcess(
   url: string,
   profDir: string | undefined,
+  env: Record<string, string> = {},
 ): Promise<{ child: ChildProcess; base: string }> {
   const port = await freePort();
   const args = ['--import', 'tsx', ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), 'server/main.ts'];
   const child = spawn(process.execPath, args, {
-    env: { ...process.env, DATABASE_URL: url, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+    env: { ...process.env, DATABASE_URL: url, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
     cwd: SERVER_DIR ?? process.cwd(),
     stdio: ['ignore', 'inherit', 'inherit'],
   });
@@ -117,21 +123,36 @@ async function measured<T>(owner: pg.Client, serverPid: number, fn: () => Promis
     ).rows.map((r) => r.pid);
   const before = new Map<number, number>();
   for (const pid of await backends()) before.set(pid, cpuMs(pid));
+  // the last reading of each backend: one that ends during the run (an idle pool connection closed) reads 0 after
+  const last = new Map(before);
+  const sample = async () => {
+    for (const pid of await backends()) {
+      const v = cpuMs(pid);
+      if (v > 0) last.set(pid, v);
+    }
+  };
+  const sampler = setInterval(() => void sample().catch(() => {}), 500);
   const node0 = cpuMs(serverPid);
   const t0 = performance.now();
   const result = await fn();
   const wallMs = performance.now() - t0;
+  clearInterval(sampler);
+  await sample();
   let pgMs = 0;
-  for (const pid of new Set([...before.keys(), ...(await backends())])) pgMs += cpuMs(pid) - (before.get(pid) ?? 0);
+  for (const [pid, v] of last) pgMs += v - (before.get(pid) ?? 0);
   return { result, wallMs, nodeMs: cpuMs(serverPid) - node0, pgMs };
 }
 
 async function main() {
   const db = await startDatabase();
-  // BENCH_DATABASE=name: an existing copy of the data set (e.g. one left at the migrations of the "before" server)
-  const ds = process.env.BENCH_DATABASE
-    ? { url: withDatabase(db.url, process.env.BENCH_DATABASE), name: process.env.BENCH_DATABASE }
-    : await ensureDataset(db.url, { orders: ORDERS, seed: 1, branches: 10 }, { log: console.log });
+  // BENCH_DATABASE=name (on DATABASE_URL's server) or BENCH_DATASET_URL=url: an existing copy of the data set (e.g.
+  // one left at the migrations of the "before" server)
+  const given = process.env.BENCH_DATASET_URL;
+  const ds = given
+    ? { url: given, name: new URL(given).pathname.slice(1) }
+    : process.env.BENCH_DATABASE
+      ? { url: withDatabase(db.url, process.env.BENCH_DATABASE), name: process.env.BENCH_DATABASE }
+      : await ensureDataset(db.url, { orders: ORDERS, seed: 1, branches: 10 }, { log: console.log });
   const owner = new pg.Client({ connectionString: ds.url });
   await owner.connect();
   const profDir = process.env.BENCH_PROF;
@@ -150,7 +171,7 @@ async function main() {
   const hq = (await owner.query<{ username: string }>("SELECT username FROM users WHERE username = 'hq'")).rows[0]!;
 
   // ---- 1. FR-03, FR-11, FR-16 at 32 in flight ----
-  {
+  if (!IDLE_ONLY) {
     const { child, base } = await startServerProcess(ds.url, profDir);
     try {
       const tokens = new Map<string, string>();
@@ -233,12 +254,22 @@ async function main() {
     )
   ).rows.map((r) => r.id);
   const horizonBefore = (await owner.query('SELECT pruned_up_to::text AS p FROM sync_scope_log_horizon')).rows[0].p;
-  for (const shortcut of NO_IDLE ? [] : NO_PROBE ? [true] : [true, false]) {
+  type Variant = 'memory' | 'database' | 'probe';
+  const variants: Variant[] = [];
+  for (let i = 0; i < (NO_IDLE ? 0 : ROUNDS); i++)
+    variants.push(...(i % 2 ? (['database', 'memory'] as const) : (['memory', 'database'] as const)));
+  if (!NO_PROBE && !NO_IDLE) variants.push('probe');
+  for (const variant of variants) {
+    const shortcut = variant !== 'probe';
     if (!shortcut) {
       // every window reaches below the pruned notes: each pull probes as before 0091
       await owner.query("UPDATE sync_scope_log_horizon SET pruned_up_to = '9223372036854775807'");
     }
-    const { child, base } = await startServerProcess(ds.url, profDir);
+    const { child, base } = await startServerProcess(
+      ds.url,
+      profDir,
+      variant === 'memory' ? {} : { SYNC_MARKS_POLL_MS: '0' },
+    );
     try {
       const h = (await owner.query('SELECT sync_horizon()::text AS h')).rows[0].h as string;
       const clients: { path: string; token: string }[] = [];
@@ -265,8 +296,9 @@ async function main() {
       const rate = CLIENTS / POLL_SECONDS;
       console.log(
         `\n${CLIENTS} idle clients (${polled.length} branch managers' cursors) polling every ${POLL_SECONDS} s = ` +
-          `${rate.toFixed(1)} pulls/s for ${IDLE_SECONDS} s, another branch writing 1 order/s; scope-note shortcut ` +
-          `${shortcut ? 'on' : 'OFF (every pull probes)'} (load average ${load()})`,
+          `${rate.toFixed(1)} pulls/s for ${IDLE_SECONDS} s, another branch writing 1 order/s; ` +
+          `${variant === 'memory' ? 'answered from memory (sync.marks.ts)' : variant === 'database' ? 'database path, scope-note shortcut (SYNC_MARKS_POLL_MS=0)' : 'database path, shortcut OFF (every pull probes)'} ` +
+          `(load average ${load()})`,
       );
       const poll = (duration: number) =>
         autocannon({

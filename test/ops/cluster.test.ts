@@ -248,6 +248,56 @@ describe('two instances behind nginx', () => {
     }
   });
 
+  it('idle pulls through nginx are answered from memory on both instances; a write is delivered, a logout refused on both', async () => {
+    const memoryAnswers = async () => {
+      const out: number[] = [];
+      for (const inst of cluster.instances) {
+        const line = (await metrics(inst.url))
+          .split('\n')
+          .find((l) => l.startsWith('sync_idle_pulls{answer="memory"}'));
+        out.push(Number(line?.split(' ').pop() ?? 0));
+      }
+      return out;
+    };
+    const res = await call(cluster.url, 'POST', '/api/auth/login', undefined, {
+      username: w.manager.username,
+      password: DEFAULT_PASSWORD,
+    });
+    const token: string = res.body.accessToken;
+    const refreshToken: string = res.body.refreshToken;
+    let cursor: string | undefined;
+    const run = async () => {
+      const got: { id: string }[] = [];
+      for (;;) {
+        const q = new URLSearchParams({ limit: '1000', ...(cursor ? { cursor } : {}) });
+        const page = await call(cluster.url, 'GET', `/api/sync/changes?${q}`, token);
+        if (page.status !== 200) return { status: page.status, got };
+        got.push(...page.body.changes);
+        cursor = page.body.cursor;
+        if (!page.body.hasMore) return { status: 200, got };
+      }
+    };
+    await run();
+    await run();
+    const before = await memoryAnswers();
+    for (let i = 0; i < 6; i++) expect((await run()).status).toBe(200);
+    const after = await memoryAnswers();
+    expect(after.every((n, i) => n > before[i]!)).toBe(true); // both instances answered from memory
+
+    const o = await createOrder(db.owner, { branchId: w.branch.id });
+    let seen = false;
+    for (let i = 0; i < 50 && !seen; i++) {
+      seen = (await run()).got.some((c) => c.id === o.id);
+      if (!seen) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(seen).toBe(true);
+
+    expect((await call(cluster.url, 'POST', '/api/auth/logout', undefined, { refreshToken })).status).toBe(204);
+    // the next pulls, whichever instance takes them, are refused
+    expect((await run()).status).toBe(401);
+    expect((await run()).status).toBe(401);
+  });
+
   // last: A stays dead
   it('A killed in the middle of a push: the client resends through nginx, B applies every op once', async () => {
     const a = cluster.instances[0]!;
