@@ -3,7 +3,6 @@
 
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import { OPEN_STATUSES } from '../../domain/order-status.js';
 import {
   ENTITY_KEY,
   type OpResult,
@@ -148,15 +147,15 @@ function parentOf(entity: SyncEntity): { id: string; createdAt: string } | null 
 
 /**
  * The window's test on an order row `a` (docs/sync-protocol.md, "The window"): open, or written since `from`
- * (a timestamptz parameter). The status list is written out in OPEN_STATUSES' order, as idx_orders_sync_open's
- * predicate (migration 0133) is, so the planner proves the partial index usable.
+ * (a timestamptz parameter). "Open" is asked through order_sync_open() (migration 0138: OPEN_STATUSES), the
+ * predicate of idx_orders_sync_open, so the planner proves that partial index usable here and for nothing else.
  */
 export function inWindow(a: string, from: string): string {
   return `(${isOpen(a)} OR ${a}.updated_at >= ${from}::timestamptz)`;
 }
 
 function isOpen(a: string): string {
-  return `${a}.status IN (${OPEN_STATUSES.map((s) => `'${s}'`).join(', ')})`;
+  return `order_sync_open(${a}.status)`;
 }
 
 /**

@@ -59,11 +59,11 @@ async function expectEqualToHeadOffice(c: TestClient) {
 describe('the window', () => {
   it('the migrations list the domain open statuses (head office index, client index)', () => {
     const head = readFileSync(
-      join(import.meta.dirname, '../../db/migrations/0133_orders_sync_window_indexes.sql'),
+      join(import.meta.dirname, '../../db/migrations/0138_orders_sync_open_predicate.sql'),
       'utf8',
     );
     const quoted = (list: readonly string[]) => list.map((s) => `'${s}'`).join(', ');
-    expect(head).toContain(`WHERE status IN (${quoted(OPEN_STATUSES)})`);
+    expect(head).toContain(`RETURN p_status IN (${quoted(OPEN_STATUSES)});`);
     const client = readFileSync(join(import.meta.dirname, '../../db/client/009_sync_window.sql'), 'utf8');
     expect(client).toContain(`WHERE status IN (${quoted(ORDER_STATUSES.filter((s) => !OPEN_STATUSES.includes(s)))})`);
     expect(OPEN_STATUSES).toEqual(['미배정', '배정', '배정확정', '출고확정', '출문', '연기', '부재']);
