@@ -11,7 +11,15 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, seoulToday } from '../support/fixtures.js';
 import { makePng } from '../support/png.js';
-import { DEMO_PASSWORD, shot, startWorld, type World } from './support.js';
+import {
+  DEMO_PASSWORD,
+  defaultWindowStart,
+  inDefaultWindow,
+  shot,
+  startWorld,
+  type World,
+  windowedOrderCount,
+} from './support.js';
 
 let w: World;
 let page: Page;
@@ -91,9 +99,7 @@ describe('branch client', () => {
     await page.fill('input[name=password]', DEMO_PASSWORD);
     await page.click('button[type=submit]');
     await page.waitForSelector('.orders-grid');
-    const total = await count('SELECT count(*) AS n FROM orders WHERE branch_id = $1 AND deleted_at IS NULL', [
-      branchId,
-    ]);
+    const total = await windowedOrderCount(w, branchId);
     await waitForCount(total, total);
     // status and label read in one go: the next sync cycle may flip the indicator to 동기화 중 at any moment
     const onlineLabel = await page.waitForFunction(() => {
@@ -106,18 +112,19 @@ describe('branch client', () => {
   });
 
   it('filters the grid per column', async () => {
-    const total = await count('SELECT count(*) AS n FROM orders WHERE branch_id = $1 AND deleted_at IS NULL', [
-      branchId,
-    ]);
+    const total = await windowedOrderCount(w, branchId);
     const name = (
       await q<{ name: string }>(
-        'SELECT customer_name AS name FROM orders WHERE branch_id = $1 AND deleted_at IS NULL ORDER BY created_at LIMIT 1',
-        [branchId],
+        `SELECT customer_name AS name FROM orders WHERE branch_id = $1 AND deleted_at IS NULL AND ${inDefaultWindow(2)}
+          ORDER BY created_at LIMIT 1`,
+        [branchId, defaultWindowStart()],
       )
     )[0]!.name;
+    // the grid filters what this PC keeps: the branch's window
     const expected = await count(
-      "SELECT count(*) AS n FROM orders WHERE branch_id = $1 AND deleted_at IS NULL AND customer_name LIKE '%' || $2 || '%'",
-      [branchId, name],
+      `SELECT count(*) AS n FROM orders WHERE branch_id = $1 AND deleted_at IS NULL AND ${inDefaultWindow(3)}
+          AND customer_name LIKE '%' || $2 || '%'`,
+      [branchId, name, defaultWindowStart()],
     );
     await page.fill('[data-testid=filter-customerName]', name);
     await waitForCount(expected, total);
@@ -259,9 +266,7 @@ describe('branch client', () => {
       "SELECT order_no FROM orders WHERE branch_id = $1 AND deleted_at IS NULL AND status = '미배정' AND installer_id IS NULL",
       [branchId],
     );
-    const total = await count('SELECT count(*) AS n FROM orders WHERE branch_id = $1 AND deleted_at IS NULL', [
-      branchId,
-    ]);
+    const total = await windowedOrderCount(w, branchId);
     await waitForCount(expected.length, total);
     const visible = await page.locator('.rdg-row:not(.rdg-summary-row) [aria-colindex="3"]').allTextContents();
     const download = page.waitForEvent('download');

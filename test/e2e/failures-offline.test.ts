@@ -9,10 +9,8 @@ import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SYNC_WINDOW_DEFAULT_MONTHS } from '../../domain/sync-protocol.js';
-import { windowStart } from '../../server/sync/sync.repository.js';
 import { addDays, seoulToday } from '../support/fixtures.js';
-import { DEMO_PASSWORD, shot, startWorld, type World } from './support.js';
+import { DEMO_PASSWORD, shot, startWorld, type World, windowedOrderCount } from './support.js';
 
 let w: World;
 let page: Page;
@@ -144,16 +142,8 @@ describe('failures and the offline day', () => {
     await page.keyboard.press('Enter');
     await page.waitForSelector('.orders-grid');
     await page.waitForSelector('[data-testid=sync-indicator][data-status=online]', { timeout: 60_000 });
-    // the orders of the branch's window (docs/sync-protocol.md, "The window"; the default 3 months): open, or
-    // written since its start
-    const total = Number(
-      (
-        await q<{ n: string }>(
-          'SELECT count(*) AS n FROM orders WHERE branch_id = $1 AND (order_sync_open(status) OR updated_at >= $2)',
-          [branchId, windowStart(SYNC_WINDOW_DEFAULT_MONTHS)],
-        )
-      )[0]!.n,
-    );
+    // the orders of the branch's window (the first sync brings deleted ones too, as deletes)
+    const total = await windowedOrderCount(w, branchId, { withDeleted: true });
     const bars = await seenBars('first-sync-progress');
     expect(bars.length).toBeGreaterThan(1);
     const fmt = total.toLocaleString('en-US');

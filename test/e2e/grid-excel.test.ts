@@ -7,7 +7,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultLayout, visibleColumns } from '../../renderer/grid/layout.js';
 import { addDays, seoulToday } from '../support/fixtures.js';
-import { DEMO_PASSWORD, shot, startWorld, type World } from './support.js';
+import { DEMO_PASSWORD, shot, startWorld, type World, windowedOrderCount } from './support.js';
 
 let w: World;
 let page: Page;
@@ -120,17 +120,13 @@ beforeAll(async () => {
     expect(res.status).toBe(201);
     created.push(res.body.orderNo);
   }
-  total = Number(
-    (
-      await q<{ n: string }>('SELECT count(*) AS n FROM orders WHERE branch_id = $1 AND deleted_at IS NULL', [branchId])
-    )[0]!.n,
-  );
+  total = await windowedOrderCount(w, branchId);
   await page.goto(w.shell.url);
   await page.fill('input[name=username]', 'mgr.seoul');
   await page.fill('input[name=password]', DEMO_PASSWORD);
   await page.click('button[type=submit]');
   await page.waitForSelector('.orders-grid');
-  // the whole branch mirrored (expect.poll only runs inside a test)
+  // the branch's window mirrored (expect.poll only runs inside a test)
   const all = `${total.toLocaleString('en-US')} / ${total.toLocaleString('en-US')}건`;
   await page.waitForFunction(
     (text) => document.querySelector('[data-testid=grid-count]')?.textContent?.startsWith(text),

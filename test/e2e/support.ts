@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { seedDemo } from '../../db/seed/demo.js';
+import { SYNC_WINDOW_DEFAULT_MONTHS } from '../../domain/sync-protocol.js';
 import { type LaunchedShell, launchBrowserShell } from '../../main/browser-shell/launch.js';
+import { windowStart } from '../../server/sync/sync.repository.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { TcpProxy } from '../sync/tcp-proxy.js';
@@ -103,4 +105,22 @@ export async function startWorld(): Promise<World> {
 
 export async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SHOTS, `${name}.png`) });
+}
+
+/**
+ * How many of the branch's orders a client with the default window mirrors (docs/sync-protocol.md, "The window":
+ * open, or written since the window's start): the grid's total. `withDeleted`: the first sync's count, which
+ * brings deleted orders too (as deletes).
+ */
+/** The condition "in the default window" on an orders row, with its start as parameter `$n`. */
+export const inDefaultWindow = (n: number) => `(order_sync_open(status) OR updated_at >= $${n})`;
+export const defaultWindowStart = () => windowStart(SYNC_WINDOW_DEFAULT_MONTHS);
+
+export async function windowedOrderCount(w: World, branchId: string, opts: { withDeleted?: boolean } = {}) {
+  const { rows } = await w.db.owner.query<{ n: string }>(
+    `SELECT count(*) AS n FROM orders
+      WHERE branch_id = $1 AND ${inDefaultWindow(2)}${opts.withDeleted ? '' : ' AND deleted_at IS NULL'}`,
+    [branchId, defaultWindowStart()],
+  );
+  return Number(rows[0]!.n);
 }
