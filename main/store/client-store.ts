@@ -1014,19 +1014,19 @@ export class ClientStore {
     // office's checkpoint leaves them out too, and a repair must not touch them
     const from = this.windowFrom();
     const kept = from ? new Set(this.outsideWindow(from, true)) : new Set<string>();
-    const orderOf =
+    const orderCol =
       entity === 'orders'
-        ? (r: Record<string, unknown>) => String(r.k)
+        ? t.key
         : entity === 'split_orders'
-          ? (r: Record<string, unknown>) => String(r.o)
+          ? 'parent_order_id'
           : (ORDER_CHILDREN as readonly string[]).includes(entity)
-            ? (r: Record<string, unknown>) => String(r.o)
+            ? 'order_id'
             : null;
-    const orderCol = entity === 'split_orders' ? 'parent_order_id' : 'order_id';
-    const extra = orderOf && entity !== 'orders' ? `, ${orderCol} AS o` : '';
-    return this.stmt(`SELECT ${t.key} AS k, ${t.versioned ? 'version' : "'0'"} AS v${extra} FROM ${entity}`)
+    return this.stmt(
+      `SELECT ${t.key} AS k, ${t.versioned ? 'version' : "'0'"} AS v${orderCol ? `, ${orderCol} AS o` : ''} FROM ${entity}`,
+    )
       .all()
-      .filter((r) => kept.size === 0 || !orderOf || !kept.has(orderOf(r as Record<string, unknown>)))
+      .filter((r) => !orderCol || !kept.has(String((r as { o: unknown }).o)))
       .map((r) => {
         const row = r as { k: unknown; v: unknown };
         return { k: String(row.k), v: String(row.v) };

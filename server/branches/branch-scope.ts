@@ -3,6 +3,13 @@ import type { Actor } from '../http/context.js';
 import { NotFoundError, ValidationError } from '../http/errors.js';
 import { type Branch, findBranch } from './branches.repository.js';
 
+/** The branch id a query means: a branch manager's own (naming another is a 404), else the one named. */
+function scopedBranchId(actor: Actor, branchId: string | undefined, field: string): string | undefined {
+  if (actor.role !== 'BRANCH_MANAGER') return branchId;
+  if (branchId && branchId !== actor.branchId) throw new NotFoundError('branch', { field });
+  return actor.branchId ?? undefined;
+}
+
 /**
  * The branch a query names. A branch manager only ever gets its own: naming another is a 404, exactly like an
  * unknown branch, so nobody learns more by guessing ids. Without a branch id a branch manager gets its own;
@@ -15,10 +22,7 @@ export async function branchInScope(
   opts: { required?: boolean; field?: string } = {},
 ): Promise<Branch | undefined> {
   const field = opts.field ?? 'branchId';
-  if (actor.role === 'BRANCH_MANAGER') {
-    if (branchId && branchId !== actor.branchId) throw new NotFoundError('branch', { field });
-    branchId = actor.branchId ?? undefined;
-  }
+  branchId = scopedBranchId(actor, branchId, field);
   if (!branchId) {
     if (opts.required) throw new ValidationError(field, 'errors.branchRequired');
     return undefined;
@@ -52,11 +56,7 @@ export async function branchIdInScope(
   branchId: string | undefined,
   opts: { required?: boolean; field?: string } = {},
 ): Promise<string | undefined> {
-  const field = opts.field ?? 'branchId';
-  if (actor.role === 'BRANCH_MANAGER' && branchId && branchId !== actor.branchId) {
-    throw new NotFoundError('branch', { field });
-  }
-  const id = actor.role === 'BRANCH_MANAGER' ? (actor.branchId ?? undefined) : branchId;
+  const id = scopedBranchId(actor, branchId, opts.field ?? 'branchId');
   if (id) {
     const db = databaseOf(tx);
     const until = knownBranches.get(db)?.get(id.toLowerCase());
