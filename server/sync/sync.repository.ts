@@ -520,7 +520,8 @@ export async function recordSynced(
 
 /**
  * Records the answers of a chunk's ops applied without savepoints (sync.push.ts, the chunk's fast path) in one
- * statement, each with its entity's row read by sync_row() now, at the end of the chunk. An op's answer is only
+ * statement, each with its entity's row as sync_row() gives it now, at the end of the chunk (orders: all of
+ * the chunk's rows by one sync_order_rows() call, 0152). An op's answer is only
  * recorded if its row is still at the version the op produced (every write to a row bumps its version: touch_row),
  * i.e. the row is exactly what a read right after the op would have given. Returns the answers in op order, or
  * null when any op could not be recorded so (op id recorded already, row changed or hidden since): the caller
@@ -532,6 +533,11 @@ export async function recordSyncedMany(
   versions: number[],
 ): Promise<OpResult[] | null> {
   const col = <T>(f: (r: Omit<OpRecord, 'status' | 'lastError' | 'result'>) => T) => records.map(f);
+  // orders (the fast path's only entity today): the chunk's rows in one call (0152), each as sync_row gives it;
+  // anything else one sync_row call per op
+  const rowsOf = records.every((r) => r.entity === 'orders')
+    ? 'JOIN sync_order_rows($8::uuid[]) AS c(id, row) ON c.id = r.entity_id'
+    : 'CROSS JOIN LATERAL (SELECT sync_row(r.entity_type, r.entity_id::text) AS row) c';
   const { rows } = await tx.query<{ op_id: string; result: OpResult }>(
     named(
       `INSERT INTO offline_sync_queue(op_id, client_id, user_id, branch_id, operation_type, op_kind, entity_type,
@@ -544,7 +550,7 @@ export async function recordSyncedMany(
                      $9::text[], $10::int[], $11::int[], $12::text[])
               AS r(op_id, client_id, user_id, branch_id, operation_type, op_kind, entity_type, entity_id, payload,
                    expected_version, version, op_text)
-        CROSS JOIN LATERAL (SELECT sync_row(r.entity_type, r.entity_id::text) AS row) c
+        ${rowsOf}
         WHERE (c.row ->> 'version')::int = r.version
        ON CONFLICT (op_id) DO NOTHING
        RETURNING op_id::text, result`,

@@ -249,4 +249,21 @@ describe('row-level security for dispatch_app', () => {
       expect(e.message).toContain('permission denied');
     }
   });
+
+  it('sync_order_rows (the push\'s answers) gives each order exactly as sync_row does, and only those in scope', async () => {
+    const ctx = contexts(f);
+    await inTransaction(app, ctx.mgrA, async (c) => {
+      const ids = [f.orderA.id, f.orderB.id, '00000000-0000-4000-8000-000000000000'];
+      const { rows } = await c.query('SELECT id, order_row FROM sync_order_rows($1::uuid[])', [ids]);
+      // another branch's order and one that does not exist: absent, as sync_row gives null for them
+      expect(rows.map((r) => r.id)).toEqual([f.orderA.id]);
+      const one = await c.query("SELECT sync_row('orders', $1) AS row", [f.orderA.id]);
+      expect(rows[0].order_row).toEqual(one.rows[0].row);
+      expect((await c.query("SELECT sync_row('orders', $1) AS row", [f.orderB.id])).rows[0].row).toBeNull();
+      // the timestamps are written in UTC whatever the session's time zone, as sync_row writes them
+      await c.query("SET LOCAL TimeZone = 'Asia/Seoul'");
+      const again = await c.query('SELECT order_row FROM sync_order_rows($1::uuid[])', [[f.orderA.id]]);
+      expect(again.rows[0].order_row).toEqual(one.rows[0].row);
+    });
+  });
 });

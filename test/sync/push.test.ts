@@ -427,6 +427,44 @@ describe('push', () => {
       for (const o of orders) expect(await auditCount(o.id)).toBe(1);
     });
 
+    it("the fast path's answers: each row as sync_row() gives it, read for the whole chunk by one call, not per op", async () => {
+      const orders = await Promise.all(
+        Array.from({ length: 12 }, () => makeOrder(db.owner, { branchId: world.branch.id })),
+      );
+      // the statements recording the answers, as the server sends them
+      const inserts: string[] = [];
+      const watched = new WeakSet<object>();
+      const watch = (client: pg.PoolClient) => {
+        if (watched.has(client)) return;
+        watched.add(client);
+        const query = client.query.bind(client) as (...a: unknown[]) => unknown;
+        (client as unknown as { query: unknown }).query = (...a: unknown[]) => {
+          const text = typeof a[0] === 'string' ? a[0] : (a[0] as { text?: string })?.text;
+          if (text && /^\s*INSERT INTO offline_sync_queue\b/.test(text)) inserts.push(text);
+          return query(...a);
+        };
+      };
+      server.pool.on('acquire', watch);
+      const token = await server.login(world.manager.username);
+      const ops = orders.map((o, i) => update(o.id, 1, { remarks: `한 번에 ${i}`, customerName: `고객 ${i}` }));
+      let results: { opId: string; status: string; current?: unknown }[];
+      try {
+        results = (await push(token, ops)) as typeof results;
+      } finally {
+        server.pool.off('acquire', watch);
+      }
+      expect(results.map((r) => r.status)).toEqual(orders.map(() => 'SYNCED'));
+      // one statement for the chunk's answers, reading the rows with one set-returning call
+      expect(inserts).toHaveLength(1);
+      expect(inserts[0]).toMatch(/sync_order_rows\(/);
+      expect(inserts[0]).not.toMatch(/sync_row\(/);
+      // and each answer's row is exactly what sync_row() (the savepoint path's, the pull's) gives now
+      for (const [i, o] of orders.entries()) {
+        const { rows } = await db.owner.query("SELECT sync_row('orders', $1) AS row", [o.id]);
+        expect(results[i]!.current).toEqual(rows[0].row);
+      }
+    });
+
     it('edits of different fields in one chunk: each written as PATCH writes it, one UPDATE per kind of edit', async () => {
       const orders = await Promise.all(
         [1, 2, 3, 4, 5, 6].map(() =>
