@@ -250,7 +250,7 @@ describe('row-level security for dispatch_app', () => {
     }
   });
 
-  it('sync_order_rows (the push\'s answers) gives each order exactly as sync_row does, and only those in scope', async () => {
+  it("sync_order_rows (the push's answers) gives each order exactly as sync_row does, and only those in scope", async () => {
     const ctx = contexts(f);
     await inTransaction(app, ctx.mgrA, async (c) => {
       const ids = [f.orderA.id, f.orderB.id, '00000000-0000-4000-8000-000000000000'];
