@@ -465,6 +465,39 @@ describe('push', () => {
       }
     });
 
+    it('a request of 200 edits of distinct orders commits in one transaction; with one refused, 50 at a time', async () => {
+      const orders = await Promise.all(
+        Array.from({ length: 200 }, () => makeOrder(db.owner, { branchId: world.branch.id })),
+      );
+      const token = await server.login(world.manager.username);
+      // synced_at is now(): the start of the transaction that recorded the answer (a savepoint's record has an xmin
+      // of its own, its subtransaction's)
+      const transactions = async (opIds: string[]) =>
+        (
+          await db.owner.query(
+            'SELECT count(DISTINCT synced_at)::int AS n FROM offline_sync_queue WHERE op_id = ANY($1::uuid[])',
+            [opIds],
+          )
+        ).rows[0].n as number;
+      const ops = orders.map((o, i) => update(o.id, 1, { remarks: `이백 ${i}` }));
+      const results = await push(token, ops);
+      expect(results.map((r) => [r.opId, r.status, r.version])).toEqual(ops.map((op) => [op.opId, 'SYNCED', 2]));
+      // one durable commit for the whole request: every record written by one transaction
+      expect(await transactions(ops.map((o) => o.opId))).toBe(1);
+      for (const o of orders.slice(0, 3)) expect(await auditCount(o.id)).toBe(1);
+
+      // the same with op 130 behind the head office's version: that op CONFLICT, the others applied, in chunks of
+      // at most 50 (the savepoint path's), nothing of the first try left
+      const again = orders.map((o, i) => update(o.id, i === 130 ? 1 : 2, { remarks: `다시 ${i}` }));
+      const second = await push(token, again);
+      expect(second.map((r) => r.status)).toEqual(again.map((_op, i) => (i === 130 ? 'CONFLICT' : 'SYNCED')));
+      expect(await transactions(again.map((o) => o.opId))).toBe(4);
+      expect(await serverOrder(orders[130]!.id)).toMatchObject({ remarks: '이백 130', version: 2 });
+      expect(await serverOrder(orders[131]!.id)).toMatchObject({ remarks: '다시 131', version: 3 });
+      for (const o of [orders[0]!, orders[130]!, orders[199]!])
+        expect(await auditCount(o.id)).toBe(o === orders[130] ? 1 : 2);
+    });
+
     it('edits of different fields in one chunk: each written as PATCH writes it, one UPDATE per kind of edit', async () => {
       const orders = await Promise.all(
         [1, 2, 3, 4, 5, 6].map(() =>
