@@ -209,11 +209,9 @@ export class ClientStore {
   setState(key: string, value: string | null): void {
     if (value === null) this.stmt('DELETE FROM sync_state WHERE key = ?').run(key);
     else
-      this.db
-        .prepare(
-          'INSERT INTO sync_state(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
-        )
-        .run(key, value);
+      this.stmt(
+        'INSERT INTO sync_state(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+      ).run(key, value);
   }
 
   /** This installation's id, sent with every push (HQ monitoring tells clients apart by it). */
@@ -250,9 +248,9 @@ export class ClientStore {
   // Pull
 
   private rowBase(entity: string, id: string): RowBase | undefined {
-    return this.db
-      .prepare('SELECT base_version, server_row, server_version FROM row_base WHERE entity = ? AND entity_id = ?')
-      .get(entity, id) as RowBase | undefined;
+    return this.stmt(
+      'SELECT base_version, server_row, server_version FROM row_base WHERE entity = ? AND entity_id = ?',
+    ).get(entity, id) as RowBase | undefined;
   }
 
   /** Keep the newest head-office row of an entity that has local ops, without touching what the user sees. */
@@ -260,15 +258,19 @@ export class ClientStore {
     const base = this.rowBase(entity, id);
     if (!base) return;
     if (row === null) {
-      this.db
-        .prepare('UPDATE row_base SET server_row = NULL, server_version = NULL WHERE entity = ? AND entity_id = ?')
-        .run(entity, id);
+      this.stmt('UPDATE row_base SET server_row = NULL, server_version = NULL WHERE entity = ? AND entity_id = ?').run(
+        entity,
+        id,
+      );
       return;
     }
     if (base.server_version !== null && version !== null && version < base.server_version) return;
-    this.db
-      .prepare('UPDATE row_base SET server_row = ?, server_version = ? WHERE entity = ? AND entity_id = ?')
-      .run(JSON.stringify(row), version, entity, id);
+    this.stmt('UPDATE row_base SET server_row = ?, server_version = ? WHERE entity = ? AND entity_id = ?').run(
+      JSON.stringify(row),
+      version,
+      entity,
+      id,
+    );
   }
 
   private removeWithChildren(entity: SyncEntity, id: string): void {
@@ -365,11 +367,9 @@ export class ClientStore {
   private holdRow(entity: SyncEntity, id: string, current: SyncRow | null, baseVersion: number | null): void {
     if (this.rowBase(entity, id)) return;
     const v = (current?.version as number | undefined) ?? null;
-    this.db
-      .prepare(
-        'INSERT INTO row_base(entity, entity_id, base_version, server_row, server_version) VALUES (?, ?, ?, ?, ?)',
-      )
-      .run(entity, id, baseVersion, current ? JSON.stringify(current) : null, v);
+    this.stmt(
+      'INSERT INTO row_base(entity, entity_id, base_version, server_row, server_version) VALUES (?, ?, ?, ?, ?)',
+    ).run(entity, id, baseVersion, current ? JSON.stringify(current) : null, v);
   }
 
   /**
@@ -410,16 +410,19 @@ export class ClientStore {
       else this.mirror.remove(entity, orderId);
       if (kind === 'order.create')
         for (const line of createdLines(payload, now)) this.mirror.write('order_lines', line);
-      const { lastInsertRowid: seq } = this.db
-        .prepare('INSERT INTO outbox(op_id, entity, entity_id, kind, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)')
-        .run(opId, entity, orderId, kind, JSON.stringify(payload), now);
+      const { lastInsertRowid: seq } = this.stmt(
+        'INSERT INTO outbox(op_id, entity, entity_id, kind, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+      ).run(opId, entity, orderId, kind, JSON.stringify(payload), now);
       for (const c of changes) {
         const before = this.mirror.read(c.entity, c.id);
         // a row this op creates will be version 1 at the head office: what a later op on it expects
         this.holdRow(c.entity, c.id, before, before ? ((before.version as number | undefined) ?? null) : 1);
-        this.db
-          .prepare('INSERT INTO op_rows(seq, entity, entity_id, effect) VALUES (?, ?, ?, ?)')
-          .run(seq, c.entity, c.id, JSON.stringify(c.effect));
+        this.stmt('INSERT INTO op_rows(seq, entity, entity_id, effect) VALUES (?, ?, ?, ?)').run(
+          seq,
+          c.entity,
+          c.id,
+          JSON.stringify(c.effect),
+        );
         const after = applyEffect(c.effect, before);
         if (after) this.mirror.write(c.entity, after);
         else this.mirror.remove(c.entity, c.id);
@@ -471,13 +474,9 @@ export class ClientStore {
     // rows made or changed by the ops of this batch: an op on one of them waits for the answer
     const madeInBatch = new Set<string>();
     const batch: SendableOp[] = [];
-    const rows = this.db
-      .prepare(
-        `SELECT o.*, b.base_version FROM outbox o
+    const rows = this.stmt(`SELECT o.*, b.base_version FROM outbox o
            LEFT JOIN row_base b ON b.entity = o.entity AND b.entity_id = o.entity_id
-          ORDER BY o.seq`,
-      )
-      .iterate() as IterableIterator<OutboxRecord & { base_version: number | null }>;
+          ORDER BY o.seq`).iterate() as IterableIterator<OutboxRecord & { base_version: number | null }>;
     for (const r of rows) {
       const k = key(r.entity, r.entity_id);
       const made = () =>
@@ -698,51 +697,45 @@ export class ClientStore {
           }
           this.stmt('DELETE FROM op_rows WHERE seq = ?').run(op.seq);
           if (res.version !== undefined)
-            this.db
-              .prepare('UPDATE row_base SET base_version = ? WHERE entity = ? AND entity_id = ?')
-              .run(res.version, op.entity, op.entityId);
+            this.stmt('UPDATE row_base SET base_version = ? WHERE entity = ? AND entity_id = ?').run(
+              res.version,
+              op.entity,
+              op.entityId,
+            );
         } else if (res.status === 'CONFLICT') {
           const mine = this.mirror.read(op.entity, op.entityId);
           if (current) this.rememberServerRow(op.entity, op.entityId, current, currentVersion);
-          this.db
-            .prepare(
-              `INSERT INTO conflicts(id, seq, op_id, entity, entity_id, kind, payload, mine, theirs, server_version, created_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-            )
-            .run(
-              uuidv7(),
-              op.seq,
-              op.opId,
-              op.entity,
-              op.entityId,
-              op.kind,
-              JSON.stringify(op.payload),
-              mine ? JSON.stringify(mine) : null,
-              current ? JSON.stringify(current) : null,
-              currentVersion,
-              now,
-            );
+          this.stmt(`INSERT INTO conflicts(id, seq, op_id, entity, entity_id, kind, payload, mine, theirs, server_version, created_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+            uuidv7(),
+            op.seq,
+            op.opId,
+            op.entity,
+            op.entityId,
+            op.kind,
+            JSON.stringify(op.payload),
+            mine ? JSON.stringify(mine) : null,
+            current ? JSON.stringify(current) : null,
+            currentVersion,
+            now,
+          );
         } else {
           if (current) this.rememberServerRow(op.entity, op.entityId, current, currentVersion);
           this.stmt('DELETE FROM op_rows WHERE seq = ?').run(op.seq);
           dependents.push(...this.failDependents(op.seq, op.opId, touched, 'DEPENDS_ON_FAILED'));
           const error: OpError = res.error ?? { code: 'FAILED', message: 'refused by the head office' };
-          this.db
-            .prepare(
-              `INSERT INTO failed_ops(op_id, seq, entity, entity_id, kind, payload, error, created_at, failed_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(op_id) DO NOTHING`,
-            )
-            .run(
-              op.opId,
-              op.seq,
-              op.entity,
-              op.entityId,
-              op.kind,
-              JSON.stringify(op.payload),
-              JSON.stringify(error),
-              now,
-              now,
-            );
+          this.stmt(`INSERT INTO failed_ops(op_id, seq, entity, entity_id, kind, payload, error, created_at, failed_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(op_id) DO NOTHING`).run(
+            op.opId,
+            op.seq,
+            op.entity,
+            op.entityId,
+            op.kind,
+            JSON.stringify(op.payload),
+            JSON.stringify(error),
+            now,
+            now,
+          );
         }
         for (const oid of this.rebaseAll([{ entity: op.entity, id: op.entityId }, ...touched, ...dependents]))
           orderIds.add(oid);
@@ -770,9 +763,12 @@ export class ClientStore {
     if (!base) return;
     const version = row && typeof row.version === 'number' ? row.version : null;
     if (row && base.server_version !== null && version !== null && version < base.server_version) return;
-    this.db
-      .prepare('UPDATE row_base SET server_row = ?, server_version = ? WHERE entity = ? AND entity_id = ?')
-      .run(row ? JSON.stringify(row) : null, version, entity, id);
+    this.stmt('UPDATE row_base SET server_row = ?, server_version = ? WHERE entity = ? AND entity_id = ?').run(
+      row ? JSON.stringify(row) : null,
+      version,
+      entity,
+      id,
+    );
   }
 
   /** An answered op's effect on a row becomes part of what the head office is known to have. */
@@ -780,9 +776,12 @@ export class ClientStore {
     const base = this.rowBase(entity, id);
     if (!base) return;
     const row = fn(base.server_row ? JSON.parse(base.server_row) : null);
-    this.db
-      .prepare('UPDATE row_base SET server_row = ?, server_version = ? WHERE entity = ? AND entity_id = ?')
-      .run(row ? JSON.stringify(row) : null, (row?.version as number | undefined) ?? null, entity, id);
+    this.stmt('UPDATE row_base SET server_row = ?, server_version = ? WHERE entity = ? AND entity_id = ?').run(
+      row ? JSON.stringify(row) : null,
+      (row?.version as number | undefined) ?? null,
+      entity,
+      id,
+    );
   }
 
   /**
@@ -809,15 +808,11 @@ export class ClientStore {
     const base = this.rowBase(entity, id);
     if (!base) return;
     // the entity's own ops, and the ops that change it besides their own entity (op_rows), in queue order
-    const ops = this.db
-      .prepare(
-        `SELECT seq, kind, payload, NULL AS effect FROM outbox WHERE entity = ? AND entity_id = ?
+    const ops = this.stmt(`SELECT seq, kind, payload, NULL AS effect FROM outbox WHERE entity = ? AND entity_id = ?
          UNION ALL SELECT seq, kind, payload, NULL FROM conflicts WHERE entity = ? AND entity_id = ?
          UNION ALL SELECT r.seq, NULL, NULL, r.effect FROM op_rows r WHERE r.entity = ? AND r.entity_id = ?
             AND (EXISTS (SELECT 1 FROM outbox o WHERE o.seq = r.seq) OR EXISTS (SELECT 1 FROM conflicts c WHERE c.seq = r.seq))
-         ORDER BY seq`,
-      )
-      .all(entity, id, entity, id, entity, id) as {
+         ORDER BY seq`).all(entity, id, entity, id, entity, id) as {
       seq: number;
       kind: OpKind | null;
       payload: string | null;
@@ -923,18 +918,18 @@ export class ClientStore {
         next = payload;
       }
       this.stmt('DELETE FROM conflicts WHERE id = ?').run(c.id);
-      this.db
-        .prepare('UPDATE row_base SET base_version = ? WHERE entity = ? AND entity_id = ?')
-        .run(c.server_version, c.entity, c.entity_id);
+      this.stmt('UPDATE row_base SET base_version = ? WHERE entity = ? AND entity_id = ?').run(
+        c.server_version,
+        c.entity,
+        c.entity_id,
+      );
       const dependents = next ? [] : this.failDependents(c.seq, c.op_id, touched, 'DEPENDS_ON_DROPPED');
       if (!next) this.stmt('DELETE FROM op_rows WHERE seq = ?').run(c.seq);
       if (next) {
         newOpId = uuidv7();
-        this.db
-          .prepare(
-            'INSERT INTO outbox(seq, op_id, entity, entity_id, kind, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-          )
-          .run(c.seq, newOpId, c.entity, c.entity_id, kind, JSON.stringify(next), nowIso());
+        this.stmt(
+          'INSERT INTO outbox(seq, op_id, entity, entity_id, kind, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        ).run(c.seq, newOpId, c.entity, c.entity_id, kind, JSON.stringify(next), nowIso());
       }
       orderIds = this.rebaseAll([{ entity: c.entity as SyncEntity, id: c.entity_id }, ...touched, ...dependents]);
     })();
@@ -1093,12 +1088,12 @@ export class ClientStore {
   }
 
   counts(): { pending: number; conflicts: number; failed: number } {
-    return this.db
-      .prepare(
-        `SELECT (SELECT count(*) FROM outbox) AS pending, (SELECT count(*) FROM conflicts) AS conflicts,
-                (SELECT count(*) FROM failed_ops) AS failed`,
-      )
-      .get() as { pending: number; conflicts: number; failed: number };
+    return this.stmt(`SELECT (SELECT count(*) FROM outbox) AS pending, (SELECT count(*) FROM conflicts) AS conflicts,
+                (SELECT count(*) FROM failed_ops) AS failed`).get() as {
+      pending: number;
+      conflicts: number;
+      failed: number;
+    };
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -1148,7 +1143,7 @@ export class ClientStore {
 
   /** A reason code as the synced reference data has it (the status rules check its type and whether it is used). */
   reasonCode(code: string): { type: ReasonType; isActive: boolean } | undefined {
-    const r = this.db.prepare('SELECT type, is_active FROM reason_codes WHERE code = ?').get(code) as
+    const r = this.stmt('SELECT type, is_active FROM reason_codes WHERE code = ?').get(code) as
       | { type: ReasonType; is_active: number | boolean | string }
       | undefined;
     return r && { type: r.type, isActive: r.is_active === 1 || r.is_active === true || r.is_active === 'true' };
