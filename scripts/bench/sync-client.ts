@@ -102,9 +102,20 @@ if ((env.PHASE ?? 'initial') === 'initial') {
   for (const [i, o] of orders.entries())
     store.localOrderOp({ kind: 'order.update', orderId: o.id, payload: { remarks: `bench ${env.TAG ?? ''} ${i}` } });
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const state = await engine.syncNow();
   const seconds = (performance.now() - t0) / 1000;
-  Object.assign(out, { ops: orders.length, seconds, opsPerSecond: orders.length / seconds, state });
+  const cpu = process.cpuUsage(cpu0);
+  const all = process.cpuUsage();
+  Object.assign(out, {
+    ops: orders.length,
+    seconds,
+    opsPerSecond: orders.length / seconds,
+    state,
+    // the push's own CPU, and the process's whole (its start, login and first sync included)
+    pushCpuSeconds: (cpu.user + cpu.system) / 1e6,
+    clientCpuSeconds: (all.user + all.system) / 1e6,
+  });
 }
 out.maxRssMB = process.resourceUsage().maxRSS / 1024;
 console.log(JSON.stringify(out));

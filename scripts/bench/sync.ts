@@ -206,7 +206,6 @@ try {
       );
     }
   }
-  await probe.end();
   if (!INITIAL_ONLY) {
     // push clients start from a copy of the synced database (their own first sync is then only the delta)
     const synced = () => {
@@ -215,9 +214,30 @@ try {
       return d;
     };
 
+    // CPU of the push itself (from the client's first push to its last answer): the client process, the head
+    // office (this process) and PostgreSQL (the bench database's backends, sampled from /proc while it runs)
+    const pgPush0 = processCpuMs(await backends());
+    const pgPushLast = new Map(pgPush0);
+    let pushSampling = true;
+    const pushSampler = (async () => {
+      while (pushSampling) {
+        for (const [pid, ms] of processCpuMs(await backends())) pgPushLast.set(pid, ms);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    const pushNode0 = process.cpuUsage();
+    const pushLoad0 = loadavg()[0]!;
     const one = await runClient({ ...base, DATA_DIR: synced(), PHASE: 'push', PUSH_OPS: '2000', TAG: 'one' });
+    const pushNode = process.cpuUsage(pushNode0);
+    pushSampling = false;
+    await pushSampler;
+    let pgPushMs = 0;
+    for (const [pid, ms] of pgPushLast) pgPushMs += ms - (pgPush0.get(pid) ?? 0);
     console.log(
-      `push, one client: ${one.ops} ops in ${one.seconds!.toFixed(1)} s: ${Math.round(one.opsPerSecond!)} ops/s`,
+      `push, one client: ${one.ops} ops in ${one.seconds!.toFixed(1)} s: ${Math.round(one.opsPerSecond!)} ops/s; ` +
+        `CPU per op (incl. the client's start-up sync and the pull after the push): client ${((one.pushCpuSeconds! * 1000) / one.ops!).toFixed(2)} ms ` +
+        `(${((one.clientCpuSeconds! * 1000) / one.ops!).toFixed(2)} ms with its start), head office ${((pushNode.user + pushNode.system) / 1000 / one.ops!).toFixed(2)} ms, ` +
+        `PostgreSQL ${(pgPushMs / one.ops!).toFixed(2)} ms; load average ${pushLoad0.toFixed(1)} → ${loadavg()[0]!.toFixed(1)}`,
     );
 
     const t0 = performance.now();
@@ -241,6 +261,7 @@ try {
         `(wall ${((performance.now() - t0) / 1000).toFixed(1)} s incl. their start and first sync)`,
     );
   }
+  await probe.end();
 } finally {
   await server.stop();
   await db.stop();
