@@ -5,6 +5,7 @@
 // service, pick-up edits, a branch's time zone change, two writers at once, and a month archived — before and
 // after the deltas are folded. FR-07's per-day order cells (0137) are also compared cell by cell with the
 // pick-ups, so every status set the endpoint could be asked with is covered.
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +21,8 @@ import { createPool } from '../../server/db/pool.js';
 import { withRequestTransaction } from '../../server/db/transaction.js';
 import type { Actor } from '../../server/http/context.js';
 import { splitOrder } from '../../server/splits/split.service.js';
+import { orderOpBatchHandlers, orderOpHandlers } from '../../server/sync/sync.op-handlers.js';
+import { pushOps } from '../../server/sync/sync.push.js';
 import { type GroupBy, type SummaryFilter, summary, summaryRaw } from '../../server/waste/waste.repository.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { openSession } from '../support/session.js';
@@ -301,6 +304,46 @@ describe('report rollups equal the raw aggregates', () => {
       }
     }
   }, 600_000);
+
+  it('after a sync push of 200 edits (partner hand-overs among them) committed as one transaction', async () => {
+    const manager = actors.find((a) => a.role === 'BRANCH_MANAGER')!;
+    const orders = (
+      await db.owner.query<{ id: string; version: number; partner_id: string | null }>(
+        `SELECT id, version, partner_id FROM orders WHERE branch_id = $1 AND deleted_at IS NULL
+          ORDER BY md5(id::text) LIMIT 200`,
+        [manager.branchId],
+      )
+    ).rows;
+    expect(orders).toHaveLength(200);
+    const ops = orders.map((o, i) => ({
+      opId: randomUUID(),
+      entity: 'orders',
+      entityId: o.id,
+      kind: 'order.update',
+      // every third order handed to another partner (or to none), the others' remarks edited
+      payload:
+        i % 3 === 0
+          ? { partnerId: o.partner_id === partners[0] ? (i % 2 ? null : partners[1]) : partners[0] }
+          : { remarks: `push ${i}` },
+      expectedVersion: o.version,
+      attempt: 0,
+    }));
+    const res = await pushOps(
+      { pool, handlers: orderOpHandlers, batchHandlers: orderOpBatchHandlers },
+      manager,
+      { clientId: 'rollup-test', ops },
+      'ko',
+    );
+    expect(res.results.map((r) => r.status)).toEqual(ops.map(() => 'SYNCED'));
+    const { rows } = await db.owner.query(
+      'SELECT count(DISTINCT synced_at)::int AS n FROM offline_sync_queue WHERE op_id = ANY($1::uuid[])',
+      [ops.map((o) => o.opId)],
+    );
+    expect(rows[0].n).toBe(1);
+    await expectRollupsEqualRaw();
+    await fold();
+    await expectRollupsEqualRaw();
+  }, 240_000);
 
   it('after splits through the service and a branch moving to another time zone', async () => {
     // a line without serials of which one unit can go (something stays behind), of an order in a status that may
