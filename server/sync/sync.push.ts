@@ -378,12 +378,7 @@ function applyChunkFast(deps: PushDeps, actor: Actor, clientId: string, ops: Pus
  * and the caller then applies the run in chunks of OPS_PER_TRANSACTION, which answer or report all of that as
  * they always have.
  */
-async function applyRunFast(
-  deps: PushDeps,
-  actor: Actor,
-  clientId: string,
-  ops: PushOp[],
-): Promise<OpResult[] | null> {
+async function applyRunFast(deps: PushDeps, actor: Actor, clientId: string, ops: PushOp[]): Promise<OpResult[] | null> {
   try {
     return await applyChunkFast(deps, actor, clientId, ops);
   } catch (e) {
