@@ -2,7 +2,8 @@
 // the same rules) as the REST API. Ops are committed in chunks of up to OPS_PER_TRANSACTION, each op in its own
 // savepoint: a refused op is rolled back alone, its refusal recorded in its place, and the ops behind it go on. One
 // durable commit (WAL flush) and one cache invalidation per chunk instead of per op is what lets a push reach
-// 1,000 ops/s (docs/performance.md); docs/sync-protocol.md explains why the guarantees hold.
+// 1,000 ops/s (docs/performance.md); docs/sync-protocol.md explains why the guarantees hold. Runs of edits that fit
+// the fast path (no savepoints) go up to FAST_OPS_PER_TRANSACTION per transaction, falling back to those chunks.
 //
 // Exactly once: the op's answer is recorded in offline_sync_queue in the savepoint that applies it (unique op id),
 // so it commits with the op's effect or not at all. A resent op (attempt > 0: the client never got the answer)
