@@ -112,7 +112,10 @@ describe('sync_order_children', () => {
     const users = [a.hq, a.manager, a.coordinator, a.installerUser, b.manager, b.coordinator];
     for (const user of users) {
       const [expected, got] = await asUser(user, async (c) => [
-        await underRls(c, orders.map((o) => o.id)),
+        await underRls(
+          c,
+          orders.map((o) => o.id),
+        ),
         await viaFunction(c, keysOf(orders)),
       ]);
       // in the order the snapshot delivered them before: table by table (ORDER_CHILDREN, then splits), by stamp
@@ -135,10 +138,7 @@ describe('sync_order_children', () => {
     expect(await asUser(null, (c) => viaFunction(c, keysOf(orders)))).toEqual([]);
     // a context set by hand (not sealed by app_enter_request) is not honoured either
     const forged = await asUser(null, async (c) => {
-      await c.query(
-        `SELECT set_config('app.user_id', $1, true), set_config('app.role', 'HQ_ADMIN', true)`,
-        [a.hq.id],
-      );
+      await c.query(`SELECT set_config('app.user_id', $1, true), set_config('app.role', 'HQ_ADMIN', true)`, [a.hq.id]);
       return viaFunction(c, keysOf(orders));
     });
     expect(forged).toEqual([]);
