@@ -1,7 +1,8 @@
-// A run of several pages (a first sync above all) asks for the next page before it writes the one it holds: the
-// head office and PostgreSQL compute page N+1 while the client writes page N into SQLite, instead of each waiting
+// A run of several pages (a first sync above all) sends the request for the next page before it writes the one it
+// holds: the head office and PostgreSQL compute page N+1 while the client writes page N into SQLite, instead of each waiting
 // for the other. The copy is written in the same order, a page's cursor is saved with it, and a page that fails
 // to apply leaves the copy at the previous page: the prefetched one is dropped, the next run goes on from there.
+import diagnostics_channel from 'node:diagnostics_channel';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PullResponse } from '../../domain/sync-protocol.js';
@@ -38,17 +39,23 @@ afterAll(async () => {
 
 const user = () => ({ id: world.manager.id, role: 'BRANCH_MANAGER', branchId: world.branch.id, partnerId: null });
 
-/** Records, in order, every page asked for and every page written (its cursor saved). */
-function trace(c: TestClient, events: string[]) {
-  const pull = c.http.pull.bind(c.http);
-  c.http.pull = async (...args: Parameters<typeof pull>) => {
-    events.push('ask');
-    return pull(...args);
+/**
+ * Records every pull request as it goes out on the wire (its headers written to the socket: undici's diagnostics
+ * channel, which the client's Agent publishes to), not when it is asked for: a request asked for just before a
+ * synchronous SQLite write would otherwise leave only after it.
+ */
+function trace(events: string[]): () => void {
+  const ch = diagnostics_channel.channel('undici:client:sendHeaders');
+  const on = (m: unknown) => {
+    const path = (m as { request?: { path?: string } }).request?.path ?? '';
+    if (path.startsWith('/api/sync/changes')) events.push('sent');
   };
+  ch.subscribe(on);
+  return () => ch.unsubscribe(on);
 }
 
 describe('pulling ahead', () => {
-  it('asks for the next page before writing the one it holds, and writes them in order', async () => {
+  it('sends the request for the next page before writing the one it holds, and writes them in order', async () => {
     const events: string[] = [];
     const written: PullResponse[] = [];
     const c = await connectClient(server.url, world.manager, join(dir, 'ahead.sqlite'), {
@@ -62,11 +69,23 @@ describe('pulling ahead', () => {
       },
     });
     clients.push(c);
-    trace(c, events);
-    await c.engine.syncNow();
+    const stop = trace(events);
+    try {
+      await c.engine.syncNow();
+    } finally {
+      stop();
+    }
     expect(written.length).toBeGreaterThanOrEqual(3);
-    // ask, ask (the second before the first page is written), write, ask, write, … write
-    expect(events.slice(0, 3)).toEqual(['ask', 'ask', 'write']);
+    // sent, sent (the second on the wire before the first page is written), write, sent, write, … write
+    expect(events.slice(0, 3)).toEqual(['sent', 'sent', 'write']);
+    // every page but the last: the request for the page after it was on the wire before it was written
+    let sent = 0;
+    let writes = 0;
+    for (const e of events) {
+      if (e === 'sent') sent++;
+      else if (++writes < written.length)
+        expect(sent, `before writing page ${writes}`).toBeGreaterThanOrEqual(writes + 1);
+    }
     expect(events.filter((e) => e === 'write')).toHaveLength(written.length);
     expect(written[0]!.reset).toBe(true);
     expect(written.slice(1).every((p) => !p.reset)).toBe(true);
