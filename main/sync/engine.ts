@@ -347,10 +347,10 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
 
   /**
    * Pulls until the run is complete. The next page is asked for (with the cursor of the page in hand), and sent,
-   * before the page in hand is written: the head office computes it while this copy writes SQLite — on a first sync, where
-   * both take seconds per thousand orders, that overlaps them instead of adding them. Pages are still written in
-   * order, each with its cursor; a page that fails to write stops the run, and the page asked ahead is dropped (the
-   * next run asks for it again from the saved cursor).
+   * before the page in hand is written: the head office computes it while this copy writes SQLite — on a first
+   * sync, where both take seconds per thousand orders, that overlaps them instead of adding them. Pages are still
+   * written in order, each with its cursor; a page that fails to write stops the run, and the page asked ahead is
+   * dropped (the next run asks for it again from the saved cursor).
    */
   private async pullAll(): Promise<void> {
     let report = this.reportDue();
