@@ -1,6 +1,7 @@
 // The client side of `npm run bench:sync`, in its own process so its peak RSS is the client's alone.
 // Env: SERVER_URL, USERNAME, PASSWORD, DATA_DIR, PAGE_SIZE, PUSH_OPS, NOCHANGE_PULLS, PHASE (initial | push),
-// WINDOW (the initial sync's window in months; absent: the whole scope),
+// WINDOW (the initial sync's window in months; absent: the whole scope), PULL_AHEAD=0 (the initial sync asks for
+// a page only after writing the previous one),
 // OTHER_BRANCH_WRITER_URL + OTHER_BRANCH_ID (a database URL that may write the other branch's orders)
 // Prints one JSON line with its measurements.
 import { join } from 'node:path';
@@ -34,8 +35,19 @@ if ((env.PHASE ?? 'initial') === 'initial') {
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   const window = env.WINDOW ? Number(env.WINDOW) : undefined;
+  // as the engine pulls (pullAll): the next page asked for before the one in hand is written; PULL_AHEAD=0 asks
+  // only after writing (the engine before round 6), to compare
+  const ask = (cursor: string | null) => http.pull(cursor, Number(env.PAGE_SIZE ?? 5000), undefined, window);
+  const ahead = env.PULL_AHEAD !== '0';
+  let next = ask(store.cursor());
   for (;;) {
-    const page = await http.pull(store.cursor(), Number(env.PAGE_SIZE ?? 5000), undefined, window);
+    const page = await next;
+    if (ahead && page.hasMore) {
+      next = ask(page.cursor);
+      // as the engine does: two turns of the event loop, so the request leaves before the synchronous write
+      await new Promise((r) => setImmediate(r));
+      await new Promise((r) => setImmediate(r));
+    }
     const ta = performance.now();
     store.applyPage(page);
     applyMs += performance.now() - ta;
@@ -46,6 +58,7 @@ if ((env.PHASE ?? 'initial') === 'initial') {
     rows += page.changes.length;
     pages++;
     if (!page.hasMore) break;
+    if (!ahead) next = ask(store.cursor());
   }
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);

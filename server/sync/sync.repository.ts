@@ -37,6 +37,8 @@ export interface StampedRow {
   version: number | null;
   deleted: boolean;
   row: string;
+  /** an order's created_at (the snapshot's order queries): with its id, the key its children reference */
+  c?: string;
 }
 
 /**
@@ -197,7 +199,7 @@ export async function snapshotOpenOrders(
   const { rows } = await tx.query<StampedRow & { u: string }>(
     named(
       `SELECT t.id::text AS id, t.change_xid::text AS x, t.version, t.deleted_at IS NOT NULL AS deleted,
-            (to_jsonb(t) - 'change_xid')::text AS row, '' AS u
+            (to_jsonb(t) - 'change_xid')::text AS row, '' AS u, t.created_at::text AS c
        FROM orders t
       WHERE ${isOpen('t')} AND t.updated_at < $3::timestamptz
         AND t.id > coalesce($1::uuid, '00000000-0000-0000-0000-000000000000'::uuid)
@@ -224,7 +226,7 @@ export async function snapshotWrittenOrders(
     named(
       `SELECT t.id::text AS id, t.change_xid::text AS x, t.version, t.deleted_at IS NOT NULL AS deleted,
             (to_jsonb(t) - 'change_xid')::text AS row,
-            to_char(t.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS u
+            to_char(t.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS u, t.created_at::text AS c
        FROM orders t
       WHERE t.updated_at >= $1::timestamptz
         AND (t.updated_at, t.id) > (coalesce($2::timestamptz, '-infinity'::timestamptz),
@@ -241,16 +243,16 @@ export async function snapshotWrittenOrders(
  * Of these orders, the ones created before `before`: they may have been outside the client's window at its
  * previous run (an order created since was in it: updated_at ≥ created_at), so they bring their children.
  */
-export async function ordersCreatedBefore(tx: Tx, ids: string[], before: string): Promise<string[]> {
+export async function ordersCreatedBefore(tx: Tx, ids: string[], before: string): Promise<OrderKey[]> {
   if (ids.length === 0) return [];
-  const { rows } = await tx.query<{ id: string }>(
+  const { rows } = await tx.query<OrderKey>(
     named(
-      `SELECT id::text AS id FROM orders WHERE id = ANY($1::uuid[]) AND created_at < $2::timestamptz
-          AND deleted_at IS NULL`,
+      `SELECT id::text AS id, created_at::text AS "createdAt" FROM orders
+        WHERE id = ANY($1::uuid[]) AND created_at < $2::timestamptz AND deleted_at IS NULL`,
       [ids, before],
     ),
   );
-  return rows.map((r) => r.id);
+  return rows;
 }
 
 /**
@@ -269,7 +271,7 @@ export async function snapshotOrders(tx: Tx, afterId: string | null, limit: numb
   const { rows } = await tx.query<StampedRow>(
     named(
       `SELECT t.id::text AS id, t.change_xid::text AS x, t.version, t.deleted_at IS NOT NULL AS deleted,
-            (to_jsonb(t) - 'change_xid')::text AS row
+            (to_jsonb(t) - 'change_xid')::text AS row, t.created_at::text AS c
        FROM orders t
       WHERE t.id > coalesce($1::uuid, '00000000-0000-0000-0000-000000000000'::uuid)
       ORDER BY t.id
@@ -324,6 +326,7 @@ export interface ScopeMove {
   k: string;
   x: string;
   orderId: string;
+  orderCreatedAt: string;
   wasVisible: boolean;
   visibleNow: boolean;
 }
@@ -341,6 +344,7 @@ export async function scopeMoves(tx: Tx, w: Window, after: After | null, limit: 
   const { rows } = await tx.query<ScopeMove>(
     named(
       `SELECT m.id::text AS k, m.change_xid::text AS x, m.order_id::text AS "orderId",
+            m.order_created_at::text AS "orderCreatedAt",
             order_visible(m.old_branch_id, m.old_partner_id, m.old_installer_id, app_role(), app_branch_id(),
                           app_partner_id(), app_installer_id()) AS "wasVisible",
             EXISTS (SELECT 1 FROM orders o WHERE o.id = m.order_id AND o.created_at = m.order_created_at
@@ -355,25 +359,30 @@ export async function scopeMoves(tx: Tx, w: Window, after: After | null, limit: 
   return rows;
 }
 
-/** Everything hanging off these orders (for an order that just came into the caller's scope). */
+/** An order's key, as its children reference it (created_at as PostgreSQL prints it: exact to the microsecond). */
+export interface OrderKey {
+  id: string;
+  createdAt: string;
+}
+
+/**
+ * Everything hanging off these orders (a snapshot page's, an order that just came into the caller's scope or
+ * entered its window), in one statement: sync_order_children() (migration 0149) proves each order visible once
+ * and reads its children by key, table by table (ORDER_CHILDREN, then splits), each by stamp — what row-level
+ * security shows of them, without its per-row check.
+ */
 export async function orderChildren(
   tx: Tx,
-  orderIds: string[],
+  orders: OrderKey[],
 ): Promise<{ entity: SyncEntity; id: string; version: number | null; row: string }[]> {
-  const out: { entity: SyncEntity; id: string; version: number | null; row: string }[] = [];
-  for (const entity of [...ORDER_CHILDREN, 'split_orders'] as SyncEntity[]) {
-    const where = entity === 'split_orders' ? 'parent_order_id = ANY($1::uuid[])' : 'order_id = ANY($1::uuid[])';
-    const { rows } = await tx.query<{ id: string; version: number | null; row: string }>(
-      named(
-        `SELECT id::text AS id, ${VERSIONLESS.has(entity) ? 'NULL::int' : 'version'} AS version,
-              (to_jsonb(t) - 'change_xid')::text AS row
-         FROM ${entity} t WHERE ${where} ORDER BY change_xid, id`,
-        [orderIds],
-      ),
-    );
-    for (const r of rows) out.push({ entity, ...r });
-  }
-  return out;
+  if (orders.length === 0) return [];
+  const { rows } = await tx.query<{ entity: SyncEntity; id: string; version: number | null; row: string }>(
+    named('SELECT entity, id, version, row FROM sync_order_children($1::uuid[], $2::timestamptz[])', [
+      orders.map((o) => o.id),
+      orders.map((o) => o.createdAt),
+    ]),
+  );
+  return rows;
 }
 
 /**

@@ -183,7 +183,7 @@ export async function pullChanges(tx: Tx, actor: Actor, query: unknown): Promise
         );
       }
       if (snapshot && section === 'orders') {
-        const live = rows.filter((r) => !r.deleted).map((r) => r.id);
+        const live = rows.filter((r) => !r.deleted).map((r) => ({ id: r.id, createdAt: r.c! }));
         for (const child of await repo.orderChildren(tx, live))
           changes.push({ entity: child.entity, id: child.id, op: 'upsert', version: child.version, row: child.row });
       } else if (section === 'orders' && c.e) {
@@ -257,13 +257,13 @@ async function moveSection(
   out: PageChange[],
 ): Promise<{ x: string; k: string }[]> {
   const moves = await repo.scopeMoves(tx, w, after, limit);
-  const arrived = new Set<string>();
+  const arrived = new Map<string, repo.OrderKey>();
   for (const m of moves) {
-    if (m.visibleNow && !m.wasVisible) arrived.add(m.orderId);
+    if (m.visibleNow && !m.wasVisible) arrived.set(m.orderId, { id: m.orderId, createdAt: m.orderCreatedAt });
     else if (!m.visibleNow && m.wasVisible) out.push({ entity: 'orders', id: m.orderId, op: 'delete' });
   }
   // An order that came into scope brings its children, whose own stamps may be old.
-  for (const child of await repo.orderChildren(tx, [...arrived])) {
+  for (const child of await repo.orderChildren(tx, [...arrived.values()])) {
     out.push({ entity: child.entity, id: child.id, op: 'upsert', version: child.version, row: child.row });
   }
   return moves;
