@@ -21,7 +21,7 @@
 // FR-03 runs with the order list's cache (server/orders/order-list-cache.ts) and without it (ORDER_LIST_CACHE=0,
 // "uncached"), each in its own server process, while one order of a measured branch is edited per second through
 // the API (PATCH /api/orders/:id, so the cache is invalidated as in service): the hit ratio (X-Cache) is printed
-// beside each. --fr03-rounds R repeats the pair, interleaved. With REDIS_URL the server uses Redis, whose CPU (the
+// beside each. --fr03-writes N: N edits a second instead, over every branch in turn. --fr03-rounds R repeats the pair, interleaved. With REDIS_URL the server uses Redis, whose CPU (the
 // whole redis-server's, from INFO: other clients' included) is printed apart.
 // Prints; asserts nothing. See docs/performance.md.
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -52,6 +52,8 @@ const NO_IDLE = process.argv.includes('--no-idle');
 const IDLE_ONLY = process.argv.includes('--idle-only');
 const ROUNDS = arg('rounds', 1);
 const FR03_ROUNDS = arg('fr03-rounds', 1);
+/** order edits a second during FR-03; above 1, spread over the branches in turn (each by its manager) */
+const FR03_WRITES = arg('fr03-writes', 1);
 const SERVER_DIR = process.env.BENCH_SERVER_DIR;
 
 const load = () =>
@@ -186,14 +188,20 @@ async function main() {
       const v = (k: string) => Number(info.match(new RegExp(`${k}:([0-9.]+)`))?.[1] ?? 0);
       return (v('used_cpu_sys') + v('used_cpu_user')) * 1000;
     };
-    // the writer's orders: open orders of the first measured branch (its lists are among FR-03's)
-    const writerOrders = (
-      await owner.query<{ id: string; version: string }>(
-        `SELECT id, version FROM orders WHERE branch_id = $1 AND deleted_at IS NULL AND status = '미배정'
-          ORDER BY created_at DESC LIMIT 50`,
-        [users[0]!.branch_id],
-      )
-    ).rows.map((r) => ({ id: r.id, version: Number(r.version) }));
+    // the writer's orders: open orders of the first measured branch (its lists are among FR-03's), or of every
+    // branch with --fr03-writes above 1
+    const writerBranches = FR03_WRITES > 1 ? users : users.slice(0, 1);
+    const writerOrders: { id: string; version: number; manager: string }[][] = [];
+    for (const u of writerBranches)
+      writerOrders.push(
+        (
+          await owner.query<{ id: string; version: string }>(
+            `SELECT id, version FROM orders WHERE branch_id = $1 AND deleted_at IS NULL AND status = '미배정'
+              ORDER BY created_at DESC LIMIT 50`,
+            [u.branch_id],
+          )
+        ).rows.map((r) => ({ id: r.id, version: Number(r.version), manager: u.username })),
+      );
     type Variant = 'cached' | 'uncached';
     const variants: Variant[] = [];
     for (let i = 0; i < FR03_ROUNDS; i++)
@@ -235,16 +243,17 @@ async function main() {
           path: `/api/customers/history?${new URLSearchParams({ phone: p })}`,
           headers: auth(i % 2 ? users[i % users.length]!.username : hq.username),
         }));
-        // one order of the first branch edited per second through the API, by its manager: the cache hears it
+        // FR03_WRITES orders edited a second through the API, each by its branch's manager: the cache hears it
         let edits = 0;
         let editFailures = 0;
-        const editor = auth(users[0]!.username);
         writer = setInterval(() => {
-          const o = writerOrders[edits++ % writerOrders.length];
+          const n = edits++;
+          const branch = writerOrders[n % writerOrders.length]!;
+          const o = branch[Math.floor(n / writerOrders.length) % branch.length];
           if (!o) return;
           fetch(`${base}/api/orders/${o.id}`, {
             method: 'PATCH',
-            headers: { ...editor, 'content-type': 'application/json' },
+            headers: { ...auth(o.manager), 'content-type': 'application/json' },
             body: JSON.stringify({ version: o.version, remarks: `bench:load ${edits}` }),
           })
             .then(async (r) => {
@@ -257,7 +266,7 @@ async function main() {
               }
             })
             .catch(() => editFailures++);
-        }, 1000);
+        }, 1000 / FR03_WRITES);
         let hits = 0;
         let answered = 0;
         const run = (requests: Req[], duration: number) => {
@@ -313,7 +322,7 @@ async function main() {
           if (name.startsWith('FR-03'))
             console.log(
               `  cache hits ${answered ? ((100 * hits) / answered).toFixed(1) : '0'} % of ${answered} answers; ` +
-                `${edits - edits0} order edits in the branch meanwhile (${editFailures} refused so far)` +
+                `${edits - edits0} order edits in ${writerOrders.length} branch(es) meanwhile (${editFailures} refused so far)` +
                 (redis ? `; Redis (the whole server) ${(redisMs / r.requests.total).toFixed(3)} ms per request` : ''),
             );
         }
