@@ -257,11 +257,14 @@ async function main() {
             body: JSON.stringify({ version: o.version, remarks: `bench:load ${edits}` }),
           })
             .then(async (r) => {
-              const b = (await r.json()) as { version?: number; error?: { current?: { version?: number } } };
+              const b = (await r.json()) as {
+                version?: number;
+                error?: { details?: { current?: { version?: number } } };
+              };
               if (r.ok && b.version) o.version = b.version;
               else {
                 editFailures++;
-                const v = b.error?.current?.version;
+                const v = b.error?.details?.current?.version;
                 if (v) o.version = v;
               }
             })
