@@ -83,7 +83,7 @@ export function createApp(deps: AppDeps): Express {
   if (runtime.syncMarks) app.use(idlePullFromMemory(tokens, runtime.syncMarks));
   // a cached order list, before the body parser and the routers (server/orders/order-list-cache.ts)
   const listCache = config.orderListCache ? cache : undefined;
-  if (runtime.syncMarks && listCache) app.use(orderListFromCache(tokens, runtime.syncMarks, listCache));
+  if (listCache) app.use(orderListFromCache(tokens, pool, listCache));
   app.use(express.json({ limit: config.bodyLimit, strict: true }));
 
   app.use(

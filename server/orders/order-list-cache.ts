@@ -13,9 +13,13 @@
 //   1. the route (orders.routes.ts), inside the caller's transaction: the request check (app_enter_request) runs
 //      as for every request, the list itself only on a miss;
 //   2. orderListFromCache, ahead of the body parser and the routers: a hit is answered without a transaction when
-//      the idle pull's session cache (server/sync/sync.marks.ts, trigger-invalidated) says the caller's session is
-//      live after a poll that began after the request arrived; anything else goes on to the route.
+//      the request check of the database says the caller's session is live — sync_idle_session (migration 0127:
+//      app_enter_request's conditions), one statement, the idle pull's own (server/sync/sync.marks.ts), asked for
+//      every hit: the idle pull's cache of its answers is only fresh after a poll that starts after the request,
+//      up to 50 ms later, which made repeated lists slower than the database (docs/performance.md, round 6);
+//      anything else goes on to the route.
 import type { RequestHandler } from 'express';
+import type pg from 'pg';
 import { can } from '../../domain/roles.js';
 import type { AccessTokens } from '../auth/tokens.js';
 import type { Cache } from '../cache/index.js';
@@ -23,7 +27,6 @@ import { CACHE_TTL, orderDataScopes, visibilityKey } from '../cache/scopes.js';
 import type { Tx } from '../db/transaction.js';
 import { type Actor, setActor } from '../http/context.js';
 import { JsonText } from '../http/handler.js';
-import type { SyncMarks } from '../sync/sync.marks.js';
 import { listOrders } from './orders.service.js';
 
 export const ORDER_LIST_NAMESPACE = 'orders:list';
@@ -82,11 +85,32 @@ export async function listOrdersAnswer(
 }
 
 /**
- * GET /api/orders answered from the cache before the body parser and the routers, when the caller's token
- * verifies, its role may read orders, an entry is stored for its visibility and query, and its session is live
- * (SyncMarks.sessionLiveNow). Otherwise, or on any error, the route answers (and fills the cache).
+ * Whether the caller's session passes the request check now: sync_idle_session (migration 0127), the statement
+ * and prepared name SyncMarks uses (one prepared statement per connection for both), without a transaction.
  */
-export function orderListFromCache(tokens: AccessTokens, marks: SyncMarks, cache: Cache): RequestHandler {
+async function sessionLive(pool: pg.Pool, actor: Actor): Promise<boolean> {
+  if (!actor.sessionId) return false;
+  const { rows } = await pool.query<{ s: unknown }>({
+    name: 'sync_idle_session',
+    text: 'SELECT sync_idle_session($1, $2, $3, $4, $5::bigint, $6::uuid) AS s',
+    values: [
+      actor.userId,
+      actor.role,
+      actor.branchId ?? '',
+      actor.partnerId ?? '',
+      Number.isFinite(actor.issuedAt) ? String(Math.floor(actor.issuedAt!)) : null,
+      actor.sessionId,
+    ],
+  });
+  return rows[0]?.s != null;
+}
+
+/**
+ * GET /api/orders answered from the cache before the body parser and the routers, when the caller's token
+ * verifies, its role may read orders, an entry is stored for its visibility and query, and its session passes
+ * the request check. Otherwise, or on any error, the route answers (and fills the cache).
+ */
+export function orderListFromCache(tokens: AccessTokens, pool: pg.Pool, cache: Cache): RequestHandler {
   return (req, res, next) => {
     if (req.method !== 'GET' || req.path !== '/api/orders') return next();
     const m = req.headers.authorization?.match(/^Bearer\s+(\S+)$/i);
@@ -95,10 +119,10 @@ export function orderListFromCache(tokens: AccessTokens, marks: SyncMarks, cache
       .verify(m[1])
       .then(async (actor) => {
         if (!can(actor.role, 'orders.read')) return false;
-        // the entry first (generations read now, after the request arrived): a miss does not wait for a poll
+        // the entry first (generations read now, after the request arrived): a miss goes to the route at once
         const body = await cache.peekText(orderListEntry(actor, rawQuery(req.url)));
         if (body === undefined) return false;
-        if (!(await marks.sessionLiveNow(actor))) return false;
+        if (!(await sessionLive(pool, actor))) return false;
         setActor(res, actor);
         res.writeHead(200, {
           'content-type': 'application/json; charset=utf-8',

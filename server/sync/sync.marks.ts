@@ -314,20 +314,6 @@ export class SyncMarks {
   }
 
   /**
-   * Whether the caller's session is live as the request check (app_enter_request) would find it, answered from
-   * the idle pull's session cache after a poll that started after this call — a logout, revocation, password,
-   * role, branch or partner change committed before is seen — or false: take the database path (not ready, not
-   * live, or the check failed). For other read-only answers kept in memory (the order list's cache,
-   * server/orders/order-list-cache.ts).
-   */
-  async sessionLiveNow(actor: Actor): Promise<boolean> {
-    if (!this.ready) return false;
-    await this.pollNow();
-    const session = await this.sessionLive(actor).catch(() => null);
-    return session !== null && this.ready;
-  }
-
-  /**
    * The answer to a pull (GET /api/sync/changes) from memory, as the database path would give it (sync.service.ts
    * pullChanges: a completed run, no change, the next window from the cursor's hi), or null: the database path
    * answers (anything but an up-to-date client's no-change pull, or when in doubt).
