@@ -26,6 +26,7 @@ import { Metrics } from './ops/metrics.js';
 import { opsRoutes } from './ops/ops.routes.js';
 import { requestLog } from './ops/request-log.js';
 import type { Runtime } from './ops/runtime.js';
+import { orderListFromCache } from './orders/order-list-cache.js';
 import { ordersRoutes } from './orders/orders.routes.js';
 import { serialsRoutes } from './serials/serials.routes.js';
 import { settlementsRoutes } from './settlements/settlements.routes.js';
@@ -80,6 +81,9 @@ export function createApp(deps: AppDeps): Express {
   app.use(metrics.middleware());
   // an up-to-date client's no-change pull, before the body parser and the routers (server/sync/sync.marks.ts)
   if (runtime.syncMarks) app.use(idlePullFromMemory(tokens, runtime.syncMarks));
+  // a cached order list, before the body parser and the routers (server/orders/order-list-cache.ts)
+  const listCache = config.orderListCache ? cache : undefined;
+  if (listCache) app.use(orderListFromCache(tokens, pool, listCache));
   app.use(express.json({ limit: config.bodyLimit, strict: true }));
 
   app.use(
@@ -94,7 +98,7 @@ export function createApp(deps: AppDeps): Express {
   );
   app.use(openApiRoutes(apiRouteDocs, { open: config.opsOpen }));
   app.use('/api', authRoutes({ ...routeDeps, hub: runtime.hub }));
-  app.use('/api', ordersRoutes(routeDeps));
+  app.use('/api', ordersRoutes({ ...routeDeps, listCache }));
   app.use('/api', workflowRoutes(routeDeps));
   app.use('/api', assignmentRoutes(routeDeps));
   app.use('/api', customersRoutes(routeDeps));

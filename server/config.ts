@@ -116,6 +116,11 @@ export interface ServerConfig {
    * (SYNC_MARKS_POLL_MS, default 1000; 0: every pull takes the database path). server/sync/sync.marks.ts.
    */
   syncMarksPollMs: number;
+  /**
+   * The order list's answer cache (ORDER_LIST_CACHE, default on; `0` or `false`: every list runs its query —
+   * bench:load's "uncached" figure). server/orders/order-list-cache.ts, docs/cache.md.
+   */
+  orderListCache: boolean;
 }
 
 export type ConfigOverrides = Partial<
@@ -205,6 +210,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     opsOpen: env.OPS_ENDPOINTS === 'open',
     syncKeepAliveMs: intFromEnv(env, 'SYNC_KEEPALIVE_MS', 5000),
     syncMarksPollMs: intFromEnv(env, 'SYNC_MARKS_POLL_MS', 1000),
+    orderListCache: !['0', 'false'].includes(env.ORDER_LIST_CACHE ?? ''),
   };
   const { throttle, notifications, storage, jobs, reports, notices, ...rest } = overrides;
   return {

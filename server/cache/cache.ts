@@ -49,6 +49,16 @@ export interface Cache {
   readonly backend: 'redis' | 'memory';
   /** the cached answer of `q` under the current generations of its scopes, loading (once) on a miss */
   get<T>(q: CacheQuery<T>): Promise<T>;
+  /**
+   * As get, but the loader's text is stored and returned as it is (an answer serialised once: a hit costs no
+   * JSON.parse and no JSON.stringify). The text need not be JSON.
+   */
+  getText(q: CacheQuery<string>): Promise<string>;
+  /**
+   * The text `getText(q)` stored under the current generations of q's scopes, or undefined: nothing is loaded or
+   * waited for (a miss, or the cache unreachable, is left to a getText that follows).
+   */
+  peekText(q: Omit<CacheQuery<string>, 'load' | 'ttlSeconds'>): Promise<string | undefined>;
   /** bumps the generations of `scopes` ("*" = everything); call after the write committed */
   invalidate(scopes: readonly string[]): Promise<void>;
   stats(): CacheStats;
@@ -107,21 +117,49 @@ export abstract class GenerationalCache implements Cache {
   protected abstract fill(key: string, ttlMs: number, load: () => Promise<string>): Promise<string>;
   abstract close(): Promise<void>;
 
-  async get<T>(q: CacheQuery<T>): Promise<T> {
+  /** The key of q's answer under the current generations of its scopes (read first: see the top of this file). */
+  private async entryKey(q: Pick<CacheQuery<unknown>, 'namespace' | 'key' | 'scopes'>): Promise<string> {
     const scopes = [EPOCH_SCOPE, ...new Set(q.scopes)].sort();
+    const gens = await this.readGenerations(scopes);
+    return `${this.prefix}:v:${q.namespace}:${hashKey(q.key)}:${gens.join('.')}`;
+  }
+
+  async get<T>(q: CacheQuery<T>): Promise<T> {
+    return JSON.parse(await this.text(q, async () => JSON.stringify(await q.load()))) as T;
+  }
+
+  getText(q: CacheQuery<string>): Promise<string> {
+    return this.text(q, q.load);
+  }
+
+  async peekText(q: Omit<CacheQuery<string>, 'load' | 'ttlSeconds'>): Promise<string | undefined> {
+    try {
+      const cached = await this.readValue(await this.entryKey(q));
+      if (cached !== undefined) this.counters.hits++;
+      return cached;
+    } catch (err) {
+      this.counters.errors++;
+      this.logger?.warn({ err, namespace: q.namespace }, 'cache unavailable');
+      return undefined;
+    }
+  }
+
+  private async text(q: CacheQuery<unknown>, load: () => Promise<string>): Promise<string> {
     let key: string;
     let cached: string | undefined;
     try {
       // 1. generations first, then (on a miss) the query: see the ordering argument at the top of this file
-      const gens = await this.readGenerations(scopes);
-      key = `${this.prefix}:v:${q.namespace}:${hashKey(q.key)}:${gens.join('.')}`;
+      key = await this.entryKey(q);
       cached = await this.readValue(key);
     } catch (err) {
-      return this.bypass(q, err);
+      this.counters.errors++;
+      this.logger?.warn({ err, namespace: q.namespace }, 'cache unavailable, reading the database');
+      this.counters.loads++;
+      return load();
     }
     if (cached !== undefined) {
       this.counters.hits++;
-      return JSON.parse(cached) as T;
+      return cached;
     }
     this.counters.misses++;
     // Single-flight: concurrent misses of one key in this process share one load. The key includes the
@@ -131,19 +169,11 @@ export abstract class GenerationalCache implements Cache {
       const ttlMs = q.ttlSeconds * 1000;
       flight = this.fill(key, ttlMs, async () => {
         this.counters.loads++;
-        return JSON.stringify(await q.load());
+        return load();
       }).finally(() => this.inFlight.delete(key));
       this.inFlight.set(key, flight);
     }
-    return JSON.parse(await flight) as T;
-  }
-
-  private async bypass<T>(q: CacheQuery<T>, err: unknown): Promise<T> {
-    this.counters.errors++;
-    this.logger?.warn({ err, namespace: q.namespace }, 'cache unavailable, reading the database');
-    this.counters.loads++;
-    // the same JSON round trip as a hit, so callers see one shape whatever the cache does
-    return JSON.parse(JSON.stringify(await q.load())) as T;
+    return flight;
   }
 
   async invalidate(scopes: readonly string[]): Promise<void> {

@@ -44,4 +44,7 @@ export const CACHE_TTL = {
   assignableInstallers: 60,
   customer: 30 * 60,
   wasteCodes: 60 * 60,
+  /** the order list (FR-03): invalidated by every write of its scopes; the TTL bounds memory and writes made
+   * outside a request transaction */
+  orderList: 60,
 } as const;

@@ -32,8 +32,18 @@ export interface SendOptions {
   status?: number;
 }
 
+/** An answer serialised already (e.g. kept so by a cache): sent as it is, as res.json would send its JSON. */
+export class JsonText {
+  constructor(readonly text: string) {}
+}
+
 function send(res: Response, result: unknown, opts: SendOptions): void {
   if (result === undefined) res.status(204).end();
+  else if (result instanceof JsonText)
+    res
+      .status(opts.status ?? 200)
+      .set('content-type', 'application/json; charset=utf-8')
+      .send(result.text);
   else res.status(opts.status ?? 200).json(result);
 }
 

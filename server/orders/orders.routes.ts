@@ -1,12 +1,15 @@
 import { Router } from 'express';
+import type { Cache } from '../cache/index.js';
 import { guarded, type RouteDeps } from '../http/handler.js';
-import { createOrder, deleteOrder, getOrder, listOrders, patchOrder } from './orders.service.js';
+import { listOrdersAnswer } from './order-list-cache.js';
+import { createOrder, deleteOrder, getOrder, patchOrder } from './orders.service.js';
 
-export function ordersRoutes(deps: RouteDeps): Router {
+/** `listCache`: the order list's answer cache (order-list-cache.ts), absent when switched off. */
+export function ordersRoutes(deps: RouteDeps & { listCache?: Cache }): Router {
   const r = Router();
   r.get(
     '/orders',
-    guarded(deps, 'orders.read', ({ tx, actor, req }) => listOrders(tx, actor, req.query, { last: true })),
+    guarded(deps, 'orders.read', ({ tx, actor, req, res }) => listOrdersAnswer(tx, actor, req, res, deps.listCache)),
   );
   r.get(
     '/orders/:id',

@@ -1,4 +1,4 @@
-// npm run bench:load [-- --orders N] [--duration S] [--clients C] [--idle-seconds S] [--idle-only] [--rounds R]
+// npm run bench:load [-- --orders N] [--seed S] [--duration S] [--clients C] [--idle-seconds S] [--idle-only] [--rounds R]
 //
 // Throughput of the head office under autocannon, with the server in its own process (so its CPU, and that of
 // its PostgreSQL backends, can be read from /proc apart from the load generator's):
@@ -18,12 +18,18 @@
 // before/after runs in the same minutes; --no-probe leaves out the idle phase with the shortcut switched off,
 // --no-idle the idle phase altogether. BENCH_DATABASE=name runs on an existing database of that name (a copy of
 // the data set: a "before" server refuses a database migrated past its code).
+// FR-03 runs with the order list's cache (server/orders/order-list-cache.ts) and without it (ORDER_LIST_CACHE=0,
+// "uncached"), each in its own server process, while one order of a measured branch is edited per second through
+// the API (PATCH /api/orders/:id, so the cache is invalidated as in service): the hit ratio (X-Cache) is printed
+// beside each. --fr03-writes N: N edits a second instead, over every branch in turn. --fr03-rounds R repeats the pair, interleaved. With REDIS_URL the server uses Redis, whose CPU (the
+// whole redis-server's, from INFO: other clients' included) is printed apart.
 // Prints; asserts nothing. See docs/performance.md.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import autocannon from 'autocannon';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { startDatabase, withDatabase } from '../../db/pg/embedded.js';
 import { SYNC_ENTITIES } from '../../domain/sync-protocol.js';
@@ -45,6 +51,9 @@ const ONLY_FR03 = process.argv.includes('--fr03-only');
 const NO_IDLE = process.argv.includes('--no-idle');
 const IDLE_ONLY = process.argv.includes('--idle-only');
 const ROUNDS = arg('rounds', 1);
+const FR03_ROUNDS = arg('fr03-rounds', 1);
+/** order edits a second during FR-03; above 1, spread over the branches in turn (each by its manager) */
+const FR03_WRITES = arg('fr03-writes', 1);
 const SERVER_DIR = process.env.BENCH_SERVER_DIR;
 
 const load = () =>
@@ -152,7 +161,7 @@ async function main() {
     ? { url: given, name: new URL(given).pathname.slice(1) }
     : process.env.BENCH_DATABASE
       ? { url: withDatabase(db.url, process.env.BENCH_DATABASE), name: process.env.BENCH_DATABASE }
-      : await ensureDataset(db.url, { orders: ORDERS, seed: 1, branches: 10 }, { log: console.log });
+      : await ensureDataset(db.url, { orders: ORDERS, seed: arg('seed', 1), branches: 10 }, { log: console.log });
   const owner = new pg.Client({ connectionString: ds.url });
   await owner.connect();
   const profDir = process.env.BENCH_PROF;
@@ -170,78 +179,162 @@ async function main() {
   ).rows;
   const hq = (await owner.query<{ username: string }>("SELECT username FROM users WHERE username = 'hq'")).rows[0]!;
 
-  // ---- 1. FR-03, FR-11, FR-16 at 32 in flight ----
+  // ---- 1. FR-03 (cached and uncached, with a writer), FR-11, FR-16 at 32 in flight ----
   if (!IDLE_ONLY) {
-    const { child, base } = await startServerProcess(ds.url, profDir);
-    try {
-      const tokens = new Map<string, string>();
-      for (const u of [...users.map((x) => x.username), hq.username]) tokens.set(u, await login(base, u));
-      type Req = { method: 'GET'; path: string; headers: Record<string, string> };
-      const auth = (user: string) => ({ authorization: `Bearer ${tokens.get(user)}`, 'accept-language': 'ko' });
-      const statuses = ['미배정', '미배정', '미배정', '배정', '배정확정', '연기'];
-      const fr03: Req[] = users.flatMap((u, i) =>
-        statuses.map((s) => ({
-          method: 'GET' as const,
-          path: `/api/orders?${new URLSearchParams({ branchId: u.branch_id, status: s, sort: '-createdAt' })}`,
-          headers: auth(i % 2 ? u.username : hq.username),
-        })),
+    const redis = process.env.REDIS_URL ? new Redis(process.env.REDIS_URL) : undefined;
+    const redisCpuMs = async () => {
+      if (!redis) return 0;
+      const info = await redis.info('cpu');
+      const v = (k: string) => Number(info.match(new RegExp(`${k}:([0-9.]+)`))?.[1] ?? 0);
+      return (v('used_cpu_sys') + v('used_cpu_user')) * 1000;
+    };
+    // the writer's orders: open orders of the first measured branch (its lists are among FR-03's), or of every
+    // branch with --fr03-writes above 1
+    const writerBranches = FR03_WRITES > 1 ? users : users.slice(0, 1);
+    const writerOrders: { id: string; version: number; manager: string }[][] = [];
+    for (const u of writerBranches)
+      writerOrders.push(
+        (
+          await owner.query<{ id: string; version: string }>(
+            `SELECT id, version FROM orders WHERE branch_id = $1 AND deleted_at IS NULL AND status = '미배정'
+              ORDER BY created_at DESC LIMIT 50`,
+            [u.branch_id],
+          )
+        ).rows.map((r) => ({ id: r.id, version: Number(r.version), manager: u.username })),
       );
-      // FR-11: each manager's and HQ's notifications, all and unread
-      const fr11: Req[] = [...users.map((u) => u.username), hq.username].flatMap((u) => [
-        { method: 'GET' as const, path: '/api/notifications', headers: auth(u) },
-        { method: 'GET' as const, path: '/api/notifications?status=UNREAD', headers: auth(u) },
-      ]);
-      // FR-16: 400 customers' phones, by HQ (a repeated phone is answered from the cache, as in service)
-      const phones = (
-        await owner.query<{ p: string }>(
-          'SELECT DISTINCT customer_phone AS p FROM orders WHERE deleted_at IS NULL ORDER BY 1 LIMIT 400',
-        )
-      ).rows.map((r) => r.p);
-      const fr16: Req[] = phones.map((p, i) => ({
-        method: 'GET' as const,
-        path: `/api/customers/history?${new URLSearchParams({ phone: p })}`,
-        headers: auth(i % 2 ? users[i % users.length]!.username : hq.username),
-      }));
-      const run = (requests: Req[], duration: number) => {
-        let next = 0;
-        return autocannon({
-          url: base,
-          connections: 32,
-          duration,
-          requests: [
-            {
-              setupRequest: (req) => {
-                const r = requests[next++ % requests.length]!;
-                return { ...req, ...r };
+    type Variant = 'cached' | 'uncached';
+    const variants: Variant[] = [];
+    for (let i = 0; i < FR03_ROUNDS; i++)
+      variants.push(...(i % 2 ? (['uncached', 'cached'] as const) : (['cached', 'uncached'] as const)));
+    for (const [vi, variant] of variants.entries()) {
+      const others = vi === variants.length - 1 && !ONLY_FR03;
+      const { child, base } = await startServerProcess(
+        ds.url,
+        profDir,
+        variant === 'cached' ? {} : { ORDER_LIST_CACHE: '0' },
+      );
+      let writer: NodeJS.Timeout | undefined;
+      try {
+        const tokens = new Map<string, string>();
+        for (const u of [...users.map((x) => x.username), hq.username]) tokens.set(u, await login(base, u));
+        type Req = { method: 'GET'; path: string; headers: Record<string, string> };
+        const auth = (user: string) => ({ authorization: `Bearer ${tokens.get(user)}`, 'accept-language': 'ko' });
+        const statuses = ['미배정', '미배정', '미배정', '배정', '배정확정', '연기'];
+        const fr03: Req[] = users.flatMap((u, i) =>
+          statuses.map((s) => ({
+            method: 'GET' as const,
+            path: `/api/orders?${new URLSearchParams({ branchId: u.branch_id, status: s, sort: '-createdAt' })}`,
+            headers: auth(i % 2 ? u.username : hq.username),
+          })),
+        );
+        // FR-11: each manager's and HQ's notifications, all and unread
+        const fr11: Req[] = [...users.map((u) => u.username), hq.username].flatMap((u) => [
+          { method: 'GET' as const, path: '/api/notifications', headers: auth(u) },
+          { method: 'GET' as const, path: '/api/notifications?status=UNREAD', headers: auth(u) },
+        ]);
+        // FR-16: 400 customers' phones, by HQ (a repeated phone is answered from the cache, as in service)
+        const phones = (
+          await owner.query<{ p: string }>(
+            'SELECT DISTINCT customer_phone AS p FROM orders WHERE deleted_at IS NULL ORDER BY 1 LIMIT 400',
+          )
+        ).rows.map((r) => r.p);
+        const fr16: Req[] = phones.map((p, i) => ({
+          method: 'GET' as const,
+          path: `/api/customers/history?${new URLSearchParams({ phone: p })}`,
+          headers: auth(i % 2 ? users[i % users.length]!.username : hq.username),
+        }));
+        // FR03_WRITES orders edited a second through the API, each by its branch's manager: the cache hears it
+        let edits = 0;
+        let editFailures = 0;
+        writer = setInterval(() => {
+          const n = edits++;
+          const branch = writerOrders[n % writerOrders.length]!;
+          const o = branch[Math.floor(n / writerOrders.length) % branch.length];
+          if (!o) return;
+          fetch(`${base}/api/orders/${o.id}`, {
+            method: 'PATCH',
+            headers: { ...auth(o.manager), 'content-type': 'application/json' },
+            body: JSON.stringify({ version: o.version, remarks: `bench:load ${edits}` }),
+          })
+            .then(async (r) => {
+              const b = (await r.json()) as {
+                version?: number;
+                error?: { details?: { current?: { version?: number } } };
+              };
+              if (r.ok && b.version) o.version = b.version;
+              else {
+                editFailures++;
+                const v = b.error?.details?.current?.version;
+                if (v) o.version = v;
+              }
+            })
+            .catch(() => editFailures++);
+        }, 1000 / FR03_WRITES);
+        let hits = 0;
+        let answered = 0;
+        const run = (requests: Req[], duration: number) => {
+          let next = 0;
+          return autocannon({
+            url: base,
+            connections: 32,
+            duration,
+            requests: [
+              {
+                setupRequest: (req) => {
+                  const r = requests[next++ % requests.length]!;
+                  return { ...req, ...r };
+                },
+                onResponse: (status, _body, _ctx, headers) => {
+                  if (status !== 200) return;
+                  answered++;
+                  if (headers?.['x-cache'] === 'hit') hits++;
+                },
               },
-            },
-          ],
-        });
-      };
-      const phases: [string, Req[]][] = [
-        ['FR-03', fr03],
-        ['FR-11', fr11],
-        ['FR-16', fr16],
-      ];
-      for (const [name, requests] of ONLY_FR03 ? phases.slice(0, 1) : phases) {
-        await run(requests, 3); // warm-up: plans, pools, JIT of the server's code
-        console.log(`\n${name} at 32 in flight, ${DURATION} s (load average ${load()})`);
-        const m = await measured(owner, child.pid!, () => run(requests, DURATION));
-        const r = m.result;
-        const cores = (m.nodeMs + m.pgMs) / m.wallMs;
-        console.log(
-          `  ${r.requests.average.toFixed(0)} req/s, latency p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, ` +
-            `${r.non2xx} non-2xx, ${r.errors} errors`,
-        );
-        console.log(
-          `  CPU: server ${(m.nodeMs / r.requests.total).toFixed(2)} ms + PostgreSQL ${(m.pgMs / r.requests.total).toFixed(2)} ms ` +
-            `per request; ${cores.toFixed(2)} cores busy → ${(r.requests.average / cores).toFixed(0)} req/s per core ` +
-            `(load average after ${load()})`,
-        );
+            ],
+          });
+        };
+        const phases: [string, Req[]][] = [
+          [`FR-03 ${variant === 'cached' ? 'with the order list cache' : 'uncached (ORDER_LIST_CACHE=0)'}`, fr03],
+          ...(others
+            ? ([
+                ['FR-11', fr11],
+                ['FR-16', fr16],
+              ] as [string, Req[]][])
+            : []),
+        ];
+        for (const [name, requests] of phases) {
+          await run(requests, 3); // warm-up: plans, pools, JIT of the server's code
+          hits = 0;
+          answered = 0;
+          const edits0 = edits;
+          console.log(`\n${name} at 32 in flight, ${DURATION} s (load average ${load()})`);
+          const redis0 = await redisCpuMs();
+          const m = await measured(owner, child.pid!, () => run(requests, DURATION));
+          const redisMs = (await redisCpuMs()) - redis0;
+          const r = m.result;
+          const cores = (m.nodeMs + m.pgMs) / m.wallMs;
+          console.log(
+            `  ${r.requests.average.toFixed(0)} req/s, latency p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, ` +
+              `${r.non2xx} non-2xx, ${r.errors} errors`,
+          );
+          console.log(
+            `  CPU: server ${(m.nodeMs / r.requests.total).toFixed(2)} ms + PostgreSQL ${(m.pgMs / r.requests.total).toFixed(2)} ms ` +
+              `per request; ${cores.toFixed(2)} cores busy → ${(r.requests.average / cores).toFixed(0)} req/s per core ` +
+              `(load average after ${load()})`,
+          );
+          if (name.startsWith('FR-03'))
+            console.log(
+              `  cache hits ${answered ? ((100 * hits) / answered).toFixed(1) : '0'} % of ${answered} answers; ` +
+                `${edits - edits0} order edits in ${writerOrders.length} branch(es) meanwhile (${editFailures} refused so far)` +
+                (redis ? `; Redis (the whole server) ${(redisMs / r.requests.total).toFixed(3)} ms per request` : ''),
+            );
+        }
+      } finally {
+        if (writer) clearInterval(writer);
+        await stopServer(child);
       }
-    } finally {
-      await stopServer(child);
     }
+    redis?.disconnect();
   }
 
   // ---- 2. idle clients polling every 30 s ----
