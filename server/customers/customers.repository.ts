@@ -18,19 +18,23 @@ export interface CustomerOrder {
 }
 
 /**
- * FR-16: a customer's orders, newest first, by exact name (idx_orders_customer_date_covering) or phone (either of
- * the order's two: idx_orders_customer_phone and idx_orders_customer_phone2).
+ * FR-16: a customer's orders, newest first, by exact name or phone (either of the order's two:
+ * idx_orders_customer_phone and idx_orders_customer_phone2). By name, `branchId` (a branch manager's own branch,
+ * the one row-level security keeps anyway) narrows the index range to that branch's namesakes
+ * (idx_orders_customer_branch, 0142), so the rows read are the page, not every branch's namesakes; without it
+ * (HQ) idx_orders_customer_date_covering gives every branch's in date order.
  */
 export async function customerOrders(
   tx: Tx,
-  by: { name?: string; phone?: string },
+  by: { name?: string; phone?: string; branchId?: string },
   limit: number,
 ): Promise<CustomerOrder[]> {
   // by phone: either of the order's numbers (a second phone, 0052, may be the one the customer gave this time)
   const [match, value] =
     by.name !== undefined
-      ? ['o.customer_name = $1', by.name]
+      ? [by.branchId !== undefined ? 'o.customer_name = $1 AND o.branch_id = $3' : 'o.customer_name = $1', by.name]
       : ['(o.customer_phone = $1 OR o.customer_phone2 = $1)', by.phone];
+  const params = by.name !== undefined && by.branchId !== undefined ? [value, limit, by.branchId] : [value, limit];
   // Named (two texts): planning this over every partition under RLS costs several times its run, and the
   // generic plan (a merge of the partitions' index scans in created_at order) is right for any customer.
   const { rows } = await tx.query<CustomerOrder>(
@@ -45,7 +49,7 @@ export async function customerOrders(
       WHERE ${match} AND o.deleted_at IS NULL
       ORDER BY o.created_at DESC, o.id DESC
       LIMIT $2`,
-      [value, limit],
+      params,
     ),
   );
   return rows;
