@@ -294,6 +294,51 @@ describe.each(['generic', 'custom'] as const)('FR endpoint queries as dispatch_a
   });
 });
 
+// The answers themselves: the manager's branch in the query (0142) and the item summaries of the page in one call
+// (0130) change how FR-16 reads, not what it answers. The reference is the statement before round 6 (a
+// sub-select of order_lines per order, no branch: row-level security alone keeps the manager's), run in the same
+// request transaction.
+it.each([
+  ['HQ', () => hq],
+  ['a branch manager', () => manager],
+])('FR-16 answers as the plain query does (%s), by name and by phone', async (_l, who) => {
+  const names = await db.owner.query<{ name: string; phone: string }>(
+    `SELECT customer_name AS name, min(customer_phone) AS phone FROM orders WHERE deleted_at IS NULL
+      GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 6`,
+  );
+  const reference = (tx: pg.PoolClient, match: string, value: string, limit: number) =>
+    tx.query(
+      `SELECT o.id, o.order_no AS "orderNo", o.customer_name AS "customerName", o.customer_phone AS "customerPhone",
+              o.address, o.vendor, o.branch_id AS "branchId", b.name AS "branchName", o.installer_id AS "installerId",
+              o.status, o.appointment_date AS "appointmentDate", o.created_at AS "createdAt",
+              coalesce((SELECT string_agg(l.item_name || ' ' || l.item_code || ' ×' || l.quantity, ', '
+                                          ORDER BY l.created_at, l.id)
+                          FROM order_lines l WHERE l.order_id = o.id AND l.order_created_at = o.created_at), '') AS items
+         FROM orders o JOIN branches b ON b.id = o.branch_id
+        WHERE ${match} AND o.deleted_at IS NULL
+        ORDER BY o.created_at DESC, o.id DESC
+        LIMIT $2`,
+      [value, limit],
+    );
+  let compared = 0;
+  for (const { name, phone } of names.rows) {
+    for (const limit of [3, 100]) {
+      for (const [query, match, value] of [
+        [{ name }, 'o.customer_name = $1', name],
+        [{ phone }, '(o.customer_phone = $1 OR o.customer_phone2 = $1)', phone],
+      ] as const) {
+        await withRequestTransaction(pool, who(), async (tx) => {
+          const got = await customerHistory(tx, who(), { ...query, limit: String(limit) });
+          const want = (await reference(tx, match, value, limit)).rows;
+          expect(got.items, `${JSON.stringify(query)} limit ${limit}`).toEqual(want);
+          if (want.length) compared++;
+        });
+      }
+    }
+  }
+  expect(compared, 'answers with rows were compared').toBeGreaterThan(4);
+});
+
 /**
  * Every scan of the plan reads one of the report tables given (never orders or pick-ups), and each of them is read.
  * Returns those scans.
