@@ -189,6 +189,7 @@ const LOADED_TABLES = [
   'report_waste',
   'report_waste_orders',
   'report_waste_order_days',
+  'report_waste_order_sig_days',
   'orders',
   'order_lines',
   'serial_numbers',

@@ -6,7 +6,8 @@
 // (EXPLAIN ANALYZE): the statement's own node (the row and its index entries) and the whole statement with its
 // triggers. Blocks alternate between the indexes present and dropped (DROP INDEX inside the block's transaction,
 // which is rolled back: the database is left as it was), so both modes meet the same machine load. Prints
-// p50 / p95 per mode and the load average. Asserts nothing.
+// p50 / p95 per mode and the load average. Asserts nothing. INDEXES=a,b names other indexes to compare (round 6:
+// INDEXES=idx_orders_customer_branch, migration 0142).
 import { loadavg } from 'node:os';
 import pg from 'pg';
 import { withDatabase } from '../../db/pg/embedded.js';
@@ -18,7 +19,7 @@ if (!dbName || !process.env.DATABASE_URL) {
 }
 const perBlock = Number(process.argv[3] ?? 25);
 const blocks = Number(process.argv[4] ?? 8);
-const INDEXES = ['idx_orders_text_search', 'idx_orders_appointment_sort'];
+const INDEXES = process.env.INDEXES?.split(',') ?? ['idx_orders_text_search', 'idx_orders_appointment_sort'];
 
 const client = new pg.Client({ connectionString: withDatabase(process.env.DATABASE_URL, dbName) });
 await client.connect();
@@ -85,6 +86,6 @@ console.log(
 for (const mode of ['with', 'without'] as const) {
   const s = samples[mode];
   console.log(
-    `${mode} 0125+0126 | ${f(s.insert.map((x) => x.node))} | ${f(s.insert.map((x) => x.total))} | ${f(s.update.map((x) => x.node))} | ${f(s.update.map((x) => x.total))}`,
+    `${mode} ${INDEXES.join('+')} | ${f(s.insert.map((x) => x.node))} | ${f(s.insert.map((x) => x.total))} | ${f(s.update.map((x) => x.node))} | ${f(s.update.map((x) => x.total))}`,
   );
 }

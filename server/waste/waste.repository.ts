@@ -185,8 +185,9 @@ const LABELS = {
  * security on the rollups shows each role its scope. Quantities and pick-ups add up over cells; distinct orders
  * do not in general, so by partner they come from the orders' signatures (one row per set of (day, status) an
  * order's pick-ups have): an order counts when its signature has an element in the period with a status asked
- * for. By day they do add up once a cell knows the statuses an order's pick-ups of that day have
- * (report_waste_order_days, 0137): a day's orders are the cells of that day whose status set meets the one asked
+ * for. The folded signatures are read by day (report_waste_order_sig_days, 0143: one row per signature and day),
+ * so the period is an index range there too. By day they do add up once a cell knows the statuses an order's
+ * pick-ups of that day have (report_waste_order_days, 0137): a day's orders are the cells of that day whose status set meets the one asked
  * for, so the period is an index range and the cost does not grow with the orders. By code, orders = pick-ups
  * (one pick-up per code per order, uq_waste_pickups_order_code).
  */
@@ -222,10 +223,18 @@ export async function summary(tx: Tx, f: SummaryFilter, groupBy: GroupBy): Promi
                                CROSS JOIN LATERAL report_sig_day_cells(s.sig) c
                               WHERE c.day BETWEEN $1::date AND $2::date AND c.statuses && $3::text[]) d
                       GROUP BY day) o ON o.key = q.key`,
+    // the folded signatures by day (0143): a period's are an index range, and a signature counts once for its
+    // partner when any of its days in the period has a status asked for (its rows all carry its n); plus the
+    // signatures written since the last fold, unnested and filtered as they are (a few rows)
     partner: `LEFT JOIN (SELECT partner_id::text AS key, sum(n)::int AS orders
-                           FROM (SELECT DISTINCT s.rid, s.partner_id, s.n
+                           FROM (SELECT partner_id, min(n) AS n
+                                   FROM report_waste_order_sig_days
+                                  WHERE ${dayWhere.join(' AND ')}
+                                  GROUP BY branch_id, partner_id, sig
+                                 UNION ALL
+                                 SELECT DISTINCT ON (s.rid) s.partner_id, s.n
                                    FROM (SELECT row_number() OVER () AS rid, u.partner_id, u.sig, u.n
-                                           FROM (${sigs('report_waste_orders')} UNION ALL ${sigs('report_waste_orders_delta')}) u) s,
+                                           FROM (${sigs('report_waste_orders_delta')}) u) s,
                                         unnest(s.sig) e
                                   WHERE ${inPeriod}) d
                           GROUP BY 1) o ON o.key IS NOT DISTINCT FROM q.key`,

@@ -131,6 +131,7 @@ async function expectRollupsEqualRaw(): Promise<{ compared: number; nonEmpty: nu
   let compared = 0;
   let nonEmpty = 0;
   expect(await expectDayCellsEqualRaw()).toBeGreaterThan(0);
+  expect(await expectSignatureDaysEqualSignatures()).toBeGreaterThan(0);
   const ranges = periods();
   for (const actor of actors) {
     await withRequestTransaction(pool, actor, async (tx) => {
@@ -192,6 +193,23 @@ async function expectDayCellsEqualRaw(): Promise<number> {
   // orders whose pick-ups of one day have more than one status, so the sets are not all single statuses
   expect(raw.rows.some((r) => r.cell.includes(','))).toBe(true);
   return raw.rows.length;
+}
+
+/**
+ * FR-07 per partner reads the folded signatures by day (0143): one row per (signature, day of it) with that day's
+ * statuses and the signature's count, equal to the folded signatures projected, row by row, after every write.
+ */
+async function expectSignatureDaysEqualSignatures(): Promise<number> {
+  const byDay = await db.owner.query<{ row: string }>(
+    `SELECT concat_ws(' ', day, branch_id, partner_id, sig, statuses, n) AS row FROM report_waste_order_sig_days
+      ORDER BY 1`,
+  );
+  const projected = await db.owner.query<{ row: string }>(
+    `SELECT concat_ws(' ', c.day, s.branch_id, s.partner_id, s.sig, c.statuses, s.n) AS row
+       FROM report_waste_orders s CROSS JOIN LATERAL report_sig_day_cells(s.sig) c ORDER BY 1`,
+  );
+  expect(byDay.rows.map((r) => r.row)).toEqual(projected.rows.map((r) => r.row));
+  return byDay.rows.length;
 }
 
 async function fold(): Promise<void> {
@@ -297,6 +315,14 @@ describe('report rollups equal the raw aggregates', () => {
       await randomWrites();
       const deltas = await db.owner.query('SELECT count(*)::int AS n FROM report_progress_delta');
       expect(deltas.rows[0].n).toBeGreaterThan(0);
+      // orders with pick-ups on more than one day (the moves above): one order of its partner, however many of
+      // its days fall in the period, which the per-partner answer read by day (0143) must not count twice
+      const multiDay = await db.owner.query(
+        `SELECT count(*)::int AS n FROM (SELECT sig FROM report_waste_orders UNION ALL
+                                         SELECT sig FROM report_waste_orders_delta) s
+          WHERE left(sig[1], 10) <> left(sig[cardinality(sig)], 10)`,
+      );
+      expect(multiDay.rows[0].n).toBeGreaterThan(0);
       await expectRollupsEqualRaw();
       if (round !== 1) {
         await fold();
@@ -428,7 +454,8 @@ describe('report rollups equal the raw aggregates', () => {
     const seen = await withRequestTransaction(pool, installer, async (tx) => {
       const r = await tx.query(
         `SELECT (SELECT count(*) FROM report_progress) + (SELECT count(*) FROM report_waste)
-              + (SELECT count(*) FROM report_waste_orders) + (SELECT count(*) FROM report_waste_order_days) AS n`,
+              + (SELECT count(*) FROM report_waste_orders) + (SELECT count(*) FROM report_waste_order_days)
+              + (SELECT count(*) FROM report_waste_order_sig_days) AS n`,
       );
       return Number(r.rows[0].n);
     });
