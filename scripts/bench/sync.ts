@@ -75,7 +75,9 @@ const db = await startDatabase();
 // the data set is kept between runs, for as long as the migrations stay the same
 const hash = createHash('sha256');
 for (const f of readdirSync(migrationsDir).sort()) hash.update(f).update(readFileSync(join(migrationsDir, f)));
-const name = `dispatch_bench_sync_o${TOTAL_ORDERS}_${hash.digest('hex').slice(0, 8)}`;
+// BENCH_SYNC_DATABASE=name: a data set of one's own (e.g. one per checkout compared, other sessions' left alone)
+const name =
+  process.env.BENCH_SYNC_DATABASE ?? `dispatch_bench_sync_o${TOTAL_ORDERS}_${hash.digest('hex').slice(0, 8)}`;
 const admin = new pg.Client({ connectionString: db.url });
 await admin.connect();
 for (const { datname } of KEEP_OTHERS

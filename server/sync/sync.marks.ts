@@ -557,10 +557,14 @@ export function securityHeaders(mw: RequestHandler): [string, string][] {
     },
   };
   let passed = false;
-  mw({ method: 'GET', url: '/api/sync/changes', headers: {} } as never, res as never, ((err?: unknown) => {
-    if (err) throw err;
-    passed = true;
-  }) as never);
+  mw(
+    { method: 'GET', url: '/api/sync/changes', headers: {} } as never,
+    res as never,
+    ((err?: unknown) => {
+      if (err) throw err;
+      passed = true;
+    }) as never,
+  );
   if (!passed) throw new Error('the middleware did not pass the request on at once');
   return [...out.values()];
 }

@@ -14,8 +14,8 @@ import { windowStart } from '../../server/sync/sync.repository.js';
 import { pullChanges } from '../../server/sync/sync.service.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createOrder, createWorld, type UserFixture, type World } from '../support/fixtures.js';
-import { openSession } from '../support/session.js';
 import { startTestServer, type TestServer } from '../support/server.js';
+import { openSession } from '../support/session.js';
 import { connectClient, syncUntil, type TestClient, tempDir } from './support.js';
 
 let db: TestDatabase;
@@ -141,7 +141,13 @@ describe('the idle pull from memory, as clients send it', () => {
   it('a pull with an outbox report is answered from memory; the report is written with the next batch', async () => {
     const actor = await actorOf(world.manager);
     const cursor = await upToDateCursor(actor, { months: 3, from: windowStart(3) });
-    const report = { clientId: 'pc-1', pending: '2', conflicts: '1', failed: '0', pendingSince: '2026-12-01T09:00:00.000Z' };
+    const report = {
+      clientId: 'pc-1',
+      pending: '2',
+      conflicts: '1',
+      failed: '0',
+      pendingSince: '2026-12-01T09:00:00.000Z',
+    };
     const before = Date.now();
     const quick = await fromMemory(actor, { cursor, limit: '1000', window: '3', ...report });
     expect(JSON.parse(quick).changes).toEqual([]);
