@@ -345,9 +345,19 @@ async function main() {
           ],
         });
       await poll(5); // warm-up: the server's modules load and its plans are made on first use
+      // what the instance costs with no pull at all (timers, job queue polls, the marks' background poll, the
+      // writer's notes), over 10 s: at a few pulls a second it is a good part of the figure per pull
+      const idle = await measured(owner, child.pid!, () => new Promise((r) => setTimeout(r, 10_000)));
       const m = await measured(owner, child.pid!, () => poll(IDLE_SECONDS));
       clearInterval(writer);
       const r = m.result;
+      const baseNode = (idle.nodeMs / idle.wallMs) * m.wallMs;
+      const basePg = (idle.pgMs / idle.wallMs) * m.wallMs;
+      console.log(
+        `  no pulls (10 s): server ${((idle.nodeMs / idle.wallMs) * 1000).toFixed(0)} ms/s + PostgreSQL ` +
+          `${((idle.pgMs / idle.wallMs) * 1000).toFixed(0)} ms/s; per pull net of that: server ` +
+          `${((m.nodeMs - baseNode) / r.requests.total).toFixed(2)} ms + PostgreSQL ${((m.pgMs - basePg) / r.requests.total).toFixed(2)} ms`,
+      );
       const cores = (m.nodeMs + m.pgMs) / m.wallMs;
       console.log(
         `  ${r.requests.total} pulls, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, ${r.non2xx} non-2xx; ` +
