@@ -4,8 +4,8 @@
 //   - the instance polls sync_idle_marks on a connection of its own and keeps, per scope (b:/p:/i:/u:/ref of
 //     migration 0091), the newest transaction id a write noted, and the horizon H up to which that knowledge is
 //     complete: every note in (base, H) is known;
-//   - a pull waits for a poll that started after it arrived (shared by all pulls waiting meanwhile, at most one
-//     every minGapMs), so it is as fresh as the database path; a pull whose window [cursor.hi, H) holds no note of
+//   - a pull waits for a poll that started after it arrived (shared by all pulls waiting meanwhile, on average at most
+//     one every minGapMs), so it is as fresh as the database path; a pull whose window [cursor.hi, H) holds no note of
 //     the caller's scopes has nothing to deliver, exactly as sync_scope_changed would say, and its next window
 //     starts at H: a write below H that committed late had ended before H was read, so the poll saw its note;
 //   - the caller's session is checked from a cache filled by sync_idle_session (the request check of
@@ -28,6 +28,9 @@ import { OutboxReports } from './sync.outbox-reports.js';
 import { windowStart } from './sync.repository.js';
 import { pullPageJson, windowOf } from './sync.service.js';
 
+/** polls may come this many at once, as long as they average ≥ minGapMs apart (pollNow) */
+const POLL_BURST = 10;
+
 /** sync.service.ts's sections of a run: a cursor at this section has completed its run. */
 const RUN_DONE = SYNC_ENTITIES.length + 2;
 
@@ -42,9 +45,9 @@ export interface SyncMarksOptions {
   /** no successful poll for this long: every pull takes the database path (default 3 × pollMs, at least 2 s) */
   staleMs?: number;
   /**
-   * a pull waits for a poll that starts after it arrives; polls start at most this often (default 5 ms: a
-   * quiet instance answers a pull after one poll's round trip, a busy one makes ≤ 200 polls a second however
-   * many pulls arrive, each shared by all pulls waiting meanwhile)
+   * a pull waits for a poll that starts after it arrives; polls start at most this often on average, up to
+   * POLL_BURST at once (default 5 ms: a quiet instance answers a pull after one poll's round trip, a busy one
+   * makes ≤ 200 polls a second however many pulls arrive, each shared by all pulls waiting meanwhile)
    */
   minGapMs?: number;
   /** outbox reports taken from memory are written at most this often (default 1000 ms; sync.outbox-reports.ts) */
@@ -97,7 +100,8 @@ export class SyncMarks {
   /** the poll under way, and the one callers arriving now wait for (not started yet) */
   private running: Promise<void> | undefined;
   private next: Promise<void> | undefined;
-  private lastStart = 0;
+  /** when the last POLL_BURST polls started */
+  private readonly starts: number[] = [];
   private readonly minGapMs: number;
   private readonly pollMs: number;
   private readonly staleMs: number;
@@ -151,7 +155,8 @@ export class SyncMarks {
   /**
    * Resolves once a poll that started after this call has ended (failed polls too: then nothing is known). Polls
    * are shared: every caller waiting meanwhile is served by the same next poll, which starts when the one under
-   * way has ended, and no sooner than `minGapMs` after it started — at most 1000 / minGapMs polls a second
+   * way has ended, and no sooner than POLL_BURST × `minGapMs` after the POLL_BURST-th last one started (a few
+   * in a row start at once) — at most 1000 / minGapMs polls a second
    * however many pulls arrive. A connection lost is opened again by the next poll.
    */
   pollNow(): Promise<void> {
@@ -161,11 +166,15 @@ export class SyncMarks {
       // (this.next is set below before any of this runs past here)
       await null;
       if (this.running) await this.running.catch(() => {});
-      const wait = this.lastStart + this.minGapMs - Date.now();
+      // at most POLL_BURST polls in any POLL_BURST × minGapMs: a pull arriving soon after the last poll (one
+      // client's back-to-back pulls) does not wait for the gap, a busy instance still makes ≤ 1000 / minGapMs
+      const oldest = this.starts.length < POLL_BURST ? 0 : this.starts[0]!;
+      const wait = oldest + POLL_BURST * this.minGapMs - Date.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       // from here on a new caller needs a later poll than this one
       if (this.next === started) this.next = undefined;
-      this.lastStart = Date.now();
+      this.starts.push(Date.now());
+      if (this.starts.length > POLL_BURST) this.starts.shift();
       const p = this.stopped ? Promise.resolve() : this.client ? this.poll(this.client) : this.connect();
       this.running = p;
       try {
