@@ -31,7 +31,7 @@ import { ordersRoutes } from './orders/orders.routes.js';
 import { serialsRoutes } from './serials/serials.routes.js';
 import { settlementsRoutes } from './settlements/settlements.routes.js';
 import { splitRoutes } from './splits/split.routes.js';
-import { idlePullFromMemory } from './sync/sync.marks.js';
+import { idlePullFromMemory, securityHeaders } from './sync/sync.marks.js';
 import { orderOpBatchHandlers, orderOpHandlers } from './sync/sync.op-handlers.js';
 import { syncRoutes } from './sync/sync.routes.js';
 import { wasteRoutes } from './waste/waste.routes.js';
@@ -75,12 +75,17 @@ export function createApp(deps: AppDeps): Express {
   app.set('trust proxy', config.trustProxy);
   // The JSON answers are never revalidated (no client sends If-None-Match): no hash of every body for an ETag.
   app.set('etag', false);
-  app.use(helmet());
+  const security = helmet();
+  // an up-to-date client's no-change pull, ahead of everything (server/sync/sync.marks.ts): it writes helmet's
+  // headers, the request log's line and the metrics' count itself, for less than they cost
+  if (runtime.syncMarks) {
+    const headers = securityHeaders(security);
+    app.use(idlePullFromMemory(tokens, runtime.syncMarks, { headers, logger, metrics }));
+  }
+  app.use(security);
   // one line per request: what was asked and how it ended (headers may carry tokens: not logged)
   app.use(requestLog(logger, { ignore: (req) => req.url === '/api/health' }));
   app.use(metrics.middleware());
-  // an up-to-date client's no-change pull, before the body parser and the routers (server/sync/sync.marks.ts)
-  if (runtime.syncMarks) app.use(idlePullFromMemory(tokens, runtime.syncMarks));
   // a cached order list, before the body parser and the routers (server/orders/order-list-cache.ts)
   const listCache = config.orderListCache ? cache : undefined;
   if (listCache) app.use(orderListFromCache(tokens, pool, listCache));

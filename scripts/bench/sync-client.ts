@@ -74,13 +74,21 @@ if ((env.PHASE ?? 'initial') === 'initial') {
 
   // no-change pulls: a full cycle (request, empty page, cursor saved) with nothing new
   const lat: number[] = [];
+  const asked: number[] = [];
   for (let i = 0; i < Number(env.NOCHANGE_PULLS ?? 200); i++) {
     const t = performance.now();
     const page = await http.pull(store.cursor(), 1000, undefined, window);
+    asked.push(performance.now() - t);
     store.applyPage(page);
     lat.push(performance.now() - t);
   }
-  Object.assign(out, { noChangeP50: percentile(lat, 50), noChangeP95: percentile(lat, 95) });
+  // the request alone (without saving the cursor in SQLite): what the head office's path decides
+  Object.assign(out, {
+    noChangeP50: percentile(lat, 50),
+    noChangeP95: percentile(lat, 95),
+    requestP50: percentile(asked, 50),
+    requestP95: percentile(asked, 95),
+  });
 
   // the same while another branch keeps writing: every window then holds rows, none of them this clerk's
   if (env.OTHER_BRANCH_WRITER_URL) {

@@ -8,10 +8,40 @@ const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** The request's id: the caller's X-Request-Id when it is a sane token, else a new UUID; echoed in the answer. */
 export function requestId(req: IncomingMessage, res: ServerResponse): string {
-  const given = req.headers['x-request-id'];
-  const id = typeof given === 'string' && REQUEST_ID_RE.test(given) ? given : randomUUID();
+  const id = requestIdOf(req);
   res.setHeader('X-Request-Id', id);
   return id;
+}
+
+/** The id requestId gives, for an answer that writes its headers at once (the idle pull, sync.marks.ts). */
+export function requestIdOf(req: IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID_RE.test(given) ? given : randomUUID();
+}
+
+const START = Symbol('request start');
+
+/**
+ * When the request arrived (performance.now()), for a middleware ahead of the request log and the metrics (the
+ * idle pull from memory): a request it passes on is timed from its arrival, not from when it was passed on.
+ */
+export function markRequestStart(req: IncomingMessage): void {
+  (req as IncomingMessage & { [START]?: number })[START] = performance.now();
+}
+
+export function requestStart(req: IncomingMessage): number {
+  return (req as IncomingMessage & { [START]?: number })[START] ?? performance.now();
+}
+
+/** The line requestLog writes for an answer given ahead of it (the idle pull from memory). */
+export function logAnswered(logger: Logger, req: IncomingMessage, id: string, statusCode: number, start: number): void {
+  if (!logger.isLevelEnabled('info')) return;
+  const line: LogLine = {
+    req: { id, method: req.method ?? '', url: redactUrl(req.url ?? '') },
+    res: { statusCode },
+    responseTime: Math.round(performance.now() - start),
+  };
+  logger.info(line, 'request completed');
 }
 
 /** The URL as logged: an access token in the query (the SSE route accepts one) never reaches the log. */
@@ -35,7 +65,7 @@ export function requestLog(
     const id = requestId(req, res);
     (req as IncomingMessage & { id?: string }).id = id;
     if (!logger.isLevelEnabled('info') || opts.ignore?.(req)) return next();
-    const start = Date.now();
+    const start = requestStart(req);
     const done = (err?: Error) => {
       res.off('close', done);
       res.off('finish', done);
@@ -43,7 +73,7 @@ export function requestLog(
       const line: LogLine = {
         req: { id, method: req.method ?? '', url: redactUrl(req.url ?? '') },
         res: { statusCode: res.statusCode },
-        responseTime: Date.now() - start,
+        responseTime: Math.round(performance.now() - start),
       };
       const failed =
         err instanceof Error

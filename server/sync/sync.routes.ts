@@ -65,6 +65,9 @@ export function syncRoutes(
     await sendHeld(req, res, held, async () => {
       const page = await withRequestTransaction(deps.pool, actor, (tx) => pullChanges(tx, actor, req.query));
       if (hasOutboxReport(req.query)) {
+        // an older report of this client taken from memory and not written yet must not follow this one
+        if (typeof req.query.clientId === 'string')
+          deps.marks?.reports.superseded(req.query.clientId.trim(), actor.userId);
         // best effort: a report that cannot be stored now is sent again with a later pull
         await withRequestTransaction(deps.pool, actor, (tx) => recordOutboxReport(tx, actor, req.query)).catch((err) =>
           deps.logger?.warn({ err }, 'sync: outbox report not stored'),

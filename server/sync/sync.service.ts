@@ -215,7 +215,7 @@ export async function pullChanges(tx: Tx, actor: Actor, query: unknown): Promise
 }
 
 /** A cursor's window fields: none without a window (a cursor made before windows had none either). */
-function windowOf(
+export function windowOf(
   months: number | null,
   from: string | null,
   entry: string | null,

@@ -1,4 +1,5 @@
 // npm run bench:load [-- --orders N] [--seed S] [--duration S] [--clients C] [--idle-seconds S] [--idle-only] [--rounds R]
+//                    [--plain-pulls] [--memory-only]
 //
 // Throughput of the head office under autocannon, with the server in its own process (so its CPU, and that of
 // its PostgreSQL backends, can be read from /proc apart from the load generator's):
@@ -6,7 +7,10 @@
 //      leaves them out), each with 32 requests in flight: req/s, p50 / p99, CPU per request of the server and of
 //      its backends, and req/s per core;
 //   2. C idle branch clients (default 1,000) polling GET /api/sync/changes every 30 s with an up-to-date cursor
-//      while another branch writes (one order edit per second): the CPU they cost, and how many such clients
+//      while another branch writes (one order edit per second), each pull as the client engine sends it: with
+//      the window (`window=3`, the default setting) and, every other pull, the outbox report (main/sync/engine.ts
+//      reports an unchanged outbox once a minute; --plain-pulls: neither, as rounds 4–5 measured) — the CPU they
+//      cost, the reports stored, and how many such clients
 //      one instance would carry at 50 % of one core. Run as the server answers (up-to-date clients from memory,
 //      server/sync/sync.marks.ts), with that switched off (SYNC_MARKS_POLL_MS=0: every pull a transaction, the
 //      scope-note shortcut of migration 0091), and with the shortcut switched off too (every pull probes the 17
@@ -35,6 +39,7 @@ import { startDatabase, withDatabase } from '../../db/pg/embedded.js';
 import { SYNC_ENTITIES } from '../../domain/sync-protocol.js';
 import type { Actor } from '../../server/http/context.js';
 import { encodeCursor, scopeFingerprint } from '../../server/sync/sync.cursor.js';
+import { windowStart } from '../../server/sync/sync.repository.js';
 import { ensureDataset } from './dataset.js';
 
 function arg(name: string, fallback: number): number {
@@ -54,6 +59,10 @@ const ROUNDS = arg('rounds', 1);
 const FR03_ROUNDS = arg('fr03-rounds', 1);
 /** order edits a second during FR-03; above 1, spread over the branches in turn (each by its manager) */
 const FR03_WRITES = arg('fr03-writes', 1);
+const PLAIN = process.argv.includes('--plain-pulls');
+// only the memory path (e.g. at 20,000 clients, where the database path would want more than the machine has)
+const MEMORY_ONLY = process.argv.includes('--memory-only');
+const WINDOW_MONTHS = 3;
 const SERVER_DIR = process.env.BENCH_SERVER_DIR;
 
 const load = () =>
@@ -350,7 +359,13 @@ async function main() {
   type Variant = 'memory' | 'database' | 'probe';
   const variants: Variant[] = [];
   for (let i = 0; i < (NO_IDLE ? 0 : ROUNDS); i++)
-    variants.push(...(i % 2 ? (['database', 'memory'] as const) : (['memory', 'database'] as const)));
+    variants.push(
+      ...(MEMORY_ONLY
+        ? (['memory'] as const)
+        : i % 2
+          ? (['database', 'memory'] as const)
+          : (['memory', 'database'] as const)),
+    );
   if (!NO_PROBE && !NO_IDLE) variants.push('probe');
   for (const variant of variants) {
     const shortcut = variant !== 'probe';
@@ -369,6 +384,8 @@ async function main() {
       for (const u of polled) {
         const token = await login(base, u.username);
         const actor = { userId: u.id, role: 'BRANCH_MANAGER', branchId: u.branch_id, partnerId: null } as Actor;
+        // a client after its windowed first sync (the cursor a completed run of a pull with `window` gives)
+        const from = windowStart(WINDOW_MONTHS);
         const cursor = encodeCursor({
           v: 1,
           s: scopeFingerprint(actor),
@@ -377,9 +394,17 @@ async function main() {
           t: SYNC_ENTITIES.length + 2,
           x: null,
           k: null,
+          ...(PLAIN ? {} : { m: WINDOW_MONTHS, w: from, e: null, p: 0 as const, u: null }),
         });
-        clients.push({ path: `/api/sync/changes?cursor=${cursor}&limit=500`, token });
+        clients.push({
+          path: `/api/sync/changes?cursor=${cursor}&limit=500${PLAIN ? '' : `&window=${WINDOW_MONTHS}`}`,
+          token,
+        });
       }
+      // per simulated client, its pulls: every other one carries its (unchanged) outbox report, as the engine
+      // sends one when a minute has passed since the last
+      const pulls = new Uint32Array(CLIENTS);
+      const reportsFrom = new Date();
       let next = 0;
       let writes = 0;
       const writer = setInterval(() => {
@@ -390,6 +415,7 @@ async function main() {
       console.log(
         `\n${CLIENTS} idle clients (${polled.length} branch managers' cursors) polling every ${POLL_SECONDS} s = ` +
           `${rate.toFixed(1)} pulls/s for ${IDLE_SECONDS} s, another branch writing 1 order/s; ` +
+          `${PLAIN ? 'plain pulls (no window, no report); ' : `window ${WINDOW_MONTHS} months, a report every other pull; `}` +
           `${variant === 'memory' ? 'answered from memory (sync.marks.ts)' : variant === 'database' ? 'database path, scope-note shortcut (SYNC_MARKS_POLL_MS=0)' : 'database path, shortcut OFF (every pull probes)'} ` +
           `(load average ${load()})`,
       );
@@ -402,21 +428,45 @@ async function main() {
           requests: [
             {
               setupRequest: (req) => {
-                const c = clients[next++ % clients.length]!;
-                return { ...req, method: 'GET', path: c.path, headers: { authorization: `Bearer ${c.token}` } };
+                const j = next++ % CLIENTS;
+                const c = clients[j % clients.length]!;
+                const report = !PLAIN && pulls[j]!++ % 2 === 0;
+                const path = report ? `${c.path}&clientId=bench-${j}&pending=0&conflicts=0&failed=0` : c.path;
+                return { ...req, method: 'GET', path, headers: { authorization: `Bearer ${c.token}` } };
               },
             },
           ],
         });
       await poll(5); // warm-up: the server's modules load and its plans are made on first use
+      // what the instance costs with no pull at all (timers, job queue polls, the marks' background poll, the
+      // writer's notes), over 10 s: at a few pulls a second it is a good part of the figure per pull
+      const idle = await measured(owner, child.pid!, () => new Promise((r) => setTimeout(r, 10_000)));
       const m = await measured(owner, child.pid!, () => poll(IDLE_SECONDS));
       clearInterval(writer);
       const r = m.result;
+      const baseNode = (idle.nodeMs / idle.wallMs) * m.wallMs;
+      const basePg = (idle.pgMs / idle.wallMs) * m.wallMs;
+      console.log(
+        `  no pulls (10 s): server ${((idle.nodeMs / idle.wallMs) * 1000).toFixed(0)} ms/s + PostgreSQL ` +
+          `${((idle.pgMs / idle.wallMs) * 1000).toFixed(0)} ms/s; per pull net of that: server ` +
+          `${((m.nodeMs - baseNode) / r.requests.total).toFixed(2)} ms + PostgreSQL ${((m.pgMs - basePg) / r.requests.total).toFixed(2)} ms`,
+      );
       const cores = (m.nodeMs + m.pgMs) / m.wallMs;
       console.log(
         `  ${r.requests.total} pulls, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, ${r.non2xx} non-2xx; ` +
           `CPU per pull: server ${(m.nodeMs / r.requests.total).toFixed(2)} ms + PostgreSQL ${(m.pgMs / r.requests.total).toFixed(2)} ms`,
       );
+      if (!PLAIN) {
+        await new Promise((r) => setTimeout(r, 1500)); // the last second's reports, written batched
+        const stored = await owner.query<{ n: number; reports: number }>(
+          "SELECT count(*)::int AS n FROM sync_client_outbox WHERE client_id LIKE 'bench-%' AND reported_at >= $1",
+          [reportsFrom],
+        );
+        const sent = [...pulls].reduce((a, n) => a + Math.ceil(n / 2), 0);
+        console.log(
+          `  outbox reports: ${sent} sent (every other pull), ${stored.rows[0]!.n} clients' rows written since the phase began`,
+        );
+      }
       console.log(
         `  ${CLIENTS} idle clients cost ${(cores * 100).toFixed(1)} % of a core → one instance carries ` +
           `≈ ${Math.round((CLIENTS * 0.5) / cores).toLocaleString('en')} at 50 % of a core (load average after ${load()})`,
