@@ -528,7 +528,9 @@ async function main() {
       // branches' migrations merged after the set ran one of them. Loading 10M orders again takes an hour (it was
       // dropped so once); the pending ones are applied out of order instead, and said so.
       if (!/is preceding already run migration/.test(String(err))) throw err;
-      log(`the data set's migrations do not precede the current ones (${(err as Error).message}): applying the pending ones out of order`);
+      log(
+        `the data set's migrations do not precede the current ones (${(err as Error).message}): applying the pending ones out of order`,
+      );
       const applied = await migrate(ds.url, { outOfOrder: true });
       log(`applied out of order: ${applied.join(', ')}`);
       server = await start(ds.url);
