@@ -186,6 +186,13 @@ export async function countWindowOrders(tx: Tx, from: string): Promise<number> {
 }
 
 /**
+ * The keyset's start, bound as a value: under RLS a bound written `coalesce($1, <start>)` is not an index condition
+ * (the planner takes a COALESCE for a possible leak and puts it after the policy), so every page read its index
+ * from the beginning again — at 10M orders a late page of the first sync took seconds (performance.md, round 6).
+ */
+const NO_ID = '00000000-0000-0000-0000-000000000000';
+
+/**
  * A windowed snapshot's orders, first part: the open orders last written before the window, keyset-paged by id
  * (idx_orders_sync_open). An order written while the snapshot pages leaves this part for the second, which comes
  * after it; none can join it (updated_at only grows).
@@ -202,10 +209,10 @@ export async function snapshotOpenOrders(
             (to_jsonb(t) - 'change_xid')::text AS row, '' AS u, t.created_at::text AS c
        FROM orders t
       WHERE ${isOpen('t')} AND t.updated_at < $3::timestamptz
-        AND t.id > coalesce($1::uuid, '00000000-0000-0000-0000-000000000000'::uuid)
+        AND t.id > $1::uuid
       ORDER BY t.id
       LIMIT $2`,
-      [afterId, limit, from],
+      [afterId ?? NO_ID, limit, from],
     ),
   );
   return rows;
@@ -229,11 +236,10 @@ export async function snapshotWrittenOrders(
             to_char(t.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS u, t.created_at::text AS c
        FROM orders t
       WHERE t.updated_at >= $1::timestamptz
-        AND (t.updated_at, t.id) > (coalesce($2::timestamptz, '-infinity'::timestamptz),
-                                    coalesce($3::uuid, '00000000-0000-0000-0000-000000000000'::uuid))
+        AND (t.updated_at, t.id) > ($2::timestamptz, $3::uuid)
       ORDER BY t.updated_at, t.id
       LIMIT $4`,
-      [from, after?.u ?? null, after?.id ?? null, limit],
+      [from, after?.u ?? '-infinity', after?.id ?? NO_ID, limit],
     ),
   );
   return rows;
@@ -273,10 +279,10 @@ export async function snapshotOrders(tx: Tx, afterId: string | null, limit: numb
       `SELECT t.id::text AS id, t.change_xid::text AS x, t.version, t.deleted_at IS NOT NULL AS deleted,
             (to_jsonb(t) - 'change_xid')::text AS row, t.created_at::text AS c
        FROM orders t
-      WHERE t.id > coalesce($1::uuid, '00000000-0000-0000-0000-000000000000'::uuid)
+      WHERE t.id > $1::uuid
       ORDER BY t.id
       LIMIT $2`,
-      [afterId, limit],
+      [afterId ?? NO_ID, limit],
     ),
   );
   return rows;
