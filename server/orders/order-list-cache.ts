@@ -21,6 +21,7 @@
 import type { RequestHandler } from 'express';
 import type pg from 'pg';
 import { can } from '../../domain/roles.js';
+import { liveSession } from '../auth/session-check.js';
 import type { AccessTokens } from '../auth/tokens.js';
 import type { Cache } from '../cache/index.js';
 import { CACHE_TTL, orderDataScopes, visibilityKey } from '../cache/scopes.js';
@@ -85,27 +86,6 @@ export async function listOrdersAnswer(
 }
 
 /**
- * Whether the caller's session passes the request check now: sync_idle_session (migration 0127), the statement
- * and prepared name SyncMarks uses (one prepared statement per connection for both), without a transaction.
- */
-async function sessionLive(pool: pg.Pool, actor: Actor): Promise<boolean> {
-  if (!actor.sessionId) return false;
-  const { rows } = await pool.query<{ s: unknown }>({
-    name: 'sync_idle_session',
-    text: 'SELECT sync_idle_session($1, $2, $3, $4, $5::bigint, $6::uuid) AS s',
-    values: [
-      actor.userId,
-      actor.role,
-      actor.branchId ?? '',
-      actor.partnerId ?? '',
-      Number.isFinite(actor.issuedAt) ? String(Math.floor(actor.issuedAt!)) : null,
-      actor.sessionId,
-    ],
-  });
-  return rows[0]?.s != null;
-}
-
-/**
  * GET /api/orders answered from the cache before the body parser and the routers, when the caller's token
  * verifies, its role may read orders, an entry is stored for its visibility and query, and its session passes
  * the request check. Otherwise, or on any error, the route answers (and fills the cache).
@@ -122,7 +102,7 @@ export function orderListFromCache(tokens: AccessTokens, pool: pg.Pool, cache: C
         // the entry first (generations read now, after the request arrived): a miss goes to the route at once
         const body = await cache.peekText(orderListEntry(actor, rawQuery(req.url)));
         if (body === undefined) return false;
-        if (!(await sessionLive(pool, actor))) return false;
+        if (!(await liveSession(pool, actor))) return false;
         setActor(res, actor);
         res.writeHead(200, {
           'content-type': 'application/json; charset=utf-8',

@@ -17,6 +17,7 @@ import type { RequestHandler } from 'express';
 import pg from 'pg';
 import { can } from '../../domain/roles.js';
 import { type ServerCursor, SYNC_ENTITIES, SYNC_WINDOW_MAX_MONTHS } from '../../domain/sync-protocol.js';
+import { liveSession } from '../auth/session-check.js';
 import type { AccessTokens } from '../auth/tokens.js';
 import type { Actor } from '../http/context.js';
 import { setActor } from '../http/context.js';
@@ -303,19 +304,7 @@ export class SyncMarks {
     if (cached && cached.expiresAt > now && now - cached.checkedAt < this.sessionMaxAgeMs) return cached;
     if (cached) this.sessions.delete(key);
     const epoch = this.epoch;
-    const { rows } = await this.o.pool.query<{ s: { expiresAt: number; installerId: string | null } | null }>({
-      name: 'sync_idle_session',
-      text: 'SELECT sync_idle_session($1, $2, $3, $4, $5::bigint, $6::uuid) AS s',
-      values: [
-        actor.userId,
-        actor.role,
-        actor.branchId ?? '',
-        actor.partnerId ?? '',
-        Number.isFinite(actor.issuedAt) ? String(Math.floor(actor.issuedAt!)) : null,
-        actor.sessionId,
-      ],
-    });
-    const s = rows[0]?.s;
+    const s = await liveSession(this.o.pool, actor);
     if (!s) return null;
     const entry: CachedSession = {
       userId: actor.userId,
